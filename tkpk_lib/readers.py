@@ -1,0 +1,673 @@
+"""Readers: raw files as BPS and offices ship them -> validated canonical tables.
+
+Survey files (Susenas KOR/KP, Sakernas, Podes) come as Stata ``.dta`` or SPSS ``.sav`` (read
+with pyreadstat, value labels kept in ``df.attrs["value_labels"]``), CSV or Parquet. Their
+variable names change between years: the per-year names live in
+``tkpk_lib/reference/crosswalk.csv`` (one column per year), so a new year is a new column in that
+table, not new code. Registry, programme map and complaints come as ``.xlsx`` or ``.csv`` as
+offices export them (semicolon or comma separators, comma decimals, Latin-1 or UTF-8, NIK as
+text or mangled into a float by Excel). Boundaries come as ``.shp``, ``.gpkg`` or ``.geojson``.
+
+Every reader returns a frame validated by :func:`tkpk_lib.validate.validate_table`, or raises
+one :class:`~tkpk_lib.errors.SchemaError` naming file, column and rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tkpk_lib.errors import Problem, SchemaError, TkpkError
+from tkpk_lib.reference_data import regions
+from tkpk_lib.validate import validate_table
+
+SURVEY_SUFFIXES = (".dta", ".sav", ".zsav", ".csv", ".parquet")
+TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xls", ".parquet")
+
+
+# --------------------------------------------------------------------------- crosswalk
+@cache
+def _crosswalk() -> pd.DataFrame:
+    with resources.files("tkpk_lib.reference").joinpath("crosswalk.csv").open(encoding="utf-8") as fh:
+        return pd.read_csv(fh, dtype=str, keep_default_na=False)
+
+
+def crosswalk(file: str, year: int) -> dict[str, str]:
+    """Raw variable name of each canonical input for one file kind and year.
+
+    The column of the latest crosswalk year not after ``year`` is used (the earliest column
+    for older years), so a Podes 2018 file reads with the 2019 names.
+
+    Parameters
+    ----------
+    file : {"susenas_rt", "susenas_ind", "susenas_kp", "sakernas", "podes"}
+    year : int
+
+    Returns
+    -------
+    dict
+        ``{name: RAW_NAME}``.
+
+    Examples
+    --------
+    >>> crosswalk("susenas_rt", 2019)["pkh"], crosswalk("susenas_rt", 2024)["pkh"]
+    ('R2106', 'R2204A')
+    """
+    cw = _crosswalk()
+    years = sorted(int(c) for c in cw.columns if c.isdigit())
+    usable = [y for y in years if y <= year]
+    col = str(usable[-1] if usable else years[0])
+    sub = cw[cw["file"] == file]
+    if sub.empty:
+        raise ValueError(f"unknown file kind {file!r}; known: {sorted(cw['file'].unique())}")
+    return dict(zip(sub["name"], sub[col], strict=True))
+
+
+# --------------------------------------------------------------------------- raw files
+def read_raw(path: str | Path, *, allowed: Iterable[str] = SURVEY_SUFFIXES + TABLE_SUFFIXES,
+             as_text: bool = False) -> pd.DataFrame:
+    """Read one raw file into a frame, whatever format it was delivered in.
+
+    A ``_row`` column holds the 1-based data row of the file (used in error messages and as
+    the household's position for follow-up lists). Stata/SPSS value labels are kept in
+    ``df.attrs["value_labels"]`` and variable labels in ``df.attrs["column_labels"]``.
+
+    Parameters
+    ----------
+    path : path-like
+    allowed : iterable of str
+        File suffixes accepted.
+    as_text : bool
+        Read CSV/Excel cells as text (keeps NIK and codes exact).
+
+    Raises
+    ------
+    TkpkError
+        File missing, wrong file type, unreadable or empty.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.csv"
+    >>> _ = p.write_text("a;b\\n1;2,5\\n", encoding="latin-1")
+    >>> read_raw(p)[["a", "b"]].to_dict("records")
+    [{'a': 1, 'b': 2.5}]
+    """
+    p = Path(path)
+    suffix = p.suffix.lower()
+    allowed = tuple(allowed)
+    if not p.exists():
+        raise TkpkError(f"{p}: file not found")
+    if suffix not in allowed:
+        raise TkpkError(f"{p}: wrong file type '{suffix or '(none)'}'; expected one of {', '.join(allowed)}")
+    if p.stat().st_size == 0:
+        raise SchemaError([Problem(str(p), None, "the file is empty")])
+    try:
+        if suffix in (".dta", ".sav", ".zsav"):
+            import pyreadstat
+
+            reader = pyreadstat.read_dta if suffix == ".dta" else pyreadstat.read_sav
+            df, meta = reader(str(p))
+            df.attrs["value_labels"] = dict(meta.variable_value_labels)
+            df.attrs["column_labels"] = dict(zip(meta.column_names, meta.column_labels or [], strict=False))
+        elif suffix == ".parquet":
+            df = pd.read_parquet(p)
+        elif suffix in (".xlsx", ".xls"):
+            df = pd.read_excel(p, dtype=str if as_text else None)
+        else:
+            df = _read_text_table(p, as_text=as_text)
+    except TkpkError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - turn any parser failure into one clear message
+        raise TkpkError(f"{p}: cannot be read as a {suffix} file ({type(exc).__name__}: {exc})") from None
+    if len(df) == 0:
+        raise SchemaError([Problem(str(p), None, "the file has no data rows")])
+    df = df.reset_index(drop=True)
+    df["_row"] = np.arange(1, len(df) + 1)
+    return df
+
+
+def _read_text_table(p: Path, *, as_text: bool) -> pd.DataFrame:
+    raw = p.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    head = text[:20000]
+    try:
+        sep = csv.Sniffer().sniff(head.splitlines()[0] if head else ",", delimiters=";,\t|").delimiter
+    except csv.Error:
+        sep = ","
+    df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+    df.columns = [str(c).strip() for c in df.columns]
+    if not as_text:
+        for c in df.columns:
+            df[c] = _to_number_if_numeric(df[c], decimal_comma=(sep == ";"))
+    return df
+
+
+_NUM_DOT = re.compile(r"^-?\d+(\.\d+)?$")
+_NUM_ID = re.compile(r"^-?\d{1,3}(\.\d{3})*(,\d+)?$|^-?\d+(,\d+)?$")
+
+
+def parse_number_id(s: pd.Series) -> pd.Series:
+    """Parse numbers written the Indonesian way (``1.234.567,50``) or plainly (``1234567.5``).
+
+    Examples
+    --------
+    >>> parse_number_id(pd.Series(["1.234.567,50", "12,5", "300"])).tolist()
+    [1234567.5, 12.5, 300.0]
+    """
+    st = s.astype("string").str.strip()
+    dot = st.str.fullmatch(_NUM_DOT.pattern).fillna(False)
+    ident = st.str.fullmatch(_NUM_ID.pattern).fillna(False) & ~dot
+    out = pd.Series(np.nan, index=s.index, dtype="float64")
+    out[dot] = pd.to_numeric(st[dot])
+    conv = st[ident].str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    out[ident] = pd.to_numeric(conv)
+    # thousands-dot only (e.g. "1.234.567") also matched _NUM_DOT when one group: keep as decimal
+    return out
+
+
+def _to_number_if_numeric(s: pd.Series, *, decimal_comma: bool) -> pd.Series:
+    st = s.astype("string").str.strip()
+    nonblank = st.ne("") & st.notna()
+    if not nonblank.any():
+        return s
+    if decimal_comma:
+        v = parse_number_id(st.where(nonblank))
+    else:
+        v = pd.to_numeric(st.where(nonblank), errors="coerce")
+    if v[nonblank].notna().all():
+        # leading zeros or 16-digit ids must stay text
+        if st[nonblank].str.match(r"^0\d").any() or st[nonblank].str.len().max() >= 15:
+            return s
+        if (v.dropna() == np.floor(v.dropna())).all() and not st[nonblank].str.contains(r"[.,]").any():
+            return v.astype("Int64")
+        return v
+    return s
+
+
+def _take(df: pd.DataFrame, file: str, year: int, source: str,
+          optional: Iterable[str] = ()) -> tuple[pd.DataFrame, list[Problem]]:
+    """Rename raw variables to crosswalk names (case-insensitive); report missing ones."""
+    cw = crosswalk(file, year)
+    lower = {str(c).lower(): c for c in df.columns}
+    out = pd.DataFrame(index=df.index)
+    problems: list[Problem] = []
+    optional = set(optional)
+    for name, raw in cw.items():
+        col = lower.get(raw.lower())
+        if col is None:
+            if name not in optional:
+                found = ", ".join(str(c) for c in df.columns if c != "_row")
+                problems.append(Problem(source, raw, f"variable for '{name}' ({file}, {year}) is missing "
+                                        f"(columns found: {found})"))
+            continue
+        out[name] = df[col]
+    if "_row" in df.columns:
+        out["_row"] = df["_row"]
+    return out, problems
+
+
+def _num(s: pd.Series) -> pd.Series:
+    return pd.to_numeric(s, errors="coerce")
+
+
+@cache
+def _bps_kec_map() -> dict[str, str]:
+    k = regions("kecamatan")
+    return dict(zip(k["code_bps"], k["code"], strict=True))
+
+
+def _kab_code(kab_part: pd.Series) -> pd.Series:
+    v = _num(kab_part)
+    return ("17" + v.astype("Int64").astype("string").str.zfill(2)).where(v.notna())
+
+
+def _code_text(s: pd.Series, width: int) -> pd.Series:
+    """Region code as text: numbers (also Excel floats) to zero-padded digits."""
+    st = s.astype("string").str.strip().str.replace(r"\.0$", "", regex=True).str.replace(".", "", regex=False)
+    return st.str.zfill(width)
+
+
+# --------------------------------------------------------------------------- Susenas
+def _find(folder: Path, pattern: str, what: str) -> Path:
+    hits = sorted(p for p in folder.glob(pattern) if p.suffix.lower() in SURVEY_SUFFIXES)
+    if not hits:
+        raise TkpkError(f"{folder}: no {what} file matching '{pattern}' (.dta/.sav/.csv/.parquet)")
+    return hits[0]
+
+
+def default_poverty_lines() -> pd.DataFrame:
+    """Poverty line per kabupaten and year (BPS published where found, else assumed).
+
+    Returns a frame with kab_code, year, poverty_line, assumed.
+
+    Examples
+    --------
+    >>> pl = default_poverty_lines()
+    >>> float(pl.query("kab_code == '1771' and year == 2024")["poverty_line"].iloc[0])
+    820354.0
+    """
+    from tkpk_lib.reference_data import calibration_grid
+
+    g = calibration_grid()
+    g = g[g["indicator"] == "garis_kemiskinan"]
+    return g.rename(columns={"value": "poverty_line"})[["kab_code", "year", "poverty_line", "assumed"]].reset_index(
+        drop=True)
+
+
+def read_susenas(folder: str | Path, year: int, *, poverty_lines: pd.DataFrame | None = None,
+                 ) -> dict[str, pd.DataFrame]:
+    """Read one year of Susenas March (KOR household + KOR individual + KP expenditure).
+
+    Parameters
+    ----------
+    folder : path-like
+        Folder with ``*kor_rt*``, ``*kor_ind*`` and ``*kp*`` files of the year.
+    year : int
+        Survey year; selects the crosswalk column.
+    poverty_lines : DataFrame, optional
+        Columns kab_code, year, poverty_line (optionally urban); defaults to
+        :func:`default_poverty_lines`.
+
+    Returns
+    -------
+    dict
+        ``{"households": DataFrame, "persons": DataFrame}`` in canonical form.
+
+    Notes
+    -----
+    Derived indicators follow BPS definitions (see the data dictionary): improved drinking
+    water = bottled/refill, piped, tube well, protected well or spring, rain water; proper
+    sanitation = own/shared/communal toilet with goose-neck closet and septic tank/IPAL (in
+    rural areas a pit also counts); decent housing = durable roof, wall and floor, at least
+    7.2 m2 per person, improved water and proper sanitation; subsidised electricity = PLN meter
+    of 450 or 900 VA; PBI = any member's JKN paid by government; PIP = any member received PIP.
+    """
+    folder = Path(folder)
+    f_rt = _find(folder, "*kor_rt*", "Susenas KOR household")
+    f_ind = _find(folder, "*kor_ind*", "Susenas KOR individual")
+    f_kp = _find(folder, "*kp*", "Susenas KP expenditure")
+    rt_raw, ind_raw, kp_raw = read_raw(f_rt), read_raw(f_ind), read_raw(f_kp)
+    rt, p1 = _take(rt_raw, "susenas_rt", year, f_rt.name, optional=("registry_decile",))
+    ind, p2 = _take(ind_raw, "susenas_ind", year, f_ind.name)
+    kp, p3 = _take(kp_raw, "susenas_kp", year, f_kp.name)
+    problems = p1 + p2 + p3
+    if problems:
+        raise SchemaError(problems)
+
+    for t in (rt, ind, kp):
+        t["hh_id"] = t["hh_id"].astype("string").str.strip().str.replace(r"\.0$", "", regex=True)
+    hh = pd.DataFrame({"_row": rt["_row"], "year": year, "hh_id": rt["hh_id"]})
+    prov = _num(rt["prov"])
+    bad_prov = prov.ne(17).to_numpy()
+    if bad_prov.any():
+        problems.append(Problem(f_rt.name, crosswalk("susenas_rt", year)["prov"],
+                                "province code is not 17 (Bengkulu)", list(rt["_row"][bad_prov])))
+    hh["kab_code"] = _kab_code(rt["kab"])
+    kec_bps = hh["kab_code"] + _num(rt["kec_bps"]).astype("Int64").astype("string").str.zfill(3)
+    hh["kec_code"] = kec_bps.map(_bps_kec_map())
+    unk = hh["kec_code"].isna() & kec_bps.notna()
+    if unk.any():
+        problems.append(Problem(f_rt.name, crosswalk("susenas_rt", year)["kec_bps"],
+                                "kecamatan code not in the BPS-Kemendagri bridging table",
+                                list(rt["_row"][unk])))
+    hh["urban"] = (_num(rt["urban"]) == 1).astype("int8")
+    hh.loc[~_num(rt["urban"]).isin([1, 2]).to_numpy(), "urban"] = np.nan
+    hh["stratum"] = rt["stratum"].astype("string")
+    hh["psu"] = rt["psu"].astype("string")
+    hh["weight"] = _num(rt["weight"])
+    hh["hh_size"] = _num(rt["hh_size"])
+
+    # expenditure from KP
+    kp_dup = kp["hh_id"].duplicated(keep=False)
+    if kp_dup.any():
+        problems.append(Problem(f_kp.name, crosswalk("susenas_kp", year)["hh_id"], "duplicate household ids",
+                                list(kp["_row"][kp_dup])))
+    exp = kp.drop_duplicates("hh_id").set_index("hh_id")["exp_pc"]
+    hh["exp_pc"] = _num(hh["hh_id"].map(exp))
+    no_exp = hh["hh_id"].map(exp).isna()
+    if no_exp.any():
+        problems.append(Problem(f_rt.name, crosswalk("susenas_rt", year)["hh_id"],
+                                f"households without expenditure in {f_kp.name}", list(rt["_row"][no_exp])))
+
+    pl = default_poverty_lines() if poverty_lines is None else poverty_lines
+    pl = pl[pl["year"] == year]
+    if "urban" in pl.columns:
+        key = hh[["kab_code", "urban"]].astype({"urban": "float"}).merge(
+            pl.astype({"urban": "float"}), on=["kab_code", "urban"], how="left")
+    else:
+        key = hh[["kab_code"]].merge(pl[["kab_code", "poverty_line"]], on="kab_code", how="left")
+    hh["poverty_line"] = key["poverty_line"].to_numpy()
+    no_line = hh["poverty_line"].isna() & hh["kab_code"].notna()
+    if no_line.any():
+        problems.append(Problem("poverty-line table", "poverty_line",
+                                f"no poverty line for year {year} and kabupaten "
+                                f"{sorted(set(hh.loc[no_line, 'kab_code']))}", []))
+
+    # persons
+    ind = ind.copy()
+    ind["age"] = _num(ind["age"])
+    ind["relation"] = _num(ind["relation"])
+    head = ind[ind["relation"] == 1].drop_duplicates("hh_id").set_index("hh_id")
+    hh["head_female"] = (hh["hh_id"].map(_num(head["sex"])) == 2).astype("int8")
+    hh["head_age"] = hh["hh_id"].map(head["age"])
+    no_head = hh["head_age"].isna()
+    if no_head.any():
+        problems.append(Problem(f_ind.name, crosswalk("susenas_ind", year)["relation"],
+                                "households without a head (relation code 1) in the individual file",
+                                list(rt["_row"][no_head])))
+    hh["head_educ"] = hh["hh_id"].map(_num(head["educ"]))
+    g = ind.groupby("hh_id")
+    hh["has_disabled"] = hh["hh_id"].map(g["difficulty"].apply(lambda s: int((_num(s) >= 3).any()))).fillna(0)
+    hh["has_elderly"] = hh["hh_id"].map(g["age"].apply(lambda s: int((s >= 60).any()))).fillna(0)
+    hh["n_children_7_18"] = hh["hh_id"].map(g["age"].apply(lambda s: int(((s >= 7) & (s <= 18)).sum()))).fillna(0)
+    pbi = g["jkn"].apply(lambda s: int(_num(s).isin([1, 2]).any()))
+    pip = g["pip"].apply(lambda s: int((_num(s) == 1).any()))
+
+    water = _num(rt["water"])
+    hh["water_source"] = water.map({1: 1, 2: 1, 3: 2, 4: 2, 5: 3, 6: 3, 8: 4, 11: 5, 7: 6, 9: 6, 10: 7, 12: 7})
+    hh["water_safe"] = water.isin([1, 2, 3, 4, 5, 6, 8, 11]).astype("int8")
+    toilet, closet, disp = _num(rt["toilet"]), _num(rt["closet"]), _num(rt["disposal"])
+    rural = hh["urban"] == 0
+    hh["sanitation_safe"] = (toilet.isin([1, 2, 3]) & (closet == 1)
+                             & (disp.isin([1, 2]) | (rural & (disp == 5)))).astype("int8")
+    light = _num(rt["lighting"])
+    hh["electricity"] = light.isin([1, 2, 3]).astype("int8")
+    hh["floor_earth"] = (_num(rt["floor"]) == 8).astype("int8")
+    hh["wall_poor"] = _num(rt["wall"]).isin([4, 5, 6, 7]).astype("int8")
+    hh["roof_poor"] = _num(rt["roof"]).isin([5, 7, 8]).astype("int8")
+    area_pc = _num(rt["floor_area"]) / hh["hh_size"]
+    hh["decent_housing"] = ((hh["floor_earth"] == 0) & (hh["wall_poor"] == 0) & (hh["roof_poor"] == 0)
+                            & (area_pc >= 7.2) & (hh["water_safe"] == 1)
+                            & (hh["sanitation_safe"] == 1)).astype("int8")
+    hh["rcv_pkh"] = (_num(rt["pkh"]) == 1).astype("int8")
+    hh["rcv_bpnt"] = (_num(rt["bpnt"]) == 1).astype("int8")
+    hh["rcv_pbi"] = hh["hh_id"].map(pbi).fillna(0)
+    hh["rcv_pip"] = hh["hh_id"].map(pip).fillna(0)
+    hh["rcv_blt_dd"] = (_num(rt["blt_dd"]) == 1).astype("int8")
+    hh["rcv_lpg"] = (_num(rt["lpg_subsidy"]) == 1).astype("int8")
+    hh["rcv_listrik"] = ((light == 1) & _num(rt["elec_va"]).isin([450, 900])).astype("int8")
+    hh["rcv_kur"] = (_num(rt["kur"]) == 1).astype("int8")
+    if "registry_decile" in rt.columns:
+        hh["registry_decile"] = _num(rt["registry_decile"])
+
+    households = validate_table(hh, "households", source=f_rt.name, extra_problems=problems)
+
+    # persons table
+    hmap = households.set_index("hh_id")
+    pp = pd.DataFrame({"_row": ind["_row"], "year": year, "hh_id": ind["hh_id"],
+                       "person_no": _num(ind["person_no"])})
+    orphan = ~pp["hh_id"].isin(hmap.index)
+    for c in ("kab_code", "urban", "stratum", "psu", "weight"):
+        pp[c] = pp["hh_id"].map(hmap[c])
+    pp["age"] = ind["age"]
+    pp["female"] = (_num(ind["sex"]) == 2).astype("int8")
+    pp["is_head"] = (ind["relation"] == 1).astype("int8")
+    pp["disabled"] = (_num(ind["difficulty"]) >= 3).astype("int8")
+    pp["school_status"] = _num(ind["school"]).map({1: 0, 2: 1, 3: 2})
+    jkn = _num(ind["jkn"])
+    pp["jkn_member"] = jkn.isin([1, 2, 3]).astype("int8")
+    pp["jkn_pbi"] = jkn.isin([1, 2]).astype("int8")
+    pproblems = []
+    if orphan.any():
+        pproblems.append(Problem(f_ind.name, crosswalk("susenas_ind", year)["hh_id"],
+                                 "persons whose household is not in the household file", list(pp["_row"][orphan])))
+    persons = validate_table(pp, "persons", source=f_ind.name, extra_problems=pproblems)
+    households.attrs["value_labels"] = rt_raw.attrs.get("value_labels", {})
+    persons.attrs["value_labels"] = ind_raw.attrs.get("value_labels", {})
+    return {"households": households, "persons": persons}
+
+
+# --------------------------------------------------------------------------- Sakernas
+def read_sakernas(path: str | Path, year: int) -> pd.DataFrame:
+    """Read a Sakernas August person file into the canonical ``labour`` table.
+
+    Labour-force status follows BPS: employed = worked at least one hour last week or
+    temporarily absent; unemployed = aged 15+, not employed and seeking work, preparing a
+    business, discouraged or with a job not yet started; otherwise outside the labour force.
+    Informal = own-account, employer with temporary workers, casual and unpaid family workers.
+
+    Examples
+    --------
+    >>> from tkpk_lib.readers import crosswalk
+    >>> crosswalk("sakernas", 2019)["age"]
+    'B4_K8'
+    """
+    p = Path(path)
+    raw = read_raw(p)
+    t, problems = _take(raw, "sakernas", year, p.name)
+    if problems:
+        raise SchemaError(problems)
+    out = pd.DataFrame({"_row": t["_row"], "year": year})
+    out["person_id"] = (t["psu"].astype("string") + "-" + t["hh_no"].astype("string") + "-"
+                        + t["person_no"].astype("string"))
+    out["kab_code"] = _kab_code(t["kab"])
+    out["urban"] = (_num(t["urban"]) == 1).astype("int8")
+    out["stratum"] = t["stratum"].astype("string")
+    out["psu"] = t["psu"].astype("string")
+    out["weight"] = _num(t["weight"])
+    age = _num(t["age"])
+    out["age"] = age
+    out["female"] = (_num(t["sex"]) == 2).astype("int8")
+    worked = _num(t["worked"]) == 1
+    seeking = (_num(t["seeking"]) == 1) & (age >= 15)
+    out["lf_status"] = np.select([worked, seeking], [1, 2], 3)
+    out["hours"] = _num(t["hours"]).where(worked)
+    out["sector"] = _num(t["sector"]).where(worked)
+    out["informal"] = (worked & _num(t["emp_status"]).isin([1, 2, 5, 6, 7])).astype("int8")
+    out["wants_more_hours"] = (worked & (out["hours"] < 35) & (_num(t["want_more"]) == 1)).astype("int8")
+    bad_prov = _num(t["prov"]).ne(17).to_numpy()
+    if bad_prov.any():
+        problems.append(Problem(p.name, crosswalk("sakernas", year)["prov"], "province code is not 17 (Bengkulu)",
+                                list(t["_row"][bad_prov])))
+    df = validate_table(out, "labour", source=p.name, extra_problems=problems)
+    df.attrs["value_labels"] = raw.attrs.get("value_labels", {})
+    return df
+
+
+# --------------------------------------------------------------------------- Podes
+def read_podes(path: str | Path, year: int) -> pd.DataFrame:
+    """Read a Podes village file into the canonical ``villages`` table.
+
+    Every village must be in Bengkulu's region list (a Podes village absent from it is
+    reported by row).
+    """
+    p = Path(path)
+    raw = read_raw(p)
+    t, problems = _take(raw, "podes", year, p.name, optional=("lat", "lon"))
+    if problems:
+        raise SchemaError(problems)
+    out = pd.DataFrame({"_row": t["_row"], "year": year})
+    out["desa_code"] = _code_text(t["desa"], 10)
+    out["kec_code"] = out["desa_code"].str[:6]
+    out["kab_code"] = out["desa_code"].str[:4]
+    out["desa_name"] = t["desa_name"].astype("string")
+    out["kelurahan"] = (_num(t["status"]) == 2).astype("int8")
+    out["population"] = _num(t["pop_male"]) + _num(t["pop_female"])
+    fam = _num(t["families"])
+    out["families"] = fam
+    out["dist_school_km"] = _num(t["dist_school"])
+    out["dist_health_km"] = _num(t["dist_health"])
+    out["dist_market_km"] = _num(t["dist_market"])
+    out["road_surface"] = _num(t["road"])
+    out["electricity_share"] = (_num(t["families_electric"]) / fam.where(fam > 0)).clip(upper=1.0).fillna(0.0)
+    out["signal"] = _num(t["signal"]).map({1: 2, 2: 1, 3: 0})
+    out["water_source"] = _num(t["water"])
+    out["sanitation"] = _num(t["toilet"])
+    out["malnutrition_cases"] = _num(t["malnutrition"])
+    out["disasters"] = _num(t["disasters"])
+    if "lat" in t.columns:
+        out["lat"] = _num(t["lat"])
+        out["lon"] = _num(t["lon"])
+    df = validate_table(out, "villages", source=p.name)
+    df.attrs["value_labels"] = raw.attrs.get("value_labels", {})
+    return df
+
+
+# --------------------------------------------------------------------------- registry
+REGISTRY_COLUMNS = {
+    "NIK": "nik", "NO_KK": "kk_no", "NAMA": "name", "ALAMAT": "address", "KODE_DESA": "desa_code",
+    "DESIL": "decile", "JML_ART": "n_members", "JML_BALITA": "n_children_0_6",
+    "JML_ANAK_SEKOLAH": "n_children_7_18", "JML_LANSIA": "n_elderly", "JML_DISABILITAS": "n_disabled",
+    "JK_KRT": "head_female", "FLAG_PKH": "rcv_pkh", "FLAG_BPNT": "rcv_bpnt", "FLAG_PBI": "rcv_pbi",
+    "FLAG_PIP": "rcv_pip", "FLAG_BLT_DD": "rcv_blt_dd", "FLAG_LPG": "rcv_lpg", "FLAG_LISTRIK": "rcv_listrik",
+    "FLAG_KUR": "rcv_kur",
+}
+"""Column names of a DTKS/P3KE-style export and their canonical names."""
+
+_SCI = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
+
+
+def _fix_id(s: pd.Series, name: str, source: str, rows: pd.Series) -> tuple[pd.Series, list[Problem]]:
+    """NIK/KK as text: recover '1701...0.0' floats; reject scientific notation (digits lost)."""
+    st = s.astype("string").str.strip()
+    st = st.str.replace(r"^(\d{16})\.0+$", r"\1", regex=True)
+    sci = st.str.fullmatch(_SCI.pattern).fillna(False).to_numpy(dtype=bool)
+    problems = []
+    if sci.any():
+        problems.append(Problem(source, name, "numbers stored in scientific notation by Excel (digits are lost); "
+                                "re-export the column formatted as text", list(rows[sci])))
+    return st, problems
+
+
+def read_registry(path: str | Path, *, columns: dict[str, str] | None = None) -> pd.DataFrame:
+    """Read a DTKS/P3KE-style registry export (``.csv``/``.xlsx``/``.parquet``).
+
+    The result carries personal data (NIK, KK number, name, address) and must stay inside the
+    analysis: see :mod:`tkpk_lib.privacy`. ``row_no`` keeps each household's position in the
+    original file so an office can find it in its own copy.
+
+    Parameters
+    ----------
+    path : path-like
+    columns : dict, optional
+        Mapping of the file's column names to canonical names; defaults to
+        :data:`REGISTRY_COLUMNS`.
+    """
+    p = Path(path)
+    raw = read_raw(p, allowed=TABLE_SUFFIXES, as_text=True)
+    mapping = {k.upper(): v for k, v in (columns or REGISTRY_COLUMNS).items()}
+    ren = {c: mapping[str(c).strip().upper()] for c in raw.columns if str(c).strip().upper() in mapping}
+    df = raw.rename(columns=ren)
+    problems: list[Problem] = []
+    for col in ("nik", "kk_no"):
+        if col in df.columns:
+            df[col], pr = _fix_id(df[col], col, p.name, df["_row"])
+            problems += pr
+    df["row_no"] = df["_row"]
+    if "desa_code" in df.columns:
+        df["desa_code"] = _code_text(df["desa_code"], 10)
+        df["kec_code"] = df["desa_code"].str[:6]
+        df["kab_code"] = df["desa_code"].str[:4]
+    if "head_female" in df.columns:
+        hf = _num(df["head_female"])
+        df["head_female"] = hf.map({1: 0, 2: 1}).where(hf.isin([1, 2]), hf + 10)  # 10+ -> invalid code
+    return validate_table(df, "registry", source=p.name, extra_problems=problems)
+
+
+# --------------------------------------------------------------------------- programme map, complaints
+PROGRAMME_COLUMNS = {
+    "TAHUN": "year", "KODE": "programme_id", "PROGRAM": "programme", "KEGIATAN": "activity", "OPD": "opd",
+    "STRATEGI": "strategy", "KLASTER": "cluster", "SUMBER_DANA": "fund_source", "SASARAN": "target_group",
+    "TARGET": "target_count", "CAPAIAN": "reached_count", "SATUAN": "target_unit", "LOKUS": "locus_desa",
+    "KODE_KAB": "kab_code", "PAGU": "budget", "REALISASI": "realisation",
+}
+COMPLAINT_COLUMNS = {
+    "ID": "complaint_id", "KANAL": "channel", "PROGRAM": "programme", "KODE_DESA": "desa_code",
+    "KODE_KAB": "kab_code", "TGL_MASUK": "date_received", "TGL_SELESAI": "date_resolved", "STATUS": "status",
+}
+
+
+def _read_office_table(path: str | Path, mapping: dict[str, str], schema: str) -> pd.DataFrame:
+    p = Path(path)
+    raw = read_raw(p, allowed=TABLE_SUFFIXES, as_text=True)
+    up = {k.upper(): v for k, v in mapping.items()}
+    df = raw.rename(columns={c: up[str(c).strip().upper()] for c in raw.columns if str(c).strip().upper() in up})
+    for c in ("budget", "realisation", "target_count", "reached_count"):
+        if c in df.columns:
+            v = parse_number_id(df[c])
+            df[c] = v.where(v.notna(), df[c])
+    for c in ("locus_desa", "desa_code"):
+        if c in df.columns:
+            df[c] = _code_text(df[c], 10)
+    if "kab_code" in df.columns:
+        df["kab_code"] = _code_text(df["kab_code"], 4)
+    if "status" in df.columns:
+        df["status"] = df["status"].astype("string").str.strip().str.lower()
+    return validate_table(df, schema, source=p.name)
+
+
+def read_programmes(path: str | Path) -> pd.DataFrame:
+    """Read a programme map (RAT/LP2KD style) from ``.xlsx`` or ``.csv``."""
+    return _read_office_table(path, PROGRAMME_COLUMNS, "programmes")
+
+
+def read_complaints(path: str | Path) -> pd.DataFrame:
+    """Read a complaints log from ``.csv`` or ``.xlsx``."""
+    return _read_office_table(path, COMPLAINT_COLUMNS, "complaints")
+
+
+# --------------------------------------------------------------------------- boundaries
+def read_boundaries(path: str | Path, level: str, *, code_column: str | None = None):  # -> GeoDataFrame
+    """Read boundary polygons (``.shp``, ``.gpkg``, ``.geojson``) keyed by Kemendagri code.
+
+    Codes are normalised to digits only (``17.01.01`` -> ``170101``) and joined to the region
+    list; the result has ``code``, ``name`` (from the region list), ``geometry`` and
+    ``attrs["unmatched"]``: a frame of codes present on one side only (``side`` = "file" or
+    "region list"). A file code unknown in Bengkulu is reported, never dropped silently.
+
+    Parameters
+    ----------
+    path : path-like
+    level : {"kabupaten", "kecamatan", "desa"}
+    code_column : str, optional
+        Column holding the code; by default the first of ``code``, ``kode``, ``kode_kemendagri``
+        found.
+    """
+    import geopandas as gpd
+
+    p = Path(path)
+    if p.suffix.lower() not in (".shp", ".gpkg", ".geojson", ".json"):
+        raise TkpkError(f"{p}: wrong file type '{p.suffix}'; expected .shp, .gpkg or .geojson")
+    if not p.exists():
+        raise TkpkError(f"{p}: file not found")
+    try:
+        g = gpd.read_file(p)
+    except Exception as exc:  # noqa: BLE001
+        raise TkpkError(f"{p}: cannot be read as a boundary file ({type(exc).__name__}: {exc})") from None
+    if len(g) == 0:
+        raise SchemaError([Problem(str(p), None, "the file has no features")])
+    cands = [code_column] if code_column else ["code", "kode", "kode_kemendagri", "KODE", "kode_desa"]
+    col = next((c for c in cands if c in g.columns), None)
+    if col is None:
+        raise SchemaError([Problem(p.name, cands[0], f"no region-code column (looked for {', '.join(cands)}; "
+                                   f"columns found: {', '.join(map(str, g.columns))})")])
+    g = g.copy()
+    g["code"] = g[col].astype("string").str.replace(".", "", regex=False).str.strip()
+    if g.crs is None:
+        g = g.set_crs("EPSG:4326")
+    elif g.crs.to_epsg() != 4326:
+        g = g.to_crs("EPSG:4326")
+    ref = regions(level)
+    names = dict(zip(ref["code"], ref["name"], strict=True))
+    in_file = set(g["code"].dropna())
+    in_ref = set(ref["code"])
+    unmatched = pd.DataFrame(
+        [{"code": c, "side": "file"} for c in sorted(in_file - in_ref)]
+        + [{"code": c, "side": "region list", "name": names[c]} for c in sorted(in_ref - in_file)])
+    g["name"] = g["code"].map(names)
+    keep = ["code", "name", "geometry"] + [c for c in ("parent",) if c in g.columns]
+    out = g[keep]
+    out.attrs["unmatched"] = unmatched
+    return out

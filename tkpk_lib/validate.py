@@ -1,0 +1,188 @@
+"""Check a frame against its canonical schema and report every problem at once.
+
+:func:`validate_table` never raises from deep inside pandas: each check collects
+:class:`~tkpk_lib.errors.Problem` records (file, column, rows) and one
+:class:`~tkpk_lib.errors.SchemaError` lists them all. Rows are the data rows of the source file
+(1-based, header excluded) when the reader kept them in a ``_row`` column, else frame positions
++ 1. No bad row is dropped silently: a frame is either returned whole (typed) or rejected.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from tkpk_lib.errors import Problem, SchemaError
+from tkpk_lib.reference_data import regions
+from tkpk_lib.schemas import SCHEMAS, TableSchema
+
+_LEVEL = {"kab": "kabupaten", "kec": "kecamatan", "desa": "desa"}
+
+
+def _known_codes(level: str) -> set[str]:
+    return set(regions(_LEVEL[level])["code"])
+
+
+def _rows(df: pd.DataFrame, mask: np.ndarray | pd.Series) -> list[int]:
+    m = np.asarray(mask, dtype=bool)
+    if "_row" in df.columns:
+        return [int(r) for r in df["_row"].to_numpy()[m]]
+    return [int(i) + 1 for i in np.flatnonzero(m)]
+
+
+def _missing(s: pd.Series) -> np.ndarray:
+    miss = s.isna().to_numpy()
+    if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+        miss |= s.astype("string").str.strip().fillna("").eq("").to_numpy()
+    return miss
+
+
+def validate_table(
+    df: pd.DataFrame,
+    schema: TableSchema | str,
+    *,
+    source: str = "<frame>",
+    extra_problems: Iterable[Problem] = (),
+) -> pd.DataFrame:
+    """Validate ``df`` against a canonical schema and return it with canonical dtypes.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Frame with canonical column names (readers rename raw variables first). A ``_row``
+        column, when present, gives the row numbers of the source file used in messages.
+    schema : TableSchema or str
+        The schema or its name (``"households"``, ``"registry"``...).
+    source : str
+        File name used in messages.
+    extra_problems : iterable of Problem
+        Problems the reader already found; they are reported together with these.
+
+    Returns
+    -------
+    DataFrame
+        Canonical columns in schema order (plus ``_row``), typed.
+
+    Raises
+    ------
+    SchemaError
+        Listing every problem found, each with file, column and rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from tkpk_lib.schemas import Column, TableSchema
+    >>> s = TableSchema("t", "demo", (Column("w", "float", "weight", positive=True),))
+    >>> validate_table(pd.DataFrame({"w": [1.0, 2.0]}), s)["w"].tolist()
+    [1.0, 2.0]
+    >>> try:
+    ...     validate_table(pd.DataFrame({"w": [1.0, -2.0]}), s, source="x.csv")
+    ... except SchemaError as e:
+    ...     print(e.problems[0])
+    x.csv, column 'w': must be greater than 0 [rows 2; 1 row(s) in all]
+    """
+    if isinstance(schema, str):
+        schema = SCHEMAS[schema]
+    problems: list[Problem] = list(extra_problems)
+    if len(df) == 0:
+        problems.append(Problem(source, None, "the file has no data rows"))
+        raise SchemaError(problems)
+
+    present = set(df.columns)
+    missing = [c for c in schema.required if c not in present]
+    for c in missing:
+        close = difflib.get_close_matches(c, [str(x) for x in df.columns], n=3, cutoff=0.6)
+        hint = f"; did you mean {', '.join(repr(x) for x in close)}?" if close else ""
+        found = ", ".join(str(x) for x in df.columns if x != "_row")
+        problems.append(Problem(source, c, f"required column is missing{hint} (columns found: {found})"))
+
+    out = pd.DataFrame(index=df.index)
+    if "_row" in df.columns:
+        out["_row"] = df["_row"].astype("int64")
+    for col in schema.columns:
+        if col.name not in present:
+            continue
+        s = df[col.name]
+        miss = _missing(s)
+        if miss.any() and not col.nullable:
+            problems.append(Problem(source, col.name, "missing values", _rows(df, miss)))
+        if col.dtype in ("int", "float", "flag"):
+            num = pd.to_numeric(s.where(~miss), errors="coerce")
+            bad = num.isna().to_numpy() & ~miss
+            if bad.any():
+                problems.append(Problem(source, col.name, "values that are not numbers", _rows(df, bad)))
+            v = num.to_numpy(dtype="float64", na_value=np.nan)
+            ok = ~np.isnan(v)
+            if col.dtype in ("int", "flag"):
+                frac = ok & (np.floor(v) != v)
+                if frac.any():
+                    problems.append(Problem(source, col.name, "values that are not whole numbers",
+                                            _rows(df, frac)))
+            if col.positive:
+                b = ok & (v <= 0)
+                if b.any():
+                    problems.append(Problem(source, col.name, "must be greater than 0", _rows(df, b)))
+            if col.min is not None:
+                b = ok & (v < col.min)
+                if b.any():
+                    problems.append(Problem(source, col.name, f"values below the minimum {col.min:g}",
+                                            _rows(df, b)))
+            if col.max is not None:
+                b = ok & (v > col.max)
+                if b.any():
+                    problems.append(Problem(source, col.name, f"values above the maximum {col.max:g}",
+                                            _rows(df, b)))
+            if col.allowed is not None:
+                b = ok & ~np.isin(v, np.asarray(col.allowed, dtype="float64"))
+                if b.any():
+                    allowed = ", ".join(str(a) for a in col.allowed)
+                    problems.append(Problem(source, col.name, f"values outside the allowed codes {{{allowed}}}",
+                                            _rows(df, b)))
+            if col.dtype == "float":
+                out[col.name] = pd.Series(v, index=df.index, dtype="float64")
+            elif col.nullable:
+                out[col.name] = pd.array(np.where(ok, v, 0).astype("int64"), dtype="Int64")
+                out.loc[~ok, col.name] = pd.NA
+            else:
+                out[col.name] = np.where(ok, v, 0).astype("int8" if col.dtype == "flag" else "int64")
+        elif col.dtype == "date":
+            d = pd.to_datetime(s.where(~miss), errors="coerce")
+            bad = d.isna().to_numpy() & ~miss
+            if bad.any():
+                problems.append(Problem(source, col.name, "values that are not dates (use YYYY-MM-DD)",
+                                        _rows(df, bad)))
+            out[col.name] = d
+        else:
+            st = s.astype("string").str.strip()
+            if col.pattern is not None:
+                rx = re.compile(col.pattern)
+                b = ~miss & ~st.fillna("").map(lambda x, rx=rx: bool(rx.fullmatch(x))).to_numpy(dtype=bool)
+                if b.any():
+                    problems.append(Problem(source, col.name, f"values not of the form {col.pattern!r}",
+                                            _rows(df, b)))
+            if col.allowed is not None:
+                b = ~miss & ~st.isin([str(a) for a in col.allowed]).to_numpy(dtype=bool)
+                if b.any():
+                    allowed = ", ".join(str(a) for a in col.allowed)
+                    problems.append(Problem(source, col.name, f"values outside the allowed list {{{allowed}}}",
+                                            _rows(df, b)))
+            if col.region is not None:
+                known = _known_codes(col.region)
+                b = ~miss & ~st.isin(list(known)).to_numpy(dtype=bool)
+                if b.any():
+                    what = "in Bengkulu's region list" if col.region != "kab" else "a Bengkulu kabupaten/kota"
+                    problems.append(Problem(source, col.name, f"codes that are not {what}", _rows(df, b)))
+            out[col.name] = st if col.dtype == "str" else st.astype("category")
+
+    if schema.key and all(k in out.columns for k in schema.key):
+        dup = out.duplicated(list(schema.key), keep=False).to_numpy()
+        if dup.any():
+            problems.append(Problem(source, ", ".join(schema.key), "duplicate keys", _rows(df, dup)))
+
+    if problems:
+        raise SchemaError(problems)
+    return out.reset_index(drop=True)
