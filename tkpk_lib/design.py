@@ -1,0 +1,543 @@
+"""Survey designs: declaration, checks and the vectorised linearisation variance.
+
+A :class:`SurveyDesign` only names columns (weight, strata, PSU, fpc, ...); it is applied to a
+DataFrame by :meth:`SurveyDesign.check` (validation with readable errors) and by
+:func:`linearized_variance` (the design variance of weighted totals of linearised values).
+
+Variance method
+---------------
+Taylor linearisation with the *ultimate cluster* estimator, as R's ``survey`` package computes
+it (``svyrecvar``/``onestage``/``onestrat`` in survey 4.1): for every column ``z`` of per-row
+linearised values, PSU totals ``t_hi = sum_{j in PSU hi} w_j z_j`` are formed, centred at their
+stratum mean, and
+
+    V = sum_h (1 - f_h) * n_h / (n_h - 1) * sum_i (t_hi - tbar_h)^2
+
+with ``n_h`` the number of PSUs sampled in stratum ``h`` and ``f_h = n_h / N_h`` the first-stage
+sampling fraction (``f_h = 0``, i.e. with replacement, when no ``fpc`` is given).  PSUs are nested
+in strata (R's ``nest=TRUE``): the pair (stratum, PSU) identifies a PSU.  When a first-stage fpc
+and a second-stage unit (``ssu``) are declared, the second stage adds, as R's ``multistage`` does,
+
+    sum_hi (n_h / N_h) * (1 - f_hi) * m_hi / (m_hi - 1) * sum_j (u_hij - ubar_hi)^2
+
+over the SSU totals ``u_hij`` of each PSU (``m_hi`` SSUs sampled out of ``M_hi`` given by
+``fpc2``; with-replacement at stage two when ``fpc2`` is absent).  This reproduces R's
+``svydesign(ids = ~psu + ssu, fpc = ~fpc1 + fpc2)`` (checked against apiclus2 in the tests).
+
+Domains are handled by zeroing ``z`` outside the domain while keeping every PSU of the design
+(R's subpopulation semantics, ``survey.adjust.domain.lonely = FALSE``), never by subsetting.
+
+Why hand-written: the estimator is a handful of ``np.bincount`` passes; one pass per column over
+the rows and then O(#PSU) work, which is what makes the 1.5-million-person benchmark run in a
+fraction of R's time (see ``benchmarks/bench_estimate.py`` and the docstring of
+:mod:`tkpk_lib.estimate` for the comparison with the ``svy`` package).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from tkpk_lib.errors import DesignError
+
+SinglePsu = Literal["error", "skip", "center", "certainty"]
+_SINGLE_PSU_OPTIONS = ("error", "skip", "center", "certainty")
+_CERTAINTY_EPS = 1e-7  # R treats (1 - f) < 1e-7 as a self-representing (certainty) stratum
+
+
+@dataclass(frozen=True)
+class SurveyDesign:
+    """Declaration of a complex survey design by column names.
+
+    Parameters
+    ----------
+    weight : str
+        Column of sampling weights (strictly positive, no missing values).
+    strata : str or None
+        Column of first-stage strata; ``None`` for an unstratified design.
+    psu : str or None
+        Column of primary sampling units (clusters). PSUs are nested in strata: the pair
+        (stratum, PSU) identifies a PSU. ``None``: every row is its own PSU.
+    fpc : str or None
+        First-stage finite population correction, constant within a stratum: either the
+        population number of PSUs in the stratum (``N_h``, all values >= 1) or the sampling
+        fraction (all values <= 1), exactly as R's ``svydesign(fpc=)`` accepts it.
+        ``None`` (default): sampling with replacement.
+    single_psu : {"error", "skip", "center", "certainty"}
+        What to do with a stratum that has a single PSU (and is not a certainty stratum by
+        its fpc): ``"error"`` raises :class:`~tkpk_lib.errors.DesignError` naming the strata
+        (R's ``survey.lonely.psu = "fail"``); ``"skip"`` and ``"certainty"`` let the stratum
+        contribute 0 (R's ``"remove"``/``"certainty"``); ``"center"`` measures the single
+        PSU's total from the grand mean of all PSU totals (R's ``"adjust"``).
+    ssu : str or None
+        Column of second-stage units inside PSUs. Only used when ``fpc`` is also given (with a
+        with-replacement first stage the second stage contributes nothing, the ultimate-cluster
+        approximation R uses too).
+    fpc2 : str or None
+        Second-stage fpc: population number of SSUs in the PSU (or the fraction, <= 1).
+        ``None`` with ``ssu`` given: second stage sampled with replacement.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"w": [1.0, 2.0, 1.5, 1.0], "h": [1, 1, 2, 2], "c": [1, 2, 3, 4]})
+    >>> d = SurveyDesign(weight="w", strata="h", psu="c")
+    >>> d.check(df)
+    >>> d.degf(df)
+    2
+    """
+
+    weight: str
+    strata: str | None = None
+    psu: str | None = None
+    fpc: str | None = None
+    single_psu: SinglePsu = "error"
+    ssu: str | None = None
+    fpc2: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.single_psu not in _SINGLE_PSU_OPTIONS:
+            raise DesignError(
+                f"single_psu must be one of {_SINGLE_PSU_OPTIONS}, got {self.single_psu!r}"
+            )
+        if self.fpc2 is not None and self.ssu is None:
+            raise DesignError("fpc2 is given but ssu (the second-stage unit column) is not")
+
+    def columns(self) -> list[str]:
+        """Columns the design uses, in declaration order."""
+        cols = [self.weight, self.strata, self.psu, self.fpc, self.ssu, self.fpc2]
+        return [c for c in cols if c is not None]
+
+    def check(self, df: pd.DataFrame, source: str = "<frame>") -> None:
+        """Validate the design against a frame; raise :class:`DesignError` when unusable.
+
+        Checks that all columns exist, weights are numeric, positive and present, strata/PSU
+        ids are not missing, the fpc is valid and constant within strata, and (under
+        ``single_psu="error"``) that no stratum has a single PSU.
+
+        Parameters
+        ----------
+        df : pandas.DataFrame
+            The survey microdata.
+        source : str
+            File or table name used in error messages.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> SurveyDesign("w").check(pd.DataFrame({"w": [1.0, 2.0]}))
+        """
+        prepare_design(df, self, source=source)
+
+    def degf(self, df: pd.DataFrame) -> int:
+        """Design degrees of freedom: number of PSUs minus number of strata (R's ``degf``)."""
+        p = prepare_design(df, self)
+        return int(p.n_psu - p.n_strata)
+
+
+@dataclass(frozen=True)
+class PreparedDesign:
+    """A design applied to a frame: integer codes and per-PSU scale factors (internal).
+
+    PSU codes are ordered so that the PSUs of a stratum are contiguous (``strata_starts``).
+    """
+
+    n: int
+    w: np.ndarray  # (n,) float64 weights
+    psu_code: np.ndarray  # (n,) intp, 0..n_psu-1, stratum-contiguous
+    n_psu: int
+    n_strata: int
+    psu_stratum: np.ndarray  # (n_psu,) stratum code of each PSU (non-decreasing)
+    strata_starts: np.ndarray  # (n_strata,) first PSU index of each stratum
+    n_h: np.ndarray  # (n_strata,) PSUs per stratum
+    psu_scale: np.ndarray  # (n_psu,) (1-f_h) n_h/(n_h-1), 0 for certainty/skipped strata
+    lonely_center: np.ndarray  # (n_psu,) bool: single-PSU stratum centred at the grand mean
+    # second stage (None when it contributes nothing)
+    ssu_code: np.ndarray | None = None  # (n,) 0..n_ssu-1, PSU-contiguous
+    n_ssu: int = 0
+    ssu_psu_starts: np.ndarray | None = None  # (n_psu,) first SSU index of each PSU
+    ssu_scale: np.ndarray | None = None  # (n_ssu,) (n_h/N_h)(1-f2) m/(m-1)
+    ssu_psu: np.ndarray | None = None  # (n_ssu,) PSU code of each SSU
+
+    @property
+    def degf(self) -> int:
+        return int(self.n_psu - self.n_strata)
+
+
+def _rows(mask: np.ndarray) -> list[int]:
+    """1-based data-row numbers (as a spreadsheet shows them) of a boolean mask."""
+    return [int(i) + 1 for i in np.flatnonzero(mask)]
+
+
+def _factorize(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    codes, uniques = pd.factorize(values, sort=False)
+    return codes.astype(np.intp, copy=False), np.asarray(uniques)
+
+
+def _fpc_factor(
+    fpc_values: np.ndarray,
+    group_code: np.ndarray,
+    n_groups: int,
+    n_sampled: np.ndarray,
+    column: str,
+    source: str,
+    what: str,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return (1 - f) per group and the population size per group from an fpc column."""
+    bad = ~np.isfinite(fpc_values) | (fpc_values <= 0)
+    if bad.any():
+        raise DesignError(
+            f"{source}, column '{column}': fpc must be a positive number "
+            f"[rows {_fmt_rows(_rows(bad))}]"
+        )
+    first = np.full(n_groups, np.nan)
+    first[group_code[::-1]] = fpc_values[::-1]  # value at the first row of each group
+    varying = fpc_values != first[group_code]
+    if varying.any():
+        raise DesignError(
+            f"{source}, column '{column}': fpc must be constant within each {what} "
+            f"[rows {_fmt_rows(_rows(varying))}]"
+        )
+    is_pop = bool((fpc_values > 1).any())
+    if is_pop and (fpc_values < 1).any():
+        raise DesignError(
+            f"{source}, column '{column}': fpc mixes population sizes (>1) and sampling "
+            f"fractions (<1); use one or the other [rows {_fmt_rows(_rows(fpc_values < 1))}]"
+        )
+    popsize = first if is_pop else n_sampled / first
+    too_small = popsize < n_sampled - 1e-9
+    if too_small.any():
+        rows = _rows(too_small[group_code])
+        raise DesignError(
+            f"{source}, column '{column}': fpc implies more than 100% sampling (population "
+            f"size below the number of sampled units) in some {what}s [rows {_fmt_rows(rows)}]"
+        )
+    return (popsize - n_sampled) / popsize, popsize
+
+
+def _fmt_rows(rows: list[int]) -> str:
+    shown = ", ".join(str(r) for r in rows[:20])
+    more = f" (and {len(rows) - 20} more)" if len(rows) > 20 else ""
+    return f"{shown}{more}; {len(rows)} row(s) in all"
+
+
+def prepare_design(
+    df: pd.DataFrame, design: SurveyDesign, source: str = "<frame>"
+) -> PreparedDesign:
+    """Validate ``design`` on ``df`` and compute the integer codes the variance needs.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Survey microdata.
+    design : SurveyDesign
+        The design declaration.
+    source : str
+        Name used in error messages.
+
+    Returns
+    -------
+    PreparedDesign
+        Codes and scale factors; reusable for any number of variables and domains.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> p = prepare_design(pd.DataFrame({"w": [1.0, 3.0]}), SurveyDesign("w"))
+    >>> p.n_psu, p.degf
+    (2, 1)
+    """
+    if not isinstance(design, SurveyDesign):
+        raise DesignError(f"expected a SurveyDesign, got {type(design).__name__}")
+    missing = [c for c in design.columns() if c not in df.columns]
+    if missing:
+        raise DesignError(
+            f"{source}: design column(s) {', '.join(repr(c) for c in missing)} not found; "
+            f"available columns: {', '.join(map(str, df.columns[:30]))}"
+        )
+    n = len(df)
+    if n == 0:
+        raise DesignError(f"{source}: the frame has no rows")
+
+    # weights
+    wcol = df[design.weight]
+    try:
+        w = pd.to_numeric(wcol, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    except (TypeError, ValueError) as exc:  # pragma: no cover - defensive
+        raise DesignError(f"{source}, column '{design.weight}': weights are not numeric") from exc
+    nonnum = np.isnan(w) & wcol.notna().to_numpy()
+    if nonnum.any():
+        raise DesignError(
+            f"{source}, column '{design.weight}': weights are not numeric "
+            f"[rows {_fmt_rows(_rows(nonnum))}]"
+        )
+    bad = ~np.isfinite(w)
+    if bad.any():
+        raise DesignError(
+            f"{source}, column '{design.weight}': missing or infinite weights "
+            f"[rows {_fmt_rows(_rows(bad))}]"
+        )
+    bad = w <= 0
+    if bad.any():
+        raise DesignError(
+            f"{source}, column '{design.weight}': weights must be > 0 "
+            f"[rows {_fmt_rows(_rows(bad))}]"
+        )
+
+    for col in (design.strata, design.psu, design.ssu):
+        if col is not None:
+            na = df[col].isna().to_numpy()
+            if na.any():
+                raise DesignError(
+                    f"{source}, column '{col}': missing design ids [rows {_fmt_rows(_rows(na))}]"
+                )
+
+    # strata
+    if design.strata is None:
+        s_code = np.zeros(n, dtype=np.intp)
+        s_uniq = np.array([1])
+    else:
+        s_code, s_uniq = _factorize(df[design.strata])
+    n_strata_raw = len(s_uniq)
+
+    # PSUs nested in strata: factorise the (stratum, psu) pair
+    if design.psu is None:
+        raw_psu = np.arange(n, dtype=np.intp)
+        n_raw = n
+    else:
+        p_code, p_uniq = _factorize(df[design.psu])
+        if design.strata is None:
+            raw_psu, n_raw = p_code, len(p_uniq)
+        else:
+            raw_psu, u = _factorize(s_code.astype(np.int64) * len(p_uniq) + p_code)
+            n_raw = len(u)
+    # stratum of each raw PSU, then renumber PSUs so strata are contiguous
+    raw_stratum = np.empty(n_raw, dtype=np.intp)
+    raw_stratum[raw_psu] = s_code
+    order = np.argsort(raw_stratum, kind="stable")
+    rank = np.empty(n_raw, dtype=np.intp)
+    rank[order] = np.arange(n_raw, dtype=np.intp)
+    psu_code = rank[raw_psu] if design.psu is not None or design.strata is not None else raw_psu
+    psu_stratum = raw_stratum[order]
+    n_h = np.bincount(psu_stratum, minlength=n_strata_raw)
+    strata_starts = np.concatenate(([0], np.cumsum(n_h)[:-1])).astype(np.intp)
+
+    # first-stage fpc
+    if design.fpc is None:
+        one_minus_f = np.ones(n_strata_raw)
+        popsize = np.full(n_strata_raw, np.inf)
+    else:
+        fv = pd.to_numeric(df[design.fpc], errors="coerce").to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
+        one_minus_f, popsize = _fpc_factor(
+            fv, s_code, n_strata_raw, n_h.astype(float), design.fpc, source, "stratum"
+        )
+    certainty = one_minus_f < _CERTAINTY_EPS
+    lonely = (n_h == 1) & ~certainty
+    if lonely.any() and design.single_psu == "error":
+        names = [str(s) for s in s_uniq[lonely]]
+        label = design.strata or "(unstratified)"
+        rows = _rows(lonely[s_code])
+        raise DesignError(
+            f"{source}, column '{label}': stratum/strata {', '.join(names[:20])} "
+            f"ha{'s' if len(names) == 1 else 've'} only one PSU, so no variance can be "
+            f"estimated there; merge strata or declare single_psu='skip'/'center'/'certainty' "
+            f"[rows {_fmt_rows(rows)}]"
+        )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h_scale = np.where(n_h > 1, one_minus_f * n_h / np.maximum(n_h - 1, 1), 0.0)
+    h_scale[certainty] = 0.0
+    center_h = np.zeros(n_strata_raw, dtype=bool)
+    if design.single_psu == "center":
+        center_h = lonely
+        h_scale = np.where(lonely, one_minus_f, h_scale)
+    psu_scale = h_scale[psu_stratum]
+    lonely_center = center_h[psu_stratum]
+
+    prep = PreparedDesign(
+        n=n,
+        w=w,
+        psu_code=psu_code,
+        n_psu=n_raw,
+        n_strata=n_strata_raw,
+        psu_stratum=psu_stratum,
+        strata_starts=strata_starts,
+        n_h=n_h,
+        psu_scale=psu_scale,
+        lonely_center=lonely_center,
+    )
+    if design.ssu is None or design.fpc is None:
+        return prep
+
+    # second stage: SSUs nested in PSUs
+    q_code, q_uniq = _factorize(df[design.ssu])
+    raw_ssu, u = _factorize(psu_code.astype(np.int64) * len(q_uniq) + q_code)
+    n_ssu = len(u)
+    raw_ssu_psu = np.empty(n_ssu, dtype=np.intp)
+    raw_ssu_psu[raw_ssu] = psu_code
+    order2 = np.argsort(raw_ssu_psu, kind="stable")
+    rank2 = np.empty(n_ssu, dtype=np.intp)
+    rank2[order2] = np.arange(n_ssu, dtype=np.intp)
+    ssu_code = rank2[raw_ssu]
+    ssu_psu = raw_ssu_psu[order2]
+    m = np.bincount(ssu_psu, minlength=n_raw)
+    ssu_psu_starts = np.concatenate(([0], np.cumsum(m)[:-1])).astype(np.intp)
+    if design.fpc2 is None:
+        one_minus_f2 = np.ones(n_raw)
+    else:
+        fv2 = pd.to_numeric(df[design.fpc2], errors="coerce").to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
+        one_minus_f2, _ = _fpc_factor(
+            fv2, psu_code, n_raw, m.astype(float), design.fpc2, source, "PSU"
+        )
+    cert2 = one_minus_f2 < _CERTAINTY_EPS
+    lonely2 = (m == 1) & ~cert2
+    if lonely2.any() and design.single_psu == "error":
+        rows = _rows(lonely2[psu_code])
+        raise DesignError(
+            f"{source}, column '{design.ssu}': {int(lonely2.sum())} PSU(s) have a single "
+            f"second-stage unit but are not fully sampled according to '{design.fpc2}'; "
+            f"declare single_psu='skip'/'center'/'certainty' [rows {_fmt_rows(rows)}]"
+        )
+    stage1_fraction = n_h / popsize  # n_h / N_h (0 when with replacement)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p_scale2 = np.where(m > 1, one_minus_f2 * m / np.maximum(m - 1, 1), 0.0)
+    p_scale2 = p_scale2 * stage1_fraction[psu_stratum]
+    ssu_scale = p_scale2[ssu_psu]
+    return dataclasses.replace(
+        prep,
+        ssu_code=ssu_code,
+        n_ssu=n_ssu,
+        ssu_psu_starts=ssu_psu_starts,
+        ssu_scale=ssu_scale,
+        ssu_psu=ssu_psu,
+    )
+
+
+def _centered_ss(
+    totals: np.ndarray, group_starts: np.ndarray, group_of: np.ndarray, scale: np.ndarray
+) -> np.ndarray:
+    """sum_g scale_g * (t_g - mean of t within its group)^2, column-wise.
+
+    ``totals`` is (G, k) with groups contiguous (``group_starts``); ``group_of`` (G,) is the
+    group of each row, ``scale`` (G,) the per-row factor.
+    """
+    counts = np.diff(np.append(group_starts, totals.shape[0]))
+    nonempty = counts > 0
+    sums = np.zeros((len(group_starts), totals.shape[1]))
+    if totals.shape[0]:
+        sums[nonempty] = np.add.reduceat(totals, group_starts[nonempty], axis=0)
+    means = sums / np.maximum(counts, 1)[:, None]
+    dev = totals - means[group_of]
+    return np.einsum("g,gk,gk->k", scale, dev, dev)
+
+
+def variance_from_psu_totals(prep: PreparedDesign, psu_totals: np.ndarray) -> np.ndarray:
+    """First-stage variance from PSU totals (n_psu x k) of weighted linearised values."""
+    v = _centered_ss(psu_totals, prep.strata_starts, prep.psu_stratum, prep.psu_scale)
+    if prep.lonely_center.any():
+        grand = psu_totals.sum(axis=0) / prep.n_psu
+        d = psu_totals[prep.lonely_center] - grand
+        v = v + np.einsum("g,gk,gk->k", prep.psu_scale[prep.lonely_center], d, d)
+    return v
+
+
+def _group_totals(code: np.ndarray, n_groups: int, x: np.ndarray) -> np.ndarray:
+    """Column-wise sums of x (n x k) by integer code: (n_groups x k)."""
+    k = x.shape[1]
+    out = np.empty((n_groups, k))
+    for j in range(k):  # loop over columns only; each a single C pass over the rows
+        out[:, j] = np.bincount(code, weights=x[:, j], minlength=n_groups)
+    return out
+
+
+def variance_of_weighted(prep: PreparedDesign, wz: np.ndarray) -> np.ndarray:
+    """Design variance of column sums of ``wz`` (n x k, already multiplied by the weights)."""
+    t = _group_totals(prep.psu_code, prep.n_psu, wz)
+    v = variance_from_psu_totals(prep, t)
+    if prep.ssu_code is not None:
+        u = _group_totals(prep.ssu_code, prep.n_ssu, wz)
+        v = v + _centered_ss(u, prep.ssu_psu_starts, prep.ssu_psu, prep.ssu_scale)
+    return v
+
+
+def domain_variance(
+    prep: PreparedDesign, wz: np.ndarray, dom: np.ndarray, n_dom: int
+) -> np.ndarray:
+    """Variances of domain totals without materialising an n x (k*D) matrix.
+
+    Parameters
+    ----------
+    prep : PreparedDesign
+    wz : ndarray (n, k)
+        Weighted linearised values (``w * z``), already zero for rows outside every domain.
+    dom : ndarray (n,)
+        Domain code of each row in ``0..n_dom-1`` (rows with ``wz == 0`` may carry any code).
+    n_dom : int
+        Number of domains.
+
+    Returns
+    -------
+    ndarray (k, n_dom)
+        Variance of ``sum_{i in d} wz_ij`` for each column ``j`` and domain ``d``.
+    """
+    k = wz.shape[1]
+    idx = prep.psu_code * n_dom + dom
+    t = np.empty((prep.n_psu, k * n_dom))
+    for j in range(k):
+        t[:, j * n_dom : (j + 1) * n_dom] = np.bincount(
+            idx, weights=wz[:, j], minlength=prep.n_psu * n_dom
+        ).reshape(prep.n_psu, n_dom)
+    v = variance_from_psu_totals(prep, t)
+    if prep.ssu_code is not None:
+        idx2 = prep.ssu_code * n_dom + dom
+        u = np.empty((prep.n_ssu, k * n_dom))
+        for j in range(k):
+            u[:, j * n_dom : (j + 1) * n_dom] = np.bincount(
+                idx2, weights=wz[:, j], minlength=prep.n_ssu * n_dom
+            ).reshape(prep.n_ssu, n_dom)
+        v = v + _centered_ss(u, prep.ssu_psu_starts, prep.ssu_psu, prep.ssu_scale)
+    return v.reshape(k, n_dom)
+
+
+def linearized_variance(
+    df: pd.DataFrame, design: SurveyDesign | PreparedDesign, z: np.ndarray
+) -> np.ndarray:
+    """Design variance of ``sum_i w_i z_i`` for each column of ``z``.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Survey microdata (used for the design columns).
+    design : SurveyDesign or PreparedDesign
+        The design (a :class:`PreparedDesign` from :func:`prepare_design` skips re-validation).
+    z : ndarray, shape (n,) or (n, k)
+        Per-row linearised values (zero outside a domain). NaN is not allowed.
+
+    Returns
+    -------
+    ndarray, shape (k,)
+        Variances (a 1-element array for 1-d ``z``).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> df = pd.DataFrame({"w": [1.0, 1.0, 1.0, 1.0]})
+    >>> linearized_variance(df, SurveyDesign("w"), np.array([1.0, 2.0, 3.0, 4.0]))
+    array([5.])
+    """
+    prep = design if isinstance(design, PreparedDesign) else prepare_design(df, design)
+    z = np.asarray(z, dtype=np.float64)
+    if z.ndim == 1:
+        z = z[:, None]
+    if z.shape[0] != prep.n:
+        raise DesignError(f"z has {z.shape[0]} rows but the frame has {prep.n}")
+    if np.isnan(z).any():
+        raise DesignError("z contains NaN; set values outside a domain to 0")
+    return variance_of_weighted(prep, prep.w[:, None] * z)
