@@ -1,0 +1,304 @@
+"""Keep personal data out of reports: artefact scans and keyed pseudonyms.
+
+* :func:`scan_artifacts` looks through report artefacts (HTML, executed notebooks, PDF,
+  Excel, CSV/JSON/text) for 16-digit NIK-like numbers and for given names. The report runner
+  calls it as a last guard; tests call it on planted data. Findings are masked, so the scan
+  itself never copies a NIK or a name into a log.
+* :func:`pseudonymise` replaces identifiers (NIK, KK numbers, names) by HMAC-SHA256 keyed
+  pseudonyms. The key comes from :func:`load_key` (a file outside the repository or the
+  ``TKPK_PSEUDONYM_KEY`` environment variable) and never lives in the repository.
+
+A NIK (Nomor Induk Kependudukan) has 16 digits: province (2), kabupaten (2), kecamatan (2),
+birth date DDMMYY with 40 added to the day for women, and a 4-digit serial (Dukcapil). The
+scan counts a 16-digit number as NIK-like when its province code is 11-96, its day is 01-31
+or 41-71 and its month is 01-12, which keeps hashes, long decimals and ids out of the findings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import subprocess
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from tkpk_lib.errors import ReportError
+
+__all__ = ["is_nik_like", "load_key", "pseudonymise", "scan_artifacts", "scan_text"]
+
+KEY_ENV = "TKPK_PSEUDONYM_KEY"
+_NIK = re.compile(r"(?<![A-Za-z0-9_.])(\d{16})(?!\d)(?!\.\d)")
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{200,}={0,2}")
+_TEXT_SUFFIXES = {".html", ".htm", ".ipynb", ".json", ".csv", ".txt", ".md", ".log", ".tsv", ".xml"}
+_FINDING_COLUMNS = ["path", "kind", "line", "masked"]
+
+
+def is_nik_like(digits: str) -> bool:
+    """Whether a 16-digit string is structured like a NIK.
+
+    Parameters
+    ----------
+    digits : str
+        Candidate string.
+
+    Returns
+    -------
+    bool
+        True for 16 digits with a plausible province code (11-96), birth day (01-31, or
+        41-71 for women) and month (01-12).
+
+    Examples
+    --------
+    >>> is_nik_like("1701014507900001")
+    True
+    >>> is_nik_like("0000000000000002")
+    False
+    """
+    if len(digits) != 16 or not digits.isdigit():
+        return False
+    prov, day, month = int(digits[0:2]), int(digits[6:8]), int(digits[8:10])
+    return 11 <= prov <= 96 and (1 <= day <= 31 or 41 <= day <= 71) and 1 <= month <= 12
+
+
+def _mask(kind: str, value: str) -> str:
+    if kind == "nik":
+        return value[:4] + "*" * 12
+    return value[:1] + "*" * max(len(value) - 1, 2)
+
+
+def scan_text(text: str, names: Sequence[str] = (), *, source: str = "") -> pd.DataFrame:
+    """Find NIK-like numbers and given names in a text.
+
+    Long base64 runs (embedded images) are skipped. Names match case-insensitively as whole
+    words; whitespace inside a name matches any whitespace.
+
+    Parameters
+    ----------
+    text : str
+        Text to scan.
+    names : sequence of str
+        Names to look for (for example the names in the register that fed the report).
+    source : str, default ""
+        Value of the ``path`` column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per finding: ``path``, ``kind`` ("nik" or "name"), ``line`` (1-based),
+        ``masked`` (the match with all but its first characters starred).
+
+    Examples
+    --------
+    >>> scan_text("NIK 1701014507900001 milik Siti Aminah", ["siti aminah"])["kind"].tolist()
+    ['nik', 'name']
+    """
+    text = _BASE64_RUN.sub(" ", text)
+    line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def line_of(pos: int) -> int:
+        lo, hi = 0, len(line_starts)
+        while lo + 1 < hi:
+            mid = (lo + hi) // 2
+            if line_starts[mid] <= pos:
+                lo = mid
+            else:
+                hi = mid
+        return lo + 1
+
+    rows: list[dict[str, Any]] = []
+    for m in _NIK.finditer(text):
+        if is_nik_like(m.group(1)):
+            rows.append(
+                {"path": source, "kind": "nik", "line": line_of(m.start()),
+                 "masked": _mask("nik", m.group(1))}
+            )
+    for name in names:
+        name = str(name).strip()
+        if len(name) < 3:
+            continue
+        pattern = r"(?<!\w)" + r"\s+".join(re.escape(p) for p in name.split()) + r"(?!\w)"
+        for m in re.finditer(pattern, text, flags=re.IGNORECASE):
+            rows.append(
+                {"path": source, "kind": "name", "line": line_of(m.start()),
+                 "masked": _mask("name", name)}
+            )
+    return pd.DataFrame(rows, columns=_FINDING_COLUMNS)
+
+
+def _read_for_scan(path: Path) -> str | None:
+    suffix = path.suffix.lower()
+    if suffix in _TEXT_SUFFIXES:
+        return path.read_text(encoding="utf-8", errors="replace")
+    if suffix == ".pdf":
+        try:
+            proc = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True)
+        except OSError as exc:
+            raise ReportError(f"{path}: cannot scan PDF, pdftotext missing (poppler-utils)") from exc
+        return proc.stdout.decode("utf-8", errors="replace")
+    if suffix in {".xlsx", ".xlsm"}:
+        from openpyxl import load_workbook
+
+        wb = load_workbook(path, read_only=True, data_only=True)
+        lines = []
+        for ws in wb.worksheets:
+            for row in ws.iter_rows(values_only=True):
+                lines.append("\t".join("" if v is None else str(v) for v in row))
+        wb.close()
+        return "\n".join(lines)
+    return None
+
+
+def scan_artifacts(paths: Iterable[str | Path], names: Sequence[str] = ()) -> pd.DataFrame:
+    """Scan report artefacts for NIK-like numbers and given names.
+
+    Parameters
+    ----------
+    paths : iterable of path
+        Files or folders (folders are walked recursively). Text-like files (.html, .ipynb,
+        .json, .csv, .txt, .md), PDF (through ``pdftotext``) and Excel (.xlsx) are read;
+        other files are skipped.
+    names : sequence of str, default ()
+        Personal names to look for.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Findings with columns ``path``, ``kind``, ``line``, ``masked``; empty when clean.
+
+    Examples
+    --------
+    >>> found = scan_artifacts(["reports/r1"], names=["Siti Aminah"])  # doctest: +SKIP
+    >>> found.empty  # doctest: +SKIP
+    True
+    """
+    files: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            files.extend(sorted(f for f in p.rglob("*") if f.is_file()))
+        elif p.is_file():
+            files.append(p)
+    frames = []
+    for f in files:
+        text = _read_for_scan(f)
+        if text:
+            found = scan_text(text, names, source=str(f))
+            if not found.empty:
+                frames.append(found)
+    if not frames:
+        return pd.DataFrame(columns=_FINDING_COLUMNS)
+    return pd.concat(frames, ignore_index=True)
+
+
+def load_key(path: str | Path | None = None) -> bytes:
+    """Load the pseudonymisation key.
+
+    Parameters
+    ----------
+    path : path, optional
+        Key file. Without it, ``$TKPK_PSEUDONYM_KEY`` is used: either the path of a key file
+        or the key itself. Create a key once with
+        ``python -c "import secrets; print(secrets.token_hex(32))" > ~/tkpk_secret.key`` and
+        keep it outside the repository (``tkpk_secret.key`` is also git-ignored).
+
+    Returns
+    -------
+    bytes
+        The key (surrounding whitespace stripped).
+
+    Raises
+    ------
+    ReportError
+        No key given, key shorter than 16 bytes, or the key file is tracked by git.
+
+    Examples
+    --------
+    >>> os.environ["TKPK_PSEUDONYM_KEY"] = "contoh-kunci-rahasia-yang-panjang"
+    >>> len(load_key())
+    33
+    """
+    if path is None:
+        value = os.environ.get(KEY_ENV, "").strip()
+        if not value:
+            raise ReportError(
+                f"no pseudonymisation key: pass a key file or set {KEY_ENV} "
+                "(keep the key outside the repository)"
+            )
+        if os.path.isfile(value):
+            path = value
+        else:
+            key = value.encode("utf-8")
+            source = f"${KEY_ENV}"
+    if path is not None:
+        path = Path(path)
+        if not path.is_file():
+            raise ReportError(f"{path}: pseudonymisation key file not found")
+        _refuse_tracked(path)
+        key = path.read_bytes().strip()
+        source = str(path)
+    if len(key) < 16:
+        raise ReportError(f"{source}: pseudonymisation key too short ({len(key)} bytes, need >= 16)")
+    return key
+
+
+def _refuse_tracked(path: Path) -> None:
+    """Raise if ``path`` is tracked by a git repository (the key must never be committed)."""
+    try:
+        proc = subprocess.run(
+            ["git", "ls-files", "--error-unmatch", path.name],
+            cwd=path.resolve().parent, capture_output=True, timeout=10,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return
+    if proc.returncode == 0:
+        raise ReportError(f"{path}: the pseudonymisation key is tracked by git; move it out of the repository")
+
+
+def pseudonymise(values: Iterable[Any] | pd.Series, key: bytes) -> list[str | None] | pd.Series:
+    """Keyed pseudonyms: HMAC-SHA256 of each value, hex, first 16 characters.
+
+    The same value and key always give the same pseudonym, so tables can still be joined;
+    without the key the pseudonym cannot be recomputed from a guessed NIK (a plain hash
+    could, because NIKs are structured and enumerable). Values are compared as stripped
+    strings; missing values stay missing.
+
+    Parameters
+    ----------
+    values : iterable or pandas.Series
+        Identifiers (NIK, No. KK, names).
+    key : bytes
+        Secret key from :func:`load_key`.
+
+    Returns
+    -------
+    list of str or pandas.Series
+        Pseudonyms, a Series with the same index when a Series was given.
+
+    Raises
+    ------
+    ReportError
+        Empty key.
+
+    Examples
+    --------
+    >>> pseudonymise(["1701014507900001"], b"k" * 32)[0] == pseudonymise(["1701014507900001 "], b"k" * 32)[0]
+    True
+    >>> len(pseudonymise(["x"], b"k" * 32)[0])
+    16
+    """
+    if not key:
+        raise ReportError("pseudonymise: empty key")
+
+    def one(v: Any) -> str | None:
+        if v is None or (not isinstance(v, str) and pd.isna(v)):
+            return None
+        return hmac.new(key, str(v).strip().encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+
+    if isinstance(values, pd.Series):
+        return pd.Series([one(v) for v in values], index=values.index, name=values.name, dtype="string")
+    return [one(v) for v in values]

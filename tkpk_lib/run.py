@@ -1,0 +1,789 @@
+"""Report runs: execute report notebooks per kabupaten/kota and export HTML and PDF.
+
+:func:`run_reports` is the engine behind ``tkpk run``. For every unit (kabupaten/kota code
+or ``"17"`` for the province roll-up) and notebook it
+
+1. checks all parameters against the notebook's declared ``parameters`` cell
+   (:func:`papermill.inspect_notebook`) *before* anything runs: unknown names, wrong types,
+   region codes outside Bengkulu and years that have no data stop the run with a
+   :class:`~tkpk_lib.errors.ReportError`;
+2. executes the notebook with papermill (kernel ``python3`` of the running environment, with
+   ``PLOTLY_RENDERER=plotly_mimetype+notebook`` so plotly charts reach the HTML), in a
+   process pool or, when ``scheduler`` is given, on a dask.distributed cluster: both paths
+   run the same task function :func:`run_job`;
+3. exports offline HTML (code hidden, footer with run id, data vintage and library version)
+   and an A4 PDF through headless Chromium (:mod:`tkpk_lib.export`);
+4. scans the artefacts for NIK-like numbers and given names (:mod:`tkpk_lib.privacy`) as a
+   last guard;
+5. writes ``reports/<run_id>/manifest.json`` (:mod:`tkpk_lib.manifest`).
+
+Layout: ``<out_root>/<run_id>/<code>_<slug>/<stem>.{ipynb,html,pdf}``; every file is written
+to a temporary name and moved into place with :func:`os.replace`. A unit whose notebook
+raises does not stop the others: its executed notebook is kept as ``<stem>.failed.ipynb``
+and the summary names the cell and the error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import datetime as _dt
+import hashlib
+import os
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from tkpk_lib.errors import ReportError
+
+__all__ = [
+    "KAB_CODES",
+    "PROVINCE_CODE",
+    "RunResult",
+    "add_run_arguments",
+    "cli_run",
+    "format_summary",
+    "run_job",
+    "run_reports",
+    "unit_slug",
+]
+
+#: Province code of the roll-up reports.
+PROVINCE_CODE = "17"
+#: Kabupaten/kota of Bengkulu (Kemendagri codes) and their names.
+KAB_NAMES: dict[str, str] = {
+    "1701": "Bengkulu Selatan",
+    "1702": "Rejang Lebong",
+    "1703": "Bengkulu Utara",
+    "1704": "Kaur",
+    "1705": "Seluma",
+    "1706": "Mukomuko",
+    "1707": "Lebong",
+    "1708": "Kepahiang",
+    "1709": "Bengkulu Tengah",
+    "1771": "Kota Bengkulu",
+}
+KAB_CODES: tuple[str, ...] = tuple(KAB_NAMES)
+UNIT_NAMES: dict[str, str] = {**KAB_NAMES, PROVINCE_CODE: "Provinsi Bengkulu"}
+
+#: Parameters the runner fills in itself when a notebook declares them.
+BUILTIN_PARAMETERS = ("kab_code", "year", "run_id", "output_dir", "data_root")
+PLOTLY_RENDERER = "plotly_mimetype+notebook"
+SUMMARY_COLUMNS = ["kab_code", "notebook", "status", "seconds", "error"]
+_RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
+_FORMATS = ("html", "pdf")
+
+
+def unit_slug(code: str) -> str:
+    """Folder name of a unit: code plus the lower-case name.
+
+    Parameters
+    ----------
+    code : str
+        Kabupaten/kota code or ``"17"``.
+
+    Returns
+    -------
+    str
+        For example ``"1701_bengkulu_selatan"``, ``"17_provinsi_bengkulu"``.
+
+    Examples
+    --------
+    >>> unit_slug("1771")
+    '1771_kota_bengkulu'
+    """
+    name = UNIT_NAMES.get(code, code)
+    return f"{code}_" + re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+
+
+@dataclass
+class RunResult:
+    """Outcome of :func:`run_reports`.
+
+    Attributes
+    ----------
+    run_id : str
+        Run identifier.
+    run_dir : pathlib.Path
+        ``<out_root>/<run_id>``.
+    summary : pandas.DataFrame
+        One row per job: kab_code, notebook, status ("ok", "failed", "blocked"), seconds,
+        error (first line), plus stage timings and output paths.
+    manifest_path : pathlib.Path
+        The run's ``manifest.json``.
+    """
+
+    run_id: str
+    run_dir: Path
+    summary: pd.DataFrame
+    manifest_path: Path
+    manifest: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when every job succeeded."""
+        return bool((self.summary["status"] == "ok").all())
+
+    @property
+    def failed(self) -> pd.DataFrame:
+        """Rows of the jobs that did not succeed."""
+        return self.summary[self.summary["status"] != "ok"]
+
+    def __str__(self) -> str:
+        return format_summary(self.summary)
+
+
+def format_summary(summary: pd.DataFrame) -> str:
+    """Plain-text summary table of a run (kab, notebook, status, seconds, error).
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        ``RunResult.summary``.
+
+    Returns
+    -------
+    str
+        Fixed-width table followed by a count line.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"kab_code": ["1701"], "notebook": ["a"], "status": ["ok"],
+    ...                   "seconds": [1.25], "error": [""]})
+    >>> print(format_summary(s).splitlines()[-1])
+    1 job(s): 1 ok, 0 not ok
+    """
+    table = summary[SUMMARY_COLUMNS].copy()
+    table["seconds"] = table["seconds"].map(lambda s: f"{s:.1f}")
+    table["error"] = table["error"].fillna("").map(lambda e: e if len(e) <= 90 else e[:87] + "...")
+    n_ok = int((summary["status"] == "ok").sum())
+    return (
+        table.to_string(index=False)
+        + f"\n{len(summary)} job(s): {n_ok} ok, {len(summary) - n_ok} not ok"
+    )
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _literal(text: str | None) -> Any:
+    if text is None:
+        return None
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def _type_ok(value: Any, type_name: str | None) -> bool:
+    if not type_name or type_name in {"None", "Any"}:
+        return True
+    base = type_name.split("[")[0].strip().lower()
+    if "|" in base or base.startswith(("optional", "union")):
+        return True
+    if base == "bool":
+        return isinstance(value, bool)
+    if base == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if base == "float":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if base == "str":
+        return isinstance(value, str)
+    if base in {"list", "tuple"}:
+        return isinstance(value, list | tuple)
+    if base == "dict":
+        return isinstance(value, dict)
+    return True
+
+
+def _check_year(year: Any, available_years: Iterable[int] | Callable[[], Iterable[int]] | None) -> int:
+    if not isinstance(year, int) or isinstance(year, bool):
+        raise ReportError(f"year must be an integer such as 2024, got {year!r}")
+    if available_years is None:
+        if not 2000 <= year <= 2100:
+            raise ReportError(f"year {year} is outside 2000-2100")
+        return year
+    years = sorted(int(y) for y in (available_years() if callable(available_years) else available_years))
+    if year not in years:
+        shown = ", ".join(str(y) for y in years) or "none"
+        raise ReportError(f"year {year} has no data; available years: {shown}")
+    return year
+
+
+def _check_codes(kab_codes: Sequence[str]) -> list[str]:
+    if isinstance(kab_codes, str):
+        kab_codes = [kab_codes]
+    codes = [str(c).strip() for c in kab_codes]
+    if not codes:
+        raise ReportError("no kabupaten/kota code given")
+    valid = (*KAB_CODES, PROVINCE_CODE)
+    bad = [c for c in codes if c not in valid]
+    if bad:
+        raise ReportError(
+            f"unknown kabupaten/kota code(s) {bad}: valid codes are {', '.join(valid)} "
+            f'("{PROVINCE_CODE}" = province roll-up)'
+        )
+    seen: list[str] = []
+    for c in codes:
+        if c not in seen:
+            seen.append(c)
+    return seen
+
+
+def _declared(notebook: Path) -> dict[str, dict[str, Any]]:
+    import papermill as pm
+
+    if not notebook.is_file():
+        raise ReportError(f"{notebook}: notebook not found")
+    try:
+        declared = pm.inspect_notebook(str(notebook))
+    except Exception as exc:  # noqa: BLE001 - papermill raises various errors on bad files
+        raise ReportError(f"{notebook}: cannot read the parameters cell ({exc})") from exc
+    if not declared:
+        raise ReportError(f"{notebook}: no cell tagged 'parameters'; a report notebook needs one")
+    missing = [p for p in ("kab_code", "year") if p not in declared]
+    if missing:
+        raise ReportError(f"{notebook}: the parameters cell does not declare {missing}")
+    return declared
+
+
+def _validate_params(notebook: Path, declared: Mapping[str, Any], params: Mapping[str, Any], where: str) -> None:
+    unknown = sorted(set(params) - set(declared))
+    if unknown:
+        raise ReportError(
+            f"{notebook.name}: unknown parameter(s) {unknown} {where}; the notebook declares "
+            f"{sorted(declared)}"
+        )
+    for name, value in params.items():
+        info = declared[name]
+        type_name = info.get("inferred_type_name")
+        if not _type_ok(value, type_name):
+            raise ReportError(
+                f"{notebook.name}: parameter {name!r} {where} must be {type_name}, got "
+                f"{type(value).__name__} {value!r}"
+            )
+
+
+# --------------------------------------------------------------------------- the task
+
+
+def _cell_seconds(nb: Any) -> float:
+    total = 0.0
+    for cell in nb.cells:
+        dur = cell.get("metadata", {}).get("papermill", {}).get("duration")
+        if isinstance(dur, int | float):
+            total += float(dur)
+    return total
+
+
+def _first_line(text: str) -> str:
+    for line in str(text).splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def _unlink(*paths: Path) -> None:
+    for p in paths:
+        try:
+            p.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def run_job(job: Mapping[str, Any]) -> dict[str, Any]:
+    """Execute and export one notebook for one unit (the task of both execution paths).
+
+    Parameters
+    ----------
+    job : mapping
+        Built by :func:`run_reports`: ``notebook``, ``kab_code``, ``out_dir``, ``parameters``,
+        ``formats``, ``footer``, ``kernel_name``, ``cell_timeout``, ``scan_names``.
+
+    Returns
+    -------
+    dict
+        kab_code, notebook, status ("ok", "failed", "blocked"), seconds, error (first
+        line), stage, kernel_s (kernel start/shutdown and papermill overhead), execute_s
+        (sum of cell run times), html_s, pdf_s and the output file names.
+
+    Examples
+    --------
+    >>> run_job({"notebook": "notebooks/_smoke.ipynb", "kab_code": "1701",
+    ...          "out_dir": "reports/x/1701_bengkulu_selatan", "parameters": {"kab_code": "1701"},
+    ...          "formats": ["html"], "footer": "", "kernel_name": "python3",
+    ...          "cell_timeout": 600, "scan_names": []})["status"]  # doctest: +SKIP
+    'ok'
+    """
+    import papermill as pm
+
+    from tkpk_lib.export import html_to_pdf, notebook_to_html
+    from tkpk_lib.privacy import scan_artifacts
+
+    t0 = time.perf_counter()
+    notebook = Path(job["notebook"])
+    stem = notebook.stem
+    out_dir = Path(job["out_dir"])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    final_nb = out_dir / f"{stem}.ipynb"
+    failed_nb = out_dir / f"{stem}.failed.ipynb"
+    html = out_dir / f"{stem}.html"
+    pdf = out_dir / f"{stem}.pdf"
+    result: dict[str, Any] = {
+        "kab_code": job["kab_code"], "notebook": stem, "status": "ok", "seconds": 0.0,
+        "error": "", "stage": "", "kernel_s": 0.0, "execute_s": 0.0, "html_s": 0.0,
+        "pdf_s": 0.0, "outputs": [],
+    }
+    # The kernel inherits this process's environment: plotly then writes HTML+JS outputs.
+    os.environ["PLOTLY_RENDERER"] = PLOTLY_RENDERER
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{stem}.", suffix=".running.ipynb", dir=out_dir)
+    os.close(fd)
+    tmp_nb = Path(tmp_name)
+    try:
+        nb = pm.execute_notebook(
+            str(notebook), str(tmp_nb), parameters=dict(job["parameters"]),
+            kernel_name=job.get("kernel_name", "python3"), progress_bar=False,
+            cwd=str(notebook.parent), execution_timeout=job.get("cell_timeout"),
+        )
+    except Exception as exc:  # noqa: BLE001 - any failure of one unit is reported, not raised
+        result.update(status="failed", stage="execute")
+        if isinstance(exc, pm.PapermillExecutionError):
+            result["error"] = _first_line(f"cell {exc.cell_index}: {exc.ename}: {exc.evalue}")
+        else:
+            result["error"] = _first_line(f"{type(exc).__name__}: {exc}")
+        if tmp_nb.exists() and tmp_nb.stat().st_size > 0:
+            os.replace(tmp_nb, failed_nb)
+            result["outputs"] = [failed_nb.name]
+        _unlink(tmp_nb, final_nb, html, pdf)  # no stale success outputs beside a failure
+        result["seconds"] = time.perf_counter() - t0
+        return result
+    t_exec = time.perf_counter() - t0
+    result["execute_s"] = _cell_seconds(nb)
+    result["kernel_s"] = max(t_exec - result["execute_s"], 0.0)
+    os.replace(tmp_nb, final_nb)
+    _unlink(failed_nb)
+    outputs = [final_nb.name]
+    try:
+        stage_t = time.perf_counter()
+        if "html" in job["formats"] or "pdf" in job["formats"]:
+            result["stage"] = "html"
+            notebook_to_html(final_nb, html, footer=job.get("footer", ""), title=job.get("title"))
+            outputs.append(html.name)
+        result["html_s"] = time.perf_counter() - stage_t
+        stage_t = time.perf_counter()
+        if "pdf" in job["formats"]:
+            result["stage"] = "pdf"
+            html_to_pdf(html, pdf)
+            outputs.append(pdf.name)
+        result["pdf_s"] = time.perf_counter() - stage_t
+        if "html" not in job["formats"] and html.name in outputs:
+            _unlink(html)
+            outputs.remove(html.name)
+        result["stage"] = "privacy"
+        scanned = [out_dir / name for name in outputs if not name.endswith(".pdf")]
+        findings = scan_artifacts(scanned, names=job.get("scan_names", ()))
+        if not findings.empty:
+            # personal data must not leave the machine: withdraw the report files
+            _unlink(html, pdf)
+            os.replace(final_nb, failed_nb)
+            outputs = [failed_nb.name]
+            first = findings.iloc[0]
+            result.update(
+                status="blocked",
+                error=f"{len(findings)} personal-data finding(s), first: {first['kind']} "
+                f"{first['masked']} in {Path(first['path']).name} line {first['line']}",
+            )
+        else:
+            result["stage"] = ""
+    except Exception as exc:  # noqa: BLE001
+        result.update(status="failed", error=_first_line(f"{type(exc).__name__}: {exc}"))
+    result["outputs"] = outputs
+    result["seconds"] = time.perf_counter() - t0
+    return result
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def _make_client(scheduler: Any) -> tuple[Any, bool]:
+    from distributed import Client
+
+    if isinstance(scheduler, Client):
+        return scheduler, False
+    if isinstance(scheduler, str):
+        return Client(scheduler), True
+    # a cluster object (LocalCluster, SLURMCluster, ...)
+    return Client(scheduler), True
+
+
+def _execute(jobs: list[dict[str, Any]], n_jobs: int, scheduler: Any, progress: bool) -> list[dict[str, Any]]:
+    from tqdm.auto import tqdm
+
+    results: list[dict[str, Any]] = []
+    bar = tqdm(total=len(jobs), desc="laporan", unit="job", disable=not progress)
+    if scheduler is not None:
+        from distributed import as_completed
+
+        client, own = _make_client(scheduler)
+        try:
+            futures = [
+                client.submit(run_job, job, pure=False, key=f"tkpk-{job['kab_code']}-{Path(job['notebook']).stem}-{i}")
+                for i, job in enumerate(jobs)
+            ]
+            for fut in as_completed(futures):
+                results.append(_collect(fut, jobs[futures.index(fut)]))
+                bar.update()
+        finally:
+            if own:
+                client.close()
+    else:
+        import multiprocessing as mp
+        from concurrent.futures import as_completed as cf_completed
+
+        # spawn: same behaviour on Linux, macOS and Windows, and safe when the caller has threads
+        with ProcessPoolExecutor(max_workers=max(1, n_jobs), mp_context=mp.get_context("spawn")) as pool:
+            fmap = {pool.submit(run_job, job): job for job in jobs}
+            for fut in cf_completed(fmap):
+                results.append(_collect(fut, fmap[fut]))
+                bar.update()
+    bar.close()
+    return results
+
+
+def _collect(fut: Any, job: Mapping[str, Any]) -> dict[str, Any]:
+    try:
+        return fut.result()
+    except Exception as exc:  # noqa: BLE001 - a dead worker fails its own job only
+        return {
+            "kab_code": job["kab_code"], "notebook": Path(job["notebook"]).stem, "status": "failed",
+            "seconds": 0.0, "error": _first_line(f"worker error: {type(exc).__name__}: {exc}"),
+            "stage": "worker", "kernel_s": 0.0, "execute_s": 0.0, "html_s": 0.0, "pdf_s": 0.0,
+            "outputs": [],
+        }
+
+
+def _discover_inputs(data_root: Path | None) -> list[Path]:
+    if data_root is None or not data_root.is_dir():
+        return []
+    return [data_root]
+
+
+def run_reports(
+    notebooks: Sequence[str | Path],
+    kab_codes: Sequence[str],
+    year: int,
+    *,
+    params: Mapping[str, Any] | None = None,
+    run_id: str | None = None,
+    out_root: str | Path | None = None,
+    jobs: int = 2,
+    scheduler: Any = None,
+    formats: Sequence[str] = ("html", "pdf"),
+    progress: bool = True,
+    kab_params: Mapping[str, Mapping[str, Any]] | None = None,
+    notebook_params: Mapping[str, Mapping[str, Any]] | None = None,
+    available_years: Iterable[int] | Callable[[], Iterable[int]] | None = None,
+    data_root: str | Path | None = None,
+    inputs: Sequence[str | Path] | None = None,
+    data_vintage: str | None = None,
+    scan_names: Sequence[str] = (),
+    kernel_name: str = "python3",
+    cell_timeout: int | None = 1800,
+) -> RunResult:
+    """Run report notebooks for kabupaten/kota (and the province) and export HTML/PDF.
+
+    Parameters
+    ----------
+    notebooks : sequence of path
+        Report notebooks, each with a cell tagged ``parameters`` declaring at least
+        ``kab_code`` and ``year``.
+    kab_codes : sequence of str
+        Units: ``"1701"`` … ``"1709"``, ``"1771"``, or ``"17"`` for the province roll-up.
+    year : int
+        Data year; checked against ``available_years``.
+    params : mapping, optional
+        Extra parameters for every notebook (each must be declared by every notebook).
+    run_id : str, optional
+        Run identifier (letters, digits, ``._-``); default ``<year>-<UTC time>``. Rerunning
+        an id overwrites its outputs.
+    out_root : path, optional
+        Root of report runs; default :func:`tkpk_lib.paths.reports_root`.
+    jobs : int, default 2
+        Worker processes (without ``scheduler``). About the number of cores is fastest.
+    scheduler : str or distributed.Client or cluster, optional
+        Run on dask.distributed instead of local processes: a scheduler address
+        (``"tcp://host:8786"``), a ``Client`` (left open) or a cluster object such as
+        ``LocalCluster`` (a client is opened and closed). With an in-process cluster
+        (``processes=False``) the runner sets ``PLOTLY_RENDERER`` in this process.
+    formats : sequence of {"html", "pdf"}, default ("html", "pdf")
+        Exports besides the executed notebook.
+    progress : bool, default True
+        Show a tqdm progress bar and print the summary table at the end.
+    kab_params : mapping of code -> mapping, optional
+        Per-unit parameter overrides (for example ``{"1705": {"fail": True}}``).
+    notebook_params : mapping of notebook stem -> mapping, optional
+        Per-notebook parameter overrides.
+    available_years : iterable of int or callable, optional
+        Years that have data; default any year 2000-2100.
+    data_root : path, optional
+        Data folder passed as ``data_root`` to notebooks that declare it; default
+        :func:`tkpk_lib.paths.data_root`.
+    inputs : sequence of path, optional
+        Input files/folders to hash into the manifest (relative to ``data_root``); default
+        every file under ``data_root``.
+    data_vintage : str, optional
+        Data vintage shown in the footer; default ``"<year>, input <hash>"``.
+    scan_names : sequence of str, optional
+        Personal names that must not appear in any artefact (last privacy guard; NIK-like
+        numbers are always checked).
+    kernel_name : str, default "python3"
+        Jupyter kernel; ``python3`` is the environment running this function.
+    cell_timeout : int or None, default 1800
+        Seconds one cell may run.
+
+    Returns
+    -------
+    RunResult
+        Summary table, run folder and manifest.
+
+    Raises
+    ------
+    ReportError
+        Before anything runs: unknown/invalid parameters, unknown codes, a year without data,
+        a missing notebook, a bad run id, or PDF requested without a browser.
+
+    Examples
+    --------
+    >>> res = run_reports(["notebooks/_smoke.ipynb"], ["1701", "17"], 2024,
+    ...                   run_id="uji", jobs=2)  # doctest: +SKIP
+    >>> res.ok  # doctest: +SKIP
+    True
+    """
+    from tkpk_lib import paths
+    from tkpk_lib.export import find_browser
+    from tkpk_lib.manifest import environment_info, hash_inputs, sha256_file, write_manifest
+
+    started = _dt.datetime.now(_dt.UTC)
+    params = dict(params or {})
+    kab_params = {str(k): dict(v) for k, v in (kab_params or {}).items()}
+    notebook_params = {str(k): dict(v) for k, v in (notebook_params or {}).items()}
+
+    # ---- validate everything before any work
+    codes = _check_codes(kab_codes)
+    year = _check_year(year, available_years)
+    extra_codes = sorted(set(kab_params) - set(codes))
+    if extra_codes:
+        raise ReportError(f"kab_params given for code(s) {extra_codes} that are not in this run {codes}")
+    clash = sorted(set(BUILTIN_PARAMETERS) & (set(params) | {k for v in kab_params.values() for k in v}))
+    if clash:
+        raise ReportError(f"parameter(s) {clash} are set by the runner; use the run's arguments instead")
+    formats = tuple(formats)
+    bad_formats = [f for f in formats if f not in _FORMATS]
+    if bad_formats:
+        raise ReportError(f"unknown format(s) {bad_formats}; choose from {list(_FORMATS)}")
+    if "pdf" in formats and find_browser() is None:
+        raise ReportError(
+            "PDF requested but no Chromium/Chrome/Edge browser found: apt-get install chromium, "
+            "set TKPK_BROWSER, or run with formats=('html',) (CLI: --formats html)"
+        )
+    if run_id is None:
+        run_id = f"{year}-{started:%Y%m%dT%H%M%SZ}"
+    if not _RUN_ID.match(run_id):
+        raise ReportError(f"run id {run_id!r}: use letters, digits, '.', '_' or '-' (max 80 characters)")
+    if jobs < 1:
+        raise ReportError(f"jobs must be >= 1, got {jobs}")
+    nb_paths = [Path(n).resolve() for n in notebooks]
+    if not nb_paths:
+        raise ReportError("no notebook given")
+    stems = [p.stem for p in nb_paths]
+    if len(set(stems)) != len(stems):
+        raise ReportError(f"two notebooks share a file name: {stems}; outputs would overwrite each other")
+    extra_nb = sorted(set(notebook_params) - set(stems))
+    if extra_nb:
+        raise ReportError(f"notebook_params given for {extra_nb}, which are not in this run {stems}")
+    declared = {p: _declared(p) for p in nb_paths}
+    root = Path(data_root) if data_root is not None else paths.data_root()
+    out_root = Path(out_root) if out_root is not None else paths.reports_root()
+    run_dir = out_root.resolve() / run_id
+
+    for nb in nb_paths:
+        _validate_params(nb, declared[nb], params, "in params")
+        _validate_params(nb, declared[nb], notebook_params.get(nb.stem, {}), "in notebook_params")
+        for code, over in kab_params.items():
+            _validate_params(nb, declared[nb], over, f"in kab_params[{code!r}]")
+
+    input_list = [Path(p) for p in inputs] if inputs is not None else _discover_inputs(root)
+    input_hashes = hash_inputs(input_list, root=root)
+    env = environment_info()
+    digest = hashlib.sha256("".join(f"{r['path']}:{r['sha256']};" for r in input_hashes).encode()).hexdigest()
+    vintage = data_vintage or f"{year}, input {digest[:12]}"
+    footer = f"Run {run_id} | Data: {vintage} | tkpk_lib {env['tkpk_lib']}"
+
+    job_list: list[dict[str, Any]] = []
+    for code in codes:
+        out_dir = run_dir / unit_slug(code)
+        for nb in nb_paths:
+            builtin = {"kab_code": code, "year": year, "run_id": run_id,
+                       "output_dir": str(out_dir), "data_root": str(root)}
+            p = {k: v for k, v in builtin.items() if k in declared[nb]}
+            p.update(params)
+            p.update(notebook_params.get(nb.stem, {}))
+            p.update(kab_params.get(code, {}))
+            job_list.append({
+                "notebook": str(nb), "kab_code": code, "out_dir": str(out_dir), "parameters": p,
+                "formats": list(formats), "footer": footer, "kernel_name": kernel_name,
+                "cell_timeout": cell_timeout, "scan_names": list(scan_names),
+                "title": f"{nb.stem} - {UNIT_NAMES[code]} {year}",
+            })
+
+    # ---- run
+    run_dir.mkdir(parents=True, exist_ok=True)
+    results = _execute(job_list, jobs, scheduler, progress)
+    order = {(j["kab_code"], Path(j["notebook"]).stem): i for i, j in enumerate(job_list)}
+    results.sort(key=lambda r: order[(r["kab_code"], r["notebook"])])
+    finished = _dt.datetime.now(_dt.UTC)
+
+    summary = pd.DataFrame(results)
+    summary = summary[SUMMARY_COLUMNS + [c for c in summary.columns if c not in SUMMARY_COLUMNS]]
+
+    seeds = {k: v for k, v in params.items() if "seed" in k.lower()}
+    manifest = {
+        "run_id": run_id,
+        "year": year,
+        "kab_codes": codes,
+        "formats": list(formats),
+        "executor": (
+            f"dask.distributed ({scheduler if isinstance(scheduler, str) else type(scheduler).__name__})"
+            if scheduler is not None else f"processes ({jobs})"
+        ),
+        "started_utc": started.isoformat(timespec="seconds"),
+        "finished_utc": finished.isoformat(timespec="seconds"),
+        "seconds": round((finished - started).total_seconds(), 3),
+        "notebooks": [
+            {"path": str(p), "sha256": sha256_file(p),
+             "declared_parameters": {k: v.get("default") for k, v in declared[p].items()}}
+            for p in nb_paths
+        ],
+        "data_root": str(root),
+        "inputs": input_hashes,
+        "inputs_digest": digest,
+        "data_vintage": vintage,
+        "seeds": seeds,
+        "environment": env,
+        "jobs": [
+            {**{k: r[k] for k in ("kab_code", "notebook", "status", "error", "stage", "outputs")},
+             "parameters": job_list[order[(r["kab_code"], r["notebook"])]]["parameters"],
+             "folder": unit_slug(r["kab_code"]),
+             **{k: round(float(r[k]), 3) for k in ("seconds", "kernel_s", "execute_s", "html_s", "pdf_s")}}
+            for r in results
+        ],
+    }
+    manifest_path = write_manifest(run_dir / "manifest.json", manifest)
+    result = RunResult(run_id=run_id, run_dir=run_dir, summary=summary,
+                       manifest_path=manifest_path, manifest=manifest)
+    if progress:
+        print(format_summary(summary))
+        print(f"laporan: {run_dir}")
+    return result
+
+
+# --------------------------------------------------------------------------- CLI helpers
+
+
+def add_run_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the ``tkpk run`` options to an argparse (sub)parser.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The ``run`` subparser of ``tkpk``.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The same parser.
+
+    Examples
+    --------
+    >>> p = add_run_arguments(argparse.ArgumentParser())
+    >>> p.parse_args(["--year", "2024", "--kab", "1701", "17"]).kab
+    ['1701', '17']
+    """
+    parser.add_argument("--year", type=int, required=True, help="data year, e.g. 2024")
+    parser.add_argument("--kab", nargs="+", default=None, metavar="CODE",
+                        help='kabupaten/kota codes (1701-1709, 1771) or "17"; default all and 17')
+    parser.add_argument("--notebook", nargs="+", default=None, metavar="PATH",
+                        help="report notebooks; default notebooks/reports/*.ipynb")
+    parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
+                        help="parallel worker processes (default 2)")
+    parser.add_argument("--scheduler", default=None, metavar="ADDR",
+                        help="dask.distributed scheduler address; default local processes")
+    parser.add_argument("--run-id", default=None, help="run id (default <year>-<UTC time>)")
+    parser.add_argument("--out", default=None, metavar="DIR", help="reports root (default reports/)")
+    parser.add_argument("--formats", default="html,pdf", help="html,pdf (default) or html")
+    parser.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="extra notebook parameter (Python literal or text); repeatable")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return parser
+
+
+def _parse_param(text: str) -> tuple[str, Any]:
+    if "=" not in text:
+        raise ReportError(f"parameter {text!r}: write NAME=VALUE")
+    name, raw = text.split("=", 1)
+    return name.strip(), _literal(raw)
+
+
+def cli_run(args: argparse.Namespace | Sequence[str] | None = None) -> int:
+    """Entry point of ``tkpk run``; returns the process exit code.
+
+    Parameters
+    ----------
+    args : argparse.Namespace or list of str, optional
+        Parsed options (from a parser set up with :func:`add_run_arguments`) or raw
+        arguments; default ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        0 when every job succeeded, 1 when any failed, 2 when the run could not start.
+
+    Examples
+    --------
+    >>> cli_run(["--year", "2024", "--kab", "1701", "--notebook", "notebooks/_smoke.ipynb"])  # doctest: +SKIP
+    0
+    """
+    from tkpk_lib import paths
+
+    if not isinstance(args, argparse.Namespace):
+        parser = add_run_arguments(argparse.ArgumentParser(prog="tkpk run"))
+        args = parser.parse_args(list(args) if args is not None else None)
+    try:
+        notebooks = args.notebook or sorted((paths.PROJECT_ROOT / "notebooks" / "reports").glob("*.ipynb"))
+        if not notebooks:
+            raise ReportError("no report notebooks found in notebooks/reports/; pass --notebook")
+        params = dict(_parse_param(p) for p in args.param)
+        result = run_reports(
+            notebooks, args.kab or [*KAB_CODES, PROVINCE_CODE], args.year, params=params,
+            run_id=args.run_id, out_root=args.out, jobs=args.jobs, scheduler=args.scheduler,
+            formats=tuple(f.strip() for f in args.formats.split(",") if f.strip()),
+            progress=not args.no_progress,
+        )
+    except ReportError as exc:
+        print(f"tkpk run: {exc}", file=sys.stderr)
+        return 2
+    if args.no_progress:
+        print(format_summary(result.summary))
+    return 0 if result.ok else 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(cli_run())
