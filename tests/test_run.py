@@ -1,0 +1,249 @@
+"""Report runs end to end on notebooks/_smoke.ipynb: execution, failure path, dask path,
+manifest, validation before execution, privacy guard."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from tkpk_lib.errors import ReportError
+from tkpk_lib.export import external_references, find_browser, pdf_text
+from tkpk_lib.manifest import read_manifest, sha256_file
+from tkpk_lib.privacy import is_nik_like, load_key, pseudonymise, scan_artifacts, scan_text
+from tkpk_lib.run import cli_run, format_summary, run_reports, unit_slug
+
+ROOT = Path(__file__).resolve().parents[1]
+SMOKE = ROOT / "notebooks" / "_smoke.ipynb"
+HAVE_BROWSER = find_browser() is not None
+
+
+def smoke_total(code: str, year: int = 2024) -> int:
+    """The total the smoke notebook prints, computed independently of the notebook."""
+    base = int(code) % 97 + (year - 2000)
+    return sum(1000 * base + 37 * i for i in range(1, 6))
+
+
+def table_html(ipynb: Path) -> str:
+    """text/html of the pandas table output (the cell showing ``table``)."""
+    nb = nbformat.read(ipynb, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.source.rstrip().endswith("table"):
+            return "".join(o["data"]["text/html"] for o in cell.outputs if "data" in o and "text/html" in o["data"])
+    raise AssertionError("table cell not found")
+
+
+@pytest.fixture(scope="module")
+def data_root(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("data")
+    (root / "raw" / "susenas" / "2024").mkdir(parents=True)
+    (root / "raw" / "susenas" / "2024" / "kor.csv").write_text("kab_code,n\n1701,5\n", encoding="utf-8")
+    (root / "regions.csv").write_text("code,name\n1701,Bengkulu Selatan\n", encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory, data_root):
+    """One run, three units, one of them failing on purpose; HTML and (if possible) PDF."""
+    out = tmp_path_factory.mktemp("reports")
+    formats = ("html", "pdf") if HAVE_BROWSER else ("html",)
+    res = run_reports(
+        [SMOKE], ["1701", "1705", "17"], 2024, run_id="uji-run", out_root=out, jobs=2,
+        formats=formats, progress=False, kab_params={"1705": {"fail": True}},
+        data_root=data_root, params={},
+    )
+    return res
+
+
+@pytest.mark.slow
+def test_outputs_layout_and_html(smoke_run):
+    run_dir = smoke_run.run_dir
+    for code in ("1701", "17"):
+        folder = run_dir / unit_slug(code)
+        assert (folder / "_smoke.ipynb").is_file()
+        html = (folder / "_smoke.html").read_text(encoding="utf-8")
+        assert external_references(html) == []
+        assert "https://cdnjs" not in html and "cdn.plot.ly/plotly-" not in html
+        assert html.count("plotly.js v") == 1  # plotly.js inlined exactly once
+        assert "Plotly.newPlot" in html and 'class="plotly-graph-div"' in html
+        assert f"{smoke_total(code):,}" in html  # the total line the notebook prints
+        assert "Run uji-run" in html and "tkpk_lib" in html  # footer
+        assert "pio.renderers.default" not in html and "raise RuntimeError" not in html  # code hidden
+        # no leftovers of the atomic writes
+        assert not [p for p in folder.iterdir() if p.name.startswith(".")]
+    assert (run_dir / "17_provinsi_bengkulu").is_dir()
+
+
+@pytest.mark.slow
+def test_pdf_has_number_and_page_numbers(smoke_run):
+    if not HAVE_BROWSER:
+        pytest.skip("no Chromium/Chrome/Edge found (apt-get install chromium): PDF export not tested")
+    pdf = smoke_run.run_dir / unit_slug("1701") / "_smoke.pdf"
+    text = pdf_text(pdf)
+    assert f"{smoke_total('1701'):,}" in text
+    assert "Grafik uji plotly 1701" in text  # the plotly chart was drawn before printing
+    assert "Halaman 1 dari" in text
+    assert text.count("\f") >= 1
+
+
+@pytest.mark.slow
+def test_failure_path(smoke_run):
+    s = smoke_run.summary.set_index("kab_code")
+    assert not smoke_run.ok
+    assert s.loc["1701", "status"] == "ok" and s.loc["17", "status"] == "ok"
+    assert s.loc["1705", "status"] == "failed"
+    assert "RuntimeError: kegagalan uji yang disengaja untuk 1705" in s.loc["1705", "error"]
+    folder = smoke_run.run_dir / unit_slug("1705")
+    assert (folder / "_smoke.failed.ipynb").is_file()
+    assert not (folder / "_smoke.ipynb").exists() and not (folder / "_smoke.html").exists()
+    nb = nbformat.read(folder / "_smoke.failed.ipynb", as_version=4)
+    assert any(o.get("ename") == "RuntimeError" for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    text = format_summary(smoke_run.summary)
+    assert "failed" in text and "3 job(s): 2 ok, 1 not ok" in text
+
+
+@pytest.mark.slow
+def test_manifest(smoke_run, data_root):
+    m = read_manifest(smoke_run.run_dir)
+    assert m == json.loads(smoke_run.manifest_path.read_text(encoding="utf-8"))
+    inputs = {r["path"]: r["sha256"] for r in m["inputs"]}
+    assert inputs == {
+        "raw/susenas/2024/kor.csv": sha256_file(data_root / "raw/susenas/2024/kor.csv"),
+        "regions.csv": sha256_file(data_root / "regions.csv"),
+    }
+    assert m["environment"]["dependencies"]["papermill"]
+    assert m["environment"]["dependencies"]["pandas"] == pd.__version__
+    assert m["run_id"] == "uji-run" and m["year"] == 2024
+    jobs = {j["kab_code"]: j for j in m["jobs"]}
+    assert jobs["1705"]["parameters"]["fail"] is True
+    assert jobs["1701"]["parameters"]["kab_code"] == "1701"
+    assert jobs["1705"]["status"] == "failed" and jobs["1701"]["status"] == "ok"
+    assert m["started_utc"] <= m["finished_utc"]
+    assert m["notebooks"][0]["sha256"] == sha256_file(SMOKE)
+
+
+@pytest.mark.slow
+def test_dask_path_same_tables(smoke_run, tmp_path, data_root):
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    )
+    try:
+        res = run_reports(
+            [SMOKE], ["1701"], 2024, run_id="uji-run", out_root=tmp_path, scheduler=cluster,
+            formats=("html",), progress=False, data_root=data_root,
+        )
+    finally:
+        cluster.close()
+    assert res.ok, format_summary(res.summary)
+    assert "dask" in res.manifest["executor"]
+    a = smoke_run.run_dir / unit_slug("1701") / "_smoke.ipynb"
+    b = res.run_dir / unit_slug("1701") / "_smoke.ipynb"
+    assert table_html(a) == table_html(b)  # deterministic tables, same on both paths
+    assert (res.run_dir / unit_slug("1701") / "_smoke.html").is_file()
+
+
+def test_validation_before_execution(tmp_path):
+    def run(**kw):
+        args = {"run_id": "v", "out_root": tmp_path, "progress": False, "formats": ("html",)}
+        args.update(kw)
+        return run_reports(args.pop("notebooks", [SMOKE]), args.pop("kab_codes", ["1701"]),
+                           args.pop("year", 2024), **args)
+
+    with pytest.raises(ReportError, match=r"unknown parameter\(s\) \['colour'\]"):
+        run(params={"colour": "red"})
+    with pytest.raises(ReportError, match=r"unknown kabupaten/kota code\(s\) \['1799'\]"):
+        run(kab_codes=["1701", "1799"])
+    with pytest.raises(ReportError, match="year 2019 has no data; available years: 2023, 2024"):
+        run(year=2019, available_years=lambda: [2023, 2024])
+    with pytest.raises(ReportError, match="parameter 'fail' in kab_params"):
+        run(kab_params={"1701": {"fail": "yes"}})
+    with pytest.raises(ReportError, match="set by the runner"):
+        run(params={"kab_code": "1702"})
+    with pytest.raises(ReportError, match="notebook not found"):
+        run(notebooks=[tmp_path / "missing.ipynb"])
+    with pytest.raises(ReportError, match="run id"):
+        run(run_id="../escape")
+    assert not (tmp_path / "v").exists()  # nothing ran, nothing was written
+
+
+def test_pdf_without_browser_fails_before_execution(tmp_path, monkeypatch):
+    import tkpk_lib.export as export
+
+    monkeypatch.setattr(export, "find_browser", lambda: None)
+    with pytest.raises(ReportError, match="no Chromium/Chrome/Edge browser"):
+        run_reports([SMOKE], ["1701"], 2024, run_id="nb", out_root=tmp_path, progress=False)
+    assert not (tmp_path / "nb").exists()
+
+
+def test_cli_bad_code_exit_code(tmp_path, capsys):
+    code = cli_run(["--year", "2024", "--kab", "9999", "--notebook", str(SMOKE), "--out", str(tmp_path)])
+    assert code == 2
+    assert "unknown kabupaten/kota code" in capsys.readouterr().err
+
+
+# ---- privacy helpers (the run's last guard)
+
+
+@pytest.mark.slow
+def test_scan_clean_reports_and_planted_data(smoke_run, tmp_path):
+    folder = smoke_run.run_dir / unit_slug("1701")
+    # the real artefacts (5 MB HTML with plotly.js, notebook with PNGs, PDF) are clean
+    assert scan_artifacts([folder], names=["Siti Aminah"]).empty
+    html = (folder / "_smoke.html").read_text(encoding="utf-8")
+    planted = tmp_path / "leak.html"
+    planted.write_text(html.replace("</body>", "<p>NIK 1701014507900001, Siti  Aminah</p></body>"),
+                       encoding="utf-8")
+    (tmp_path / "leak.csv").write_text("id,nama\n1771025012850003,budi\n", encoding="utf-8")
+    found = scan_artifacts([tmp_path], names=["Siti Aminah", "Budi"])
+    assert sorted(Path(p).name for p in found["path"]) == ["leak.csv"] * 2 + ["leak.html"] * 2
+    assert set(found["kind"]) == {"nik", "name"}
+    assert "1701014507900001" not in found.to_string()  # findings are masked
+    assert "1701************" in set(found["masked"])
+
+
+def test_scan_excel(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["nik", "nama"])
+    wb.active.append(["1703016601920002", "Rahmat Hidayat"])
+    wb.save(tmp_path / "x.xlsx")
+    found = scan_artifacts([tmp_path / "x.xlsx"], names=["rahmat hidayat"])
+    assert found["kind"].tolist() == ["nik", "name"]
+
+
+def test_nik_rules():
+    assert is_nik_like("1701014507900001")
+    assert not is_nik_like("0917014507900001")  # province 09 does not exist
+    assert not is_nik_like("1701019907900001")  # day 99
+    assert not is_nik_like("1701014513900001")  # month 13
+    assert scan_text("x = 0.1701014507900001; y = 21701014507900001").empty
+
+
+def test_pseudonymise_and_key(tmp_path, monkeypatch):
+    import hashlib
+    import hmac
+
+    key = b"0123456789abcdef0123456789abcdef"
+    got = pseudonymise(pd.Series(["1701014507900001", None], index=[5, 7]), key)
+    assert list(got.index) == [5, 7] and pd.isna(got.iloc[1])
+    assert got.iloc[0] == hmac.new(key, b"1701014507900001", hashlib.sha256).hexdigest()[:16]
+    assert pseudonymise([" 1701014507900001"], key)[0] == got.iloc[0]
+    assert pseudonymise(["1701014507900001"], key[::-1])[0] != got.iloc[0]
+    monkeypatch.setenv("TKPK_PSEUDONYM_KEY", key.decode())
+    assert load_key() == key
+    kf = tmp_path / "k.key"
+    kf.write_bytes(key + b"\n")
+    assert load_key(kf) == key
+    monkeypatch.setenv("TKPK_PSEUDONYM_KEY", str(kf))
+    assert load_key() == key
+    monkeypatch.setenv("TKPK_PSEUDONYM_KEY", "short")
+    with pytest.raises(ReportError, match="too short"):
+        load_key()
+    monkeypatch.delenv("TKPK_PSEUDONYM_KEY")
+    with pytest.raises(ReportError, match="no pseudonymisation key"):
+        load_key()
