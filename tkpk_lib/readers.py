@@ -334,7 +334,15 @@ def read_susenas(folder: str | Path, year: int, *, poverty_lines: pd.DataFrame |
     if kp_dup.any():
         problems.append(Problem(f_kp.name, crosswalk("susenas_kp", year)["hh_id"], "duplicate household ids",
                                 list(kp["_row"][kp_dup])))
-    exp = kp.drop_duplicates("hh_id").set_index("hh_id")["exp_pc"]
+    kp_exp = _num(kp["exp_pc"])
+    for mask, what in ((kp_exp < 0, "negative expenditure"),
+                       (kp_exp.isna(), "missing or non-numeric expenditure")):
+        if mask.any():
+            problems.append(Problem(f_kp.name, crosswalk("susenas_kp", year)["exp_pc"], what,
+                                    list(kp["_row"][mask.to_numpy()])))
+    # reported above against the KP file; neutralised here so the household check does not repeat it
+    # (the whole read fails whenever a problem was found, so no value is used silently)
+    exp = kp.assign(exp_pc=kp_exp.clip(lower=0).fillna(0)).drop_duplicates("hh_id").set_index("hh_id")["exp_pc"]
     hh["exp_pc"] = _num(hh["hh_id"].map(exp))
     no_exp = hh["hh_id"].map(exp).isna()
     if no_exp.any():

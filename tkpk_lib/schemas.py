@@ -23,7 +23,7 @@ Conventions
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 PROGRAMMES: dict[str, str] = {
     "pkh": "Program Keluarga Harapan (PKH)",
@@ -164,7 +164,10 @@ HOUSEHOLDS = TableSchema(
     columns=(
         _YEAR,
         Column("hh_id", "str", "Household identifier, unique within year", "URUT"),
-        _KAB, _KEC, _DESA, _URBAN, *_DESIGN,
+        _KAB, _KEC,
+        Column("desa_code", "str", "Desa code (restricted Susenas files only)", "R104", required=False,
+               nullable=True, pattern=r"17\d{8}", region="desa"),
+        _URBAN, *_DESIGN,
         Column("weight", "float", "Household weight (inflation factor)", "FWT", positive=True),
         Column("hh_size", "int", "Number of household members", "R301", min=1, max=40),
         Column("exp_pc", "float", "Monthly per-capita expenditure (Rp)", "KAPITA (KP module)", min=0),
@@ -342,11 +345,6 @@ SCHEMAS: dict[str, TableSchema] = {
     s.name: s for s in (HOUSEHOLDS, PERSONS, LABOUR, VILLAGES, REGISTRY, PROGRAMME_MAP, COMPLAINTS)
 }
 """All canonical tables by name."""
-
-
-@dataclass
-class _Doc:
-    lines: list[str] = field(default_factory=list)
 
 
 def data_dictionary_markdown() -> str:

@@ -35,7 +35,7 @@ def _rows(df: pd.DataFrame, mask: np.ndarray | pd.Series) -> list[int]:
 
 
 def _missing(s: pd.Series) -> np.ndarray:
-    miss = s.isna().to_numpy()
+    miss = s.isna().to_numpy().copy()
     if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
         miss |= s.astype("string").str.strip().fillna("").eq("").to_numpy()
     return miss

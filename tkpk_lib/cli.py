@@ -1,0 +1,195 @@
+"""The ``tkpk`` command: the single entry point of the workbench.
+
+Heavy modules are imported inside each command so ``tkpk --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tkpk_lib.errors import TkpkError
+
+SOURCES = ("susenas", "sakernas", "podes", "registry", "programmes", "complaints", "boundaries")
+
+
+def _ensure_demo(root: Path, *, small: bool = False, quiet: bool = False) -> None:
+    if (root / "raw" / "susenas").exists():
+        return
+    from tkpk_lib.synthetic import generate_demo
+
+    if not quiet:
+        print(f"Demo data not found: generating synthetic Bengkulu data in {root} ...", flush=True)
+    generate_demo(root, small=small)
+
+
+def cmd_demo_data(a: argparse.Namespace) -> int:
+    from tkpk_lib.synthetic import generate_demo
+
+    root = Path(a.root)
+    info = generate_demo(root, seed=a.seed, small=a.small)
+    print(f"Synthetic demo data written to {root}")
+    for k, v in (info or {}).items():
+        if k != "assumptions":
+            print(f"  {k}: {v}")
+    return 0
+
+
+def cmd_validate(a: argparse.Namespace) -> int:
+    from tkpk_lib import readers
+
+    bad = 0
+    for f in a.files:
+        p = Path(f)
+        try:
+            if a.source == "susenas":
+                if a.year is None:
+                    raise TkpkError("--year is needed for Susenas (variable names change by year)")
+                t = readers.read_susenas(p if p.is_dir() else p.parent, a.year)
+                n = {k: len(v) for k, v in t.items()}
+            elif a.source in ("sakernas", "podes"):
+                if a.year is None:
+                    raise TkpkError(f"--year is needed for {a.source} (variable names change by year)")
+                fn = readers.read_sakernas if a.source == "sakernas" else readers.read_podes
+                n = {a.source: len(fn(p, a.year))}
+            elif a.source == "registry":
+                n = {"registry": len(readers.read_registry(p))}
+            elif a.source == "programmes":
+                n = {"programmes": len(readers.read_programmes(p))}
+            elif a.source == "complaints":
+                n = {"complaints": len(readers.read_complaints(p))}
+            else:
+                level = a.level or next((lv for lv in ("kabupaten", "kecamatan", "desa") if lv in p.name), "desa")
+                g = readers.read_boundaries(p, level)
+                um = g.attrs["unmatched"]
+                n = {f"{level} polygons": len(g)}
+                if len(um):
+                    side = um["side"].value_counts().to_dict()
+                    print(f"{p}: codes not matched: {side}")
+                    if (um["side"] == "file").any():
+                        raise TkpkError(f"{p}: codes not in Bengkulu's region list: "
+                                        f"{', '.join(um.loc[um['side'] == 'file', 'code'].head(20))}")
+            print(f"OK {p}: " + ", ".join(f"{k} {v:,} rows" for k, v in n.items()))
+        except TkpkError as e:
+            bad += 1
+            print(f"FAILED {p}:\n{e}", file=sys.stderr)
+    return 1 if bad else 0
+
+
+def cmd_build(a: argparse.Namespace) -> int:
+    from tkpk_lib.canonical import available_years, build_canonical
+
+    root = Path(a.root)
+    if a.demo:
+        _ensure_demo(root)
+    years = a.year or available_years(root)
+    for y in years:
+        paths = build_canonical(root, y, force=a.force)
+        print(f"{y}: " + ", ".join(sorted(paths)))
+    return 0
+
+
+def cmd_summary(a: argparse.Namespace) -> int:
+    from tkpk_lib.summary import demo_summary
+
+    root = Path(a.root)
+    _ensure_demo(root)
+    print(demo_summary(root, a.year))
+    return 0
+
+
+def cmd_dictionary(a: argparse.Namespace) -> int:
+    from tkpk_lib.schemas import data_dictionary_markdown
+
+    out = Path(a.output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(data_dictionary_markdown() + "\n", encoding="utf-8")
+    print(f"Data dictionary written to {out}")
+    return 0
+
+
+def cmd_run(a: argparse.Namespace) -> int:
+    from tkpk_lib.pipeline import run_cli
+
+    return run_cli(a)
+
+
+def cmd_lab(a: argparse.Namespace) -> int:
+    import shutil
+    import subprocess
+
+    exe = shutil.which("jupyter")
+    if exe is None:
+        raise TkpkError("JupyterLab is not installed: pip install -e '.[lab]'")
+    nb = Path(__file__).resolve().parent.parent / "notebooks" / "explore.ipynb"
+    return subprocess.call([exe, "lab", str(nb)])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from tkpk_lib.paths import data_root
+
+    p = argparse.ArgumentParser(prog="tkpk", description="TKPK poverty analysis workbench (Bengkulu).")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("demo-data", help="generate the synthetic demo data in the real BPS file formats")
+    s.add_argument("--root", default=str(data_root()), help="output folder (default: %(default)s)")
+    s.add_argument("--seed", type=int, default=2024)
+    s.add_argument("--small", action="store_true", help="small registry (~6,000 households) for tests")
+    s.set_defaults(func=cmd_demo_data)
+
+    s = sub.add_parser("validate", help="check your own raw files before any analysis (non-zero exit on a problem)")
+    s.add_argument("--source", required=True, choices=SOURCES)
+    s.add_argument("--year", type=int, help="survey year (needed for susenas, sakernas, podes)")
+    s.add_argument("--level", choices=("kabupaten", "kecamatan", "desa"), help="boundary level")
+    s.add_argument("files", nargs="+", help="files (for susenas: the folder or any file of the year)")
+    s.set_defaults(func=cmd_validate)
+
+    s = sub.add_parser("build", help="read raw files and write the validated canonical tables (parquet)")
+    s.add_argument("--root", default=str(data_root()))
+    s.add_argument("--year", type=int, action="append", help="year (repeatable; default all)")
+    s.add_argument("--force", action="store_true")
+    s.add_argument("--demo", action="store_true", help="generate the demo first when absent")
+    s.set_defaults(func=cmd_build)
+
+    s = sub.add_parser("summary", help="print a summary of the canonical tables (demo generated when absent)")
+    s.add_argument("--root", default=str(data_root()))
+    s.add_argument("--year", type=int, default=2024)
+    s.set_defaults(func=cmd_summary)
+
+    s = sub.add_parser("run", help="run the report notebooks per kabupaten: HTML, PDF and the Excel annex")
+    s.add_argument("--year", type=int, default=2024)
+    s.add_argument("--comparison-year", type=int, default=None)
+    s.add_argument("--kab", action="append", help="kabupaten code (repeatable; default: all ten + province)")
+    s.add_argument("--jobs", type=int, default=2)
+    s.add_argument("--scheduler", default=None, help="address of a Dask distributed scheduler")
+    s.add_argument("--root", default=str(data_root()), help="data root (default: %(default)s)")
+    s.add_argument("--out", default=None, help="reports folder (default: reports/)")
+    s.add_argument("--run-id", default=None)
+    s.add_argument("--target", default="poor", choices=("poor", "b40", "registry"),
+                   help="target definition for coverage")
+    s.add_argument("--no-pdf", action="store_true")
+    s.add_argument("--small", action="store_true", help="small demo registry when generating demo data")
+    s.set_defaults(func=cmd_run)
+
+    s = sub.add_parser("dictionary", help="write the data dictionary generated from the schemas")
+    s.add_argument("--output", default="references/data_dictionary.md")
+    s.set_defaults(func=cmd_dictionary)
+
+    s = sub.add_parser("lab", help="open JupyterLab on the exploration notebook")
+    s.set_defaults(func=cmd_lab)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``tkpk`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except TkpkError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

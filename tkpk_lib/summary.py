@@ -1,0 +1,84 @@
+"""A plain-text summary of the canonical tables of one year (the demo's first check)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tkpk_lib.canonical import load_tables
+from tkpk_lib.reference_data import calibration_grid, region_names
+
+
+def weighted_p0_by_kab(households: pd.DataFrame) -> pd.DataFrame:
+    """Share of persons under the poverty line per kabupaten, with a simple SE.
+
+    The SE treats PSUs as with-replacement clusters within strata (the design-based
+    estimators in :mod:`tkpk_lib.estimate` are the reference; this is a quick check).
+
+    Parameters
+    ----------
+    households : DataFrame
+        Canonical households table.
+
+    Returns
+    -------
+    DataFrame
+        kab_code, p0, se, n_households, population.
+
+    Examples
+    --------
+    >>> hh = pd.DataFrame({"kab_code": ["1701"] * 4, "stratum": ["a"] * 4, "psu": ["1", "1", "2", "2"],
+    ...                    "weight": [1.0] * 4, "hh_size": [1, 1, 1, 1], "exp_pc": [1, 3, 1, 3],
+    ...                    "poverty_line": [2.0] * 4})
+    >>> float(weighted_p0_by_kab(hh)["p0"].iloc[0])
+    0.5
+    """
+    df = households
+    w = df["weight"].to_numpy(float) * df["hh_size"].to_numpy(float)
+    poor = (df["exp_pc"].to_numpy(float) < df["poverty_line"].to_numpy(float)).astype(float)
+    rows = []
+    for kab, idx in df.groupby("kab_code", observed=True).indices.items():
+        ww, yy = w[idx], poor[idx]
+        tot = ww.sum()
+        p = float((ww * yy).sum() / tot)
+        z = ww * (yy - p) / tot
+        sub = pd.DataFrame({"s": df["stratum"].to_numpy()[idx], "c": df["psu"].to_numpy()[idx], "z": z})
+        ct = sub.groupby(["s", "c"], observed=True)["z"].sum().reset_index()
+        var = 0.0
+        for _, g in ct.groupby("s"):
+            n = len(g)
+            if n > 1:
+                var += n / (n - 1) * float(((g["z"] - g["z"].mean()) ** 2).sum())
+        rows.append({"kab_code": kab, "p0": p, "se": float(np.sqrt(var)), "n_households": len(idx),
+                     "population": tot})
+    return pd.DataFrame(rows)
+
+
+def demo_summary(root: str | Path, year: int) -> str:
+    """Summary text: table sizes and the weighted P0 per kabupaten against its target.
+
+    Parameters
+    ----------
+    root : path-like
+        Data root.
+    year : int
+    """
+    t = load_tables(root, year)
+    names = region_names()
+    lines = [f"Canonical tables for {year} (data root {root}):"]
+    for k, v in t.items():
+        lines.append(f"  {k:<12} {len(v):>9,} rows x {v.shape[1]} columns")
+    p0 = weighted_p0_by_kab(t["households"])
+    g = calibration_grid()
+    tgt = g[(g["indicator"] == "p0_persen") & (g["year"] == year)].set_index("kab_code")
+    lines.append("")
+    lines.append(f"Weighted P0 (persons) per kabupaten/kota, {year}, against the published (or assumed) figure:")
+    lines.append(f"  {'kode':<5} {'kabupaten/kota':<28} {'P0 demo':>8} {'SE':>6} {'target':>7}  note")
+    for r in p0.itertuples():
+        tv = tgt.loc[r.kab_code, "value"] if r.kab_code in tgt.index else float("nan")
+        note = "assumed" if r.kab_code in tgt.index and bool(tgt.loc[r.kab_code, "assumed"]) else "BPS"
+        lines.append(f"  {r.kab_code:<5} {names[r.kab_code]:<28} {100 * r.p0:8.2f} {100 * r.se:6.2f} {tv:7.2f}"
+                     f"  {note}")
+    return "\n".join(lines)
