@@ -1,0 +1,46 @@
+"""The tkpk command line: help, validate exit codes and messages."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import test_readers as tr
+
+from tkpk_lib.cli import main
+
+
+def test_help_lists_every_command(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["--help"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    for cmd in ("run", "demo-data", "validate", "build", "summary", "dictionary", "lab"):
+        assert cmd in out
+
+
+def test_validate_ok_and_failing_files(tmp_path, capsys):
+    good = tr._registry_csv(tmp_path, [tr._reg_row(1), tr._reg_row(2)], name="good.csv")
+    assert main(["validate", "--source", "registry", str(good)]) == 0
+    assert "OK" in capsys.readouterr().out
+    bad = tr._registry_csv(tmp_path, [tr._reg_row(1), tr._reg_row(2, NIK="123")], name="bad.csv")
+    assert main(["validate", "--source", "registry", str(good), str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "FAILED" in err and "bad.csv, column 'nik'" in err and "[rows 2;" in err
+    assert "Traceback" not in err
+
+
+def test_validate_susenas_needs_year(tmp_path, capsys):
+    folder = tr._write_susenas(tmp_path / "2024", tr._susenas_raw())
+    assert main(["validate", "--source", "susenas", str(folder)]) == 1
+    assert "--year is needed" in capsys.readouterr().err
+    assert main(["validate", "--source", "susenas", "--year", "2024", str(folder)]) == 0
+
+
+def test_import_is_light():
+    code = ("import sys, tkpk_lib, tkpk_lib.cli; "
+            "heavy = [m for m in ('papermill', 'nbconvert', 'esda', 'geopandas', 'libpysal', 'dask', 'sklearn') "
+            "if m in sys.modules]; print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
