@@ -1,0 +1,746 @@
+"""Poverty pockets (kantong kemiskinan): kecamatan small-area P0 and the pocket list.
+
+Three steps, each a public function:
+
+1. :func:`kecamatan_p0` -- direct P0 per kecamatan from Susenas (persons, domain
+   estimation through :func:`tkpk_lib.indicators.fgt`), Podes covariates aggregated to
+   kecamatan, a Fay-Herriot model (:func:`tkpk_lib.sae.fay_herriot`) for *every* kecamatan,
+   sampled or not, benchmarked to the direct kabupaten P0.
+2. :func:`pocket_list` -- kecamatan and desa ranked on both the **rate** and the **number**
+   of poor. A high rate in a tiny village and a modest rate in a large one are both
+   pockets, for different programmes (domain notes 2.1: a ranking by village status is not
+   a ranking by number of poor): ``pocket_type`` "tingkat tinggi" (rate), "jumlah besar"
+   (number) or "keduanya" (both). Spatial clusters and their stability under the sampling
+   error come from :mod:`tkpk_lib.hotspots`; the drivers (dimensions of deprivation above
+   the province norm) are put in words; programme coverage is joined when given.
+3. :func:`province_pockets` -- everything for all kabupaten at once.
+
+Design choices (and why)
+------------------------
+* **Smoothed sampling variances (GVF).** A kecamatan has a handful of Susenas census blocks;
+  its direct variance is itself very noisy and is 0 when no (or every) sampled household is
+  poor, which a Fay-Herriot model would read as "exactly known". The default
+  ``variance="gvf"`` replaces it by ``deff * p_kab (1 - p_kab) / n_d``: the binomial
+  variance at the kabupaten's direct rate, times the median design effect of the
+  kecamatan estimates, over the kecamatan's sampled households ``n_d`` (a generalised
+  variance function, as the sae docstring recommends). ``variance="direct"`` uses the raw
+  design variances (areas with a zero variance are then left out of the fit).
+* **Areas with fewer than ``min_n`` sampled households** keep their direct value in the
+  output but enter the model as out of sample (synthetic estimate).
+* **Benchmarking** (ratio, :func:`tkpk_lib.sae.benchmark_estimates`) so that the
+  population-weighted mean of kecamatan estimates equals the direct kabupaten P0 (the
+  published level); ``se`` is scaled by the same factor so the CV is unchanged.
+* **Desa rates.** Susenas cannot give desa rates. With registry counts the desa *rate* is
+  the share of the population in registry households of deciles 1-4 and the *number* is
+  those persons; without them the rate is the deprivation score and the number is the
+  kecamatan model P0 times the desa population (a synthetic allocation, said so in
+  ``count_measure``).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tkpk_lib.deprivation import (
+    deprivation_score,
+    describe_profile,
+    dimension_names,
+)
+from tkpk_lib.deprivation import (
+    registry_counts as _registry_counts,
+)
+from tkpk_lib.errors import Problem, SchemaError, TkpkError
+
+POCKET_TYPES: tuple[str, ...] = ("keduanya", "tingkat tinggi", "jumlah besar", "bukan kantong")
+"""Pocket types, in priority order: both, high rate, large number, not a pocket."""
+
+_RATE_MEASURES = {
+    "kec": "P0 model (SAE Fay-Herriot, dibenchmark ke P0 langsung kabupaten)",
+    "registry": "persentase penduduk di rumah tangga desil 1-4 (registri)",
+    "score": "skor deprivasi desa (0-100, Podes)",
+}
+_COUNT_MEASURES = {
+    "kec": "jumlah penduduk miskin (P0 model x penduduk)",
+    "registry": "jumlah jiwa di rumah tangga desil 1-4 (registri)",
+    "synthetic": "perkiraan sintetis: P0 kecamatan x penduduk desa",
+}
+
+
+# --------------------------------------------------------------------------------------
+# kecamatan covariates and P0
+# --------------------------------------------------------------------------------------
+
+
+def kecamatan_covariates(
+    scores: pd.DataFrame,
+    registry: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Podes (and registry) covariates aggregated from desa to kecamatan.
+
+    Population-weighted means of the deprivation sub-scores and of the score, the share of
+    the population living in kelurahan, and (with registry counts) the share of the
+    population in registry households of deciles 1-4.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Output of :func:`tkpk_lib.deprivation.deprivation_score` (needs ``kec_code``,
+        ``kab_code``, ``population``).
+    registry : DataFrame, optional
+        Output of :func:`tkpk_lib.deprivation.registry_counts` by ``desa_code``.
+
+    Returns
+    -------
+    DataFrame
+        ``kab_code``, ``kec_code``, ``population``, ``n_desa``, ``score``, ``sub_<dim>``,
+        ``kelurahan_share`` (if ``kelurahan`` present), ``registry_share`` (if registry).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"kab_code": "1701", "kec_code": ["170101", "170101"],
+    ...     "desa_code": ["1701012001", "1701012002"], "population": [100, 300],
+    ...     "score": [10.0, 50.0], "sub_hazard": [0.0, 40.0]})
+    >>> kecamatan_covariates(s)["score"].tolist()
+    [40.0]
+    """
+    need = ["kab_code", "kec_code", "population", "score"]
+    miss = [c for c in need if c not in scores.columns]
+    if miss:
+        raise SchemaError([Problem("village scores", c, "column is missing") for c in miss])
+    df = scores.copy()
+    pop = pd.to_numeric(df["population"], errors="coerce").astype(float).fillna(0.0)
+    df["_pop"] = pop
+    cols = ["score"] + [f"sub_{d}" for d in dimension_names(df)]
+    if "kelurahan" in df.columns:
+        df["kelurahan_share"] = pd.to_numeric(df["kelurahan"], errors="coerce").astype(float)
+        cols.append("kelurahan_share")
+    if registry is not None:
+        reg = registry[["desa_code", "registry_persons"]]
+        df = df.merge(reg, on="desa_code", how="left")
+        df["registry_persons"] = df["registry_persons"].fillna(0.0)
+    g = df.groupby(["kab_code", "kec_code"], sort=True)
+    out = g["_pop"].sum().rename("population").to_frame()
+    out["n_desa"] = g.size()
+    for c in cols:
+        v = df[c].astype(float)
+        ok = v.notna()
+        num = (v.fillna(0.0) * df["_pop"]).groupby([df["kab_code"], df["kec_code"]]).sum()
+        den = (df["_pop"].where(ok, 0.0)).groupby([df["kab_code"], df["kec_code"]]).sum()
+        # a kecamatan without population falls back to the unweighted mean
+        plain = v.groupby([df["kab_code"], df["kec_code"]]).mean()
+        out[c] = (num / den.where(den > 0)).fillna(plain)
+    if registry is not None:
+        out["registry_share"] = (
+            df.groupby(["kab_code", "kec_code"])["registry_persons"].sum()
+            / out["population"].where(out["population"] > 0)
+        ).clip(upper=1.0)
+    out = out.reset_index()
+    out["population"] = out["population"].round().astype("int64")
+    return out
+
+
+def _default_covariates(cov: pd.DataFrame) -> list[str]:
+    cands = [c for c in cov.columns if c.startswith("sub_")]
+    if "kelurahan_share" in cov.columns:
+        cands.append("kelurahan_share")
+    if "registry_share" in cov.columns:
+        cands.append("registry_share")
+    return cands
+
+
+def kecamatan_p0(
+    households: pd.DataFrame,
+    design: Any,
+    covariates_from: pd.DataFrame,
+    *,
+    registry: pd.DataFrame | None = None,
+    covariates: Sequence[str] | None = None,
+    welfare: str = "exp_pc",
+    line: str | float = "poverty_line",
+    size: str = "hh_size",
+    method: str = "REML",
+    variance: str = "gvf",
+    min_n: int = 2,
+    benchmark: bool | Mapping[str, float] = True,
+) -> pd.DataFrame:
+    """Small-area P0 for every kecamatan: direct Susenas estimate + Fay-Herriot + benchmark.
+
+    Parameters
+    ----------
+    households : DataFrame
+        Canonical ``households`` table (one year), with ``kab_code`` and ``kec_code``.
+    design : SurveyDesign
+        Design of ``households`` (household weights; persons are counted with
+        ``weight * hh_size``).
+    covariates_from : DataFrame
+        Either the canonical ``villages`` table (Podes; the deprivation score is computed
+        here) or an already computed :func:`~tkpk_lib.deprivation.deprivation_score`
+        result. Its kecamatan are the universe: unsampled kecamatan get a synthetic
+        estimate.
+    registry : DataFrame, optional
+        :func:`~tkpk_lib.deprivation.registry_counts` by desa; adds ``registry_share`` as a
+        covariate.
+    covariates : sequence of str, optional
+        Kecamatan covariates for the model; default all ``sub_<dimension>`` plus
+        ``kelurahan_share`` and ``registry_share`` when available (constant columns are
+        dropped).
+    welfare, line, size : str
+        Per-capita expenditure, poverty line (column or number), household size.
+    method : {"REML", "ML", "FH"}
+        Variance estimator of the Fay-Herriot model.
+    variance : {"gvf", "direct"}
+        Sampling variances given to the model (see the module docstring).
+    min_n : int
+        Kecamatan with fewer sampled households enter the model as out of sample.
+    benchmark : bool or mapping
+        ``True``: benchmark to the direct kabupaten P0 computed here; a mapping kab_code ->
+        P0 (fractions) to benchmark to given (e.g. published) figures; ``False``: none.
+
+    Returns
+    -------
+    DataFrame
+        One row per kecamatan: ``kab_code``, ``kec_code``, ``population``, ``n_desa``,
+        ``n_hh`` (sampled households), ``direct``, ``direct_se``, ``direct_cv``,
+        ``direct_reliability``, ``estimate`` (benchmarked model P0), ``estimate_eblup``,
+        ``mse``, ``se``, ``cv``, ``reliability``, ``n_poor`` (estimate x population),
+        ``n_poor_se``, ``gamma``, ``in_sample``, ``benchmark_factor``, ``kab_direct``,
+        and the covariates. Fay-Herriot diagnostics in ``result.attrs["diagnostics"]``.
+
+    Examples
+    --------
+    >>> # see tests/test_pockets.py for an end-to-end example on a synthetic survey
+    """
+    from tkpk_lib import indicators
+    from tkpk_lib.sae import fay_herriot
+
+    for c in ("kab_code", "kec_code", welfare, size):
+        if c not in households.columns:
+            raise SchemaError([Problem("households", c, "column is missing")])
+    if variance not in ("gvf", "direct"):
+        raise TkpkError("kecamatan_p0: variance must be 'gvf' or 'direct'")
+    scores = (covariates_from if "score" in covariates_from.columns
+              else deprivation_score(covariates_from))
+    cov = kecamatan_covariates(scores, registry)
+
+    d_kec = indicators.fgt(households, design, welfare, line, alpha=0, by="kec_code", size=size)
+    d_kab = indicators.fgt(households, design, welfare, line, alpha=0, by="kab_code", size=size)
+    n_hh = households.groupby("kec_code").size().rename("n_hh")
+    d_kec = d_kec.merge(n_hh, left_on="kec_code", right_index=True, how="left")
+    unknown = sorted(set(d_kec["kec_code"]) - set(cov["kec_code"]))
+    if unknown:
+        raise SchemaError([Problem("households", "kec_code",
+                                   f"kecamatan not in the villages (Podes) table: {unknown[:10]}")])
+    df = cov.merge(
+        d_kec[["kec_code", "estimate", "se", "reliability", "n_hh", "deff"]].rename(
+            columns={"estimate": "direct", "se": "direct_se", "reliability": "direct_reliability",
+                     "deff": "direct_deff"}),
+        on="kec_code", how="left")
+    kab_direct = dict(zip(d_kab["kab_code"], d_kab["estimate"].astype(float), strict=True))
+    df["kab_direct"] = df["kab_code"].map(kab_direct).astype(float)
+    df["n_hh"] = df["n_hh"].fillna(0).astype("int64")
+    df["direct_cv"] = df["direct_se"] / df["direct"].where(df["direct"] > 0)
+
+    # sampling variance given to the model
+    if variance == "gvf":
+        ok = (df["direct"] > 0) & (df["direct"] < 1) & np.isfinite(df["direct_deff"])
+        deff = float(np.nanmedian(df.loc[ok, "direct_deff"])) if ok.any() else 1.0
+        deff = max(deff, 1.0) if np.isfinite(deff) else 1.0
+        p = df["kab_direct"].clip(0.01, 0.99)
+        df["_psi"] = deff * p * (1 - p) / df["n_hh"].where(df["n_hh"] > 0)
+    else:
+        df["_psi"] = df["direct_se"] ** 2
+    use = df["direct"].notna() & (df["n_hh"] >= min_n) & (df["_psi"] > 0) & np.isfinite(df["_psi"])
+    df["_y"] = df["direct"].where(use)
+    df["_psi"] = df["_psi"].where(use)
+    if covariates is None:
+        covariates = [c for c in _default_covariates(df) if df[c].nunique(dropna=True) > 1]
+    covariates = list(covariates)
+    miss = [c for c in covariates if c not in df.columns]
+    if miss:
+        raise SchemaError([Problem("kecamatan covariates", c, "not available") for c in miss])
+    # drop covariates that leave the in-sample design rank-deficient (keep the first ones)
+    covariates = _independent(df.loc[use], covariates)
+    fh = fay_herriot(df, "_y", "_psi", covariates, "kec_code", method=method,
+                     source="kecamatan P0 (Susenas + Podes)")
+    diag = fh.attrs.get("diagnostics")
+    out = df.drop(columns=["_y", "_psi", "direct_deff"])
+    out["estimate_eblup"] = fh["estimate"].to_numpy()
+    out["mse"] = fh["mse"].to_numpy()
+    out["gamma"] = fh["gamma"].to_numpy()
+    out["in_sample"] = fh["in_sample"].to_numpy()
+    est = np.clip(out["estimate_eblup"].to_numpy(dtype=float), 0.0, 1.0)
+    out["estimate_eblup"] = est
+    factor = np.ones(len(out))
+    if benchmark is not False:
+        targets = kab_direct if benchmark is True else dict(benchmark)  # type: ignore[arg-type]
+        missing = sorted(set(out["kab_code"]) - set(targets))
+        if missing:
+            raise SchemaError([Problem("benchmark", "kab_code",
+                                       f"no kabupaten P0 to benchmark to for {missing}")])
+        from tkpk_lib.sae import benchmark_estimates
+
+        tmp = out[["kab_code", "population", "estimate_eblup"]].copy()
+        tmp["population"] = tmp["population"].clip(lower=1)
+        b = benchmark_estimates(tmp, "population", targets, by="kab_code", estimate="estimate_eblup")
+        factor = b["benchmark_factor"].to_numpy(dtype=float)
+    out["benchmark_factor"] = factor
+    out["estimate"] = np.clip(est * factor, 0.0, 1.0)
+    out["se"] = np.sqrt(out["mse"].to_numpy(dtype=float)) * factor
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["cv"] = out["se"] / out["estimate"]
+    out["reliability"] = _reliability(out["cv"].to_numpy(dtype=float))
+    out["n_poor"] = out["estimate"] * out["population"]
+    out["n_poor_se"] = out["se"] * out["population"]
+    first = ["kab_code", "kec_code", "population", "n_desa", "n_hh", "direct", "direct_se",
+             "direct_cv", "direct_reliability", "estimate", "estimate_eblup", "mse", "se", "cv",
+             "reliability", "n_poor", "n_poor_se", "gamma", "in_sample", "benchmark_factor",
+             "kab_direct"]
+    out = out[first + [c for c in out.columns if c not in first]].reset_index(drop=True)
+    out.attrs["diagnostics"] = diag
+    out.attrs["covariates"] = covariates
+    return out
+
+
+def _independent(df: pd.DataFrame, cols: Sequence[str]) -> list[str]:
+    """Greedy subset of ``cols`` keeping the design matrix (with intercept) of full rank."""
+    keep: list[str] = []
+    x = np.ones((len(df), 1))
+    m = len(df)
+    for c in cols:
+        v = df[c].to_numpy(dtype=float)
+        if not np.isfinite(v).all():
+            continue
+        trial = np.column_stack([x, v])
+        if trial.shape[1] + 2 > m:
+            break
+        if np.linalg.matrix_rank(trial) == trial.shape[1]:
+            keep.append(c)
+            x = trial
+    return keep
+
+
+def _reliability(cv: np.ndarray) -> np.ndarray:
+    out = np.full(cv.shape, "unreliable", dtype=object)
+    a = np.abs(cv)
+    out[a <= 0.50] = "caution"
+    out[a <= 0.25] = "reliable"
+    out[~np.isfinite(a)] = "unreliable"
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# pocket list
+# --------------------------------------------------------------------------------------
+
+
+def _rank_desc(values: pd.Series, groups: pd.Series | None) -> pd.Series:
+    """Rank 1 = largest; ties share the best rank; missing values rank last (NaN)."""
+    if groups is None:
+        return values.rank(ascending=False, method="min")
+    return values.groupby(groups).rank(ascending=False, method="min")
+
+
+def _flag_top(rank: pd.Series, groups: pd.Series | None, top: float | int) -> pd.Series:
+    n = (pd.Series(rank.notna().sum(), index=rank.index) if groups is None
+         else rank.notna().groupby(groups).transform("sum"))
+    if isinstance(top, float) and 0 < top < 1:
+        cut = np.ceil(n * top)
+    else:
+        cut = pd.Series(float(top), index=rank.index)
+    return (rank <= cut).fillna(False).astype(bool)
+
+
+def pocket_types(rate_flag: pd.Series | np.ndarray, count_flag: pd.Series | np.ndarray) -> np.ndarray:
+    """Pocket type from the two flags.
+
+    Examples
+    --------
+    >>> pocket_types([True, True, False, False], [True, False, True, False]).tolist()
+    ['keduanya', 'tingkat tinggi', 'jumlah besar', 'bukan kantong']
+    """
+    r = np.asarray(rate_flag, dtype=bool)
+    c = np.asarray(count_flag, dtype=bool)
+    return np.select([r & c, r, c], list(POCKET_TYPES[:3]), default=POCKET_TYPES[3]).astype(object)
+
+
+def _drivers(frame: pd.DataFrame, threshold: float, max_items: int) -> tuple[list[str], list[str]]:
+    dims = dimension_names(frame)
+    if not dims:
+        return [""] * len(frame), [""] * len(frame)
+    sub = frame[[f"sub_{d}" for d in dims]].astype(float)
+    z = (sub - sub.mean()) / sub.std(ddof=0).replace(0, np.nan)
+    ind_cols = [c for c in frame.columns if c.startswith("ind_")]
+    iz = None
+    if ind_cols:
+        ind = frame[ind_cols].astype(float)
+        iz = (ind - ind.mean()) / ind.std(ddof=0).replace(0, np.nan)
+    ids, ens = [], []
+    for i in range(len(frame)):
+        dim_ex = {d: float(z.iloc[i, j]) for j, d in enumerate(dims)}
+        ind_ex = ({c[4:]: float(iz.iloc[i, j]) for j, c in enumerate(ind_cols)}
+                  if iz is not None else None)
+        a, b = describe_profile(dim_ex, ind_ex, threshold=threshold, max_items=max_items)
+        ids.append(a)
+        ens.append(b)
+    return ids, ens
+
+
+def _p_top(est: np.ndarray, se: np.ndarray, groups: np.ndarray, top: float | int,
+           draws: int, seed: int) -> np.ndarray:
+    """Share of normal draws ``N(est, se^2)`` in which a unit is in the top of its group."""
+    rng = np.random.default_rng(seed)
+    out = np.full(len(est), np.nan)
+    se = np.where(np.isfinite(se), se, 0.0)
+    for g in pd.unique(groups):
+        idx = np.flatnonzero(groups == g)
+        n = len(idx)
+        cut = int(math.ceil(n * top)) if isinstance(top, float) and 0 < top < 1 else int(top)
+        if n == 0 or cut <= 0:
+            continue
+        sim = est[idx][None, :] + se[idx][None, :] * rng.standard_normal((draws, n))
+        # rank within each draw: unit is in the top `cut` if fewer than `cut` units exceed it
+        order = np.argsort(-sim, axis=1, kind="stable")
+        top_mask = np.zeros_like(sim, dtype=bool)
+        np.put_along_axis(top_mask, order[:, :cut], True, axis=1)
+        out[idx] = top_mask.mean(axis=0)
+    return out
+
+
+_HS_RENAME = {"cluster": "hotspot_cluster", "p_value": "hotspot_p", "q_value": "hotspot_q",
+              "pocket_share": "pocket_share", "stable_pocket": "stable_pocket"}
+
+
+def _hotspot_columns(gdf: Any, frame: pd.DataFrame, geo_key: str, value: str, se: str | None,
+                     hotspot_kw: Mapping[str, Any]) -> pd.DataFrame:
+    """Hot spots of ``frame[value]`` (keyed by ``code``) on the ``gdf`` polygons.
+
+    With ``se``: :func:`tkpk_lib.hotspots.stable_hot_spots` (cluster of the point estimates
+    plus the share of plausible maps in which the unit is a pocket); without:
+    :func:`tkpk_lib.hotspots.hot_spots`.
+    """
+    from tkpk_lib import hotspots
+
+    gkey = geo_key if geo_key in gdf.columns else ("kode" if "kode" in gdf.columns else None)
+    if gkey is None:
+        raise SchemaError([Problem("boundaries", geo_key, "no code column to join on (need "
+                                   f"'{geo_key}' or 'kode')")])
+    geo = gdf[[gkey, "geometry"]].rename(columns={gkey: "code"})
+    geo = geo.assign(code=geo["code"].astype(str))
+    cols = ["code", value] + ([se] if se else [])
+    g = geo.merge(frame[cols], on="code", how="inner")
+    ok = g[value].notna() & (g[se].notna() if se else True)
+    g = g[ok].reset_index(drop=True)
+    if len(g) < 4 or g[value].nunique() < 2:
+        return pd.DataFrame({"code": frame["code"]})
+    kw = dict(hotspot_kw)
+    if se is not None:
+        allowed = ("method", "draws", "seed", "threshold", "permutations", "fdr", "weights",
+                   "islands", "draw_permutations")
+        res = hotspots.stable_hot_spots(g, value, se, **{k: v for k, v in kw.items() if k in allowed})
+    else:
+        allowed = ("method", "permutations", "seed", "fdr", "weights", "islands")
+        res = hotspots.hot_spots(g, value, **{k: v for k, v in kw.items() if k in allowed})
+    have = [c for c in _HS_RENAME if c in res.columns]
+    return pd.DataFrame(res[["code"] + have]).rename(columns=_HS_RENAME)
+
+
+def pocket_list(
+    kec_estimates: pd.DataFrame,
+    village_scores: pd.DataFrame,
+    registry_counts: pd.DataFrame | None = None,
+    coverage: pd.DataFrame | Sequence[pd.DataFrame] | None = None,
+    gdf: Any = None,
+    desa_gdf: Any = None,
+    *,
+    top: float | int = 0.2,
+    within: str | None = "kab_code",
+    threshold: float = 0.25,
+    max_drivers: int = 2,
+    draws: int = 1000,
+    seed: int = 0,
+    hotspot_kw: Mapping[str, Any] | None = None,
+    names: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Ranked list of kecamatan and desa poverty pockets, by rate and by number of poor.
+
+    Every unit is ranked inside its ``within`` group (kabupaten by default; ``None`` for
+    the province) on its poverty *rate* (``rank_rate``, 1 = highest) and its *number* of
+    poor (``rank_count``). The top ``top`` of a ranking (a fraction, e.g. 0.2 = top 20%
+    rounded up, or a number of units) is flagged; ``pocket_type`` is "keduanya" (both),
+    "tingkat tinggi" (high rate only: targeted area programmes), "jumlah besar" (large
+    number only: volume of family-based assistance) or "bukan kantong".
+
+    Uncertainty: for kecamatan, ``p_top_rate`` is the share of ``draws`` normal draws
+    around the model estimate (with its model SE) in which the kecamatan is in the top;
+    with ``gdf``, :func:`tkpk_lib.hotspots.stable_hot_spots` on the kecamatan rates and SEs
+    gives ``hotspot_cluster`` (LISA/Gi* label of the point estimates), ``hotspot_p``,
+    ``hotspot_q``, ``pocket_share`` (share of plausible maps in which the kecamatan is a
+    High-High/hot pocket) and ``stable_pocket``. With ``desa_gdf``,
+    :func:`tkpk_lib.hotspots.hot_spots` on the desa rate (analytical p-values by default).
+
+    Parameters
+    ----------
+    kec_estimates : DataFrame
+        Output of :func:`kecamatan_p0` (needs kab_code, kec_code, population, estimate, se,
+        n_poor, reliability; ``sub_<dim>`` columns give the kecamatan drivers).
+    village_scores : DataFrame
+        Output of :func:`~tkpk_lib.deprivation.deprivation_score` (optionally with
+        typology columns merged in).
+    registry_counts : DataFrame, optional
+        :func:`~tkpk_lib.deprivation.registry_counts` by desa_code: gives the desa rate and
+        number (see module docstring); without it the desa rate is the deprivation score.
+    coverage : DataFrame or list of DataFrame, optional
+        Programme coverage keyed by ``desa_code`` or ``kec_code``; its other columns are
+        joined to the matching level as they are.
+    gdf, desa_gdf : GeoDataFrame, optional
+        Kecamatan / desa boundaries with ``kec_code`` / ``desa_code`` (or ``kode``).
+    top : float or int
+        Share (0-1) or number of units flagged in each ranking and group.
+    within : str or None
+        Grouping column of the rankings (``"kab_code"`` or ``None``).
+    threshold, max_drivers
+        Drivers: dimensions whose value is more than ``threshold`` standard deviations above
+        the province mean (of units of the same level), at most ``max_drivers``.
+    draws, seed
+        Normal draws for ``p_top_rate`` and seed (also passed to the hot-spot functions).
+    hotspot_kw : mapping, optional
+        Extra arguments for the hot-spot functions (``method``, ``permutations``, ``fdr``).
+    names : mapping, optional
+        Code -> name; default the shipped region reference (desa names from the scores).
+
+    Returns
+    -------
+    DataFrame
+        One row per unit: ``level`` ("kecamatan"/"desa"), ``code``, ``name``, ``kab_code``,
+        ``kec_code``, ``population``, ``rate``, ``rate_measure``, ``count``,
+        ``count_measure``, ``rank_rate``, ``rank_count``, ``n_units``, ``top_rate``,
+        ``top_count``, ``pocket_type``, ``is_pocket``, ``reliability``, ``p_top_rate``,
+        ``drivers_id``, ``drivers_en``, then any status/typology, hot-spot and coverage
+        columns. Sorted by level, group, pocket type priority and rank.
+
+    Examples
+    --------
+    >>> # see tests/test_pockets.py
+    """
+    need = ["kab_code", "kec_code", "population", "estimate", "n_poor"]
+    miss = [c for c in need if c not in kec_estimates.columns]
+    if miss:
+        raise SchemaError([Problem("kecamatan estimates", c, "column is missing") for c in miss])
+    need_v = ["desa_code", "kec_code", "kab_code", "population", "score"]
+    miss = [c for c in need_v if c not in village_scores.columns]
+    if miss:
+        raise SchemaError([Problem("village scores", c, "column is missing") for c in miss])
+    hotspot_kw = {"seed": seed, **(hotspot_kw or {})}
+    if names is None:
+        try:
+            from tkpk_lib.reference_data import region_names
+
+            names = region_names()
+        except Exception:  # pragma: no cover - reference data always ships
+            names = {}
+
+    # ---- kecamatan ------------------------------------------------------------------
+    k = kec_estimates.copy()
+    grp_k = k[within] if within else None
+    kec = pd.DataFrame({
+        "level": "kecamatan",
+        "code": k["kec_code"].astype(str),
+        "name": k["kec_code"].astype(str).map(lambda c: names.get(c, c)),
+        "kab_code": k["kab_code"].astype(str),
+        "kec_code": k["kec_code"].astype(str),
+        "population": k["population"].astype(float),
+        "rate": k["estimate"].astype(float),
+        "rate_measure": _RATE_MEASURES["kec"],
+        "count": k["n_poor"].astype(float),
+        "count_measure": _COUNT_MEASURES["kec"],
+    })
+    kec["se"] = k["se"].astype(float) if "se" in k.columns else np.nan
+    kec["reliability"] = k["reliability"] if "reliability" in k.columns else pd.NA
+    kec["rank_rate"] = _rank_desc(kec["rate"], grp_k)
+    kec["rank_count"] = _rank_desc(kec["count"], grp_k)
+    kec["p_top_rate"] = _p_top(kec["rate"].to_numpy(float), kec["se"].to_numpy(float),
+                               (grp_k.to_numpy() if grp_k is not None else np.zeros(len(kec))),
+                               top, draws, seed)
+    sub_cols = [c for c in k.columns if c.startswith("sub_")]
+    ids, ens = _drivers(k[sub_cols], threshold, max_drivers)
+    kec["drivers_id"], kec["drivers_en"] = ids, ens
+
+    # ---- desa -----------------------------------------------------------------------
+    v = village_scores.copy()
+    pop = pd.to_numeric(v["population"], errors="coerce").astype(float)
+    desa = pd.DataFrame({
+        "level": "desa",
+        "code": v["desa_code"].astype(str),
+        "name": (v["desa_name"].astype(str) if "desa_name" in v.columns
+                 else v["desa_code"].astype(str).map(lambda c: names.get(c, c))),
+        "kab_code": v["kab_code"].astype(str),
+        "kec_code": v["kec_code"].astype(str),
+        "population": pop,
+    })
+    if registry_counts is not None:
+        rc = registry_counts.set_index("desa_code")
+        persons = v["desa_code"].map(rc["registry_persons"]).fillna(0.0).astype(float)
+        desa["rate"] = (persons / pop.where(pop > 0)).clip(upper=1.0)
+        desa["rate_measure"] = _RATE_MEASURES["registry"]
+        desa["count"] = persons
+        desa["count_measure"] = _COUNT_MEASURES["registry"]
+        desa["registry_hh"] = v["desa_code"].map(rc["registry_hh"]).fillna(0).astype("int64")
+    else:
+        kec_rate = dict(zip(kec["kec_code"], kec["rate"], strict=True))
+        desa["rate"] = v["score"].astype(float)
+        desa["rate_measure"] = _RATE_MEASURES["score"]
+        desa["count"] = v["kec_code"].map(kec_rate).astype(float) * pop
+        desa["count_measure"] = _COUNT_MEASURES["synthetic"]
+    desa["se"] = np.nan
+    desa["reliability"] = pd.NA
+    grp_d = desa[within] if within else None
+    desa["rank_rate"] = _rank_desc(desa["rate"], grp_d)
+    desa["rank_count"] = _rank_desc(desa["count"], grp_d)
+    desa["p_top_rate"] = np.nan
+    keep_v = [c for c in v.columns if c.startswith(("sub_", "ind_"))]
+    ids, ens = _drivers(v[keep_v], threshold, max_drivers)
+    desa["drivers_id"], desa["drivers_en"] = ids, ens
+    for c in ("score", "status_idm_like", "typology", "typology_id", "typology_en"):
+        if c in v.columns:
+            desa[c] = v[c].to_numpy()
+    if "score" in k.columns:
+        kec["score"] = k["score"].to_numpy()
+
+    # ---- flags ----------------------------------------------------------------------
+    for frame, grp in ((kec, grp_k), (desa, grp_d)):
+        frame["n_units"] = (len(frame) if grp is None
+                            else frame.groupby(frame[within])["code"].transform("size"))
+        frame["top_rate"] = _flag_top(frame["rank_rate"], grp, top)
+        frame["top_count"] = _flag_top(frame["rank_count"], grp, top)
+        frame["pocket_type"] = pocket_types(frame["top_rate"], frame["top_count"])
+        frame["is_pocket"] = frame["pocket_type"] != POCKET_TYPES[3]
+
+    # ---- hot spots ------------------------------------------------------------------
+    if gdf is not None:
+        hs = _hotspot_columns(gdf, kec, "kec_code", "rate", "se", hotspot_kw)
+        kec = kec.merge(hs, on="code", how="left")
+    if desa_gdf is not None:
+        # desa: analytical p-values unless asked otherwise (permutation p-values cannot
+        # reach the FDR resolution needed for ~1,500 desa, see tkpk_lib.hotspots)
+        hs = _hotspot_columns(desa_gdf, desa, "desa_code", "rate", None,
+                              {"permutations": 0, **hotspot_kw})
+        desa = desa.merge(hs, on="code", how="left")
+
+    # ---- coverage -------------------------------------------------------------------
+    covs = [] if coverage is None else ([coverage] if isinstance(coverage, pd.DataFrame)
+                                       else list(coverage))
+    for cf in covs:
+        if "desa_code" in cf.columns:
+            extra = cf.drop(columns=[c for c in ("kec_code", "kab_code") if c in cf.columns])
+            desa = desa.merge(extra.rename(columns={"desa_code": "code"}), on="code", how="left")
+        elif "kec_code" in cf.columns:
+            extra = cf.drop(columns=[c for c in ("kab_code",) if c in cf.columns])
+            kec = kec.merge(extra.rename(columns={"kec_code": "code"}), on="code", how="left")
+        else:
+            raise SchemaError([Problem("coverage", None, "needs a desa_code or kec_code column")])
+
+    out = pd.concat([kec, desa], ignore_index=True)
+    for c in ("rank_rate", "rank_count"):
+        out[c] = out[c].astype("Int64")
+    prio = {t: i for i, t in enumerate(POCKET_TYPES)}
+    out["_lvl"] = out["level"].map({"kecamatan": 0, "desa": 1})
+    out["_prio"] = out["pocket_type"].map(prio)
+    out["_best"] = np.fmin(out["rank_rate"].astype(float), out["rank_count"].astype(float))
+    out = out.sort_values(["_lvl", "kab_code", "_prio", "_best", "code"], kind="stable")
+    first = ["level", "code", "name", "kab_code", "kec_code", "population", "rate",
+             "rate_measure", "count", "count_measure", "rank_rate", "rank_count", "n_units",
+             "top_rate", "top_count", "pocket_type", "is_pocket", "se", "reliability",
+             "p_top_rate", "drivers_id", "drivers_en"]
+    rest = [c for c in out.columns if c not in first and not c.startswith("_")]
+    return out[first + rest].reset_index(drop=True)
+
+
+def province_pockets(
+    households: pd.DataFrame,
+    design: Any,
+    villages: pd.DataFrame,
+    registry: pd.DataFrame | None = None,
+    *,
+    kec_gdf: Any = None,
+    desa_gdf: Any = None,
+    coverage: pd.DataFrame | Sequence[pd.DataFrame] | None = None,
+    typology_k: int | None = 4,
+    seed: int = 0,
+    top: float | int = 0.2,
+    within: str | None = "kab_code",
+    p0_kw: Mapping[str, Any] | None = None,
+    pocket_kw: Mapping[str, Any] | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Run the whole pocket analysis for every kabupaten of the province.
+
+    Deprivation scores and typology for all desa, registry counts, one pooled Fay-Herriot
+    model over all kecamatan of the province (more areas = a better model) benchmarked to
+    each kabupaten's direct P0, and the pocket list ranked within each kabupaten.
+
+    Parameters
+    ----------
+    households, design : DataFrame, SurveyDesign
+        Susenas households (one year) and their design.
+    villages : DataFrame
+        Canonical Podes ``villages`` table.
+    registry : DataFrame, optional
+        Canonical ``registry`` table (only counts by desa are used; no personal data leaves).
+    kec_gdf, desa_gdf : GeoDataFrame, optional
+        Boundaries for the hot-spot analysis.
+    coverage : DataFrame or list, optional
+        Programme coverage by desa_code / kec_code.
+    typology_k, seed : int
+        Village typology (``None`` chooses k) and the seed of every random step.
+    top, within
+        Passed to :func:`pocket_list`.
+    p0_kw, pocket_kw : mapping, optional
+        Extra arguments of :func:`kecamatan_p0` and :func:`pocket_list`.
+
+    Returns
+    -------
+    dict of DataFrame
+        ``scores`` (desa deprivation + typology), ``typology`` (profiles), ``registry``
+        (counts by desa or empty), ``kecamatan`` (SAE estimates), ``pockets`` (the list),
+        ``timings`` (seconds per step).
+
+    Examples
+    --------
+    >>> # see benchmarks/bench_pockets.py
+    """
+    from tkpk_lib.deprivation import village_typology
+
+    t: dict[str, float] = {}
+    t0 = time.perf_counter()
+    scores = deprivation_score(villages)
+    t["deprivation"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    typ, prof = village_typology(scores, k=typology_k, seed=seed, return_profiles=True)
+    keys = [c for c in ("year", "desa_code") if c in scores.columns]
+    scores = scores.merge(typ, on=keys, how="left")
+    t["typology"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    reg = _registry_counts(registry) if registry is not None else None
+    t["registry"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    kec = kecamatan_p0(households, design, scores, registry=reg, **dict(p0_kw or {}))
+    t["kecamatan_p0"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    pk = pocket_list(kec, scores, registry_counts=reg, coverage=coverage, gdf=kec_gdf,
+                     desa_gdf=desa_gdf, top=top, within=within, seed=seed,
+                     **dict(pocket_kw or {}))
+    t["pocket_list"] = time.perf_counter() - t0
+    timings = pd.DataFrame({"step": list(t), "seconds": list(t.values())})
+    return {
+        "scores": scores,
+        "typology": prof,
+        "registry": reg if reg is not None else pd.DataFrame(),
+        "kecamatan": kec,
+        "pockets": pk,
+        "timings": timings,
+    }
