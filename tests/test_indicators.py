@@ -173,7 +173,9 @@ def test_gini_equal_weights_matches_mean_difference():
     rng = np.random.default_rng(1)
     x = rng.lognormal(13, 0.5, 60)
     d = pd.DataFrame({"x": x, "weight": 3.0})
-    assert ind.gini(d, W, "x")["estimate"].iloc[0] == pytest.approx(_gini_mean_difference(x), rel=1e-12)
+    assert ind.gini(d, W, "x")["estimate"].iloc[0] == pytest.approx(
+        _gini_mean_difference(x), rel=1e-12
+    )
 
 
 def test_gini_weights_match_laeken_formula_and_size():
@@ -216,8 +218,9 @@ def test_gini_se_is_design_variance_of_scores():
         # with-replacement, unstratified, every row its own PSU: n/(n-1) sum (wz - mean)^2
         var = n / (n - 1) * np.sum((wz - wz.mean()) ** 2)
         assert r.loc[g, "se"] == pytest.approx(np.sqrt(var), rel=1e-10)
-        assert r.loc[g, "estimate"] == pytest.approx(_gini_laeken_loop(
-            list(d["x"][m]), list(d["weight"][m])), rel=1e-12)
+        assert r.loc[g, "estimate"] == pytest.approx(
+            _gini_laeken_loop(list(d["x"][m]), list(d["weight"][m])), rel=1e-12
+        )
         assert r.loc[g, "n"] == m.sum()
     assert set(r["reliability"]) <= {"reliable", "caution", "unreliable"}
 
@@ -270,7 +273,9 @@ def test_welfare_quintile_weighted_and_ties():
     d = pd.DataFrame({"x": [1.0, 1.0, 2.0, 3.0], "weight": 1.0})
     q = ind.welfare_quintile(d, W, "x")
     assert q.iloc[0] == q.iloc[1]
-    dec = ind.welfare_quintile(pd.DataFrame({"x": np.arange(20.0), "weight": 1.0}), W, "x", n_groups=10)
+    dec = ind.welfare_quintile(
+        pd.DataFrame({"x": np.arange(20.0), "weight": 1.0}), W, "x", n_groups=10
+    )
     assert dec.name == "welfare_decile"
     assert dec.value_counts().sort_index().tolist() == [2] * 10
 
@@ -372,8 +377,13 @@ def test_service_indicators_persons():
 def test_disaggregate_stacks_total_and_dimensions(hh):
     hh = hh.assign(kab_code=["1701", "1701", "1771", "1771", "1771"], head_female=[0, 1, 0, 0, 1])
     t = ind.disaggregate(
-        ind.fgt, hh, W, dims=["kab_code", "urban", "head_female", "welfare_quintile"],
-        welfare="exp_pc", line="poverty_line", size="hh_size",
+        ind.fgt,
+        hh,
+        W,
+        dims=["kab_code", "urban", "head_female", "welfare_quintile"],
+        welfare="exp_pc",
+        line="poverty_line",
+        size="hh_size",
     )
     assert list(t.columns[:4]) == ["indicator", "dimension", "group", "group_label"]
     tot = t[t["dimension"] == "total"]
@@ -403,8 +413,18 @@ def test_disaggregate_multi_indicator_function(labour):
 # --------------------------------------------------------------------------- catalogue
 def test_catalogue_complete_and_consistent():
     cat = ind.indicator_catalogue()
-    need = {"code", "name_id", "name_en", "definition", "definisi", "source_survey", "unit",
-            "direction", "estimator", "decimals"}
+    need = {
+        "code",
+        "name_id",
+        "name_en",
+        "definition",
+        "definisi",
+        "source_survey",
+        "unit",
+        "direction",
+        "estimator",
+        "decimals",
+    }
     assert need <= set(cat.columns)
     assert cat["code"].is_unique
     assert set(cat["direction"]) <= {"higher_better", "lower_better"}
@@ -412,11 +432,46 @@ def test_catalogue_complete_and_consistent():
     assert cat[list(need)].notna().all().all()
     for est in cat["estimator"]:
         assert callable(getattr(ind, est)), est
-    produced = {"p0", "p1", "p2", "poor_count", "p0_extreme", "gini", "bottom40_share", "tpt",
-                "tpak", "informal_share", "underemployment", "water_safe", "sanitation_safe",
-                "electricity", "decent_housing", "aps_7_12", "aps_13_15", "aps_16_18",
-                "jkn_coverage"}
+    produced = {
+        "p0",
+        "p1",
+        "p2",
+        "poor_count",
+        "p0_extreme",
+        "gini",
+        "bottom40_share",
+        "tpt",
+        "tpak",
+        "informal_share",
+        "underemployment",
+        "water_safe",
+        "sanitation_safe",
+        "electricity",
+        "decent_housing",
+        "aps_7_12",
+        "aps_13_15",
+        "aps_16_18",
+        "jkn_coverage",
+    }
     assert produced == set(cat["code"])
     assert ind.indicator_label("p0", "en") == "Poverty headcount ratio (P0)"
     with pytest.raises(TkpkError):
         ind.indicator_label("nope")
+
+
+def test_poverty_indicators_block_and_formatting(hh):
+    r = ind.poverty_indicators(hh, W, "exp_pc", "poverty_line", size="hh_size")
+    assert r["indicator"].tolist() == ["p0", "p1", "p2", "poor_count"]
+    np.testing.assert_allclose(r["estimate"], [0.6, 0.17, 0.0645, 6.0])
+    f = ind.format_results(r)
+    assert f["value"].tolist() == ["60,00", "17,00", "6,45", "6"]
+    assert f["name"].iloc[0] == "Persentase penduduk miskin (P0)"
+    assert f["unit"].tolist()[:2] == ["%", "fraction"]
+    assert ind.format_results(r, lang="en")["name"].iloc[3] == "Number of poor persons"
+
+
+def test_welfare_quintile_missing_group_is_missing():
+    d = pd.DataFrame({"x": [1.0, 2.0, 3.0], "weight": 1.0, "kab_code": ["1701", None, "1701"]})
+    q = ind.welfare_quintile(d, W, "x", by="kab_code")
+    assert q.isna().tolist() == [False, True, False]
+    assert q.dropna().tolist() == [2, 4]

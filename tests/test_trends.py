@@ -11,14 +11,25 @@ from tkpk_lib.errors import SchemaError, TkpkError
 
 
 def _est(indicator, kab, year, e, half=0.01, se=None):
-    return {"indicator": indicator, "kab_code": kab, "year": year, "estimate": e,
-            "se": half / 1.96 if se is None else se, "ci_low": e - half, "ci_high": e + half}
+    return {
+        "indicator": indicator,
+        "kab_code": kab,
+        "year": year,
+        "estimate": e,
+        "se": half / 1.96 if se is None else se,
+        "ci_low": e - half,
+        "ci_high": e + half,
+    }
 
 
 # --------------------------------------------------------------------------- change
 def test_change_independent_se_and_significance():
-    a = pd.DataFrame([_est("p0", "1701", 2023, 0.1751, se=0.006), _est("p0", "1702", 2023, 0.1479, se=0.006)])
-    b = pd.DataFrame([_est("p0", "1701", 2024, 0.1710, se=0.008), _est("p0", "1702", 2024, 0.1200, se=0.008)])
+    a = pd.DataFrame(
+        [_est("p0", "1701", 2023, 0.1751, se=0.006), _est("p0", "1702", 2023, 0.1479, se=0.006)]
+    )
+    b = pd.DataFrame(
+        [_est("p0", "1701", 2024, 0.1710, se=0.008), _est("p0", "1702", 2024, 0.1200, se=0.008)]
+    )
     r = trends.change(a, b, by="kab_code").set_index("kab_code")
     assert r.loc["1701", "se"] == pytest.approx(0.01)  # sqrt(.006^2 + .008^2)
     assert r.loc["1701", "difference"] == pytest.approx(-0.0041)
@@ -61,9 +72,13 @@ def test_change_errors():
 
 
 def test_describe_change_wording():
-    s = trends.describe_change(0.1404, 0.1356, True, label="Persentase penduduk miskin", years=(2023, 2024))
+    s = trends.describe_change(
+        0.1404, 0.1356, True, label="Persentase penduduk miskin", years=(2023, 2024)
+    )
     assert s.startswith("Persentase penduduk miskin turun 0,48 poin persen, dari 14,04% (2023)")
-    s = trends.describe_change(252970.0, 260000.0, True, unit="persons", decimals=0, label="Jumlah penduduk miskin")
+    s = trends.describe_change(
+        252970.0, 260000.0, True, unit="persons", decimals=0, label="Jumlah penduduk miskin"
+    )
     assert "naik 7.030" in s and "252.970" in s
     s = trends.describe_change(0.5, 0.5, False)
     assert "tidak berbeda nyata" in s
@@ -71,8 +86,10 @@ def test_describe_change_wording():
 
 # --------------------------------------------------------------------------- series
 def test_series_stacks_years_with_bands():
-    f = {y: pd.DataFrame([_est("p0", "1701", 0, e, half=0.02)]).drop(columns="year")
-         for y, e in [(2024, 0.13), (2022, 0.15), (2023, 0.14)]}
+    f = {
+        y: pd.DataFrame([_est("p0", "1701", 0, e, half=0.02)]).drop(columns="year")
+        for y, e in [(2024, 0.13), (2022, 0.15), (2023, 0.14)]
+    }
     s = trends.series(f)
     assert s["year"].tolist() == [2022, 2023, 2024]
     assert list(s.columns[:2]) == ["indicator", "year"]
@@ -99,32 +116,39 @@ def test_target_table_contents():
 
 def _targets(rows):
     return pd.DataFrame(rows, columns=["indicator", "kab_code", "year", "target"]).assign(
-        status="illustrative", source="test")
+        status="illustrative", source="test"
+    )
 
 
 def test_compare_targets_statuses():
-    tg = _targets([
-        ("p0", "1701", 2026, 0.10),
-        ("p0", "1702", 2026, 0.10),
-        ("p0", "1703", 2026, 0.10),
-        ("p0", "1704", 2024, 0.10),
-        ("p0", "1705", 2024, 0.10),
-        ("p0", "1706", 2024, 0.12),
-        ("p0", "1706", 2026, 0.10),
-        ("p0", "1707", 2026, 0.10),
-        ("p0", "1708", 2024, 0.10),
-    ])
-    est = pd.DataFrame([
-        _est("p0", "1701", 2024, 0.08),                       # CI [.07,.09] below 0.10
-        _est("p0", "1702", 2023, 0.14), _est("p0", "1702", 2024, 0.12),  # -0.02/yr, need -0.01
-        _est("p0", "1703", 2023, 0.125), _est("p0", "1703", 2024, 0.12),  # -0.005/yr, need -0.01
-        _est("p0", "1704", 2024, 0.13),                       # deadline, CI [.12,.14] above
-        _est("p0", "1705", 2024, 0.105),                      # deadline, CI contains 0.10
-        _est("p0", "1706", 2024, 0.115),                      # one year, below interim 0.12
-        _est("p0", "1707", 2024, 0.115),                      # one year, no interim target
-        _est("p0", "1708", 2024, 0.095),                      # point below, CI straddles, deadline
-        _est("p0", "1709", 2024, 0.2),                        # no target: not in output
-    ])
+    tg = _targets(
+        [
+            ("p0", "1701", 2026, 0.10),
+            ("p0", "1702", 2026, 0.10),
+            ("p0", "1703", 2026, 0.10),
+            ("p0", "1704", 2024, 0.10),
+            ("p0", "1705", 2024, 0.10),
+            ("p0", "1706", 2024, 0.12),
+            ("p0", "1706", 2026, 0.10),
+            ("p0", "1707", 2026, 0.10),
+            ("p0", "1708", 2024, 0.10),
+        ]
+    )
+    est = pd.DataFrame(
+        [
+            _est("p0", "1701", 2024, 0.08),  # CI [.07,.09] below 0.10
+            _est("p0", "1702", 2023, 0.14),
+            _est("p0", "1702", 2024, 0.12),  # -0.02/yr, need -0.01
+            _est("p0", "1703", 2023, 0.125),
+            _est("p0", "1703", 2024, 0.12),  # -0.005/yr, need -0.01
+            _est("p0", "1704", 2024, 0.13),  # deadline, CI [.12,.14] above
+            _est("p0", "1705", 2024, 0.105),  # deadline, CI contains 0.10
+            _est("p0", "1706", 2024, 0.115),  # one year, below interim 0.12
+            _est("p0", "1707", 2024, 0.115),  # one year, no interim target
+            _est("p0", "1708", 2024, 0.095),  # point below, CI straddles, deadline
+            _est("p0", "1709", 2024, 0.2),  # no target: not in output
+        ]
+    )
     r = trends.compare_targets(est, tg).set_index("kab_code")
     assert r.loc["1701", "status"] == "achieved" and r.loc["1701", "status_id"] == "tercapai"
     assert r.loc["1702", "status"] == "on_track"
@@ -132,7 +156,10 @@ def test_compare_targets_statuses():
     assert r.loc["1702", "recent_annual_change"] == pytest.approx(-0.02)
     assert r.loc["1702", "gap"] == pytest.approx(0.02)
     assert r.loc["1702", "years_left"] == 2
-    assert r.loc["1703", "status"] == "off_track" and r.loc["1703", "status_id"] == "tidak sesuai jalur"
+    assert (
+        r.loc["1703", "status"] == "off_track"
+        and r.loc["1703", "status_id"] == "tidak sesuai jalur"
+    )
     assert r.loc["1704", "status"] == "off_track"
     assert r.loc["1705", "status"] == "inconclusive"
     assert r.loc["1706", "status"] == "on_track" and r.loc["1706", "target_year"] == 2026
@@ -148,8 +175,12 @@ def test_compare_targets_higher_better_and_default_table():
     assert r["status"].iloc[0] == "on_track"  # +0.05/yr >= +0.025/yr needed
     assert r["annual_change_needed"].iloc[0] == pytest.approx(0.025)
     # Inpres 4/2022: 0% extreme poverty by 2024, real target shipped in the table
-    est = pd.DataFrame([_est("p0_extreme", "17", 2024, 0.012, half=0.004),
-                        _est("p0_extreme", "1771", 2024, 0.001, half=0.002)])
+    est = pd.DataFrame(
+        [
+            _est("p0_extreme", "17", 2024, 0.012, half=0.004),
+            _est("p0_extreme", "1771", 2024, 0.001, half=0.002),
+        ]
+    )
     r = trends.compare_targets(est).set_index("kab_code")
     assert r.loc["17", "status"] == "off_track" and r.loc["17", "target_status"] == "official"
     assert r.loc["1771", "status"] == "inconclusive"

@@ -52,14 +52,33 @@ from tkpk_lib.design import SurveyDesign, linearized_variance
 from tkpk_lib.errors import Problem, SchemaError, TkpkError
 
 RESULT_COLUMNS: tuple[str, ...] = (
-    "estimate", "se", "ci_low", "ci_high", "rse", "deff", "n", "n_weighted", "reliability",
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "rse",
+    "deff",
+    "n",
+    "n_weighted",
+    "reliability",
 )
 """Statistic columns of every result frame, after ``indicator`` and the ``by`` columns."""
 
 DEFAULT_DIMENSIONS: tuple[str, ...] = (
-    "kab_code", "urban", "head_female", "has_disabled", "has_elderly", "welfare_quintile",
+    "kab_code",
+    "urban",
+    "head_female",
+    "has_disabled",
+    "has_elderly",
+    "welfare_quintile",
 )
 """Disaggregation dimensions of :func:`disaggregate` for the households table."""
+
+LABOUR_DIMENSIONS: tuple[str, ...] = ("kab_code", "urban", "female")
+"""Disaggregation dimensions for the labour table (kabupaten, urban/rural, sex)."""
+
+PERSON_DIMENSIONS: tuple[str, ...] = ("kab_code", "urban", "female", "disabled")
+"""Disaggregation dimensions for the Susenas persons table."""
 
 DIMENSION_NAMES: dict[str, str] = {
     "total": "Total",
@@ -78,11 +97,17 @@ _GROUP_LABELS: dict[str, dict[str, str]] = {
     "urban": {"1": "Perkotaan", "0": "Perdesaan"},
     "head_female": {"1": "KRT perempuan", "0": "KRT laki-laki"},
     "female": {"1": "Perempuan", "0": "Laki-laki"},
-    "has_disabled": {"1": "Ada ART penyandang disabilitas", "0": "Tidak ada ART penyandang disabilitas"},
+    "has_disabled": {
+        "1": "Ada ART penyandang disabilitas",
+        "0": "Tidak ada ART penyandang disabilitas",
+    },
     "disabled": {"1": "Penyandang disabilitas", "0": "Bukan penyandang disabilitas"},
     "has_elderly": {"1": "Ada ART lansia", "0": "Tidak ada ART lansia"},
     "welfare_quintile": {
-        "1": "Kuintil 1 (20% terbawah)", "2": "Kuintil 2", "3": "Kuintil 3", "4": "Kuintil 4",
+        "1": "Kuintil 1 (20% terbawah)",
+        "2": "Kuintil 2",
+        "3": "Kuintil 3",
+        "4": "Kuintil 4",
         "5": "Kuintil 5 (20% teratas)",
     },
 }
@@ -222,7 +247,9 @@ def _flag(df: pd.DataFrame, column: str, what: str) -> np.ndarray:
     bad = ~np.isin(values, (0.0, 1.0))
     if bad.any():
         rows = (np.flatnonzero(bad) + 1).tolist()
-        raise SchemaError([Problem("input frame", column, f"flag must be 0 or 1 (needed for {what})", rows)])
+        raise SchemaError(
+            [Problem("input frame", column, f"flag must be 0 or 1 (needed for {what})", rows)]
+        )
     return values
 
 
@@ -288,7 +315,7 @@ def _domain_indices(
     bounds = np.searchsorted(codes[order], np.arange(n_dom + 1))
     out = []
     for j in range(n_dom):
-        idx = np.sort(order[bounds[j]:bounds[j + 1]])
+        idx = np.sort(order[bounds[j] : bounds[j + 1]])
         key = tuple(levels.iloc[j][c] for c in by) if by else ()
         out.append((key, idx))
     return out, levels
@@ -561,9 +588,117 @@ def extreme_poverty(
     if deflator is not None:
         z = z * _numeric(df, deflator, "extreme poverty (spatial deflator)", positive=True)
     col = f"{_TMP}extreme_line"
-    res = fgt(df.assign(**{col: z}), design, welfare, col, alpha=0, by=by, size=size, ci=ci, level=level)
+    res = fgt(
+        df.assign(**{col: z}), design, welfare, col, alpha=0, by=by, size=size, ci=ci, level=level
+    )
     res["indicator"] = "p0_extreme"
     return res
+
+
+def poverty_indicators(
+    df: pd.DataFrame,
+    design: SurveyDesign,
+    welfare: str,
+    line: float | str,
+    by: str | Sequence[str] | None = None,
+    size: str | None = None,
+    *,
+    ci: str = "normal",
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """The BPS headline poverty block: P0, P1, P2 and the number of poor, stacked.
+
+    Parameters
+    ----------
+    df, design, welfare, line, by, size, ci, level
+        As in :func:`fgt`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows of :func:`fgt` (alpha 0, 1, 2) and :func:`poor_count`, ``indicator`` in
+        {p0, p1, p2, poor_count}.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from tkpk_lib.design import SurveyDesign
+    >>> hh = pd.DataFrame({"exp_pc": [50.0, 150.0], "hh_size": [3, 1], "weight": [1.0, 1.0]})
+    >>> poverty_indicators(hh, SurveyDesign("weight"), "exp_pc", 100.0, size="hh_size")["indicator"].tolist()
+    ['p0', 'p1', 'p2', 'poor_count']
+    """
+    parts = [
+        fgt(df, design, welfare, line, alpha=a, by=by, size=size, ci=ci, level=level)
+        for a in (0, 1, 2)
+    ]
+    parts.append(poor_count(df, design, welfare, line, by=by, size=size, ci=ci, level=level))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _fmt_number_id(x: float, decimals: int) -> str:
+    if not np.isfinite(x):
+        return "-"
+    s = f"{x:,.{decimals}f}"
+    return s.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def format_results(res: pd.DataFrame, lang: str = "id") -> pd.DataFrame:
+    """Add display columns to a result frame, from the indicator catalogue.
+
+    Fractions are shown x 100 (percent, or the BPS index scale for P1/P2), with the
+    catalogue's ``decimals`` and Indonesian number notation (``12,08``) when ``lang="id"``.
+
+    Parameters
+    ----------
+    res : pandas.DataFrame
+        A result frame with an ``indicator`` column.
+    lang : {"id", "en"}
+        Language of the name column and number notation.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``res`` with ``name`` (indicator label), ``value`` (display string of the estimate),
+        ``ci`` (display string ``low - high``) and ``unit`` added; unknown indicator codes get
+        their code as name and 3 decimals.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> r = pd.DataFrame({"indicator": ["p0"], "estimate": [0.1208], "ci_low": [0.11],
+    ...                   "ci_high": [0.1316]})
+    >>> format_results(r)[["name", "value", "ci"]].values.tolist()
+    [['Persentase penduduk miskin (P0)', '12,08', '11,00 - 13,16']]
+    """
+    cat = _catalogue().set_index("code")
+    out = res.copy()
+    names, values, cis, units = [], [], [], []
+    for _, row in out.iterrows():
+        code = row["indicator"]
+        known = code in cat.index
+        unit = str(cat.loc[code, "unit"]) if known else ""
+        dec = int(cat.loc[code, "decimals"]) if known else 3
+        scale = 100.0 if unit == "fraction" else 1.0
+
+        def f(v: object, dec: int = dec, scale: float = scale) -> str:
+            x = float(v) * scale  # type: ignore[arg-type]
+            return (
+                _fmt_number_id(x, dec)
+                if lang == "id"
+                else (f"{x:,.{dec}f}" if np.isfinite(x) else "-")
+            )
+
+        names.append(
+            str(cat.loc[code, "name_id" if lang == "id" else "name_en"]) if known else str(code)
+        )
+        values.append(f(row["estimate"]))
+        cis.append(f"{f(row['ci_low'])} - {f(row['ci_high'])}" if "ci_low" in out.columns else "")
+        units.append("%" if unit == "fraction" and not str(code).startswith(("p1", "p2")) else unit)
+    out["name"] = names
+    out["value"] = values
+    out["ci"] = cis
+    out["unit"] = units
+    return out
 
 
 # --------------------------------------------------------------------------- inequality
@@ -789,8 +924,9 @@ def welfare_quintile(
     Returns
     -------
     pandas.Series
-        Integer group 1..n_groups aligned with ``df.index``, named ``welfare_quintile``
-        (``welfare_decile`` when ``n_groups=10``).
+        Integer group 1..n_groups (nullable ``Int64``; missing for rows with a missing ``by``
+        value) aligned with ``df.index``, named ``welfare_quintile`` (``welfare_decile``
+        when ``n_groups=10``).
 
     Examples
     --------
@@ -803,7 +939,7 @@ def welfare_quintile(
     x = _numeric(df, welfare, "welfare quantile groups")
     work, d = _person_view(df, design, size)
     w = _numeric(work, d.weight, "the survey weight", positive=True)
-    out = np.zeros(len(df), dtype=np.int64)
+    out = np.zeros(len(df), dtype=np.int64)  # 0 = row in no group (missing by value)
     for _key, idx in _domain_indices(df, _as_list(by))[0]:
         tmp = pd.DataFrame({"x": x[idx], "w": w[idx]})
         block = tmp.groupby("x", sort=True)["w"].sum()
@@ -811,8 +947,15 @@ def welfare_quintile(
         mid = (cum - block / 2) / float(block.sum())
         pos = mid.reindex(tmp["x"]).to_numpy(dtype=float)
         out[idx] = np.minimum(np.floor(pos * n_groups).astype(np.int64) + 1, n_groups)
-    name = "welfare_quintile" if n_groups == 5 else "welfare_decile" if n_groups == 10 else "welfare_group"
-    return pd.Series(out, index=df.index, name=name, dtype="int64")
+    name = (
+        "welfare_quintile"
+        if n_groups == 5
+        else "welfare_decile"
+        if n_groups == 10
+        else "welfare_group"
+    )
+    res = pd.Series(out, index=df.index, name=name, dtype="Int64")
+    return res.mask(res == 0)
 
 
 # --------------------------------------------------------------------------- ratios helper
@@ -895,8 +1038,16 @@ def labour_indicators(
     status = _numeric(df, "lf_status", "labour indicators")
     bad = ~np.isin(status, (1.0, 2.0, 3.0))
     if bad.any():
-        raise SchemaError([Problem("input frame", "lf_status", "must be 1, 2 or 3",
-                                   (np.flatnonzero(bad) + 1).tolist())])
+        raise SchemaError(
+            [
+                Problem(
+                    "input frame",
+                    "lf_status",
+                    "must be 1, 2 or 3",
+                    (np.flatnonzero(bad) + 1).tolist(),
+                )
+            ]
+        )
     adult = age >= min_age
     employed = adult & (status == 1)
     unemployed = adult & (status == 2)
@@ -906,8 +1057,16 @@ def labour_indicators(
     hours = pd.to_numeric(df["hours"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     miss = employed & ~np.isfinite(hours)
     if miss.any():
-        raise SchemaError([Problem("input frame", "hours", "missing hours for employed persons",
-                                   (np.flatnonzero(miss) + 1).tolist())])
+        raise SchemaError(
+            [
+                Problem(
+                    "input frame",
+                    "hours",
+                    "missing hours for employed persons",
+                    (np.flatnonzero(miss) + 1).tolist(),
+                )
+            ]
+        )
     wants = _flag(df, "wants_more_hours", "underemployment") == 1
     under = employed & (np.nan_to_num(hours, nan=np.inf) < hours_threshold) & wants
     parts = [
@@ -1002,7 +1161,9 @@ def service_indicators(
         codes = list(indicators) if indicators is not None else list(HOUSEHOLD_SERVICES)
         unknown = [c for c in codes if c not in HOUSEHOLD_SERVICES]
         if unknown:
-            raise TkpkError(f"Unknown household service indicator(s) {unknown}; known: {list(HOUSEHOLD_SERVICES)}")
+            raise TkpkError(
+                f"Unknown household service indicator(s) {unknown}; known: {list(HOUSEHOLD_SERVICES)}"
+            )
         parts = []
         for code in codes:
             col = HOUSEHOLD_SERVICES[code]
@@ -1025,7 +1186,9 @@ def service_indicators(
         for code in aps:
             lo, hi = SCHOOL_AGE_GROUPS[code]
             in_group = (age >= lo) & (age <= hi)
-            parts.append(_ratio(df, design, in_group & (school == 1), in_group, code, byl, ci, level))
+            parts.append(
+                _ratio(df, design, in_group & (school == 1), in_group, code, byl, ci, level)
+            )
     if "jkn_coverage" in codes:
         _flag(df, "jkn_member", "JKN coverage")
         res = _est.survey_mean(df, design, "jkn_member", by=byl or None, ci=ci, level=level)
@@ -1117,7 +1280,9 @@ def disaggregate(
         work = df.assign(welfare_quintile=q.to_numpy())
     missing = [d for d in dims if d not in work.columns]
     if missing:
-        raise SchemaError([Problem("input frame", d, "disaggregation column is missing") for d in missing])
+        raise SchemaError(
+            [Problem("input frame", d, "disaggregation column is missing") for d in missing]
+        )
     blocks = []
     total = func(work, design, by=base_by or None, **kw)
     total.insert(1, "dimension", "total")
@@ -1131,5 +1296,9 @@ def disaggregate(
         res.insert(2, "group", group.to_numpy())
         blocks.append(res)
     out = pd.concat(blocks, ignore_index=True)
-    out.insert(3, "group_label", [_group_label(d, g) for d, g in zip(out["dimension"], out["group"], strict=True)])
+    out.insert(
+        3,
+        "group_label",
+        [_group_label(d, g) for d, g in zip(out["dimension"], out["group"], strict=True)],
+    )
     return out

@@ -230,10 +230,14 @@ def describe_change(
     name = f"{label} " if label else ""
     if significant:
         word = "naik" if d > 0 else "turun"
-        return (f"{name}{word} {_fmt_id(abs(d), decimals)}{diff_unit}, dari {va}{ya} menjadi {vb}{yb}; "
-                "perubahan ini berbeda nyata pada taraf 5%.")
-    return (f"{name}tidak berbeda nyata: {va}{ya} menjadi {vb}{yb} (selisih {_fmt_id(d, decimals)}"
-            f"{diff_unit}, tidak berbeda nyata pada taraf 5%).")
+        return (
+            f"{name}{word} {_fmt_id(abs(d), decimals)}{diff_unit}, dari {va}{ya} menjadi {vb}{yb}; "
+            "perubahan ini berbeda nyata pada taraf 5%."
+        )
+    return (
+        f"{name}tidak berbeda nyata: {va}{ya} menjadi {vb}{yb} (selisih {_fmt_id(d, decimals)}"
+        f"{diff_unit}, tidak berbeda nyata pada taraf 5%)."
+    )
 
 
 # --------------------------------------------------------------------------- series
@@ -283,7 +287,11 @@ def series(frames_by_year: Mapping[int, pd.DataFrame], *, year_col: str = "year"
 # --------------------------------------------------------------------------- targets
 @cache
 def _targets() -> pd.DataFrame:
-    with resources.files("tkpk_lib.reference").joinpath("targets.csv").open("r", encoding="utf-8") as fh:
+    with (
+        resources.files("tkpk_lib.reference")
+        .joinpath("targets.csv")
+        .open("r", encoding="utf-8") as fh
+    ):
         t = pd.read_csv(fh, dtype={"kab_code": str}, keep_default_na=False, na_values=[""])
     t["year"] = t["year"].astype(int)
     t["target"] = t["target"].astype(float)
@@ -393,11 +401,15 @@ def compare_targets(
         if t_rows.empty:
             continue
         if code not in dirs:
-            raise TkpkError(f"Indicator '{code}' has no direction (not in the catalogue); pass directions=")
+            raise TkpkError(
+                f"Indicator '{code}' has no direction (not in the catalogue); pass directions="
+            )
         lower = dirs[code] == "lower_better"
         g = g.sort_values("year")
         if g["year"].duplicated().any():
-            raise TkpkError(f"estimates have several rows for {code} / {area} in one year; filter them first")
+            raise TkpkError(
+                f"estimates have several rows for {code} / {area} in one year; filter them first"
+            )
         last = g.iloc[-1]
         t = int(last["year"])
         e, lo, hi = float(last["estimate"]), float(last["ci_low"]), float(last["ci_high"])
@@ -446,7 +458,22 @@ def compare_targets(
                 "target_source": final.get("source", None),
             }
         )
-    cols = ["indicator", area_col, "year", "estimate", "ci_low", "ci_high", "target_year", "target",
-            "gap", "years_left", "annual_change_needed", "recent_annual_change", "status",
-            "status_id", "target_status", "target_source"]
+    cols = [
+        "indicator",
+        area_col,
+        "year",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "target_year",
+        "target",
+        "gap",
+        "years_left",
+        "annual_change_needed",
+        "recent_annual_change",
+        "status",
+        "status_id",
+        "target_status",
+        "target_source",
+    ]
     return pd.DataFrame(rows, columns=cols)
