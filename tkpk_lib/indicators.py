@@ -10,7 +10,8 @@ reliability``. Rates are fractions (0.1208, not 12.08); reports multiply by 100.
 Indicators and where they come from
 
 * Monetary poverty (Susenas March, ``households`` table): :func:`fgt` (P0, P1, P2),
-  :func:`poor_count`, :func:`extreme_poverty`. Persons are the unit: pass ``size="hh_size"``
+  :func:`poor_count`, :func:`poverty_indicators` (the four stacked),
+  :func:`extreme_poverty`. Persons are the unit: pass ``size="hh_size"``
   and every household counts with weight ``weight * hh_size`` (BPS weights FGT indices with
   FWT x household size, domain-notes 4.1).
 * Inequality: :func:`gini` (point estimate as ``laeken::gini``, linearised SE as
@@ -22,7 +23,8 @@ Indicators and where they come from
   sex of the head, disability, elderly and welfare quintile (:func:`welfare_quintile`).
 
 Labels and definitions of every indicator live in ``reference/indicator_catalogue.csv``
-(:func:`indicator_catalogue`); the extreme-poverty lines in
+(:func:`indicator_catalogue`, :func:`indicator_label`; :func:`format_results` adds display
+columns to any result frame); the extreme-poverty lines in
 ``reference/extreme_poverty_lines.csv`` (:func:`extreme_poverty_lines`).
 
 Variance
@@ -1000,7 +1002,8 @@ def labour_indicators(
     Each is a ratio of two weighted totals over the whole sample (indicators are zero for
     persons outside the age range), estimated with :func:`tkpk_lib.estimate.survey_ratio`:
     domain estimation without dropping rows. Use ``by=["female"]`` or ``by=["urban"]`` for
-    sex and urban/rural.
+    sex and urban/rural, or ``disaggregate(labour_indicators, df, design,
+    dims=LABOUR_DIMENSIONS)`` for the total and by kabupaten, urban/rural and sex at once.
 
     Parameters
     ----------
