@@ -1,4 +1,5 @@
 """tkpk-workbench: analytics for TKPK poverty-reduction coordination teams."""
+
 from importlib.metadata import PackageNotFoundError, version
 
 try:

@@ -95,8 +95,9 @@ def raw_files(root: str | Path, year: int) -> dict[str, Path]:
     return out
 
 
-def build_canonical(root: str | Path, year: int, *, force: bool = False,
-                    poverty_lines: pd.DataFrame | None = None) -> dict[str, Path]:
+def build_canonical(
+    root: str | Path, year: int, *, force: bool = False, poverty_lines: pd.DataFrame | None = None
+) -> dict[str, Path]:
     """Read and validate every raw file of ``year`` and write canonical Parquet tables.
 
     Returns the paths written (``{table: path}``); existing tables are reused unless
@@ -112,25 +113,34 @@ def build_canonical(root: str | Path, year: int, *, force: bool = False,
         return can / f"{name}_{year}.parquet"
 
     if not any(k.startswith("susenas/") for k in files):
-        raise TkpkError(f"{root / 'raw' / 'susenas' / str(year)}: no Susenas files for {year} "
-                        f"(years available: {available_years(root) or 'none'})")
+        raise TkpkError(
+            f"{root / 'raw' / 'susenas' / str(year)}: no Susenas files for {year} "
+            f"(years available: {available_years(root) or 'none'})"
+        )
     if force or not (target("households").exists() and target("persons").exists()):
-        t = readers.read_susenas(root / "raw" / "susenas" / str(year), year, poverty_lines=poverty_lines)
+        t = readers.read_susenas(
+            root / "raw" / "susenas" / str(year), year, poverty_lines=poverty_lines
+        )
         for k in ("households", "persons"):
             t[k].drop(columns="_row").to_parquet(target(k), index=False)
     out["households"], out["persons"] = target("households"), target("persons")
     if "sakernas" in files:
         if force or not target("labour").exists():
-            readers.read_sakernas(files["sakernas"], year).drop(columns="_row").to_parquet(target("labour"),
-                                                                                         index=False)
+            readers.read_sakernas(files["sakernas"], year).drop(columns="_row").to_parquet(
+                target("labour"), index=False
+            )
         out["labour"] = target("labour")
     if "podes" in files:
         if force or not target("villages").exists():
             py = podes_year_for(root, year)
             readers.read_podes(files["podes"], int(py or year)).drop(columns="_row").to_parquet(
-                target("villages"), index=False)
+                target("villages"), index=False
+            )
         out["villages"] = target("villages")
-    for kind, fn in (("programmes", readers.read_programmes), ("complaints", readers.read_complaints)):
+    for kind, fn in (
+        ("programmes", readers.read_programmes),
+        ("complaints", readers.read_complaints),
+    ):
         if kind in files:
             if force or not target(kind).exists():
                 fn(files[kind]).drop(columns="_row").to_parquet(target(kind), index=False)
@@ -138,12 +148,16 @@ def build_canonical(root: str | Path, year: int, *, force: bool = False,
     if "registry" in files:
         reg = can / "registry.parquet"
         if force or not reg.exists():
-            readers.read_registry(files["registry"]).drop(columns="_row").to_parquet(reg, index=False)
+            readers.read_registry(files["registry"]).drop(columns="_row").to_parquet(
+                reg, index=False
+            )
         out["registry"] = reg
     return out
 
 
-def load_tables(root: str | Path, year: int, tables: tuple[str, ...] | None = None) -> dict[str, pd.DataFrame]:
+def load_tables(
+    root: str | Path, year: int, tables: tuple[str, ...] | None = None
+) -> dict[str, pd.DataFrame]:
     """Load canonical tables of ``year`` (building them from raw files when needed).
 
     Parameters
@@ -170,5 +184,7 @@ def load_boundaries(root: str | Path, level: str):  # -> GeoDataFrame
     """Boundary polygons of one level from ``root/raw/boundaries``."""
     f = raw_files(root, 0).get(f"boundaries/{level}")
     if f is None:
-        raise TkpkError(f"{Path(root) / 'raw' / 'boundaries'}: no {level} boundary file (.gpkg/.geojson/.shp)")
+        raise TkpkError(
+            f"{Path(root) / 'raw' / 'boundaries'}: no {level} boundary file (.gpkg/.geojson/.shp)"
+        )
     return readers.read_boundaries(f, level)

@@ -50,7 +50,9 @@ def cmd_validate(a: argparse.Namespace) -> int:
                 n = {k: len(v) for k, v in t.items()}
             elif a.source in ("sakernas", "podes"):
                 if a.year is None:
-                    raise TkpkError(f"--year is needed for {a.source} (variable names change by year)")
+                    raise TkpkError(
+                        f"--year is needed for {a.source} (variable names change by year)"
+                    )
                 fn = readers.read_sakernas if a.source == "sakernas" else readers.read_podes
                 n = {a.source: len(fn(p, a.year))}
             elif a.source == "registry":
@@ -60,7 +62,9 @@ def cmd_validate(a: argparse.Namespace) -> int:
             elif a.source == "complaints":
                 n = {"complaints": len(readers.read_complaints(p))}
             else:
-                level = a.level or next((lv for lv in ("kabupaten", "kecamatan", "desa") if lv in p.name), "desa")
+                level = a.level or next(
+                    (lv for lv in ("kabupaten", "kecamatan", "desa") if lv in p.name), "desa"
+                )
                 g = readers.read_boundaries(p, level)
                 um = g.attrs["unmatched"]
                 n = {f"{level} polygons": len(g)}
@@ -68,8 +72,10 @@ def cmd_validate(a: argparse.Namespace) -> int:
                     side = um["side"].value_counts().to_dict()
                     print(f"{p}: codes not matched: {side}")
                     if (um["side"] == "file").any():
-                        raise TkpkError(f"{p}: codes not in Bengkulu's region list: "
-                                        f"{', '.join(um.loc[um['side'] == 'file', 'code'].head(20))}")
+                        raise TkpkError(
+                            f"{p}: codes not in Bengkulu's region list: "
+                            f"{', '.join(um.loc[um['side'] == 'file', 'code'].head(20))}"
+                        )
             print(f"OK {p}: " + ", ".join(f"{k} {v:,} rows" for k, v in n.items()))
         except TkpkError as e:
             bad += 1
@@ -129,47 +135,71 @@ def cmd_lab(a: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     from tkpk_lib.paths import data_root
 
-    p = argparse.ArgumentParser(prog="tkpk", description="TKPK poverty analysis workbench (Bengkulu).")
+    p = argparse.ArgumentParser(
+        prog="tkpk", description="TKPK poverty analysis workbench (Bengkulu)."
+    )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    s = sub.add_parser("demo-data", help="generate the synthetic demo data in the real BPS file formats")
+    s = sub.add_parser(
+        "demo-data", help="generate the synthetic demo data in the real BPS file formats"
+    )
     s.add_argument("--root", default=str(data_root()), help="output folder (default: %(default)s)")
     s.add_argument("--seed", type=int, default=2024)
-    s.add_argument("--small", action="store_true", help="small registry (~6,000 households) for tests")
+    s.add_argument(
+        "--small", action="store_true", help="small registry (~6,000 households) for tests"
+    )
     s.set_defaults(func=cmd_demo_data)
 
-    s = sub.add_parser("validate", help="check your own raw files before any analysis (non-zero exit on a problem)")
+    s = sub.add_parser(
+        "validate", help="check your own raw files before any analysis (non-zero exit on a problem)"
+    )
     s.add_argument("--source", required=True, choices=SOURCES)
     s.add_argument("--year", type=int, help="survey year (needed for susenas, sakernas, podes)")
     s.add_argument("--level", choices=("kabupaten", "kecamatan", "desa"), help="boundary level")
-    s.add_argument("files", nargs="+", help="files (for susenas: the folder or any file of the year)")
+    s.add_argument(
+        "files", nargs="+", help="files (for susenas: the folder or any file of the year)"
+    )
     s.set_defaults(func=cmd_validate)
 
-    s = sub.add_parser("build", help="read raw files and write the validated canonical tables (parquet)")
+    s = sub.add_parser(
+        "build", help="read raw files and write the validated canonical tables (parquet)"
+    )
     s.add_argument("--root", default=str(data_root()))
     s.add_argument("--year", type=int, action="append", help="year (repeatable; default all)")
     s.add_argument("--force", action="store_true")
     s.add_argument("--demo", action="store_true", help="generate the demo first when absent")
     s.set_defaults(func=cmd_build)
 
-    s = sub.add_parser("summary", help="print a summary of the canonical tables (demo generated when absent)")
+    s = sub.add_parser(
+        "summary", help="print a summary of the canonical tables (demo generated when absent)"
+    )
     s.add_argument("--root", default=str(data_root()))
     s.add_argument("--year", type=int, default=2024)
     s.set_defaults(func=cmd_summary)
 
-    s = sub.add_parser("run", help="run the report notebooks per kabupaten: HTML, PDF and the Excel annex")
+    s = sub.add_parser(
+        "run", help="run the report notebooks per kabupaten: HTML, PDF and the Excel annex"
+    )
     s.add_argument("--year", type=int, default=2024)
     s.add_argument("--comparison-year", type=int, default=None)
-    s.add_argument("--kab", action="append", help="kabupaten code (repeatable; default: all ten + province)")
+    s.add_argument(
+        "--kab", action="append", help="kabupaten code (repeatable; default: all ten + province)"
+    )
     s.add_argument("--jobs", type=int, default=2)
     s.add_argument("--scheduler", default=None, help="address of a Dask distributed scheduler")
     s.add_argument("--root", default=str(data_root()), help="data root (default: %(default)s)")
     s.add_argument("--out", default=None, help="reports folder (default: reports/)")
     s.add_argument("--run-id", default=None)
-    s.add_argument("--target", default="poor", choices=("poor", "b40", "registry"),
-                   help="target definition for coverage")
+    s.add_argument(
+        "--target",
+        default="poor",
+        choices=("poor", "b40", "registry"),
+        help="target definition for coverage",
+    )
     s.add_argument("--no-pdf", action="store_true")
-    s.add_argument("--small", action="store_true", help="small demo registry when generating demo data")
+    s.add_argument(
+        "--small", action="store_true", help="small demo registry when generating demo data"
+    )
     s.set_defaults(func=cmd_run)
 
     s = sub.add_parser("dictionary", help="write the data dictionary generated from the schemas")

@@ -36,7 +36,9 @@ TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xls", ".parquet")
 # --------------------------------------------------------------------------- crosswalk
 @cache
 def _crosswalk() -> pd.DataFrame:
-    with resources.files("tkpk_lib.reference").joinpath("crosswalk.csv").open(encoding="utf-8") as fh:
+    with (
+        resources.files("tkpk_lib.reference").joinpath("crosswalk.csv").open(encoding="utf-8") as fh
+    ):
         return pd.read_csv(fh, dtype=str, keep_default_na=False)
 
 
@@ -72,8 +74,12 @@ def crosswalk(file: str, year: int) -> dict[str, str]:
 
 
 # --------------------------------------------------------------------------- raw files
-def read_raw(path: str | Path, *, allowed: Iterable[str] = SURVEY_SUFFIXES + TABLE_SUFFIXES,
-             as_text: bool = False) -> pd.DataFrame:
+def read_raw(
+    path: str | Path,
+    *,
+    allowed: Iterable[str] = SURVEY_SUFFIXES + TABLE_SUFFIXES,
+    as_text: bool = False,
+) -> pd.DataFrame:
     """Read one raw file into a frame, whatever format it was delivered in.
 
     A ``_row`` column holds the 1-based data row of the file (used in error messages and as
@@ -107,7 +113,9 @@ def read_raw(path: str | Path, *, allowed: Iterable[str] = SURVEY_SUFFIXES + TAB
     if not p.exists():
         raise TkpkError(f"{p}: file not found")
     if suffix not in allowed:
-        raise TkpkError(f"{p}: wrong file type '{suffix or '(none)'}'; expected one of {', '.join(allowed)}")
+        raise TkpkError(
+            f"{p}: wrong file type '{suffix or '(none)'}'; expected one of {', '.join(allowed)}"
+        )
     if p.stat().st_size == 0:
         raise SchemaError([Problem(str(p), None, "the file is empty")])
     try:
@@ -117,7 +125,9 @@ def read_raw(path: str | Path, *, allowed: Iterable[str] = SURVEY_SUFFIXES + TAB
             reader = pyreadstat.read_dta if suffix == ".dta" else pyreadstat.read_sav
             df, meta = reader(str(p))
             df.attrs["value_labels"] = dict(meta.variable_value_labels)
-            df.attrs["column_labels"] = dict(zip(meta.column_names, meta.column_labels or [], strict=False))
+            df.attrs["column_labels"] = dict(
+                zip(meta.column_names, meta.column_labels or [], strict=False)
+            )
         elif suffix == ".parquet":
             df = pd.read_parquet(p)
         elif suffix in (".xlsx", ".xls"):
@@ -127,7 +137,9 @@ def read_raw(path: str | Path, *, allowed: Iterable[str] = SURVEY_SUFFIXES + TAB
     except TkpkError:
         raise
     except Exception as exc:  # noqa: BLE001 - turn any parser failure into one clear message
-        raise TkpkError(f"{p}: cannot be read as a {suffix} file ({type(exc).__name__}: {exc})") from None
+        raise TkpkError(
+            f"{p}: cannot be read as a {suffix} file ({type(exc).__name__}: {exc})"
+        ) from None
     if len(df) == 0:
         raise SchemaError([Problem(str(p), None, "the file has no data rows")])
     df = df.reset_index(drop=True)
@@ -143,7 +155,9 @@ def _read_text_table(p: Path, *, as_text: bool) -> pd.DataFrame:
         text = raw.decode("cp1252", errors="replace")
     head = text[:20000]
     try:
-        sep = csv.Sniffer().sniff(head.splitlines()[0] if head else ",", delimiters=";,\t|").delimiter
+        sep = (
+            csv.Sniffer().sniff(head.splitlines()[0] if head else ",", delimiters=";,\t|").delimiter
+        )
     except csv.Error:
         sep = ","
     df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
@@ -190,14 +204,17 @@ def _to_number_if_numeric(s: pd.Series, *, decimal_comma: bool) -> pd.Series:
         # leading zeros or 16-digit ids must stay text
         if st[nonblank].str.match(r"^0\d").any() or st[nonblank].str.len().max() >= 15:
             return s
-        if (v.dropna() == np.floor(v.dropna())).all() and not st[nonblank].str.contains(r"[.,]").any():
+        if (v.dropna() == np.floor(v.dropna())).all() and not st[nonblank].str.contains(
+            r"[.,]"
+        ).any():
             return v.astype("Int64")
         return v
     return s
 
 
-def _take(df: pd.DataFrame, file: str, year: int, source: str,
-          optional: Iterable[str] = ()) -> tuple[pd.DataFrame, list[Problem]]:
+def _take(
+    df: pd.DataFrame, file: str, year: int, source: str, optional: Iterable[str] = ()
+) -> tuple[pd.DataFrame, list[Problem]]:
     """Rename raw variables to crosswalk names (case-insensitive); report missing ones."""
     cw = crosswalk(file, year)
     lower = {str(c).lower(): c for c in df.columns}
@@ -209,8 +226,14 @@ def _take(df: pd.DataFrame, file: str, year: int, source: str,
         if col is None:
             if name not in optional:
                 found = ", ".join(str(c) for c in df.columns if c != "_row")
-                problems.append(Problem(source, raw, f"variable for '{name}' ({file}, {year}) is missing "
-                                        f"(columns found: {found})"))
+                problems.append(
+                    Problem(
+                        source,
+                        raw,
+                        f"variable for '{name}' ({file}, {year}) is missing "
+                        f"(columns found: {found})",
+                    )
+                )
             continue
         out[name] = df[col]
     if "_row" in df.columns:
@@ -235,7 +258,12 @@ def _kab_code(kab_part: pd.Series) -> pd.Series:
 
 def _code_text(s: pd.Series, width: int) -> pd.Series:
     """Region code as text: numbers (also Excel floats) to zero-padded digits."""
-    st = s.astype("string").str.strip().str.replace(r"\.0$", "", regex=True).str.replace(".", "", regex=False)
+    st = (
+        s.astype("string")
+        .str.strip()
+        .str.replace(r"\.0$", "", regex=True)
+        .str.replace(".", "", regex=False)
+    )
     return st.str.zfill(width)
 
 
@@ -262,12 +290,17 @@ def default_poverty_lines() -> pd.DataFrame:
 
     g = calibration_grid()
     g = g[g["indicator"] == "garis_kemiskinan"]
-    return g.rename(columns={"value": "poverty_line"})[["kab_code", "year", "poverty_line", "assumed"]].reset_index(
-        drop=True)
+    return g.rename(columns={"value": "poverty_line"})[
+        ["kab_code", "year", "poverty_line", "assumed"]
+    ].reset_index(drop=True)
 
 
-def read_susenas(folder: str | Path, year: int, *, poverty_lines: pd.DataFrame | None = None,
-                 ) -> dict[str, pd.DataFrame]:
+def read_susenas(
+    folder: str | Path,
+    year: int,
+    *,
+    poverty_lines: pd.DataFrame | None = None,
+) -> dict[str, pd.DataFrame]:
     """Read one year of Susenas March (KOR household + KOR individual + KP expenditure).
 
     Parameters
@@ -312,16 +345,27 @@ def read_susenas(folder: str | Path, year: int, *, poverty_lines: pd.DataFrame |
     prov = _num(rt["prov"])
     bad_prov = prov.ne(17).to_numpy()
     if bad_prov.any():
-        problems.append(Problem(f_rt.name, crosswalk("susenas_rt", year)["prov"],
-                                "province code is not 17 (Bengkulu)", list(rt["_row"][bad_prov])))
+        problems.append(
+            Problem(
+                f_rt.name,
+                crosswalk("susenas_rt", year)["prov"],
+                "province code is not 17 (Bengkulu)",
+                list(rt["_row"][bad_prov]),
+            )
+        )
     hh["kab_code"] = _kab_code(rt["kab"])
     kec_bps = hh["kab_code"] + _num(rt["kec_bps"]).astype("Int64").astype("string").str.zfill(3)
     hh["kec_code"] = kec_bps.map(_bps_kec_map())
     unk = hh["kec_code"].isna() & kec_bps.notna()
     if unk.any():
-        problems.append(Problem(f_rt.name, crosswalk("susenas_rt", year)["kec_bps"],
-                                "kecamatan code not in the BPS-Kemendagri bridging table",
-                                list(rt["_row"][unk])))
+        problems.append(
+            Problem(
+                f_rt.name,
+                crosswalk("susenas_rt", year)["kec_bps"],
+                "kecamatan code not in the BPS-Kemendagri bridging table",
+                list(rt["_row"][unk]),
+            )
+        )
     hh["urban"] = (_num(rt["urban"]) == 1).astype("int8")
     hh.loc[~_num(rt["urban"]).isin([1, 2]).to_numpy(), "urban"] = np.nan
     hh["stratum"] = rt["stratum"].astype("string")
@@ -332,36 +376,69 @@ def read_susenas(folder: str | Path, year: int, *, poverty_lines: pd.DataFrame |
     # expenditure from KP
     kp_dup = kp["hh_id"].duplicated(keep=False)
     if kp_dup.any():
-        problems.append(Problem(f_kp.name, crosswalk("susenas_kp", year)["hh_id"], "duplicate household ids",
-                                list(kp["_row"][kp_dup])))
+        problems.append(
+            Problem(
+                f_kp.name,
+                crosswalk("susenas_kp", year)["hh_id"],
+                "duplicate household ids",
+                list(kp["_row"][kp_dup]),
+            )
+        )
     kp_exp = _num(kp["exp_pc"])
-    for mask, what in ((kp_exp < 0, "negative expenditure"),
-                       (kp_exp.isna(), "missing or non-numeric expenditure")):
+    for mask, what in (
+        (kp_exp < 0, "negative expenditure"),
+        (kp_exp.isna(), "missing or non-numeric expenditure"),
+    ):
         if mask.any():
-            problems.append(Problem(f_kp.name, crosswalk("susenas_kp", year)["exp_pc"], what,
-                                    list(kp["_row"][mask.to_numpy()])))
+            problems.append(
+                Problem(
+                    f_kp.name,
+                    crosswalk("susenas_kp", year)["exp_pc"],
+                    what,
+                    list(kp["_row"][mask.to_numpy()]),
+                )
+            )
     # reported above against the KP file; neutralised here so the household check does not repeat it
     # (the whole read fails whenever a problem was found, so no value is used silently)
-    exp = kp.assign(exp_pc=kp_exp.clip(lower=0).fillna(0)).drop_duplicates("hh_id").set_index("hh_id")["exp_pc"]
+    exp = (
+        kp.assign(exp_pc=kp_exp.clip(lower=0).fillna(0))
+        .drop_duplicates("hh_id")
+        .set_index("hh_id")["exp_pc"]
+    )
     hh["exp_pc"] = _num(hh["hh_id"].map(exp))
     no_exp = hh["hh_id"].map(exp).isna()
     if no_exp.any():
-        problems.append(Problem(f_rt.name, crosswalk("susenas_rt", year)["hh_id"],
-                                f"households without expenditure in {f_kp.name}", list(rt["_row"][no_exp])))
+        problems.append(
+            Problem(
+                f_rt.name,
+                crosswalk("susenas_rt", year)["hh_id"],
+                f"households without expenditure in {f_kp.name}",
+                list(rt["_row"][no_exp]),
+            )
+        )
 
     pl = default_poverty_lines() if poverty_lines is None else poverty_lines
     pl = pl[pl["year"] == year]
     if "urban" in pl.columns:
-        key = hh[["kab_code", "urban"]].astype({"urban": "float"}).merge(
-            pl.astype({"urban": "float"}), on=["kab_code", "urban"], how="left")
+        key = (
+            hh[["kab_code", "urban"]]
+            .astype({"urban": "float"})
+            .merge(pl.astype({"urban": "float"}), on=["kab_code", "urban"], how="left")
+        )
     else:
         key = hh[["kab_code"]].merge(pl[["kab_code", "poverty_line"]], on="kab_code", how="left")
     hh["poverty_line"] = key["poverty_line"].to_numpy()
     no_line = hh["poverty_line"].isna() & hh["kab_code"].notna()
     if no_line.any():
-        problems.append(Problem("poverty-line table", "poverty_line",
-                                f"no poverty line for year {year} and kabupaten "
-                                f"{sorted(set(hh.loc[no_line, 'kab_code']))}", []))
+        problems.append(
+            Problem(
+                "poverty-line table",
+                "poverty_line",
+                f"no poverty line for year {year} and kabupaten "
+                f"{sorted(set(hh.loc[no_line, 'kab_code']))}",
+                [],
+            )
+        )
 
     # persons
     ind = ind.copy()
@@ -372,33 +449,50 @@ def read_susenas(folder: str | Path, year: int, *, poverty_lines: pd.DataFrame |
     hh["head_age"] = hh["hh_id"].map(head["age"])
     no_head = hh["head_age"].isna()
     if no_head.any():
-        problems.append(Problem(f_ind.name, crosswalk("susenas_ind", year)["relation"],
-                                "households without a head (relation code 1) in the individual file",
-                                list(rt["_row"][no_head])))
+        problems.append(
+            Problem(
+                f_ind.name,
+                crosswalk("susenas_ind", year)["relation"],
+                "households without a head (relation code 1) in the individual file",
+                list(rt["_row"][no_head]),
+            )
+        )
     hh["head_educ"] = hh["hh_id"].map(_num(head["educ"]))
     g = ind.groupby("hh_id")
-    hh["has_disabled"] = hh["hh_id"].map(g["difficulty"].apply(lambda s: int((_num(s) >= 3).any()))).fillna(0)
+    hh["has_disabled"] = (
+        hh["hh_id"].map(g["difficulty"].apply(lambda s: int((_num(s) >= 3).any()))).fillna(0)
+    )
     hh["has_elderly"] = hh["hh_id"].map(g["age"].apply(lambda s: int((s >= 60).any()))).fillna(0)
-    hh["n_children_7_18"] = hh["hh_id"].map(g["age"].apply(lambda s: int(((s >= 7) & (s <= 18)).sum()))).fillna(0)
+    hh["n_children_7_18"] = (
+        hh["hh_id"].map(g["age"].apply(lambda s: int(((s >= 7) & (s <= 18)).sum()))).fillna(0)
+    )
     pbi = g["jkn"].apply(lambda s: int(_num(s).isin([1, 2]).any()))
     pip = g["pip"].apply(lambda s: int((_num(s) == 1).any()))
 
     water = _num(rt["water"])
-    hh["water_source"] = water.map({1: 1, 2: 1, 3: 2, 4: 2, 5: 3, 6: 3, 8: 4, 11: 5, 7: 6, 9: 6, 10: 7, 12: 7})
+    hh["water_source"] = water.map(
+        {1: 1, 2: 1, 3: 2, 4: 2, 5: 3, 6: 3, 8: 4, 11: 5, 7: 6, 9: 6, 10: 7, 12: 7}
+    )
     hh["water_safe"] = water.isin([1, 2, 3, 4, 5, 6, 8, 11]).astype("int8")
     toilet, closet, disp = _num(rt["toilet"]), _num(rt["closet"]), _num(rt["disposal"])
     rural = hh["urban"] == 0
-    hh["sanitation_safe"] = (toilet.isin([1, 2, 3]) & (closet == 1)
-                             & (disp.isin([1, 2]) | (rural & (disp == 5)))).astype("int8")
+    hh["sanitation_safe"] = (
+        toilet.isin([1, 2, 3]) & (closet == 1) & (disp.isin([1, 2]) | (rural & (disp == 5)))
+    ).astype("int8")
     light = _num(rt["lighting"])
     hh["electricity"] = light.isin([1, 2, 3]).astype("int8")
     hh["floor_earth"] = (_num(rt["floor"]) == 8).astype("int8")
     hh["wall_poor"] = _num(rt["wall"]).isin([4, 5, 6, 7]).astype("int8")
     hh["roof_poor"] = _num(rt["roof"]).isin([5, 7, 8]).astype("int8")
     area_pc = _num(rt["floor_area"]) / hh["hh_size"]
-    hh["decent_housing"] = ((hh["floor_earth"] == 0) & (hh["wall_poor"] == 0) & (hh["roof_poor"] == 0)
-                            & (area_pc >= 7.2) & (hh["water_safe"] == 1)
-                            & (hh["sanitation_safe"] == 1)).astype("int8")
+    hh["decent_housing"] = (
+        (hh["floor_earth"] == 0)
+        & (hh["wall_poor"] == 0)
+        & (hh["roof_poor"] == 0)
+        & (area_pc >= 7.2)
+        & (hh["water_safe"] == 1)
+        & (hh["sanitation_safe"] == 1)
+    ).astype("int8")
     hh["rcv_pkh"] = (_num(rt["pkh"]) == 1).astype("int8")
     hh["rcv_bpnt"] = (_num(rt["bpnt"]) == 1).astype("int8")
     hh["rcv_pbi"] = hh["hh_id"].map(pbi).fillna(0)
@@ -414,8 +508,14 @@ def read_susenas(folder: str | Path, year: int, *, poverty_lines: pd.DataFrame |
 
     # persons table
     hmap = households.set_index("hh_id")
-    pp = pd.DataFrame({"_row": ind["_row"], "year": year, "hh_id": ind["hh_id"],
-                       "person_no": _num(ind["person_no"])})
+    pp = pd.DataFrame(
+        {
+            "_row": ind["_row"],
+            "year": year,
+            "hh_id": ind["hh_id"],
+            "person_no": _num(ind["person_no"]),
+        }
+    )
     orphan = ~pp["hh_id"].isin(hmap.index)
     for c in ("kab_code", "urban", "stratum", "psu", "weight"):
         pp[c] = pp["hh_id"].map(hmap[c])
@@ -429,8 +529,14 @@ def read_susenas(folder: str | Path, year: int, *, poverty_lines: pd.DataFrame |
     pp["jkn_pbi"] = jkn.isin([1, 2]).astype("int8")
     pproblems = []
     if orphan.any():
-        pproblems.append(Problem(f_ind.name, crosswalk("susenas_ind", year)["hh_id"],
-                                 "persons whose household is not in the household file", list(pp["_row"][orphan])))
+        pproblems.append(
+            Problem(
+                f_ind.name,
+                crosswalk("susenas_ind", year)["hh_id"],
+                "persons whose household is not in the household file",
+                list(pp["_row"][orphan]),
+            )
+        )
     persons = validate_table(pp, "persons", source=f_ind.name, extra_problems=pproblems)
     households.attrs["value_labels"] = rt_raw.attrs.get("value_labels", {})
     persons.attrs["value_labels"] = ind_raw.attrs.get("value_labels", {})
@@ -458,8 +564,13 @@ def read_sakernas(path: str | Path, year: int) -> pd.DataFrame:
     if problems:
         raise SchemaError(problems)
     out = pd.DataFrame({"_row": t["_row"], "year": year})
-    out["person_id"] = (t["psu"].astype("string") + "-" + t["hh_no"].astype("string") + "-"
-                        + t["person_no"].astype("string"))
+    out["person_id"] = (
+        t["psu"].astype("string")
+        + "-"
+        + t["hh_no"].astype("string")
+        + "-"
+        + t["person_no"].astype("string")
+    )
     out["kab_code"] = _kab_code(t["kab"])
     out["urban"] = (_num(t["urban"]) == 1).astype("int8")
     out["stratum"] = t["stratum"].astype("string")
@@ -474,11 +585,19 @@ def read_sakernas(path: str | Path, year: int) -> pd.DataFrame:
     out["hours"] = _num(t["hours"]).where(worked)
     out["sector"] = _num(t["sector"]).where(worked)
     out["informal"] = (worked & _num(t["emp_status"]).isin([1, 2, 5, 6, 7])).astype("int8")
-    out["wants_more_hours"] = (worked & (out["hours"] < 35) & (_num(t["want_more"]) == 1)).astype("int8")
+    out["wants_more_hours"] = (worked & (out["hours"] < 35) & (_num(t["want_more"]) == 1)).astype(
+        "int8"
+    )
     bad_prov = _num(t["prov"]).ne(17).to_numpy()
     if bad_prov.any():
-        problems.append(Problem(p.name, crosswalk("sakernas", year)["prov"], "province code is not 17 (Bengkulu)",
-                                list(t["_row"][bad_prov])))
+        problems.append(
+            Problem(
+                p.name,
+                crosswalk("sakernas", year)["prov"],
+                "province code is not 17 (Bengkulu)",
+                list(t["_row"][bad_prov]),
+            )
+        )
     df = validate_table(out, "labour", source=p.name, extra_problems=problems)
     df.attrs["value_labels"] = raw.attrs.get("value_labels", {})
     return df
@@ -509,7 +628,9 @@ def read_podes(path: str | Path, year: int) -> pd.DataFrame:
     out["dist_health_km"] = _num(t["dist_health"])
     out["dist_market_km"] = _num(t["dist_market"])
     out["road_surface"] = _num(t["road"])
-    out["electricity_share"] = (_num(t["families_electric"]) / fam.where(fam > 0)).clip(upper=1.0).fillna(0.0)
+    out["electricity_share"] = (
+        (_num(t["families_electric"]) / fam.where(fam > 0)).clip(upper=1.0).fillna(0.0)
+    )
     out["signal"] = _num(t["signal"]).map({1: 2, 2: 1, 3: 0})
     out["water_source"] = _num(t["water"])
     out["sanitation"] = _num(t["toilet"])
@@ -525,11 +646,25 @@ def read_podes(path: str | Path, year: int) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- registry
 REGISTRY_COLUMNS = {
-    "NIK": "nik", "NO_KK": "kk_no", "NAMA": "name", "ALAMAT": "address", "KODE_DESA": "desa_code",
-    "DESIL": "decile", "JML_ART": "n_members", "JML_BALITA": "n_children_0_6",
-    "JML_ANAK_SEKOLAH": "n_children_7_18", "JML_LANSIA": "n_elderly", "JML_DISABILITAS": "n_disabled",
-    "JK_KRT": "head_female", "FLAG_PKH": "rcv_pkh", "FLAG_BPNT": "rcv_bpnt", "FLAG_PBI": "rcv_pbi",
-    "FLAG_PIP": "rcv_pip", "FLAG_BLT_DD": "rcv_blt_dd", "FLAG_LPG": "rcv_lpg", "FLAG_LISTRIK": "rcv_listrik",
+    "NIK": "nik",
+    "NO_KK": "kk_no",
+    "NAMA": "name",
+    "ALAMAT": "address",
+    "KODE_DESA": "desa_code",
+    "DESIL": "decile",
+    "JML_ART": "n_members",
+    "JML_BALITA": "n_children_0_6",
+    "JML_ANAK_SEKOLAH": "n_children_7_18",
+    "JML_LANSIA": "n_elderly",
+    "JML_DISABILITAS": "n_disabled",
+    "JK_KRT": "head_female",
+    "FLAG_PKH": "rcv_pkh",
+    "FLAG_BPNT": "rcv_bpnt",
+    "FLAG_PBI": "rcv_pbi",
+    "FLAG_PIP": "rcv_pip",
+    "FLAG_BLT_DD": "rcv_blt_dd",
+    "FLAG_LPG": "rcv_lpg",
+    "FLAG_LISTRIK": "rcv_listrik",
     "FLAG_KUR": "rcv_kur",
 }
 """Column names of a DTKS/P3KE-style export and their canonical names."""
@@ -537,15 +672,24 @@ REGISTRY_COLUMNS = {
 _SCI = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
 
 
-def _fix_id(s: pd.Series, name: str, source: str, rows: pd.Series) -> tuple[pd.Series, list[Problem]]:
+def _fix_id(
+    s: pd.Series, name: str, source: str, rows: pd.Series
+) -> tuple[pd.Series, list[Problem]]:
     """NIK/KK as text: recover '1701...0.0' floats; reject scientific notation (digits lost)."""
     st = s.astype("string").str.strip()
     st = st.str.replace(r"^(\d{16})\.0+$", r"\1", regex=True)
     sci = st.str.fullmatch(_SCI.pattern).fillna(False).to_numpy(dtype=bool)
     problems = []
     if sci.any():
-        problems.append(Problem(source, name, "numbers stored in scientific notation by Excel (digits are lost); "
-                                "re-export the column formatted as text", list(rows[sci])))
+        problems.append(
+            Problem(
+                source,
+                name,
+                "numbers stored in scientific notation by Excel (digits are lost); "
+                "re-export the column formatted as text",
+                list(rows[sci]),
+            )
+        )
     return st, problems
 
 
@@ -566,7 +710,9 @@ def read_registry(path: str | Path, *, columns: dict[str, str] | None = None) ->
     p = Path(path)
     raw = read_raw(p, allowed=TABLE_SUFFIXES, as_text=True)
     mapping = {k.upper(): v for k, v in (columns or REGISTRY_COLUMNS).items()}
-    ren = {c: mapping[str(c).strip().upper()] for c in raw.columns if str(c).strip().upper() in mapping}
+    ren = {
+        c: mapping[str(c).strip().upper()] for c in raw.columns if str(c).strip().upper() in mapping
+    }
     df = raw.rename(columns=ren)
     problems: list[Problem] = []
     for col in ("nik", "kk_no"):
@@ -580,20 +726,40 @@ def read_registry(path: str | Path, *, columns: dict[str, str] | None = None) ->
         df["kab_code"] = df["desa_code"].str[:4]
     if "head_female" in df.columns:
         hf = _num(df["head_female"])
-        df["head_female"] = hf.map({1: 0, 2: 1}).where(hf.isin([1, 2]), hf + 10)  # 10+ -> invalid code
+        df["head_female"] = hf.map({1: 0, 2: 1}).where(
+            hf.isin([1, 2]), hf + 10
+        )  # 10+ -> invalid code
     return validate_table(df, "registry", source=p.name, extra_problems=problems)
 
 
 # --------------------------------------------------------------------------- programme map, complaints
 PROGRAMME_COLUMNS = {
-    "TAHUN": "year", "KODE": "programme_id", "PROGRAM": "programme", "KEGIATAN": "activity", "OPD": "opd",
-    "STRATEGI": "strategy", "KLASTER": "cluster", "SUMBER_DANA": "fund_source", "SASARAN": "target_group",
-    "TARGET": "target_count", "CAPAIAN": "reached_count", "SATUAN": "target_unit", "LOKUS": "locus_desa",
-    "KODE_KAB": "kab_code", "PAGU": "budget", "REALISASI": "realisation",
+    "TAHUN": "year",
+    "KODE": "programme_id",
+    "PROGRAM": "programme",
+    "KEGIATAN": "activity",
+    "OPD": "opd",
+    "STRATEGI": "strategy",
+    "KLASTER": "cluster",
+    "SUMBER_DANA": "fund_source",
+    "SASARAN": "target_group",
+    "TARGET": "target_count",
+    "CAPAIAN": "reached_count",
+    "SATUAN": "target_unit",
+    "LOKUS": "locus_desa",
+    "KODE_KAB": "kab_code",
+    "PAGU": "budget",
+    "REALISASI": "realisation",
 }
 COMPLAINT_COLUMNS = {
-    "ID": "complaint_id", "KANAL": "channel", "PROGRAM": "programme", "KODE_DESA": "desa_code",
-    "KODE_KAB": "kab_code", "TGL_MASUK": "date_received", "TGL_SELESAI": "date_resolved", "STATUS": "status",
+    "ID": "complaint_id",
+    "KANAL": "channel",
+    "PROGRAM": "programme",
+    "KODE_DESA": "desa_code",
+    "KODE_KAB": "kab_code",
+    "TGL_MASUK": "date_received",
+    "TGL_SELESAI": "date_resolved",
+    "STATUS": "status",
 }
 
 
@@ -601,7 +767,9 @@ def _read_office_table(path: str | Path, mapping: dict[str, str], schema: str) -
     p = Path(path)
     raw = read_raw(p, allowed=TABLE_SUFFIXES, as_text=True)
     up = {k.upper(): v for k, v in mapping.items()}
-    df = raw.rename(columns={c: up[str(c).strip().upper()] for c in raw.columns if str(c).strip().upper() in up})
+    df = raw.rename(
+        columns={c: up[str(c).strip().upper()] for c in raw.columns if str(c).strip().upper() in up}
+    )
     for c in ("budget", "realisation", "target_count", "reached_count"):
         if c in df.columns:
             v = parse_number_id(df[c])
@@ -627,7 +795,9 @@ def read_complaints(path: str | Path) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- boundaries
-def read_boundaries(path: str | Path, level: str, *, code_column: str | None = None):  # -> GeoDataFrame
+def read_boundaries(
+    path: str | Path, level: str, *, code_column: str | None = None
+):  # -> GeoDataFrame
     """Read boundary polygons (``.shp``, ``.gpkg``, ``.geojson``) keyed by Kemendagri code.
 
     Codes are normalised to digits only (``17.01.01`` -> ``170101``) and joined to the region
@@ -653,14 +823,26 @@ def read_boundaries(path: str | Path, level: str, *, code_column: str | None = N
     try:
         g = gpd.read_file(p)
     except Exception as exc:  # noqa: BLE001
-        raise TkpkError(f"{p}: cannot be read as a boundary file ({type(exc).__name__}: {exc})") from None
+        raise TkpkError(
+            f"{p}: cannot be read as a boundary file ({type(exc).__name__}: {exc})"
+        ) from None
     if len(g) == 0:
         raise SchemaError([Problem(str(p), None, "the file has no features")])
-    cands = [code_column] if code_column else ["code", "kode", "kode_kemendagri", "KODE", "kode_desa"]
+    cands = (
+        [code_column] if code_column else ["code", "kode", "kode_kemendagri", "KODE", "kode_desa"]
+    )
     col = next((c for c in cands if c in g.columns), None)
     if col is None:
-        raise SchemaError([Problem(p.name, cands[0], f"no region-code column (looked for {', '.join(cands)}; "
-                                   f"columns found: {', '.join(map(str, g.columns))})")])
+        raise SchemaError(
+            [
+                Problem(
+                    p.name,
+                    cands[0],
+                    f"no region-code column (looked for {', '.join(cands)}; "
+                    f"columns found: {', '.join(map(str, g.columns))})",
+                )
+            ]
+        )
     g = g.copy()
     g["code"] = g[col].astype("string").str.replace(".", "", regex=False).str.strip()
     if g.crs is None:
@@ -673,7 +855,8 @@ def read_boundaries(path: str | Path, level: str, *, code_column: str | None = N
     in_ref = set(ref["code"])
     unmatched = pd.DataFrame(
         [{"code": c, "side": "file"} for c in sorted(in_file - in_ref)]
-        + [{"code": c, "side": "region list", "name": names[c]} for c in sorted(in_ref - in_file)])
+        + [{"code": c, "side": "region list", "name": names[c]} for c in sorted(in_ref - in_file)]
+    )
     g["name"] = g["code"].map(names)
     keep = ["code", "name", "geometry"] + [c for c in ("parent",) if c in g.columns]
     out = g[keep]

@@ -19,7 +19,18 @@ import numpy as np
 import pandas as pd
 
 PROVINCE = "17"
-KAB_CODES: tuple[str, ...] = ("1701", "1702", "1703", "1704", "1705", "1706", "1707", "1708", "1709", "1771")
+KAB_CODES: tuple[str, ...] = (
+    "1701",
+    "1702",
+    "1703",
+    "1704",
+    "1705",
+    "1706",
+    "1707",
+    "1708",
+    "1709",
+    "1771",
+)
 YEARS: tuple[int, ...] = (2019, 2020, 2021, 2022, 2023, 2024)
 
 
@@ -56,8 +67,12 @@ def regions(level: str | None = None) -> pd.DataFrame:
     df = _regions()
     if level is None:
         return df.copy()
-    levels = {"provinsi": ("provinsi",), "kabupaten": ("kabupaten", "kota"),
-              "kecamatan": ("kecamatan",), "desa": ("desa", "kelurahan")}
+    levels = {
+        "provinsi": ("provinsi",),
+        "kabupaten": ("kabupaten", "kota"),
+        "kecamatan": ("kecamatan",),
+        "desa": ("desa", "kelurahan"),
+    }
     if level not in levels:
         raise ValueError(f"level must be one of {sorted(levels)}, got {level!r}")
     return df[df["level"].isin(levels[level])].reset_index(drop=True)
@@ -104,7 +119,9 @@ def official_indicators() -> pd.DataFrame:
     return _read("official_indicators.csv", dtype={"kab_code": str})
 
 
-def _fill_series(years: list[int], obs: dict[int, float]) -> tuple[dict[int, float], dict[int, str]]:
+def _fill_series(
+    years: list[int], obs: dict[int, float]
+) -> tuple[dict[int, float], dict[int, str]]:
     """Linear interpolation inside the observed range; flat outside it (rule recorded)."""
     vals: dict[int, float] = {}
     how: dict[int, str] = {}
@@ -168,9 +185,18 @@ def calibration_grid(years: tuple[int, ...] = YEARS) -> pd.DataFrame:
     rows: list[dict[str, object]] = []
 
     def add(kab: str, y: int, ind: str, v: float, unit: str, how: str) -> None:
-        rows.append({"kab_code": kab, "year": y, "indicator": ind, "value": float(v), "unit": unit,
-                     "assumed": bool(how), "assumption": how,
-                     "source": "" if how else src(kab, ind, y)})
+        rows.append(
+            {
+                "kab_code": kab,
+                "year": y,
+                "indicator": ind,
+                "value": float(v),
+                "unit": unit,
+                "assumed": bool(how),
+                "assumption": how,
+                "source": "" if how else src(kab, ind, y),
+            }
+        )
 
     # provincial series first
     prov_p0, h = _fill_series(yl, obs(PROVINCE, "p0_persen"))
@@ -207,12 +233,24 @@ def calibration_grid(years: tuple[int, ...] = YEARS) -> pd.DataFrame:
             elif o:
                 near = min(o, key=lambda k: abs(k - y))
                 v = o[near] / prov_gk[near] * prov_gk[y]
-                add(kab, y, "garis_kemiskinan", v, "Rp/kapita/bulan",
-                    f"kabupaten/province line ratio of {near} applied to the provincial line")
+                add(
+                    kab,
+                    y,
+                    "garis_kemiskinan",
+                    v,
+                    "Rp/kapita/bulan",
+                    f"kabupaten/province line ratio of {near} applied to the provincial line",
+                )
             else:
                 r = gk_ratio_default.get(kab, 0.90)
-                add(kab, y, "garis_kemiskinan", r * prov_gk[y], "Rp/kapita/bulan",
-                    f"{r:.2f} x provincial line (no kabupaten line published)")
+                add(
+                    kab,
+                    y,
+                    "garis_kemiskinan",
+                    r * prov_gk[y],
+                    "Rp/kapita/bulan",
+                    f"{r:.2f} x provincial line (no kabupaten line published)",
+                )
         # population
         o = obs(kab, "penduduk")
         if not o:
@@ -238,11 +276,30 @@ def calibration_grid(years: tuple[int, ...] = YEARS) -> pd.DataFrame:
                 add(kab, y, "tpt_agustus", o[y], "persen", "")
             else:
                 f = 1.8 if kab == "1771" else 0.85
-                add(kab, y, "tpt_agustus", tpt_prov[y] * f, "persen",
-                    f"provincial TPT x {f} (kabupaten figure not found)")
-            add(kab, y, "tpak_agustus", tpak_prov[y] * (0.93 if kab == "1771" else 1.01), "persen",
-                "provincial TPAK (x 0.93 Kota, x 1.01 kabupaten); kabupaten figure not found")
+                add(
+                    kab,
+                    y,
+                    "tpt_agustus",
+                    tpt_prov[y] * f,
+                    "persen",
+                    f"provincial TPT x {f} (kabupaten figure not found)",
+                )
+            add(
+                kab,
+                y,
+                "tpak_agustus",
+                tpak_prov[y] * (0.93 if kab == "1771" else 1.01),
+                "persen",
+                "provincial TPAK (x 0.93 Kota, x 1.01 kabupaten); kabupaten figure not found",
+            )
             g = gini_prov[y] + (0.03 if kab == "1771" else -0.01)
-            add(kab, y, "gini_ratio", g, "rasio", "provincial Gini (kabupaten not published), "
-                "+0.03 for Kota Bengkulu, -0.01 elsewhere")
+            add(
+                kab,
+                y,
+                "gini_ratio",
+                g,
+                "rasio",
+                "provincial Gini (kabupaten not published), "
+                "+0.03 for Kota Bengkulu, -0.01 elsewhere",
+            )
     return pd.DataFrame(rows)

@@ -139,12 +139,30 @@ def _flag(name: str, description: str, source: str = "", **kw: object) -> Column
 
 
 _YEAR = Column("year", "int", "Survey / reference year", "derived from file", min=2010, max=2100)
-_KAB = Column("kab_code", "str", "Kabupaten/kota code (BPS = Kemendagri)", "R101+R102",
-              pattern=r"17\d{2}", region="kab")
-_KEC = Column("kec_code", "str", "Kecamatan code, Kemendagri numbering", "R103 (via crosswalk)",
-              pattern=r"17\d{4}", region="kec")
-_DESA = Column("desa_code", "str", "Desa/kelurahan code, Kemendagri numbering", "R104 (via crosswalk)",
-               pattern=r"17\d{8}", region="desa")
+_KAB = Column(
+    "kab_code",
+    "str",
+    "Kabupaten/kota code (BPS = Kemendagri)",
+    "R101+R102",
+    pattern=r"17\d{2}",
+    region="kab",
+)
+_KEC = Column(
+    "kec_code",
+    "str",
+    "Kecamatan code, Kemendagri numbering",
+    "R103 (via crosswalk)",
+    pattern=r"17\d{4}",
+    region="kec",
+)
+_DESA = Column(
+    "desa_code",
+    "str",
+    "Desa/kelurahan code, Kemendagri numbering",
+    "R104 (via crosswalk)",
+    pattern=r"17\d{8}",
+    region="desa",
+)
 _URBAN = _flag("urban", "1 = urban (perkotaan), 0 = rural (perdesaan)", "R105 (1 urban, 2 rural)")
 _DESIGN = (
     Column("stratum", "str", "Sampling stratum (kabupaten x urban/rural)", "STRATA"),
@@ -152,8 +170,11 @@ _DESIGN = (
 )
 
 PROGRAMME_FLAGS = tuple(
-    _flag(f"rcv_{code}", f"Household received {label} in the reference period",
-          f"KOR programme block (see crosswalk: rcv_{code})")
+    _flag(
+        f"rcv_{code}",
+        f"Household received {label} in the reference period",
+        f"KOR programme block (see crosswalk: rcv_{code})",
+    )
     for code, label in PROGRAMMES.items()
 )
 
@@ -164,39 +185,95 @@ HOUSEHOLDS = TableSchema(
     columns=(
         _YEAR,
         Column("hh_id", "str", "Household identifier, unique within year", "URUT"),
-        _KAB, _KEC,
-        Column("desa_code", "str", "Desa code (restricted Susenas files only)", "R104", required=False,
-               nullable=True, pattern=r"17\d{8}", region="desa"),
-        _URBAN, *_DESIGN,
+        _KAB,
+        _KEC,
+        Column(
+            "desa_code",
+            "str",
+            "Desa code (restricted Susenas files only)",
+            "R104",
+            required=False,
+            nullable=True,
+            pattern=r"17\d{8}",
+            region="desa",
+        ),
+        _URBAN,
+        *_DESIGN,
         Column("weight", "float", "Household weight (inflation factor)", "FWT", positive=True),
         Column("hh_size", "int", "Number of household members", "R301", min=1, max=40),
-        Column("exp_pc", "float", "Monthly per-capita expenditure (Rp)", "KAPITA (KP module)", min=0),
-        Column("poverty_line", "float", "Poverty line of the kabupaten x urban/rural x year (Rp/capita/month)",
-               "reference: BPS garis kemiskinan", positive=True),
+        Column(
+            "exp_pc", "float", "Monthly per-capita expenditure (Rp)", "KAPITA (KP module)", min=0
+        ),
+        Column(
+            "poverty_line",
+            "float",
+            "Poverty line of the kabupaten x urban/rural x year (Rp/capita/month)",
+            "reference: BPS garis kemiskinan",
+            positive=True,
+        ),
         _flag("head_female", "Household head is a woman", "R405 of the head (1 male, 2 female)"),
-        Column("head_age", "int", "Age of the household head (years)", "R407 of the head", min=10, max=110),
-        Column("head_educ", "int", "Highest education of the head: 0 none, 1 SD, 2 SMP, 3 SMA, 4 tertiary",
-               "R614 of the head (recoded)", allowed=(0, 1, 2, 3, 4)),
-        _flag("has_disabled", "At least one member with a disability (any domain 'a lot of difficulty')",
-              "R1001-R1010 (Washington Group)"),
+        Column(
+            "head_age",
+            "int",
+            "Age of the household head (years)",
+            "R407 of the head",
+            min=10,
+            max=110,
+        ),
+        Column(
+            "head_educ",
+            "int",
+            "Highest education of the head: 0 none, 1 SD, 2 SMP, 3 SMA, 4 tertiary",
+            "R614 of the head (recoded)",
+            allowed=(0, 1, 2, 3, 4),
+        ),
+        _flag(
+            "has_disabled",
+            "At least one member with a disability (any domain 'a lot of difficulty')",
+            "R1001-R1010 (Washington Group)",
+        ),
         _flag("has_elderly", "At least one member aged 60+", "R407"),
         Column("n_children_7_18", "int", "Members aged 7-18", "R407", min=0, max=30),
-        Column("water_source", "int",
-               "Main drinking-water source: 1 bottled/refill, 2 piped, 3 protected well/pump, "
-               "4 protected spring, 5 rain, 6 unprotected well/spring, 7 surface water",
-               "R1810A (recoded)", allowed=(1, 2, 3, 4, 5, 6, 7)),
-        _flag("water_safe", "Access to improved (layak) drinking water (BPS definition)", "R1810A-R1814"),
-        _flag("sanitation_safe", "Access to proper (layak) sanitation: own/shared toilet, goose-neck, septic tank/IPAL",
-              "R1806A-R1809"),
+        Column(
+            "water_source",
+            "int",
+            "Main drinking-water source: 1 bottled/refill, 2 piped, 3 protected well/pump, "
+            "4 protected spring, 5 rain, 6 unprotected well/spring, 7 surface water",
+            "R1810A (recoded)",
+            allowed=(1, 2, 3, 4, 5, 6, 7),
+        ),
+        _flag(
+            "water_safe",
+            "Access to improved (layak) drinking water (BPS definition)",
+            "R1810A-R1814",
+        ),
+        _flag(
+            "sanitation_safe",
+            "Access to proper (layak) sanitation: own/shared toilet, goose-neck, septic tank/IPAL",
+            "R1806A-R1809",
+        ),
         _flag("electricity", "Main lighting from electricity (PLN or non-PLN)", "R1816"),
         _flag("floor_earth", "Main floor is earth", "R1808"),
-        _flag("wall_poor", "Main wall is bamboo/wood of poor quality or other non-permanent", "R1807"),
+        _flag(
+            "wall_poor", "Main wall is bamboo/wood of poor quality or other non-permanent", "R1807"
+        ),
         _flag("roof_poor", "Main roof is thatch/leaves or other non-permanent", "R1806"),
-        _flag("decent_housing", "Decent housing (rumah layak huni: adequate floor area, materials, water, sanitation)",
-              "derived"),
+        _flag(
+            "decent_housing",
+            "Decent housing (rumah layak huni: adequate floor area, materials, water, sanitation)",
+            "derived",
+        ),
         *PROGRAMME_FLAGS,
-        Column("registry_decile", "int", "Welfare decile of the household in the registry (DTKS/P3KE link)",
-               "linked registry", nullable=True, required=False, min=1, max=10),
+        Column(
+            "registry_decile",
+            "int",
+            "Welfare decile of the household in the registry (DTKS/P3KE link)",
+            "linked registry",
+            nullable=True,
+            required=False,
+            min=1,
+            max=10,
+        ),
     ),
 )
 
@@ -208,14 +285,21 @@ PERSONS = TableSchema(
         _YEAR,
         Column("hh_id", "str", "Household identifier", "URUT"),
         Column("person_no", "int", "Member line number within the household", "R401", min=1),
-        _KAB, _URBAN, *_DESIGN,
+        _KAB,
+        _URBAN,
+        *_DESIGN,
         Column("weight", "float", "Person weight (household weight)", "FWT", positive=True),
         Column("age", "int", "Age in completed years", "R407", min=0, max=120),
         _flag("female", "1 = woman", "R405 (1 male, 2 female)"),
         _flag("is_head", "Household head", "R403 = 1"),
         _flag("disabled", "Has a disability", "R1001-R1010"),
-        Column("school_status", "int", "0 never attended, 1 attending now, 2 no longer attending",
-               "R610", allowed=(0, 1, 2)),
+        Column(
+            "school_status",
+            "int",
+            "0 never attended, 1 attending now, 2 no longer attending",
+            "R610",
+            allowed=(0, 1, 2),
+        ),
         _flag("jkn_member", "Member of JKN (any scheme)", "R1101_A"),
         _flag("jkn_pbi", "JKN contribution paid by government (PBI)", "R1101_B"),
     ),
@@ -228,17 +312,41 @@ LABOUR = TableSchema(
     columns=(
         _YEAR,
         Column("person_id", "str", "Person identifier, unique within year", "URUT+R401"),
-        _KAB, _URBAN, *_DESIGN,
+        _KAB,
+        _URBAN,
+        *_DESIGN,
         Column("weight", "float", "Person weight", "WEIGHT", positive=True),
         Column("age", "int", "Age in completed years", "K9 / DEM_AGE", min=10, max=120),
         _flag("female", "1 = woman", "K4 / DEM_SEX"),
-        Column("lf_status", "int", "1 employed, 2 unemployed, 3 not in the labour force", "derived (KER/B5)",
-               allowed=(1, 2, 3)),
-        Column("hours", "float", "Hours worked last week (all jobs); missing if not employed", "R20A",
-               nullable=True, min=0, max=168),
-        Column("sector", "int", "Main-job sector: 1 agriculture, 2 industry, 3 services; missing if not employed",
-               "R16A (KBLI recoded)", nullable=True, allowed=(1, 2, 3)),
-        _flag("informal", "Main job informal (BPS status x occupation definition); 0 if not employed", "derived"),
+        Column(
+            "lf_status",
+            "int",
+            "1 employed, 2 unemployed, 3 not in the labour force",
+            "derived (KER/B5)",
+            allowed=(1, 2, 3),
+        ),
+        Column(
+            "hours",
+            "float",
+            "Hours worked last week (all jobs); missing if not employed",
+            "R20A",
+            nullable=True,
+            min=0,
+            max=168,
+        ),
+        Column(
+            "sector",
+            "int",
+            "Main-job sector: 1 agriculture, 2 industry, 3 services; missing if not employed",
+            "R16A (KBLI recoded)",
+            nullable=True,
+            allowed=(1, 2, 3),
+        ),
+        _flag(
+            "informal",
+            "Main job informal (BPS status x occupation definition); 0 if not employed",
+            "derived",
+        ),
         _flag("wants_more_hours", "Working < 35 h and seeking/available for more work", "R22A/R23"),
     ),
 )
@@ -248,28 +356,98 @@ VILLAGES = TableSchema(
     description="Podes, one row per desa/kelurahan.",
     key=("year", "desa_code"),
     columns=(
-        _YEAR, _DESA, _KEC, _KAB,
+        _YEAR,
+        _DESA,
+        _KEC,
+        _KAB,
         Column("desa_name", "str", "Name of the desa/kelurahan", "NAMA_DESA"),
         _flag("kelurahan", "1 = kelurahan (urban administrative village), 0 = desa", "R104 status"),
         Column("population", "int", "Population", "R401A+R401B", min=0),
         Column("families", "int", "Number of families", "R401C", min=0),
-        Column("dist_school_km", "float", "Distance to the nearest SD (km; 0 if in the village)", "R701 group", min=0),
-        Column("dist_health_km", "float", "Distance to the nearest puskesmas (km)", "R704 group", min=0),
-        Column("dist_market_km", "float", "Distance to the nearest permanent market (km)", "R1201 group", min=0),
-        Column("road_surface", "int", "Widest road surface: 1 asphalt/concrete, 2 hardened, 3 earth, 4 other",
-               "R1001B1", allowed=(1, 2, 3, 4)),
-        Column("electricity_share", "float", "Share of families with electricity", "R501A1/R401C", min=0, max=1),
-        Column("signal", "int", "Mobile signal: 0 none, 1 weak, 2 strong", "R1005", allowed=(0, 1, 2)),
-        Column("water_source", "int", "Main drinking water source of most families: 1 piped, 2 pump/protected well, "
-               "3 protected spring, 4 unprotected, 5 river/rain", "R507A", allowed=(1, 2, 3, 4, 5)),
-        Column("sanitation", "int", "Toilet of most families: 1 own, 2 shared, 3 public, 4 none", "R508",
-               allowed=(1, 2, 3, 4)),
-        Column("malnutrition_cases", "int", "Cases of malnutrition (gizi buruk) last year", "R710", min=0),
-        Column("disasters", "int", "Natural disasters in the last 3 years (count of types)", "R601", min=0),
-        Column("lat", "float", "Latitude of the village office (WGS84)", "Podes koordinat", nullable=True,
-               required=False, min=-6, max=-1),
-        Column("lon", "float", "Longitude of the village office (WGS84)", "Podes koordinat", nullable=True,
-               required=False, min=100, max=105),
+        Column(
+            "dist_school_km",
+            "float",
+            "Distance to the nearest SD (km; 0 if in the village)",
+            "R701 group",
+            min=0,
+        ),
+        Column(
+            "dist_health_km", "float", "Distance to the nearest puskesmas (km)", "R704 group", min=0
+        ),
+        Column(
+            "dist_market_km",
+            "float",
+            "Distance to the nearest permanent market (km)",
+            "R1201 group",
+            min=0,
+        ),
+        Column(
+            "road_surface",
+            "int",
+            "Widest road surface: 1 asphalt/concrete, 2 hardened, 3 earth, 4 other",
+            "R1001B1",
+            allowed=(1, 2, 3, 4),
+        ),
+        Column(
+            "electricity_share",
+            "float",
+            "Share of families with electricity",
+            "R501A1/R401C",
+            min=0,
+            max=1,
+        ),
+        Column(
+            "signal", "int", "Mobile signal: 0 none, 1 weak, 2 strong", "R1005", allowed=(0, 1, 2)
+        ),
+        Column(
+            "water_source",
+            "int",
+            "Main drinking water source of most families: 1 piped, 2 pump/protected well, "
+            "3 protected spring, 4 unprotected, 5 river/rain",
+            "R507A",
+            allowed=(1, 2, 3, 4, 5),
+        ),
+        Column(
+            "sanitation",
+            "int",
+            "Toilet of most families: 1 own, 2 shared, 3 public, 4 none",
+            "R508",
+            allowed=(1, 2, 3, 4),
+        ),
+        Column(
+            "malnutrition_cases",
+            "int",
+            "Cases of malnutrition (gizi buruk) last year",
+            "R710",
+            min=0,
+        ),
+        Column(
+            "disasters",
+            "int",
+            "Natural disasters in the last 3 years (count of types)",
+            "R601",
+            min=0,
+        ),
+        Column(
+            "lat",
+            "float",
+            "Latitude of the village office (WGS84)",
+            "Podes koordinat",
+            nullable=True,
+            required=False,
+            min=-6,
+            max=-1,
+        ),
+        Column(
+            "lon",
+            "float",
+            "Longitude of the village office (WGS84)",
+            "Podes koordinat",
+            nullable=True,
+            required=False,
+            min=100,
+            max=105,
+        ),
     ),
 )
 
@@ -279,17 +457,35 @@ REGISTRY = TableSchema(
     key=("nik",),
     notes="NIK, KK number, name and address are personal data: they never leave the analysis in clear.",
     columns=(
-        Column("row_no", "int", "Position of the household in the original file (1-based data row)", "derived",
-               min=1),
-        Column("nik", "str", "NIK of the household head (16 digits)", "NIK", pattern=r"\d{16}", pii=True),
-        Column("kk_no", "str", "Family card number (16 digits)", "NO_KK", pattern=r"\d{16}", pii=True),
+        Column(
+            "row_no",
+            "int",
+            "Position of the household in the original file (1-based data row)",
+            "derived",
+            min=1,
+        ),
+        Column(
+            "nik",
+            "str",
+            "NIK of the household head (16 digits)",
+            "NIK",
+            pattern=r"\d{16}",
+            pii=True,
+        ),
+        Column(
+            "kk_no", "str", "Family card number (16 digits)", "NO_KK", pattern=r"\d{16}", pii=True
+        ),
         Column("name", "str", "Name of the household head", "NAMA", pii=True),
         Column("address", "str", "Street address", "ALAMAT", pii=True),
-        _DESA, _KEC, _KAB,
+        _DESA,
+        _KEC,
+        _KAB,
         Column("decile", "int", "Welfare decile (1 poorest - 10)", "DESIL", min=1, max=10),
         Column("n_members", "int", "Household members", "JML_ART", min=1, max=40),
         Column("n_children_0_6", "int", "Members aged 0-6", "derived", min=0, max=30),
-        Column("n_children_7_18", "int", "Members aged 7-18 (school age)", "derived", min=0, max=30),
+        Column(
+            "n_children_7_18", "int", "Members aged 7-18 (school age)", "derived", min=0, max=30
+        ),
         Column("n_elderly", "int", "Members aged 60+", "derived", min=0, max=30),
         Column("n_disabled", "int", "Members with a disability", "derived", min=0, max=30),
         _flag("head_female", "Household head is a woman", "JK_KRT"),
@@ -310,16 +506,42 @@ PROGRAMME_MAP = TableSchema(
         Column("programme", "str", "Programme name", "PROGRAM"),
         Column("activity", "str", "Activity (kegiatan)", "KEGIATAN"),
         Column("opd", "str", "Responsible office (OPD)", "OPD"),
-        Column("strategy", "int", "Strategy 1 lower spending, 2 raise income, 3 reduce pockets", "STRATEGI",
-               allowed=(1, 2, 3)),
-        Column("cluster", "int", "Cluster 1 family-based social assistance, 2 community empowerment, "
-               "3 micro and small enterprise, 4 pro-poor (other)", "KLASTER", allowed=(1, 2, 3, 4)),
+        Column(
+            "strategy",
+            "int",
+            "Strategy 1 lower spending, 2 raise income, 3 reduce pockets",
+            "STRATEGI",
+            allowed=(1, 2, 3),
+        ),
+        Column(
+            "cluster",
+            "int",
+            "Cluster 1 family-based social assistance, 2 community empowerment, "
+            "3 micro and small enterprise, 4 pro-poor (other)",
+            "KLASTER",
+            allowed=(1, 2, 3, 4),
+        ),
         Column("fund_source", "str", "Funding source", "SUMBER_DANA", allowed=FUND_SOURCES),
-        Column("target_group", "str", "Target group (e.g. keluarga miskin, lansia, UMKM)", "SASARAN"),
-        Column("target_count", "int", "Planned number of beneficiaries (units of target_unit)", "TARGET", min=0),
+        Column(
+            "target_group", "str", "Target group (e.g. keluarga miskin, lansia, UMKM)", "SASARAN"
+        ),
+        Column(
+            "target_count",
+            "int",
+            "Planned number of beneficiaries (units of target_unit)",
+            "TARGET",
+            min=0,
+        ),
         Column("reached_count", "int", "Beneficiaries reached", "CAPAIAN", min=0),
         Column("target_unit", "str", "Unit of the target (KK, jiwa, unit, desa...)", "SATUAN"),
-        Column("locus_desa", "str", "Locus desa code (Kemendagri)", "LOKUS", pattern=r"17\d{8}", region="desa"),
+        Column(
+            "locus_desa",
+            "str",
+            "Locus desa code (Kemendagri)",
+            "LOKUS",
+            pattern=r"17\d{8}",
+            region="desa",
+        ),
         _KAB,
         Column("budget", "float", "Budget ceiling, pagu (Rp)", "PAGU", min=0),
         Column("realisation", "float", "Budget realisation (Rp)", "REALISASI", min=0),
@@ -332,11 +554,16 @@ COMPLAINTS = TableSchema(
     key=("complaint_id",),
     columns=(
         Column("complaint_id", "str", "Complaint identifier", "ID"),
-        Column("channel", "str", "Channel: SP4N-LAPOR!, hotline, WhatsApp, langsung, surat", "KANAL"),
+        Column(
+            "channel", "str", "Channel: SP4N-LAPOR!, hotline, WhatsApp, langsung, surat", "KANAL"
+        ),
         Column("programme", "str", "Programme concerned (short code or name)", "PROGRAM"),
-        _DESA, _KAB,
+        _DESA,
+        _KAB,
         Column("date_received", "date", "Date received", "TGL_MASUK"),
-        Column("date_resolved", "date", "Date resolved (missing if open)", "TGL_SELESAI", nullable=True),
+        Column(
+            "date_resolved", "date", "Date resolved (missing if open)", "TGL_SELESAI", nullable=True
+        ),
         Column("status", "str", "Status", "STATUS", allowed=("selesai", "proses", "belum")),
     ),
 )
@@ -373,8 +600,10 @@ def data_dictionary_markdown() -> str:
             out += [f"Unique key: {', '.join(s.key)}.", ""]
         if s.notes:
             out += [s.notes, ""]
-        out += ["| column | type | required | checks | description | source variable |",
-                "|---|---|---|---|---|---|"]
+        out += [
+            "| column | type | required | checks | description | source variable |",
+            "|---|---|---|---|---|---|",
+        ]
         for c in s.columns:
             checks = []
             if c.positive:
@@ -394,6 +623,8 @@ def data_dictionary_markdown() -> str:
             if c.pii:
                 checks.append("**PII**")
             req = "yes" if c.required else "no"
-            out.append(f"| `{c.name}` | {c.dtype} | {req} | {'; '.join(checks)} | {c.description} | {c.source} |")
+            out.append(
+                f"| `{c.name}` | {c.dtype} | {req} | {'; '.join(checks)} | {c.description} | {c.source} |"
+            )
         out.append("")
     return "\n".join(out)

@@ -44,15 +44,24 @@ def weighted_p0_by_kab(households: pd.DataFrame) -> pd.DataFrame:
         tot = ww.sum()
         p = float((ww * yy).sum() / tot)
         z = ww * (yy - p) / tot
-        sub = pd.DataFrame({"s": df["stratum"].to_numpy()[idx], "c": df["psu"].to_numpy()[idx], "z": z})
+        sub = pd.DataFrame(
+            {"s": df["stratum"].to_numpy()[idx], "c": df["psu"].to_numpy()[idx], "z": z}
+        )
         ct = sub.groupby(["s", "c"], observed=True)["z"].sum().reset_index()
         var = 0.0
         for _, g in ct.groupby("s"):
             n = len(g)
             if n > 1:
                 var += n / (n - 1) * float(((g["z"] - g["z"].mean()) ** 2).sum())
-        rows.append({"kab_code": kab, "p0": p, "se": float(np.sqrt(var)), "n_households": len(idx),
-                     "population": tot})
+        rows.append(
+            {
+                "kab_code": kab,
+                "p0": p,
+                "se": float(np.sqrt(var)),
+                "n_households": len(idx),
+                "population": tot,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -74,11 +83,19 @@ def demo_summary(root: str | Path, year: int) -> str:
     g = calibration_grid()
     tgt = g[(g["indicator"] == "p0_persen") & (g["year"] == year)].set_index("kab_code")
     lines.append("")
-    lines.append(f"Weighted P0 (persons) per kabupaten/kota, {year}, against the published (or assumed) figure:")
-    lines.append(f"  {'kode':<5} {'kabupaten/kota':<28} {'P0 demo':>8} {'SE':>6} {'target':>7}  note")
+    lines.append(
+        f"Weighted P0 (persons) per kabupaten/kota, {year}, against the published (or assumed) figure:"
+    )
+    lines.append(
+        f"  {'kode':<5} {'kabupaten/kota':<28} {'P0 demo':>8} {'SE':>6} {'target':>7}  note"
+    )
     for r in p0.itertuples():
         tv = tgt.loc[r.kab_code, "value"] if r.kab_code in tgt.index else float("nan")
-        note = "assumed" if r.kab_code in tgt.index and bool(tgt.loc[r.kab_code, "assumed"]) else "BPS"
-        lines.append(f"  {r.kab_code:<5} {names[r.kab_code]:<28} {100 * r.p0:8.2f} {100 * r.se:6.2f} {tv:7.2f}"
-                     f"  {note}")
+        note = (
+            "assumed" if r.kab_code in tgt.index and bool(tgt.loc[r.kab_code, "assumed"]) else "BPS"
+        )
+        lines.append(
+            f"  {r.kab_code:<5} {names[r.kab_code]:<28} {100 * r.p0:8.2f} {100 * r.se:6.2f} {tv:7.2f}"
+            f"  {note}"
+        )
     return "\n".join(lines)

@@ -98,7 +98,9 @@ def validate_table(
         close = difflib.get_close_matches(c, [str(x) for x in df.columns], n=3, cutoff=0.6)
         hint = f"; did you mean {', '.join(repr(x) for x in close)}?" if close else ""
         found = ", ".join(str(x) for x in df.columns if x != "_row")
-        problems.append(Problem(source, c, f"required column is missing{hint} (columns found: {found})"))
+        problems.append(
+            Problem(source, c, f"required column is missing{hint} (columns found: {found})")
+        )
 
     out = pd.DataFrame(index=df.index)
     if "_row" in df.columns:
@@ -114,74 +116,123 @@ def validate_table(
             num = pd.to_numeric(s.where(~miss), errors="coerce")
             bad = num.isna().to_numpy() & ~miss
             if bad.any():
-                problems.append(Problem(source, col.name, "values that are not numbers", _rows(df, bad)))
+                problems.append(
+                    Problem(source, col.name, "values that are not numbers", _rows(df, bad))
+                )
             v = num.to_numpy(dtype="float64", na_value=np.nan)
             ok = ~np.isnan(v)
             if col.dtype in ("int", "flag"):
                 frac = ok & (np.floor(v) != v)
                 if frac.any():
-                    problems.append(Problem(source, col.name, "values that are not whole numbers",
-                                            _rows(df, frac)))
+                    problems.append(
+                        Problem(
+                            source, col.name, "values that are not whole numbers", _rows(df, frac)
+                        )
+                    )
             if col.positive:
                 b = ok & (v <= 0)
                 if b.any():
-                    problems.append(Problem(source, col.name, "must be greater than 0", _rows(df, b)))
+                    problems.append(
+                        Problem(source, col.name, "must be greater than 0", _rows(df, b))
+                    )
             if col.min is not None:
                 b = ok & (v < col.min)
                 if b.any():
-                    problems.append(Problem(source, col.name, f"values below the minimum {col.min:g}",
-                                            _rows(df, b)))
+                    problems.append(
+                        Problem(
+                            source, col.name, f"values below the minimum {col.min:g}", _rows(df, b)
+                        )
+                    )
             if col.max is not None:
                 b = ok & (v > col.max)
                 if b.any():
-                    problems.append(Problem(source, col.name, f"values above the maximum {col.max:g}",
-                                            _rows(df, b)))
+                    problems.append(
+                        Problem(
+                            source, col.name, f"values above the maximum {col.max:g}", _rows(df, b)
+                        )
+                    )
             if col.allowed is not None:
                 b = ok & ~np.isin(v, np.asarray(col.allowed, dtype="float64"))
                 if b.any():
                     allowed = ", ".join(str(a) for a in col.allowed)
-                    problems.append(Problem(source, col.name, f"values outside the allowed codes {{{allowed}}}",
-                                            _rows(df, b)))
+                    problems.append(
+                        Problem(
+                            source,
+                            col.name,
+                            f"values outside the allowed codes {{{allowed}}}",
+                            _rows(df, b),
+                        )
+                    )
             if col.dtype == "float":
                 out[col.name] = pd.Series(v, index=df.index, dtype="float64")
             elif col.nullable:
                 out[col.name] = pd.array(np.where(ok, v, 0).astype("int64"), dtype="Int64")
                 out.loc[~ok, col.name] = pd.NA
             else:
-                out[col.name] = np.where(ok, v, 0).astype("int8" if col.dtype == "flag" else "int64")
+                out[col.name] = np.where(ok, v, 0).astype(
+                    "int8" if col.dtype == "flag" else "int64"
+                )
         elif col.dtype == "date":
             d = pd.to_datetime(s.where(~miss), errors="coerce")
             bad = d.isna().to_numpy() & ~miss
             if bad.any():
-                problems.append(Problem(source, col.name, "values that are not dates (use YYYY-MM-DD)",
-                                        _rows(df, bad)))
+                problems.append(
+                    Problem(
+                        source,
+                        col.name,
+                        "values that are not dates (use YYYY-MM-DD)",
+                        _rows(df, bad),
+                    )
+                )
             out[col.name] = d
         else:
             st = s.astype("string").str.strip()
             if col.pattern is not None:
                 rx = re.compile(col.pattern)
-                b = ~miss & ~st.fillna("").map(lambda x, rx=rx: bool(rx.fullmatch(x))).to_numpy(dtype=bool)
+                b = ~miss & ~st.fillna("").map(lambda x, rx=rx: bool(rx.fullmatch(x))).to_numpy(
+                    dtype=bool
+                )
                 if b.any():
-                    problems.append(Problem(source, col.name, f"values not of the form {col.pattern!r}",
-                                            _rows(df, b)))
+                    problems.append(
+                        Problem(
+                            source,
+                            col.name,
+                            f"values not of the form {col.pattern!r}",
+                            _rows(df, b),
+                        )
+                    )
             if col.allowed is not None:
                 b = ~miss & ~st.isin([str(a) for a in col.allowed]).to_numpy(dtype=bool)
                 if b.any():
                     allowed = ", ".join(str(a) for a in col.allowed)
-                    problems.append(Problem(source, col.name, f"values outside the allowed list {{{allowed}}}",
-                                            _rows(df, b)))
+                    problems.append(
+                        Problem(
+                            source,
+                            col.name,
+                            f"values outside the allowed list {{{allowed}}}",
+                            _rows(df, b),
+                        )
+                    )
             if col.region is not None:
                 known = _known_codes(col.region)
                 b = ~miss & ~st.isin(list(known)).to_numpy(dtype=bool)
                 if b.any():
-                    what = "in Bengkulu's region list" if col.region != "kab" else "a Bengkulu kabupaten/kota"
-                    problems.append(Problem(source, col.name, f"codes that are not {what}", _rows(df, b)))
+                    what = (
+                        "in Bengkulu's region list"
+                        if col.region != "kab"
+                        else "a Bengkulu kabupaten/kota"
+                    )
+                    problems.append(
+                        Problem(source, col.name, f"codes that are not {what}", _rows(df, b))
+                    )
             out[col.name] = st if col.dtype == "str" else st.astype("category")
 
     if schema.key and all(k in out.columns for k in schema.key):
         dup = out.duplicated(list(schema.key), keep=False).to_numpy()
         if dup.any():
-            problems.append(Problem(source, ", ".join(schema.key), "duplicate keys", _rows(df, dup)))
+            problems.append(
+                Problem(source, ", ".join(schema.key), "duplicate keys", _rows(df, dup))
+            )
 
     if problems:
         raise SchemaError(problems)
