@@ -36,6 +36,7 @@ fraction of R's time (see ``benchmarks/bench_estimate.py`` and the docstring of
 from __future__ import annotations
 
 import dataclasses
+import threading
 from dataclasses import dataclass
 from typing import Literal
 
@@ -165,7 +166,18 @@ class PreparedDesign:
 
     @property
     def degf(self) -> int:
+        """Design degrees of freedom (PSUs minus strata), R's ``degf``."""
         return int(self.n_psu - self.n_strata)
+
+    @property
+    def unit_code(self) -> np.ndarray:
+        """Code of the finest sampling unit whose totals the variance needs (SSU or PSU)."""
+        return self.psu_code if self.ssu_code is None else self.ssu_code
+
+    @property
+    def n_units(self) -> int:
+        """Number of finest sampling units (SSUs when a second stage is used, else PSUs)."""
+        return self.n_psu if self.ssu_code is None else self.n_ssu
 
 
 def _rows(mask: np.ndarray) -> list[int]:
@@ -175,6 +187,48 @@ def _rows(mask: np.ndarray) -> list[int]:
 
 def _factorize(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     codes, uniques = pd.factorize(values, sort=False)
+    return codes.astype(np.intp, copy=False), np.asarray(uniques)
+
+
+class _Lazy:
+    """A value computed on first use (row-level stratum codes are rarely needed)."""
+
+    def __init__(self, fn):
+        self._fn, self._value, self._done = fn, None, False
+
+    def __call__(self):
+        if not self._done:
+            self._value, self._done = self._fn(), True
+        return self._value
+
+
+_SCRATCH = threading.local()
+
+
+def scratch(n: int, dtype: np.dtype | type, slot: str) -> np.ndarray:
+    """A per-thread reusable work array of ``n`` elements (contents undefined).
+
+    Fresh multi-megabyte arrays cost page faults that dominate simple passes at survey sizes;
+    temporaries of the estimation code live in these buffers instead.  Each ``slot`` name must
+    be used by one temporary at a time.  :func:`release_scratch` frees them.
+    """
+    pool = getattr(_SCRATCH, "pool", None)
+    if pool is None:
+        pool = _SCRATCH.pool = {}
+    key = (slot, np.dtype(dtype).str)
+    arr = pool.get(key)
+    if arr is None or arr.shape[0] < n:
+        arr = pool[key] = np.empty(n, dtype=dtype)
+    return arr[:n]
+
+
+def release_scratch() -> None:
+    """Free the work arrays kept by :func:`scratch` in this thread."""
+    _SCRATCH.pool = {}
+
+
+def _factorize_sorted(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    codes, uniques = pd.factorize(values, sort=True)
     return codes.astype(np.intp, copy=False), np.asarray(uniques)
 
 
@@ -225,6 +279,60 @@ def _fmt_rows(rows: list[int]) -> str:
     return f"{shown}{more}; {len(rows)} row(s) in all"
 
 
+def _weights(df: pd.DataFrame, col: str, source: str) -> np.ndarray:
+    """Weights as float64; DesignError naming the rows when missing, non-numeric or <= 0."""
+    wcol = df[col]
+    if isinstance(wcol.dtype, np.dtype) and wcol.dtype.kind in "fiu":
+        w = wcol.to_numpy(dtype=np.float64)
+        wmin = w.min()
+        if wmin > 0 and np.isfinite(w.sum()):
+            return w
+    w = pd.to_numeric(wcol, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    nonnum = np.isnan(w) & wcol.notna().to_numpy()
+    if nonnum.any():
+        raise DesignError(
+            f"{source}, column '{col}': weights are not numeric [rows {_fmt_rows(_rows(nonnum))}]"
+        )
+    bad = ~np.isfinite(w)
+    if bad.any():
+        raise DesignError(
+            f"{source}, column '{col}': missing or infinite weights [rows {_fmt_rows(_rows(bad))}]"
+        )
+    bad = w <= 0
+    if bad.any():
+        raise DesignError(
+            f"{source}, column '{col}': weights must be > 0 [rows {_fmt_rows(_rows(bad))}]"
+        )
+    return w
+
+
+def _codes(df: pd.DataFrame, col: str, source: str) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes 0..k-1 of a design-id column; DesignError on missing ids.
+
+    Integer columns with a compact range are coded densely (sorted, no hashing); anything
+    else goes through :func:`pandas.factorize`.
+    """
+    s = df[col]
+    n = len(s)
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iu" and n:
+        v = s.to_numpy()
+        vmin, vmax = int(v.min()), int(v.max())
+        span = vmax - vmin + 1
+        if span <= max(4 * n, 1 << 20):
+            codes = np.empty(n, dtype=np.intp)
+            np.subtract(v, vmin, out=codes, casting="unsafe")
+            present = np.bincount(codes, minlength=span) > 0
+            remap = np.cumsum(present, dtype=np.intp) - 1
+            np.take(remap, codes, out=codes)
+            return codes, np.flatnonzero(present) + vmin
+    codes, uniq = _factorize(s)
+    if n and codes.min() < 0:
+        raise DesignError(
+            f"{source}, column '{col}': missing design ids [rows {_fmt_rows(_rows(codes < 0))}]"
+        )
+    return codes, uniq
+
+
 def prepare_design(
     df: pd.DataFrame, design: SurveyDesign, source: str = "<frame>"
 ) -> PreparedDesign:
@@ -263,66 +371,60 @@ def prepare_design(
     if n == 0:
         raise DesignError(f"{source}: the frame has no rows")
 
-    # weights
-    wcol = df[design.weight]
-    try:
-        w = pd.to_numeric(wcol, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    except (TypeError, ValueError) as exc:  # pragma: no cover - defensive
-        raise DesignError(f"{source}, column '{design.weight}': weights are not numeric") from exc
-    nonnum = np.isnan(w) & wcol.notna().to_numpy()
-    if nonnum.any():
-        raise DesignError(
-            f"{source}, column '{design.weight}': weights are not numeric "
-            f"[rows {_fmt_rows(_rows(nonnum))}]"
-        )
-    bad = ~np.isfinite(w)
-    if bad.any():
-        raise DesignError(
-            f"{source}, column '{design.weight}': missing or infinite weights "
-            f"[rows {_fmt_rows(_rows(bad))}]"
-        )
-    bad = w <= 0
-    if bad.any():
-        raise DesignError(
-            f"{source}, column '{design.weight}': weights must be > 0 "
-            f"[rows {_fmt_rows(_rows(bad))}]"
-        )
+    # weights (fast path: a float column with all weights positive and finite)
+    w = _weights(df, design.weight, source)
 
-    for col in (design.strata, design.psu, design.ssu):
-        if col is not None:
-            na = df[col].isna().to_numpy()
-            if na.any():
-                raise DesignError(
-                    f"{source}, column '{col}': missing design ids [rows {_fmt_rows(_rows(na))}]"
-                )
-
-    # strata
-    if design.strata is None:
-        s_code = np.zeros(n, dtype=np.intp)
-        s_uniq = np.array([1])
-    else:
-        s_code, s_uniq = _factorize(df[design.strata])
-    n_strata_raw = len(s_uniq)
-
-    # PSUs nested in strata: factorise the (stratum, psu) pair
+    # strata and PSUs; PSUs are nested in strata: the (stratum, psu) pair identifies a PSU
+    s_code: np.ndarray | None = None
     if design.psu is None:
-        raw_psu = np.arange(n, dtype=np.intp)
-        n_raw = n
-    else:
-        p_code, p_uniq = _factorize(df[design.psu])
         if design.strata is None:
-            raw_psu, n_raw = p_code, len(p_uniq)
+            s_code, s_uniq = np.zeros(n, dtype=np.intp), np.array([1])
         else:
-            raw_psu, u = _factorize(s_code.astype(np.int64) * len(p_uniq) + p_code)
-            n_raw = len(u)
-    # stratum of each raw PSU, then renumber PSUs so strata are contiguous
-    raw_stratum = np.empty(n_raw, dtype=np.intp)
-    raw_stratum[raw_psu] = s_code
-    order = np.argsort(raw_stratum, kind="stable")
-    rank = np.empty(n_raw, dtype=np.intp)
-    rank[order] = np.arange(n_raw, dtype=np.intp)
-    psu_code = rank[raw_psu] if design.psu is not None or design.strata is not None else raw_psu
-    psu_stratum = raw_stratum[order]
+            s_code, s_uniq = _codes(df, design.strata, source)
+        raw_psu, n_raw = np.arange(n, dtype=np.intp), n
+        raw_stratum = s_code.copy()
+    else:
+        raw_psu, p_uniq = _codes(df, design.psu, source)
+        n_raw = len(p_uniq)
+        if design.strata is None:
+            s_uniq = np.array([1])
+            raw_stratum = np.zeros(n_raw, dtype=np.intp)
+        else:
+            scol = df[design.strata]
+            if isinstance(scol.dtype, np.dtype) and scol.dtype.kind in "iufb":
+                sv = scol.to_numpy()  # no copy, no hashing of n values
+                if sv.dtype.kind == "f" and np.isnan(sv.sum()):
+                    sv, _ = _codes(df, design.strata, source)  # raises on missing strata
+            else:
+                sv, _ = _codes(df, design.strata, source)
+            st_of_psu = np.empty(n_raw, dtype=sv.dtype)
+            st_of_psu[raw_psu] = sv
+            back = np.take(st_of_psu, raw_psu, out=scratch(n, sv.dtype, "design.check"))
+            if np.array_equal(back, sv):  # every PSU id lies in a single stratum
+                raw_stratum, s_uniq = _factorize_sorted(st_of_psu)
+            else:  # PSU ids repeated across strata: re-code the (stratum, psu) pairs
+                s_code, s_uniq = _codes(df, design.strata, source)
+                pair = s_code.astype(np.int64) * n_raw + raw_psu
+                raw_psu, u = _factorize(pair)
+                n_raw = len(u)
+                raw_stratum = np.empty(n_raw, dtype=np.intp)
+                raw_stratum[raw_psu] = s_code
+    n_strata_raw = len(s_uniq)
+    # renumber PSUs so that the PSUs of a stratum are contiguous
+    if n_raw > 1 and (np.diff(raw_stratum) < 0).any():
+        order = np.argsort(raw_stratum, kind="stable")
+        rank = np.empty(n_raw, dtype=np.intp)
+        rank[order] = np.arange(n_raw, dtype=np.intp)
+        psu_code = np.take(rank, raw_psu, out=raw_psu)  # in place: raw_psu is ours
+        psu_stratum = raw_stratum[order]
+    else:
+        psu_code = raw_psu
+        psu_stratum = raw_stratum
+    if design.psu is not None or s_code is None:
+        s_code_lazy = _Lazy(lambda: psu_stratum[psu_code])
+    else:
+        row_codes = s_code
+        s_code_lazy = _Lazy(lambda: row_codes)
     n_h = np.bincount(psu_stratum, minlength=n_strata_raw)
     strata_starts = np.concatenate(([0], np.cumsum(n_h)[:-1])).astype(np.intp)
 
@@ -335,14 +437,14 @@ def prepare_design(
             dtype=np.float64, na_value=np.nan
         )
         one_minus_f, popsize = _fpc_factor(
-            fv, s_code, n_strata_raw, n_h.astype(float), design.fpc, source, "stratum"
+            fv, s_code_lazy(), n_strata_raw, n_h.astype(float), design.fpc, source, "stratum"
         )
     certainty = one_minus_f < _CERTAINTY_EPS
     lonely = (n_h == 1) & ~certainty
     if lonely.any() and design.single_psu == "error":
         names = [str(s) for s in s_uniq[lonely]]
         label = design.strata or "(unstratified)"
-        rows = _rows(lonely[s_code])
+        rows = _rows(lonely[s_code_lazy()])
         raise DesignError(
             f"{source}, column '{label}': stratum/strata {', '.join(names[:20])} "
             f"ha{'s' if len(names) == 1 else 've'} only one PSU, so no variance can be "
@@ -375,7 +477,7 @@ def prepare_design(
         return prep
 
     # second stage: SSUs nested in PSUs
-    q_code, q_uniq = _factorize(df[design.ssu])
+    q_code, q_uniq = _codes(df, design.ssu, source)
     raw_ssu, u = _factorize(psu_code.astype(np.int64) * len(q_uniq) + q_code)
     n_ssu = len(u)
     raw_ssu_psu = np.empty(n_ssu, dtype=np.intp)
@@ -448,23 +550,55 @@ def variance_from_psu_totals(prep: PreparedDesign, psu_totals: np.ndarray) -> np
     return v
 
 
-def _group_totals(code: np.ndarray, n_groups: int, x: np.ndarray) -> np.ndarray:
-    """Column-wise sums of x (n x k) by integer code: (n_groups x k)."""
-    k = x.shape[1]
-    out = np.empty((n_groups, k))
-    for j in range(k):  # loop over columns only; each a single C pass over the rows
-        out[:, j] = np.bincount(code, weights=x[:, j], minlength=n_groups)
-    return out
+def variance_from_unit_totals(prep: PreparedDesign, unit_totals: np.ndarray) -> np.ndarray:
+    """Design variance from totals by finest unit (``prep.n_units`` x k), column-wise.
+
+    With a second stage the SSU totals give the within-PSU term and, summed by PSU, the
+    first-stage term; otherwise the units are the PSUs.
+
+    Parameters
+    ----------
+    prep : PreparedDesign
+    unit_totals : ndarray (n_units, k)
+        Sums of ``w * z`` by unit (``np.bincount(prep.unit_code, w * z)``).
+
+    Returns
+    -------
+    ndarray (k,)
+    """
+    t = np.asarray(unit_totals, dtype=np.float64)
+    if t.ndim == 1:
+        t = t[:, None]
+    if prep.ssu_code is None:
+        return variance_from_psu_totals(prep, t)
+    v2 = _centered_ss(t, prep.ssu_psu_starts, prep.ssu_psu, prep.ssu_scale)
+    t_psu = np.add.reduceat(t, prep.ssu_psu_starts, axis=0)
+    return variance_from_psu_totals(prep, t_psu) + v2
+
+
+def unit_domain_totals(
+    prep: PreparedDesign, values: np.ndarray, dom: np.ndarray | None = None, n_dom: int = 1
+) -> np.ndarray:
+    """Sums of ``values`` (n,) by (finest unit, domain): an (n_units, n_dom) array.
+
+    ``dom`` (n,) holds domain codes ``0..n_dom-1`` (rows outside every domain must carry a
+    valid code and a zero value).  One ``np.bincount`` pass over the rows.
+    """
+    if dom is None or n_dom == 1:
+        return np.bincount(prep.unit_code, weights=values, minlength=prep.n_units)[:, None]
+    idx = prep.unit_code * n_dom + dom
+    return np.bincount(idx, weights=values, minlength=prep.n_units * n_dom).reshape(
+        prep.n_units, n_dom
+    )
 
 
 def variance_of_weighted(prep: PreparedDesign, wz: np.ndarray) -> np.ndarray:
     """Design variance of column sums of ``wz`` (n x k, already multiplied by the weights)."""
-    t = _group_totals(prep.psu_code, prep.n_psu, wz)
-    v = variance_from_psu_totals(prep, t)
-    if prep.ssu_code is not None:
-        u = _group_totals(prep.ssu_code, prep.n_ssu, wz)
-        v = v + _centered_ss(u, prep.ssu_psu_starts, prep.ssu_psu, prep.ssu_scale)
-    return v
+    k = wz.shape[1]
+    t = np.empty((prep.n_units, k))
+    for j in range(k):  # loop over columns only; each one C pass over the rows
+        t[:, j] = np.bincount(prep.unit_code, weights=wz[:, j], minlength=prep.n_units)
+    return variance_from_unit_totals(prep, t)
 
 
 def domain_variance(
@@ -487,23 +621,17 @@ def domain_variance(
     ndarray (k, n_dom)
         Variance of ``sum_{i in d} wz_ij`` for each column ``j`` and domain ``d``.
     """
+    wz = np.asarray(wz, dtype=np.float64)
+    if wz.ndim == 1:
+        wz = wz[:, None]
     k = wz.shape[1]
-    idx = prep.psu_code * n_dom + dom
-    t = np.empty((prep.n_psu, k * n_dom))
+    idx = prep.unit_code * n_dom + dom
+    t = np.empty((prep.n_units, k * n_dom))
     for j in range(k):
         t[:, j * n_dom : (j + 1) * n_dom] = np.bincount(
-            idx, weights=wz[:, j], minlength=prep.n_psu * n_dom
-        ).reshape(prep.n_psu, n_dom)
-    v = variance_from_psu_totals(prep, t)
-    if prep.ssu_code is not None:
-        idx2 = prep.ssu_code * n_dom + dom
-        u = np.empty((prep.n_ssu, k * n_dom))
-        for j in range(k):
-            u[:, j * n_dom : (j + 1) * n_dom] = np.bincount(
-                idx2, weights=wz[:, j], minlength=prep.n_ssu * n_dom
-            ).reshape(prep.n_ssu, n_dom)
-        v = v + _centered_ss(u, prep.ssu_psu_starts, prep.ssu_psu, prep.ssu_scale)
-    return v.reshape(k, n_dom)
+            idx, weights=wz[:, j], minlength=prep.n_units * n_dom
+        ).reshape(prep.n_units, n_dom)
+    return variance_from_unit_totals(prep, t).reshape(k, n_dom)
 
 
 def linearized_variance(
@@ -528,9 +656,9 @@ def linearized_variance(
     Examples
     --------
     >>> import numpy as np, pandas as pd
-    >>> df = pd.DataFrame({"w": [1.0, 1.0, 1.0, 1.0]})
-    >>> linearized_variance(df, SurveyDesign("w"), np.array([1.0, 2.0, 3.0, 4.0]))
-    array([5.])
+    >>> df = pd.DataFrame({"w": [1.0, 1.0]})
+    >>> linearized_variance(df, SurveyDesign("w"), np.array([1.0, 3.0]))  # 2/1 * (1 + 1)
+    array([4.])
     """
     prep = design if isinstance(design, PreparedDesign) else prepare_design(df, design)
     z = np.asarray(z, dtype=np.float64)
