@@ -150,3 +150,21 @@ def test_stable_pockets_depend_on_uncertainty(method: str) -> None:
     assert noisy.loc[centre, "pocket_share"] < 0.8
     # the point-estimate labels are those of hot_spots
     assert (precise["cluster"] == hot_spots(g, "v", method=method)["cluster"]).all()
+
+
+def test_stable_pockets_with_permutations_per_draw_and_user_weights() -> None:
+    import libpysal
+
+    g = lattice(5)
+    centre = int(g.index[(g["row"] == 4) & (g["col"] == 4)][0])
+    w = libpysal.weights.Queen.from_dataframe(g, use_index=False, silence_warnings=True)
+    out = stable_hot_spots(
+        g.assign(se=0.01), "v", "se", draws=10, seed=2, draw_permutations=999, weights=w
+    )
+    assert out.loc[centre, "pocket_share"] == 1.0
+    assert out.attrs["hot_spots"]["draw_permutations"] == 999
+    # 199 permutations: smallest p = 0.005, BH at 0.05 on 100 units needs >= 10 such units,
+    # so the resolution warning fires (and small pockets would look unstable)
+    with pytest.warns(UserWarning, match="permutations"):
+        stable_hot_spots(g.assign(se=0.01), "v", "se", draws=2, draw_permutations=199)
+    assert not out.loc[~(g["block"] | g["ring"]), "stable_pocket"].any()

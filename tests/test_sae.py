@@ -234,3 +234,21 @@ def test_bad_input_raises_schema_error(milk: pd.DataFrame) -> None:
         fay_herriot(milk.assign(c=2.0), "yi", "var", ["c"], "SmallArea")
     with pytest.raises(SchemaError, match="not found"):
         fay_herriot(milk, "yi", "var", ["nope"], "SmallArea")
+
+
+def test_diagnostics_table_and_notes(milk: pd.DataFrame) -> None:
+    res = fay_herriot(milk, "yi", "var", ["MajorArea"], "SmallArea", method="ML")
+    diag = res.attrs["diagnostics"]
+    coef = diag.coefficients()
+    assert list(coef.columns) == ["term", "beta", "se", "z", "p_value"]
+    np.testing.assert_allclose(coef["z"], coef["beta"] / coef["se"])
+    # ML: inverse Fisher information 2 / sum(1 / (sigma2_u + psi)^2)
+    expected = np.sqrt(2.0 / np.sum(1.0 / (diag.sigma2_u + milk["var"]) ** 2))
+    assert diag.sigma2_u_se == pytest.approx(expected, rel=1e-12)
+    assert diag.notes == []
+    # no between-area variance left: sigma2_u = 0, everything synthetic
+    flat = milk.assign(yi=milk["MajorArea"].map({"1": 1.0, "2": 1.2, "3": 1.2, "4": 0.7}))
+    res0 = fay_herriot(flat, "yi", "var", ["MajorArea"], "SmallArea")
+    d0 = res0.attrs["diagnostics"]
+    assert d0.sigma2_u == 0.0 and (res0["gamma"] == 0).all()
+    assert any("synthetic" in n for n in d0.notes)

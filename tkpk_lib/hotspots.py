@@ -64,10 +64,8 @@ def _build_weights(gdf: Any, weights: Any, k: int, islands: str) -> tuple[Any, n
     if isinstance(weights, libpysal.weights.W):
         if weights.n != n:
             raise TkpkError(f"hot_spots: weights has {weights.n} units, data has {n} rows")
-        neigh = {
-            i: [weights.id_order.index(j) for j in weights.neighbors[idx]]
-            for i, idx in enumerate(weights.id_order)
-        }
+        pos = {idx: i for i, idx in enumerate(weights.id_order)}
+        neigh = {i: [pos[j] for j in weights.neighbors[idx]] for i, idx in enumerate(pos)}
         w = libpysal.weights.W(neigh, silence_warnings=True)
     elif weights in ("queen", "rook"):
         cls = libpysal.weights.Queen if weights == "queen" else libpysal.weights.Rook
@@ -455,6 +453,7 @@ def stable_hot_spots(
     w, has = _build_weights(gdf, weights, k, islands)
     prep = _Prepared(_subset(w, has), method) if has.any() else None
     _warn_resolution(int(has.sum()), permutations, fdr)
+    _warn_resolution(int(has.sum()), draw_permutations, fdr)
     out = gdf.copy()
     if method == "gi" and (mu < 0).any():
         raise SchemaError([Problem(source, estimate, "Gi* needs non-negative values")])

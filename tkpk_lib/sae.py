@@ -441,11 +441,17 @@ def fay_herriot(
         notes.append("sigma2_u estimated as 0: all estimates are synthetic (x' beta)")
     w = 1.0 / (A + psi)
     beta, Q = _gls(y, X, w)
+    info = _score_info(method, A, y, X, psi)[1]  # information at the final estimate
     synth_all = Xall @ beta
     resid = y - X @ beta
     gamma_in = A / (A + psi)
     est_all = synth_all.copy()
     est_all[ins] = synth_all[ins] + gamma_in * resid
+    if (est_all < 0).any() and (y >= 0).all():
+        notes.append(
+            f"{int((est_all < 0).sum())} estimate(s) are negative although all direct estimates "
+            "are >= 0 (linear model on a rate near 0): check covariates or use a transformation"
+        )
     psi_all = np.where(ins, v_all, np.inf)
     mse_all, var_A = _mse(method, A, X, psi, Xall, psi_all)
     gamma_all = np.zeros(len(df))
