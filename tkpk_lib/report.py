@@ -1,0 +1,1173 @@
+"""Report sections: every table the yearly reports need, computed once per year, plus display helpers.
+
+:func:`prepare_year` (or :func:`prepare_tables` on frames already in memory) computes, for the
+whole province in one pass, the indicators of every kabupaten/kota and of the province with
+their sampling errors, the series over all available years, the change against a comparison
+year, the target comparison, the disaggregations, programme coverage, registry follow-up counts,
+poverty pockets and the programme map, and writes each as a Parquet file into a cache folder
+(default ``<root>/derived/<year>/``) with a ``sections.json`` index. Report notebooks then only
+read and format: :func:`load_section` returns a section filtered to one kabupaten/kota.
+
+A section whose library module is not available (or whose input data are absent) is recorded as
+``missing`` with a note in Bahasa Indonesia, never replaced by invented numbers; the notebooks
+show that note (:func:`section_note`).
+
+Display helpers format numbers the Indonesian way (``13,77``; ``12.345``), mark estimates with
+a relative standard error above 25% with ``*`` and above 50% with ``**`` as BPS does, and
+suppress cells based on fewer than ``min_sample`` sample households.
+
+Everything is deterministic: same inputs, same tables (rows sorted, no timestamps).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import math
+import os
+import shutil
+import tempfile
+import time
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tkpk_lib.errors import ReportError
+
+__all__ = [
+    "FOOTNOTE_RSE",
+    "PROVINCE_CODE",
+    "SECTIONS",
+    "comparison_figure",
+    "ensure_prepared",
+    "fmt_int",
+    "fmt_number",
+    "fmt_percent",
+    "format_estimates",
+    "indicator_sheet",
+    "load_section",
+    "prepare_tables",
+    "prepare_year",
+    "quadrant_figure",
+    "quadrant_table",
+    "rse_mark",
+    "section_note",
+    "section_status",
+    "trend_figure",
+    "trend_plotly",
+    "unit_name",
+]
+
+PROVINCE_CODE = "17"
+WELFARE, LINE, SIZE = "exp_pc", "poverty_line", "hh_size"
+CACHE_VERSION = 1
+
+#: Sections written by :func:`prepare_tables` and what they hold (Indonesian, shown in notes).
+SECTIONS: dict[str, str] = {
+    "indicators": "indikator utama per kabupaten/kota dan provinsi, semua tahun",
+    "change": "perubahan antar tahun dengan uji beda",
+    "targets": "perbandingan dengan target",
+    "disaggregation": "P0 menurut karakteristik",
+    "coverage": "cakupan dan ketepatan sasaran program (Susenas)",
+    "targeting": "kesalahan penargetan (exclusion/inclusion error)",
+    "combinations": "kombinasi program yang diterima rumah tangga sasaran",
+    "registry_summary": "ringkasan data terpadu (eligible, tercakup, belum tercakup)",
+    "registry_followup": "jumlah rumah tangga yang perlu ditindaklanjuti per desa (tanpa data pribadi)",
+    "registry_desa": "cakupan program per desa menurut data terpadu (jumlah rumah tangga)",
+    "pockets_kecamatan": "estimasi P0 kecamatan (Fay-Herriot)",
+    "pockets_desa": "skor deprivasi desa dan tipologi",
+    "pockets": "daftar kantong kemiskinan",
+    "budget": "peta program: anggaran per strategi/klaster/sumber dana",
+    "convergence": "konvergensi program di desa prioritas",
+    "complaints": "ringkasan pengaduan",
+    "annex_program": "program dan anggaran menurut strategi, klaster, sumber dana dan OPD",
+    "annex_target": "target dan capaian program",
+    "annex_complaints": "pengaduan menurut program dan kanal",
+}
+
+#: Library module behind each optional section (shown as "bagian ini menunggu modul X").
+SECTION_MODULES: dict[str, str] = {
+    "coverage": "coverage", "targeting": "coverage", "combinations": "coverage",
+    "registry_summary": "registry", "registry_followup": "registry", "registry_desa": "registry",
+    "pockets_kecamatan": "pockets", "pockets_desa": "pockets", "pockets": "pockets",
+    "budget": "programmes", "convergence": "programmes", "complaints": "programmes",
+}
+
+FOOTNOTE_RSE = (
+    "Catatan: * RSE 25-50%, estimasi perlu digunakan dengan hati-hati; ** RSE > 50%, estimasi "
+    "tidak reliabel. SK 95% = selang kepercayaan 95%. Sel dengan sampel kurang dari {n} rumah "
+    "tangga tidak ditampilkan (\u2013)."
+)
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def fmt_number(x: Any, decimals: int = 2) -> str:
+    """Format a number the Indonesian way: ``.`` for thousands, ``,`` for decimals.
+
+    Parameters
+    ----------
+    x : float
+        Number (NaN/None gives ``"\u2013"``).
+    decimals : int
+        Decimals shown.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> fmt_number(12345.678, 2)
+    '12.345,68'
+    >>> fmt_number(float("nan"))
+    '\u2013'
+    """
+    if x is None or (isinstance(x, float) and math.isnan(x)) or pd.isna(x):
+        return "\u2013"
+    s = f"{float(x):,.{decimals}f}"
+    return s.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
+def fmt_int(x: Any) -> str:
+    """Format a count with dots for thousands (``12.345``).
+
+    Examples
+    --------
+    >>> fmt_int(1234567.4)
+    '1.234.567'
+    """
+    return fmt_number(x, 0)
+
+
+def fmt_percent(x: Any, decimals: int = 2) -> str:
+    """Format a fraction as a percentage number without the sign (``0.1377`` -> ``13,77``).
+
+    Examples
+    --------
+    >>> fmt_percent(0.13771)
+    '13,77'
+    """
+    if x is None or pd.isna(x):
+        return "\u2013"
+    return fmt_number(100.0 * float(x), decimals)
+
+
+def rse_mark(rse: Any) -> str:
+    """BPS reliability mark of a relative standard error: ``""``, ``"*"`` (> 25%) or ``"**"`` (> 50%).
+
+    Examples
+    --------
+    >>> [rse_mark(r) for r in (0.1, 0.3, 0.6, float("nan"))]
+    ['', '*', '**', '']
+    """
+    if rse is None or pd.isna(rse):
+        return ""
+    r = float(rse)
+    return "**" if r > 0.5 else "*" if r > 0.25 else ""
+
+
+def _catalogue() -> pd.DataFrame:
+    from tkpk_lib.indicators import indicator_catalogue
+
+    return indicator_catalogue().set_index("code")
+
+
+def _unit_of(indicator: str, cat: pd.DataFrame) -> str:
+    return str(cat.loc[indicator, "unit"]) if indicator in cat.index else "fraction"
+
+
+def _fmt_value(x: Any, unit: str, decimals: int = 2) -> str:
+    if unit == "fraction":
+        return fmt_percent(x, decimals)
+    if unit in {"persons", "households", "count"}:
+        return fmt_int(x)
+    return fmt_number(x, decimals if unit != "Rp" else 0)
+
+
+def unit_name(code: str) -> str:
+    """Name of a kabupaten/kota or ``"Provinsi Bengkulu"`` for ``"17"``.
+
+    Examples
+    --------
+    >>> unit_name("1771")
+    'Kota Bengkulu'
+    >>> unit_name("17")
+    'Provinsi Bengkulu'
+    """
+    if str(code) == PROVINCE_CODE:
+        return "Provinsi Bengkulu"
+    from tkpk_lib.reference_data import region_names
+
+    return region_names().get(str(code), str(code))
+
+
+def format_estimates(
+    df: pd.DataFrame,
+    *,
+    min_sample: int = 0,
+    label_col: str | None = "indicator",
+    keep: Sequence[str] = (),
+    decimals: int = 2,
+) -> pd.DataFrame:
+    """Indonesian display table of estimates: value with RSE mark, SE, 95% CI, n.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Result frame (``indicator``, estimate, se, ci_low, ci_high, rse, n).
+    min_sample : int
+        Cells estimated from fewer than this many sample households (column ``n``) are shown
+        as ``"\u2013"`` (small-cell rule; 0 = show all).
+    label_col : str or None
+        Column naming the indicator; its catalogue name (``name_id``) becomes "Indikator"
+        and its unit decides the format (fractions in percent).
+    keep : sequence of str
+        Extra columns copied first (e.g. ``kab_code`` names).
+    decimals : int
+        Decimals of percentages and indices.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Text columns: [keep], Indikator, Estimasi, SE, "SK 95%", n.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"indicator": ["p0"], "estimate": [0.1377], "se": [0.004],
+    ...     "ci_low": [0.1299], "ci_high": [0.1455], "rse": [0.03], "n": [900]})
+    >>> format_estimates(r).iloc[0].tolist()
+    ['Persentase penduduk miskin (P0)', '13,77', '0,40', '12,99 \u2013 14,55', '900']
+    """
+    cat = _catalogue()
+    out = pd.DataFrame(index=df.index)
+    for k in keep:
+        out[k] = df[k].astype(str)
+    if label_col is not None:
+        out["Indikator"] = [str(cat.loc[c, "name_id"]) if c in cat.index else str(c) for c in df[label_col]]
+        units = [_unit_of(c, cat) for c in df[label_col]]
+    else:
+        units = ["fraction"] * len(df)
+    est, se, lo, hi = [], [], [], []
+    small = (df["n"] < min_sample).to_numpy() if ("n" in df and min_sample) else np.zeros(len(df), bool)
+    for i, (_, r) in enumerate(df.iterrows()):
+        u = units[i]
+        if small[i]:
+            est.append("\u2013")
+            se.append("\u2013")
+            lo.append("\u2013")
+            continue
+        est.append(_fmt_value(r["estimate"], u, decimals) + rse_mark(r.get("rse")))
+        se.append(_fmt_value(r.get("se"), u, decimals))
+        lo.append(f"{_fmt_value(r.get('ci_low'), u, decimals)} \u2013 {_fmt_value(r.get('ci_high'), u, decimals)}")
+        hi.append("")
+    out["Estimasi"] = est
+    out["SE"] = se
+    out["SK 95%"] = lo
+    if "n" in df:
+        out["n"] = [fmt_int(v) for v in df["n"]]
+    return out.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- computing
+
+
+def _design() -> Any:
+    from tkpk_lib.design import SurveyDesign
+
+    return SurveyDesign("weight", "stratum", "psu", single_psu="center")
+
+
+def _both(func: Callable[..., pd.DataFrame], df: pd.DataFrame, design: Any, **kw: Any) -> pd.DataFrame:
+    """Estimate by kabupaten and for the province (kab_code "17") in one frame."""
+    by_kab = func(df, design, by="kab_code", **kw)
+    prov = func(df, design, **kw)
+    prov.insert(1 if "indicator" in prov.columns else 0, "kab_code", PROVINCE_CODE)
+    return pd.concat([by_kab, prov], ignore_index=True)
+
+
+def year_indicators(tables: Mapping[str, pd.DataFrame], year: int) -> pd.DataFrame:
+    """All headline indicators of one year, for every kabupaten/kota and the province.
+
+    Parameters
+    ----------
+    tables : mapping of str -> DataFrame
+        Canonical tables of the year: ``households`` (required), ``persons`` and ``labour``
+        (optional).
+    year : int
+        The year (written into the ``year`` column).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``year, kab_code, indicator`` and the estimate columns (estimate, se, ci_low, ci_high,
+        rse, deff, n, n_weighted, reliability); ``n`` counts sample households for Susenas
+        household indicators and sample persons otherwise.
+
+    Examples
+    --------
+    >>> # see tests/test_report.py::test_year_indicators_match_direct_calls
+    """
+    from tkpk_lib import indicators as ind
+
+    d = _design()
+    hh = tables["households"]
+    parts = [
+        *(_both(ind.fgt, hh, d, welfare=WELFARE, line=LINE, alpha=a, size=SIZE) for a in (0, 1, 2)),
+        _both(ind.poor_count, hh, d, welfare=WELFARE, line=LINE, size=SIZE),
+        _both(ind.extreme_poverty, hh, d, welfare=WELFARE, year=int(year), size=SIZE),
+        _both(ind.gini, hh, d, welfare=WELFARE, size=SIZE),
+        _both(ind.bottom40_share, hh, d, welfare=WELFARE, size=SIZE),
+        _both(ind.service_indicators, hh, d, level_of="households"),
+    ]
+    if tables.get("persons") is not None:
+        parts.append(_both(ind.service_indicators, tables["persons"], d, level_of="persons"))
+    if tables.get("labour") is not None:
+        parts.append(_both(ind.labour_indicators, tables["labour"], d))
+    out = pd.concat(parts, ignore_index=True)
+    out.insert(0, "year", int(year))
+    out["kab_code"] = out["kab_code"].astype(str)
+    return out
+
+
+def _disaggregation(hh: pd.DataFrame) -> pd.DataFrame:
+    from tkpk_lib import indicators as ind
+
+    d = _design()
+    dims = [c for c in ("urban", "head_female", "has_disabled", "has_elderly") if c in hh.columns]
+    dims.append("welfare_quintile")
+    kw = {"welfare": WELFARE, "line": LINE, "size": SIZE}
+    by_kab = ind.disaggregate(ind.fgt, hh, d, dims=dims, by="kab_code", **kw)
+    prov = ind.disaggregate(ind.fgt, hh, d, dims=dims, **kw)
+    prov["kab_code"] = PROVINCE_CODE
+    out = pd.concat([by_kab, prov], ignore_index=True)
+    return out[out["dimension"] != "total"].reset_index(drop=True)
+
+
+def _module(name: str) -> Any | None:
+    try:
+        return importlib.import_module(f"tkpk_lib.{name}")
+    except ImportError:
+        return None
+
+
+def _apply_poverty_lines(hh: pd.DataFrame, lines: pd.DataFrame, year: int) -> pd.DataFrame:
+    need = {"kab_code", "year", "poverty_line"}
+    if not need <= set(lines.columns):
+        raise ReportError(f"poverty-line table needs columns {sorted(need)}, has {list(lines.columns)}")
+    lines = lines.copy()
+    lines["kab_code"] = lines["kab_code"].astype(str)
+    lines = lines[lines["year"].astype(int) == int(year)]
+    keys = ["kab_code", "urban"] if "urban" in lines.columns else ["kab_code"]
+    merged = hh.drop(columns=[LINE]).merge(lines[[*keys, "poverty_line"]], on=keys, how="left")
+    bad = merged[LINE].isna()
+    if bad.any():
+        raise ReportError(
+            f"poverty-line table has no line for year {year} and kab_code "
+            f"{sorted(merged.loc[bad, 'kab_code'].unique())}"
+        )
+    return merged
+
+
+class _Sections:
+    """Collects section frames and their status notes."""
+
+    def __init__(self) -> None:
+        self.frames: dict[str, pd.DataFrame] = {}
+        self.status: dict[str, dict[str, str]] = {}
+        self.timings: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def lap(self, step: str) -> None:
+        now = time.perf_counter()
+        self.timings[step] = round(now - self._t, 3)
+        self._t = now
+
+    def ok(self, name: str, frame: pd.DataFrame) -> None:
+        self.frames[name] = frame
+        self.status[name] = {"status": "ok", "note": ""}
+
+    def missing(self, name: str, note: str) -> None:
+        self.status[name] = {"status": "missing", "note": note}
+
+    def run(self, names: Sequence[str], module: str, fn: Callable[[Any], Mapping[str, pd.DataFrame]]) -> None:
+        self.lap("_")
+        mod = _module(module)
+        if mod is None:
+            for n in names:
+                self.missing(n, f"bagian ini menunggu modul tkpk_lib.{module}")
+            return
+        try:
+            frames = fn(mod)
+        except Exception as exc:  # noqa: BLE001 - recorded and shown in every report, and warned
+            msg = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            warnings.warn(f"section(s) {list(names)} failed: {msg}", stacklevel=2)
+            for n in names:
+                self.status[n] = {"status": "error", "note": f"bagian ini gagal dihitung ({msg})"}
+            return
+        for n in names:
+            if n in frames and frames[n] is not None:
+                self.ok(n, frames[n])
+            else:
+                self.missing(n, "data untuk bagian ini tidak tersedia")
+        self.lap(names[0])
+
+
+def _plain(df: pd.DataFrame) -> pd.DataFrame:
+    """Drop geometry and make columns Parquet-friendly, rows in a stable order."""
+    if "geometry" in df.columns:
+        df = pd.DataFrame(df.drop(columns="geometry"))
+    else:
+        df = pd.DataFrame(df)
+    for c in df.columns:
+        if df[c].dtype == object:
+            sample = df[c].dropna()
+            if len(sample) and not all(isinstance(v, str | int | float | bool | np.generic) for v in sample.head(50)):
+                df[c] = df[c].map(lambda v: v if v is None else str(v))
+    return df.reset_index(drop=True)
+
+
+def prepare_tables(
+    tables_by_year: Mapping[int, Mapping[str, pd.DataFrame]],
+    year: int,
+    cache_dir: str | Path,
+    *,
+    comparison_year: int | None = None,
+    target: str = "poor",
+    registry: pd.DataFrame | None = None,
+    boundaries: Mapping[str, Any] | None = None,
+    key: str = "",
+) -> Path:
+    """Compute every report section from canonical frames and write them to ``cache_dir``.
+
+    Parameters
+    ----------
+    tables_by_year : mapping of int -> mapping of str -> DataFrame
+        Canonical tables per year (``households`` required; ``persons``, ``labour``,
+        ``villages``, ``programmes``, ``complaints`` optional). All years give the series.
+    year : int
+        Report year.
+    cache_dir : path
+        Output folder (replaced atomically).
+    comparison_year : int, optional
+        Year the change is measured from; default the latest year before ``year``.
+    target : {"poor", "b40", "registry"}
+        Target group for programme coverage.
+    registry : DataFrame, optional
+        Canonical registry (only counts leave this function).
+    boundaries : mapping, optional
+        ``{"kecamatan": GeoDataFrame, "desa": GeoDataFrame}`` for hot spots.
+    key : str
+        Input fingerprint stored in ``sections.json`` (:func:`ensure_prepared` compares it).
+
+    Returns
+    -------
+    pathlib.Path
+        The cache folder.
+
+    Raises
+    ------
+    ReportError
+        ``year`` (or ``comparison_year``) not in ``tables_by_year``, or an unknown target.
+
+    Examples
+    --------
+    >>> tables = {2024: canonical.load_tables("data/demo/generated", 2024)}  # doctest: +SKIP
+    >>> prepare_tables(tables, 2024, "derived/2024")  # doctest: +SKIP
+    """
+    if target not in ("poor", "b40", "registry"):
+        raise ReportError(f"target must be 'poor', 'b40' or 'registry', got {target!r}")
+    years = sorted(int(y) for y in tables_by_year)
+    if year not in years:
+        raise ReportError(f"year {year} has no tables; years available: {years}")
+    if comparison_year is None:
+        earlier = [y for y in years if y < year]
+        comparison_year = earlier[-1] if earlier else None
+    elif comparison_year not in years:
+        raise ReportError(f"comparison year {comparison_year} has no tables; years available: {years}")
+    cur = tables_by_year[year]
+    hh = cur["households"]
+    s = _Sections()
+
+    # ---- indicators over all years, change, targets
+    ind = pd.concat([year_indicators(tables_by_year[y], y) for y in years], ignore_index=True)
+    ind = ind.sort_values(["year", "kab_code", "indicator"], kind="stable").reset_index(drop=True)
+    s.ok("indicators", ind)
+    s.lap("indicators")
+    from tkpk_lib import trends
+
+    if comparison_year is not None:
+        a = ind[ind["year"] == comparison_year]
+        b = ind[ind["year"] == year]
+        ch = trends.change(a, b, by="kab_code")
+        s.ok("change", ch.sort_values(["kab_code", "indicator"], kind="stable").reset_index(drop=True))
+    else:
+        s.missing("change", "belum ada tahun pembanding: perubahan tidak dapat dihitung")
+    tg = trends.compare_targets(ind[ind["year"] <= year], area_col="kab_code")
+    s.ok("targets", tg.reset_index(drop=True))
+    s.ok("disaggregation", _disaggregation(hh))
+    s.lap("change_targets_disaggregation")
+
+    # ---- programme coverage (Susenas)
+    def _coverage(cov: Any) -> dict[str, pd.DataFrame]:
+        return _coverage_sections(cov, hh, target)
+
+    s.run(["coverage", "targeting", "combinations"], "coverage", _coverage)
+
+    # ---- registry (counts only)
+    def _registry(reg_mod: Any) -> dict[str, pd.DataFrame]:
+        if registry is None:
+            return {}
+        summ = reg_mod.registry_summary(registry, by=("kab_code",))
+        prov = reg_mod.registry_summary(registry, by=None)
+        prov.insert(0, "kab_code", PROVINCE_CODE)
+        fu = reg_mod.follow_up_by_desa(registry)
+        desa = reg_mod.registry_summary(registry, by=("kab_code", "kec_code", "desa_code"))
+        return {"registry_summary": pd.concat([summ, prov], ignore_index=True), "registry_followup": fu,
+                "registry_desa": desa}
+
+    s.run(["registry_summary", "registry_followup", "registry_desa"], "registry", _registry)
+
+    # ---- pockets
+    def _pockets(pk: Any) -> dict[str, pd.DataFrame]:
+        vil = cur.get("villages")
+        if vil is None:
+            return {}
+        bnd = boundaries or {}
+        res = pk.province_pockets(hh, _design(), vil, registry, kec_gdf=bnd.get("kecamatan"),
+                                  desa_gdf=bnd.get("desa"))
+        return {"pockets_kecamatan": _plain(res["kecamatan"]), "pockets_desa": _plain(res["scores"]),
+                "pockets": _plain(res["pockets"])}
+
+    s.run(["pockets_kecamatan", "pockets_desa", "pockets"], "pockets", _pockets)
+
+    # ---- programme map
+    def _programmes(pm: Any) -> dict[str, pd.DataFrame]:
+        out: dict[str, pd.DataFrame] = {}
+        progs = cur.get("programmes")
+        if progs is not None:
+            bt = pm.budget_tables(progs)
+            if isinstance(bt, Mapping):
+                out["budget"] = pd.concat(
+                    [t.assign(table=str(k)) for k, t in bt.items()], ignore_index=True)
+            else:
+                out["budget"] = bt
+            pockets_frame = s.frames.get("pockets")
+            try:
+                out["convergence"] = pm.convergence(progs, pockets_frame) if pockets_frame is not None \
+                    else pm.convergence(progs)
+            except TypeError:
+                out["convergence"] = pm.convergence(progs)
+        comp = cur.get("complaints")
+        if comp is not None:
+            out["complaints"] = pm.complaints_summary(comp)
+        return {k: _plain(v) for k, v in out.items()}
+
+    s.run(["budget", "convergence", "complaints"], "programmes", _programmes)
+    if cur.get("programmes") is not None:
+        for name, frame in _programme_annex(cur["programmes"]).items():
+            s.ok(name, frame)
+    else:
+        s.missing("annex_program", "peta program tahun ini tidak tersedia")
+        s.missing("annex_target", "peta program tahun ini tidak tersedia")
+    if cur.get("complaints") is not None:
+        s.ok("annex_complaints", _complaints_annex(cur["complaints"]))
+    else:
+        s.missing("annex_complaints", "log pengaduan tahun ini tidak tersedia")
+
+    # ---- write atomically
+    cache_dir = Path(cache_dir)
+    cache_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{cache_dir.name}.", dir=cache_dir.parent))
+    try:
+        for name, frame in s.frames.items():
+            _plain(frame).to_parquet(tmp / f"{name}.parquet", index=False)
+        index = {
+            "version": CACHE_VERSION, "year": int(year), "comparison_year": comparison_year,
+            "years": years, "target": target, "key": key,
+            "sections": {n: s.status.get(n, {"status": "missing", "note": "tidak dihitung"}) for n in SECTIONS},
+        }
+        (tmp / "sections.json").write_text(json.dumps(index, indent=1, ensure_ascii=False), encoding="utf-8")
+        s.timings.pop("_", None)
+        (tmp / "timings.json").write_text(json.dumps(s.timings, indent=1), encoding="utf-8")
+        old = None
+        if cache_dir.exists():
+            old = cache_dir.with_name(f".{cache_dir.name}.old{os.getpid()}")
+            os.replace(cache_dir, old)
+        os.replace(tmp, cache_dir)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return cache_dir
+
+
+def _coverage_sections(cov: Any, hh: pd.DataFrame, target: str) -> dict[str, pd.DataFrame]:
+    """Adapter to :mod:`tkpk_lib.coverage`: kabupaten rows plus province rows (kab_code "17")."""
+    from tkpk_lib.schemas import PROGRAMMES
+
+    d = _design()
+    progs = [p for p in PROGRAMMES if f"rcv_{p}" in hh.columns]
+    data = cov.add_targets(hh)
+    tcol = f"target_{target}"
+    if tcol not in data.columns:
+        raise ReportError(f"target group {target!r} needs column {tcol} (registry_decile for 'registry')")
+    out = {
+        "targeting": _both(cov.targeting, data, d, received=progs, target=tcol),
+        "coverage": _both(cov.coverage_by_group, data, d, programmes=progs, group="welfare_quintile"),
+        "combinations": _both(cov.programme_combinations, data, d, programmes=progs, among=tcol),
+    }
+    return out
+
+
+def _programme_annex(progs: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Programme-map aggregates in the LP2KD annex layout (plain sums of the map, per kabupaten)."""
+    from tkpk_lib.schemas import STRATEGIES
+
+    clusters = {1: "Bantuan sosial terpadu berbasis keluarga", 2: "Pemberdayaan masyarakat",
+                3: "Pemberdayaan usaha mikro dan kecil", 4: "Program pro-rakyat lainnya"}
+    g = progs.groupby(["kab_code", "strategy", "cluster", "programme", "opd", "fund_source"], as_index=False,
+                      sort=True)[["budget", "realisation"]].sum()
+    prog = pd.DataFrame({
+        "kab_code": g["kab_code"].astype(str),
+        "strategi": g["strategy"].map(STRATEGIES).astype(str),
+        "klaster": g["cluster"].map(clusters).astype(str),
+        "program": g["programme"].astype(str), "opd": g["opd"].astype(str),
+        "sumber_dana": g["fund_source"].astype(str), "pagu": g["budget"].astype(float),
+        "realisasi": g["realisation"].astype(float),
+    })
+    prog["realisasi_pct"] = np.where(prog["pagu"] > 0, prog["realisasi"] / prog["pagu"].where(prog["pagu"] > 0), np.nan)
+    t = progs.groupby(["kab_code", "programme", "activity", "target_unit"], as_index=False, sort=True)[
+        ["target_count", "reached_count"]].sum()
+    tgt = pd.DataFrame({
+        "kab_code": t["kab_code"].astype(str), "program": t["programme"].astype(str),
+        "indikator_kinerja": t["activity"].astype(str), "satuan": t["target_unit"].astype(str),
+        "target": t["target_count"].astype(float), "capaian": t["reached_count"].astype(float),
+    })
+    tgt["capaian_pct"] = tgt["capaian"] / tgt["target"].where(tgt["target"] > 0)
+    return {"annex_program": prog, "annex_target": tgt}
+
+
+def _complaints_annex(comp: pd.DataFrame) -> pd.DataFrame:
+    """Complaints per kabupaten x programme x channel: number, resolved, mean days to resolve."""
+    c = comp.copy()
+    c["selesai"] = (c["status"].astype(str) == "selesai").astype(int)
+    days = (pd.to_datetime(c["date_resolved"]) - pd.to_datetime(c["date_received"])).dt.days
+    c["hari"] = days.where(c["selesai"] == 1)
+    g = c.groupby(["kab_code", "programme", "channel"], as_index=False, sort=True).agg(
+        jumlah=("complaint_id", "size"), selesai=("selesai", "sum"), hari_rata=("hari", "mean"))
+    g = g.rename(columns={"programme": "program", "channel": "kategori"})
+    g["selesai_pct"] = g["selesai"] / g["jumlah"]
+    g["kab_code"] = g["kab_code"].astype(str)
+    return g[["kab_code", "program", "kategori", "jumlah", "selesai", "selesai_pct", "hari_rata"]]
+
+
+def _fingerprint(files: Mapping[str, Path], extra: Sequence[Any]) -> str:
+    h = hashlib.sha256()
+    for name in sorted(files):
+        p = Path(files[name])
+        st = p.stat()
+        h.update(f"{name}:{st.st_size}:{int(st.st_mtime)};".encode())
+    h.update(json.dumps([str(e) for e in extra]).encode())
+    return h.hexdigest()[:16]
+
+
+def _read_poverty_lines(poverty_lines: str | Path | pd.DataFrame | None) -> pd.DataFrame | None:
+    if poverty_lines is None or (isinstance(poverty_lines, str) and not poverty_lines.strip()):
+        return None
+    if isinstance(poverty_lines, pd.DataFrame):
+        return poverty_lines
+    p = Path(poverty_lines)
+    if not p.is_file():
+        raise ReportError(f"{p}: poverty-line table not found (columns kab_code, year, poverty_line[, urban])")
+    return pd.read_csv(p, dtype={"kab_code": str}) if p.suffix.lower() == ".csv" else pd.read_excel(
+        p, dtype={"kab_code": str})
+
+
+def prepare_year(
+    root: str | Path,
+    year: int,
+    comparison_year: int | None = None,
+    target: str = "poor",
+    cache_dir: str | Path | None = None,
+    *,
+    poverty_lines: str | Path | pd.DataFrame | None = None,
+    force: bool = False,
+) -> Path:
+    """Compute every report section of ``year`` for the whole province, once, into a cache folder.
+
+    Reads the canonical tables of every available year (building them from the raw files if
+    needed), the registry and the boundaries of the data root, then calls
+    :func:`prepare_tables`. When the cache already holds the same inputs (file sizes and times,
+    years, target, poverty lines) it is reused unless ``force``.
+
+    Parameters
+    ----------
+    root : path
+        Data root.
+    year : int
+        Report year.
+    comparison_year : int, optional
+        Year of comparison; default the latest earlier year with data.
+    target : {"poor", "b40", "registry"}
+        Target group for programme coverage.
+    cache_dir : path, optional
+        Default ``<root>/derived/<year>``.
+    poverty_lines : path or DataFrame, optional
+        Own poverty-line table (kab_code, year, poverty_line[, urban]) replacing the lines of
+        the canonical tables; ``None``/``""`` = the reference table used when building them.
+    force : bool
+        Recompute even when the cache is up to date.
+
+    Returns
+    -------
+    pathlib.Path
+        The cache folder.
+
+    Examples
+    --------
+    >>> cache = prepare_year("data/demo/generated", 2024)  # doctest: +SKIP
+    >>> load_section(cache, "indicators", "1701").head()  # doctest: +SKIP
+    """
+    from tkpk_lib import canonical
+
+    root = Path(root)
+    years = canonical.available_years(root)
+    if int(year) not in years:
+        raise ReportError(f"{root}: year {year} has no Susenas data; years available: {years or 'none'}")
+    cache = Path(cache_dir) if cache_dir else root / "derived" / str(year)
+    lines = _read_poverty_lines(poverty_lines)
+    files: dict[str, Path] = {}
+    for y in years:
+        files.update({f"{y}/{k}": v for k, v in canonical.raw_files(root, y).items()})
+    key = _fingerprint(files, [CACHE_VERSION, years, year, comparison_year, target,
+                               None if lines is None else pd.util.hash_pandas_object(lines).sum()])
+    if not force and (cache / "sections.json").is_file():
+        try:
+            if json.loads((cache / "sections.json").read_text(encoding="utf-8")).get("key") == key:
+                return cache
+        except (OSError, ValueError):
+            pass
+    tables: dict[int, dict[str, pd.DataFrame]] = {}
+    registry = None
+    for y in [y for y in years if y <= year or y == comparison_year]:
+        paths = canonical.build_canonical(root, y)
+        t = {k: pd.read_parquet(v) for k, v in paths.items() if k != "registry"}
+        if lines is not None:
+            t["households"] = _apply_poverty_lines(t["households"], lines, y)
+        tables[y] = t
+        if y == year and "registry" in paths:
+            registry = pd.read_parquet(paths["registry"])
+    bnd: dict[str, Any] = {}
+    for level in ("kecamatan", "desa"):
+        try:
+            bnd[level] = canonical.load_boundaries(root, level)
+        except Exception:  # noqa: BLE001 - boundaries are optional (hot spots only)
+            pass
+    return prepare_tables(tables, int(year), cache, comparison_year=comparison_year, target=target,
+                          registry=registry, boundaries=bnd, key=key)
+
+
+def ensure_prepared(
+    data_root: str | Path,
+    year: int,
+    comparison_year: int | None = None,
+    target: str = "poor",
+    cache_dir: str | Path | None = None,
+    poverty_lines: str | Path | None = None,
+) -> Path:
+    """The cache folder for a notebook: reuse it when it exists, else :func:`prepare_year`.
+
+    Report runs prepare the cache once before the notebooks start; a notebook opened on its
+    own computes it here. ``comparison_year`` 0 or None means the default.
+
+    Examples
+    --------
+    >>> cache = ensure_prepared("data/demo/generated", 2024)  # doctest: +SKIP
+    """
+    cache = Path(cache_dir) if cache_dir else Path(data_root) / "derived" / str(year)
+    idx = cache / "sections.json"
+    if idx.is_file():
+        info = json.loads(idx.read_text(encoding="utf-8"))
+        same = info.get("year") == int(year) and info.get("target") == target and (
+            not comparison_year or info.get("comparison_year") == int(comparison_year))
+        if same:
+            return cache
+    return prepare_year(data_root, year, comparison_year or None, target, cache,
+                        poverty_lines=poverty_lines or None)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def section_status(cache: str | Path) -> pd.DataFrame:
+    """Status of every section in a cache: name, status (ok/missing/error), note, description.
+
+    Examples
+    --------
+    >>> section_status("data/demo/generated/derived/2024")  # doctest: +SKIP
+    """
+    info = _index(cache)
+    rows = [{"section": n, "status": v["status"], "note": v["note"], "description": SECTIONS.get(n, "")}
+            for n, v in info["sections"].items()]
+    return pd.DataFrame(rows)
+
+
+def _index(cache: str | Path) -> dict[str, Any]:
+    idx = Path(cache) / "sections.json"
+    if not idx.is_file():
+        raise ReportError(f"{cache}: no prepared report tables (sections.json); run prepare_year first")
+    return json.loads(idx.read_text(encoding="utf-8"))
+
+
+def section_note(cache: str | Path, name: str) -> str:
+    """Markdown note for a section that is not available, or ``""`` when it is.
+
+    Examples
+    --------
+    >>> section_note("derived/2024", "budget")  # doctest: +SKIP
+    '> **Bagian belum tersedia** (peta program ...): bagian ini menunggu modul tkpk_lib.programmes'
+    """
+    st = _index(cache)["sections"].get(name)
+    if st is None:
+        return f"> **Bagian belum tersedia** ({name}): tidak dikenal."
+    if st["status"] == "ok":
+        return ""
+    return f"> **Bagian belum tersedia** ({SECTIONS.get(name, name)}): {st['note']}."
+
+
+def load_section(cache: str | Path, name: str, kab_code: str | None = None) -> pd.DataFrame:
+    """Read one prepared section, optionally filtered to a kabupaten/kota.
+
+    Parameters
+    ----------
+    cache : path
+        Folder written by :func:`prepare_year`.
+    name : str
+        Section name (:data:`SECTIONS`).
+    kab_code : str, optional
+        Keep rows of this kabupaten/kota (``kab_code`` column, or the first 4 characters of
+        ``kec_code``/``desa_code``); ``"17"`` or None keeps everything.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Empty (no columns) when the section is missing; see :func:`section_note`.
+
+    Raises
+    ------
+    ReportError
+        No cache in ``cache``, or an unknown section name.
+
+    Examples
+    --------
+    >>> load_section("derived/2024", "indicators", "1701")  # doctest: +SKIP
+    """
+    if name not in SECTIONS:
+        raise ReportError(f"unknown report section {name!r}; sections: {', '.join(SECTIONS)}")
+    info = _index(cache)
+    if info["sections"].get(name, {}).get("status") != "ok":
+        return pd.DataFrame()
+    df = pd.read_parquet(Path(cache) / f"{name}.parquet")
+    if kab_code is None or str(kab_code) == PROVINCE_CODE:
+        return df
+    code = str(kab_code)
+    for col in ("kab_code", "kec_code", "desa_code", "locus_desa"):
+        if col in df.columns:
+            return df[df[col].astype(str).str[:4] == code].reset_index(drop=True)
+    return df
+
+
+def cache_info(cache: str | Path) -> dict[str, Any]:
+    """The ``sections.json`` index of a cache (year, comparison_year, years, target, sections)."""
+    return _index(cache)
+
+
+# --------------------------------------------------------------------------- report tables
+
+
+HEADLINE = ("p0", "poor_count", "p1", "p2", "p0_extreme", "gini", "bottom40_share", "tpt", "tpak",
+            "informal_share", "water_safe", "sanitation_safe", "decent_housing", "aps_13_15",
+            "aps_16_18", "jkn_coverage")
+
+
+def indicator_sheet(cache: str | Path, kab_code: str, year: int, *, min_sample: int = 0,
+                    indicators: Sequence[str] = HEADLINE) -> pd.DataFrame:
+    """Indicator sheet of one unit: estimate with CI, change vs the comparison year, target status.
+
+    Parameters
+    ----------
+    cache : path
+        Prepared cache.
+    kab_code : str
+        Kabupaten/kota or ``"17"``.
+    year : int
+        Report year.
+    min_sample : int
+        Small-cell rule (see :func:`format_estimates`).
+    indicators : sequence of str
+        Indicator codes, in display order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indikator, Estimasi, SE, "SK 95%", n, Perubahan, Keterangan, Target, Status.
+
+    Examples
+    --------
+    >>> indicator_sheet("derived/2024", "1701", 2024)  # doctest: +SKIP
+    """
+    ind = load_section(cache, "indicators")
+    cur = ind[(ind["year"] == int(year)) & (ind["kab_code"] == str(kab_code))]
+    cur = cur.set_index("indicator").reindex([i for i in indicators if i in set(cur["indicator"])]).reset_index()
+    out = format_estimates(cur, min_sample=min_sample)
+    cat = _catalogue()
+    ch = load_section(cache, "change")
+    if not ch.empty:
+        ch = ch[ch["kab_code"] == str(kab_code)].set_index("indicator")
+        diffs, notes = [], []
+        for code in cur["indicator"]:
+            if code not in ch.index:
+                diffs.append("\u2013")
+                notes.append("")
+                continue
+            r = ch.loc[code]
+            u = _unit_of(code, cat)
+            diff = r["difference"] * (100 if u == "fraction" else 1)
+            sign = "+" if diff > 0 else ""
+            diffs.append(sign + fmt_number(diff, 2 if u in ("fraction", "index") else 0))
+            notes.append(str(r.get("assessment_id") if pd.notna(r.get("assessment_id")) else r["change_id"]))
+        out["Perubahan"] = diffs
+        out["Keterangan"] = notes
+    tg = load_section(cache, "targets")
+    if not tg.empty:
+        tg = tg[tg["kab_code"] == str(kab_code)].drop_duplicates("indicator").set_index("indicator")
+        out["Target"] = [
+            f"{_fmt_value(tg.loc[c, 'target'], _unit_of(c, cat))} ({int(tg.loc[c, 'target_year'])})"
+            if c in tg.index else "" for c in cur["indicator"]]
+        out["Status"] = [str(tg.loc[c, "status_id"]) if c in tg.index else "" for c in cur["indicator"]]
+    return out
+
+
+def comparison_table(cache: str | Path, year: int, indicator: str = "p0", *, min_sample: int = 0) -> pd.DataFrame:
+    """One indicator for every kabupaten/kota and the province, with the change, for the roll-up.
+
+    Examples
+    --------
+    >>> comparison_table("derived/2024", 2024, "p0")  # doctest: +SKIP
+    """
+    ind = load_section(cache, "indicators")
+    cur = ind[(ind["year"] == int(year)) & (ind["indicator"] == indicator)].copy()
+    cur["_prov"] = cur["kab_code"] == PROVINCE_CODE
+    cur = cur.sort_values(["_prov", "estimate"], ascending=[True, False], kind="stable")
+    out = format_estimates(cur, min_sample=min_sample, label_col="indicator")
+    out.insert(0, "Wilayah", [unit_name(c) for c in cur["kab_code"]])
+    out = out.drop(columns="Indikator")
+    ch = load_section(cache, "change")
+    if not ch.empty:
+        ch = ch[ch["indicator"] == indicator].set_index("kab_code")
+        u = _unit_of(indicator, _catalogue())
+        mult = 100 if u == "fraction" else 1
+        out["Perubahan"] = [
+            (("+" if ch.loc[c, "difference"] > 0 else "") + fmt_number(ch.loc[c, "difference"] * mult, 2))
+            if c in ch.index else "\u2013" for c in cur["kab_code"]]
+        out["Keterangan"] = [str(ch.loc[c, "change_id"]) if c in ch.index else "" for c in cur["kab_code"]]
+    return out
+
+
+def disaggregation_table(cache: str | Path, kab_code: str, *, min_sample: int = 0) -> pd.DataFrame:
+    """P0 by urban/rural, sex of the head, disability, elderly and quintile, for one unit.
+
+    Examples
+    --------
+    >>> disaggregation_table("derived/2024", "1701")  # doctest: +SKIP
+    """
+    dis = load_section(cache, "disaggregation")
+    dis = dis[dis["kab_code"] == str(kab_code)].reset_index(drop=True)
+    dim_names = {"urban": "Perkotaan/perdesaan", "head_female": "Jenis kelamin kepala rumah tangga",
+                 "has_disabled": "Ada anggota penyandang disabilitas", "has_elderly": "Ada anggota lansia",
+                 "welfare_quintile": "Kuintil pengeluaran"}
+    out = format_estimates(dis, min_sample=min_sample, label_col=None)
+    out.insert(0, "Kelompok", [str(g) for g in dis["group_label"]])
+    out.insert(0, "Dimensi", [dim_names.get(d, d) for d in dis["dimension"]])
+    return out
+
+
+def quadrant_table(cache: str | Path, year: int) -> pd.DataFrame:
+    """Per kabupaten/kota: P0, its change, TPT and Gini (fractions), for the quadrant charts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        kab_code, name, p0, p0_change, tpt, gini; the province row has kab_code "17".
+
+    Examples
+    --------
+    >>> quadrant_table("derived/2024", 2024)  # doctest: +SKIP
+    """
+    ind = load_section(cache, "indicators")
+    cur = ind[ind["year"] == int(year)].pivot_table(index="kab_code", columns="indicator", values="estimate")
+    out = pd.DataFrame({"kab_code": cur.index.astype(str)})
+    for c in ("p0", "tpt", "gini"):
+        out[c] = cur[c].to_numpy() if c in cur.columns else np.nan
+    ch = load_section(cache, "change")
+    if not ch.empty:
+        d = ch[ch["indicator"] == "p0"].set_index("kab_code")["difference"]
+        out["p0_change"] = out["kab_code"].map(d)
+    else:
+        out["p0_change"] = np.nan
+    out.insert(1, "name", [unit_name(c) for c in out["kab_code"]])
+    return out.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def _plt() -> Any:
+    import matplotlib
+
+    if not os.environ.get("MPLBACKEND") and "ipykernel" not in str(matplotlib.get_backend()):
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def trend_figure(cache: str | Path, kab_code: str, indicator: str = "p0") -> Any:
+    """Matplotlib chart of an indicator over the years with 95% CI bands, unit vs province.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> fig = trend_figure("derived/2024", "1701")  # doctest: +SKIP
+    """
+    plt = _plt()
+    ind = load_section(cache, "indicators")
+    ind = ind[ind["indicator"] == indicator]
+    mult = 100 if _unit_of(indicator, _catalogue()) == "fraction" else 1
+    fig, ax = plt.subplots(figsize=(7, 3.4))
+    codes = [PROVINCE_CODE] if str(kab_code) == PROVINCE_CODE else [str(kab_code), PROVINCE_CODE]
+    for code, color in zip(codes, ("#c0392b", "#2c3e50"), strict=False):
+        s = ind[ind["kab_code"] == code].sort_values("year")
+        ax.plot(s["year"], s["estimate"] * mult, marker="o", color=color, label=unit_name(code))
+        ax.fill_between(s["year"], s["ci_low"] * mult, s["ci_high"] * mult, color=color, alpha=0.15)
+    ax.set_xticks(sorted(ind["year"].unique()))
+    ax.set_ylabel(("%" if mult == 100 else "") + " " + str(_catalogue().loc[indicator, "name_id"])[:40])
+    ax.legend(frameon=False)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def trend_plotly(cache: str | Path, kab_code: str, indicator: str = "p0") -> Any:
+    """Interactive plotly version of :func:`trend_figure` (for the HTML report).
+
+    Examples
+    --------
+    >>> trend_plotly("derived/2024", "1701")  # doctest: +SKIP
+    """
+    import plotly.graph_objects as go
+
+    ind = load_section(cache, "indicators")
+    ind = ind[ind["indicator"] == indicator]
+    mult = 100 if _unit_of(indicator, _catalogue()) == "fraction" else 1
+    fig = go.Figure()
+    codes = [PROVINCE_CODE] if str(kab_code) == PROVINCE_CODE else [str(kab_code), PROVINCE_CODE]
+    for code in codes:
+        s = ind[ind["kab_code"] == code].sort_values("year")
+        fig.add_trace(go.Scatter(
+            x=s["year"], y=s["estimate"] * mult, name=unit_name(code), mode="lines+markers",
+            error_y={"type": "data", "symmetric": False, "array": (s["ci_high"] - s["estimate"]) * mult,
+                     "arrayminus": (s["estimate"] - s["ci_low"]) * mult}))
+    fig.update_layout(height=360, margin={"l": 40, "r": 10, "t": 30, "b": 30},
+                      yaxis_title=str(_catalogue().loc[indicator, "name_id"]), xaxis={"dtick": 1})
+    return fig
+
+
+def comparison_figure(cache: str | Path, year: int, indicator: str = "p0", highlight: str | None = None) -> Any:
+    """Horizontal bars with 95% CI of one indicator for all kabupaten/kota, province as a line.
+
+    Examples
+    --------
+    >>> comparison_figure("derived/2024", 2024, "p0", highlight="1701")  # doctest: +SKIP
+    """
+    plt = _plt()
+    ind = load_section(cache, "indicators")
+    cur = ind[(ind["year"] == int(year)) & (ind["indicator"] == indicator)]
+    mult = 100 if _unit_of(indicator, _catalogue()) == "fraction" else 1
+    kabs = cur[cur["kab_code"] != PROVINCE_CODE].sort_values("estimate", kind="stable")
+    prov = cur[cur["kab_code"] == PROVINCE_CODE]
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    colors = ["#c0392b" if c == str(highlight) else "#7f8c8d" for c in kabs["kab_code"]]
+    y = np.arange(len(kabs))
+    ax.barh(y, kabs["estimate"] * mult, color=colors,
+            xerr=[(kabs["estimate"] - kabs["ci_low"]) * mult, (kabs["ci_high"] - kabs["estimate"]) * mult],
+            error_kw={"elinewidth": 1, "capsize": 2})
+    ax.set_yticks(y, [unit_name(c) for c in kabs["kab_code"]])
+    if len(prov):
+        ax.axvline(float(prov["estimate"].iloc[0]) * mult, color="#2c3e50", ls="--", label="Provinsi")
+        ax.legend(frameon=False, loc="lower right")
+    ax.set_xlabel(str(_catalogue().loc[indicator, "name_id"]) + (" (%)" if mult == 100 else ""))
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def quadrant_figure(cache: str | Path, year: int, x: str = "p0_change", y: str = "p0",
+                    highlight: str | None = None) -> Any:
+    """Quadrant chart of the kabupaten/kota: two indicators, split at the province values.
+
+    Parameters
+    ----------
+    x, y : str
+        Columns of :func:`quadrant_table`: ``p0``, ``p0_change``, ``tpt``, ``gini``.
+
+    Examples
+    --------
+    >>> quadrant_figure("derived/2024", 2024, "tpt", "p0")  # doctest: +SKIP
+    """
+    plt = _plt()
+    qt = quadrant_table(cache, year)
+    labels = {"p0": "P0 (%)", "p0_change": "Perubahan P0 (poin persen)", "tpt": "TPT (%)", "gini": "Rasio Gini"}
+    mult = {"p0": 100, "p0_change": 100, "tpt": 100, "gini": 1}
+    kabs = qt[qt["kab_code"] != PROVINCE_CODE]
+    prov = qt[qt["kab_code"] == PROVINCE_CODE]
+    fig, ax = plt.subplots(figsize=(6, 4.2))
+    for _, r in kabs.iterrows():
+        c = "#c0392b" if r["kab_code"] == str(highlight) else "#34495e"
+        ax.scatter(r[x] * mult[x], r[y] * mult[y], color=c, s=30)
+        ax.annotate(r["name"], (r[x] * mult[x], r[y] * mult[y]), fontsize=7, xytext=(3, 3),
+                    textcoords="offset points", color=c)
+    if len(prov):
+        if x == "p0_change":
+            ax.axvline(0, color="#999", ls=":")
+        if pd.notna(prov[x].iloc[0]):
+            ax.axvline(float(prov[x].iloc[0]) * mult[x], color="#2c3e50", ls="--", lw=0.8)
+        if pd.notna(prov[y].iloc[0]):
+            ax.axhline(float(prov[y].iloc[0]) * mult[y], color="#2c3e50", ls="--", lw=0.8)
+    ax.set_xlabel(labels.get(x, x))
+    ax.set_ylabel(labels.get(y, y))
+    ax.grid(alpha=0.2)
+    fig.tight_layout()
+    return fig
+
+
+def title_markdown(kab_code: str, year: int, what: str = "Evaluasi Tahunan Penanggulangan Kemiskinan") -> str:
+    """Report title in Markdown.
+
+    Examples
+    --------
+    >>> title_markdown("1701", 2024).splitlines()[0]
+    '# Evaluasi Tahunan Penanggulangan Kemiskinan'
+    """
+    return f"# {what}\n\n## {unit_name(kab_code)}, tahun {int(year)}"
