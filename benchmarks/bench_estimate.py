@@ -47,7 +47,6 @@ def make_survey(persons: int = 1_500_000, seed: int = 17) -> pd.DataFrame:
     psu_weight = rng.gamma(4.0, 50.0, size=n_psu)
     hh = np.repeat(np.arange(n_hh), hh_size)
     psu = psu_of_hh[hh]
-    n = len(hh)
     # household consumption with a PSU effect; poverty line 1.0
     psu_effect = rng.normal(0.0, 0.35, size=n_psu)
     cons_hh = np.exp(rng.normal(0.3, 0.5, size=n_hh) + psu_effect[psu_of_hh])
@@ -114,15 +113,23 @@ def main() -> None:
 
     print(res.head(6).to_string(index=False))
     print()
-    print(f"survey_mean, 3 variables x 10 domains: median {med * 1000:.0f} ms over {a.runs} runs "
-          f"({', '.join(f'{t * 1000:.0f}' for t in times)} ms)")
+    print(
+        f"survey_mean, 3 variables x 10 domains: median {med * 1000:.0f} ms over {a.runs} runs "
+        f"({', '.join(f'{t * 1000:.0f}' for t in times)} ms)"
+    )
     print(f"  of which prepare_design (validation + factorising): {prep_med * 1000:.0f} ms")
-    print(f"R survey 4.1 (issue 3): {R_SECONDS:.1f} s -> speed-up {R_SECONDS / med:.1f}x "
-          f"(goal >= 20x, i.e. < {R_SECONDS / 20 * 1000:.0f} ms)")
-    print(f"one vectorised pass (np.bincount of weights over domains): {one_pass * 1000:.1f} ms "
-          f"-> ratio {med / one_pass:.1f}x")
-    print(f"peak memory: tracemalloc {peak / 2**20:.0f} MiB during the call "
-          f"(frame itself {frame_mb:.0f} MiB); process max RSS {maxrss_mb:.0f} MiB")
+    print(
+        f"R survey 4.1 (issue 3): {R_SECONDS:.1f} s -> speed-up {R_SECONDS / med:.1f}x "
+        f"(goal >= 20x, i.e. < {R_SECONDS / 20 * 1000:.0f} ms)"
+    )
+    print(
+        f"one vectorised pass (np.bincount of weights over domains): {one_pass * 1000:.1f} ms "
+        f"-> ratio {med / one_pass:.1f}x"
+    )
+    print(
+        f"peak memory: tracemalloc {peak / 2**20:.0f} MiB during the call "
+        f"(frame itself {frame_mb:.0f} MiB); process max RSS {maxrss_mb:.0f} MiB"
+    )
 
     if a.svy:
         bench_svy(df, a.runs)
@@ -142,8 +149,10 @@ def bench_svy(df: pd.DataFrame, runs: int) -> None:
 
     job()
     med, times = timed(job, runs)
-    print(f"svy {svy.__version__}: median {med * 1000:.0f} ms "
-          f"({', '.join(f'{t * 1000:.0f}' for t in times)} ms) -> R ratio {R_SECONDS / med:.1f}x")
+    print(
+        f"svy {svy.__version__}: median {med * 1000:.0f} ms "
+        f"({', '.join(f'{t * 1000:.0f}' for t in times)} ms) -> R ratio {R_SECONDS / med:.1f}x"
+    )
 
 
 if __name__ == "__main__":

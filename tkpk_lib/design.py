@@ -391,17 +391,20 @@ def prepare_design(
             raw_stratum = np.zeros(n_raw, dtype=np.intp)
         else:
             scol = df[design.strata]
+            labels = None
             if isinstance(scol.dtype, np.dtype) and scol.dtype.kind in "iufb":
                 sv = scol.to_numpy()  # no copy, no hashing of n values
                 if sv.dtype.kind == "f" and np.isnan(sv.sum()):
-                    sv, _ = _codes(df, design.strata, source)  # raises on missing strata
+                    sv, labels = _codes(df, design.strata, source)  # raises on missing
             else:
-                sv, _ = _codes(df, design.strata, source)
+                sv, labels = _codes(df, design.strata, source)
             st_of_psu = np.empty(n_raw, dtype=sv.dtype)
             st_of_psu[raw_psu] = sv
             back = np.take(st_of_psu, raw_psu, out=scratch(n, sv.dtype, "design.check"))
             if np.array_equal(back, sv):  # every PSU id lies in a single stratum
                 raw_stratum, s_uniq = _factorize_sorted(st_of_psu)
+                if labels is not None:
+                    s_uniq = np.asarray(labels)[s_uniq]
             else:  # PSU ids repeated across strata: re-code the (stratum, psu) pairs
                 s_code, s_uniq = _codes(df, design.strata, source)
                 pair = s_code.astype(np.int64) * n_raw + raw_psu
