@@ -11,12 +11,16 @@ What is asserted, and why:
 * block cells are never labelled anything but High-High / hot (or not significant), ring cells
   only High-High / Low-High (LISA; a ring value next to the block is a spatial outlier or, when
   above the mean, High-High) or hot (Gi*: the ring neighbourhood contains block cells);
-* outside block + ring, significance is possible only in the opposite (Low-Low / cold)
-  direction: a background neighbourhood that is truly lower than the background mean is
-  in the lower tail of the permutation distribution, which - because the permutation null
-  treats the 9 planted values as exchangeable - is about twice as liberal as a background-only
-  null. We therefore do not assert "no significant unit at all" in general; for the fixed
-  seed 0 we do assert the exact result (only block cells are significant, all High-High/hot).
+* outside block + ring, significance is possible only in the "low neighbourhood" direction
+  (LISA Low-Low or High-Low, Gi* cold): a background neighbourhood that is truly lower than
+  the background mean lies in the lower tail of the permutation distribution, and that tail
+  is about twice as liberal as a background-only null because the permutation null treats
+  the 9 planted values as exchangeable (a random neighbourhood contains none of them with
+  probability ~0.47). Over 20 seeds this gave 16 such LISA and 14 such Gi* labels against
+  ~120 true discoveries, never a High-High / hot one. We therefore do not assert "no
+  significant unit at all" in general; for the fixed seed 0 we assert the exact result (only
+  block cells are significant, all High-High / hot). The analytical normal approximation
+  (permutations=0, used per draw by stable_hot_spots) gave no far-away label at all.
 """
 
 from __future__ import annotations
@@ -54,7 +58,7 @@ def lattice(seed: int, n: int = 10, high: float = 0.6) -> gpd.GeoDataFrame:
 def test_planted_cluster_found_and_nothing_else(method: str) -> None:
     pocket = POCKET[method]
     ring_ok = {"lisa": {"High-High", "Low-High"}, "gi": {"hot"}}[method]
-    far_ok = {"lisa": {"Low-Low"}, "gi": {"cold"}}[method]
+    far_ok = {"lisa": {"Low-Low", "High-Low"}, "gi": {"cold"}}[method]
     for seed in range(8):
         g = lattice(seed)
         out = hot_spots(g, "v", method=method, permutations=999, seed=seed, fdr=0.05)

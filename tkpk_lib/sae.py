@@ -43,7 +43,7 @@ __all__ = [
 _METHODS = ("REML", "ML", "FH")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FHDiagnostics:
     """Model-level results of :func:`fay_herriot`.
 
