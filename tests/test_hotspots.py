@@ -128,7 +128,7 @@ def test_knn_weights_and_errors() -> None:
 
 
 def test_resolution_warning_for_many_units() -> None:
-    n = 40
+    n = 25  # 625 units: 3 * 625 / 0.05 = 37,500 permutations would be needed
     g = gpd.GeoDataFrame(
         {"v": np.random.default_rng(0).random(n * n)},
         geometry=[box(c, r, c + 1, r + 1) for r in range(n) for c in range(n)],

@@ -17,8 +17,9 @@ while Benjamini-Hochberg needs ``p <= fdr * k / n`` for the k-th smallest of n p
 999 permutations and 1,500 desa at FDR 0.05 at least 30 units must reach the minimum before
 anything is declared significant; a small pocket can then never be found. :func:`hot_spots`
 warns when ``1 / (permutations + 1) > fdr * 3 / n`` (fewer than three units could pass); use
-``permutations >= 3 n / fdr`` for desa maps (e.g. 99,999 for 1,500 desa; 9,999 already takes
-about 1.5 s for 1,500 units) or ``permutations=0`` for the analytical normal approximation.
+``permutations >= 3 n / fdr`` for desa maps (e.g. 99,999 for 1,500 desa, some 20-30 s; 9,999
+take 2-3 s) or ``permutations=0`` for the analytical normal approximation. Kecamatan maps
+(~130 units) are fine with the default 999.
 
 Units without neighbours ("islands": an island kecamatan, or a desa whose polygon does not
 touch any other) have no local statistic. By default (``islands="exclude"``) they are
