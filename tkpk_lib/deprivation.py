@@ -513,6 +513,7 @@ def village_typology(
     """
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
+    from threadpoolctl import threadpool_limits
 
     dims = dimension_names(scores)
     if not dims:
@@ -526,14 +527,21 @@ def village_typology(
     sd = np.where(sd > 0, sd, 1.0)
     z = (x - mu) / sd
 
+    # one thread: on a shared, busy machine OpenMP spinning made k-means ~30x slower
     def fit(kk: int) -> np.ndarray:
-        return KMeans(n_clusters=kk, random_state=seed, n_init=10).fit_predict(z)
+        with threadpool_limits(limits=1):
+            return KMeans(n_clusters=kk, random_state=seed, n_init=10).fit_predict(z)
+
+    def sil(kk: int) -> float:
+        labels_ = fit(kk)
+        with threadpool_limits(limits=1):
+            return float(silhouette_score(z, labels_))
 
     if k is None:
         cands = [kk for kk in k_range if 2 <= kk < n]
         if not cands:
             raise SchemaError([Problem("scores", None, f"too few villages ({n}) for a typology")])
-        best = max(cands, key=lambda kk: (silhouette_score(z, fit(kk), random_state=seed), -kk))
+        best = max(cands, key=lambda kk: (sil(kk), -kk))
         k = best
     if k < 1 or k > n:
         raise SchemaError([Problem("scores", None, f"k={k} must be between 1 and the number of "

@@ -374,17 +374,17 @@ def _drivers(frame: pd.DataFrame, threshold: float, max_items: int) -> tuple[lis
     if not dims:
         return [""] * len(frame), [""] * len(frame)
     sub = frame[[f"sub_{d}" for d in dims]].astype(float)
-    z = (sub - sub.mean()) / sub.std(ddof=0).replace(0, np.nan)
+    z = ((sub - sub.mean()) / sub.std(ddof=0).replace(0, np.nan)).to_numpy(dtype=float)
     ind_cols = [c for c in frame.columns if c.startswith("ind_")]
+    ind_names = [c[4:] for c in ind_cols]
     iz = None
     if ind_cols:
         ind = frame[ind_cols].astype(float)
-        iz = (ind - ind.mean()) / ind.std(ddof=0).replace(0, np.nan)
+        iz = ((ind - ind.mean()) / ind.std(ddof=0).replace(0, np.nan)).to_numpy(dtype=float)
     ids, ens = [], []
     for i in range(len(frame)):
-        dim_ex = {d: float(z.iloc[i, j]) for j, d in enumerate(dims)}
-        ind_ex = ({c[4:]: float(iz.iloc[i, j]) for j, c in enumerate(ind_cols)}
-                  if iz is not None else None)
+        dim_ex = dict(zip(dims, z[i].tolist(), strict=True))
+        ind_ex = dict(zip(ind_names, iz[i].tolist(), strict=True)) if iz is not None else None
         a, b = describe_profile(dim_ex, ind_ex, threshold=threshold, max_items=max_items)
         ids.append(a)
         ens.append(b)
