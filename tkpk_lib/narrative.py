@@ -199,7 +199,7 @@ def compare_with_province(estimates: pd.DataFrame, kab_code: str, year: int, ind
     >>> e = pd.DataFrame({"year": 2024, "kab_code": ["1701", "17"], "indicator": "p0",
     ...     "estimate": [0.2126, 0.1172], "se": [0.02, 0.01]})
     >>> compare_with_province(e, "1701", 2024)
-    'Persentase penduduk miskin (P0) Kabupaten Bengkulu Selatan (21,26 persen) lebih tinggi daripada angka provinsi (11,72 persen); perbedaan ini berbeda nyata secara statistik.'
+    'Persentase penduduk miskin (P0) Kabupaten Bengkulu Selatan (21,26 persen) lebih tinggi daripada angka provinsi (11,72 persen) dan perbedaannya nyata secara statistik.'
     """
     if str(kab_code) == PROVINCE_CODE:
         return ""
@@ -211,12 +211,14 @@ def compare_with_province(estimates: pd.DataFrame, kab_code: str, year: int, ind
     se = (float(a["se"]) ** 2 + float(b["se"]) ** 2) ** 0.5
     diff = float(a["estimate"]) - float(b["estimate"])
     sig = se > 0 and abs(diff / se) > Z95
-    how = "lebih tinggi daripada" if diff > 0 else "lebih rendah daripada" if diff < 0 else "sama dengan"
     name = _name(indicator)
-    tail = ("perbedaan ini berbeda nyata secara statistik." if sig
-            else "perbedaan ini tidak berbeda nyata secara statistik.")
-    return (f"{name[0].upper() + name[1:]} {unit_name(kab_code)} ({_level(indicator, a['estimate'])}) {how} "
-            f"angka provinsi ({_level(indicator, b['estimate'])}); {tail}")
+    name = name[0].upper() + name[1:]
+    if not sig:
+        return (f"{name} {unit_name(kab_code)} ({_level(indicator, a['estimate'])}) dan angka provinsi "
+                f"({_level(indicator, b['estimate'])}) tidak berbeda nyata secara statistik.")
+    how = "lebih tinggi daripada" if diff > 0 else "lebih rendah daripada"
+    return (f"{name} {unit_name(kab_code)} ({_level(indicator, a['estimate'])}) {how} angka provinsi "
+            f"({_level(indicator, b['estimate'])}) dan perbedaannya nyata secara statistik.")
 
 
 def extreme_poverty_sentence(targets: pd.DataFrame, kab_code: str) -> str:
@@ -233,23 +235,24 @@ def extreme_poverty_sentence(targets: pd.DataFrame, kab_code: str) -> str:
     ...     "estimate": 0.0246, "ci_low": 0.0, "ci_high": 0.06, "target": 0.0, "target_year": 2024,
     ...     "status": "inconclusive", "status_id": "belum dapat disimpulkan"}, index=[0])
     >>> extreme_poverty_sentence(t, "1701")
-    'Persentase penduduk miskin ekstrem tahun 2024 sebesar 2,46 persen, sedangkan target Inpres 4/2022 adalah 0,00 persen pada tahun 2024: target belum tercapai secara pasti (selang kepercayaan 95% masih memuat target; status: belum dapat disimpulkan).'
+    'Persentase penduduk miskin ekstrem tahun 2024 sebesar 2,46 persen, sedangkan target Inpres 4/2022 adalah 0,00 persen pada tahun 2024: belum dapat dipastikan tercapai karena selang kepercayaan 95% masih memuat target (status: belum dapat disimpulkan).'
     """
     t = targets[(targets["indicator"] == "p0_extreme") & (targets["kab_code"].astype(str) == str(kab_code))]
     if t.empty:
         return ""
     r = t.iloc[0]
     status = str(r["status"])
+    deadline = int(r["target_year"]) <= int(r["year"])
     verdict = {
-        "achieved": "target tercapai (seluruh selang kepercayaan 95% berada pada atau di bawah target)",
-        "off_track": "target tidak tercapai (seluruh selang kepercayaan 95% berada di atas target)",
-        "inconclusive": "target belum tercapai secara pasti (selang kepercayaan 95% masih memuat target",
-        "on_track": "capaian sesuai jalur menuju target",
+        "achieved": "target tercapai, seluruh selang kepercayaan 95% berada pada atau di bawah target",
+        "off_track": ("target tidak tercapai, seluruh selang kepercayaan 95% berada di atas target" if deadline
+                      else "laju penurunan belum cukup untuk mencapai target"),
+        "inconclusive": "belum dapat dipastikan tercapai karena selang kepercayaan 95% masih memuat target",
+        "on_track": "laju penurunan sesuai jalur menuju target",
     }.get(status, "status capaian belum dapat ditentukan")
-    close = f"; status: {r['status_id']})" if status == "inconclusive" else f" (status: {r['status_id']})"
     return (f"Persentase penduduk miskin ekstrem tahun {int(r['year'])} sebesar {fmt_percent(r['estimate'])} persen, "
             f"sedangkan target Inpres 4/2022 adalah {fmt_percent(r['target'])} persen pada tahun "
-            f"{int(r['target_year'])}: {verdict}{close}.")
+            f"{int(r['target_year'])}: {verdict} (status: {r['status_id']}).")
 
 
 def coverage_sentences(targeting: pd.DataFrame, kab_code: str, target_label: str = "penduduk miskin",

@@ -551,23 +551,21 @@ def prepare_tables(
     def _programmes(pm: Any) -> dict[str, pd.DataFrame]:
         out: dict[str, pd.DataFrame] = {}
         progs = cur.get("programmes")
-        if progs is not None:
-            bt = pm.budget_tables(progs)
-            if isinstance(bt, Mapping):
-                out["budget"] = pd.concat(
-                    [t.assign(table=str(k)) for k, t in bt.items()], ignore_index=True)
-            else:
-                out["budget"] = bt
-            pockets_frame = s.frames.get("pockets")
-            try:
-                out["convergence"] = pm.convergence(progs, pockets_frame) if pockets_frame is not None \
-                    else pm.convergence(progs)
-            except TypeError:
-                out["convergence"] = pm.convergence(progs)
+        if progs is not None and len(progs):
+            keep = ("total", "by_strategy", "by_cluster", "by_fund_source", "by_opd", "by_programme")
+            out["budget"] = _per_kab(progs, lambda f: pm.budget_tables(f), keep)
+            pk = s.frames.get("pockets")
+            if pk is not None and {"level", "is_pocket", "code"} <= set(pk.columns):
+                prio = sorted(pk.loc[(pk["level"] == "desa") & pk["is_pocket"].astype(bool), "code"].astype(str))
+                out["convergence"] = _per_kab(
+                    progs, lambda f: pm.convergence(f, [c for c in prio if c[:4] == str(f["kab_code"].iloc[0])]
+                                                    if f["kab_code"].nunique() == 1 else prio, year=year),
+                    ("by_strategy", "summary", "desa"))
         comp = cur.get("complaints")
-        if comp is not None:
-            out["complaints"] = pm.complaints_summary(comp)
-        return {k: _plain(v) for k, v in out.items()}
+        if comp is not None and len(comp):
+            out["complaints"] = _per_kab(comp, lambda f: pm.complaints_summary(f),
+                                         ("overall", "by_channel", "by_programme", "by_status"))
+        return out
 
     s.run(["budget", "convergence", "complaints"], "programmes", _programmes)
     if cur.get("programmes") is not None:
@@ -607,6 +605,28 @@ def prepare_tables(
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return cache_dir
+
+
+def _per_kab(frame: pd.DataFrame, fn: Callable[[pd.DataFrame], Mapping[str, pd.DataFrame]],
+             keep: Sequence[str]) -> pd.DataFrame:
+    """Apply a table-dict function per kabupaten and to the whole province; stack with kab_code, table."""
+    parts = []
+    groups = [(str(k), g) for k, g in frame.groupby(frame["kab_code"].astype(str), sort=True)]
+    for code, sub in [*groups, (PROVINCE_CODE, frame)]:
+        res = fn(sub)
+        for name in keep:
+            t = res.get(name)
+            if t is None or t.empty:
+                continue
+            t = _plain(t).drop(columns=[c for c in ("kab_code",) if c in t.columns and name != "by_kab"])
+            t.insert(0, "table", name)
+            t.insert(0, "kab_code", code)
+            parts.append(t)
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    for c in out.columns:
+        if out[c].dtype == object:
+            out[c] = out[c].map(lambda v: v if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))
+    return out
 
 
 def _coverage_sections(cov: Any, hh: pd.DataFrame, target: str) -> dict[str, pd.DataFrame]:
@@ -1030,14 +1050,13 @@ def quadrant_table(cache: str | Path, year: int) -> pd.DataFrame:
 # --------------------------------------------------------------------------- figures
 
 
-def _plt() -> Any:
-    import matplotlib
+def _subplots(figsize: tuple[float, float], ncols: int = 1) -> tuple[Any, Any]:
+    """A matplotlib figure through the object API (no pyplot state: safe in kernels and threads)."""
+    from matplotlib.figure import Figure
 
-    if not os.environ.get("MPLBACKEND") and "ipykernel" not in str(matplotlib.get_backend()):
-        matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    fig = Figure(figsize=figsize)
+    axes = fig.subplots(1, ncols)
+    return fig, axes
 
 
 def trend_figure(cache: str | Path, kab_code: str, indicator: str = "p0") -> Any:
@@ -1051,11 +1070,10 @@ def trend_figure(cache: str | Path, kab_code: str, indicator: str = "p0") -> Any
     --------
     >>> fig = trend_figure("derived/2024", "1701")  # doctest: +SKIP
     """
-    plt = _plt()
     ind = load_section(cache, "indicators")
     ind = ind[ind["indicator"] == indicator]
     mult = 100 if _unit_of(indicator, _catalogue()) == "fraction" else 1
-    fig, ax = plt.subplots(figsize=(7, 3.4))
+    fig, ax = _subplots((7, 3.4))
     codes = [PROVINCE_CODE] if str(kab_code) == PROVINCE_CODE else [str(kab_code), PROVINCE_CODE]
     for code, color in zip(codes, ("#c0392b", "#2c3e50"), strict=False):
         s = ind[ind["kab_code"] == code].sort_values("year")
@@ -1101,13 +1119,12 @@ def comparison_figure(cache: str | Path, year: int, indicator: str = "p0", highl
     --------
     >>> comparison_figure("derived/2024", 2024, "p0", highlight="1701")  # doctest: +SKIP
     """
-    plt = _plt()
     ind = load_section(cache, "indicators")
     cur = ind[(ind["year"] == int(year)) & (ind["indicator"] == indicator)]
     mult = 100 if _unit_of(indicator, _catalogue()) == "fraction" else 1
     kabs = cur[cur["kab_code"] != PROVINCE_CODE].sort_values("estimate", kind="stable")
     prov = cur[cur["kab_code"] == PROVINCE_CODE]
-    fig, ax = plt.subplots(figsize=(7, 3.8))
+    fig, ax = _subplots((7, 3.8))
     colors = ["#c0392b" if c == str(highlight) else "#7f8c8d" for c in kabs["kab_code"]]
     y = np.arange(len(kabs))
     ax.barh(y, kabs["estimate"] * mult, color=colors,
@@ -1123,43 +1140,402 @@ def comparison_figure(cache: str | Path, year: int, indicator: str = "p0", highl
     return fig
 
 
-def quadrant_figure(cache: str | Path, year: int, x: str = "p0_change", y: str = "p0",
-                    highlight: str | None = None) -> Any:
-    """Quadrant chart of the kabupaten/kota: two indicators, split at the province values.
+def quadrant_figure(cache: str | Path, year: int, highlight: str | None = None,
+                    pairs: Sequence[tuple[str, str]] = (("p0_change", "p0"), ("tpt", "p0"), ("gini", "p0"))) -> Any:
+    """Quadrant charts of the kabupaten/kota: P0 against its change, TPT and Gini.
+
+    Each panel is split at the province values (and at zero change), so a kabupaten in the
+    upper-right panel of "P0 vs change" is both poorer than the province and getting worse.
 
     Parameters
     ----------
-    x, y : str
+    cache : path
+        Prepared cache.
+    year : int
+        Report year.
+    highlight : str, optional
+        Kabupaten/kota drawn in red.
+    pairs : sequence of (x, y)
         Columns of :func:`quadrant_table`: ``p0``, ``p0_change``, ``tpt``, ``gini``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
 
     Examples
     --------
-    >>> quadrant_figure("derived/2024", 2024, "tpt", "p0")  # doctest: +SKIP
+    >>> quadrant_figure("derived/2024", 2024, highlight="1701")  # doctest: +SKIP
     """
-    plt = _plt()
     qt = quadrant_table(cache, year)
     labels = {"p0": "P0 (%)", "p0_change": "Perubahan P0 (poin persen)", "tpt": "TPT (%)", "gini": "Rasio Gini"}
     mult = {"p0": 100, "p0_change": 100, "tpt": 100, "gini": 1}
     kabs = qt[qt["kab_code"] != PROVINCE_CODE]
     prov = qt[qt["kab_code"] == PROVINCE_CODE]
-    fig, ax = plt.subplots(figsize=(6, 4.2))
-    for _, r in kabs.iterrows():
-        c = "#c0392b" if r["kab_code"] == str(highlight) else "#34495e"
-        ax.scatter(r[x] * mult[x], r[y] * mult[y], color=c, s=30)
-        ax.annotate(r["name"], (r[x] * mult[x], r[y] * mult[y]), fontsize=7, xytext=(3, 3),
-                    textcoords="offset points", color=c)
-    if len(prov):
+    fig, axes = _subplots((10, 3.6), ncols=len(pairs))
+    axes = np.atleast_1d(axes)
+    for ax, (x, y) in zip(axes, pairs, strict=True):
+        for _, r in kabs.iterrows():
+            if pd.isna(r[x]) or pd.isna(r[y]):
+                continue
+            c = "#c0392b" if r["kab_code"] == str(highlight) else "#34495e"
+            ax.scatter(r[x] * mult[x], r[y] * mult[y], color=c, s=22)
+            ax.annotate(str(r["name"]).replace("Kabupaten ", ""), (r[x] * mult[x], r[y] * mult[y]),
+                        fontsize=7, xytext=(2, 2), textcoords="offset points", color=c)
         if x == "p0_change":
-            ax.axvline(0, color="#999", ls=":")
-        if pd.notna(prov[x].iloc[0]):
+            ax.axvline(0, color="#999", ls=":", lw=0.8)
+        elif len(prov) and pd.notna(prov[x].iloc[0]):
             ax.axvline(float(prov[x].iloc[0]) * mult[x], color="#2c3e50", ls="--", lw=0.8)
-        if pd.notna(prov[y].iloc[0]):
+        if len(prov) and pd.notna(prov[y].iloc[0]):
             ax.axhline(float(prov[y].iloc[0]) * mult[y], color="#2c3e50", ls="--", lw=0.8)
-    ax.set_xlabel(labels.get(x, x))
-    ax.set_ylabel(labels.get(y, y))
-    ax.grid(alpha=0.2)
+        ax.set_xlabel(labels.get(x, x), fontsize=8)
+        ax.set_ylabel(labels.get(y, y), fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.2)
     fig.tight_layout()
     return fig
+
+
+def styled(df: pd.DataFrame, caption: str | None = None) -> Any:
+    """A pandas Styler without the index (for report tables).
+
+    Examples
+    --------
+    >>> styled(pd.DataFrame({"a": [1]}), "Tabel").caption
+    'Tabel'
+    """
+    st = df.style.hide(axis="index")
+    if caption:
+        st = st.set_caption(caption)
+    return st
+
+
+PROGRAMME_LABELS = {"pkh": "PKH", "bpnt": "Sembako/BPNT", "pbi": "PBI-JKN", "pip": "PIP", "blt_dd": "BLT Dana Desa",
+                    "lpg": "Subsidi LPG 3 kg", "listrik": "Subsidi listrik", "kur": "KUR"}
+TARGET_LABELS = {"poor": "penduduk miskin", "b40": "40% penduduk terbawah",
+                 "registry": "rumah tangga desil 1-4 data terpadu"}
+
+
+def targeting_table(cache: str | Path, kab_code: str, *, min_sample: int = 0) -> pd.DataFrame:
+    """Coverage, exclusion error and inclusion error per programme for one unit (formatted).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Program, Cakupan, "Exclusion error", "Inclusion error", "n sasaran" (percent
+        strings with RSE marks; small cells suppressed).
+
+    Examples
+    --------
+    >>> targeting_table("derived/2024", "1701")  # doctest: +SKIP
+    """
+    t = load_section(cache, "targeting")
+    if t.empty:
+        return t
+    t = t[t["kab_code"].astype(str) == str(kab_code)]
+    rows = []
+    for prog, g in t.groupby("programme", sort=False):
+        g = g.set_index("indicator")
+        row = {"Program": PROGRAMME_LABELS.get(str(prog), str(prog))}
+        for ind, lab in (("coverage", "Cakupan"), ("exclusion_error", "Exclusion error"),
+                         ("inclusion_error", "Inclusion error")):
+            if ind not in g.index:
+                row[lab] = "\u2013"
+                continue
+            r = g.loc[ind]
+            small = min_sample and r["n"] < min_sample
+            row[lab] = "\u2013" if small else fmt_percent(r["estimate"]) + rse_mark(r["rse"])
+        row["n sasaran"] = fmt_int(g.loc["coverage", "n"]) if "coverage" in g.index else "\u2013"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def combinations_for(cache: str | Path, kab_code: str) -> pd.DataFrame:
+    """Programme combinations of one unit (input of :func:`tkpk_lib.coverage.upset_figure`).
+
+    Examples
+    --------
+    >>> combinations_for("derived/2024", "1701")  # doctest: +SKIP
+    """
+    c = load_section(cache, "combinations")
+    if c.empty:
+        return c
+    return c[c["kab_code"].astype(str) == str(kab_code)].drop(columns="kab_code").reset_index(drop=True)
+
+
+def pocket_table(cache: str | Path, kab_code: str, level: str = "kecamatan", top: int = 10) -> pd.DataFrame:
+    """Top poverty pockets of one unit (formatted): rank, name, rate, number, type, drivers.
+
+    Examples
+    --------
+    >>> pocket_table("derived/2024", "1701", "desa")  # doctest: +SKIP
+    """
+    pk = load_section(cache, "pockets", kab_code)
+    if pk.empty:
+        return pk
+    pk = pk[pk["level"] == level]
+    if str(kab_code) == PROVINCE_CODE:
+        pk = pk.sort_values(["rate", "code"], ascending=[False, True], kind="stable").head(top)
+    else:
+        pk = pk.sort_values(["rank_rate", "code"], kind="stable").head(top)
+    return pd.DataFrame({
+        "Peringkat": [fmt_int(v) for v in pk["rank_rate"]],
+        "Kode": pk["code"].astype(str).to_numpy(),
+        "Nama": pk["name"].astype(str).to_numpy(),
+        "Tingkat": [fmt_percent(v) + rse_mark(r) if pd.notna(v) else "\u2013"
+                    for v, r in zip(pk["rate"], pk["se"] / pk["rate"].where(pk["rate"] > 0), strict=True)],
+        "Jumlah": [fmt_int(v) for v in pk["count"]],
+        "Jenis kantong": pk["pocket_type"].astype(str).to_numpy(),
+        "Penyebab utama": pk["drivers_id"].fillna("").astype(str).to_numpy(),
+    })
+
+
+def pocket_maps(cache: str | Path, data_root: str | Path, kab_code: str) -> list[Any]:
+    """Static maps of one unit: kecamatan P0 (SAE, RSE hatching) and pocket desa.
+
+    Returns an empty list when no boundary files are available.
+
+    Examples
+    --------
+    >>> pocket_maps("derived/2024", "data/demo/generated", "1701")  # doctest: +SKIP
+    """
+    from tkpk_lib import canonical, maps
+
+    try:
+        kec = canonical.load_boundaries(data_root, "kecamatan")
+        desa = canonical.load_boundaries(data_root, "desa")
+    except Exception:  # noqa: BLE001 - no boundaries: no maps (the notebook says so)
+        return []
+    code = str(kab_code)
+    if code != PROVINCE_CODE:
+        kec = kec[kec["code"].astype(str).str[:4] == code]
+        desa = desa[desa["code"].astype(str).str[:4] == code]
+    figs = []
+    est = load_section(cache, "pockets_kecamatan", kab_code)
+    if not est.empty and len(kec):
+        g = kec.merge(est[["kec_code", "estimate", "reliability"]], left_on="code", right_on="kec_code", how="left")
+        figs.append(maps.choropleth(g, "estimate", reliability="reliability", multiplier=100, fmt="{:,.1f}",
+                                    title=f"P0 kecamatan (SAE), {unit_name(code)}", legend_title="P0 (%)",
+                                    note="Sumber: Susenas, Podes (diolah); pendugaan area kecil Fay-Herriot."))
+    pk = load_section(cache, "pockets", kab_code)
+    if not pk.empty and len(desa):
+        d = desa.merge(pk.loc[pk["level"] == "desa", ["code", "pocket_type"]], on="code", how="left")
+        figs.append(maps.pocket_map(d.rename(columns={"code": "desa_code"}), kec_gdf=kec,
+                                    title=f"Kantong kemiskinan (desa), {unit_name(code)}"))
+    return figs
+
+
+def _subset(frame: pd.DataFrame, kab_code: str) -> pd.DataFrame:
+    if frame.empty:
+        return frame
+    return frame[frame["kab_code"].astype(str) == str(kab_code)].reset_index(drop=True)
+
+
+def budget_table(cache: str | Path, kab_code: str, table: str = "by_strategy") -> pd.DataFrame:
+    """Programme-map budget of one unit by strategy/cluster/fund source/OPD (formatted, Rp).
+
+    Examples
+    --------
+    >>> budget_table("derived/2024", "1701")  # doctest: +SKIP
+    """
+    b = _subset(load_section(cache, "budget"), kab_code)
+    if b.empty:
+        return b
+    b = b[b["table"] == table]
+    label = {"by_strategy": "strategy_label", "by_cluster": "cluster_label", "by_fund_source": "fund_source",
+             "by_opd": "opd"}.get(table, "table")
+    return pd.DataFrame({
+        "Kelompok": b[label].astype(str).to_numpy(),
+        "Jumlah program": [fmt_int(v) for v in b["n_programmes"]],
+        "Pagu (Rp)": [fmt_int(v) for v in b["budget"]],
+        "Realisasi (Rp)": [fmt_int(v) for v in b["realisation"]],
+        "Realisasi (%)": [fmt_percent(v, 1) for v in b["realisation_rate"]],
+        "Porsi pagu (%)": [fmt_percent(v, 1) for v in b["budget_share"]],
+    })
+
+
+def convergence_table(cache: str | Path, kab_code: str) -> pd.DataFrame:
+    """Share of each strategy's budget reaching the pocket desa of one unit (formatted).
+
+    Examples
+    --------
+    >>> convergence_table("derived/2024", "1701")  # doctest: +SKIP
+    """
+    c = _subset(load_section(cache, "convergence"), kab_code)
+    if c.empty:
+        return c
+    c = c[c["table"] == "by_strategy"]
+    return pd.DataFrame({
+        "Strategi": [str(v) if pd.notna(v) else "Jumlah" for v in c["strategy_label"]],
+        "Pagu (Rp)": [fmt_int(v) for v in c["budget"]],
+        "Pagu di desa kantong (Rp)": [fmt_int(v) for v in c["budget_priority"]],
+        "Porsi di desa kantong (%)": [fmt_percent(v, 1) for v in c["budget_share_priority"]],
+        "Lokus di desa kantong": [fmt_int(v) for v in c["n_loci_priority"]],
+    })
+
+
+def complaints_table(cache: str | Path, kab_code: str, table: str = "by_programme") -> pd.DataFrame:
+    """Complaints of one unit by programme (or channel/status): number, resolved, days (formatted).
+
+    Examples
+    --------
+    >>> complaints_table("derived/2024", "1701")  # doctest: +SKIP
+    """
+    c = _subset(load_section(cache, "complaints"), kab_code)
+    if c.empty:
+        return c
+    c = c[c["table"] == table]
+    col = {"by_programme": "programme", "by_channel": "channel", "by_status": "status"}.get(table, "group")
+    return pd.DataFrame({
+        "Kelompok": [PROGRAMME_LABELS.get(str(v), str(v)) for v in c[col]],
+        "Jumlah pengaduan": [fmt_int(v) for v in c["n"]],
+        "Selesai": [fmt_int(v) for v in c["n_resolved"]],
+        "Selesai (%)": [fmt_percent(v, 1) for v in c["share_resolved"]],
+        "Median hari penyelesaian": [fmt_number(v, 1) for v in c["median_days"]],
+    })
+
+
+def followup_table(cache: str | Path, kab_code: str, top: int = 15) -> pd.DataFrame:
+    """Desa with the most registry households to follow up (counts only, no personal data).
+
+    Examples
+    --------
+    >>> followup_table("derived/2024", "1701")  # doctest: +SKIP
+    """
+    fu = load_section(cache, "registry_followup", kab_code)
+    if fu.empty:
+        return fu
+    names = _region_names()
+    g = fu.groupby(["desa_code"], as_index=False, sort=True)["n_households"].sum()
+    g = g.sort_values(["n_households", "desa_code"], ascending=[False, True], kind="stable").head(top)
+    per = fu.pivot_table(index="desa_code", columns="programme", values="n_households", aggfunc="sum", fill_value=0)
+    out = pd.DataFrame({"Kode desa": g["desa_code"].astype(str).to_numpy(),
+                        "Desa": [names.get(str(c), str(c)) for c in g["desa_code"]],
+                        "Kecamatan": [names.get(str(c)[:6], str(c)[:6]) for c in g["desa_code"]]})
+    for prog in per.columns:
+        out[PROGRAMME_LABELS.get(str(prog), str(prog))] = [fmt_int(per.loc[c, prog]) for c in g["desa_code"]]
+    out["Total"] = [fmt_int(v) for v in g["n_households"]]
+    return out
+
+
+def _region_names() -> dict[str, str]:
+    from tkpk_lib.reference_data import region_names
+
+    return region_names()
+
+
+def annex_tables(cache: str | Path, kab_code: str, year: int, *, min_sample: int = 0) -> dict[str, pd.DataFrame]:
+    """The LP2KD annex tables of one unit in the layout of ``annex_template.csv``.
+
+    ``indikator`` (all indicators of the year with SE, CI, RSE and sample size; cells on fewer
+    than ``min_sample`` sample households blanked by :func:`tkpk_lib.excel.suppress_small_cells`),
+    ``program`` and ``target`` (programme map), ``kantong`` (pocket desa), ``cakupan`` (registry
+    coverage per desa x programme: eligible, covered, to follow up) and ``pengaduan``. Tables
+    whose section is missing are left out.
+
+    Returns
+    -------
+    dict of str -> DataFrame
+        In annex order, ready for :func:`tkpk_lib.excel.write_annex`.
+
+    Examples
+    --------
+    >>> annex_tables("derived/2024", "1701", 2024)  # doctest: +SKIP
+    """
+    from tkpk_lib import excel
+
+    code = str(kab_code)
+    out: dict[str, pd.DataFrame] = {}
+    ind = load_section(cache, "indicators")
+    cur = ind[(ind["year"] == int(year)) & ((ind["kab_code"] == code) | (code == PROVINCE_CODE))].copy()
+    cat = _catalogue()
+    src = {"Susenas": "BPS, Susenas Maret", "Sakernas": "BPS, Sakernas Agustus"}
+    cur = cur.assign(
+        wilayah=[unit_name(c) for c in cur["kab_code"]],
+        indikator=[str(cat.loc[c, "name_id"]) if c in cat.index else str(c) for c in cur["indicator"]],
+        satuan=[_unit_of(c, cat) for c in cur["indicator"]],
+        sumber=[src.get(str(cat.loc[c, "source_survey"]).split()[0], str(cat.loc[c, "source_survey"]))
+                if c in cat.index else "" for c in cur["indicator"]],
+    )
+    order = {c: i for i, c in enumerate(cat.index)}
+    cur["_o"] = cur["indicator"].map(order).fillna(len(order))
+    cur["_p"] = cur["kab_code"] == PROVINCE_CODE
+    cur = cur.sort_values(["_p", "kab_code", "_o"], kind="stable")
+    cols = ["kab_code", "wilayah", "indikator", "satuan", "estimate", "se", "ci_low", "ci_high", "rse", "n",
+            "reliability", "sumber"]
+    tab = cur[cols].reset_index(drop=True)
+    if min_sample:
+        tab = excel.suppress_small_cells(tab, "n", min_sample, value_cols=["estimate", "se", "ci_low", "ci_high",
+                                                                          "rse"]).drop(columns="suppressed")
+    out["indikator"] = tab
+    for name, tid in (("annex_program", "program"), ("annex_target", "target")):
+        t = load_section(cache, name, None if code == PROVINCE_CODE else code)
+        if not t.empty:
+            out[tid] = t.drop(columns="kab_code").reset_index(drop=True) if code != PROVINCE_CODE else t
+    pk = load_section(cache, "pockets", kab_code)
+    if not pk.empty:
+        d = pk[(pk["level"] == "desa") & pk["is_pocket"].astype(bool)].sort_values(["kab_code", "rank_rate", "code"],
+                                                                                 kind="stable")
+        out["kantong"] = pd.DataFrame({
+            "peringkat": d["rank_rate"].astype(int).to_numpy(), "kec_code": d["kec_code"].astype(str).to_numpy(),
+            "desa_code": d["code"].astype(str).to_numpy(), "desa": d["name"].astype(str).to_numpy(),
+            "p0": d["rate"].to_numpy(), "skor_deprivasi": d["score"].to_numpy(),
+            "keluarga_desil_1_4": d["registry_hh"].fillna(0).astype(int).to_numpy(),
+            "lokus": d["pocket_type"].astype(str).to_numpy(),
+        })
+    rd = load_section(cache, "registry_desa", kab_code)
+    if not rd.empty:
+        rd = rd[rd["eligible"] > 0]
+        names = _region_names()
+        out["cakupan"] = pd.DataFrame({
+            "desa_code": rd["desa_code"].astype(str).to_numpy(),
+            "desa": [names.get(str(c), str(c)) for c in rd["desa_code"]],
+            "program": [PROGRAMME_LABELS.get(str(p), str(p)) for p in rd["programme"]],
+            "sasaran": rd["eligible"].astype(int).to_numpy(), "menerima": rd["covered"].astype(int).to_numpy(),
+            "cakupan_pct": (rd["covered"] / rd["eligible"]).to_numpy(),
+            "tindak_lanjut": rd["missing"].astype(int).to_numpy(),
+        })
+    comp = load_section(cache, "annex_complaints", None if code == PROVINCE_CODE else code)
+    if not comp.empty:
+        comp = comp.assign(program=[PROGRAMME_LABELS.get(str(p), str(p)) for p in comp["program"]])
+        out["pengaduan"] = comp.drop(columns="kab_code").reset_index(drop=True) if code != PROVINCE_CODE else comp
+    return out
+
+
+def annex_display(df: pd.DataFrame, table_id: str) -> pd.DataFrame:
+    """An annex table with Indonesian headers and number formats (for the HTML/PDF annex).
+
+    Examples
+    --------
+    >>> annex_display(pd.DataFrame({"pagu": [1.5e9]}), "program").columns.tolist()
+    ['Pagu anggaran (Rp)']
+    """
+    from tkpk_lib.excel import load_annex_template
+
+    tpl = load_annex_template()
+    tpl = tpl[tpl["table_id"] == table_id].set_index("column")
+    out = pd.DataFrame(index=df.index)
+    for col in df.columns:
+        if col not in tpl.index:
+            continue
+        row = tpl.loc[col]
+        fmt = row["format"]
+        vals = df[col]
+        unit_col = fmt.split(":", 1)[1] if fmt.startswith("by_unit:") else None
+        if unit_col:
+            text = [_fmt_value(v, u) for v, u in zip(vals, df[unit_col], strict=True)]
+        elif fmt.startswith("pct"):
+            text = [fmt_percent(v, int(fmt[3:])) for v in vals]
+        elif fmt in ("int", "rupiah"):
+            text = [fmt_int(v) for v in vals]
+        elif fmt.startswith("dec"):
+            text = [fmt_number(v, int(fmt[3:])) for v in vals]
+        else:
+            text = ["" if pd.isna(v) else str(v) for v in vals]
+        head = row["header"] + (f" ({row['unit']})" if row["unit"] else "")
+        if fmt == "rupiah":
+            head = row["header"] + " (Rp)"
+        out[head] = text
+    return out.reset_index(drop=True)
 
 
 def title_markdown(kab_code: str, year: int, what: str = "Evaluasi Tahunan Penanggulangan Kemiskinan") -> str:
