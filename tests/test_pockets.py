@@ -229,3 +229,22 @@ def test_province_pockets_runs():
     assert (pk["level"] == "kecamatan").sum() == 16 and (pk["level"] == "desa").sum() == 64
     assert pk["is_pocket"].any()
     assert "typology_id" in pk.columns
+
+
+def test_kecamatan_p0_given_targets_and_direct_variances():
+    villages, hh, design = make_survey()
+    k = kecamatan_p0(hh, design, villages, benchmark={"1701": 0.20, "1702": 0.10})
+    wm = (k["estimate"] * k["population"]).groupby(k["kab_code"]).sum() / k.groupby(
+        "kab_code")["population"].sum()
+    np.testing.assert_allclose(wm.sort_index().to_numpy(), [0.20, 0.10], rtol=1e-10)
+    assert not k["clipped"].any()
+    # raw design variances: a kecamatan whose direct SE is 0 cannot be "exactly known"
+    hh2 = hh.copy()
+    hh2.loc[hh2["kec_code"] == "170101", "exp_pc"] = 900_000.0  # nobody poor -> SE 0
+    k2 = kecamatan_p0(hh2, design, villages, variance="direct", benchmark=False)
+    row = k2.set_index("kec_code").loc["170101"]
+    assert row["direct"] == 0.0 and not row["in_sample"]
+    np.testing.assert_allclose(k2["benchmark_factor"], 1.0)
+    # with the default GVF the same kecamatan stays in the model
+    k3 = kecamatan_p0(hh2, design, villages)
+    assert k3.set_index("kec_code").loc["170101", "in_sample"]

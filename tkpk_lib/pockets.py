@@ -210,7 +210,10 @@ def kecamatan_p0(
         ``direct_reliability``, ``estimate`` (benchmarked model P0), ``estimate_eblup``,
         ``mse``, ``se``, ``cv``, ``reliability``, ``n_poor`` (estimate x population),
         ``n_poor_se``, ``gamma``, ``in_sample``, ``benchmark_factor``, ``kab_direct``,
-        and the covariates. Fay-Herriot diagnostics in ``result.attrs["diagnostics"]``.
+        ``clipped`` (the EBLUP fell outside 0-1 and was clipped; the synthetic part of a
+        linear model can do that for very poor or very rich kecamatan), and the covariates.
+        Fay-Herriot diagnostics in ``result.attrs["diagnostics"]``; the covariates used in
+        ``result.attrs["covariates"]``.
 
     Examples
     --------
@@ -274,7 +277,9 @@ def kecamatan_p0(
     out["mse"] = fh["mse"].to_numpy()
     out["gamma"] = fh["gamma"].to_numpy()
     out["in_sample"] = fh["in_sample"].to_numpy()
-    est = np.clip(out["estimate_eblup"].to_numpy(dtype=float), 0.0, 1.0)
+    raw = out["estimate_eblup"].to_numpy(dtype=float)
+    est = np.clip(raw, 0.0, 1.0)
+    out["clipped"] = raw != est
     out["estimate_eblup"] = est
     factor = np.ones(len(out))
     if benchmark is not False:
@@ -300,7 +305,7 @@ def kecamatan_p0(
     first = ["kab_code", "kec_code", "population", "n_desa", "n_hh", "direct", "direct_se",
              "direct_cv", "direct_reliability", "estimate", "estimate_eblup", "mse", "se", "cv",
              "reliability", "n_poor", "n_poor_se", "gamma", "in_sample", "benchmark_factor",
-             "kab_direct"]
+             "kab_direct", "clipped"]
     out = out[first + [c for c in out.columns if c not in first]].reset_index(drop=True)
     out.attrs["diagnostics"] = diag
     out.attrs["covariates"] = covariates
