@@ -113,7 +113,7 @@ def test_hot_spots_on_grid():
     rates = np.full(25, 0.08)
     rates[[6, 7, 11, 12]] = 0.45
     kec = _kec(codes, rates, [1000] * 25, se=0.01)
-    gdf = gpd.GeoDataFrame({"kec_code": codes}, geometry=cells)
+    gdf = gpd.GeoDataFrame({"code": codes}, geometry=cells)  # as readers.read_boundaries
     sc = _scores(["1701012001"], ["170101"], [100], [50.0])
     out = pocket_list(kec, sc, gdf=gdf, top=4, within=None,
                       hotspot_kw={"method": "gi", "permutations": 0, "draws": 20})

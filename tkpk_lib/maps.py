@@ -462,7 +462,7 @@ def pocket_map(
     Parameters
     ----------
     desa_gdf : GeoDataFrame
-        Desa polygons with ``key`` (or ``kode``) and, when ``pockets`` is None, ``pocket_col``.
+        Desa polygons with ``key`` (or ``code``/``kode``) and, when ``pockets`` is None, ``pocket_col``.
     pockets : DataFrame, optional
         :func:`tkpk_lib.pockets.pocket_list` output (its desa rows are joined on ``code``).
     kec_gdf : GeoDataFrame, optional
@@ -471,7 +471,7 @@ def pocket_map(
         Column with the pocket type ("keduanya", "tingkat tinggi", "jumlah besar",
         "bukan kantong"; missing = no data).
     key : str
-        Desa code column of ``desa_gdf`` (falls back to ``kode``).
+        Desa code column of ``desa_gdf`` (falls back to ``code``, then ``kode``).
     label_kecamatan : bool
         Write kecamatan names (``nama``/``name`` column of ``kec_gdf``) at their centres
         (8 pt).
@@ -494,7 +494,7 @@ def pocket_map(
     """
     from matplotlib.patches import Patch
 
-    k = key if key in desa_gdf.columns else "kode"
+    k = next((c for c in (key, "code", "kode") if c in desa_gdf.columns), key)
     _check_gdf(desa_gdf, [k], "desa layer")
     layer = desa_gdf
     if pockets is not None:

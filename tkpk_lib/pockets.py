@@ -431,10 +431,10 @@ def _hotspot_columns(gdf: Any, frame: pd.DataFrame, geo_key: str, value: str, se
     """
     from tkpk_lib import hotspots
 
-    gkey = geo_key if geo_key in gdf.columns else ("kode" if "kode" in gdf.columns else None)
+    gkey = next((c for c in (geo_key, "code", "kode") if c in gdf.columns), None)
     if gkey is None:
         raise SchemaError([Problem("boundaries", geo_key, "no code column to join on (need "
-                                   f"'{geo_key}' or 'kode')")])
+                                   f"'{geo_key}', 'code' or 'kode')")])
     geo = gdf[[gkey, "geometry"]].rename(columns={gkey: "code"})
     geo = geo.assign(code=geo["code"].astype(str))
     cols = ["code", value] + ([se] if se else [])
@@ -504,7 +504,8 @@ def pocket_list(
         Programme coverage keyed by ``desa_code`` or ``kec_code``; its other columns are
         joined to the matching level as they are.
     gdf, desa_gdf : GeoDataFrame, optional
-        Kecamatan / desa boundaries with ``kec_code`` / ``desa_code`` (or ``kode``).
+        Kecamatan / desa boundaries with ``kec_code`` / ``desa_code`` (or ``code`` as
+        :func:`tkpk_lib.readers.read_boundaries` gives, or ``kode``).
     top : float or int
         Share (0-1) or number of units flagged in each ranking and group.
     within : str or None
