@@ -225,6 +225,7 @@ class _Source:
         if threads:
             config["threads"] = threads
         self.con = duckdb.connect(config=config)
+        self.con.execute("SET enable_progress_bar = false")
         if isinstance(registry, pd.DataFrame):
             self.name = "registry"
             self.con.register("src", registry)
@@ -266,6 +267,8 @@ class _Source:
         for c in need:
             tests.append((c, "missing value", f"{_q(c)} IS NULL"))
         tests.append(("decile", "decile outside 1-10", '"decile" NOT BETWEEN 1 AND 10'))
+        tests.append(("desa_code", "desa code must be 10 digits",
+                      'TRY_CAST("desa_code" AS BIGINT) IS NULL OR length(CAST("desa_code" AS VARCHAR)) <> 10'))
         for c in need:
             if c.startswith("rcv_"):
                 tests.append((c, "flag must be 0 or 1", f"CAST({_q(c)} AS INTEGER) NOT IN (0, 1)"))
@@ -283,6 +286,12 @@ class _Source:
                 problems.append(Problem(self.name, col, msg + more, rows))
         if problems:
             raise SchemaError(problems)
+
+
+def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
+    """Run a query and return a pandas frame through Arrow (several times faster than ``.df()``
+    for string columns under pandas 3)."""
+    return con.sql(sql, params=params).to_arrow_table().to_pandas()
 
 
 def _by_list(by: str | Sequence[str] | None) -> list[str]:
@@ -334,7 +343,7 @@ def eligibility(registry: RegistrySource, rules: pd.DataFrame | str | Path | Non
                          for p, (e, _) in flags.items())
         sql = (f'SELECT "row_no", "kab_code", "kec_code", "desa_code", "decile", {cols} '
                f'FROM src ORDER BY "row_no"')
-        wide = s.con.execute(sql).df()
+        wide = _fetch(s.con, sql)
     if not long:
         return wide
     ids = ["row_no", "kab_code", "kec_code", "desa_code", "decile"]
@@ -383,7 +392,7 @@ SELECT l.pseudonym, l.desa_code, l.kec_code, l.kab_code, CAST(l.row_no AS BIGINT
        CAST(l.decile AS TINYINT) AS decile, l.programme, o.office
 FROM long l JOIN offices o USING (programme)
 WHERE l.flag = 1
-ORDER BY l.kab_code, l.kec_code, l.desa_code, l.row_no, o.ord
+ORDER BY CAST(l.desa_code AS BIGINT), l.row_no, o.ord
 """
 
 
@@ -443,7 +452,7 @@ def follow_up_list(registry: RegistrySource, rules: pd.DataFrame | str | Path | 
         sql = _follow_up_sql(flags)
         params = [opad, ipad]
         if out is None:
-            res = s.con.execute(sql, params).df()
+            res = _fetch(s.con, sql, params)
             res = res[list(FOLLOW_UP_COLUMNS)]
             _assert_no_pii(res)
             return res
@@ -583,7 +592,7 @@ def registry_summary(registry: RegistrySource, rules: pd.DataFrame | str | Path 
         sql += f" GROUP BY {bysql} ORDER BY {bysql}"
     with _Source(registry) as s:
         s.check(r, extra=byl)
-        wide = s.con.execute(sql).df()
+        wide = _fetch(s.con, sql)
     parts = []
     for p in [*flags, "any"]:
         part = wide[[*byl, "n_households"]].copy()
@@ -658,7 +667,7 @@ GROUP BY {bysql + ', ' if byl else ''}combo
 """
     with _Source(registry) as s:
         s.check(r, extra=byl)
-        res = s.con.execute(sql).df()
+        res = _fetch(s.con, sql)
     res["n_programmes"] = res["n_programmes"].astype("int64")
     res["n_households"] = res["n_households"].astype("int64")
     tot = res.groupby(byl)["n_households"].transform("sum") if byl else res["n_households"].sum()
@@ -724,7 +733,7 @@ def registry_coverage(registry: RegistrySource, by: str | Sequence[str] | None =
         sql = f"SELECT {bysql + ', ' if byl else ''}{', '.join(aggs)} FROM src"
         if byl:
             sql += f" GROUP BY {bysql} ORDER BY {bysql}"
-        wide = s.con.execute(sql).df()
+        wide = _fetch(s.con, sql)
     parts = []
     for p in progs:
         part = wide[[*byl, "n_households", "n_target"]].copy()
