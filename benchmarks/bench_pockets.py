@@ -7,9 +7,15 @@ households), then times every step of :func:`tkpk_lib.pockets.province_pockets` 
 without the hot-spot analysis on the real boundaries (``../shared/data``, skipped when
 absent), and the three static maps.
 
+With ``--demo`` the pipeline also runs on the synthetic demo data set
+(:func:`tkpk_lib.synthetic.generate_demo`, 2024, small registry) and the kecamatan
+estimates are compared with the demo's true P0 (``truth/``): mean absolute error and
+correlation of the direct and of the model (SAE) estimates, and how many true pockets the
+list flags.
+
 Run::
 
-    .venv/bin/python benchmarks/bench_pockets.py [--repeat 3] [--no-maps]
+    .venv/bin/python benchmarks/bench_pockets.py [--repeat 3] [--no-maps] [--demo]
 
 Goal: seconds, not minutes, for the province.
 """
@@ -107,10 +113,45 @@ def timed(fn, repeat: int):  # noqa: ANN001, ANN201
     return out, statistics.median(times)
 
 
+def demo_accuracy(root: Path) -> None:
+    """Run province_pockets on the synthetic demo and compare with its true kecamatan P0."""
+    from tkpk_lib import canonical
+    from tkpk_lib.synthetic import generate_demo
+
+    if not (root / "truth").exists():
+        generate_demo(root, years=(2024,), small=True)
+    t = canonical.load_tables(root, 2024)
+    design = SurveyDesign(weight="weight", strata="stratum", psu="psu", single_psu="center")
+    kec_g = canonical.load_boundaries(root, "kecamatan")
+    desa_g = canonical.load_boundaries(root, "desa")
+    t0 = time.perf_counter()
+    res = province_pockets(t["households"], design, t["villages"], t.get("registry"),
+                           kec_gdf=kec_g, desa_gdf=desa_g)
+    secs = time.perf_counter() - t0
+    k = res["kecamatan"]
+    truth = pd.read_csv(root / "truth" / "susenas_truth_2024.csv", dtype=str)
+    truth = truth[truth["level"] == "kecamatan"]
+    m = k.merge(truth[["kec_code", "p0", "pocket"]].astype({"p0": float, "pocket": int}),
+                on="kec_code")
+    print(f"\ndemo 2024 ({len(t['households'])} households, {len(m)} kecamatan, "
+          f"{int(m['in_sample'].sum())} sampled): province_pockets {secs:.2f} s")
+    for col, label in (("direct", "direct (Susenas)"), ("estimate", "model (FH + benchmark)")):
+        mm = m[m[col].notna()]
+        mae = (mm[col] - mm["p0"]).abs().mean()
+        r = np.corrcoef(mm[col], mm["p0"])[0, 1]
+        print(f"  {label:24s} n={len(mm):3d}  MAE={mae:.4f}  corr={r:.3f}")
+    pk = res["pockets"]
+    kp = pk[pk["level"] == "kecamatan"].merge(
+        m[["kec_code", "pocket"]].rename(columns={"kec_code": "code"}), on="code")
+    print(f"  true pockets flagged: {int((kp['is_pocket'] & (kp['pocket'] == 1)).sum())} of "
+          f"{int((kp['pocket'] == 1).sum())}; flagged in all: {int(kp['is_pocket'].sum())}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-maps", action="store_true")
+    ap.add_argument("--demo", action="store_true", help="also check accuracy on the demo data")
     args = ap.parse_args()
     r = args.repeat
 
@@ -161,6 +202,10 @@ def main() -> None:
     print(f"\nmedian of {r} runs (rows marked \"1 run\" ran once):")
     for k, v in res.items():
         print(f"  {k:45s} {v:7.2f} s")
+    if args.demo:
+        import tempfile
+
+        demo_accuracy(Path(tempfile.gettempdir()) / "tkpk_bench_pockets_demo")
 
 
 if __name__ == "__main__":
