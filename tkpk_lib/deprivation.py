@@ -57,6 +57,19 @@ import pandas as pd
 
 from tkpk_lib.errors import Problem, SchemaError
 
+__all__ = [
+    "DIMENSIONS",
+    "DIMENSION_WEIGHTS",
+    "GOALPOSTS",
+    "IDM_CUTOFFS",
+    "deprivation_score",
+    "describe_profile",
+    "dimension_names",
+    "idm_like_status",
+    "registry_counts",
+    "village_typology",
+]
+
 DIMENSIONS: dict[str, tuple[str, ...]] = {
     "basic_services": ("dist_school", "dist_health", "dist_market"),
     "infrastructure": ("road", "electricity", "signal"),

@@ -25,6 +25,17 @@ import pandas as pd
 
 from tkpk_lib.errors import Problem, SchemaError
 
+__all__ = [
+    "CLUSTER_COLOURS",
+    "POCKET_COLOURS",
+    "add_north_arrow",
+    "add_scale_bar",
+    "choropleth",
+    "cluster_map",
+    "interactive_map",
+    "pocket_map",
+]
+
 FIGSIZE: tuple[float, float] = (7.0, 8.0)
 """Default figure size in inches (fits an A4 page with margins)."""
 

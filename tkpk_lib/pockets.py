@@ -57,6 +57,15 @@ from tkpk_lib.deprivation import (
 )
 from tkpk_lib.errors import Problem, SchemaError, TkpkError
 
+__all__ = [
+    "POCKET_TYPES",
+    "kecamatan_covariates",
+    "kecamatan_p0",
+    "pocket_list",
+    "pocket_types",
+    "province_pockets",
+]
+
 POCKET_TYPES: tuple[str, ...] = ("keduanya", "tingkat tinggi", "jumlah besar", "bukan kantong")
 """Pocket types, in priority order: both, high rate, large number, not a pocket."""
 
