@@ -1,0 +1,288 @@
+"""Seeded synthetic demo data for Bengkulu province, written in the real raw formats.
+
+:func:`generate_demo` writes Susenas March (.dta/.sav), Sakernas August (.sav), Podes (.dta),
+a DTKS/P3KE-style registry (.csv), a programme map (.xlsx), a complaints log (.csv) and demo
+boundaries (.gpkg) under one root, with the raw variable names of
+``tkpk_lib/reference/crosswalk.csv`` for each year, plus the model's true poverty rates
+(``truth/``) and a README. Everything is drawn from one population model (see
+:mod:`tkpk_lib.synthetic._world`) calibrated to :func:`tkpk_lib.reference_data.calibration_grid`:
+the kabupaten P0, poverty line, population, Gini, TPT and TPAK of each year.
+
+The data are synthetic: no row describes a real person, household or programme. Names end
+with ``[SINTETIS]`` and addresses start with ``Jl. Sintetis``.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..reference_data import KAB_CODES, region_names
+from . import _admin, _surveys
+from ._world import SEATS, World, build_world, true_p0
+
+__all__ = ["generate_demo", "PODES_YEARS", "REGISTRY_HOUSEHOLDS_SMALL"]
+
+PODES_YEARS: tuple[int, ...] = (2018, 2021, 2024)
+"""Podes is a census every three years; 2018 is written with the 2019 variable names."""
+REGISTRY_HOUSEHOLDS_SMALL = 6_000
+PROGRAMME_YEARS: tuple[int, ...] = (2023, 2024)
+PERSONS_PER_FAMILY = 3.45  # mean size of the registry's families (KK), REGISTRY_SIZE_P
+
+
+def generate_demo(
+    root: Path,
+    *,
+    years: range | tuple[int, ...] = range(2019, 2025),
+    seed: int = 2024,
+    small: bool = False,
+    registry_households: int | None = None,
+) -> dict:
+    """Write the synthetic demo data set under ``root``.
+
+    Parameters
+    ----------
+    root : Path
+        Output folder (created). Files go to ``raw/<source>/...``, ``truth/`` and ``README.md``.
+    years : iterable of int
+        Survey years (Susenas March, Sakernas August). Podes is written for the census years
+        2018/2021/2024 that fall in or just before the range; the registry for the last year;
+        the programme map and complaints for 2023 and 2024 when in range.
+    seed : int
+        Seed of every random stream; the same seed gives the same content. Streams are keyed by
+        component and year, so a subset of years reproduces exactly those years of the full set.
+    small : bool
+        Registry of ~6,000 households instead of the province scale (~600,000); the surveys keep
+        their real sample sizes (they are small anyway).
+    registry_households : int, optional
+        Override the number of registry households.
+
+    Returns
+    -------
+    dict
+        ``root``, ``seed``, ``years``, ``files`` (relative path -> rows), ``seconds`` and
+        ``assumptions`` (list of text, the calibration grid's filled cells and the demo's own
+        modelling choices).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> out = generate_demo(Path(tempfile.mkdtemp()), years=(2024,), small=True)  # doctest: +SKIP
+    >>> out["files"]["raw/registry/dtks_17_2024.csv"]  # doctest: +SKIP
+    6000
+    """
+    t0 = time.perf_counter()
+    root = Path(root)
+    years = tuple(sorted(int(y) for y in years))
+    if not years:
+        raise ValueError("years must not be empty")
+    world = build_world(seed, years)
+    files: dict[str, int] = {}
+    truth: dict[int, pd.DataFrame] = {}
+
+    def p0_of(year: int) -> np.ndarray:
+        y = min(max(year, 2019), 2024)
+        if y not in truth:
+            truth[y] = true_p0(world, y)
+        t = truth[y]
+        return (t["poor"] / t["population"]).to_numpy()
+
+    for y in years:
+        files.update(_surveys.susenas(world, root, y))
+    ref = _surveys._labour_reference(world)
+    for y in years:
+        files.update(_surveys.sakernas(world, root, y, ref))
+    for py in PODES_YEARS:
+        if years[0] - 2 <= py <= years[-1]:
+            files.update(_surveys.podes(world, root, py, p0_of(py)))
+    reg_year = years[-1]
+    if registry_households is None:
+        pop = float(world.desa_pop(reg_year).sum())
+        registry_households = (
+            REGISTRY_HOUSEHOLDS_SMALL if small else int(round(pop / PERSONS_PER_FAMILY))
+        )
+    files.update(_admin.registry(world, root, reg_year, registry_households))
+    for y in PROGRAMME_YEARS:
+        if y in years:
+            files.update(_admin.programme_map(world, root, y, p0_of(y)))
+            files.update(_admin.complaints(world, root, y, p0_of(y)))
+    files.update(write_boundaries(world, root))
+    for y in years:
+        files.update(
+            _write_truth(world, root, y, truth.get(y) if y in truth else true_p0(world, y))
+        )
+    assumptions = _assumptions(world)
+    _write_readme(root, seed, years, small, files, assumptions)
+    files["README.md"] = 0
+    return {
+        "root": str(root),
+        "seed": seed,
+        "years": list(years),
+        "small": small,
+        "files": files,
+        "seconds": round(time.perf_counter() - t0, 2),
+        "assumptions": assumptions,
+    }
+
+
+def write_boundaries(world: World, root: Path) -> dict[str, int]:
+    """Write desa/kecamatan/kabupaten GeoPackages; kecamatan and kabupaten are dissolved desa.
+
+    Coordinates are snapped to a 1e-7 degree grid before dissolving so that the levels nest
+    exactly. Columns: ``code`` (Kemendagri, no dots), ``name``, ``level``, ``parent``.
+    """
+    import geopandas as gpd
+    import shapely
+
+    grid = 1e-7
+    d = world.desa
+    names = region_names()
+    geoms = shapely.set_precision(
+        np.array([world.polygons[c] for c in d["desa_code"]], dtype=object), grid
+    )
+    desa = gpd.GeoDataFrame(
+        {
+            "code": d["desa_code"].astype(str).to_numpy(),
+            "name": d["desa_name"].to_numpy(),
+            "level": np.where(d["kelurahan"] == 1, "kelurahan", "desa"),
+            "parent": d["kec_code"].astype(str).to_numpy(),
+        },
+        geometry=geoms,
+        crs="EPSG:4326",
+    )
+    kec_rows, kab_rows = [], []
+    for code, sub in desa.groupby("parent", sort=True):
+        kec_rows.append(
+            (
+                code,
+                names[code],
+                "kecamatan",
+                code[:4],
+                shapely.union_all(sub.geometry.to_numpy(), grid_size=grid),
+            )
+        )
+    kec = gpd.GeoDataFrame(
+        pd.DataFrame(kec_rows, columns=["code", "name", "level", "parent", "geometry"]),
+        geometry="geometry",
+        crs="EPSG:4326",
+    )
+    for code in KAB_CODES:
+        sub = kec[kec["parent"] == code]
+        kab_rows.append(
+            (
+                code,
+                names[code],
+                "kota" if code == "1771" else "kabupaten",
+                "17",
+                shapely.union_all(sub.geometry.to_numpy(), grid_size=grid),
+            )
+        )
+    kab = gpd.GeoDataFrame(
+        pd.DataFrame(kab_rows, columns=["code", "name", "level", "parent", "geometry"]),
+        geometry="geometry",
+        crs="EPSG:4326",
+    )
+    out = {}
+    base = root / "raw" / "boundaries"
+    base.mkdir(parents=True, exist_ok=True)
+    for name, g in (("kabupaten", kab), ("kecamatan", kec), ("desa", desa)):
+        path = base / f"{name}.gpkg"
+        if path.exists():
+            path.unlink()
+        g.to_file(path, driver="GPKG", layer=name)
+        out[f"raw/boundaries/{name}.gpkg"] = len(g)
+    return out
+
+
+def _write_truth(world: World, root: Path, year: int, t: pd.DataFrame) -> dict[str, int]:
+    """True (model) P0 per kecamatan and kabupaten: the target small-area estimates should hit."""
+    names = region_names()
+    rows = []
+    for level, col in (("kecamatan", "kec_code"), ("kabupaten", "kab_code")):
+        g = t.groupby(col, sort=True)[["population", "poor"]].sum()
+        for code, r in g.iterrows():
+            rows.append(
+                {
+                    "year": year,
+                    "level": level,
+                    "code": code,
+                    "kec_code": code if level == "kecamatan" else "",
+                    "kab_code": code[:4],
+                    "name": names[code],
+                    "population": round(float(r["population"])),
+                    "p0": round(float(r["poor"] / r["population"]), 6),
+                    "p0_persen": round(float(100 * r["poor"] / r["population"]), 4),
+                    "pocket": int(world.kec.set_index("code")["pocket"].get(code, 0))
+                    if level == "kecamatan"
+                    else "",
+                }
+            )
+    df = pd.DataFrame(rows)
+    path = root / "truth" / f"susenas_truth_{year}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(path, index=False)
+    return {f"truth/susenas_truth_{year}.csv": len(df)}
+
+
+def _assumptions(world: World) -> list[str]:
+    own = [
+        "Expenditure per capita is lognormal; the location is solved per kabupaten-year on the population "
+        "model so that the model share of persons below the line equals the calibration P0.",
+        "Spread of log expenditure from the lognormal Gini relation G = 2 Phi(sigma/sqrt 2) - 1 using the "
+        "calibration Gini; kecamatan effects s.d. 0.15 and ~15% 'pocket' kecamatan 0.35 log points poorer.",
+        "One poverty line per kabupaten for urban and rural areas (as calibration_grid gives it).",
+        "Urban = kelurahan, all of Kota Bengkulu and ~35% of desa in each kabupaten's seat kecamatan.",
+        "Desa populations: fixed lognormal shares of the kabupaten population (kelurahan 2.2x larger).",
+        "Susenas: ~600 census blocks x 10 households a year, systematic PPS within kabupaten x urban strata; "
+        "weights ratio-adjusted to the model population of each stratum.",
+        "Sakernas: ~540 blocks x 10 households, persons aged 10+; participation and unemployment intercepts "
+        "solved per kabupaten-year to reproduce the calibration TPAK and TPT.",
+        "Registry families (KK) have a mean size of 3.45; deciles rank a noisy welfare score (PMT error s.d. "
+        "0.35 log points); programme flags follow desil rules with 30-40% exclusion and 8-15% inclusion errors.",
+        "Boundaries are Voronoi polygons of seeded points around the real kabupaten seats, clipped to a rough "
+        "province outline: the shapes are not the real boundaries.",
+        "Podes 2018 uses the 2019 calibration (population / 1.012) and the 2019 variable names.",
+        "JML_BALITA counts members aged 0-4 (balita), JML_ANAK_SEKOLAH members aged 7-18.",
+    ]
+    return own + [f"calibration_grid {a}" for a in world.assumptions]
+
+
+def _write_readme(
+    root: Path,
+    seed: int,
+    years: tuple[int, ...],
+    small: bool,
+    files: dict[str, int],
+    assumptions: list[str],
+) -> None:
+    seats = "; ".join(f"{k} {v[0]} ({v[1]:.3f}, {v[2]:.3f})" for k, v in SEATS.items())
+    lines = [
+        "# Data demo SINTETIS - Provinsi Bengkulu",
+        "",
+        "**Semua data di folder ini sintetis (buatan komputer), bukan data orang, rumah tangga, desa atau "
+        "program yang nyata.** Nama berakhiran `[SINTETIS]`, alamat diawali `Jl. Sintetis`, NIK/No. KK acak.",
+        "The data in this folder are synthetic: they describe no real person, household or programme.",
+        "",
+        f"* Generator: `tkpk_lib.synthetic.generate_demo`, seed **{seed}**, years {years[0]}-{years[-1]}, "
+        f"small={small}.",
+        "* Calibration: `tkpk_lib.reference_data.calibration_grid()` (published BPS figures; gaps filled "
+        "by documented rules, listed below).",
+        "* `truth/susenas_truth_<year>.csv`: the model's true P0 per kecamatan and kabupaten "
+        "(`pocket` = 1 for kecamatan built as poverty pockets).",
+        f"* Seats used for the geometry: {seats}.",
+        "",
+        "## Files",
+        "",
+        "| file | rows |",
+        "|---|---|",
+        *[f"| `{k}` | {v:,} |" for k, v in sorted(files.items())],
+        "",
+        "## Assumptions",
+        "",
+        *[f"* {a}" for a in assumptions],
+        "",
+    ]
+    (root / "README.md").write_text("\n".join(lines), encoding="utf-8")
