@@ -47,12 +47,13 @@ def data_root(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def smoke_run(tmp_path_factory, data_root):
-    """One run, three units, one of them failing on purpose; HTML and (if possible) PDF."""
+    """One run, four units: one fails on purpose, one prints a (fictitious) NIK."""
     out = tmp_path_factory.mktemp("reports")
     formats = ("html", "pdf") if HAVE_BROWSER else ("html",)
     res = run_reports(
-        [SMOKE], ["1701", "1705", "17"], 2024, run_id="uji-run", out_root=out, jobs=2,
-        formats=formats, progress=False, kab_params={"1705": {"fail": True}},
+        [SMOKE], ["1701", "1705", "1771", "17"], 2024, run_id="uji-run", out_root=out, jobs=2,
+        formats=formats, progress=False,
+        kab_params={"1705": {"fail": True}, "1771": {"plant_nik": True}},
         data_root=data_root, params={},
     )
     return res
@@ -102,8 +103,16 @@ def test_failure_path(smoke_run):
     nb = nbformat.read(folder / "_smoke.failed.ipynb", as_version=4)
     assert any(o.get("ename") == "RuntimeError" for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     text = format_summary(smoke_run.summary)
-    assert "failed" in text and "3 job(s): 2 ok, 1 not ok" in text
+    assert "failed" in text and "4 job(s): 2 ok, 2 not ok" in text
 
+
+@pytest.mark.slow
+def test_privacy_guard_blocks_report(smoke_run):
+    row = smoke_run.summary.set_index("kab_code").loc["1771"]
+    assert row["status"] == "blocked"
+    assert "nik 1771************" in row["error"] and "1771014507900001" not in row["error"]
+    folder = smoke_run.run_dir / unit_slug("1771")
+    assert sorted(p.name for p in folder.iterdir()) == ["_smoke.failed.ipynb"]  # no HTML/PDF left
 
 @pytest.mark.slow
 def test_manifest(smoke_run, data_root):
@@ -222,6 +231,7 @@ def test_nik_rules():
     assert not is_nik_like("1701019907900001")  # day 99
     assert not is_nik_like("1701014513900001")  # month 13
     assert scan_text("x = 0.1701014507900001; y = 21701014507900001").empty
+    assert len(scan_text("x budi", ["Siti Aminah", "Budi"])) == 1  # one finding at the text's end
 
 
 def test_pseudonymise_and_key(tmp_path, monkeypatch):

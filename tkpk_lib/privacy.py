@@ -34,6 +34,8 @@ __all__ = ["is_nik_like", "load_key", "pseudonymise", "scan_artifacts", "scan_te
 KEY_ENV = "TKPK_PSEUDONYM_KEY"
 _NIK = re.compile(r"(?<![A-Za-z0-9_.])(\d{16})(?!\d)(?!\.\d)")
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{200,}={0,2}")
+_WORD = re.compile(r"\w+")
+_LIBRARY_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.IGNORECASE | re.DOTALL)
 _TEXT_SUFFIXES = {".html", ".htm", ".ipynb", ".json", ".csv", ".txt", ".md", ".log", ".tsv", ".xml"}
 _FINDING_COLUMNS = ["path", "kind", "line", "masked"]
 
@@ -65,6 +67,12 @@ def is_nik_like(digits: str) -> bool:
     return 11 <= prov <= 96 and (1 <= day <= 31 or 41 <= day <= 71) and 1 <= month <= 12
 
 
+def _drop_library(m: re.Match[str]) -> str:
+    """Blank an inlined JavaScript library (plotly.js): code, not data, and megabytes long."""
+    head = m.group(0)[:400]
+    return " " if "plotly.js v" in head and len(m.group(0)) > 100_000 else m.group(0)
+
+
 def _mask(kind: str, value: str) -> str:
     if kind == "nik":
         return value[:4] + "*" * 12
@@ -74,8 +82,9 @@ def _mask(kind: str, value: str) -> str:
 def scan_text(text: str, names: Sequence[str] = (), *, source: str = "") -> pd.DataFrame:
     """Find NIK-like numbers and given names in a text.
 
-    Long base64 runs (embedded images) are skipped. Names match case-insensitively as whole
-    words; whitespace inside a name matches any whitespace.
+    Long base64 runs (embedded images) and the inlined plotly.js library are skipped. Names
+    match case-insensitively as whole-word sequences (``"Siti  Aminah"`` and ``"siti\naminah"``
+    both match ``"Siti Aminah"``); names shorter than 3 letters are ignored.
 
     Parameters
     ----------
@@ -97,6 +106,7 @@ def scan_text(text: str, names: Sequence[str] = (), *, source: str = "") -> pd.D
     >>> scan_text("NIK 1701014507900001 milik Siti Aminah", ["siti aminah"])["kind"].tolist()
     ['nik', 'name']
     """
+    text = _LIBRARY_SCRIPT.sub(_drop_library, text)
     text = _BASE64_RUN.sub(" ", text)
     line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
@@ -117,16 +127,26 @@ def scan_text(text: str, names: Sequence[str] = (), *, source: str = "") -> pd.D
                 {"path": source, "kind": "nik", "line": line_of(m.start()),
                  "masked": _mask("nik", m.group(1))}
             )
+    # names: compare word sequences (one tokenisation, set look-ups), not one regex per name
+    wanted: dict[tuple[str, ...], str] = {}
     for name in names:
-        name = str(name).strip()
-        if len(name) < 3:
-            continue
-        pattern = r"(?<!\w)" + r"\s+".join(re.escape(p) for p in name.split()) + r"(?!\w)"
-        for m in re.finditer(pattern, text, flags=re.IGNORECASE):
-            rows.append(
-                {"path": source, "kind": "name", "line": line_of(m.start()),
-                 "masked": _mask("name", name)}
-            )
+        words = tuple(w.casefold() for w in _WORD.findall(str(name)))
+        if words and len("".join(words)) >= 3:
+            wanted[words] = str(name).strip()
+    if wanted:
+        lengths = sorted({len(w) for w in wanted})
+        tokens = [(m.group(0).casefold(), m.start()) for m in _WORD.finditer(text)]
+        words_only = [t for t, _ in tokens]
+        for i in range(len(tokens)):
+            for k in lengths:
+                if i + k > len(tokens):
+                    break
+                key = tuple(words_only[i:i + k])
+                if key in wanted:
+                    rows.append(
+                        {"path": source, "kind": "name", "line": line_of(tokens[i][1]),
+                         "masked": _mask("name", wanted[key])}
+                    )
     return pd.DataFrame(rows, columns=_FINDING_COLUMNS)
 
 
