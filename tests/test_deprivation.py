@@ -176,3 +176,20 @@ def test_describe_profile_threshold():
                                 threshold=0.25)
     assert did == "infrastruktur lemah (terutama jalan tanah/belum diaspal)"
     assert den == "weak infrastructure (mainly earth or unpaved road)"
+
+
+def test_registry_counts_programme_coverage():
+    reg = pd.DataFrame({
+        "desa_code": ["a", "a", "a", "b", "b"],
+        "decile": [1, 2, 8, 3, 9],
+        "n_members": [3, 5, 4, 6, 2],
+        "rcv_pkh": [1, 0, 1, 0, 1],
+        "rcv_bpnt": [1, 1, 0, 0, 0],
+    })
+    out = registry_counts(reg, programmes=True)
+    # desa a: 2 households in deciles 1-4, one with PKH (the decile-8 PKH household not counted)
+    assert out["cov_pkh"].tolist() == [0.5, 0.0]
+    assert out["cov_bpnt"].tolist() == [1.0, 0.0]
+    assert registry_counts(reg, programmes=["pkh"]).columns.tolist()[-1] == "cov_pkh"
+    with pytest.raises(SchemaError, match="rcv_kur"):
+        registry_counts(reg, programmes=["kur"])

@@ -248,3 +248,15 @@ def test_kecamatan_p0_given_targets_and_direct_variances():
     # with the default GVF the same kecamatan stays in the model
     k3 = kecamatan_p0(hh2, design, villages)
     assert k3.set_index("kec_code").loc["170101", "in_sample"]
+
+
+def test_registry_coverage_carried_to_desa_and_kecamatan():
+    kec = _kec(["170101"], [0.2], [3000])
+    sc = _scores(["1701012001", "1701012002"], ["170101", "170101"], [1000, 2000], [40.0, 20.0])
+    rc = pd.DataFrame({"desa_code": ["1701012001", "1701012002"], "registry_hh": [100, 300],
+                       "registry_persons": [400, 1200], "cov_pkh": [0.2, 0.6]})
+    out = pocket_list(kec, sc, registry_counts=rc, top=1, within=None)
+    d = out[out["level"] == "desa"].set_index("code")
+    assert d.loc["1701012001", "cov_pkh"] == 0.2
+    k = out[out["level"] == "kecamatan"].set_index("code")
+    assert k.loc["170101", "cov_pkh"] == pytest.approx((0.2 * 100 + 0.6 * 300) / 400)

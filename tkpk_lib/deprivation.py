@@ -420,11 +420,14 @@ def registry_counts(
     *,
     decile: str = "decile",
     members: str | None = "n_members",
+    programmes: Sequence[str] | bool = False,
 ) -> pd.DataFrame:
     """Number of registry households (and persons) in deciles 1..``max_decile`` per area.
 
     A plain group-by count: only area codes and counts leave the function, no personal data.
-    Areas present in the registry but with no household in the deciles get 0.
+    Areas present in the registry but with no household in the deciles get 0. Optionally the
+    programme coverage of those households (share with ``rcv_<code>`` = 1), the coverage a
+    pocket list shows next to each desa.
 
     Parameters
     ----------
@@ -438,12 +441,16 @@ def registry_counts(
         Decile column.
     members : str or None
         Household-size column for the persons count; ``None`` to skip it.
+    programmes : bool or sequence of str
+        Programme codes (``"pkh"``, ``"bpnt"``, ...) whose coverage among the counted
+        households is added as ``cov_<code>``; ``True`` for every ``rcv_<code>`` column present.
 
     Returns
     -------
     DataFrame
         ``by`` columns, ``registry_hh`` (households in deciles 1..max_decile),
-        ``registry_persons`` (their members, if ``members``) and ``registry_hh_all``.
+        ``registry_persons`` (their members, if ``members``), ``registry_hh_all`` and
+        ``cov_<code>`` (share of ``registry_hh`` receiving; missing when ``registry_hh`` is 0).
 
     Examples
     --------
@@ -452,7 +459,13 @@ def registry_counts(
     [1, 1]
     """
     keys = [by] if isinstance(by, str) else list(by)
-    need = keys + [decile] + ([members] if members else [])
+    if programmes is True:
+        progs = [c[4:] for c in registry.columns if str(c).startswith("rcv_")]
+    elif programmes is False:
+        progs = []
+    else:
+        progs = list(programmes)  # type: ignore[arg-type]
+    need = keys + [decile] + ([members] if members else []) + [f"rcv_{p}" for p in progs]
     missing = [c for c in need if c not in registry.columns]
     if missing:
         raise SchemaError([Problem("registry", c, "column is missing") for c in missing])
@@ -463,11 +476,16 @@ def registry_counts(
     frame["registry_hh_all"] = 1
     if members:
         frame["registry_persons"] = pd.to_numeric(registry[members], errors="coerce").where(sel, 0)
+    for p in progs:
+        frame[f"_n_{p}"] = (pd.to_numeric(registry[f"rcv_{p}"], errors="coerce").fillna(0) > 0) & sel
     out = frame.groupby(keys, sort=True, observed=True).sum().reset_index()
+    cols = keys + ["registry_hh"] + (["registry_persons"] if members else []) + ["registry_hh_all"]
     if members:
         out["registry_persons"] = out["registry_persons"].round().astype("int64")
-        out = out[keys + ["registry_hh", "registry_persons", "registry_hh_all"]]
-    return out
+    for p in progs:
+        out[f"cov_{p}"] = out[f"_n_{p}"] / out["registry_hh"].where(out["registry_hh"] > 0)
+        cols.append(f"cov_{p}")
+    return out[cols]
 
 
 def village_typology(

@@ -509,6 +509,8 @@ def pocket_list(
     registry_counts : DataFrame, optional
         :func:`~tkpk_lib.deprivation.registry_counts` by desa_code: gives the desa rate and
         number (see module docstring); without it the desa rate is the deprivation score.
+        Its ``cov_<programme>`` columns (``programmes=`` there) are shown for desa and,
+        weighted by ``registry_hh``, for kecamatan.
     coverage : DataFrame or list of DataFrame, optional
         Programme coverage keyed by ``desa_code`` or ``kec_code``; its other columns are
         joined to the matching level as they are.
@@ -606,6 +608,16 @@ def pocket_list(
         desa["count"] = persons
         desa["count_measure"] = _COUNT_MEASURES["registry"]
         desa["registry_hh"] = v["desa_code"].map(rc["registry_hh"]).fillna(0).astype("int64")
+        # programme coverage of the registry's poorest households (registry_counts(programmes=))
+        cov_cols = [c for c in rc.columns if str(c).startswith("cov_")]
+        for c in cov_cols:
+            desa[c] = v["desa_code"].map(rc[c]).astype(float).to_numpy()
+        if cov_cols:
+            hhw = desa["registry_hh"].astype(float)
+            for c in cov_cols:
+                num = (desa[c].fillna(0.0) * hhw).groupby(desa["kec_code"]).sum()
+                den = hhw.where(desa[c].notna(), 0.0).groupby(desa["kec_code"]).sum()
+                kec[c] = kec["kec_code"].map(num / den.where(den > 0)).astype(float)
     else:
         kec_rate = dict(zip(kec["kec_code"], kec["rate"], strict=True))
         desa["rate"] = v["score"].astype(float)
@@ -740,7 +752,7 @@ def province_pockets(
     scores = scores.merge(typ, on=keys, how="left")
     t["typology"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    reg = _registry_counts(registry) if registry is not None else None
+    reg = _registry_counts(registry, programmes=True) if registry is not None else None
     t["registry"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     kec = kecamatan_p0(households, design, scores, registry=reg, **dict(p0_kw or {}))
