@@ -16,6 +16,7 @@ from tkpk_lib.coverage import (
     coverage_by_group,
     overlap_matrix,
     programme_combinations,
+    programme_receipt,
     targeting,
     upset_figure,
     weighted_quantile_groups,
@@ -260,3 +261,22 @@ def test_survey_vs_registry_end_to_end():
     # survey 1702 pkh coverage: target rows 10 only, receives -> 1.0, se 0 -> registry below
     assert cmp.loc[("1702", "pkh"), "agreement"] == "registry_below"
     assert set(cmp["agreement"]) <= {"within_ci", "registry_below", "registry_above"}
+
+
+def test_programme_receipt_totals_and_registry_counts():
+    df = _hand_frame()
+    res = programme_receipt(df, ONE_STRATUM, ["pkh", "pbi"], by="kab_code")
+    num = res[res["indicator"] == "number"].set_index(["kab_code", "programme"])
+    assert num.loc[("1701", "pkh"), "estimate"] == 150.0  # rows 0, 1, 2
+    assert num.loc[("1702", "pkh"), "estimate"] == 200.0  # rows 6, 7, 10, 11
+    w = df["weight"].to_numpy()
+    u = w * df["rcv_pkh"].to_numpy(float) * (df["kab_code"] == "1702").to_numpy(float)
+    assert num.loc[("1702", "pkh"), "se"] == pytest.approx(np.sqrt(12 / 11 * ((u - u.mean()) ** 2).sum()))
+    shr = res[res["indicator"] == "share"].set_index(["kab_code", "programme"])
+    assert shr.loc[("1702", "pbi"), "estimate"] == pytest.approx(2 / 6)
+    assert shr.loc[("1702", "pbi"), "n"] == 6
+    reg = pd.DataFrame({"row_no": range(1, 5), "kab_code": ["1701", "1701", "1702", "1702"], "decile": 1,
+                        "rcv_pkh": [1, 1, 1, 0], "rcv_pbi": [0, 0, 0, 0]})
+    cmp = compare_survey_registry(res, registry_coverage(reg, programmes=["pkh", "pbi"]),
+                                  registry_value="recipients", indicator="number")
+    assert cmp.set_index(["kab_code", "programme"]).loc[("1701", "pkh"), "registry"] == 2

@@ -44,6 +44,7 @@ __all__ = [
     "coverage_by_group",
     "overlap_matrix",
     "programme_combinations",
+    "programme_receipt",
     "targeting",
     "upset_figure",
     "weighted_quantile_groups",
@@ -365,8 +366,9 @@ def targeting(
         Canonical ``households`` table (with target columns, see :func:`add_targets`).
     design : SurveyDesign or PreparedDesign
         Survey design of ``df``.
-    received : str or sequence of str
-        Receipt flag(s): programme codes (``"pkh"``) or columns (``"rcv_pkh"``).
+    received : str, sequence of str or None
+        Receipt flag(s): programme codes (``"pkh"``) or columns (``"rcv_pkh"``); ``None``
+        for every ``rcv_<code>`` column present.
     target : str
         0/1 target-group column (``target_poor``, ``target_b40``, ``target_registry``...).
     by : str or sequence of str, optional
@@ -396,7 +398,9 @@ def targeting(
     {'coverage': 0.6667, 'exclusion_error': 0.3333, 'inclusion_error': 0.3333, 'target_share_of_recipients': 0.6667}
     """
     byl = _by_list(by)
-    progs = _programme_columns(df, [received] if isinstance(received, str) else received)
+    progs = _programme_columns(df, [received] if isinstance(received, str) else received)  # None: all
+    if target not in df.columns:
+        raise SchemaError([Problem("households", target, "target column not found (see add_targets)")])
     prep = _prep(df, design)
     t = _flag(df, target)
     m = _multiplier(df, unit, size)
@@ -537,6 +541,78 @@ def coverage_by_group(
     out["_i"] = (out["indicator"] == "beneficiary_incidence").astype(int)
     out = out.sort_values([*byl, "_p", group, "_i"], kind="stable", ignore_index=True)
     return out[[*byl, group, "programme", "unit", "indicator", *_STATS]]
+
+
+def programme_receipt(df: pd.DataFrame, design: SurveyDesign | PreparedDesign,
+                      programmes: Sequence[str] | None = None, by: By = None, *, among: str | None = None,
+                      unit: Unit = "households", size: str = "hh_size",
+                      ci: Literal["normal", "logit"] = "normal", level: float = 0.95) -> pd.DataFrame:
+    """Estimated number and share of households (or persons) receiving each programme.
+
+    The survey counterpart of the registry's recipient counts
+    (:func:`tkpk_lib.registry.registry_coverage`, column ``recipients``) for
+    :func:`tkpk_lib.registry.compare_survey_registry` with ``registry_value="recipients"``
+    and ``indicator="number"``.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Canonical ``households`` table.
+    design : SurveyDesign or PreparedDesign
+        Survey design of ``df``.
+    programmes : sequence of str, optional
+        Programme codes or columns; default all ``rcv_<code>`` present.
+    by : str or sequence of str, optional
+        Domain columns.
+    among : str or None, default None
+        0/1 column restricting the population; ``None`` = everyone.
+    unit, size, ci, level
+        As in :func:`targeting`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``by`` columns, ``programme``, ``among``, ``unit``, ``indicator`` (``"number"``:
+        survey total of recipients; ``"share"``: recipients / population of the group),
+        then the estimate columns (``n`` = sample recipients for numbers, sample
+        households of the group for shares).
+
+    Examples
+    --------
+    >>> hh = pd.DataFrame({"w": [10.0, 10.0, 20.0], "rcv_pkh": [1, 0, 1]})
+    >>> programme_receipt(hh, SurveyDesign("w"), ["pkh"])["estimate"].tolist()
+    [30.0, 0.75]
+    """
+    byl = _by_list(by)
+    progs = _programme_columns(df, programmes)
+    prep = _prep(df, design)
+    m = _multiplier(df, unit, size)
+    a = _flag(df, among) if among is not None else np.ones(len(df))
+    work = _work_frame(df, byl)
+    work["_a"] = a * m
+    cols, masks = [], []
+    for i, c in enumerate(progs.values()):
+        f = _flag(df, c) * a
+        work[f"_r{i}"] = f * m
+        cols.append(f"_r{i}")
+        masks.append(f)
+    tot = survey_total(work, prep, cols, by=byl or None, ci=ci, level=level)
+    shr = survey_ratio(work, prep, cols, ["_a"] * len(cols), by=byl or None, ci=ci, level=level)
+    n_num, nw_num = _counts(work, byl, np.column_stack(masks), prep.w * m)
+    n_den, nw_den = _counts(work, byl, np.column_stack([a] * len(cols)), prep.w * m)
+    n_dom = n_num.shape[1]
+    for frame, ind, (n, nw) in ((tot, "number", (n_num, nw_num)), (shr, "share", (n_den, nw_den))):
+        frame["n"] = n.T.ravel().astype(np.int64)
+        frame["n_weighted"] = nw.T.ravel()
+        frame["programme"] = np.tile(np.array(list(progs), dtype=object), n_dom)
+        frame["indicator"] = ind
+    out = pd.concat([tot, shr], ignore_index=True).drop(columns="variable")
+    out["among"] = among if among is not None else "all"
+    out["unit"] = unit
+    out["_p"] = out["programme"].map({p: i for i, p in enumerate(progs)})
+    out["_i"] = (out["indicator"] == "share").astype(int)
+    out = out.sort_values([*byl, "_p", "_i"], kind="stable", ignore_index=True)
+    return out[[*byl, "programme", "among", "unit", "indicator", *_STATS]]
 
 
 # --------------------------------------------------------------------------- combinations
@@ -842,7 +918,10 @@ def upset_figure(
         lo = np.clip(est - d["ci_low"].to_numpy(dtype=float), 0, None)
         hi = np.clip(d["ci_high"].to_numpy(dtype=float) - est, 0, None)
         ax.errorbar(x, est, yerr=[lo, hi], fmt="none", ecolor="black", elinewidth=1, capsize=3)
-    ax.set_ylabel(ylabel or ("Perkiraan jumlah" if indicator == "number" else "Persentase"))
+    unit = str(d["unit"].iloc[0]) if "unit" in d.columns and len(d) else "households"
+    default_y = ("Perkiraan jumlah " + ("jiwa" if unit == "persons" else "rumah tangga")
+                 if indicator == "number" else "Proporsi")
+    ax.set_ylabel(ylabel or default_y)
     ax.set_title(title or "Kombinasi program yang diterima")
     ax.spines[["top", "right"]].set_visible(False)
     for i, ms in enumerate(members):
@@ -854,7 +933,7 @@ def upset_figure(
                 axm.plot([i, i], [min(ys), max(ys)], color="#222222", lw=2, zorder=1)
     axm.set_yticks(np.arange(len(order)), [p.upper() for p in order])
     axm.set_ylim(len(order) - 0.5, -0.5)
-    axm.set_xticks(x, ["" for _ in x])
+    axm.set_xticks(x, ["tanpa\nprogram" if not ms else "" for ms in members], fontsize=7)
     axm.tick_params(axis="x", length=0)
     for s in axm.spines.values():
         s.set_visible(False)

@@ -259,6 +259,10 @@ class _Source:
         need = ["row_no", "decile", *_REGION, *extra]
         for _, r in rules.iterrows():
             need += [*r["require_any"], *r["require_all"], f"rcv_{r['programme']}"]
+        self.check_columns(need)
+
+    def check_columns(self, need: Sequence[str]) -> None:
+        """Raise SchemaError when a column is absent, or has missing / out-of-range values."""
         need = list(dict.fromkeys(need))
         absent = [c for c in need if c not in self.columns]
         if absent:
@@ -266,9 +270,11 @@ class _Source:
         tests: list[tuple[str, str, str]] = []
         for c in need:
             tests.append((c, "missing value", f"{_q(c)} IS NULL"))
-        tests.append(("decile", "decile outside 1-10", '"decile" NOT BETWEEN 1 AND 10'))
-        tests.append(("desa_code", "desa code must be 10 digits",
-                      'TRY_CAST("desa_code" AS BIGINT) IS NULL OR length(CAST("desa_code" AS VARCHAR)) <> 10'))
+        if "decile" in need:
+            tests.append(("decile", "decile outside 1-10", '"decile" NOT BETWEEN 1 AND 10'))
+        if "desa_code" in need:
+            tests.append(("desa_code", "desa code must be 10 digits",
+                          'TRY_CAST("desa_code" AS BIGINT) IS NULL OR length(CAST("desa_code" AS VARCHAR)) <> 10'))
         for c in need:
             if c.startswith("rcv_"):
                 tests.append((c, "flag must be 0 or 1", f"CAST({_q(c)} AS INTEGER) NOT IN (0, 1)"))
@@ -720,10 +726,7 @@ def registry_coverage(registry: RegistrySource, by: str | Sequence[str] | None =
         for p in progs:
             if p not in PROGRAMMES:
                 raise TkpkError(f"registry_coverage: unknown programme {p!r}")
-        need = ["row_no", "decile", *byl, *(f"rcv_{p}" for p in progs)]
-        absent = [c for c in need if c not in s.columns]
-        if absent:
-            raise SchemaError([Problem(s.name, c, "required column missing") for c in absent])
+        s.check_columns(["row_no", "decile", *byl, *(f"rcv_{p}" for p in progs)])
         k = int(max_decile)
         aggs = ["count(*) AS n_households", f'count(*) FILTER (WHERE "decile" <= {k}) AS n_target']
         for p in progs:
