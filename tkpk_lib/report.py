@@ -1195,6 +1195,30 @@ def quadrant_figure(cache: str | Path, year: int, highlight: str | None = None,
     return fig
 
 
+def show(fig: Any, dpi: int = 110) -> None:
+    """Display a matplotlib figure once as a PNG (works for pyplot and object-API figures).
+
+    The figure is closed afterwards, so the inline backend does not show it a second time.
+
+    Examples
+    --------
+    >>> show(trend_figure("derived/2024", "1701"))  # doctest: +SKIP
+    """
+    import io
+
+    from IPython.display import Image, display
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    display(Image(buf.getvalue()))
+    try:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+    except Exception:  # noqa: BLE001 - closing is only to avoid a duplicate inline image
+        pass
+
+
 def styled(df: pd.DataFrame, caption: str | None = None) -> Any:
     """A pandas Styler without the index (for report tables).
 
@@ -1499,6 +1523,55 @@ def annex_tables(cache: str | Path, kab_code: str, year: int, *, min_sample: int
         comp = comp.assign(program=[PROGRAMME_LABELS.get(str(p), str(p)) for p in comp["program"]])
         out["pengaduan"] = comp.drop(columns="kab_code").reset_index(drop=True) if code != PROVINCE_CODE else comp
     return out
+
+
+def write_annex_workbook(tables: Mapping[str, pd.DataFrame], output_dir: str | Path | None, kab_code: str,
+                         year: int, *, run_id: str = "", min_sample: int = 0) -> Path | None:
+    """Write the LP2KD annex workbook ``lampiran_lp2kd_<code>_<year>.xlsx`` into ``output_dir``.
+
+    Returns None (nothing written) when ``output_dir`` is empty.
+
+    Examples
+    --------
+    >>> write_annex_workbook({}, "", "1701", 2024) is None
+    True
+    """
+    if not output_dir:
+        return None
+    from tkpk_lib import excel
+
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    meta = {"wilayah": unit_name(kab_code), "tahun": int(year), "run_id": run_id, "min_n": min_sample}
+    return excel.write_annex(tables, out / f"lampiran_lp2kd_{kab_code}_{int(year)}.xlsx", meta=meta)
+
+
+def indicator_name(code: str) -> str:
+    """Indonesian catalogue name of an indicator code.
+
+    Examples
+    --------
+    >>> indicator_name("tpt")
+    'Tingkat pengangguran terbuka (TPT)'
+    """
+    cat = _catalogue()
+    return str(cat.loc[code, "name_id"]) if code in cat.index else code
+
+
+def upset(cache: str | Path, kab_code: str, max_combinations: int = 12) -> Any:
+    """UpSet figure of the programme combinations of the target group of one unit, or None.
+
+    Examples
+    --------
+    >>> upset("derived/2024", "1701")  # doctest: +SKIP
+    """
+    combos = combinations_for(cache, kab_code)
+    if combos.empty:
+        return None
+    from tkpk_lib.coverage import upset_figure
+
+    return upset_figure(combos, indicator="number", max_combinations=max_combinations,
+                        title=f"Kombinasi program pada rumah tangga sasaran, {unit_name(kab_code)}")
 
 
 def annex_display(df: pd.DataFrame, table_id: str) -> pd.DataFrame:

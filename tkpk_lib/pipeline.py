@@ -1,0 +1,246 @@
+"""The main job behind ``tkpk run``: data -> prepared report tables -> notebooks -> HTML/PDF/Excel.
+
+Steps, each timed:
+
+1. **demo**: when the data root is the demo root and holds no data, generate the synthetic
+   demo (:func:`tkpk_lib.synthetic.generate_demo`, small registry with ``--small``);
+2. **canonical**: read and validate the raw files of every year into canonical Parquet tables
+   (:func:`tkpk_lib.canonical.build_canonical`, reused when present);
+3. **prepare**: compute every report table once for the whole province
+   (:func:`tkpk_lib.report.prepare_year`) in this process, before any notebook starts;
+4. **notebooks**: run the report notebooks (``notebooks/reports/*.ipynb``) for the ten
+   kabupaten/kota and the province with :func:`tkpk_lib.run.run_reports` (processes or dask),
+   exporting HTML and PDF; the annex notebook writes the Excel annex into each unit's folder.
+
+The registry's names are handed to the runner's privacy guard, so a report that would show a
+name (or a NIK-like number) is withdrawn and the run fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from tkpk_lib.errors import TkpkError
+
+__all__ = ["NOTEBOOK_DIR", "registry_names", "run_cli", "run_province"]
+
+NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks" / "reports"
+ALL_UNITS = ("1701", "1702", "1703", "1704", "1705", "1706", "1707", "1708", "1709", "1771", "17")
+
+
+def registry_names(root: str | Path, min_words: int = 2) -> list[str]:
+    """Full names in the canonical registry of a data root (for the privacy guard).
+
+    Only names of at least ``min_words`` words are used: a single word also occurs as a
+    place name or an ordinary word and would block reports for nothing.
+
+    Parameters
+    ----------
+    root : path
+        Data root (``canonical/registry.parquet`` is read when present).
+    min_words : int
+        Smallest number of words of a name that is scanned for.
+
+    Returns
+    -------
+    list of str
+        Sorted unique names; empty without a registry.
+
+    Examples
+    --------
+    >>> registry_names("/nonexistent")
+    []
+    """
+    import pandas as pd
+
+    f = Path(root) / "canonical" / "registry.parquet"
+    if not f.is_file():
+        return []
+    names = pd.read_parquet(f, columns=["name"])["name"].dropna().astype(str).str.strip()
+    names = names[names.str.split().str.len() >= min_words]
+    return sorted(set(names))
+
+
+def _is_demo_root(root: Path) -> bool:
+    from tkpk_lib import paths
+
+    try:
+        return root.resolve() == paths.demo_root().resolve()
+    except OSError:
+        return False
+
+
+def run_province(
+    root: str | Path,
+    year: int,
+    *,
+    comparison_year: int | None = None,
+    kab_codes: Sequence[str] | None = None,
+    jobs: int = 2,
+    scheduler: Any = None,
+    out_root: str | Path | None = None,
+    run_id: str | None = None,
+    target: str = "poor",
+    formats: Sequence[str] = ("html", "pdf"),
+    small: bool = False,
+    generate: bool | None = None,
+    notebooks: Sequence[str | Path] | None = None,
+    progress: bool = True,
+    params: dict[str, Any] | None = None,
+) -> tuple[Any, dict[str, float]]:
+    """Run the whole job and return the runner's result and the seconds of each step.
+
+    Parameters
+    ----------
+    root : path
+        Data root.
+    year : int
+        Report year.
+    comparison_year : int, optional
+        Year of comparison (default: the latest earlier year with data).
+    kab_codes : sequence of str, optional
+        Units; default the ten kabupaten/kota and the province ("17").
+    jobs, scheduler
+        Passed to :func:`tkpk_lib.run.run_reports`.
+    out_root, run_id
+        Where reports go: ``<out_root>/<run_id>/<code>_<name>/``.
+    target : {"poor", "b40", "registry"}
+        Target group of programme coverage.
+    formats : sequence of {"html", "pdf"}
+        Exports.
+    small : bool
+        Small registry when the demo is generated.
+    generate : bool, optional
+        Generate the demo when the root has no data; default: only when ``root`` is the demo
+        root.
+    notebooks : sequence of path, optional
+        Default every notebook in ``notebooks/reports``.
+    progress : bool
+        Progress bar and summary table.
+    params : dict, optional
+        Extra notebook parameters (e.g. ``{"min_sample": 20}``).
+
+    Returns
+    -------
+    (RunResult, dict)
+        The run result and ``{"demo", "canonical", "prepare", "notebooks", "total"}`` seconds.
+
+    Raises
+    ------
+    TkpkError
+        No data for the year, or no data at all in a non-demo root.
+
+    Examples
+    --------
+    >>> res, t = run_province("data/demo/generated", 2024, kab_codes=["1701", "17"])  # doctest: +SKIP
+    >>> res.ok  # doctest: +SKIP
+    True
+    """
+    from tkpk_lib import canonical, report, run
+
+    root = Path(root)
+    t: dict[str, float] = {}
+    t0 = time.perf_counter()
+    if not (root / "raw" / "susenas").exists():
+        if generate is None:
+            generate = _is_demo_root(root)
+        if not generate:
+            raise TkpkError(f"{root}: no raw/susenas folder; put your data there or use the demo root")
+        from tkpk_lib.synthetic import generate_demo
+
+        if progress:
+            print(f"Data demo belum ada: membuat data sintetis Bengkulu di {root} ...", flush=True)
+        generate_demo(root, small=small)
+    t["demo"] = time.perf_counter() - t0
+    years = canonical.available_years(root)
+    if year not in years:
+        raise TkpkError(f"{root}: no Susenas data for {year}; years available: {years or 'none'}")
+    if comparison_year is not None and comparison_year not in years:
+        raise TkpkError(f"{root}: no Susenas data for comparison year {comparison_year}; years available: {years}")
+
+    s = time.perf_counter()
+    for y in years:
+        if y <= year or y == comparison_year:
+            canonical.build_canonical(root, y)
+    t["canonical"] = time.perf_counter() - s
+
+    s = time.perf_counter()
+    cache = report.prepare_year(root, year, comparison_year, target)
+    t["prepare"] = time.perf_counter() - s
+
+    s = time.perf_counter()
+    nbs = list(notebooks) if notebooks else sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+    if not nbs:
+        raise TkpkError(f"no report notebooks in {NOTEBOOK_DIR}")
+    inputs = sorted({p for y in years if y <= year or y == comparison_year
+                     for p in canonical.raw_files(root, y).values()})
+    run_params = {"comparison_year": int(comparison_year or 0), "target": target, "cache_dir": str(cache)}
+    run_params.update(params or {})
+    result = run.run_reports(
+        nbs, list(kab_codes or ALL_UNITS), year, params=run_params, run_id=run_id, out_root=out_root,
+        jobs=jobs, scheduler=scheduler, formats=tuple(formats), progress=progress, available_years=years,
+        data_root=root, inputs=inputs, scan_names=registry_names(root),
+    )
+    t["notebooks"] = time.perf_counter() - s
+    t["total"] = time.perf_counter() - t0
+    return result, t
+
+
+def run_cli(args: argparse.Namespace) -> int:
+    """Entry point of ``tkpk run`` (arguments from :mod:`tkpk_lib.cli`); returns the exit code.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        ``year, comparison_year, kab (list or None), jobs, scheduler, root, out, run_id, target,
+        no_pdf, small``.
+
+    Returns
+    -------
+    int
+        0 when every report was written, 1 when any unit failed, 2 when the run could not start.
+
+    Examples
+    --------
+    >>> from tkpk_lib.cli import build_parser
+    >>> run_cli(build_parser().parse_args(["run", "--year", "2024", "--kab", "1701"]))  # doctest: +SKIP
+    0
+    """
+    from tkpk_lib.errors import ReportError
+
+    year = int(args.year)
+    run_id = args.run_id or f"{year}-{_dt.datetime.now(_dt.UTC):%Y%m%dT%H%M%SZ}"
+    try:
+        result, t = run_province(
+            args.root, year, comparison_year=getattr(args, "comparison_year", None),
+            kab_codes=getattr(args, "kab", None), jobs=int(getattr(args, "jobs", 2) or 2),
+            scheduler=getattr(args, "scheduler", None), out_root=getattr(args, "out", None), run_id=run_id,
+            target=getattr(args, "target", "poor"),
+            formats=("html",) if getattr(args, "no_pdf", False) else ("html", "pdf"),
+            small=bool(getattr(args, "small", False)),
+        )
+    except (ReportError, TkpkError) as exc:
+        print(f"tkpk run: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"Waktu: data {t['demo'] + t['canonical']:.1f} s, tabel siap-laporan {t['prepare']:.1f} s, "
+        f"notebook+ekspor {t['notebooks']:.1f} s, total {t['total']:.1f} s"
+    )
+    print(f"Laporan: {result.run_dir}")
+    for code in sorted(set(result.summary["kab_code"])):
+        from tkpk_lib.run import unit_slug
+
+        print(f"  {result.run_dir / unit_slug(code)}")
+    if not result.ok:
+        failed = result.failed
+        print(f"{len(failed)} laporan gagal:", file=sys.stderr)
+        for _, r in failed.iterrows():
+            print(f"  {r['kab_code']} {r['notebook']}: {r['status']}: {r['error']}", file=sys.stderr)
+        return 1
+    return 0
