@@ -131,6 +131,10 @@ def test_follow_up_list_exact_rows():
     reg = _hand_registry()
     fl = follow_up_list(reg, key=KEY)
     assert list(fl.columns) == list(FOLLOW_UP_COLUMNS)
+    # loaded rules can be passed back in, and edited as data
+    pd.testing.assert_frame_equal(follow_up_list(reg, load_rules(), key=KEY), fl)
+    strict = load_rules().assign(max_decile=lambda r: r["max_decile"].clip(upper=1))
+    assert set(follow_up_list(reg, strict, key=KEY)["row_no"]) == {1}
     got = list(zip(fl["row_no"].tolist(), fl["programme"].tolist(), strict=True))
     assert got == [(1, "pkh"), (1, "blt_dd"), (2, "bpnt"), (2, "pip"), (2, "lpg"), (2, "listrik"), (5, "pbi")]
     assert fl["office"].tolist()[:4] == ["Dinas Sosial", "DPMD / Pemerintah Desa", "Dinas Sosial",

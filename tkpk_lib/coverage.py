@@ -311,6 +311,10 @@ def add_targets(
             problems.append(
                 Problem("households", col, "missing value", (np.flatnonzero(bad) + 1).tolist())
             )
+    if within:
+        bad = df[within].isna().to_numpy()
+        if bad.any():
+            problems.append(Problem("households", within, "missing value", (np.flatnonzero(bad) + 1).tolist()))
     bad = ~(pw > 0)
     if bad.any():
         problems.append(

@@ -82,6 +82,8 @@ RegistrySource = pd.DataFrame | str | Path | Sequence[str | Path]
 # --------------------------------------------------------------------------- rules
 
 def _split_cols(value: Any) -> list[str]:
+    if isinstance(value, (tuple, list)):
+        return [str(v).strip() for v in value if str(v).strip()]
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return []
     return [p.strip() for p in re.split(r"[,;]", str(value)) if p.strip()]
