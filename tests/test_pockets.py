@@ -260,3 +260,14 @@ def test_registry_coverage_carried_to_desa_and_kecamatan():
     assert d.loc["1701012001", "cov_pkh"] == 0.2
     k = out[out["level"] == "kecamatan"].set_index("code")
     assert k.loc["170101", "cov_pkh"] == pytest.approx((0.2 * 100 + 0.6 * 300) / 400)
+
+
+def test_kecamatan_p0_one_kabupaten_and_one_year():
+    villages, hh, design = make_survey()
+    k = kecamatan_p0(hh[hh["kab_code"] == "1702"], design, villages, covariates=["sub_basic_services"])
+    assert len(k) == 8 and set(k["kab_code"]) == {"1702"}
+    two = pd.concat([hh, hh.assign(year=2023, hh_id=hh["hh_id"] + "b")])
+    from tkpk_lib.errors import SchemaError
+
+    with pytest.raises(SchemaError, match="year"):
+        kecamatan_p0(two, design, villages)

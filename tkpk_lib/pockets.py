@@ -190,8 +190,8 @@ def kecamatan_p0(
     covariates_from : DataFrame
         Either the canonical ``villages`` table (Podes; the deprivation score is computed
         here) or an already computed :func:`~tkpk_lib.deprivation.deprivation_score`
-        result. Its kecamatan are the universe: unsampled kecamatan get a synthetic
-        estimate.
+        result. Its kecamatan in the kabupaten present in ``households`` are the universe:
+        unsampled kecamatan get a synthetic estimate.
     registry : DataFrame, optional
         :func:`~tkpk_lib.deprivation.registry_counts` by desa; adds ``registry_share`` as a
         covariate.
@@ -236,9 +236,14 @@ def kecamatan_p0(
             raise SchemaError([Problem("households", c, "column is missing")])
     if variance not in ("gvf", "direct"):
         raise TkpkError("kecamatan_p0: variance must be 'gvf' or 'direct'")
+    if "year" in households.columns and households["year"].nunique() > 1:
+        raise SchemaError([Problem("households", "year", "several years "
+                                   f"{sorted(households['year'].unique().tolist())}: pass one year")])
     scores = (covariates_from if "score" in covariates_from.columns
               else deprivation_score(covariates_from))
     cov = kecamatan_covariates(scores, registry)
+    # the universe: every kecamatan of the kabupaten the survey covers
+    cov = cov[cov["kab_code"].isin(set(households["kab_code"].astype(str)))].reset_index(drop=True)
 
     d_kec = indicators.fgt(households, design, welfare, line, alpha=0, by="kec_code", size=size)
     d_kab = indicators.fgt(households, design, welfare, line, alpha=0, by="kab_code", size=size)
