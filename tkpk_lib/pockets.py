@@ -548,7 +548,15 @@ def pocket_list(
 
     Examples
     --------
-    >>> # see tests/test_pockets.py
+    >>> kec = pd.DataFrame({"kab_code": "1701", "kec_code": ["170101", "170102"],
+    ...     "population": [20000, 3000], "estimate": [0.10, 0.30], "se": 0.01,
+    ...     "n_poor": [2000.0, 900.0], "reliability": "reliable"})
+    >>> desa = pd.DataFrame({"kab_code": "1701", "kec_code": ["170101", "170102"],
+    ...     "desa_code": ["1701012001", "1701022001"], "population": [20000, 3000],
+    ...     "score": [20.0, 60.0]})
+    >>> out = pocket_list(kec, desa, top=1)
+    >>> out.loc[out["level"] == "kecamatan", ["code", "pocket_type"]].values.tolist()
+    [['170102', 'tingkat tinggi'], ['170101', 'jumlah besar']]
     """
     need = ["kab_code", "kec_code", "population", "estimate", "n_poor"]
     miss = [c for c in need if c not in kec_estimates.columns]
