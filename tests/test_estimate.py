@@ -372,3 +372,34 @@ def test_non_numeric_variable_is_reported():
         survey_total(df, TINY, "s")
     with pytest.raises(DesignError, match="not found"):
         survey_total(df, TINY, "nope")
+
+
+def test_matches_svy_package_on_a_stratified_cluster_sample():
+    """Second independent implementation (svy 0.35): strata x PSUs x domains, with NAs."""
+    svy = pytest.importorskip("svy")
+    pl = pytest.importorskip("polars")
+    rng = np.random.default_rng(11)
+    n_psu = 300
+    psu = np.repeat(np.arange(n_psu), rng.integers(5, 30, size=n_psu))
+    stratum = (np.arange(n_psu) % 7)[psu]
+    y = rng.gamma(2.0, 1.0 + (psu % 5) / 4, size=len(psu))
+    df = pd.DataFrame(
+        {
+            "stratum": stratum,
+            "psu": psu * 3 + 11,
+            "w": rng.uniform(50, 150, size=n_psu)[psu] * rng.uniform(0.9, 1.1, size=len(psu)),
+            "y": y,
+            "dom": rng.integers(0, 4, size=len(psu)),
+        }
+    )
+    mine = survey_mean(df, SurveyDesign("w", "stratum", "psu"), "y", by="dom")
+    sample = svy.Sample(
+        data=pl.from_pandas(df),
+        design=svy.Design(stratum="stratum", psu="psu", wgt="w", wr=True),
+    )
+    est = sample.estimation.mean("y", by="dom")
+    est = est[0] if isinstance(est, list) else est
+    theirs = sorted((e.by_level[0], e.est, e.se) for e in est.estimates)
+    assert [t[0] for t in theirs] == mine["dom"].tolist()
+    np.testing.assert_allclose(mine["estimate"], [t[1] for t in theirs], rtol=1e-12)
+    np.testing.assert_allclose(mine["se"], [t[2] for t in theirs], rtol=1e-10)

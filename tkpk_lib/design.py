@@ -322,6 +322,8 @@ def _codes(df: pd.DataFrame, col: str, source: str) -> tuple[np.ndarray, np.ndar
             codes = np.empty(n, dtype=np.intp)
             np.subtract(v, vmin, out=codes, casting="unsafe")
             present = np.bincount(codes, minlength=span) > 0
+            if present.all():  # ids already dense: v - vmin are the codes
+                return codes, np.arange(vmin, vmax + 1)
             remap = np.cumsum(present, dtype=np.intp) - 1
             np.take(remap, codes, out=codes)
             return codes, np.flatnonzero(present) + vmin

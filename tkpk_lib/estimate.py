@@ -34,11 +34,23 @@ Methods (all checked against R 4.2.2 / survey 4.1.1 in ``tests/test_estimate.py`
 
 Why not the ``svy`` package (0.35, Rust/polars)
 -----------------------------------------------
-Measured on this machine (see ``benchmarks/README.md``): svy 0.35 reproduces R's point
-estimates but is slower than this module by an order of magnitude on the 1.5-million-person
-benchmark, and adds a heavyweight dependency; the numpy implementation here is a few
-``np.bincount`` passes per variable, agrees with R to 1e-12, and keeps full control of the
-domain, missing-value and single-PSU semantics.  Details in ``benchmarks/README.md``.
+svy 0.35 was checked first.  It is correct: it reproduces all 35 R statistics of
+``api_reference.json`` (two-stage fpc via ``PopSize(psu=, ssu=)``) and agrees with this module
+to 1e-14 on the synthetic benchmark survey (a test keeps checking that).  It is not fast enough:
+on the 1.5-million-person benchmark (3 means x 10 domains, ``benchmarks/bench_estimate.py
+--svy``) svy took a median 7.0 s wall / 2.1 s CPU on the shared 2-core machine against 0.25 s
+wall / 0.11 s CPU for this module in the same run (about 19x less CPU), and it needs a polars
+copy of the frame.  The numpy implementation is a handful of ``np.bincount`` passes per
+variable (rows -> sampling-unit x domain tables, then only small-table algebra), keeps the
+domain, missing-value and single-PSU semantics under our control and adds no dependency, so
+svy is not used.  Figures and method: ``benchmarks/README.md``.
+
+Performance notes
+-----------------
+A prepared design (:func:`tkpk_lib.design.prepare_design`) can be passed instead of a
+:class:`SurveyDesign` to skip validation and id coding when many estimates are made on the
+same frame.  Temporaries live in per-thread reusable buffers
+(:func:`tkpk_lib.design.scratch`; free them with :func:`tkpk_lib.design.release_scratch`).
 """
 
 from __future__ import annotations
@@ -55,6 +67,7 @@ from tkpk_lib.design import (
     SurveyDesign,
     _codes,
     domain_variance,
+    linearized_variance,
     prepare_design,
     scratch,
     variance_from_unit_totals,
@@ -67,6 +80,7 @@ __all__ = [
     "RSE_RELIABLE_MAX",
     "RESULT_COLUMNS",
     "domain_codes",
+    "linearized_variance",
     "reliability_flag",
     "survey_mean",
     "survey_quantile",
