@@ -374,8 +374,17 @@ def test_non_numeric_variable_is_reported():
         survey_total(df, TINY, "nope")
 
 
+def _svy_rows(result) -> list:
+    result = result[0] if isinstance(result, list) else result
+    return sorted(result.estimates, key=lambda e: (e.by_level, str(getattr(e, "y_level", ""))))
+
+
 def test_matches_svy_package_on_a_stratified_cluster_sample():
-    """Second independent implementation (svy 0.35): strata x PSUs x domains, with NAs."""
+    """Second independent implementation (svy 0.35): strata x PSUs x domains.
+
+    Checks estimates, SEs, design effects (svy ``deff="wr"``), t intervals with the domain's
+    design df and the logit interval for a proportion.
+    """
     svy = pytest.importorskip("svy")
     pl = pytest.importorskip("polars")
     rng = np.random.default_rng(11)
@@ -389,17 +398,37 @@ def test_matches_svy_package_on_a_stratified_cluster_sample():
             "psu": psu * 3 + 11,
             "w": rng.uniform(50, 150, size=n_psu)[psu] * rng.uniform(0.9, 1.1, size=len(psu)),
             "y": y,
+            "x": rng.gamma(3.0, 1.0, size=len(psu)),
+            "p": (y > 2).astype(int),
             "dom": rng.integers(0, 4, size=len(psu)),
         }
     )
-    mine = survey_mean(df, SurveyDesign("w", "stratum", "psu"), "y", by="dom")
+    design = SurveyDesign("w", "stratum", "psu")
     sample = svy.Sample(
         data=pl.from_pandas(df),
         design=svy.Design(stratum="stratum", psu="psu", wgt="w", wr=True),
     )
-    est = sample.estimation.mean("y", by="dom")
-    est = est[0] if isinstance(est, list) else est
-    theirs = sorted((e.by_level[0], e.est, e.se) for e in est.estimates)
-    assert [t[0] for t in theirs] == mine["dom"].tolist()
-    np.testing.assert_allclose(mine["estimate"], [t[1] for t in theirs], rtol=1e-12)
-    np.testing.assert_allclose(mine["se"], [t[2] for t in theirs], rtol=1e-10)
+    est = sample.estimation
+    cases = [
+        (survey_mean(df, design, "y", by="dom", dof="design"), est.mean("y", by="dom", deff="wr")),
+        (
+            survey_total(df, design, "y", by="dom", dof="design"),
+            est.total("y", by="dom", deff="wr"),
+        ),
+        (
+            survey_ratio(df, design, "y", "x", by="dom", dof="design"),
+            est.ratio("y", "x", by="dom", deff="wr"),
+        ),
+    ]
+    for mine, theirs in cases:
+        rows = _svy_rows(theirs)
+        assert [r.by_level[0] for r in rows] == mine["dom"].tolist()
+        np.testing.assert_allclose(mine["estimate"], [r.est for r in rows], rtol=1e-12)
+        np.testing.assert_allclose(mine["se"], [r.se for r in rows], rtol=1e-10)
+        np.testing.assert_allclose(mine["deff"], [r.deff for r in rows], rtol=1e-9)
+        np.testing.assert_allclose(mine["ci_low"], [r.lci for r in rows], rtol=1e-10)
+    prop = [r for r in _svy_rows(est.prop("p", by="dom", ci_method="logit")) if r.y_level == 1]
+    mine = survey_mean(df, design, "p", by="dom", ci="logit")
+    np.testing.assert_allclose(mine["estimate"], [r.est for r in prop], rtol=1e-12)
+    np.testing.assert_allclose(mine["ci_low"], [r.lci for r in prop], rtol=1e-9)
+    np.testing.assert_allclose(mine["ci_high"], [r.uci for r in prop], rtol=1e-9)
