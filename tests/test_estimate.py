@@ -432,3 +432,13 @@ def test_matches_svy_package_on_a_stratified_cluster_sample():
     np.testing.assert_allclose(mine["estimate"], [r.est for r in prop], rtol=1e-12)
     np.testing.assert_allclose(mine["ci_low"], [r.lci for r in prop], rtol=1e-9)
     np.testing.assert_allclose(mine["ci_high"], [r.uci for r in prop], rtol=1e-9)
+    # quantiles: svy implements R's svyquantile (qrule "math", Woodruff, design df)
+    q = survey_quantile(df, design, "y", [0.5, 0.9], by="dom")
+    res = est.quantile("y", p=[0.5, 0.9], by="dom")
+    items = res.estimates if hasattr(res, "estimates") else [e for r in res for e in r.estimates]
+    rows = sorted(items, key=lambda e: (e.by_level, e.prob))
+    assert [(r.by_level[0], r.prob) for r in rows] == list(zip(q["dom"], q["quantile"]))
+    np.testing.assert_allclose(q["estimate"], [r.est for r in rows], rtol=1e-12)
+    np.testing.assert_allclose(q["ci_low"], [r.lci for r in rows], rtol=1e-12)
+    np.testing.assert_allclose(q["ci_high"], [r.uci for r in rows], rtol=1e-12)
+    np.testing.assert_allclose(q["se"], [r.se for r in rows], rtol=1e-9)
