@@ -14,7 +14,7 @@ from tkpk_lib.errors import ReportError
 from tkpk_lib.export import external_references, find_browser, pdf_text
 from tkpk_lib.manifest import read_manifest, sha256_file
 from tkpk_lib.privacy import is_nik_like, load_key, pseudonymise, scan_artifacts, scan_text
-from tkpk_lib.run import cli_run, format_summary, run_reports, unit_slug
+from tkpk_lib.run import format_summary, run_reports, unit_slug
 
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE = ROOT / "notebooks" / "_smoke.ipynb"
@@ -186,12 +186,6 @@ def test_pdf_without_browser_fails_before_execution(tmp_path, monkeypatch):
     with pytest.raises(ReportError, match="no Chromium/Chrome/Edge browser"):
         run_reports([SMOKE], ["1701"], 2024, run_id="nb", out_root=tmp_path, progress=False)
     assert not (tmp_path / "nb").exists()
-
-
-def test_cli_bad_code_exit_code(tmp_path, capsys):
-    code = cli_run(["--year", "2024", "--kab", "9999", "--notebook", str(SMOKE), "--out", str(tmp_path)])
-    assert code == 2
-    assert "unknown kabupaten/kota code" in capsys.readouterr().err
 
 
 # ---- privacy helpers (the run's last guard)

@@ -25,13 +25,10 @@ and the summary names the cell and the error.
 
 from __future__ import annotations
 
-import argparse
-import ast
 import datetime as _dt
 import hashlib
 import os
 import re
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -42,37 +39,22 @@ from typing import Any
 
 import pandas as pd
 
+from tkpk_lib import reference_data as _ref
 from tkpk_lib.errors import ReportError
 
 __all__ = [
     "KAB_CODES",
     "PROVINCE_CODE",
     "RunResult",
-    "add_run_arguments",
-    "cli_run",
     "format_summary",
     "run_job",
     "run_reports",
     "unit_slug",
 ]
 
-#: Province code of the roll-up reports.
-PROVINCE_CODE = "17"
-#: Kabupaten/kota of Bengkulu (Kemendagri codes) and their names.
-KAB_NAMES: dict[str, str] = {
-    "1701": "Bengkulu Selatan",
-    "1702": "Rejang Lebong",
-    "1703": "Bengkulu Utara",
-    "1704": "Kaur",
-    "1705": "Seluma",
-    "1706": "Mukomuko",
-    "1707": "Lebong",
-    "1708": "Kepahiang",
-    "1709": "Bengkulu Tengah",
-    "1771": "Kota Bengkulu",
-}
-KAB_CODES: tuple[str, ...] = tuple(KAB_NAMES)
-UNIT_NAMES: dict[str, str] = {**KAB_NAMES, PROVINCE_CODE: "Provinsi Bengkulu"}
+#: Units a run accepts: the ten kabupaten/kota and the province roll-up (tkpk_lib.reference_data).
+KAB_CODES: tuple[str, ...] = _ref.KAB_CODES
+PROVINCE_CODE = _ref.PROVINCE
 
 #: Parameters the runner fills in itself when a notebook declares them.
 BUILTIN_PARAMETERS = ("kab_code", "year", "run_id", "output_dir", "data_root")
@@ -100,8 +82,11 @@ def unit_slug(code: str) -> str:
     >>> unit_slug("1771")
     '1771_kota_bengkulu'
     """
-    name = UNIT_NAMES.get(code, code)
-    return f"{code}_" + re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+    return f"{code}_{_ref.kab_slug(code)}"
+
+
+def _unit_name(code: str) -> str:
+    return "Provinsi Bengkulu" if code == PROVINCE_CODE else _ref.region_names().get(code, code)
 
 
 @dataclass
@@ -172,15 +157,6 @@ def format_summary(summary: pd.DataFrame) -> str:
 
 
 # --------------------------------------------------------------------------- validation
-
-
-def _literal(text: str | None) -> Any:
-    if text is None:
-        return None
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return text
 
 
 def _type_ok(value: Any, type_name: str | None) -> bool:
@@ -560,6 +536,15 @@ def run_reports(
         Before anything runs: unknown/invalid parameters, unknown codes, a year without data,
         a missing notebook, a bad run id, or PDF requested without a browser.
 
+    Notes
+    -----
+    Local workers are started with the ``spawn`` method (the same on Linux, macOS and
+    Windows, and safe when the caller runs threads, e.g. a dask client). A plain script that
+    calls this function must do so under ``if __name__ == "__main__":``; notebooks, the
+    ``tkpk`` command and pytest need nothing. Measured on the 2-core development machine:
+    about 2 s kernel start + imports per notebook and 1.5-4 s for HTML plus PDF per report;
+    ``jobs=2`` is the sweet spot on 2 cores (``benchmarks/bench_run.py``).
+
     Examples
     --------
     >>> res = run_reports(["notebooks/_smoke.ipynb"], ["1701", "17"], 2024,
@@ -641,7 +626,7 @@ def run_reports(
                 "notebook": str(nb), "kab_code": code, "out_dir": str(out_dir), "parameters": p,
                 "formats": list(formats), "footer": footer, "kernel_name": kernel_name,
                 "cell_timeout": cell_timeout, "scan_names": list(scan_names),
-                "title": f"{nb.stem} - {UNIT_NAMES[code]} {year}",
+                "title": f"{nb.stem} - {_unit_name(code)} {year}",
             })
 
     # ---- run
@@ -693,97 +678,3 @@ def run_reports(
         print(format_summary(summary))
         print(f"laporan: {run_dir}")
     return result
-
-
-# --------------------------------------------------------------------------- CLI helpers
-
-
-def add_run_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Add the ``tkpk run`` options to an argparse (sub)parser.
-
-    Parameters
-    ----------
-    parser : argparse.ArgumentParser
-        The ``run`` subparser of ``tkpk``.
-
-    Returns
-    -------
-    argparse.ArgumentParser
-        The same parser.
-
-    Examples
-    --------
-    >>> p = add_run_arguments(argparse.ArgumentParser())
-    >>> p.parse_args(["--year", "2024", "--kab", "1701", "17"]).kab
-    ['1701', '17']
-    """
-    parser.add_argument("--year", type=int, required=True, help="data year, e.g. 2024")
-    parser.add_argument("--kab", nargs="+", default=None, metavar="CODE",
-                        help='kabupaten/kota codes (1701-1709, 1771) or "17"; default all and 17')
-    parser.add_argument("--notebook", nargs="+", default=None, metavar="PATH",
-                        help="report notebooks; default notebooks/reports/*.ipynb")
-    parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
-                        help="parallel worker processes (default 2)")
-    parser.add_argument("--scheduler", default=None, metavar="ADDR",
-                        help="dask.distributed scheduler address; default local processes")
-    parser.add_argument("--run-id", default=None, help="run id (default <year>-<UTC time>)")
-    parser.add_argument("--out", default=None, metavar="DIR", help="reports root (default reports/)")
-    parser.add_argument("--formats", default="html,pdf", help="html,pdf (default) or html")
-    parser.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
-                        help="extra notebook parameter (Python literal or text); repeatable")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    return parser
-
-
-def _parse_param(text: str) -> tuple[str, Any]:
-    if "=" not in text:
-        raise ReportError(f"parameter {text!r}: write NAME=VALUE")
-    name, raw = text.split("=", 1)
-    return name.strip(), _literal(raw)
-
-
-def cli_run(args: argparse.Namespace | Sequence[str] | None = None) -> int:
-    """Entry point of ``tkpk run``; returns the process exit code.
-
-    Parameters
-    ----------
-    args : argparse.Namespace or list of str, optional
-        Parsed options (from a parser set up with :func:`add_run_arguments`) or raw
-        arguments; default ``sys.argv[1:]``.
-
-    Returns
-    -------
-    int
-        0 when every job succeeded, 1 when any failed, 2 when the run could not start.
-
-    Examples
-    --------
-    >>> cli_run(["--year", "2024", "--kab", "1701", "--notebook", "notebooks/_smoke.ipynb"])  # doctest: +SKIP
-    0
-    """
-    from tkpk_lib import paths
-
-    if not isinstance(args, argparse.Namespace):
-        parser = add_run_arguments(argparse.ArgumentParser(prog="tkpk run"))
-        args = parser.parse_args(list(args) if args is not None else None)
-    try:
-        notebooks = args.notebook or sorted((paths.PROJECT_ROOT / "notebooks" / "reports").glob("*.ipynb"))
-        if not notebooks:
-            raise ReportError("no report notebooks found in notebooks/reports/; pass --notebook")
-        params = dict(_parse_param(p) for p in args.param)
-        result = run_reports(
-            notebooks, args.kab or [*KAB_CODES, PROVINCE_CODE], args.year, params=params,
-            run_id=args.run_id, out_root=args.out, jobs=args.jobs, scheduler=args.scheduler,
-            formats=tuple(f.strip() for f in args.formats.split(",") if f.strip()),
-            progress=not args.no_progress,
-        )
-    except ReportError as exc:
-        print(f"tkpk run: {exc}", file=sys.stderr)
-        return 2
-    if args.no_progress:
-        print(format_summary(result.summary))
-    return 0 if result.ok else 1
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(cli_run())
