@@ -437,7 +437,9 @@ def test_matches_svy_package_on_a_stratified_cluster_sample():
     res = est.quantile("y", p=[0.5, 0.9], by="dom")
     items = res.estimates if hasattr(res, "estimates") else [e for r in res for e in r.estimates]
     rows = sorted(items, key=lambda e: (e.by_level, e.prob))
-    assert [(r.by_level[0], r.prob) for r in rows] == list(zip(q["dom"], q["quantile"]))
+    assert [(r.by_level[0], r.prob) for r in rows] == list(
+        zip(q["dom"], q["quantile"], strict=True)
+    )
     np.testing.assert_allclose(q["estimate"], [r.est for r in rows], rtol=1e-12)
     np.testing.assert_allclose(q["ci_low"], [r.lci for r in rows], rtol=1e-12)
     np.testing.assert_allclose(q["ci_high"], [r.uci for r in rows], rtol=1e-12)
