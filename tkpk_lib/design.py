@@ -73,7 +73,11 @@ class SurveyDesign:
         its fpc): ``"error"`` raises :class:`~tkpk_lib.errors.DesignError` naming the strata
         (R's ``survey.lonely.psu = "fail"``); ``"skip"`` and ``"certainty"`` let the stratum
         contribute 0 (R's ``"remove"``/``"certainty"``); ``"center"`` measures the single
-        PSU's total from the grand mean of all PSU totals (R's ``"adjust"``).
+        PSU's total from the grand mean of all PSU totals, with factor ``1 - f_h`` (R's
+        ``"adjust"`` as survey >= 4.2 computes it, Stata's ``singleunit(centered)``; for
+        means, proportions and ratios the grand mean of the linearised totals is 0, which is
+        also what survey 4.1 uses).  At the second stage a PSU with a single SSU contributes
+        0 under every option except ``"error"``.
     ssu : str or None
         Column of second-stage units inside PSUs. Only used when ``fpc`` is also given (with a
         with-replacement first stage the second stage contributes nothing, the ultimate-cluster

@@ -4,8 +4,14 @@ Every function takes a DataFrame, a :class:`~tkpk_lib.design.SurveyDesign` and c
 and returns a tidy DataFrame with the ``by`` columns, then ``estimate, se, ci_low, ci_high,
 rse, deff, n, n_weighted, reliability`` (see ``docs/HELPERS.md``).
 
-Methods (all checked against R 4.2.2 / survey 4.1.1 in ``tests/test_estimate.py``)
----------------------------------------------------------------------------------
+Methods
+-------
+Totals, means and ratios (estimates, SEs, Wald CIs; overall and by domain; seven designs with
+and without fpc, including two-stage fpc) are checked against R 4.2.2 / survey 4.1.1 in
+``tests/test_estimate.py``; design effects, design-df t intervals, logit intervals and
+quantiles (estimate, Woodruff CI, SE) against svy 0.35, which implements R's definitions,
+and against hand computations.
+
 * Variances: Taylor linearisation, ultimate-cluster, with-replacement within strata unless an
   fpc is declared (:func:`tkpk_lib.design.linearized_variance`).
 * Domains (``by``): subpopulation estimation -- the linearised variable is zero outside the
