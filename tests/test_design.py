@@ -10,7 +10,7 @@ import pytest
 
 from tkpk_lib.design import SurveyDesign, linearized_variance, prepare_design
 from tkpk_lib.errors import DesignError, TkpkError
-from tkpk_lib.estimate import survey_total
+from tkpk_lib.estimate import survey_mean, survey_total
 
 
 def frame() -> pd.DataFrame:
@@ -174,3 +174,27 @@ def test_degf_and_frozen():
         d.weight = "x"  # type: ignore[misc]
     assert d.columns() == ["w", "h", "psu"]
     assert math.isfinite(survey_total(frame(), d, "y")["se"].iloc[0])
+
+
+@pytest.mark.parametrize("option", ["center", "skip"])
+def test_single_psu_options_match_svy(option):
+    """svy 0.35's singleton "center"/"skip" equal ours (also for totals: grand-mean centring)."""
+    svy = pytest.importorskip("svy")
+    pl = pytest.importorskip("polars")
+    rng = np.random.default_rng(5)
+    psu = np.repeat(np.arange(40), 6)
+    st = (np.arange(40) // 4)[psu]
+    st[psu == 39] = 99  # stratum 99 has the single PSU 39
+    df = pd.DataFrame(
+        {"st": st, "psu": psu, "w": rng.uniform(1, 3, 240), "y": rng.normal(5, 2, 240)}
+    )
+    ours = SurveyDesign("w", "st", "psu", single_psu=option)
+    sample = svy.Sample(
+        data=pl.from_pandas(df),
+        design=svy.Design(stratum="st", psu="psu", wgt="w", wr=True, singleton=option),
+    )
+    for name in ("total", "mean"):
+        theirs = getattr(sample.estimation, name)("y")
+        theirs = theirs[0] if isinstance(theirs, list) else theirs
+        mine = {"total": survey_total, "mean": survey_mean}[name](df, ours, "y").iloc[0]
+        assert mine["se"] == pytest.approx(theirs.estimates[0].se, rel=1e-12)
