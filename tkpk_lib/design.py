@@ -310,11 +310,13 @@ def _weights(df: pd.DataFrame, col: str, source: str) -> np.ndarray:
     return w
 
 
-def _codes(df: pd.DataFrame, col: str, source: str) -> tuple[np.ndarray, np.ndarray]:
+def _codes(
+    df: pd.DataFrame, col: str, source: str, out: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes 0..k-1 of a design-id column; DesignError on missing ids.
 
-    Integer columns with a compact range are coded densely (sorted, no hashing); anything
-    else goes through :func:`pandas.factorize`.
+    Integer columns with a compact range are coded densely (sorted, no hashing), into ``out``
+    when given; anything else goes through :func:`pandas.factorize`.
     """
     s = df[col]
     n = len(s)
@@ -323,7 +325,7 @@ def _codes(df: pd.DataFrame, col: str, source: str) -> tuple[np.ndarray, np.ndar
         vmin, vmax = int(v.min()), int(v.max())
         span = vmax - vmin + 1
         if span <= max(4 * n, 1 << 20):
-            codes = np.empty(n, dtype=np.intp)
+            codes = np.empty(n, dtype=np.intp) if out is None else out
             np.subtract(v, vmin, out=codes, casting="unsafe")
             present = np.bincount(codes, minlength=span) > 0
             if present.all():  # ids already dense: v - vmin are the codes

@@ -172,19 +172,27 @@ def domain_codes(df: pd.DataFrame, by: By) -> tuple[np.ndarray, int, pd.DataFram
     >>> codes.tolist(), k, lev["g"].tolist()
     ([1, 0, 1], 2, ['a', 'b'])
     """
+    return _domain_codes(df, by)
+
+
+def _domain_codes(
+    df: pd.DataFrame, by: By, out: np.ndarray | None = None
+) -> tuple[np.ndarray, int, pd.DataFrame]:
+    """:func:`domain_codes`, writing integer codes into ``out`` when it can (internal)."""
     n = len(df)
-    if by is None:
-        return np.zeros(n, dtype=np.intp), 1, pd.DataFrame(index=pd.RangeIndex(1))
+    if by is None or (not isinstance(by, str) and len(by) == 0):
+        if out is None:
+            return np.zeros(n, dtype=np.intp), 1, pd.DataFrame(index=pd.RangeIndex(1))
+        out.fill(0)
+        return out, 1, pd.DataFrame(index=pd.RangeIndex(1))
     cols = [by] if isinstance(by, str) else list(by)
     missing = [c for c in cols if c not in df.columns]
     if missing:
         raise DesignError(f"by column(s) {', '.join(map(repr, missing))} not found in the frame")
-    if len(cols) == 0:
-        return np.zeros(n, dtype=np.intp), 1, pd.DataFrame(index=pd.RangeIndex(1))
     if len(cols) == 1:
         s = df[cols[0]]
         if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iu":  # dense, sorted fast path
-            code, uniq = _codes(df, cols[0], "<frame>")
+            code, uniq = _codes(df, cols[0], "<frame>", out=out)
             if len(uniq) < 2 or bool((np.diff(uniq) > 0).all()):
                 return code, len(uniq), pd.DataFrame({cols[0]: uniq.astype(s.dtype)})
     codes_list, uniq_list = [], []
@@ -427,7 +435,7 @@ def _linear_stat(
     cancellation costs at most ``log10(mean^2/variance)`` of the 16 digits).
     """
     prep = _prepare(df, design)
-    dom, n_dom, levels = domain_codes(df, by)
+    dom, n_dom, levels = _domain_codes(df, by, out=scratch(prep.n, np.intp, "estimate.dom"))
     dm = _Domains(prep, dom, n_dom)
     w = prep.w
     k = len(num)
