@@ -106,6 +106,8 @@ def test_missing_columns_and_ids():
         SurveyDesign("w", single_psu="drop")  # type: ignore[arg-type]
     with pytest.raises(DesignError, match="ssu"):
         SurveyDesign("w", fpc2="M")
+    with pytest.raises(DesignError, match="needs psu"):
+        SurveyDesign("w", ssu="hh")
 
 
 def test_psu_ids_reused_across_strata_are_distinct_psus():

@@ -111,6 +111,8 @@ class SurveyDesign:
             )
         if self.fpc2 is not None and self.ssu is None:
             raise DesignError("fpc2 is given but ssu (the second-stage unit column) is not")
+        if self.ssu is not None and self.psu is None:
+            raise DesignError("ssu (second-stage units) needs psu (the first-stage units)")
 
     def columns(self) -> list[str]:
         """Columns the design uses, in declaration order."""
