@@ -209,6 +209,8 @@ class _Lazy:
 
 
 _SCRATCH = threading.local()
+SCRATCH_MAX_BYTES = 64 * 2**20
+"""Work arrays larger than this (e.g. > 8 million float64 rows) are not kept between calls."""
 
 
 def scratch(n: int, dtype: np.dtype | type, slot: str) -> np.ndarray:
@@ -216,15 +218,19 @@ def scratch(n: int, dtype: np.dtype | type, slot: str) -> np.ndarray:
 
     Fresh multi-megabyte arrays cost page faults that dominate simple passes at survey sizes;
     temporaries of the estimation code live in these buffers instead.  Each ``slot`` name must
-    be used by one temporary at a time.  :func:`release_scratch` frees them.
+    be used by one temporary at a time.  :func:`release_scratch` frees them; arrays above
+    :data:`SCRATCH_MAX_BYTES` are never kept (at most a few x 64 MiB per thread are held).
     """
+    dt = np.dtype(dtype)
+    if n * dt.itemsize > SCRATCH_MAX_BYTES:  # very large frames: do not keep the memory
+        return np.empty(n, dtype=dt)
     pool = getattr(_SCRATCH, "pool", None)
     if pool is None:
         pool = _SCRATCH.pool = {}
-    key = (slot, np.dtype(dtype).str)
+    key = (slot, dt.str)
     arr = pool.get(key)
     if arr is None or arr.shape[0] < n:
-        arr = pool[key] = np.empty(n, dtype=dtype)
+        arr = pool[key] = np.empty(n, dtype=dt)
     return arr[:n]
 
 
