@@ -410,12 +410,15 @@ def _execute(jobs: list[dict[str, Any]], n_jobs: int, scheduler: Any, progress: 
 
         client, own = _make_client(scheduler)
         try:
-            futures = [
-                client.submit(run_job, job, pure=False, key=f"tkpk-{job['kab_code']}-{Path(job['notebook']).stem}-{i}")
-                for i, job in enumerate(jobs)
-            ]
-            for fut in as_completed(futures):
-                results.append(_collect(fut, jobs[futures.index(fut)]))
+            import uuid
+
+            batch = uuid.uuid4().hex[:8]  # unique keys: a shared client never returns an old result
+            by_key = {}
+            for i, job in enumerate(jobs):
+                key = f"tkpk-{job['kab_code']}-{Path(job['notebook']).stem}-{batch}-{i}"
+                by_key[key] = (client.submit(run_job, job, pure=False, key=key), job)
+            for fut in as_completed([f for f, _ in by_key.values()]):
+                results.append(_collect(fut, by_key[fut.key][1]))
                 bar.update()
         finally:
             if own:
