@@ -27,10 +27,14 @@ def run(small: bool) -> None:
         wall = time.perf_counter() - t0
         cpu = time.process_time() - cpu0
         reg = out["files"][next(k for k in out["files"] if k.startswith("raw/registry/"))]
-        print(f"small={small}: wall {wall:.1f} s, cpu {cpu:.1f} s, {len(out['files'])} files, "
-              f"{_size_mb(root):.1f} MB, registry rows {reg:,}")
-        big = sorted(((p.stat().st_size, p.relative_to(root)) for p in root.rglob("*") if p.is_file()),
-                     reverse=True)[:3]
+        print(
+            f"small={small}: wall {wall:.1f} s, cpu {cpu:.1f} s, {len(out['files'])} files, "
+            f"{_size_mb(root):.1f} MB, registry rows {reg:,}"
+        )
+        big = sorted(
+            ((p.stat().st_size, p.relative_to(root)) for p in root.rglob("*") if p.is_file()),
+            reverse=True,
+        )[:3]
         for size, rel in big:
             print(f"    {rel}: {size / 1e6:.1f} MB")
 

@@ -33,10 +33,14 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
 
 @pytest.fixture(scope="module")
 def grid() -> pd.DataFrame:
-    return calibration_grid().pivot_table(index=["kab_code", "year"], columns="indicator", values="value")
+    return calibration_grid().pivot_table(
+        index=["kab_code", "year"], columns="indicator", values="value"
+    )
 
 
-def _susenas(root: Path, year: int) -> tuple[pd.DataFrame, object, pd.DataFrame, object, pd.DataFrame]:
+def _susenas(
+    root: Path, year: int
+) -> tuple[pd.DataFrame, object, pd.DataFrame, object, pd.DataFrame]:
     yy = f"{year % 100:02d}"
     base = root / "raw" / "susenas" / str(year)
     rt, mrt = pyreadstat.read_dta(base / f"ssn{yy}03_kor_rt.dta")
@@ -52,15 +56,25 @@ def _kab(rt: pd.DataFrame) -> pd.Series:
 def test_files_exist_with_summary(demo):
     root, out = demo
     expected = [
-        *(f"raw/susenas/{y}/ssn{y % 100:02d}03_{f}" for y in YEARS
-          for f in ("kor_rt.dta", "kor_ind.sav", "kp_blok43.dta")),
+        *(
+            f"raw/susenas/{y}/ssn{y % 100:02d}03_{f}"
+            for y in YEARS
+            for f in ("kor_rt.dta", "kor_ind.sav", "kp_blok43.dta")
+        ),
         *(f"raw/sakernas/{y}/sak{y % 100:02d}08.sav" for y in YEARS),
-        "raw/podes/2018/podes2018_desa.dta", "raw/podes/2021/podes2021_desa.dta",
-        "raw/podes/2024/podes2024_desa.dta", "raw/registry/dtks_17_2024.csv",
-        "raw/programmes/peta_program_2023.xlsx", "raw/programmes/peta_program_2024.xlsx",
-        "raw/complaints/pengaduan_2023.csv", "raw/complaints/pengaduan_2024.csv",
-        "raw/boundaries/kabupaten.gpkg", "raw/boundaries/kecamatan.gpkg", "raw/boundaries/desa.gpkg",
-        *(f"truth/susenas_truth_{y}.csv" for y in YEARS), "README.md",
+        "raw/podes/2018/podes2018_desa.dta",
+        "raw/podes/2021/podes2021_desa.dta",
+        "raw/podes/2024/podes2024_desa.dta",
+        "raw/registry/dtks_17_2024.csv",
+        "raw/programmes/peta_program_2023.xlsx",
+        "raw/programmes/peta_program_2024.xlsx",
+        "raw/complaints/pengaduan_2023.csv",
+        "raw/complaints/pengaduan_2024.csv",
+        "raw/boundaries/kabupaten.gpkg",
+        "raw/boundaries/kecamatan.gpkg",
+        "raw/boundaries/desa.gpkg",
+        *(f"truth/susenas_truth_{y}.csv" for y in YEARS),
+        "README.md",
     ]
     for rel in expected:
         assert (root / rel).is_file(), rel
@@ -85,9 +99,14 @@ def test_raw_names_and_value_labels(demo, year):
     assert mind.variable_value_labels[raw_names("susenas_ind", year)["jkn"]][1] == "PBI APBN"
     assert mrt.column_names_to_labels[names["weight"]].startswith("weight")
     assert rt[names["hh_id"]].map(type).eq(str).all()
-    sak, msak = pyreadstat.read_sav(root / "raw" / "sakernas" / str(year) / f"sak{year % 100:02d}08.sav")
+    sak, msak = pyreadstat.read_sav(
+        root / "raw" / "sakernas" / str(year) / f"sak{year % 100:02d}08.sav"
+    )
     assert not set(raw_names("sakernas", year).values()) - set(sak.columns)
-    assert msak.variable_value_labels[raw_names("sakernas", year)["sex"]] == {1: "male", 2: "female"}
+    assert msak.variable_value_labels[raw_names("sakernas", year)["sex"]] == {
+        1: "male",
+        2: "female",
+    }
     if year == 2019:
         assert "final_weight" in rt.columns and "kapita" in kp.columns and "B4_K8" in sak.columns
 
@@ -123,12 +142,16 @@ def test_susenas_design(demo):
         assert (sizes == 10).all()
         # PSU ids unique within year: one stratum and one kabupaten each
         assert (rt.groupby("PSU")["STRATA"].nunique() == 1).all()
-        assert set(rt["STRATA"] % 10) <= {1, 2} and set(rt["STRATA"] // 10) == {int(k) for k in KAB_CODES}
+        assert set(rt["STRATA"] % 10) <= {1, 2} and set(rt["STRATA"] // 10) == {
+            int(k) for k in KAB_CODES
+        }
         sampled = (_kab(rt) + rt["R103"].astype(int).map("{:03d}".format)).nunique()
         assert sampled >= 0.8 * len(kec)
         # persons consistent with households
         assert len(ind) == rt["R301"].sum()
-        assert (ind.groupby("URUT").size().reindex(rt["URUT"]).to_numpy() == rt["R301"].to_numpy()).all()
+        assert (
+            ind.groupby("URUT").size().reindex(rt["URUT"]).to_numpy() == rt["R301"].to_numpy()
+        ).all()
         heads = ind[ind["R401"] == 1]
         assert (heads["R403"] == 1).all() and (ind.loc[ind["R401"] > 1, "R403"] != 1).all()
         assert 3.5 <= rt["R301"].mean() <= 4.2 and rt["R301"].between(1, 12).all()
@@ -156,7 +179,9 @@ def test_p0_reproduces_calibration_within_two_se(demo, grid):
         ecol = raw_names("susenas_kp", year)["exp_pc"]
         df = rt.merge(kp[["URUT", ecol]], on="URUT")
         for kab, s in df.groupby(_kab(df)):
-            p, se = _weighted_p0(s, grid.loc[(kab, year), "garis_kemiskinan"], names["weight"], ecol)
+            p, se = _weighted_p0(
+                s, grid.loc[(kab, year), "garis_kemiskinan"], names["weight"], ecol
+            )
             target = grid.loc[(kab, year), "p0_persen"] / 100
             assert 0.005 < se < 0.06
             assert abs(p - target) <= 2 * se, (year, kab, p, target, se)
@@ -165,14 +190,21 @@ def test_p0_reproduces_calibration_within_two_se(demo, grid):
 def test_truth_matches_calibration(demo, grid):
     root, _ = demo
     for year in YEARS:
-        t = pd.read_csv(root / "truth" / f"susenas_truth_{year}.csv", dtype={"code": str, "kab_code": str})
+        t = pd.read_csv(
+            root / "truth" / f"susenas_truth_{year}.csv", dtype={"code": str, "kab_code": str}
+        )
         kab = t[t["level"] == "kabupaten"].set_index("code")
         for k in KAB_CODES:
-            assert kab.loc[k, "p0_persen"] == pytest.approx(grid.loc[(k, year), "p0_persen"], abs=1e-3)
+            assert kab.loc[k, "p0_persen"] == pytest.approx(
+                grid.loc[(k, year), "p0_persen"], abs=1e-3
+            )
         kec = t[t["level"] == "kecamatan"]
         assert set(kec["code"]) == set(regions("kecamatan")["code"])
         # pockets are clearly poorer than the rest
-        assert kec.loc[kec["pocket"] == 1, "p0"].mean() > 1.5 * kec.loc[kec["pocket"] == 0, "p0"].mean()
+        assert (
+            kec.loc[kec["pocket"] == 1, "p0"].mean()
+            > 1.5 * kec.loc[kec["pocket"] == 0, "p0"].mean()
+        )
 
 
 def test_susenas_realism(demo):
@@ -183,21 +215,23 @@ def test_susenas_realism(demo):
     def share(mask: pd.Series, weights: pd.Series = w) -> float:
         return float((mask * weights).sum() / weights.sum())
 
-    assert 0.08 <= share(rt["R2204A"] == 1) <= 0.14          # PKH
-    assert 0.13 <= share(rt["R2208A2"] == 1) <= 0.20         # BPNT
-    assert 0.03 <= share(rt["R2209A"] == 1) <= 0.07          # BLT-DD
-    assert (rt.loc[rt["R105"] == 1, "R2209A"] == 2).all()    # rural only
-    assert 0.60 <= share(rt["R1817C"] == 1) <= 0.80          # LPG 3 kg
+    assert 0.08 <= share(rt["R2204A"] == 1) <= 0.14  # PKH
+    assert 0.13 <= share(rt["R2208A2"] == 1) <= 0.20  # BPNT
+    assert 0.03 <= share(rt["R2209A"] == 1) <= 0.07  # BLT-DD
+    assert (rt.loc[rt["R105"] == 1, "R2209A"] == 2).all()  # rural only
+    assert 0.60 <= share(rt["R1817C"] == 1) <= 0.80  # LPG 3 kg
     assert 0.24 <= share(rt["R1816B1"].isin([450, 900])) <= 0.36
-    assert 0.015 <= share(rt["R1901A"] == 1) <= 0.05         # KUR
+    assert 0.015 <= share(rt["R1901A"] == 1) <= 0.05  # KUR
     assert 0.82 <= share(~rt["R1810A"].isin([7, 9, 10, 12])) <= 0.93
     assert 0.97 <= share(rt["R1816"] <= 3) <= 1.0
     assert 0.5 <= rt["DESIL"].notna().mean() <= 0.7
     x = rt.merge(kp[["URUT", "KAPITA"]], on="URUT").dropna(subset=["DESIL"])
     assert np.corrcoef(x["DESIL"], np.log(x["KAPITA"]))[0, 1] > 0.6
     pw = ind["FWT"]
-    aps = {lo: share(ind["R610"] == 2, pw.where(ind["R407"].between(lo, hi), 0))
-           for lo, hi in ((7, 12), (13, 15), (16, 18))}
+    aps = {
+        lo: share(ind["R610"] == 2, pw.where(ind["R407"].between(lo, hi), 0))
+        for lo, hi in ((7, 12), (13, 15), (16, 18))
+    }
     assert aps[7] > 0.97 and 0.85 <= aps[13] <= 0.95 and 0.6 <= aps[16] <= 0.8
     assert 0.015 <= share(ind["R1001"] >= 3, pw) <= 0.035
     assert 0.65 <= share(ind["R1101"] <= 3, pw) <= 0.85
@@ -209,7 +243,9 @@ def test_susenas_realism(demo):
 def test_sakernas_rates(demo, grid):
     root, _ = demo
     for year in (2023, 2024):
-        sak, _ = pyreadstat.read_sav(root / "raw" / "sakernas" / str(year) / f"sak{year % 100:02d}08.sav")
+        sak, _ = pyreadstat.read_sav(
+            root / "raw" / "sakernas" / str(year) / f"sak{year % 100:02d}08.sav"
+        )
         assert 12_000 <= len(sak) <= 18_000 and sak["DEM_AGE"].min() >= 10
         a = sak[sak["DEM_AGE"] >= 15]
         lf = (a["R9A"] == 1) | (a["R22A"] == 1)
@@ -224,8 +260,13 @@ def test_sakernas_rates(demo, grid):
 
 def test_registry(demo):
     root, _ = demo
-    r = pd.read_csv(root / "raw" / "registry" / "dtks_17_2024.csv", sep=";", decimal=",", encoding="latin-1",
-                    dtype={"NIK": str, "NO_KK": str, "KODE_DESA": str})
+    r = pd.read_csv(
+        root / "raw" / "registry" / "dtks_17_2024.csv",
+        sep=";",
+        decimal=",",
+        encoding="latin-1",
+        dtype={"NIK": str, "NO_KK": str, "KODE_DESA": str},
+    )
     assert list(r.columns[:6]) == ["NIK", "NO_KK", "NAMA", "ALAMAT", "KODE_DESA", "DESIL"]
     assert len(r) == 6000
     for col in ("NIK", "NO_KK"):
@@ -250,11 +291,28 @@ def test_programme_map(demo):
     root, _ = demo
     desa = set(regions("desa")["code"])
     for year in (2023, 2024):
-        p = pd.read_excel(root / "raw" / "programmes" / f"peta_program_{year}.xlsx",
-                          dtype={"LOKUS": str, "KODE_KAB": str})
-        assert list(p.columns) == ["KODE", "PROGRAM", "KEGIATAN", "OPD", "STRATEGI", "KLASTER", "SUMBER_DANA",
-                                   "SASARAN", "TARGET", "CAPAIAN", "SATUAN", "LOKUS", "KODE_KAB", "PAGU",
-                                   "REALISASI", "TAHUN"]
+        p = pd.read_excel(
+            root / "raw" / "programmes" / f"peta_program_{year}.xlsx",
+            dtype={"LOKUS": str, "KODE_KAB": str},
+        )
+        assert list(p.columns) == [
+            "KODE",
+            "PROGRAM",
+            "KEGIATAN",
+            "OPD",
+            "STRATEGI",
+            "KLASTER",
+            "SUMBER_DANA",
+            "SASARAN",
+            "TARGET",
+            "CAPAIAN",
+            "SATUAN",
+            "LOKUS",
+            "KODE_KAB",
+            "PAGU",
+            "REALISASI",
+            "TAHUN",
+        ]
         assert 40 <= p["KODE"].nunique() <= 80
         assert (p.groupby("KODE")["LOKUS"].nunique() >= 2).sum() > 30
         assert set(p["SUMBER_DANA"]) <= set(FUND_SOURCES)
@@ -268,8 +326,16 @@ def test_programme_map(demo):
 def test_complaints(demo):
     root, _ = demo
     c = pd.read_csv(root / "raw" / "complaints" / "pengaduan_2024.csv", sep=";", dtype=str)
-    assert list(c.columns) == ["ID", "KANAL", "PROGRAM", "KODE_DESA", "KODE_KAB", "TGL_MASUK", "TGL_SELESAI",
-                               "STATUS"]
+    assert list(c.columns) == [
+        "ID",
+        "KANAL",
+        "PROGRAM",
+        "KODE_DESA",
+        "KODE_KAB",
+        "TGL_MASUK",
+        "TGL_SELESAI",
+        "STATUS",
+    ]
     assert 200 <= len(c) <= 500 and c["ID"].is_unique
     assert set(c["STATUS"]) == {"selesai", "proses", "belum"}
     assert c["TGL_MASUK"].str.fullmatch(r"2024-\d\d-\d\d").all()
@@ -290,7 +356,9 @@ def test_boundaries_nest(demo):
         ref = regions(level)
         assert set(g["code"]) == set(ref["code"]), level
         assert g.is_valid.all() and not g.is_empty.any()
-        assert (g.set_index("code")["parent"] == ref.set_index("code")["parent"].reindex(g["code"])).all()
+        assert (
+            g.set_index("code")["parent"] == ref.set_index("code")["parent"].reindex(g["code"])
+        ).all()
     kab_geom = kab.set_index("code").geometry
     kec_geom = kec.set_index("code").geometry
     parent_kab = kab_geom.reindex(desa["parent"].str[:4]).to_numpy()
@@ -324,8 +392,10 @@ def test_podes_follows_poverty(demo):
     assert rural["p0"].corr(rural["R1001B1"]) > 0.1
     assert rural["p0"].corr(rural["R501A1"] / rural["R401C"]) < -0.1
     pop = pod["R401A"] + pod["R401B"]
-    assert pop.sum() == pytest.approx(calibration_grid().query("year == 2024 and indicator == 'penduduk'")
-                                      ["value"].sum(), rel=1e-3)
+    assert pop.sum() == pytest.approx(
+        calibration_grid().query("year == 2024 and indicator == 'penduduk'")["value"].sum(),
+        rel=1e-3,
+    )
 
 
 def test_deterministic_and_subset_stable(demo, tmp_path):

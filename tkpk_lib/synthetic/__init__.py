@@ -200,6 +200,7 @@ def write_boundaries(world: World, root: Path) -> dict[str, int]:
 def _write_truth(world: World, root: Path, year: int, t: pd.DataFrame) -> dict[str, int]:
     """True (model) P0 per kecamatan and kabupaten: the target small-area estimates should hit."""
     names = region_names()
+    pocket = dict(zip(world.kec["code"], world.kec["pocket"].astype(int), strict=True))
     rows = []
     for level, col in (("kecamatan", "kec_code"), ("kabupaten", "kab_code")):
         g = t.groupby(col, sort=True)[["population", "poor"]].sum()
@@ -215,9 +216,7 @@ def _write_truth(world: World, root: Path, year: int, t: pd.DataFrame) -> dict[s
                     "population": round(float(r["population"])),
                     "p0": round(float(r["poor"] / r["population"]), 6),
                     "p0_persen": round(float(100 * r["poor"] / r["population"]), 4),
-                    "pocket": int(world.kec.set_index("code")["pocket"].get(code, 0))
-                    if level == "kecamatan"
-                    else "",
+                    "pocket": pocket[code] if level == "kecamatan" else "",
                 }
             )
     df = pd.DataFrame(rows)

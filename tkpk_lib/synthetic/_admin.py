@@ -243,8 +243,27 @@ def registry(world: World, root: Path, year: int, n_households: int) -> dict[str
     )[REGISTRY_COLUMNS]
     path = root / "raw" / "registry" / f"dtks_17_{year}.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(path, sep=";", decimal=",", index=False, encoding="latin-1")
+    _write_registry_csv(df, path)
     return {f"raw/registry/dtks_17_{year}.csv": len(df)}
+
+
+def _write_registry_csv(df: pd.DataFrame, path: Path) -> None:
+    """Semicolon-separated, latin-1 (the content is ASCII), no quoting unless needed.
+
+    pyarrow's C++ writer is ~10x faster than ``DataFrame.to_csv`` for the 600,000-row file.
+    There are no decimal numbers in the registry, so the comma-decimal convention is moot.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    for col in df.columns:  # latin-1 == ASCII here; fail loudly if an accent ever slips in
+        if pd.api.types.is_string_dtype(df[col]):
+            "".join(df[col].astype(str)).encode("ascii")
+    opts = pacsv.WriteOptions(delimiter=";", quoting_style="none", include_header=False)
+    with open(path, "wb") as fh:
+        fh.write((";".join(df.columns) + "\n").encode("latin-1"))
+        pacsv.write_csv(table, fh, write_options=opts)
 
 
 # ------------------------------------------------------------------------- programme map
@@ -958,14 +977,16 @@ def programme_map(world: World, root: Path, year: int, p0_desa: np.ndarray) -> d
     pick = gen.choice(len(CATALOGUE), size=n_prog, replace=n_prog > len(CATALOGUE))
     pick = np.sort(pick)
     pop = world.desa_pop(year)
-    kab_codes = np.array(sorted(d["kab_code"].unique()))
-    kab_pop = np.array([pop[d["kab_code"].to_numpy() == k].sum() for k in kab_codes])
+    kab_arr = d["kab_code"].to_numpy(dtype=object)
+    desa_arr = d["desa_code"].to_numpy(dtype=object)
+    kab_codes = np.array(sorted(set(kab_arr)), dtype=object)
+    kab_pop = np.array([pop[kab_arr == k].sum() for k in kab_codes])
     zp = np.log(np.clip(p0_desa, 1e-4, 0.999))
     rows = []
     for i, c in enumerate(pick):
         prog, keg, opd, strat, klas, fund, sas, unit, cost, (tlo, thi) = CATALOGUE[c]
         kab = kab_codes[gen.choice(len(kab_codes), p=kab_pop / kab_pop.sum())]
-        cand = np.where(d["kab_code"].to_numpy() == kab)[0]
+        cand = np.where(kab_arr == kab)[0]
         w = np.exp(1.5 * (zp[cand] - zp[cand].mean()))
         n_loc = int(min(len(cand), gen.integers(2, 9)))
         loci = np.sort(gen.choice(cand, size=n_loc, replace=False, p=w / w.sum()))
@@ -989,7 +1010,7 @@ def programme_map(world: World, root: Path, year: int, p0_desa: np.ndarray) -> d
                         round(target * min(1.0, reach + float(gen.uniform(-0.05, 0.1))))
                     ),
                     "SATUAN": unit,
-                    "LOKUS": d["desa_code"].iat[li],
+                    "LOKUS": desa_arr[li],
                     "KODE_KAB": kab,
                     "PAGU": pagu,
                     "REALISASI": round(pagu * reach, -3),

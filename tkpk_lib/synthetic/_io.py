@@ -37,15 +37,26 @@ def crosswalk() -> pd.DataFrame:
 
 def raw_names(file: str, year: int) -> dict[str, str]:
     """Map crosswalk ``name`` -> raw variable name of ``file`` in ``year``."""
+    return dict(_raw_names(file, year))
+
+
+@cache
+def _raw_names(file: str, year: int) -> tuple[tuple[str, str], ...]:
     cw = crosswalk()
     sub = cw[cw["file"] == file]
-    return dict(zip(sub["name"], sub[str(year)], strict=True))
+    return tuple(zip(sub["name"], sub[str(year)], strict=True))
 
 
+@cache
+def _codes_text() -> dict[tuple[str, str], str]:
+    cw = crosswalk()
+    return dict(zip(zip(cw["file"], cw["name"], strict=True), cw["codes"], strict=True))
+
+
+@cache
 def code_labels(file: str, name: str) -> dict[int, str]:
     """Value labels parsed from the crosswalk ``codes`` text ("1 yes; 2 no")."""
-    cw = crosswalk()
-    text = cw[(cw["file"] == file) & (cw["name"] == name)]["codes"].iloc[0]
+    text = _codes_text()[(file, name)]
     out: dict[int, str] = {}
     for part in text.split(";"):
         m = re.match(r"^\s*(?:[^:;]*:\s*)?(\d+)\s+(.+?)\s*$", part)
@@ -56,9 +67,7 @@ def code_labels(file: str, name: str) -> dict[int, str]:
 
 def var_label(file: str, name: str) -> str:
     """Variable label: the crosswalk ``codes`` text (cut to 80 characters, the Stata limit)."""
-    cw = crosswalk()
-    text = cw[(cw["file"] == file) & (cw["name"] == name)]["codes"].iloc[0]
-    return f"{name}: {text}"[:80]
+    return f"{name}: {_codes_text()[(file, name)]}"[:80]
 
 
 def write_labelled(
@@ -91,6 +100,8 @@ def write_labelled(
     value_labels.update(extra_value_labels or {})
     path.parent.mkdir(parents=True, exist_ok=True)
     col_labels = {c: labels.get(c) for c in out.columns}
+    # pyreadstat iterates arrow-backed strings slowly: hand it plain object columns
+    out = out.astype({c: object for c in out.columns if pd.api.types.is_string_dtype(out[c])})
     if path.suffix == ".dta":
         pyreadstat.write_dta(
             out,

@@ -442,26 +442,28 @@ def _labour_reference(world: World) -> dict[int, pd.DataFrame]:
 def _labour_params(
     world: World, ref: dict[int, pd.DataFrame], kab: str, year: int
 ) -> tuple[float, float]:
-    """Intercepts (participation, unemployment) that reproduce TPAK and TPT of the grid."""
+    """Intercepts (participation, unemployment) that reproduce TPAK and TPT of the grid.
+
+    The model population aged 15+ of the kabupaten is the reference age-sex distribution of
+    each urban class weighted by the kabupaten's urban/rural population; the intercepts are
+    solved by root finding on it (not on the sample).
+    """
     g = world.grid.loc[(kab, year)]
     d = world.desa
     pop = world.desa_pop(year)
     m = (d["kab_code"] == kab).to_numpy()
-    u_share = {u: pop[m & (d["urban"].to_numpy() == u)].sum() / pop[m].sum() for u in (0, 1)}
-    frames = []
+    urb = d["urban"].to_numpy()
+    ages, sexes, urbans, ws = [], [], [], []
     for u in (0, 1):
-        c = ref[u][ref[u]["age"] >= 15].copy()
-        c["w"] = c["share"] * u_share[u]
-        c["urban"] = u
-        frames.append(c)
-    c = pd.concat(frames)
-    w = c["w"].to_numpy()
-    base_lf = _age_effect(c["age"].to_numpy(), _LF_PROFILE) - 1.5 * (c["sex"].to_numpy() == 2)
-    base_un = (
-        1.3 * (c["age"].to_numpy() < 25)
-        + 0.5 * ((c["age"].to_numpy() >= 25) & (c["age"].to_numpy() < 30))
-        + 0.5 * c["urban"].to_numpy()
-    )
+        c = ref[u]
+        keep = c["age"].to_numpy() >= 15
+        ages.append(c["age"].to_numpy()[keep])
+        sexes.append(c["sex"].to_numpy()[keep])
+        urbans.append(np.full(int(keep.sum()), u))
+        ws.append(c["share"].to_numpy()[keep] * pop[m & (urb == u)].sum() / pop[m].sum())
+    age, sex, urban, w = (np.concatenate(x) for x in (ages, sexes, urbans, ws))
+    base_lf = _age_effect(age, _LF_PROFILE) - 1.5 * (sex == 2)
+    base_un = 1.3 * (age < 25) + 0.5 * ((age >= 25) & (age < 30)) + 0.5 * urban
     tpak, tpt = g["tpak_agustus"] / 100, g["tpt_agustus"] / 100
     a = brentq(lambda a: np.sum(w * expit(a + base_lf)) / w.sum() - tpak, -10, 10)
     lf = w * expit(a + base_lf)

@@ -164,6 +164,7 @@ class World:
     sigma_w: dict[tuple[str, int], float] = field(default_factory=dict)
     polygons: dict[str, object] = field(default_factory=dict)  # desa_code -> shapely geometry
     assumptions: list[str] = field(default_factory=list)
+    _pop_cache: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
 
     def line(self, kab: str, year: int) -> float:
         """Poverty line of kabupaten ``kab`` in ``year`` (Rp/capita/month)."""
@@ -184,6 +185,11 @@ class World:
 
     def desa_pop(self, year: int) -> np.ndarray:
         """Population of each desa in ``year`` (kabupaten population x fixed desa share)."""
+        if year not in self._pop_cache:
+            self._pop_cache[year] = self._desa_pop(year)
+        return self._pop_cache[year].copy()
+
+    def _desa_pop(self, year: int) -> np.ndarray:
         d = self.desa
         pop_year = max(min(year, max(self.grid.index.get_level_values(1))), 2019)
         factor = 1.012 ** (year - pop_year)
@@ -362,7 +368,13 @@ def build_world(seed: int, years: tuple[int, ...], *, geometry: bool = True) -> 
     all_years = sorted(set(years) | {2019, 2021, 2024})
     for y in all_years:
         desa[f"drift_{y}"] = desa["kec_code"].map(
-            dict(zip(kec["code"], _io.rng(seed, _io.MODEL, y, 1).normal(0, SIGMA_DRIFT, len(kec)), strict=True))
+            dict(
+                zip(
+                    kec["code"],
+                    _io.rng(seed, _io.MODEL, y, 1).normal(0, SIGMA_DRIFT, len(kec)),
+                    strict=True,
+                )
+            )
         )
     desa["lon"] = np.nan
     desa["lat"] = np.nan
