@@ -1,0 +1,112 @@
+"""Benchmark: the whole provincial run (10 kabupaten/kota + province, every report and annex).
+
+Times each stage of ``tkpk run`` on the full synthetic demo and says where the time goes:
+
+* canonical tables (raw BPS files -> Parquet; cached after the first run),
+* prepare (every report table computed once for the province, with per-section times),
+* notebooks: kernel start + papermill overhead, cell execution, HTML export, PDF export
+  (summed over the 22 jobs; wall time is lower with ``--jobs 2``), and the slowest cells.
+
+Goal: < 60 s wall for prepare + notebooks + HTML + PDF + Excel with 2 workers on 2 cores.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_province_run.py [--root DIR] [--year 2024] [--jobs 2] [--no-pdf]
+
+The demo is generated under ``--root`` when absent (not timed in the total).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+
+def _slowest_cells(run_dir: Path, top: int = 8) -> list[tuple[float, str, str]]:
+    cells: dict[str, list[float]] = {}
+    for nb_path in run_dir.rglob("*.ipynb"):
+        nb = nbformat.read(nb_path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            dur = cell.get("metadata", {}).get("papermill", {}).get("duration")
+            if isinstance(dur, int | float):
+                first = next((ln for ln in cell.source.splitlines() if ln.strip()), "")[:70]
+                cells.setdefault(f"{nb_path.stem}: {first}", []).append(float(dur))
+    rows = [(sum(v), k, f"{len(v)} runs, mean {sum(v) / len(v):.2f} s") for k, v in cells.items()]
+    return sorted(rows, reverse=True)[:top]
+
+
+def main() -> None:
+    from tkpk_lib import canonical, paths, pipeline, report, run
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--root", default=str(paths.demo_root()))
+    ap.add_argument("--year", type=int, default=2024)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--no-pdf", action="store_true")
+    ap.add_argument("--out", default=None, help="reports root (default: a temporary folder)")
+    a = ap.parse_args()
+    root = Path(a.root)
+
+    if not (root / "raw" / "susenas").exists():
+        from tkpk_lib.synthetic import generate_demo
+
+        t = time.perf_counter()
+        generate_demo(root)
+        print(f"demo generated in {time.perf_counter() - t:.1f} s (not counted)")
+
+    years = canonical.available_years(root)
+    t = time.perf_counter()
+    for y in years:
+        if y <= a.year:
+            canonical.build_canonical(root, y)
+    t_canon = time.perf_counter() - t
+
+    t = time.perf_counter()
+    cache = report.prepare_year(root, a.year, force=True)
+    t_prep = time.perf_counter() - t
+    sections = json.loads((cache / "timings.json").read_text())
+
+    out = Path(a.out) if a.out else Path(tempfile.mkdtemp(prefix="tkpk_bench_"))
+    formats = ("html",) if a.no_pdf else ("html", "pdf")
+    nbs = sorted(pipeline.NOTEBOOK_DIR.glob("*.ipynb"))
+    t = time.perf_counter()
+    res = run.run_reports(
+        nbs, list(pipeline.ALL_UNITS), a.year, params={"cache_dir": str(cache)}, run_id="bench",
+        out_root=out, jobs=a.jobs, formats=formats, progress=False, available_years=years, data_root=root,
+        inputs=sorted(canonical.raw_files(root, a.year).values()), scan_names=pipeline.registry_names(root),
+    )
+    t_run = time.perf_counter() - t
+    s = res.summary
+
+    print(f"\nProvince run, year {a.year}, {len(s)} jobs ({len(nbs)} notebooks x {s['kab_code'].nunique()} units), "
+          f"jobs={a.jobs}, formats={','.join(formats)}, cores={os.cpu_count()}, "
+          f"load average {os.getloadavg()[0]:.1f}")
+    print(f"  status: {dict(s['status'].value_counts())}")
+    print(f"  canonical tables (cached)     {t_canon:7.1f} s")
+    print(f"  prepare (once, parent)        {t_prep:7.1f} s")
+    for k, v in sections.items():
+        print(f"      {k:28s} {v:7.1f} s")
+    print(f"  notebooks + exports (wall)    {t_run:7.1f} s")
+    print(f"  => prepare + reports (wall)   {t_prep + t_run:7.1f} s   (goal < 60 s)")
+    print("  summed over jobs (CPU-ish seconds, split across workers):")
+    for col, label in (("kernel_s", "kernel start + papermill"), ("execute_s", "cell execution"),
+                       ("html_s", "HTML export"), ("pdf_s", "PDF export (Chromium)")):
+        print(f"      {label:28s} {s[col].sum():7.1f} s   (mean {s[col].mean():.2f} s/job)")
+    for nb_name, g in s.groupby("notebook"):
+        print(f"      {nb_name:28s} mean {g['seconds'].mean():.1f} s/job, max {g['seconds'].max():.1f} s")
+    print("  slowest cells (total over units):")
+    for total, name, detail in _slowest_cells(res.run_dir):
+        print(f"      {total:6.1f} s  {name}  ({detail})")
+    print(f"  reports in {res.run_dir}")
+
+
+if __name__ == "__main__":
+    main()
