@@ -1219,6 +1219,22 @@ def show(fig: Any, dpi: int = 110) -> None:
         pass
 
 
+def explore_unit(out: Any, cache: str | Path, kab_code: str, year: int, min_sample: int = 0) -> None:
+    """Redraw the exploration view of one unit into an ipywidgets ``Output`` (explore notebook).
+
+    Examples
+    --------
+    >>> explore_unit(out, "derived/2024", "1701", 2024)  # doctest: +SKIP
+    """
+    from IPython.display import display
+
+    out.clear_output()
+    with out:
+        display(styled(indicator_sheet(cache, kab_code, year, min_sample=min_sample),
+                       f"{unit_name(kab_code)} {year}"))
+        show(trend_figure(cache, kab_code))
+
+
 def styled(df: pd.DataFrame, caption: str | None = None) -> Any:
     """A pandas Styler without the index (for report tables).
 
