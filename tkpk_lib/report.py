@@ -21,6 +21,7 @@ Everything is deterministic: same inputs, same tables (rows sorted, no timestamp
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import json
@@ -173,10 +174,17 @@ def rse_mark(rse: Any) -> str:
     return "**" if r > 0.5 else "*" if r > 0.25 else ""
 
 
-def _catalogue() -> pd.DataFrame:
-    from tkpk_lib.indicators import indicator_catalogue
+_CATALOGUE: pd.DataFrame | None = None
+_READ_CACHE: dict[tuple[str, str, int], pd.DataFrame] = {}
 
-    return indicator_catalogue().set_index("code")
+
+def _catalogue() -> pd.DataFrame:
+    global _CATALOGUE
+    if _CATALOGUE is None:
+        from tkpk_lib.indicators import indicator_catalogue
+
+        _CATALOGUE = indicator_catalogue().set_index("code")
+    return _CATALOGUE
 
 
 def _unit_of(indicator: str, cat: pd.DataFrame) -> str:
@@ -203,9 +211,7 @@ def unit_name(code: str) -> str:
     """
     if str(code) == PROVINCE_CODE:
         return "Provinsi Bengkulu"
-    from tkpk_lib.reference_data import region_names
-
-    return region_names().get(str(code), str(code))
+    return _region_names().get(str(code), str(code))
 
 
 def format_estimates(
@@ -895,7 +901,14 @@ def load_section(cache: str | Path, name: str, kab_code: str | None = None) -> p
     info = _index(cache)
     if info["sections"].get(name, {}).get("status") != "ok":
         return pd.DataFrame()
-    df = pd.read_parquet(Path(cache) / f"{name}.parquet")
+    f = Path(cache) / f"{name}.parquet"
+    key = (str(f.resolve()), name, f.stat().st_mtime_ns)
+    if key not in _READ_CACHE:
+        if len(_READ_CACHE) > 64:
+            _READ_CACHE.clear()
+        _READ_CACHE[key] = pd.read_parquet(f)
+    # a shallow copy is safe under copy-on-write: callers cannot change the cached frame
+    df = _READ_CACHE[key].copy(deep=False)
     if kab_code is None or str(kab_code) == PROVINCE_CODE:
         return df
     code = str(kab_code)
@@ -1235,6 +1248,25 @@ def explore_unit(out: Any, cache: str | Path, kab_code: str, year: int, min_samp
         show(trend_figure(cache, kab_code))
 
 
+def explore_picker(cache: str | Path, kab_code: str, year: int, min_sample: int = 0) -> Any:
+    """A kabupaten/kota dropdown that redraws :func:`explore_unit`, or None without ipywidgets.
+
+    Examples
+    --------
+    >>> explore_picker("derived/2024", "1701", 2024)  # doctest: +SKIP
+    """
+    try:
+        import ipywidgets as w
+    except ImportError:
+        return None
+    codes = sorted(set(load_section(cache, "indicators")["kab_code"].astype(str)))
+    pick = w.Dropdown(options=[(unit_name(c), c) for c in codes], value=str(kab_code), description="Wilayah")
+    out = w.Output()
+    pick.observe(lambda ch: explore_unit(out, cache, ch["new"], year, min_sample), names="value")
+    explore_unit(out, cache, str(kab_code), year, min_sample)
+    return w.VBox([pick, out])
+
+
 def styled(df: pd.DataFrame, caption: str | None = None) -> Any:
     """A pandas Styler without the index (for report tables).
 
@@ -1457,6 +1489,7 @@ def followup_table(cache: str | Path, kab_code: str, top: int = 15) -> pd.DataFr
     return out
 
 
+@functools.cache
 def _region_names() -> dict[str, str]:
     from tkpk_lib.reference_data import region_names
 
