@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pyreadstat
 import pytest
+import shapely
 
 from tkpk_lib.reference_data import KAB_CODES, calibration_grid, regions
 from tkpk_lib.schemas import FUND_SOURCES
@@ -369,7 +370,9 @@ def test_boundaries_nest(demo):
     # up to the 1e-7 degree snapping of the dissolve: < 1e-8 deg2 (~100 m2) of a desa outside
     outside = [d.difference(k).area for d, k in zip(desa.geometry, parent_kab, strict=True)]
     assert max(outside) < 1e-8
-    assert kab.area.sum() == pytest.approx(desa.area.sum(), rel=1e-6)
+    assert shapely.area(kab.geometry.values).sum() == pytest.approx(
+        shapely.area(desa.geometry.values).sum(), rel=1e-6
+    )
     # the seats lie in their own kabupaten and Kota Bengkulu is small
     assert kab_geom["1771"].area < 0.3 * kab_geom["1709"].area
     # Podes village offices lie in their desa polygon
@@ -407,6 +410,25 @@ def test_deterministic_and_subset_stable(demo, tmp_path):
     pa, _ = pyreadstat.read_dta(root / "raw" / "podes" / "2024" / "podes2024_desa.dta")
     pb, _ = pyreadstat.read_dta(tmp_path / "raw" / "podes" / "2024" / "podes2024_desa.dta")
     pd.testing.assert_frame_equal(pa, pb)
+
+
+def test_readers_accept_the_demo(demo):
+    """Contract check: the project's raw-file readers turn the demo into valid canonical tables."""
+    from tkpk_lib import readers
+    from tkpk_lib.validate import validate_table
+
+    root, _ = demo
+    t = readers.read_susenas(root / "raw" / "susenas" / "2024", 2024)
+    for name in ("households", "persons"):
+        validate_table(t[name].drop(columns="_row"), name)
+    lab = readers.read_sakernas(root / "raw" / "sakernas" / "2024" / "sak2408.sav", 2024)
+    validate_table(lab.drop(columns="_row"), "labour")
+    vil = readers.read_podes(root / "raw" / "podes" / "2018" / "podes2018_desa.dta", 2019)
+    validate_table(vil.drop(columns="_row"), "villages")
+    reg = readers.read_registry(root / "raw" / "registry" / "dtks_17_2024.csv")
+    validate_table(reg.drop(columns="_row"), "registry")
+    hh = t["households"]
+    assert hh["rcv_pkh"].mean() == pytest.approx(0.11, abs=0.03)
 
 
 def test_other_seed_differs():
