@@ -241,6 +241,33 @@ def test_susenas_realism(demo):
     assert x.loc[poor, "R2204A"].eq(1).mean() > 3 * x.loc[~poor, "R2204A"].eq(1).mean()
 
 
+def test_poverty_gradients(demo):
+    root, _ = demo
+    rt, _, ind, _, kp = _susenas(root, 2024)
+    x = rt.merge(kp[["URUT", "KAPITA"]], on="URUT")
+    lx = np.log(x["KAPITA"])
+    head = ind[ind["R401"] == 1].set_index("URUT")
+    female = x["URUT"].map(head["R405"]).eq(2)
+    assert lx[female].mean() < lx[~female].mean()
+    assert np.corrcoef(x["R301"], lx)[0, 1] < -0.1  # larger households are poorer
+    assert lx[x["R105"] == 1].mean() > lx[x["R105"] == 2].mean() + 0.1  # urban richer
+    # kabupaten-internal variation: kecamatan means differ well beyond noise
+    kec_mean = lx.groupby([x["R102"], x["R103"]]).mean()
+    assert kec_mean.std() > 0.15
+
+
+def test_stratified_uniform_is_balanced():
+    from tkpk_lib.synthetic._world import stratified_uniform
+
+    gen = np.random.default_rng(1)
+    groups = np.repeat([3, 1, 2], [50, 7, 200])
+    u = stratified_uniform(gen, groups)
+    for g, m in ((3, 50), (1, 7), (2, 200)):
+        cells = np.sort(np.floor(u[groups == g] * m).astype(int))
+        assert (cells == np.arange(m)).all()  # exactly one draw per interval [i/m, (i+1)/m)
+    assert 0 < u.min() and u.max() < 1
+
+
 def test_sakernas_rates(demo, grid):
     root, _ = demo
     for year in (2023, 2024):

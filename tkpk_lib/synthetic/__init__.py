@@ -161,7 +161,7 @@ def write_boundaries(world: World, root: Path) -> dict[str, int]:
                 names[code],
                 "kecamatan",
                 code[:4],
-                shapely.union_all(sub.geometry.to_numpy(), grid_size=grid),
+                _fill_slivers(shapely.union_all(sub.geometry.to_numpy(), grid_size=grid)),
             )
         )
     kec = gpd.GeoDataFrame(
@@ -177,7 +177,7 @@ def write_boundaries(world: World, root: Path) -> dict[str, int]:
                 names[code],
                 "kota" if code == "1771" else "kabupaten",
                 "17",
-                shapely.union_all(sub.geometry.to_numpy(), grid_size=grid),
+                _fill_slivers(shapely.union_all(sub.geometry.to_numpy(), grid_size=grid)),
             )
         )
     kab = gpd.GeoDataFrame(
@@ -195,6 +195,17 @@ def write_boundaries(world: World, root: Path) -> dict[str, int]:
         g.to_file(path, driver="GPKG", layer=name)
         out[f"raw/boundaries/{name}.gpkg"] = len(g)
     return out
+
+
+def _fill_slivers(geom: object, max_area: float = 1e-6) -> object:
+    """Drop interior rings smaller than ``max_area`` deg2 (~1 ha): gaps left between dissolved cells."""
+    import shapely
+
+    parts = []
+    for poly in shapely.get_parts(geom):
+        holes = [r for r in poly.interiors if shapely.Polygon(r).area >= max_area]
+        parts.append(shapely.Polygon(poly.exterior, holes))
+    return parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
 
 
 def _write_truth(world: World, root: Path, year: int, t: pd.DataFrame) -> dict[str, int]:
