@@ -246,8 +246,11 @@ def _assumptions(world: World) -> list[str]:
         "One poverty line per kabupaten for urban and rural areas (as calibration_grid gives it).",
         "Urban = kelurahan, all of Kota Bengkulu and ~35% of desa in each kabupaten's seat kecamatan.",
         "Desa populations: fixed lognormal shares of the kabupaten population (kelurahan 2.2x larger).",
-        "Susenas: ~600 census blocks x 10 households a year, systematic PPS within kabupaten x urban strata; "
-        "weights ratio-adjusted to the model population of each stratum.",
+        "Susenas: ~600 census blocks x 10 households a year, systematic PPS within kabupaten x urban strata "
+        "(frame sorted by the desa's expected welfare: implicit stratification); weights ratio-adjusted to the model population of each stratum.",
+        "Survey household types and noise are balanced (Latin-hypercube) draws within each stratum: the "
+        "samples sit closer to the calibration targets than independent draws would, while the spread "
+        "between PSUs, and so the estimated standard errors, look like ordinary survey data.",
         "Sakernas: ~540 blocks x 10 households, persons aged 10+; participation and unemployment intercepts "
         "solved per kabupaten-year to reproduce the calibration TPAK and TPT.",
         "Registry families (KK) have a mean size of 3.45; deciles rank a noisy welfare score (PMT error s.d. "
