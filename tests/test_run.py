@@ -75,6 +75,12 @@ def test_outputs_layout_and_html(smoke_run):
         assert "pio.renderers.default" not in html and "raise RuntimeError" not in html  # code hidden
         # no leftovers of the atomic writes
         assert not [p for p in folder.iterdir() if p.name.startswith(".")]
+        # the table file the notebook wrote is listed with the outputs (and was scanned)
+        table = pd.read_csv(folder / f"tabel_{code}.csv")
+        assert int(table["penduduk_miskin"].sum()) == smoke_total(code)
+        row = smoke_run.summary.set_index("kab_code").loc[code]
+        assert f"tabel_{code}.csv" in row["outputs"]
+        assert ("_smoke.pdf" in row["outputs"]) == HAVE_BROWSER
     assert (run_dir / "17_provinsi_bengkulu").is_dir()
 
 
@@ -152,6 +158,8 @@ def test_dask_path_same_tables(smoke_run, tmp_path, data_root):
     a = smoke_run.run_dir / unit_slug("1701") / "_smoke.ipynb"
     b = res.run_dir / unit_slug("1701") / "_smoke.ipynb"
     assert table_html(a) == table_html(b)  # deterministic tables, same on both paths
+    csv = f"{unit_slug('1701')}/tabel_1701.csv"
+    assert (smoke_run.run_dir / csv).read_bytes() == (res.run_dir / csv).read_bytes()
     assert (res.run_dir / unit_slug("1701") / "_smoke.html").is_file()
 
 

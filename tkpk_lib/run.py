@@ -13,8 +13,9 @@ or ``"17"`` for the province roll-up) and notebook it
    run the same task function :func:`run_job`;
 3. exports offline HTML (code hidden, footer with run id, data vintage and library version)
    and an A4 PDF through headless Chromium (:mod:`tkpk_lib.export`);
-4. scans the artefacts for NIK-like numbers and given names (:mod:`tkpk_lib.privacy`) as a
-   last guard;
+4. scans the artefacts (the executed notebook, the HTML and every file the notebook wrote
+   into its output folder) for NIK-like numbers and given names (:mod:`tkpk_lib.privacy`) as
+   a last guard, and withdraws the unit's report files when something is found;
 5. writes ``reports/<run_id>/manifest.json`` (:mod:`tkpk_lib.manifest`).
 
 Layout: ``<out_root>/<run_id>/<code>_<slug>/<stem>.{ipynb,html,pdf}``; every file is written
@@ -305,6 +306,7 @@ def run_job(job: Mapping[str, Any]) -> dict[str, Any]:
     from tkpk_lib.privacy import scan_artifacts
 
     t0 = time.perf_counter()
+    started_wall = time.time() - 1.0  # mtime resolution margin
     notebook = Path(job["notebook"])
     stem = notebook.stem
     out_dir = Path(job["out_dir"])
@@ -328,6 +330,8 @@ def run_job(job: Mapping[str, Any]) -> dict[str, Any]:
             str(notebook), str(tmp_nb), parameters=dict(job["parameters"]),
             kernel_name=job.get("kernel_name", "python3"), progress_bar=False,
             cwd=str(notebook.parent), execution_timeout=job.get("cell_timeout"),
+            # kernel log at ERROR: drops ipykernel's per-kernel "running over TCP" warning
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
     except Exception as exc:  # noqa: BLE001 - any failure of one unit is reported, not raised
         result.update(status="failed", stage="execute")
@@ -363,12 +367,19 @@ def run_job(job: Mapping[str, Any]) -> dict[str, Any]:
         if "html" not in job["formats"] and html.name in outputs:
             _unlink(html)
             outputs.remove(html.name)
+        # files the notebook itself wrote into its output folder (tables, annex workbooks)
+        written = sorted(
+            p.name for p in out_dir.iterdir()
+            if p.is_file() and not p.name.startswith(".") and p.name not in outputs
+            and p.name != failed_nb.name and p.stat().st_mtime >= started_wall
+        )
+        outputs += written
         result["stage"] = "privacy"
         scanned = [out_dir / name for name in outputs if not name.endswith(".pdf")]
         findings = scan_artifacts(scanned, names=job.get("scan_names", ()))
         if not findings.empty:
             # personal data must not leave the machine: withdraw the report files
-            _unlink(html, pdf)
+            _unlink(html, pdf, *(out_dir / name for name in written))
             os.replace(final_nb, failed_nb)
             outputs = [failed_nb.name]
             first = findings.iloc[0]
