@@ -46,11 +46,17 @@ PRINT_CSS = _PRINT_MARK + """<style>
   @bottom-center { content: "Halaman " counter(page) " dari " counter(pages);
                    font-family: sans-serif; font-size: 8pt; color: #555; }
 }
+.jp-RenderedHTMLCommon table { table-layout: auto; }
 @media print {
-  .modebar-container { display: none !important; }
-  .jp-Cell { break-inside: avoid; }
-  .jp-OutputArea-output table { break-inside: auto; }
   body { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  .modebar-container { display: none !important; }
+  /* the lab template keeps every output on one page: long tables then jump a page */
+  .jp-OutputArea-child { break-inside: auto !important; display: block !important; }
+  .jp-OutputArea-output { display: block !important; width: 100% !important; }
+  h1, h2, h3, h4 { break-after: avoid; }
+  img, svg, .jp-RenderedImage, .plotly-graph-div { break-inside: avoid; }
+  tr { break-inside: avoid; }
+  thead { display: table-header-group; }
 }
 .tkpk-footer { margin-top: 2em; padding-top: .5em; border-top: 1px solid #ccc;
                font-family: sans-serif; font-size: 9pt; color: #555; }
