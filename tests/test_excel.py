@@ -97,6 +97,7 @@ def test_indicator_sheet_units_suppression_and_dropped(tmp_path, indicators):
     assert ws.cell(8, col["Keandalan"]).value == "ditekan"
     assert ws.cell(6, col["Keandalan"]).value == "andal"
     assert ws.cell(6, 1).value == "1701"
+    assert [ws.cell(r, col["Satuan"]).value for r in (6, 7)] == ["persen", "jiwa"]
     notes = load_workbook(path)["Catatan"]
     texts = [c.value for row in notes.iter_rows() for c in row if c.value]
     assert any("deff" in t for t in texts if isinstance(t, str))  # dropped columns are listed

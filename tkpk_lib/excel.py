@@ -71,6 +71,8 @@ UNIT_FORMATS: dict[str, str] = {
     "index": "#,##0.000",
     "indeks": "#,##0.000",
 }
+#: Display labels of the catalogue units in a column used by ``by_unit:<column>``.
+UNIT_LABELS: dict[str, str] = {"fraction": "persen", "persons": "jiwa", "index": "indeks"}
 #: Display labels of the shared ``reliability`` codes (BPS RSE rule) in the annex.
 RELIABILITY_LABELS: dict[str, str] = {
     "reliable": "andal",
@@ -375,6 +377,7 @@ def write_annex(
             ws.column_dimensions[get_column_letter(j)].width = width
             shown.append((sheet, spec.header, spec.unit, spec.definition, spec.column))
         # data
+        unit_cols = {f.split(":", 1)[1] for f in lay["format"] if f.startswith("by_unit:")}
         for j, spec in enumerate(lay.itertuples(index=False), start=1):
             col = df[spec.column]
             is_text = spec.format == "text" or (
@@ -382,6 +385,8 @@ def write_annex(
             )
             if spec.column == "reliability":
                 col = col.map(lambda v: RELIABILITY_LABELS.get(v, v) if isinstance(v, str) else v)
+            if spec.column in unit_cols:
+                col = col.map(lambda v: UNIT_LABELS.get(v, v) if isinstance(v, str) else v)
             if spec.format.startswith("by_unit:"):
                 unit_col = spec.format.split(":", 1)[1]
                 if unit_col not in df.columns:
@@ -396,9 +401,7 @@ def write_annex(
         # total row
         if (lay["total"] != "").any() and len(df):
             r = first_data + len(df)
-            label_col = next(
-                (j for j, f in enumerate(lay["format"], start=1) if f == "text"), 1
-            )
+            label_col = next((j for j, t in enumerate(lay["total"], start=1) if not t), 1)
             ws.cell(r, label_col, "Jumlah")
             sums = {c: pd.to_numeric(df[c], errors="coerce").sum() for c in lay["column"]}
             for j, spec in enumerate(lay.itertuples(index=False), start=1):
