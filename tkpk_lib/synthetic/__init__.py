@@ -212,10 +212,15 @@ def _write_truth(world: World, root: Path, year: int, t: pd.DataFrame) -> dict[s
     """True (model) P0 per kecamatan and kabupaten: the target small-area estimates should hit."""
     names = region_names()
     pocket = dict(zip(world.kec["code"], world.kec["pocket"].astype(int), strict=True))
+    pop = t["population"].to_numpy(dtype=float)
+    poor = t["poor"].to_numpy(dtype=float)
     rows = []
     for level, col in (("kecamatan", "kec_code"), ("kabupaten", "kab_code")):
-        g = t.groupby(col, sort=True)[["population", "poor"]].sum()
-        for code, r in g.iterrows():
+        codes, inv = np.unique(t[col].to_numpy(dtype=object).astype(str), return_inverse=True)
+        p_sum = np.bincount(inv, weights=pop)
+        q_sum = np.bincount(inv, weights=poor)
+        for code, n, q in zip(codes, p_sum, q_sum, strict=True):
+            code = str(code)
             rows.append(
                 {
                     "year": year,
@@ -224,9 +229,9 @@ def _write_truth(world: World, root: Path, year: int, t: pd.DataFrame) -> dict[s
                     "kec_code": code if level == "kecamatan" else "",
                     "kab_code": code[:4],
                     "name": names[code],
-                    "population": round(float(r["population"])),
-                    "p0": round(float(r["poor"] / r["population"]), 6),
-                    "p0_persen": round(float(100 * r["poor"] / r["population"]), 4),
+                    "population": round(float(n)),
+                    "p0": round(float(q / n), 6),
+                    "p0_persen": round(float(100 * q / n), 4),
                     "pocket": pocket[code] if level == "kecamatan" else "",
                 }
             )
