@@ -32,6 +32,7 @@ import os
 import re
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -405,10 +406,10 @@ def _make_client(scheduler: Any) -> tuple[Any, bool]:
 
     if isinstance(scheduler, Client):
         return scheduler, False
-    if isinstance(scheduler, str):
-        return Client(scheduler), True
-    # a cluster object (LocalCluster, SLURMCluster, ...)
-    return Client(scheduler), True
+    try:  # an address, or a cluster object (LocalCluster, SLURMCluster, ...)
+        return Client(scheduler, timeout="30s"), True
+    except (OSError, TimeoutError) as exc:
+        raise ReportError(f"cannot connect to the dask scheduler {scheduler!r}: {exc}") from exc
 
 
 def _execute(jobs: list[dict[str, Any]], n_jobs: int, scheduler: Any, progress: bool) -> list[dict[str, Any]]:
@@ -421,8 +422,6 @@ def _execute(jobs: list[dict[str, Any]], n_jobs: int, scheduler: Any, progress: 
 
         client, own = _make_client(scheduler)
         try:
-            import uuid
-
             batch = uuid.uuid4().hex[:8]  # unique keys: a shared client never returns an old result
             by_key = {}
             for i, job in enumerate(jobs):
@@ -439,7 +438,7 @@ def _execute(jobs: list[dict[str, Any]], n_jobs: int, scheduler: Any, progress: 
         from concurrent.futures import as_completed as cf_completed
 
         # spawn: same behaviour on Linux, macOS and Windows, and safe when the caller has threads
-        with ProcessPoolExecutor(max_workers=max(1, n_jobs), mp_context=mp.get_context("spawn")) as pool:
+        with ProcessPoolExecutor(max_workers=max(1, min(n_jobs, len(jobs))), mp_context=mp.get_context("spawn")) as pool:
             fmap = {pool.submit(run_job, job): job for job in jobs}
             for fut in cf_completed(fmap):
                 results.append(_collect(fut, fmap[fut]))
