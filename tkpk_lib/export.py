@@ -24,11 +24,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tkpk_lib.errors import ReportError
 
 __all__ = [
+    "atomic_path",
     "external_references",
     "find_browser",
     "html_to_pdf",
@@ -153,17 +156,39 @@ def _inject_head(html_text: str, snippet: str) -> str:
     return snippet + html_text
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Write a file atomically: yield a temporary path beside ``path``, then move it into place.
+
+    On success the temporary file replaces ``path`` with :func:`os.replace` (atomic on one
+    file system), so readers never see a half-written report; on an exception it is deleted.
+
+    Parameters
+    ----------
+    path : path
+        Final file; its folder is created.
+
+    Yields
+    ------
+    pathlib.Path
+        Temporary file (hidden name, same suffix) to write to.
+
+    Examples
+    --------
+    >>> with atomic_path("reports/r1/manifest.json") as tmp:  # doctest: +SKIP
+    ...     tmp.write_text("{}")
+    """
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f"{path.suffix}.tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        yield tmp
         os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    finally:
+        if tmp.exists():
+            tmp.unlink()
 
 
 def notebook_to_html(
@@ -232,7 +257,8 @@ def notebook_to_html(
     left = external_references(body)
     if left:
         raise ReportError(f"{html}: HTML still references external URLs after cleaning: {left[:3]}")
-    _atomic_write_text(html, body)
+    with atomic_path(html) as tmp:
+        tmp.write_text(body, encoding="utf-8")
     return html
 
 

@@ -12,11 +12,9 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata as md
 import json
-import os
 import platform
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -230,18 +228,12 @@ def write_manifest(path: str | Path, manifest: dict[str, Any]) -> Path:
     --------
     >>> write_manifest("reports/r1/manifest.json", {"run_id": "r1"})  # doctest: +SKIP
     """
+    from tkpk_lib.export import atomic_path
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=".manifest.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
     return path
 
 
