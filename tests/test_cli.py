@@ -44,3 +44,25 @@ def test_import_is_light():
             "if m in sys.modules]; print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_canonical_cache_rebuilds_when_a_raw_file_changes(tmp_path):
+    from tkpk_lib.canonical import build_canonical
+
+    root = tmp_path / "root"
+    raw = tr._susenas_raw()
+    tr._write_susenas(root / "raw" / "susenas" / "2024", raw)
+    paths = build_canonical(root, 2024)
+    import pandas as pd
+
+    assert pd.read_parquet(paths["households"])["exp_pc"].iloc[0] == 400000.0
+    raw["kp"].loc[0, "KAPITA"] = 123456.0
+    import os
+    import time
+
+    time.sleep(0.01)
+    tr._write_susenas(root / "raw" / "susenas" / "2024", raw)
+    f = next((root / "raw" / "susenas" / "2024").glob("*kp*"))
+    os.utime(f, ns=(f.stat().st_atime_ns, f.stat().st_mtime_ns + 10**9))
+    paths = build_canonical(root, 2024)
+    assert pd.read_parquet(paths["households"])["exp_pc"].iloc[0] == 123456.0

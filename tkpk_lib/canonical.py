@@ -17,6 +17,8 @@ parquet stays under the data root, never in git).
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -100,14 +102,27 @@ def build_canonical(
 ) -> dict[str, Path]:
     """Read and validate every raw file of ``year`` and write canonical Parquet tables.
 
-    Returns the paths written (``{table: path}``); existing tables are reused unless
-    ``force``.
+    Returns the paths written (``{table: path}``). Existing tables are reused only while
+    they were built from the same raw files (name, size, modification time), the same
+    reference tables and the same library version, recorded in ``canonical/_stamp_<year>.json``;
+    anything else rebuilds them, so a replaced raw file never leaves a stale table behind.
+    A custom ``poverty_lines`` table always rebuilds.
     """
     root = Path(root)
     can = root / "canonical"
     can.mkdir(parents=True, exist_ok=True)
     files = raw_files(root, year)
     out: dict[str, Path] = {}
+    stamp_path = can / f"_stamp_{year}.json"
+    stamp = _stamp(files)
+    if poverty_lines is not None:
+        force = True
+    elif not force:
+        try:
+            force = json.loads(stamp_path.read_text(encoding="utf-8")) != stamp
+        except (OSError, ValueError):
+            force = True
+    stamp_path.unlink(missing_ok=True)
 
     def target(name: str) -> Path:
         return can / f"{name}_{year}.parquet"
@@ -152,7 +167,27 @@ def build_canonical(
                 reg, index=False
             )
         out["registry"] = reg
+    stamp_path.write_text(json.dumps(stamp, sort_keys=True), encoding="utf-8")
     return out
+
+
+def _stamp(files: dict[str, Path]) -> dict[str, object]:
+    from importlib import resources
+
+    import tkpk_lib
+
+    ref = resources.files("tkpk_lib.reference")
+    refs = {}
+    for name in ("crosswalk.csv", "regions.csv", "official_indicators.csv"):
+        refs[name] = hashlib.sha256(ref.joinpath(name).read_bytes()).hexdigest()[:16]
+    here = Path(readers.__file__).parent
+    for name in ("readers.py", "validate.py", "schemas.py"):
+        refs[name] = hashlib.sha256((here / name).read_bytes()).hexdigest()[:16]
+    return {
+        "version": tkpk_lib.__version__,
+        "reference": refs,
+        "files": {k: [p.name, p.stat().st_size, p.stat().st_mtime_ns] for k, p in sorted(files.items())},
+    }
 
 
 def load_tables(

@@ -251,6 +251,11 @@ def _bps_kec_map() -> dict[str, str]:
     return dict(zip(k["code_bps"], k["code"], strict=True))
 
 
+def _id_text(s: pd.Series) -> pd.Series:
+    """Identifier as text; whole numbers stored as floats (SPSS, Excel) lose their ``.0``."""
+    return s.astype("string").str.strip().str.replace(r"\.0+$", "", regex=True)
+
+
 def _kab_code(kab_part: pd.Series) -> pd.Series:
     v = _num(kab_part)
     return ("17" + v.astype("Int64").astype("string").str.zfill(2)).where(v.notna())
@@ -340,7 +345,7 @@ def read_susenas(
         raise SchemaError(problems)
 
     for t in (rt, ind, kp):
-        t["hh_id"] = t["hh_id"].astype("string").str.strip().str.replace(r"\.0$", "", regex=True)
+        t["hh_id"] = _id_text(t["hh_id"])
     hh = pd.DataFrame({"_row": rt["_row"], "year": year, "hh_id": rt["hh_id"]})
     prov = _num(rt["prov"])
     bad_prov = prov.ne(17).to_numpy()
@@ -368,8 +373,8 @@ def read_susenas(
         )
     hh["urban"] = (_num(rt["urban"]) == 1).astype("int8")
     hh.loc[~_num(rt["urban"]).isin([1, 2]).to_numpy(), "urban"] = np.nan
-    hh["stratum"] = rt["stratum"].astype("string")
-    hh["psu"] = rt["psu"].astype("string")
+    hh["stratum"] = _id_text(rt["stratum"])
+    hh["psu"] = _id_text(rt["psu"])
     hh["weight"] = _num(rt["weight"])
     hh["hh_size"] = _num(rt["hh_size"])
 
@@ -565,16 +570,16 @@ def read_sakernas(path: str | Path, year: int) -> pd.DataFrame:
         raise SchemaError(problems)
     out = pd.DataFrame({"_row": t["_row"], "year": year})
     out["person_id"] = (
-        t["psu"].astype("string")
+        _id_text(t["psu"])
         + "-"
-        + t["hh_no"].astype("string")
+        + _id_text(t["hh_no"])
         + "-"
-        + t["person_no"].astype("string")
+        + _id_text(t["person_no"])
     )
     out["kab_code"] = _kab_code(t["kab"])
     out["urban"] = (_num(t["urban"]) == 1).astype("int8")
-    out["stratum"] = t["stratum"].astype("string")
-    out["psu"] = t["psu"].astype("string")
+    out["stratum"] = _id_text(t["stratum"])
+    out["psu"] = _id_text(t["psu"])
     out["weight"] = _num(t["weight"])
     age = _num(t["age"])
     out["age"] = age
