@@ -179,11 +179,15 @@ _READ_CACHE: dict[tuple[str, str, int], pd.DataFrame] = {}
 
 
 def _catalogue() -> pd.DataFrame:
+    # read the shipped CSV directly: importing tkpk_lib.indicators pulls in scipy.stats (~1-4 s
+    # per notebook kernel) and the report notebooks only need names, units and directions
     global _CATALOGUE
     if _CATALOGUE is None:
-        from tkpk_lib.indicators import indicator_catalogue
+        from importlib import resources
 
-        _CATALOGUE = indicator_catalogue().set_index("code")
+        with resources.files("tkpk_lib.reference").joinpath("indicator_catalogue.csv").open(
+                "r", encoding="utf-8") as fh:
+            _CATALOGUE = pd.read_csv(fh, dtype=str, keep_default_na=False).set_index("code")
     return _CATALOGUE
 
 
