@@ -39,10 +39,14 @@ def test_validate_susenas_needs_year(tmp_path, capsys):
 
 
 def test_import_is_light():
-    code = ("import sys, tkpk_lib, tkpk_lib.cli; "
-            "heavy = [m for m in ('papermill', 'nbconvert', 'esda', 'geopandas', 'libpysal', 'dask', 'sklearn') "
-            "if m in sys.modules]; print(heavy)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    code = (
+        "import sys, tkpk_lib, tkpk_lib.cli; "
+        "heavy = [m for m in ('papermill', 'nbconvert', 'esda', 'geopandas', 'libpysal', 'dask', 'sklearn') "
+        "if m in sys.modules]; print(heavy)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"
 
 
@@ -66,3 +70,17 @@ def test_canonical_cache_rebuilds_when_a_raw_file_changes(tmp_path):
     os.utime(f, ns=(f.stat().st_atime_ns, f.stat().st_mtime_ns + 10**9))
     paths = build_canonical(root, 2024)
     assert pd.read_parquet(paths["households"])["exp_pc"].iloc[0] == 123456.0
+
+
+def test_every_public_name_resolves():
+    import tkpk_lib
+
+    for name in tkpk_lib.__all__:
+        assert getattr(tkpk_lib, name) is not None, name
+    assert (
+        tkpk_lib.__all__.index("read_susenas")
+        < tkpk_lib.__all__.index("survey_mean")
+        < tkpk_lib.__all__.index("targeting")
+        < tkpk_lib.__all__.index("fay_herriot")
+        < tkpk_lib.__all__.index("run_reports")
+    )
