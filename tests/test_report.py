@@ -352,3 +352,16 @@ def test_figures_draw(full_cache):
                 R.quadrant_figure(full_cache, 2024, "1701"), R.upset(full_cache, "1701")):
         assert len(fig.axes) >= 1
     assert len(R.trend_plotly(full_cache, "17").data) == 1
+
+
+def test_ensure_prepared_reuses_only_a_matching_cache(tables, tmp_path, monkeypatch):
+    _core_only(monkeypatch)
+    cache = R.prepare_tables(tables, 2024, tmp_path / "c", poverty_lines="gk.csv")
+    # same settings: reused (the bogus data root is never read)
+    assert R.ensure_prepared(tmp_path / "nodata", 2024, cache_dir=cache, poverty_lines="gk.csv") == cache
+    assert R.ensure_prepared(tmp_path / "nodata", 2024, 2023, cache_dir=cache, poverty_lines="gk.csv") == cache
+    # other poverty lines or target: recomputed, which needs data
+    with pytest.raises(ReportError, match="no Susenas data"):
+        R.ensure_prepared(tmp_path / "nodata", 2024, cache_dir=cache)
+    with pytest.raises(ReportError, match="no Susenas data"):
+        R.ensure_prepared(tmp_path / "nodata", 2024, target="b40", cache_dir=cache, poverty_lines="gk.csv")

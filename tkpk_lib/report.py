@@ -453,6 +453,7 @@ def prepare_tables(
     registry: pd.DataFrame | None = None,
     boundaries: Mapping[str, Any] | None = None,
     key: str = "",
+    poverty_lines: str = "",
 ) -> Path:
     """Compute every report section from canonical frames and write them to ``cache_dir``.
 
@@ -474,7 +475,9 @@ def prepare_tables(
     boundaries : mapping, optional
         ``{"kecamatan": GeoDataFrame, "desa": GeoDataFrame}`` for hot spots.
     key : str
-        Input fingerprint stored in ``sections.json`` (:func:`ensure_prepared` compares it).
+        Input fingerprint stored in ``sections.json`` (:func:`prepare_year` compares it).
+    poverty_lines : str
+        Where the poverty lines came from ("" = the canonical tables), stored in the index.
 
     Returns
     -------
@@ -598,7 +601,7 @@ def prepare_tables(
             _plain(frame).to_parquet(tmp / f"{name}.parquet", index=False)
         index = {
             "version": CACHE_VERSION, "year": int(year), "comparison_year": comparison_year,
-            "years": years, "target": target, "key": key,
+            "years": years, "target": target, "key": key, "poverty_lines": str(poverty_lines or ""),
             "sections": {n: s.status.get(n, {"status": "missing", "note": "tidak dihitung"}) for n in SECTIONS},
         }
         (tmp / "sections.json").write_text(json.dumps(index, indent=1, ensure_ascii=False), encoding="utf-8")
@@ -801,8 +804,10 @@ def prepare_year(
             bnd[level] = canonical.load_boundaries(root, level)
         except Exception:  # noqa: BLE001 - boundaries are optional (hot spots only)
             pass
+    source = "" if lines is None else (str(poverty_lines) if not isinstance(poverty_lines, pd.DataFrame)
+                                       else "DataFrame")
     return prepare_tables(tables, int(year), cache, comparison_year=comparison_year, target=target,
-                          registry=registry, boundaries=bnd, key=key)
+                          registry=registry, boundaries=bnd, key=key, poverty_lines=source)
 
 
 def ensure_prepared(
@@ -816,7 +821,8 @@ def ensure_prepared(
     """The cache folder for a notebook: reuse it when it exists, else :func:`prepare_year`.
 
     Report runs prepare the cache once before the notebooks start; a notebook opened on its
-    own computes it here. ``comparison_year`` 0 or None means the default.
+    own computes it here. ``comparison_year`` 0 or None means the default. With
+    ``poverty_lines`` the cache is reused only if it was computed with the same lines.
 
     Examples
     --------
@@ -826,8 +832,9 @@ def ensure_prepared(
     idx = cache / "sections.json"
     if idx.is_file():
         info = json.loads(idx.read_text(encoding="utf-8"))
-        same = info.get("year") == int(year) and info.get("target") == target and (
-            not comparison_year or info.get("comparison_year") == int(comparison_year))
+        same = (info.get("year") == int(year) and info.get("target") == target
+                and (not comparison_year or info.get("comparison_year") == int(comparison_year))
+                and info.get("poverty_lines", "") == str(poverty_lines or ""))
         if same:
             return cache
     return prepare_year(data_root, year, comparison_year or None, target, cache,
