@@ -1373,7 +1373,7 @@ def pocket_table(cache: str | Path, kab_code: str, level: str = "kecamatan", top
 
 
 def pocket_maps(cache: str | Path, data_root: str | Path, kab_code: str) -> list[Any]:
-    """Static maps of one unit: kecamatan P0 (SAE, RSE hatching) and pocket desa.
+    """Static maps of one unit: kecamatan P0 (SAE, RSE hatching), pocket desa, LISA clusters of desa.
 
     Returns an empty list when no boundary files are available.
 
@@ -1404,6 +1404,13 @@ def pocket_maps(cache: str | Path, data_root: str | Path, kab_code: str) -> list
         d = desa.merge(pk.loc[pk["level"] == "desa", ["code", "pocket_type"]], on="code", how="left")
         figs.append(maps.pocket_map(d.rename(columns={"code": "desa_code"}), kec_gdf=kec,
                                     title=f"Kantong kemiskinan (desa), {unit_name(code)}"))
+        if "hotspot_cluster" in pk.columns:
+            h = pk.loc[pk["level"] == "desa", ["code", "hotspot_cluster"]]
+            if h["hotspot_cluster"].notna().any():
+                g = desa.merge(h, on="code", how="left")
+                figs.append(maps.cluster_map(
+                    g, "hotspot_cluster", outline=kec, title=f"Klaster spasial (LISA) desa, {unit_name(code)}",
+                    note="Tinggi-Tinggi: desa rawan dikelilingi desa rawan (kantong spasial); uji permutasi, FDR 5%."))
     return figs
 
 
@@ -1563,6 +1570,8 @@ def annex_tables(cache: str | Path, kab_code: str, year: int, *, min_sample: int
             "peringkat": d["rank_rate"].astype(int).to_numpy(), "kec_code": d["kec_code"].astype(str).to_numpy(),
             "desa_code": d["code"].astype(str).to_numpy(), "desa": d["name"].astype(str).to_numpy(),
             "p0": d["rate"].to_numpy(), "skor_deprivasi": d["score"].to_numpy(),
+            **({"klaster_lisa": d["hotspot_cluster"].fillna("").astype(str).to_numpy()}
+               if "hotspot_cluster" in d.columns else {}),
             "keluarga_desil_1_4": d["registry_hh"].fillna(0).astype(int).to_numpy(),
             "lokus": d["pocket_type"].astype(str).to_numpy(),
         })
