@@ -222,9 +222,10 @@ def test_scan_excel(tmp_path):
     wb = Workbook()
     wb.active.append(["nik", "nama"])
     wb.active.append(["1703016601920002", "Rahmat Hidayat"])
+    wb.active.append([1703016601920003.0, "-"])  # a NIK stored as a number
     wb.save(tmp_path / "x.xlsx")
     found = scan_artifacts([tmp_path / "x.xlsx"], names=["rahmat hidayat"])
-    assert found["kind"].tolist() == ["nik", "name"]
+    assert found["kind"].tolist() == ["nik", "nik", "name"]
 
 
 def test_nik_rules():
@@ -232,7 +233,8 @@ def test_nik_rules():
     assert not is_nik_like("0917014507900001")  # province 09 does not exist
     assert not is_nik_like("1701019907900001")  # day 99
     assert not is_nik_like("1701014513900001")  # month 13
-    assert scan_text("x = 0.1701014507900001; y = 21701014507900001").empty
+    assert scan_text("x = 0.1701014507900001; y = 21701014507900001; z = 1701014507900001.25").empty
+    assert scan_text("nik\n1701014507900001.0\n")["kind"].tolist() == ["nik"]  # NIK read as float
     assert len(scan_text("x budi", ["Siti Aminah", "Budi"])) == 1  # one finding at the text's end
 
 
