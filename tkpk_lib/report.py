@@ -1294,6 +1294,7 @@ def styled(df: pd.DataFrame, caption: str | None = None) -> Any:
 
 PROGRAMME_LABELS = {"pkh": "PKH", "bpnt": "Sembako/BPNT", "pbi": "PBI-JKN", "pip": "PIP", "blt_dd": "BLT Dana Desa",
                     "lpg": "Subsidi LPG 3 kg", "listrik": "Subsidi listrik", "kur": "KUR"}
+RELIABILITY_ID = {"reliable": "andal", "caution": "hati-hati", "unreliable": "tidak andal", "suppressed": "ditekan"}
 TARGET_LABELS = {"poor": "penduduk miskin", "b40": "40% penduduk terbawah",
                  "registry": "rumah tangga desil 1-4 data terpadu"}
 
@@ -1677,6 +1678,15 @@ def annex_display(df: pd.DataFrame, table_id: str) -> pd.DataFrame:
         if fmt == "rupiah":
             head = row["header"] + " (Rp)"
         out[head] = text
+    if table_id == "indikator" and {"SK 95% batas bawah", "SK 95% batas atas"} <= set(out.columns):
+        # narrower for A4: one CI column; code, unit and source stay in the Excel annex
+        ci = [f"{lo} \u2013 {hi}" if lo != "\u2013" else "\u2013"
+              for lo, hi in zip(out["SK 95% batas bawah"], out["SK 95% batas atas"], strict=True)]
+        out = out.drop(columns=[c for c in ("Kode wilayah", "Satuan", "Sumber", "SK 95% batas atas") if c in out])
+        out = out.rename(columns={"SK 95% batas bawah": "SK 95%"})
+        out["SK 95%"] = ci
+        if "Keandalan" in out:
+            out["Keandalan"] = out["Keandalan"].map(RELIABILITY_ID).fillna(out["Keandalan"])
     return out.reset_index(drop=True)
 
 
