@@ -183,7 +183,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--year", type=int, default=2024)
     s.add_argument("--comparison-year", type=int, default=None)
     s.add_argument(
-        "--kab", action="append", help="kabupaten code (repeatable; default: all ten + province)"
+        "--kab",
+        action="extend",
+        nargs="+",
+        metavar="CODE",
+        help="kabupaten/kota codes 1701-1709, 1771, or 17 for the province (default: all ten + province)",
     )
     s.add_argument("--jobs", type=int, default=2)
     s.add_argument("--scheduler", default=None, help="address of a Dask distributed scheduler")
