@@ -53,17 +53,7 @@ from tkpk_lib import estimate as _est
 from tkpk_lib.design import SurveyDesign, linearized_variance
 from tkpk_lib.errors import Problem, SchemaError, TkpkError
 
-RESULT_COLUMNS: tuple[str, ...] = (
-    "estimate",
-    "se",
-    "ci_low",
-    "ci_high",
-    "rse",
-    "deff",
-    "n",
-    "n_weighted",
-    "reliability",
-)
+RESULT_COLUMNS: tuple[str, ...] = tuple(_est.RESULT_COLUMNS)
 """Statistic columns of every result frame, after ``indicator`` and the ``by`` columns."""
 
 DEFAULT_DIMENSIONS: tuple[str, ...] = (
