@@ -738,8 +738,9 @@ def prepare_year(
 
     Reads the canonical tables of every available year (building them from the raw files if
     needed), the registry and the boundaries of the data root, then calls
-    :func:`prepare_tables`. When the cache already holds the same inputs (file sizes and times,
-    years, target, poverty lines) it is reused unless ``force``.
+    :func:`prepare_tables`. When the cache already holds the same inputs (sizes and times of the
+    raw files, the canonical tables and the library's own modules and reference tables; years,
+    target, poverty lines) it is reused unless ``force``.
 
     Parameters
     ----------
@@ -777,9 +778,17 @@ def prepare_year(
         raise ReportError(f"{root}: year {year} has no Susenas data; years available: {years or 'none'}")
     cache = Path(cache_dir) if cache_dir else root / "derived" / str(year)
     lines = _read_poverty_lines(poverty_lines)
+    used = [y for y in years if y <= year or y == comparison_year]
+    canon = {y: canonical.build_canonical(root, y) for y in used}  # reused when up to date
     files: dict[str, Path] = {}
     for y in years:
-        files.update({f"{y}/{k}": v for k, v in canonical.raw_files(root, y).items()})
+        files.update({f"raw/{y}/{k}": v for k, v in canonical.raw_files(root, y).items()})
+    for y, paths in canon.items():
+        files.update({f"canonical/{y}/{k}": v for k, v in paths.items()})
+    # the library itself: a changed estimator or reference table must not reuse old numbers
+    lib = Path(__file__).resolve().parent
+    files.update({f"lib/{p.relative_to(lib)}": p for p in sorted(lib.glob("*.py")) + sorted(lib.glob("reference/*"))
+                  if p.is_file()})
     key = _fingerprint(files, [CACHE_VERSION, years, year, comparison_year, target,
                                None if lines is None else pd.util.hash_pandas_object(lines).sum()])
     if not force and (cache / "sections.json").is_file():
@@ -790,8 +799,8 @@ def prepare_year(
             pass
     tables: dict[int, dict[str, pd.DataFrame]] = {}
     registry = None
-    for y in [y for y in years if y <= year or y == comparison_year]:
-        paths = canonical.build_canonical(root, y)
+    for y in used:
+        paths = canon[y]
         t = {k: pd.read_parquet(v) for k, v in paths.items() if k != "registry"}
         if lines is not None:
             t["households"] = _apply_poverty_lines(t["households"], lines, y)
