@@ -79,15 +79,17 @@ def test_extreme_poverty_against_inpres_target():
 
 
 def test_coverage_gaps_respect_small_cells():
-    t = pd.DataFrame({"kab_code": "1703", "programme": ["pkh", "pbi", "pip", "kur"],
-                      "indicator": "coverage", "estimate": [0.55, 0.71, 0.30, 0.05], "n": [60, 60, 60, 4]})
+    t = pd.DataFrame({"kab_code": "1703", "programme": ["pkh", "pbi", "pip", "blt_dd", "kur"],
+                      "indicator": "coverage", "estimate": [0.55, 0.71, 0.30, 0.05, 0.01], "n": [60, 60, 60, 4, 60]})
     assert N.coverage_sentences(t, "1703", min_sample=10) == [
         "Cakupan program pada rumah tangga penduduk miskin tertinggi pada PBI-JKN (71,00 persen) dan terendah "
         "pada PIP (30,00 persen).",
         "Kesenjangan cakupan terbesar: 70,00 persen rumah tangga penduduk miskin belum menerima PIP.",
     ]
-    # without the small-cell rule the 4-household KUR estimate would be named
-    assert "KUR (5,00 persen)" in N.coverage_sentences(t, "1703")[0]
+    # without the small-cell rule the 4-household BLT Dana Desa estimate would be named; KUR (credit,
+    # not a poverty-targeted transfer) is never compared
+    assert "BLT Dana Desa (5,00 persen)" in N.coverage_sentences(t, "1703")[0]
+    assert "KUR" not in " ".join(N.coverage_sentences(t, "1703"))
 
 
 def test_province_sentences_and_full_draft():

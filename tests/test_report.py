@@ -178,7 +178,7 @@ def test_format_estimates_marks_and_suppresses():
     assert out.loc[0, "SK 95%"] == "5,93 \u2013 21,61"
     assert out.loc[1, "SE"] == "9.000"
     assert out.loc[2, "SE"] == "\u2013"  # 7 sample households < 10: suppressed, not shown with '**'
-    assert R.format_estimates(r)["Estimasi"].tolist()[2] == "0,33**"
+    assert R.format_estimates(r)["Estimasi"].tolist()[2] == "0,331**"  # Gini: catalogue says 3 decimals
 
 
 # --------------------------------------------------------------------------- prepare

@@ -255,8 +255,13 @@ def extreme_poverty_sentence(targets: pd.DataFrame, kab_code: str) -> str:
             f"{int(r['target_year'])}: {verdict} (status: {r['status_id']}).")
 
 
+#: Programmes targeted at poor households (coverage gaps are only meaningful for these; LPG and
+#: electricity subsidies and KUR credit are not poverty-targeted transfers).
+TARGETED = ("pkh", "bpnt", "pbi", "pip", "blt_dd")
+
+
 def coverage_sentences(targeting: pd.DataFrame, kab_code: str, target_label: str = "penduduk miskin",
-                       min_sample: int = 0) -> list[str]:
+                       min_sample: int = 0, programmes: Sequence[str] = TARGETED) -> list[str]:
     """Highest and lowest programme coverage of the target group, and the largest exclusion error.
 
     Parameters
@@ -269,6 +274,8 @@ def coverage_sentences(targeting: pd.DataFrame, kab_code: str, target_label: str
         Words for the target group (``"penduduk miskin"``, ``"40% penduduk terbawah"``...).
     min_sample : int
         Coverage estimates on fewer sample households are not mentioned.
+    programmes : sequence of str
+        Programmes compared (default the poverty-targeted ones, :data:`TARGETED`).
 
     Examples
     --------
@@ -279,7 +286,8 @@ def coverage_sentences(targeting: pd.DataFrame, kab_code: str, target_label: str
     Cakupan program pada rumah tangga penduduk miskin tertinggi pada PBI-JKN (80,00 persen) dan terendah pada PIP (20,00 persen).
     Kesenjangan cakupan terbesar: 80,00 persen rumah tangga penduduk miskin belum menerima PIP.
     """
-    t = targeting[(targeting["kab_code"].astype(str) == str(kab_code)) & (targeting["indicator"] == "coverage")]
+    t = targeting[(targeting["kab_code"].astype(str) == str(kab_code)) & (targeting["indicator"] == "coverage")
+                  & targeting["programme"].isin(list(programmes))]
     if min_sample and "n" in t.columns:
         t = t[t["n"] >= min_sample]
     t = t.dropna(subset=["estimate"])

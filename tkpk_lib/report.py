@@ -195,6 +195,16 @@ def _unit_of(indicator: str, cat: pd.DataFrame) -> str:
     return str(cat.loc[indicator, "unit"]) if indicator in cat.index else "fraction"
 
 
+def _decimals(code: str, cat: pd.DataFrame, default: int = 2) -> int:
+    """Catalogue decimals for non-percent units (e.g. 3 for the Gini ratio), else ``default``."""
+    if code in cat.index and _unit_of(code, cat) == "index":
+        try:
+            return int(cat.loc[code, "decimals"])
+        except (TypeError, ValueError):
+            return default
+    return default
+
+
 def _fmt_value(x: Any, unit: str, decimals: int = 2) -> str:
     if unit == "fraction":
         return fmt_percent(x, decimals)
@@ -262,12 +272,14 @@ def format_estimates(
     if label_col is not None:
         out["Indikator"] = [str(cat.loc[c, "name_id"]) if c in cat.index else str(c) for c in df[label_col]]
         units = [_unit_of(c, cat) for c in df[label_col]]
+        decs = [_decimals(c, cat, decimals) for c in df[label_col]]
     else:
         units = ["fraction"] * len(df)
+        decs = [decimals] * len(df)
     est, se, lo, hi = [], [], [], []
     small = (df["n"] < min_sample).to_numpy() if ("n" in df and min_sample) else np.zeros(len(df), bool)
     for i, (_, r) in enumerate(df.iterrows()):
-        u = units[i]
+        u, decimals = units[i], decs[i]
         if small[i]:
             est.append("\u2013")
             se.append("\u2013")
@@ -995,7 +1007,7 @@ def indicator_sheet(cache: str | Path, kab_code: str, year: int, *, min_sample: 
             u = _unit_of(code, cat)
             diff = r["difference"] * (100 if u == "fraction" else 1)
             sign = "+" if diff > 0 else ""
-            diffs.append(sign + fmt_number(diff, 2 if u in ("fraction", "index") else 0))
+            diffs.append(sign + fmt_number(diff, _decimals(code, cat) if u in ("fraction", "index") else 0))
             notes.append(str(r.get("assessment_id") if pd.notna(r.get("assessment_id")) else r["change_id"]))
         out["Perubahan"] = diffs
         out["Keterangan"] = notes
@@ -1028,8 +1040,9 @@ def comparison_table(cache: str | Path, year: int, indicator: str = "p0", *, min
         ch = ch[ch["indicator"] == indicator].set_index("kab_code")
         u = _unit_of(indicator, _catalogue())
         mult = 100 if u == "fraction" else 1
+        dec = _decimals(indicator, _catalogue())
         out["Perubahan"] = [
-            (("+" if ch.loc[c, "difference"] > 0 else "") + fmt_number(ch.loc[c, "difference"] * mult, 2))
+            (("+" if ch.loc[c, "difference"] > 0 else "") + fmt_number(ch.loc[c, "difference"] * mult, dec))
             if c in ch.index else "\u2013" for c in cur["kab_code"]]
         out["Keterangan"] = [str(ch.loc[c, "change_id"]) if c in ch.index else "" for c in cur["kab_code"]]
     return out
