@@ -1048,6 +1048,28 @@ def comparison_table(cache: str | Path, year: int, indicator: str = "p0", *, min
     return out
 
 
+def overview_table(cache: str | Path, year: int, indicators: Sequence[str] = ("p0", "p0_extreme", "tpt", "gini"),
+                   *, min_sample: int = 0) -> pd.DataFrame:
+    """Several indicators side by side for every kabupaten/kota and the province (with RSE marks).
+
+    Examples
+    --------
+    >>> overview_table("derived/2024", 2024)  # doctest: +SKIP
+    """
+    ind = load_section(cache, "indicators")
+    cur = ind[ind["year"] == int(year)]
+    cat = _catalogue()
+    codes = [*sorted(c for c in set(cur["kab_code"]) if c != PROVINCE_CODE), PROVINCE_CODE]
+    out = pd.DataFrame({"Wilayah": [unit_name(c) for c in codes]})
+    for code in indicators:
+        sub = cur[cur["indicator"] == code].set_index("kab_code").reindex(codes)
+        sub = sub.assign(indicator=code)
+        shown = format_estimates(sub.reset_index(), min_sample=min_sample)["Estimasi"].to_numpy()
+        head = str(cat.loc[code, "name_id"]) if code in cat.index else code
+        out[head + (" (%)" if _unit_of(code, cat) == "fraction" else "")] = shown
+    return out
+
+
 def disaggregation_table(cache: str | Path, kab_code: str, *, min_sample: int = 0) -> pd.DataFrame:
     """P0 by urban/rural, sex of the head, disability, elderly and quintile, for one unit.
 
