@@ -1420,6 +1420,8 @@ def pocket_table(cache: str | Path, kab_code: str, level: str = "kecamatan", top
 def pocket_maps(cache: str | Path, data_root: str | Path, kab_code: str) -> list[Any]:
     """Static maps of one unit: kecamatan P0 (SAE, RSE hatching), pocket desa, LISA clusters of desa.
 
+    For the province ("17") a map of the kabupaten/kota P0 comes first.
+
     Returns an empty list when no boundary files are available.
 
     Examples
@@ -1438,6 +1440,19 @@ def pocket_maps(cache: str | Path, data_root: str | Path, kab_code: str) -> list
         kec = kec[kec["code"].astype(str).str[:4] == code]
         desa = desa[desa["code"].astype(str).str[:4] == code]
     figs = []
+    if code == PROVINCE_CODE:
+        try:
+            kab = canonical.load_boundaries(data_root, "kabupaten")
+        except Exception:  # noqa: BLE001 - map left out when the file is missing
+            kab = None
+        ind = load_section(cache, "indicators")
+        cur = ind[(ind["year"] == int(_index(cache)["year"])) & (ind["indicator"] == "p0")]
+        if kab is not None and len(kab) and not cur.empty:
+            g = kab.merge(cur[["kab_code", "estimate", "reliability"]], left_on="code", right_on="kab_code",
+                          how="left")
+            figs.append(maps.choropleth(g, "estimate", reliability="reliability", multiplier=100, k=4,
+                                        title="Persentase penduduk miskin (P0) kabupaten/kota",
+                                        legend_title="P0 (%)", note="Sumber: Susenas Maret (diolah)."))
     est = load_section(cache, "pockets_kecamatan", kab_code)
     if not est.empty and len(kec):
         g = kec.merge(est[["kec_code", "estimate", "reliability"]], left_on="code", right_on="kec_code", how="left")
