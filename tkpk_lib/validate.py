@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterable
 
 import numpy as np
@@ -39,6 +38,20 @@ def _missing(s: pd.Series) -> np.ndarray:
     if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
         miss |= s.astype("string").str.strip().fillna("").eq("").to_numpy()
     return miss
+
+
+def _numeric(s: pd.Series) -> pd.Series:
+    """Numbers from a column; text that is not a number becomes NaN (reported by the caller).
+
+    Text columns are cast in one vectorised step when every value parses (the common case
+    for large registry files); only otherwise does pandas' slower element-wise parser run.
+    """
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        return s.astype("float64")
+    try:
+        return s.astype("string").str.strip().replace("", pd.NA).astype("float64")
+    except (TypeError, ValueError):
+        return pd.to_numeric(s, errors="coerce")
 
 
 def validate_table(
@@ -113,7 +126,7 @@ def validate_table(
         if miss.any() and not col.nullable:
             problems.append(Problem(source, col.name, "missing values", _rows(df, miss)))
         if col.dtype in ("int", "float", "flag"):
-            num = pd.to_numeric(s.where(~miss), errors="coerce")
+            num = _numeric(s.where(~miss))
             bad = num.isna().to_numpy() & ~miss
             if bad.any():
                 problems.append(
@@ -188,8 +201,7 @@ def validate_table(
         else:
             st = s.astype("string").str.strip()
             if col.pattern is not None:
-                rx = re.compile(col.pattern)
-                b = ~miss & ~st.fillna("").map(lambda x, rx=rx: bool(rx.fullmatch(x))).to_numpy(
+                b = ~miss & ~st.fillna("").str.fullmatch(col.pattern).fillna(False).to_numpy(
                     dtype=bool
                 )
                 if b.any():
