@@ -463,16 +463,22 @@ def read_susenas(
             )
         )
     hh["head_educ"] = hh["hh_id"].map(_num(head["educ"]))
-    g = ind.groupby("hh_id")
-    hh["has_disabled"] = (
-        hh["hh_id"].map(g["difficulty"].apply(lambda s: int((_num(s) >= 3).any()))).fillna(0)
+    flags = pd.DataFrame(
+        {
+            "hh_id": ind["hh_id"],
+            "disabled": (_num(ind["difficulty"]) >= 3).astype("int8"),
+            "elderly": (ind["age"] >= 60).astype("int8"),
+            "child": ((ind["age"] >= 7) & (ind["age"] <= 18)).astype("int8"),
+            "pbi": _num(ind["jkn"]).isin([1, 2]).astype("int8"),
+            "pip": (_num(ind["pip"]) == 1).astype("int8"),
+        }
     )
-    hh["has_elderly"] = hh["hh_id"].map(g["age"].apply(lambda s: int((s >= 60).any()))).fillna(0)
-    hh["n_children_7_18"] = (
-        hh["hh_id"].map(g["age"].apply(lambda s: int(((s >= 7) & (s <= 18)).sum()))).fillna(0)
-    )
-    pbi = g["jkn"].apply(lambda s: int(_num(s).isin([1, 2]).any()))
-    pip = g["pip"].apply(lambda s: int((_num(s) == 1).any()))
+    g = flags.groupby("hh_id")
+    anyf = g[["disabled", "elderly", "pbi", "pip"]].max()
+    hh["has_disabled"] = hh["hh_id"].map(anyf["disabled"]).fillna(0)
+    hh["has_elderly"] = hh["hh_id"].map(anyf["elderly"]).fillna(0)
+    hh["n_children_7_18"] = hh["hh_id"].map(g["child"].sum()).fillna(0)
+    pbi, pip = anyf["pbi"], anyf["pip"]
 
     water = _num(rt["water"])
     hh["water_source"] = water.map(
