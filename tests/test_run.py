@@ -261,3 +261,23 @@ def test_pseudonymise_and_key(tmp_path, monkeypatch):
     monkeypatch.delenv("TKPK_PSEUDONYM_KEY")
     with pytest.raises(ReportError, match="no pseudonymisation key"):
         load_key()
+
+
+def test_notebook_formats_override_per_notebook(tmp_path):
+    """The annex-style override: one notebook exported to HTML only while formats include PDF."""
+    from tkpk_lib.errors import ReportError
+    from tkpk_lib.run import run_reports
+
+    with pytest.raises(ReportError, match="asks for formats outside"):
+        run_reports([SMOKE], ["1701"], 2024, out_root=tmp_path, run_id="x", formats=("html",),
+                    notebook_formats={"_smoke": ("html", "pdf")}, progress=False)
+    with pytest.raises(ReportError, match="not in this run"):
+        run_reports([SMOKE], ["1701"], 2024, out_root=tmp_path, run_id="x", formats=("html",),
+                    notebook_formats={"other": ("html",)}, progress=False)
+    if find_browser() is None:
+        pytest.skip("no Chromium/Chrome found: the PDF side of the override cannot be checked")
+    res = run_reports([SMOKE], ["1701"], 2024, out_root=tmp_path, run_id="fmt", formats=("html", "pdf"),
+                      notebook_formats={"_smoke": ("html",)}, progress=False, jobs=1)
+    unit = res.run_dir / "1701_bengkulu_selatan"
+    assert (unit / "_smoke.html").is_file()
+    assert not (unit / "_smoke.pdf").exists()

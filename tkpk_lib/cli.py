@@ -200,7 +200,20 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("poor", "b40", "registry"),
         help="target definition for coverage",
     )
-    s.add_argument("--no-pdf", action="store_true")
+    s.add_argument("--no-pdf", action="store_true", help="HTML only")
+    s.add_argument("--annex-pdf", action="store_true", help="also print the annex notebook to PDF")
+    s.add_argument(
+        "--min-sample",
+        type=int,
+        default=None,
+        help="suppress estimates from fewer sample households than this (small-cell rule)",
+    )
+    s.add_argument(
+        "--poverty-lines",
+        default=None,
+        metavar="CSV",
+        help="poverty-line table (kab_code, year, poverty_line[, urban]) replacing the reference one",
+    )
     s.add_argument(
         "--small", action="store_true", help="small demo registry when generating demo data"
     )

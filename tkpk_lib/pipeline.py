@@ -88,6 +88,8 @@ def run_province(
     run_id: str | None = None,
     target: str = "poor",
     formats: Sequence[str] = ("html", "pdf"),
+    annex_pdf: bool = False,
+    poverty_lines: str | Path | None = None,
     small: bool = False,
     generate: bool | None = None,
     notebooks: Sequence[str | Path] | None = None,
@@ -113,7 +115,11 @@ def run_province(
     target : {"poor", "b40", "registry"}
         Target group of programme coverage.
     formats : sequence of {"html", "pdf"}
-        Exports.
+        Exports of the evaluation report.
+    annex_pdf : bool
+        Also print the annex notebook to PDF (its tables always go to Excel and HTML).
+    poverty_lines : path, optional
+        CSV with kab_code, year, poverty_line (optionally urban) replacing the reference table.
     small : bool
         Small registry when the demo is generated.
     generate : bool, optional
@@ -151,7 +157,9 @@ def run_province(
         if generate is None:
             generate = _is_demo_root(root)
         if not generate:
-            raise TkpkError(f"{root}: no raw/susenas folder; put your data there or use the demo root")
+            raise TkpkError(
+                f"{root}: no raw/susenas folder; put your data there or use the demo root"
+            )
         from tkpk_lib.synthetic import generate_demo
 
         if progress:
@@ -162,7 +170,9 @@ def run_province(
     if year not in years:
         raise TkpkError(f"{root}: no Susenas data for {year}; years available: {years or 'none'}")
     if comparison_year is not None and comparison_year not in years:
-        raise TkpkError(f"{root}: no Susenas data for comparison year {comparison_year}; years available: {years}")
+        raise TkpkError(
+            f"{root}: no Susenas data for comparison year {comparison_year}; years available: {years}"
+        )
 
     s = time.perf_counter()
     for y in years:
@@ -171,21 +181,53 @@ def run_province(
     t["canonical"] = time.perf_counter() - s
 
     s = time.perf_counter()
-    cache = report.prepare_year(root, year, comparison_year, target)
+    cache = report.prepare_year(
+        root,
+        year,
+        comparison_year,
+        target,
+        poverty_lines=str(poverty_lines) if poverty_lines else "",
+    )
     t["prepare"] = time.perf_counter() - s
 
     s = time.perf_counter()
     nbs = list(notebooks) if notebooks else sorted(NOTEBOOK_DIR.glob("*.ipynb"))
     if not nbs:
         raise TkpkError(f"no report notebooks in {NOTEBOOK_DIR}")
-    inputs = sorted({p for y in years if y <= year or y == comparison_year
-                     for p in canonical.raw_files(root, y).values()})
-    run_params = {"comparison_year": int(comparison_year or 0), "target": target, "cache_dir": str(cache)}
+    inputs = sorted(
+        {
+            p
+            for y in years
+            if y <= year or y == comparison_year
+            for p in canonical.raw_files(root, y).values()
+        }
+    )
+    run_params = {
+        "comparison_year": int(comparison_year or 0),
+        "target": target,
+        "cache_dir": str(cache),
+    }
     run_params.update(params or {})
     result = run.run_reports(
-        nbs, list(kab_codes or ALL_UNITS), year, params=run_params, run_id=run_id, out_root=out_root,
-        jobs=jobs, scheduler=scheduler, formats=tuple(formats), progress=progress, available_years=years,
-        data_root=root, inputs=inputs, scan_names=registry_names(root),
+        nbs,
+        list(kab_codes or ALL_UNITS),
+        year,
+        params=run_params,
+        run_id=run_id,
+        out_root=out_root,
+        jobs=jobs,
+        scheduler=scheduler,
+        formats=tuple(formats),
+        progress=progress,
+        available_years=years,
+        notebook_formats={
+            nb.stem: tuple(f for f in formats if f != "pdf")
+            for nb in map(Path, nbs)
+            if nb.stem.startswith("lampiran") and not annex_pdf
+        },
+        data_root=root,
+        inputs=inputs,
+        scan_names=registry_names(root),
     )
     t["notebooks"] = time.perf_counter() - s
     t["total"] = time.perf_counter() - t0
@@ -218,12 +260,22 @@ def run_cli(args: argparse.Namespace) -> int:
     run_id = args.run_id or f"{year}-{_dt.datetime.now(_dt.UTC):%Y%m%dT%H%M%SZ}"
     try:
         result, t = run_province(
-            args.root, year, comparison_year=getattr(args, "comparison_year", None),
-            kab_codes=getattr(args, "kab", None), jobs=int(getattr(args, "jobs", 2) or 2),
-            scheduler=getattr(args, "scheduler", None), out_root=getattr(args, "out", None), run_id=run_id,
+            args.root,
+            year,
+            comparison_year=getattr(args, "comparison_year", None),
+            kab_codes=getattr(args, "kab", None),
+            jobs=int(getattr(args, "jobs", 2) or 2),
+            scheduler=getattr(args, "scheduler", None),
+            out_root=getattr(args, "out", None),
+            run_id=run_id,
             target=getattr(args, "target", "poor"),
             formats=("html",) if getattr(args, "no_pdf", False) else ("html", "pdf"),
             small=bool(getattr(args, "small", False)),
+            annex_pdf=bool(getattr(args, "annex_pdf", False)),
+            poverty_lines=getattr(args, "poverty_lines", None),
+            params={"min_sample": int(args.min_sample)}
+            if getattr(args, "min_sample", None)
+            else None,
         )
     except (ReportError, TkpkError) as exc:
         print(f"tkpk run: {exc}", file=sys.stderr)
@@ -241,6 +293,8 @@ def run_cli(args: argparse.Namespace) -> int:
         failed = result.failed
         print(f"{len(failed)} laporan gagal:", file=sys.stderr)
         for _, r in failed.iterrows():
-            print(f"  {r['kab_code']} {r['notebook']}: {r['status']}: {r['error']}", file=sys.stderr)
+            print(
+                f"  {r['kab_code']} {r['notebook']}: {r['status']}: {r['error']}", file=sys.stderr
+            )
         return 1
     return 0

@@ -182,14 +182,18 @@ def _type_ok(value: Any, type_name: str | None) -> bool:
     return True
 
 
-def _check_year(year: Any, available_years: Iterable[int] | Callable[[], Iterable[int]] | None) -> int:
+def _check_year(
+    year: Any, available_years: Iterable[int] | Callable[[], Iterable[int]] | None
+) -> int:
     if not isinstance(year, int) or isinstance(year, bool):
         raise ReportError(f"year must be an integer such as 2024, got {year!r}")
     if available_years is None:
         if not 2000 <= year <= 2100:
             raise ReportError(f"year {year} is outside 2000-2100")
         return year
-    years = sorted(int(y) for y in (available_years() if callable(available_years) else available_years))
+    years = sorted(
+        int(y) for y in (available_years() if callable(available_years) else available_years)
+    )
     if year not in years:
         shown = ", ".join(str(y) for y in years) or "none"
         raise ReportError(f"year {year} has no data; available years: {shown}")
@@ -233,7 +237,9 @@ def _declared(notebook: Path) -> dict[str, dict[str, Any]]:
     return declared
 
 
-def _validate_params(notebook: Path, declared: Mapping[str, Any], params: Mapping[str, Any], where: str) -> None:
+def _validate_params(
+    notebook: Path, declared: Mapping[str, Any], params: Mapping[str, Any], where: str
+) -> None:
     unknown = sorted(set(params) - set(declared))
     if unknown:
         raise ReportError(
@@ -317,9 +323,17 @@ def run_job(job: Mapping[str, Any]) -> dict[str, Any]:
     html = out_dir / f"{stem}.html"
     pdf = out_dir / f"{stem}.pdf"
     result: dict[str, Any] = {
-        "kab_code": job["kab_code"], "notebook": stem, "status": "ok", "seconds": 0.0,
-        "error": "", "stage": "", "kernel_s": 0.0, "execute_s": 0.0, "html_s": 0.0,
-        "pdf_s": 0.0, "outputs": [],
+        "kab_code": job["kab_code"],
+        "notebook": stem,
+        "status": "ok",
+        "seconds": 0.0,
+        "error": "",
+        "stage": "",
+        "kernel_s": 0.0,
+        "execute_s": 0.0,
+        "html_s": 0.0,
+        "pdf_s": 0.0,
+        "outputs": [],
     }
     # The kernel inherits this process's environment: plotly then writes HTML+JS outputs.
     os.environ["PLOTLY_RENDERER"] = PLOTLY_RENDERER
@@ -328,9 +342,13 @@ def run_job(job: Mapping[str, Any]) -> dict[str, Any]:
     tmp_nb = Path(tmp_name)
     try:
         nb = pm.execute_notebook(
-            str(notebook), str(tmp_nb), parameters=dict(job["parameters"]),
-            kernel_name=job.get("kernel_name", "python3"), progress_bar=False,
-            cwd=str(notebook.parent), execution_timeout=job.get("cell_timeout"),
+            str(notebook),
+            str(tmp_nb),
+            parameters=dict(job["parameters"]),
+            kernel_name=job.get("kernel_name", "python3"),
+            progress_bar=False,
+            cwd=str(notebook.parent),
+            execution_timeout=job.get("cell_timeout"),
             # kernel log at ERROR: drops ipykernel's per-kernel "running over TCP" warning
             extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
@@ -370,9 +388,13 @@ def run_job(job: Mapping[str, Any]) -> dict[str, Any]:
             outputs.remove(html.name)
         # files the notebook itself wrote into its output folder (tables, annex workbooks)
         written = sorted(
-            p.name for p in out_dir.iterdir()
-            if p.is_file() and not p.name.startswith(".") and p.name not in outputs
-            and p.name != failed_nb.name and p.stat().st_mtime >= started_wall
+            p.name
+            for p in out_dir.iterdir()
+            if p.is_file()
+            and not p.name.startswith(".")
+            and p.name not in outputs
+            and p.name != failed_nb.name
+            and p.stat().st_mtime >= started_wall
         )
         outputs += written
         result["stage"] = "privacy"
@@ -412,7 +434,9 @@ def _make_client(scheduler: Any) -> tuple[Any, bool]:
         raise ReportError(f"cannot connect to the dask scheduler {scheduler!r}: {exc}") from exc
 
 
-def _execute(jobs: list[dict[str, Any]], n_jobs: int, scheduler: Any, progress: bool) -> list[dict[str, Any]]:
+def _execute(
+    jobs: list[dict[str, Any]], n_jobs: int, scheduler: Any, progress: bool
+) -> list[dict[str, Any]]:
     from tqdm.auto import tqdm
 
     results: list[dict[str, Any]] = []
@@ -438,7 +462,9 @@ def _execute(jobs: list[dict[str, Any]], n_jobs: int, scheduler: Any, progress: 
         from concurrent.futures import as_completed as cf_completed
 
         # spawn: same behaviour on Linux, macOS and Windows, and safe when the caller has threads
-        with ProcessPoolExecutor(max_workers=max(1, min(n_jobs, len(jobs))), mp_context=mp.get_context("spawn")) as pool:
+        with ProcessPoolExecutor(
+            max_workers=max(1, min(n_jobs, len(jobs))), mp_context=mp.get_context("spawn")
+        ) as pool:
             fmap = {pool.submit(run_job, job): job for job in jobs}
             for fut in cf_completed(fmap):
                 results.append(_collect(fut, fmap[fut]))
@@ -452,9 +478,16 @@ def _collect(fut: Any, job: Mapping[str, Any]) -> dict[str, Any]:
         return fut.result()
     except Exception as exc:  # noqa: BLE001 - a dead worker fails its own job only
         return {
-            "kab_code": job["kab_code"], "notebook": Path(job["notebook"]).stem, "status": "failed",
-            "seconds": 0.0, "error": _first_line(f"worker error: {type(exc).__name__}: {exc}"),
-            "stage": "worker", "kernel_s": 0.0, "execute_s": 0.0, "html_s": 0.0, "pdf_s": 0.0,
+            "kab_code": job["kab_code"],
+            "notebook": Path(job["notebook"]).stem,
+            "status": "failed",
+            "seconds": 0.0,
+            "error": _first_line(f"worker error: {type(exc).__name__}: {exc}"),
+            "stage": "worker",
+            "kernel_s": 0.0,
+            "execute_s": 0.0,
+            "html_s": 0.0,
+            "pdf_s": 0.0,
             "outputs": [],
         }
 
@@ -476,6 +509,7 @@ def run_reports(
     jobs: int = 2,
     scheduler: Any = None,
     formats: Sequence[str] = ("html", "pdf"),
+    notebook_formats: Mapping[str, Sequence[str]] | None = None,
     progress: bool = True,
     kab_params: Mapping[str, Mapping[str, Any]] | None = None,
     notebook_params: Mapping[str, Mapping[str, Any]] | None = None,
@@ -514,6 +548,9 @@ def run_reports(
         (``processes=False``) the runner sets ``PLOTLY_RENDERER`` in this process.
     formats : sequence of {"html", "pdf"}, default ("html", "pdf")
         Exports besides the executed notebook.
+    notebook_formats : mapping of notebook stem -> sequence of format, optional
+        Per-notebook exports overriding ``formats`` (e.g. the annex as HTML only, since its
+        tables also go to Excel); formats must be in ``formats``.
     progress : bool, default True
         Show a tqdm progress bar and print the summary table at the end.
     kab_params : mapping of code -> mapping, optional
@@ -579,11 +616,23 @@ def run_reports(
     year = _check_year(year, available_years)
     extra_codes = sorted(set(kab_params) - set(codes))
     if extra_codes:
-        raise ReportError(f"kab_params given for code(s) {extra_codes} that are not in this run {codes}")
-    clash = sorted(set(BUILTIN_PARAMETERS) & (set(params) | {k for v in kab_params.values() for k in v}))
+        raise ReportError(
+            f"kab_params given for code(s) {extra_codes} that are not in this run {codes}"
+        )
+    clash = sorted(
+        set(BUILTIN_PARAMETERS) & (set(params) | {k for v in kab_params.values() for k in v})
+    )
     if clash:
-        raise ReportError(f"parameter(s) {clash} are set by the runner; use the run's arguments instead")
+        raise ReportError(
+            f"parameter(s) {clash} are set by the runner; use the run's arguments instead"
+        )
     formats = tuple(formats)
+    notebook_formats = {k: tuple(v) for k, v in (notebook_formats or {}).items()}
+    for stem, fm in notebook_formats.items():
+        if set(fm) - set(formats):
+            raise ReportError(
+                f"notebook_formats[{stem!r}] = {list(fm)} asks for formats outside {list(formats)}"
+            )
     bad_formats = [f for f in formats if f not in _FORMATS]
     if bad_formats:
         raise ReportError(f"unknown format(s) {bad_formats}; choose from {list(_FORMATS)}")
@@ -595,7 +644,9 @@ def run_reports(
     if run_id is None:
         run_id = f"{year}-{started:%Y%m%dT%H%M%SZ}"
     if not _RUN_ID.match(run_id):
-        raise ReportError(f"run id {run_id!r}: use letters, digits, '.', '_' or '-' (max 80 characters)")
+        raise ReportError(
+            f"run id {run_id!r}: use letters, digits, '.', '_' or '-' (max 80 characters)"
+        )
     if jobs < 1:
         raise ReportError(f"jobs must be >= 1, got {jobs}")
     nb_paths = [Path(n).resolve() for n in notebooks]
@@ -603,10 +654,14 @@ def run_reports(
         raise ReportError("no notebook given")
     stems = [p.stem for p in nb_paths]
     if len(set(stems)) != len(stems):
-        raise ReportError(f"two notebooks share a file name: {stems}; outputs would overwrite each other")
-    extra_nb = sorted(set(notebook_params) - set(stems))
+        raise ReportError(
+            f"two notebooks share a file name: {stems}; outputs would overwrite each other"
+        )
+    extra_nb = sorted((set(notebook_params) | set(notebook_formats)) - set(stems))
     if extra_nb:
-        raise ReportError(f"notebook_params given for {extra_nb}, which are not in this run {stems}")
+        raise ReportError(
+            f"notebook_params given for {extra_nb}, which are not in this run {stems}"
+        )
     declared = {p: _declared(p) for p in nb_paths}
     root = Path(data_root) if data_root is not None else paths.data_root()
     out_root = Path(out_root) if out_root is not None else paths.reports_root()
@@ -621,7 +676,9 @@ def run_reports(
     input_list = [Path(p) for p in inputs] if inputs is not None else _discover_inputs(root)
     input_hashes = hash_inputs(input_list, root=root)
     env = environment_info()
-    digest = hashlib.sha256("".join(f"{r['path']}:{r['sha256']};" for r in input_hashes).encode()).hexdigest()
+    digest = hashlib.sha256(
+        "".join(f"{r['path']}:{r['sha256']};" for r in input_hashes).encode()
+    ).hexdigest()
     vintage = data_vintage or f"{year}, input {digest[:12]}"
     footer = f"Run {run_id} | Data: {vintage} | tkpk_lib {env['tkpk_lib']}"
 
@@ -629,18 +686,31 @@ def run_reports(
     for code in codes:
         out_dir = run_dir / unit_slug(code)
         for nb in nb_paths:
-            builtin = {"kab_code": code, "year": year, "run_id": run_id,
-                       "output_dir": str(out_dir), "data_root": str(root)}
+            builtin = {
+                "kab_code": code,
+                "year": year,
+                "run_id": run_id,
+                "output_dir": str(out_dir),
+                "data_root": str(root),
+            }
             p = {k: v for k, v in builtin.items() if k in declared[nb]}
             p.update(params)
             p.update(notebook_params.get(nb.stem, {}))
             p.update(kab_params.get(code, {}))
-            job_list.append({
-                "notebook": str(nb), "kab_code": code, "out_dir": str(out_dir), "parameters": p,
-                "formats": list(formats), "footer": footer, "kernel_name": kernel_name,
-                "cell_timeout": cell_timeout, "scan_names": list(scan_names),
-                "title": f"{nb.stem} - {_unit_name(code)} {year}",
-            })
+            job_list.append(
+                {
+                    "notebook": str(nb),
+                    "kab_code": code,
+                    "out_dir": str(out_dir),
+                    "parameters": p,
+                    "formats": list(notebook_formats.get(nb.stem, formats)),
+                    "footer": footer,
+                    "kernel_name": kernel_name,
+                    "cell_timeout": cell_timeout,
+                    "scan_names": list(scan_names),
+                    "title": f"{nb.stem} - {_unit_name(code)} {year}",
+                }
+            )
 
     # ---- run
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -660,14 +730,18 @@ def run_reports(
         "formats": list(formats),
         "executor": (
             f"dask.distributed ({scheduler if isinstance(scheduler, str) else type(scheduler).__name__})"
-            if scheduler is not None else f"processes ({jobs})"
+            if scheduler is not None
+            else f"processes ({jobs})"
         ),
         "started_utc": started.isoformat(timespec="seconds"),
         "finished_utc": finished.isoformat(timespec="seconds"),
         "seconds": round((finished - started).total_seconds(), 3),
         "notebooks": [
-            {"path": str(p), "sha256": sha256_file(p),
-             "declared_parameters": {k: v.get("default") for k, v in declared[p].items()}}
+            {
+                "path": str(p),
+                "sha256": sha256_file(p),
+                "declared_parameters": {k: v.get("default") for k, v in declared[p].items()},
+            }
             for p in nb_paths
         ],
         "data_root": str(root),
@@ -677,16 +751,28 @@ def run_reports(
         "seeds": seeds,
         "environment": env,
         "jobs": [
-            {**{k: r[k] for k in ("kab_code", "notebook", "status", "error", "stage", "outputs")},
-             "parameters": job_list[order[(r["kab_code"], r["notebook"])]]["parameters"],
-             "folder": unit_slug(r["kab_code"]),
-             **{k: round(float(r[k]), 3) for k in ("seconds", "kernel_s", "execute_s", "html_s", "pdf_s")}}
+            {
+                **{
+                    k: r[k] for k in ("kab_code", "notebook", "status", "error", "stage", "outputs")
+                },
+                "parameters": job_list[order[(r["kab_code"], r["notebook"])]]["parameters"],
+                "folder": unit_slug(r["kab_code"]),
+                **{
+                    k: round(float(r[k]), 3)
+                    for k in ("seconds", "kernel_s", "execute_s", "html_s", "pdf_s")
+                },
+            }
             for r in results
         ],
     }
     manifest_path = write_manifest(run_dir / "manifest.json", manifest)
-    result = RunResult(run_id=run_id, run_dir=run_dir, summary=summary,
-                       manifest_path=manifest_path, manifest=manifest)
+    result = RunResult(
+        run_id=run_id,
+        run_dir=run_dir,
+        summary=summary,
+        manifest_path=manifest_path,
+        manifest=manifest,
+    )
     if progress:
         print(format_summary(summary))
         print(f"laporan: {run_dir}")
