@@ -33,9 +33,8 @@ def _args(root, out, **kw):
 
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory):
-    synthetic = pytest.importorskip("tkpk_lib.synthetic")
-    if not hasattr(synthetic, "generate_demo"):
-        pytest.skip("tkpk_lib.synthetic.generate_demo not available yet")
+    from tkpk_lib import synthetic
+
     root = tmp_path_factory.mktemp("demo")
     synthetic.generate_demo(root, small=True, years=(2023, 2024))
     out = tmp_path_factory.mktemp("reports")
