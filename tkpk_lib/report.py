@@ -343,13 +343,14 @@ def year_indicators(tables: Mapping[str, pd.DataFrame], year: int) -> pd.DataFra
     parts = [
         *(_both(ind.fgt, hh, d, welfare=WELFARE, line=LINE, alpha=a, size=SIZE) for a in (0, 1, 2)),
         _both(ind.poor_count, hh, d, welfare=WELFARE, line=LINE, size=SIZE),
-        _both(ind.extreme_poverty, hh, d, welfare=WELFARE, year=int(year), size=SIZE),
+        # logit intervals for shares near 0 or 1 (a normal interval can leave [0, 1])
+        _both(ind.extreme_poverty, hh, d, welfare=WELFARE, year=int(year), size=SIZE, ci="logit"),
         _both(ind.gini, hh, d, welfare=WELFARE, size=SIZE),
         _both(ind.bottom40_share, hh, d, welfare=WELFARE, size=SIZE),
-        _both(ind.service_indicators, hh, d, level_of="households"),
+        _both(ind.service_indicators, hh, d, level_of="households", ci="logit"),
     ]
     if tables.get("persons") is not None:
-        parts.append(_both(ind.service_indicators, tables["persons"], d, level_of="persons"))
+        parts.append(_both(ind.service_indicators, tables["persons"], d, level_of="persons", ci="logit"))
     if tables.get("labour") is not None:
         parts.append(_both(ind.labour_indicators, tables["labour"], d))
     out = pd.concat(parts, ignore_index=True)
