@@ -475,3 +475,18 @@ def test_welfare_quintile_missing_group_is_missing():
     q = ind.welfare_quintile(d, W, "x", by="kab_code")
     assert q.isna().tolist() == [False, True, False]
     assert q.dropna().tolist() == [2, 4]
+
+
+def test_ratio_indicators_count_the_denominator_group_in_n():
+    """n of APS 7-12 is the number of sample children aged 7-12, not every person."""
+    from tkpk_lib.design import SurveyDesign
+    from tkpk_lib.indicators import service_indicators
+
+    df = pd.DataFrame({"age": [8, 10, 14, 30, 9], "school_status": [1, 0, 1, 2, 1], "jkn_member": [1, 0, 1, 1, 0],
+                       "w": [1.0, 2.0, 1.0, 1.0, 1.0], "g": ["a", "a", "a", "b", "b"]})
+    r = service_indicators(df, SurveyDesign(weight="w"), level_of="persons").set_index("indicator")
+    assert r.loc["aps_7_12", "n"] == 3 and r.loc["aps_13_15", "n"] == 1
+    assert r.loc["aps_7_12", "estimate"] == pytest.approx(2 / 4)
+    rb = service_indicators(df, SurveyDesign(weight="w"), by="g", level_of="persons")
+    rb = rb[rb["indicator"] == "aps_7_12"].set_index("g")
+    assert rb.loc["a", "n"] == 2 and rb.loc["b", "n"] == 1

@@ -965,6 +965,15 @@ def _ratio(
     ycol, xcol = f"{_TMP}num", f"{_TMP}den"
     work = df.assign(**{ycol: num.astype(float), xcol: den.astype(float)})
     res = _est.survey_ratio(work, design, ycol, xcol, by=by or None, ci=ci, level=level)
+    # n = sample units in the denominator group (e.g. children aged 7-12 for APS 7-12),
+    # the count that tells whether the estimate rests on enough observations
+    in_den = np.asarray(den, dtype=bool)
+    if by:
+        counts = work.loc[in_den].groupby(by, observed=True, dropna=True).size()
+        key = pd.MultiIndex.from_frame(res[by]) if len(by) > 1 else pd.Index(res[by[0]])
+        res["n"] = counts.reindex(key).fillna(0).astype("int64").to_numpy()
+    else:
+        res["n"] = int(in_den.sum())
     return _tidy(res, code, by)
 
 
