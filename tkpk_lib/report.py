@@ -709,10 +709,10 @@ def _complaints_annex(comp: pd.DataFrame) -> pd.DataFrame:
     c["hari"] = days.where(c["selesai"] == 1)
     g = c.groupby(["kab_code", "programme", "channel"], as_index=False, sort=True).agg(
         jumlah=("complaint_id", "size"), selesai=("selesai", "sum"), hari_rata=("hari", "mean"))
-    g = g.rename(columns={"programme": "program", "channel": "kategori"})
+    g = g.rename(columns={"programme": "program", "channel": "kanal"})
     g["selesai_pct"] = g["selesai"] / g["jumlah"]
     g["kab_code"] = g["kab_code"].astype(str)
-    return g[["kab_code", "program", "kategori", "jumlah", "selesai", "selesai_pct", "hari_rata"]]
+    return g[["kab_code", "program", "kanal", "jumlah", "selesai", "selesai_pct", "hari_rata"]]
 
 
 def _fingerprint(files: Mapping[str, Path], extra: Sequence[Any]) -> str:
