@@ -692,15 +692,13 @@ def programme_combinations(
     present = [lab for lab in pd.unique(labels[a == 1])]
     work = _work_frame(df, byl)
     work["_a"] = a * m
-    cols = []
-    masks = []
-    for j, lab in enumerate(present):
-        ind = (labels == lab).astype(float) * a
-        work[f"_k{j}"] = ind * m
-        cols.append(f"_k{j}")
-        masks.append(ind)
+    masks = [(labels == lab).astype(float) * a for lab in present]
+    cols = [f"_k{j}" for j in range(len(present))]
     if not cols:
         raise TkpkError(f"programme_combinations: no household with {among} = 1")
+    # all combination columns at once (one insert per column fragments the frame)
+    work = pd.concat([work, pd.DataFrame(dict(zip(cols, (mk * m for mk in masks), strict=True)),
+                                         index=work.index)], axis=1)
     tot = survey_total(work, prep, cols, by=byl or None, ci=ci, level=level)
     shr = survey_ratio(work, prep, cols, ["_a"] * len(cols), by=byl or None, ci=ci, level=level)
     n, nw = _counts(work, byl, np.column_stack(masks), prep.w * m)
