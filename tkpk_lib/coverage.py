@@ -149,6 +149,11 @@ def _programme_columns(df: pd.DataFrame, programmes: Sequence[str] | None) -> di
     return out
 
 
+def _with_columns(work: pd.DataFrame, new: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Add many columns in one concat (inserting them one by one fragments the frame)."""
+    return pd.concat([work, pd.DataFrame(new, index=work.index)], axis=1)
+
+
 def _work_frame(df: pd.DataFrame, byl: list[str]) -> pd.DataFrame:
     return df[byl].copy() if byl else pd.DataFrame(index=df.index)
 
@@ -410,13 +415,15 @@ def targeting(
     m = _multiplier(df, unit, size)
     work = _work_frame(df, byl)
     nums, dens, masks = [], [], []
+    new: dict[str, np.ndarray] = {}
     for i, col in enumerate(progs.values()):
         r = _flag(df, col)
-        work[f"_c{i}"], work[f"_t{i}"] = r * t * m, t * m
-        work[f"_i{i}"], work[f"_r{i}"] = r * (1 - t) * m, r * m
+        new[f"_c{i}"], new[f"_t{i}"] = r * t * m, t * m
+        new[f"_i{i}"], new[f"_r{i}"] = r * (1 - t) * m, r * m
         nums += [f"_c{i}", f"_i{i}"]
         dens += [f"_t{i}", f"_r{i}"]
         masks += [t, r]
+    work = _with_columns(work, new)
     res = survey_ratio(work, prep, nums, dens, by=byl or None, ci=ci, level=level)
     n, nw = _counts(work, byl, np.column_stack(masks), prep.w * m)
     k = len(nums)
@@ -510,10 +517,10 @@ def coverage_by_group(
     flags = {p: _flag(df, c) for p, c in progs.items()}
     # coverage: ratio by [by, group]
     nums, dens, masks = [], [], []
-    for i, p in enumerate(progs):
-        work[f"_y{i}"] = flags[p] * m
-        nums.append(f"_y{i}")
-    work["_m"] = m
+    new = {f"_y{i}": flags[p] * m for i, p in enumerate(progs)}
+    nums = list(new)
+    new["_m"] = m
+    work = _with_columns(work, new)
     cov = survey_ratio(work, prep, nums, ["_m"] * len(nums), by=[*byl, group], ci=ci, level=level)
     n, nw = _counts(work, [*byl, group], np.ones((len(df), len(nums))), prep.w * m)
     cov["n"] = n.T.ravel().astype(np.int64)
@@ -522,14 +529,16 @@ def coverage_by_group(
     cov["indicator"] = "coverage"
     # incidence: ratio by [by] for each group level
     nums, dens, meta = [], [], []
+    new = {}
     for i, p in enumerate(progs):
         for j, lev in enumerate(levels):
             ing = (gcode == j).astype(float)
-            work[f"_n{i}_{j}"] = ing * flags[p] * m
+            new[f"_n{i}_{j}"] = ing * flags[p] * m
             nums.append(f"_n{i}_{j}")
             dens.append(f"_y{i}")
             masks.append(ing * flags[p])
             meta.append((p, lev))
+    work = _with_columns(work, new)
     inc = survey_ratio(work, prep, nums, dens, by=byl or None, ci=ci, level=level)
     n, nw = _counts(work, byl, np.column_stack(masks), prep.w * m)
     inc["n"] = n.T.ravel().astype(np.int64)
@@ -595,11 +604,13 @@ def programme_receipt(df: pd.DataFrame, design: SurveyDesign | PreparedDesign,
     work = _work_frame(df, byl)
     work["_a"] = a * m
     cols, masks = [], []
+    new = {}
     for i, c in enumerate(progs.values()):
         f = _flag(df, c) * a
-        work[f"_r{i}"] = f * m
+        new[f"_r{i}"] = f * m
         cols.append(f"_r{i}")
         masks.append(f)
+    work = _with_columns(work, new)
     tot = survey_total(work, prep, cols, by=byl or None, ci=ci, level=level)
     shr = survey_ratio(work, prep, cols, ["_a"] * len(cols), by=byl or None, ci=ci, level=level)
     n_num, nw_num = _counts(work, byl, np.column_stack(masks), prep.w * m)
@@ -696,9 +707,7 @@ def programme_combinations(
     cols = [f"_k{j}" for j in range(len(present))]
     if not cols:
         raise TkpkError(f"programme_combinations: no household with {among} = 1")
-    # all combination columns at once (one insert per column fragments the frame)
-    work = pd.concat([work, pd.DataFrame(dict(zip(cols, (mk * m for mk in masks), strict=True)),
-                                         index=work.index)], axis=1)
+    work = _with_columns(work, dict(zip(cols, (mk * m for mk in masks), strict=True)))
     tot = survey_total(work, prep, cols, by=byl or None, ci=ci, level=level)
     shr = survey_ratio(work, prep, cols, ["_a"] * len(cols), by=byl or None, ci=ci, level=level)
     n, nw = _counts(work, byl, np.column_stack(masks), prep.w * m)
@@ -786,13 +795,15 @@ def overlap_matrix(
     names = list(progs)
     pairs = [(x, y) for x in names for y in names]
     both, masks, masks_a = [], [], []
+    new = {}
     for i, (x, y) in enumerate(pairs):
-        work[f"_b{i}"] = flags[x] * flags[y] * m
+        new[f"_b{i}"] = flags[x] * flags[y] * m
         both.append(f"_b{i}")
         masks.append(flags[x] * flags[y])
         masks_a.append(flags[x])
     for x in names:
-        work[f"_d_{x}"] = flags[x] * m
+        new[f"_d_{x}"] = flags[x] * m
+    work = _with_columns(work, new)
     sb = survey_ratio(work, prep, both, ["_a"] * len(both), by=byl or None, ci=ci, level=level)
     cg = survey_ratio(
         work, prep, both, [f"_d_{x}" for x, _ in pairs], by=byl or None, ci=ci, level=level
