@@ -119,6 +119,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "compare_survey_registry",
     ),
     "programmes": ("budget_tables", "convergence", "complaints_summary"),
+    "followup": ("write_follow_up_lists",),
     # 5. poverty pockets
     "sae": ("fay_herriot", "benchmark_estimates", "FHDiagnostics"),
     "hotspots": ("hot_spots", "stable_hot_spots"),

@@ -105,6 +105,37 @@ def cmd_summary(a: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_follow_up(a: argparse.Namespace) -> int:
+    from tkpk_lib.canonical import build_canonical
+    from tkpk_lib.followup import demo_key, write_follow_up_lists
+    from tkpk_lib.paths import demo_root
+    from tkpk_lib.pipeline import registry_names
+    from tkpk_lib.privacy import load_key
+
+    root = Path(a.root)
+    is_demo = root.resolve() == demo_root().resolve()
+    if is_demo:
+        _ensure_demo(root)
+    paths = build_canonical(root, a.year)
+    if "registry" not in paths:
+        raise TkpkError(f"{root / 'raw' / 'registry'}: no registry file (.csv/.xlsx/.parquet)")
+    if a.key or not is_demo:
+        key = load_key(a.key)
+    else:
+        key = demo_key(root)
+        print(
+            f"Demo data: pseudonyms use the demo key {root / 'demo_pseudonym.key'} (never use it for real data)"
+        )
+    out = Path(a.out) if a.out else Path(root) / "tindak_lanjut" / str(a.year)
+    files = write_follow_up_lists(
+        paths["registry"], out, key, kab_codes=a.kab, scan_names=registry_names(root)
+    )
+    print(f"Daftar tindak lanjut ({len(files)} file, tanpa NIK/nama/alamat): {out}")
+    for f in files:
+        print(f"  {f.name}")
+    return 0
+
+
 def cmd_dictionary(a: argparse.Namespace) -> int:
     from tkpk_lib.schemas import data_dictionary_markdown
 
@@ -218,6 +249,29 @@ def build_parser() -> argparse.ArgumentParser:
         "--small", action="store_true", help="small demo registry when generating demo data"
     )
     s.set_defaults(func=cmd_run)
+
+    s = sub.add_parser(
+        "follow-up",
+        help="follow-up lists per desa and office from the registry (pseudonymised, no NIK/names)",
+    )
+    s.add_argument("--year", type=int, default=2024)
+    s.add_argument("--root", default=str(data_root()))
+    s.add_argument(
+        "--kab",
+        action="extend",
+        nargs="+",
+        metavar="CODE",
+        help="kabupaten/kota codes (default all)",
+    )
+    s.add_argument(
+        "--key",
+        default=None,
+        help="pseudonym key file (default $TKPK_PSEUDONYM_KEY; demo: a demo key)",
+    )
+    s.add_argument(
+        "--out", default=None, help="output folder (default <root>/tindak_lanjut/<year>)"
+    )
+    s.set_defaults(func=cmd_follow_up)
 
     s = sub.add_parser("dictionary", help="write the data dictionary generated from the schemas")
     s.add_argument("--output", default="references/data_dictionary.md")
