@@ -50,6 +50,9 @@ PRINT_CSS = _PRINT_MARK + """<style>
                    font-family: sans-serif; font-size: 8pt; color: #555; }
 }
 .jp-RenderedHTMLCommon table { table-layout: auto; }
+/* report tables use the page width: narrow tables wrap every label over three lines */
+.jp-RenderedHTMLCommon table { width: 100%; margin-left: 0; margin-right: 0; }
+.jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: 2px 5px; }
 @media print {
   body { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   .modebar-container { display: none !important; }
