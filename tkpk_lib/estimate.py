@@ -66,7 +66,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special  # scipy.stats costs ~2 s to import in every report kernel
 
 from tkpk_lib.design import (
     PreparedDesign,
@@ -279,11 +279,11 @@ def _crit(level: float, df: np.ndarray | float | None) -> np.ndarray | float:
         raise DesignError(f"level must be between 0 and 1, got {level}")
     a = 1 - (1 - level) / 2
     if df is None:
-        return float(stats.norm.ppf(a))
+        return float(special.ndtri(a))
     dfa = np.asarray(df, dtype=np.float64)
     with np.errstate(invalid="ignore"):
         return np.where(
-            np.isinf(dfa), stats.norm.ppf(a), stats.t.ppf(a, np.where(dfa > 0, dfa, np.nan))
+            np.isinf(dfa), special.ndtri(a), special.stdtrit(np.where(dfa > 0, dfa, np.nan), a)
         )
 
 

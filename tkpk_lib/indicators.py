@@ -47,7 +47,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from tkpk_lib import estimate as _est
 from tkpk_lib.design import SurveyDesign, linearized_variance
@@ -335,7 +335,7 @@ def _linearized_result(
     var = np.asarray(linearized_variance(df, design, scores), dtype=float).reshape(-1)
     var = np.where(var < 0, 0.0, var)
     se = np.sqrt(var)
-    zq = stats.norm.ppf(0.5 + level / 2)
+    zq = special.ndtri(0.5 + level / 2)
     rows = []
     for j, ((key, idx), estimate) in enumerate(zip(domains, estimates, strict=True)):
         w = weights[idx]

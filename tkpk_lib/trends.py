@@ -19,7 +19,7 @@ from importlib import resources
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from tkpk_lib.errors import Problem, SchemaError, TkpkError
 
@@ -131,10 +131,10 @@ def change(
         raise TkpkError(f"No rows of est_a and est_b share the same {keys}")
     diff = merged["estimate_b"].to_numpy(float) - merged["estimate_a"].to_numpy(float)
     se = np.sqrt(merged["se_a"].to_numpy(float) ** 2 + merged["se_b"].to_numpy(float) ** 2)
-    zc = float(stats.norm.ppf(0.5 + level / 2))
+    zc = float(special.ndtri(0.5 + level / 2))
     with np.errstate(divide="ignore", invalid="ignore"):
         z = diff / se
-    p = 2 * stats.norm.sf(np.abs(z))
+    p = 2 * special.ndtr(-np.abs(z))
     p = np.where(se == 0, np.where(diff == 0, 1.0, 0.0), p)
     sig = np.abs(diff) > zc * se
     out = merged[keys].copy() if keys else pd.DataFrame(index=merged.index)
