@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from tkpk_lib.canonical import load_tables
@@ -12,10 +11,10 @@ from tkpk_lib.reference_data import calibration_grid, region_names
 
 
 def weighted_p0_by_kab(households: pd.DataFrame) -> pd.DataFrame:
-    """Share of persons under the poverty line per kabupaten, with a simple SE.
+    """Share of persons under the poverty line per kabupaten, with its design-based SE.
 
-    The SE treats PSUs as with-replacement clusters within strata (the design-based
-    estimators in :mod:`tkpk_lib.estimate` are the reference; this is a quick check).
+    A thin wrapper over :func:`tkpk_lib.indicators.fgt` (persons = weight x household size;
+    stratified cluster design of the canonical table).
 
     Parameters
     ----------
@@ -35,34 +34,20 @@ def weighted_p0_by_kab(households: pd.DataFrame) -> pd.DataFrame:
     >>> float(weighted_p0_by_kab(hh)["p0"].iloc[0])
     0.5
     """
-    df = households
-    w = df["weight"].to_numpy(float) * df["hh_size"].to_numpy(float)
-    poor = (df["exp_pc"].to_numpy(float) < df["poverty_line"].to_numpy(float)).astype(float)
-    rows = []
-    for kab, idx in df.groupby("kab_code", observed=True).indices.items():
-        ww, yy = w[idx], poor[idx]
-        tot = ww.sum()
-        p = float((ww * yy).sum() / tot)
-        z = ww * (yy - p) / tot
-        sub = pd.DataFrame(
-            {"s": df["stratum"].to_numpy()[idx], "c": df["psu"].to_numpy()[idx], "z": z}
-        )
-        ct = sub.groupby(["s", "c"], observed=True)["z"].sum().reset_index()
-        var = 0.0
-        for _, g in ct.groupby("s"):
-            n = len(g)
-            if n > 1:
-                var += n / (n - 1) * float(((g["z"] - g["z"].mean()) ** 2).sum())
-        rows.append(
-            {
-                "kab_code": kab,
-                "p0": p,
-                "se": float(np.sqrt(var)),
-                "n_households": len(idx),
-                "population": tot,
-            }
-        )
-    return pd.DataFrame(rows)
+    from tkpk_lib.design import SurveyDesign
+    from tkpk_lib.indicators import fgt
+
+    d = SurveyDesign(weight="weight", strata="stratum", psu="psu", single_psu="center")
+    r = fgt(households, d, welfare="exp_pc", line="poverty_line", alpha=0, by="kab_code", size="hh_size")
+    return pd.DataFrame(
+        {
+            "kab_code": r["kab_code"].astype(str),
+            "p0": r["estimate"],
+            "se": r["se"],
+            "n_households": r["n"],
+            "population": r["n_weighted"],
+        }
+    )
 
 
 def demo_summary(root: str | Path, year: int) -> str:
