@@ -228,6 +228,51 @@ def test_scan_excel(tmp_path):
     assert found["kind"].tolist() == ["nik", "nik", "name"]
 
 
+def _openpyxl_text(path: Path) -> str:
+    """Reference reading of a workbook: openpyxl cell values, empty cells and rows dropped."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    lines = []
+    for ws in wb.worksheets:
+        for row in ws.iter_rows(values_only=True):
+            cells = [str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+                     for v in row if v is not None and v != ""]
+            if cells:
+                lines.append("\t".join(cells))
+    wb.close()
+    return "\n".join(lines)
+
+
+def test_xlsx_text_matches_openpyxl(tmp_path):
+    from openpyxl import Workbook
+
+    from tkpk_lib.excel import write_annex
+    from tkpk_lib.privacy import xlsx_text
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["nik", "nama", "nilai", "ok"])
+    ws.append([1703016601920003.0, "Rahmat Hidayat", 12.5, True])
+    ws.append([1.5e20, "x", -3, False])
+    ws2 = wb.create_sheet("kedua")
+    ws2.append(["Rahmat Hidayat", None, 7])
+    wb.save(tmp_path / "x.xlsx")
+    text = xlsx_text(tmp_path / "x.xlsx")
+    assert text.splitlines()[1] == "1703016601920003\tRahmat Hidayat\t12.5\t1"
+    assert text.splitlines()[3] == "Rahmat Hidayat\t7"
+    assert text == _openpyxl_text(tmp_path / "x.xlsx").replace("True", "1").replace("False", "0")
+    # a formatted annex workbook (shared strings, styles, frozen panes) reads like openpyxl
+    programme = pd.DataFrame({"program": ["PKH", "BPNT"], "opd": ["Dinsos", "Dinsos"],
+                              "pagu": [1.5e9, 2.25e8], "realisasi": [1.2e9, 2.0e8]})
+    xlsx = write_annex({"contoh": programme}, tmp_path / "annex.xlsx", meta={"wilayah": "Kaur", "tahun": 2024})
+    assert "PKH" in xlsx_text(xlsx) and "Catatan" not in xlsx_text(xlsx).splitlines()[0]
+    assert xlsx_text(xlsx).replace("TRUE", "1") == _openpyxl_text(xlsx).replace("True", "1")
+    with pytest.raises(ReportError, match="cannot read the workbook"):
+        (tmp_path / "bad.xlsx").write_bytes(b"not a zip")
+        xlsx_text(tmp_path / "bad.xlsx")
+
+
 def test_nik_rules():
     assert is_nik_like("1701014507900001")
     assert not is_nik_like("0917014507900001")  # province 09 does not exist
@@ -281,3 +326,58 @@ def test_notebook_formats_override_per_notebook(tmp_path):
     unit = res.run_dir / "1701_bengkulu_selatan"
     assert (unit / "_smoke.html").is_file()
     assert not (unit / "_smoke.pdf").exists()
+
+
+def _probe(run_dir: Path, code: str) -> dict[str, str]:
+    """pid, leaked, max_rows and cwd printed by tests/data/warm_probe.ipynb for one unit."""
+    folder = run_dir / unit_slug(code)
+    f = folder / "warm_probe.ipynb"
+    nb = nbformat.read(f if f.exists() else folder / "warm_probe.failed.ipynb", as_version=4)
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    line = next(s for s in text.splitlines() if s.startswith("pid="))
+    counts = [c.execution_count for c in nb.cells if c.cell_type == "code" and c.execution_count]
+    return {**dict(kv.split("=", 1) for kv in line.split()), "first_count": str(min(counts))}
+
+
+@pytest.mark.slow
+def test_warm_kernels_reused_cleared_and_replaced_after_failure(tmp_path):
+    probe = ROOT / "tests" / "data" / "warm_probe.ipynb"
+    codes = ["1701", "1702", "1703", "1704"]
+    res = run_reports(
+        [probe], codes, 2024, run_id="warm", out_root=tmp_path, jobs=1, formats=("html",),
+        progress=False, kab_params={"1703": {"fail": True}},
+    )
+    s = res.summary.set_index("kab_code")["status"]
+    assert list(s) == ["ok", "ok", "failed", "ok"]
+    p = {c: _probe(res.run_dir, c) for c in codes}
+    # one worker: 1701, 1702 and the failing 1703 share a kernel; after the failure a new one
+    assert p["1701"]["pid"] == p["1702"]["pid"] == p["1703"]["pid"] != p["1704"]["pid"]
+    # the namespace and pandas options of the previous notebook are gone, counters restart
+    assert all(p[c]["leaked"] == "False" for c in codes)
+    assert all(p[c]["max_rows"] == "60" for c in codes)
+    assert all(p[c]["first_count"] == "1" for c in codes)
+    assert all(p[c]["cwd"] == "data" for c in codes)
+    assert "warm kernels" in res.manifest["executor"]
+
+    fresh = run_reports(
+        [probe], codes[:2], 2024, run_id="fresh", out_root=tmp_path, jobs=1, formats=("html",),
+        progress=False, fresh_kernels=True,
+    )
+    assert fresh.ok
+    assert _probe(fresh.run_dir, "1701")["pid"] != _probe(fresh.run_dir, "1702")["pid"]
+    assert "warm" not in fresh.manifest["executor"]
+    # a cell time-out: the notebook so far is kept, and the next unit gets a new kernel
+    slow = run_reports(
+        [probe], codes[:2], 2024, run_id="slow", out_root=tmp_path, jobs=1, formats=("html",),
+        progress=False, kab_params={"1701": {"sleep": 30.0}}, cell_timeout=2,
+    )
+    row = slow.summary.set_index("kab_code").loc["1701"]
+    assert row["status"] == "failed" and "Timeout" in row["error"], row["error"]
+    assert (slow.run_dir / unit_slug("1701") / "warm_probe.failed.ipynb").is_file()
+    assert slow.summary.set_index("kab_code").loc["1702", "status"] == "ok"
+    assert _probe(slow.run_dir, "1701")["pid"] != _probe(slow.run_dir, "1702")["pid"]
+    # warm kernels die with their worker: no ipykernel below this process is left
+    psutil = pytest.importorskip("psutil")
+    left = [c for c in psutil.Process().children(recursive=True) if "ipykernel" in " ".join(c.cmdline())]
+    assert left == []
+

@@ -234,6 +234,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--no-pdf", action="store_true", help="HTML only")
     s.add_argument("--annex-pdf", action="store_true", help="also print the annex notebook to PDF")
     s.add_argument(
+        "--fresh-kernels",
+        action="store_true",
+        help="start a new Jupyter kernel for every notebook (default: each worker keeps one)",
+    )
+    s.add_argument(
         "--min-sample",
         type=int,
         default=None,

@@ -57,14 +57,16 @@ def registry_names(root: str | Path, min_words: int = 2) -> list[str]:
     >>> registry_names("/nonexistent")
     []
     """
-    import pandas as pd
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
 
     f = Path(root) / "canonical" / "registry.parquet"
     if not f.is_file():
         return []
-    names = pd.read_parquet(f, columns=["name"])["name"].dropna().astype(str).str.strip()
-    names = names[names.str.split().str.len() >= min_words]
-    return sorted(set(names))
+    # distinct values first (a registry has far fewer names than rows): 0.2 s instead of 2.6 s
+    distinct = pc.unique(pq.read_table(f, columns=["name"]).column("name").combine_chunks())
+    names = {str(v).strip() for v in distinct.to_pylist() if v is not None}
+    return sorted(n for n in names if len(n.split()) >= min_words)
 
 
 def _is_demo_root(root: Path) -> bool:
@@ -95,6 +97,7 @@ def run_province(
     notebooks: Sequence[str | Path] | None = None,
     progress: bool = True,
     params: dict[str, Any] | None = None,
+    fresh_kernels: bool = False,
 ) -> tuple[Any, dict[str, float]]:
     """Run the whole job and return the runner's result and the seconds of each step.
 
@@ -131,6 +134,9 @@ def run_province(
         Progress bar and summary table.
     params : dict, optional
         Extra notebook parameters (e.g. ``{"min_sample": 20}``).
+    fresh_kernels : bool
+        A new kernel for every notebook instead of one kept per worker
+        (:mod:`tkpk_lib.kernels`).
 
     Returns
     -------
@@ -228,6 +234,7 @@ def run_province(
         data_root=root,
         inputs=inputs,
         scan_names=registry_names(root),
+        fresh_kernels=fresh_kernels,
     )
     t["notebooks"] = time.perf_counter() - s
     t["total"] = time.perf_counter() - t0
@@ -273,6 +280,7 @@ def run_cli(args: argparse.Namespace) -> int:
             small=bool(getattr(args, "small", False)),
             annex_pdf=bool(getattr(args, "annex_pdf", False)),
             poverty_lines=getattr(args, "poverty_lines", None),
+            fresh_kernels=bool(getattr(args, "fresh_kernels", False)),
             params={"min_sample": int(args.min_sample)}
             if getattr(args, "min_sample", None)
             else None,
