@@ -746,7 +746,9 @@ def run_reports(
 
     # ---- run
     run_dir.mkdir(parents=True, exist_ok=True)
-    results = _execute(job_list, jobs, scheduler, progress)
+    # the province roll-up is the longest job: start it first so no worker waits for it at the end
+    submit = sorted(job_list, key=lambda j: j["kab_code"] != PROVINCE_CODE)
+    results = _execute(submit, jobs, scheduler, progress)
     order = {(j["kab_code"], Path(j["notebook"]).stem): i for i, j in enumerate(job_list)}
     results.sort(key=lambda r: order[(r["kab_code"], r["notebook"])])
     finished = _dt.datetime.now(_dt.UTC)
