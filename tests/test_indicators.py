@@ -490,3 +490,48 @@ def test_ratio_indicators_count_the_denominator_group_in_n():
     rb = service_indicators(df, SurveyDesign(weight="w"), by="g", level_of="persons")
     rb = rb[rb["indicator"] == "aps_7_12"].set_index("g")
     assert rb.loc["a", "n"] == 2 and rb.loc["b", "n"] == 1
+
+
+def test_batched_blocks_equal_one_core_call_per_indicator(labour):
+    """FGT, service and labour blocks use one core call for several variables: same numbers
+    (and n) as one call per variable, here against direct estimate-core calls per variable."""
+    from tkpk_lib.estimate import survey_ratio
+
+    rng = np.random.default_rng(4)
+    n = 60
+    h = pd.DataFrame({
+        "exp_pc": rng.uniform(50, 300, n), "poverty_line": 120.0, "hh_size": rng.integers(1, 6, n),
+        "weight": rng.uniform(0.5, 3, n), "stratum": rng.choice(["s1", "s2", "s3"], n),
+        "psu": [f"p{i // 3}" for i in range(n)], "g": rng.choice(["a", "b", None], n),
+        **{c: rng.integers(0, 2, n) for c in ("water_safe", "sanitation_safe", "electricity",
+                                              "decent_housing")},
+    })
+    d = SurveyDesign("weight", strata="stratum", psu="psu")
+    for by in (None, "g"):
+        block = ind.poverty_indicators(h, d, "exp_pc", "poverty_line", by=by, size="hh_size")
+        for a in (0, 1, 2):
+            one = ind.fgt(h, d, "exp_pc", "poverty_line", alpha=a, by=by, size="hh_size")
+            got = block[block["indicator"] == f"p{a}"].reset_index(drop=True)
+            pd.testing.assert_frame_equal(got, one, check_exact=True)
+            # the single-alpha path against the core directly
+            y, z = h["exp_pc"].to_numpy(), h["poverty_line"].to_numpy()
+            v = (y < z).astype(float) if a == 0 else np.where(y < z, ((z - y) / z) ** a, 0.0)
+            work = h.assign(v=v, pw=h["weight"] * h["hh_size"])
+            core = survey_mean(work, SurveyDesign("pw", strata="stratum", psu="psu"), "v", by=by)
+            np.testing.assert_array_equal(one["estimate"], core["estimate"])
+            np.testing.assert_array_equal(one["se"], core["se"])
+        serv = ind.service_indicators(h, d, by=by, level_of="households", ci="logit")
+        for code in ind.HOUSEHOLD_SERVICES:
+            core = survey_mean(h, d, ind.HOUSEHOLD_SERVICES[code], by=by, ci="logit")
+            got = serv[serv["indicator"] == code].reset_index(drop=True)
+            for c in ind.RESULT_COLUMNS:
+                np.testing.assert_array_equal(got[c].to_numpy(), core[c].to_numpy())
+    lab = ind.labour_indicators(labour, W, by="female")
+    adult = labour["age"] >= 15
+    lf = adult & labour["lf_status"].isin([1, 2])
+    work = labour.assign(num=(adult & (labour["lf_status"] == 2)).astype(float), den=lf.astype(float))
+    core = survey_ratio(work, W, "num", "den", by="female")
+    got = lab[lab["indicator"] == "tpt"].reset_index(drop=True)
+    for c in ("estimate", "se", "ci_low", "ci_high", "deff", "n_weighted"):
+        np.testing.assert_array_equal(got[c].to_numpy(), core[c].to_numpy())
+    assert got["n"].tolist() == work[lf].groupby("female").size().tolist()

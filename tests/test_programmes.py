@@ -149,3 +149,47 @@ def test_complaints_summary_hand_built():
     bad.loc[1, "date_resolved"] = pd.Timestamp("2023-12-01")
     with pytest.raises(SchemaError, match=r"resolved before it was received \[rows 2;"):
         complaints_summary(bad)
+
+
+def _group(t: pd.DataFrame, key: str, value: str) -> pd.DataFrame:
+    return t[t[key] == value].drop(columns=key).reset_index(drop=True)
+
+
+def test_by_group_equals_one_call_per_group():
+    """``by="kab_code"`` gives each kabupaten's tables in one pass: the same tables as a call on
+    that kabupaten's rows (rows interleaved on purpose). Realisation sums may differ in the
+    last bit: pandas sums a group with or without compensation depending on row order."""
+    pm = _programme_map(seed=11, n_prog=40).sample(frac=1.0, random_state=2).reset_index(drop=True)
+    by = budget_tables(pm, by="kab_code")
+    for kab, sub in pm.groupby("kab_code"):
+        one = budget_tables(sub)
+        for name in ("total", "by_strategy", "by_cluster", "by_fund_source", "by_opd", "by_programme",
+                     "targets"):
+            pd.testing.assert_frame_equal(_group(by[name], "kab_code", kab), one[name].reset_index(drop=True),
+                                          check_exact=False, rtol=1e-14, atol=0)
+    assert by["by_strategy"].columns[:4].tolist() == ["kab_code", "year", "strategy", "strategy_label"]
+
+    pri = pd.DataFrame({"desa_code": DESA[::2]})
+    pri["kab_code"] = pri["desa_code"].str[:4]
+    cv = convergence(pm, pri, by="kab_code")
+    for kab, sub in pm.groupby("kab_code"):
+        one = convergence(sub, pri.loc[pri["kab_code"] == kab, "desa_code"].tolist())
+        for name in ("by_strategy", "desa", "summary"):
+            pd.testing.assert_frame_equal(_group(cv[name], "kab_code", kab), one[name], check_exact=True)
+    with pytest.raises(TkpkError, match="DataFrame"):
+        convergence(pm, DESA, by="kab_code")
+
+    c = pd.DataFrame({
+        "complaint_id": [str(i) for i in range(8)], "kab_code": ["1701", "1703"] * 4,
+        "channel": ["hotline", "surat", "hotline", "WhatsApp"] * 2, "programme": ["pkh", "bpnt"] * 4,
+        "date_received": pd.to_datetime(["2024-01-01", "2024-01-03", "2024-01-05", "2024-02-01"] * 2),
+        "date_resolved": pd.to_datetime(["2024-01-11", None, "2024-01-06", "2024-02-11", None, "2024-01-30",
+                                         "2024-01-07", None]),
+        "status": ["selesai", "proses", "selesai", "selesai", "proses", "selesai", "selesai", "belum"],
+    })
+    cs = complaints_summary(c, as_of="2024-03-01", by="kab_code")
+    assert "by_kab" not in cs
+    for kab, sub in c.groupby("kab_code"):
+        one = complaints_summary(sub, as_of="2024-03-01")
+        for name in ("overall", "by_channel", "by_programme", "by_status"):
+            pd.testing.assert_frame_equal(_group(cs[name], "kab_code", kab), one[name], check_exact=True)

@@ -21,6 +21,7 @@ from tkpk_lib.registry import (
     registry_combinations,
     registry_coverage,
     registry_summary,
+    rollup_summary,
 )
 from tkpk_lib.schemas import PROGRAMMES, REGISTRY
 
@@ -264,3 +265,21 @@ def test_registry_coverage_and_compare():
     assert cmp.loc["pkh", "z"] == pytest.approx((0.2 - 0.1) / 0.02)
     assert cmp.loc["pip", "agreement"] == "registry_below"
     assert cmp.loc["bpnt", "agreement"] == "no_survey_estimate"
+
+
+def test_rollup_summary_equals_a_new_scan():
+    """Coarser summaries and the follow-up table from one desa-level scan equal direct scans."""
+    reg = _hand_registry()
+    reg.loc[reg["row_no"] == 6, "desa_code"] = "1702012001"  # a second kabupaten
+    reg["kec_code"] = reg["desa_code"].str[:6]
+    reg["kab_code"] = reg["desa_code"].str[:4]
+    desa = registry_summary(reg)
+    for by in (("kab_code",), ("kab_code", "kec_code"), "kab_code", None):
+        pd.testing.assert_frame_equal(rollup_summary(desa, by=by), registry_summary(reg, by=by),
+                                      check_exact=True)
+    pd.testing.assert_frame_equal(follow_up_by_desa(reg, summary=desa), follow_up_by_desa(reg),
+                                  check_exact=True)
+    with pytest.raises(SchemaError, match="kec_code"):
+        rollup_summary(registry_summary(reg, by="kab_code"), by=("kab_code", "kec_code"))
+    with pytest.raises(SchemaError, match="desa_code"):
+        follow_up_by_desa(reg, summary=registry_summary(reg, by="kab_code"))

@@ -427,18 +427,41 @@ def fgt(
     """
     if alpha not in (0, 1, 2):
         raise TkpkError(f"alpha must be 0, 1 or 2 (got {alpha!r})")
-    byl = _as_list(by)
+    return _fgt_block(df, design, welfare, line, (alpha,), _as_list(by), size, ci, level)
+
+
+def _fgt_block(
+    df: pd.DataFrame,
+    design: SurveyDesign,
+    welfare: str,
+    line: float | str,
+    alphas: Sequence[int],
+    byl: list[str],
+    size: str | None,
+    ci: str,
+    level: float,
+) -> pd.DataFrame:
+    """FGT indices for several ``alphas`` from one core call, stacked in ``alphas`` order.
+
+    The core estimates each variable of a call independently (shared design and domain
+    codes), so the numbers are those of one :func:`fgt` call per alpha.
+    """
     y = _numeric(df, welfare, "poverty indices (welfare)")
     z = _line_values(df, line, "poverty indices (line)")
     poor = y < z
-    if alpha == 0:
-        value = poor.astype(float)
-    else:
-        value = np.where(poor, ((z - y) / z) ** alpha, 0.0)
-    col = f"{_TMP}fgt"
-    work, d = _person_view(df.assign(**{col: value}), design, size)
-    res = _est.survey_mean(work, d, col, by=byl or None, ci=ci, level=level)
-    return _tidy(res, f"p{alpha}", byl)
+    cols: dict[str, np.ndarray] = {}
+    for alpha in alphas:
+        if alpha == 0:
+            cols[f"{_TMP}fgt{alpha}"] = poor.astype(float)
+        else:
+            cols[f"{_TMP}fgt{alpha}"] = np.where(poor, ((z - y) / z) ** alpha, 0.0)
+    work, d = _person_view(df.assign(**cols), design, size)
+    names = list(cols)
+    res = _est.survey_mean(work, d, names, by=byl or None, ci=ci, level=level)
+    k = len(names)
+    return pd.concat(
+        [_tidy(res.iloc[j::k], f"p{a}", byl) for j, a in enumerate(alphas)], ignore_index=True
+    )
 
 
 def poor_count(
@@ -620,10 +643,9 @@ def poverty_indicators(
     ['p0', 'p1', 'p2', 'poor_count']
     """
     parts = [
-        fgt(df, design, welfare, line, alpha=a, by=by, size=size, ci=ci, level=level)
-        for a in (0, 1, 2)
+        _fgt_block(df, design, welfare, line, (0, 1, 2), _as_list(by), size, ci, level),
+        poor_count(df, design, welfare, line, by=by, size=size, ci=ci, level=level),
     ]
-    parts.append(poor_count(df, design, welfare, line, by=by, size=size, ci=ci, level=level))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -962,19 +984,45 @@ def _ratio(
     level: float,
 ) -> pd.DataFrame:
     """Domain ratio sum(w num) / sum(w den) via the core's ratio estimator."""
-    ycol, xcol = f"{_TMP}num", f"{_TMP}den"
-    work = df.assign(**{ycol: num.astype(float), xcol: den.astype(float)})
-    res = _est.survey_ratio(work, design, ycol, xcol, by=by or None, ci=ci, level=level)
+    return _ratios(df, design, [(num, den, code)], by, ci, level)
+
+
+def _ratios(
+    df: pd.DataFrame,
+    design: SurveyDesign,
+    specs: Sequence[tuple[np.ndarray, np.ndarray, str]],
+    by: list[str],
+    ci: str,
+    level: float,
+) -> pd.DataFrame:
+    """Several domain ratios ``(num, den, code)`` from one core call, stacked in order.
+
+    The core estimates each ratio of a call independently (shared design and domain codes),
+    so the numbers are those of one :func:`_ratio` call per ratio.
+    """
+    cols: dict[str, np.ndarray] = {}
+    for j, (num, den, _code) in enumerate(specs):
+        cols[f"{_TMP}num{j}"] = num.astype(float)
+        cols[f"{_TMP}den{j}"] = den.astype(float)
+    work = df.assign(**cols)
+    k = len(specs)
+    res = _est.survey_ratio(work, design, [f"{_TMP}num{j}" for j in range(k)],
+                            [f"{_TMP}den{j}" for j in range(k)], by=by or None, ci=ci, level=level)
     # n = sample units in the denominator group (e.g. children aged 7-12 for APS 7-12),
-    # the count that tells whether the estimate rests on enough observations
-    in_den = np.asarray(den, dtype=bool)
+    # the count that tells whether the estimate rests on enough observations; rows of each
+    # ratio are the core's domains in code order
     if by:
-        counts = work.loc[in_den].groupby(by, observed=True, dropna=True).size()
-        key = pd.MultiIndex.from_frame(res[by]) if len(by) > 1 else pd.Index(res[by[0]])
-        res["n"] = counts.reindex(key).fillna(0).astype("int64").to_numpy()
-    else:
-        res["n"] = int(in_den.sum())
-    return _tidy(res, code, by)
+        dom, n_dom, _ = _est.domain_codes(df, by)
+    parts = []
+    for j, (_num, den, code) in enumerate(specs):
+        r = res.iloc[j::k]
+        in_den = np.asarray(den, dtype=bool)
+        if by:
+            r = r.assign(n=np.bincount(dom[in_den & (dom >= 0)], minlength=n_dom).astype("int64"))
+        else:
+            r = r.assign(n=int(in_den.sum()))
+        parts.append(_tidy(r, code, by))
+    return pd.concat(parts, ignore_index=True)
 
 
 # --------------------------------------------------------------------------- labour
@@ -1071,13 +1119,13 @@ def labour_indicators(
         )
     wants = _flag(df, "wants_more_hours", "underemployment") == 1
     under = employed & (np.nan_to_num(hours, nan=np.inf) < hours_threshold) & wants
-    parts = [
-        _ratio(df, design, unemployed, lf, "tpt", byl, ci, level),
-        _ratio(df, design, lf, adult, "tpak", byl, ci, level),
-        _ratio(df, design, employed & informal, employed, "informal_share", byl, ci, level),
-        _ratio(df, design, under, employed, "underemployment", byl, ci, level),
+    specs = [
+        (unemployed, lf, "tpt"),
+        (lf, adult, "tpak"),
+        (employed & informal, employed, "informal_share"),
+        (under, employed, "underemployment"),
     ]
-    return pd.concat(parts, ignore_index=True)
+    return _ratios(df, design, specs, byl, ci, level)
 
 
 # --------------------------------------------------------------------------- basic services
@@ -1166,12 +1214,13 @@ def service_indicators(
             raise TkpkError(
                 f"Unknown household service indicator(s) {unknown}; known: {list(HOUSEHOLD_SERVICES)}"
             )
-        parts = []
-        for code in codes:
-            col = HOUSEHOLD_SERVICES[code]
+        cols = [HOUSEHOLD_SERVICES[code] for code in codes]
+        for code, col in zip(codes, cols, strict=True):
             _flag(df, col, f"indicator {code}")
-            res = _est.survey_mean(df, design, col, by=byl or None, ci=ci, level=level)
-            parts.append(_tidy(res, code, byl))
+        # one core call for all flags: each variable is estimated independently
+        res = _est.survey_mean(df, design, cols, by=byl or None, ci=ci, level=level)
+        k = len(cols)
+        parts = [_tidy(res.iloc[j::k], code, byl) for j, code in enumerate(codes)]
         return pd.concat(parts, ignore_index=True)
     if level_of != "persons":
         raise TkpkError(f"level_of must be 'households' or 'persons' (got {level_of!r})")
@@ -1185,12 +1234,12 @@ def service_indicators(
     if aps:
         age = _numeric(df, "age", "school participation (APS)")
         school = _numeric(df, "school_status", "school participation (APS)")
+        specs = []
         for code in aps:
             lo, hi = SCHOOL_AGE_GROUPS[code]
             in_group = (age >= lo) & (age <= hi)
-            parts.append(
-                _ratio(df, design, in_group & (school == 1), in_group, code, byl, ci, level)
-            )
+            specs.append((in_group & (school == 1), in_group, code))
+        parts.append(_ratios(df, design, specs, byl, ci, level))
     if "jkn_coverage" in codes:
         _flag(df, "jkn_member", "JKN coverage")
         res = _est.survey_mean(df, design, "jkn_member", by=byl or None, ci=ci, level=level)

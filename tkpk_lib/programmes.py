@@ -127,19 +127,28 @@ def _rate(num: pd.Series, den: pd.Series) -> pd.Series:
     return num / den.where(den > 0)
 
 
-def _summarise(d: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+def _by_list(by: str | Sequence[str] | None) -> list[str]:
+    if by is None:
+        return []
+    return [by] if isinstance(by, str) else list(by)
+
+
+def _summarise(d: pd.DataFrame, keys: list[str], base: list[str]) -> pd.DataFrame:
+    """Programmes, loci, budget and realisation by ``keys``; shares within ``base`` (by + year)."""
+    keys = list(dict.fromkeys(keys))
     g = d.groupby(keys, sort=True, dropna=False)
     out = g.agg(n_programmes=("programme_id", "nunique"), n_loci=("locus_desa", "size"),
                 budget=("budget", "sum"), realisation=("realisation", "sum")).reset_index()
     out["n_loci"] = out["n_loci"].astype("int64")
     out["n_programmes"] = out["n_programmes"].astype("int64")
     out["realisation_rate"] = _rate(out["realisation"], out["budget"])
-    tot = out.groupby("year")["budget"].transform("sum") if "year" in keys and keys != ["year"] else out["budget"]
+    tot = out.groupby(base)["budget"].transform("sum") if keys != base else out["budget"]
     out["budget_share"] = _rate(out["budget"], tot)
     return out
 
 
-def budget_tables(pm: pd.DataFrame, *, amounts: Amounts = "locus") -> dict[str, pd.DataFrame]:
+def budget_tables(pm: pd.DataFrame, *, amounts: Amounts = "locus",
+                  by: str | Sequence[str] | None = None) -> dict[str, pd.DataFrame]:
     """Budget, realisation and targets of the programme map, for the LP2KD annex.
 
     Parameters
@@ -150,6 +159,12 @@ def budget_tables(pm: pd.DataFrame, *, amounts: Amounts = "locus") -> dict[str, 
         How amounts are stored per locus row (see the module docstring): ``"locus"`` =
         each row holds the amounts for its desa (summed); ``"programme"`` = each row
         repeats the programme total (counted once, shared equally across loci).
+    by : str or list of str, optional
+        Group columns (e.g. ``"kab_code"``): every table except ``checks`` is computed
+        within each group and starts with the group columns, the same numbers as calling
+        the function on each group's rows (shares are of the group's year total). With
+        ``amounts="programme"`` the programme amount is shared among all its loci first.
+        ``checks`` always covers the whole table.
 
     Returns
     -------
@@ -177,26 +192,29 @@ def budget_tables(pm: pd.DataFrame, *, amounts: Amounts = "locus") -> dict[str, 
     >>> t["by_strategy"][["budget", "realisation_rate"]].values.tolist()
     [[300.0, 0.8], [50.0, 1.0]]
     """
+    byl = _by_list(by)
     d = _per_locus(pm, amounts)
     _check_columns(d, ["strategy", "cluster", "fund_source", "opd", "kab_code", "programme",
-                       "target_group", "target_unit"], "programmes")
+                       "target_group", "target_unit", *byl], "programmes")
+    base = [*byl, "year"]
+    nb = len(base)
     tables: dict[str, pd.DataFrame] = {}
-    tables["total"] = _summarise(d, ["year"])
-    s = _summarise(d, ["year", "strategy"])
-    s.insert(2, "strategy_label", s["strategy"].map(STRATEGIES))
+    tables["total"] = _summarise(d, base, base)
+    s = _summarise(d, [*base, "strategy"], base)
+    s.insert(nb + 1, "strategy_label", s["strategy"].map(STRATEGIES))
     tables["by_strategy"] = s
-    c = _summarise(d, ["year", "cluster"])
-    c.insert(2, "cluster_label", c["cluster"].map(CLUSTERS))
+    c = _summarise(d, [*base, "cluster"], base)
+    c.insert(nb + 1, "cluster_label", c["cluster"].map(CLUSTERS))
     tables["by_cluster"] = c
-    f = _summarise(d, ["year", "fund_source"])
+    f = _summarise(d, [*base, "fund_source"], base)
     order = {v: i for i, v in enumerate(FUND_SOURCES)}
     f = f.assign(_o=f["fund_source"].map(order).fillna(len(order))).sort_values(
-        ["year", "_o"], kind="stable", ignore_index=True).drop(columns="_o")
+        [*base, "_o"], kind="stable", ignore_index=True).drop(columns="_o")
     tables["by_fund_source"] = f
-    tables["by_opd"] = _summarise(d, ["year", "opd"])
-    tables["by_kab"] = _summarise(d, ["year", "kab_code"])
+    tables["by_opd"] = _summarise(d, [*base, "opd"], base)
+    tables["by_kab"] = _summarise(d, [*base, "kab_code"], base)
 
-    g = d.groupby(list(_KEY), sort=True)
+    g = d.groupby([*byl, *_KEY], sort=True)
     bp = g.agg(programme=("programme", "first"), opd=("opd", "first"), strategy=("strategy", "first"),
                cluster=("cluster", "first"),
                fund_source=("fund_source", lambda s: " + ".join(dict.fromkeys(map(str, s)))),
@@ -209,7 +227,7 @@ def budget_tables(pm: pd.DataFrame, *, amounts: Amounts = "locus") -> dict[str, 
     bp["realisation_rate"] = _rate(bp["realisation"], bp["budget"])
     tables["by_programme"] = bp
 
-    tg = d.groupby(["year", "target_group", "target_unit"], sort=True).agg(
+    tg = d.groupby([*base, "target_group", "target_unit"], sort=True).agg(
         n_programmes=("programme_id", "nunique"), target_count=("target_count", "sum"),
         reached_count=("reached_count", "sum")).reset_index()
     tg["n_programmes"] = tg["n_programmes"].astype("int64")
@@ -240,21 +258,14 @@ def budget_tables(pm: pd.DataFrame, *, amounts: Amounts = "locus") -> dict[str, 
 
 def _priority_set(priority_desa: pd.DataFrame | pd.Series | Sequence[str]) -> list[str]:
     if isinstance(priority_desa, pd.DataFrame):
-        if "desa_code" not in priority_desa.columns:
-            raise SchemaError([Problem("priority desa", "desa_code", "required column missing")])
-        vals = priority_desa["desa_code"]
-    else:
-        vals = pd.Series(list(priority_desa) if not isinstance(priority_desa, pd.Series) else priority_desa)
-    codes = vals.astype(str).str.strip()
-    bad = ~codes.str.fullmatch(r"17\d{8}")
-    if bad.any():
-        raise SchemaError([Problem("priority desa", "desa_code", "not a 10-digit Bengkulu desa code",
-                                   (np.flatnonzero(bad.to_numpy()) + 1).tolist())])
-    return sorted(set(codes))
+        return sorted(set(_priority_codes(priority_desa)))
+    vals = pd.Series(list(priority_desa) if not isinstance(priority_desa, pd.Series) else priority_desa)
+    return sorted(set(_priority_codes(pd.DataFrame({"desa_code": vals}))))
 
 
 def convergence(pm: pd.DataFrame, priority_desa: pd.DataFrame | pd.Series | Sequence[str], *,
-                amounts: Amounts = "locus", year: int | None = None) -> dict[str, pd.DataFrame]:
+                amounts: Amounts = "locus", year: int | None = None,
+                by: str | Sequence[str] | None = None) -> dict[str, pd.DataFrame]:
     """How much of each strategy reaches the priority (pocket) desa, and which desa are left out.
 
     Parameters
@@ -267,6 +278,11 @@ def convergence(pm: pd.DataFrame, priority_desa: pd.DataFrame | pd.Series | Sequ
         How amounts are stored per locus row (see :func:`budget_tables`).
     year : int, optional
         Year to analyse; required when ``pm`` holds several years.
+    by : str or list of str, optional
+        Group columns (e.g. ``"kab_code"``): ``priority_desa`` must then be a DataFrame
+        with ``desa_code`` and the group columns, and every table is computed for each group
+        of ``pm`` with that group's priority desa, starting with the group columns (the same
+        numbers as calling the function on each group's rows and priority desa).
 
     Returns
     -------
@@ -290,7 +306,8 @@ def convergence(pm: pd.DataFrame, priority_desa: pd.DataFrame | pd.Series | Sequ
     >>> cv["desa"][["desa_code", "status"]].values.tolist()
     [['1701012001', 'hanya 1 strategi'], ['1701012003', 'tidak ada program']]
     """
-    _check_columns(pm, ["year", "strategy", "locus_desa"], "programmes")
+    byl = _by_list(by)
+    _check_columns(pm, ["year", "strategy", "locus_desa", *byl], "programmes")
     years = sorted(pd.unique(pm["year"]))
     if year is None:
         if len(years) > 1:
@@ -299,49 +316,114 @@ def convergence(pm: pd.DataFrame, priority_desa: pd.DataFrame | pd.Series | Sequ
         pm = pm[pm["year"] == year]
         if pm.empty:
             raise TkpkError(f"convergence: no programme rows for year {year}")
-    pri = _priority_set(priority_desa)
+    if byl:
+        if not isinstance(priority_desa, pd.DataFrame):
+            raise TkpkError("convergence: with by=, priority_desa must be a DataFrame with desa_code and "
+                            f"the columns {byl}")
+        _check_columns(priority_desa, byl, "priority desa")
+        codes = _priority_codes(priority_desa)
+        pri = pd.DataFrame({c: priority_desa[c].to_numpy() for c in byl}).assign(desa_code=codes.to_numpy())
+        pri = pri.drop_duplicates().sort_values([*byl, "desa_code"], kind="stable", ignore_index=True)
+    else:
+        pri = pd.DataFrame({"desa_code": _priority_set(priority_desa)})
     d = _per_locus(pm, amounts)
     d["locus_desa"] = d["locus_desa"].astype(str)
-    d["_pri"] = d["locus_desa"].isin(pri)
+    return _convergence_tables(d, pri, byl)
+
+
+_STATUS = {0: "tidak ada program", 1: "hanya 1 strategi", 2: "2 strategi", 3: "ketiga strategi"}
+
+
+def _convergence_tables(d: pd.DataFrame, pri: pd.DataFrame, byl: list[str]) -> dict[str, pd.DataFrame]:
+    """The three convergence tables for every group of ``d`` (one group when ``byl`` is empty).
+
+    ``pri`` holds the group columns and ``desa_code`` (unique, sorted). Budget sums are taken
+    over each group's rows in table order with the same numpy reduction as ``Series.sum``.
+    """
+    if byl:
+        keys = pd.MultiIndex.from_frame(d[[*byl, "locus_desa"]].astype(object))
+        d["_pri"] = keys.isin(pd.MultiIndex.from_frame(pri[[*byl, "desa_code"]].astype(object)))
+        grouped = d.groupby(byl, sort=True)
+        groups = [(k if isinstance(k, tuple) else (k,), idx) for k, idx in grouped.indices.items()]
+        groups.sort(key=lambda t: t[0])
+    else:
+        d["_pri"] = d["locus_desa"].isin(pri["desa_code"])
+        groups = [((), np.arange(len(d)))]
+    budget = d["budget"].to_numpy(dtype=float)
+    isp = d["_pri"].to_numpy(dtype=bool)
+    strat = d["strategy"]
+    pid = d["programme_id"]
     rows = []
-    for s_code, sub in [*d.groupby("strategy", sort=True), (0, d)]:
-        p = sub[sub["_pri"]]
-        rows.append({
-            "strategy": int(s_code),
-            "strategy_label": STRATEGIES.get(int(s_code), "Semua strategi"),
-            "budget": sub["budget"].sum(), "budget_priority": p["budget"].sum(),
-            "n_loci": len(sub), "n_loci_priority": len(p),
-            "n_programmes": sub["programme_id"].nunique(), "n_programmes_priority": p["programme_id"].nunique(),
-        })
+    for key, idx in groups:
+        st = strat.iloc[idx]
+        by_s = [(s_code, idx[pos]) for s_code, pos in st.groupby(st, sort=True).indices.items()]
+        for s_code, sidx in [*by_s, (0, idx)]:
+            pidx = sidx[isp[sidx]]
+            rows.append({
+                **dict(zip(byl, key, strict=True)),
+                "strategy": int(s_code),
+                "strategy_label": STRATEGIES.get(int(s_code), "Semua strategi"),
+                "budget": budget[sidx].sum(), "budget_priority": budget[pidx].sum(),
+                "n_loci": len(sidx), "n_loci_priority": len(pidx),
+                "n_programmes": pid.iloc[sidx].nunique(), "n_programmes_priority": pid.iloc[pidx].nunique(),
+            })
     bs = pd.DataFrame(rows)
     bs["budget_share_priority"] = _rate(bs["budget_priority"], bs["budget"])
     bs["loci_share_priority"] = _rate(bs["n_loci_priority"].astype(float), bs["n_loci"].astype(float))
-    bs = bs[["strategy", "strategy_label", "budget", "budget_priority", "budget_share_priority", "n_loci",
+    bs = bs[[*byl, "strategy", "strategy_label", "budget", "budget_priority", "budget_share_priority", "n_loci",
              "n_loci_priority", "loci_share_priority", "n_programmes", "n_programmes_priority"]]
 
     dp = d[d["_pri"]]
-    per = dp.groupby("locus_desa").agg(
+    per = dp.groupby([*byl, "locus_desa"]).agg(
         n_programmes=("programme_id", "nunique"),
         strategies=("strategy", lambda s: "+".join(str(int(x)) for x in sorted(set(s)))),
         n_strategies=("strategy", "nunique"), budget=("budget", "sum"))
-    desa = pd.DataFrame({"desa_code": pri}).merge(per, left_on="desa_code", right_index=True, how="left")
+    present = pd.MultiIndex.from_tuples([k for k, _ in groups]) if byl else None
+    if byl:  # priority desa of the groups of d only
+        pkeys = pd.MultiIndex.from_frame(pri[byl].astype(object))
+        pri = pri[pkeys.isin(present)].reset_index(drop=True)
+    desa = pri.merge(per, left_on=[*byl, "desa_code"], right_index=True, how="left")
     desa["n_programmes"] = desa["n_programmes"].fillna(0).astype("int64")
     desa["n_strategies"] = desa["n_strategies"].fillna(0).astype("int64")
     desa["strategies"] = desa["strategies"].fillna("").astype(str)
     desa["budget"] = desa["budget"].fillna(0.0)
     desa["no_programme"] = (desa["n_programmes"] == 0).astype("int8")
     desa["single_strategy"] = (desa["n_strategies"] == 1).astype("int8")
-    desa["status"] = desa["n_strategies"].map({0: "tidak ada program", 1: "hanya 1 strategi",
-                                               2: "2 strategi", 3: "ketiga strategi"})
-    summ = desa.groupby("status").size().reindex(
-        ["tidak ada program", "hanya 1 strategi", "2 strategi", "ketiga strategi"], fill_value=0)
-    summary = pd.DataFrame({"status": summ.index, "n_desa": summ.to_numpy().astype("int64")})
-    summary["share"] = summary["n_desa"] / max(len(desa), 1)
+    desa["status"] = desa["n_strategies"].map(_STATUS)
+    labels = list(_STATUS.values())
+    if byl:
+        cnt = desa.groupby([*byl, "status"]).size().to_dict()
+        size = desa.groupby(byl).size().to_dict()
+        parts = []
+        for key, _ in groups:
+            n = np.array([cnt.get((*key, lab), 0) for lab in labels], dtype="int64")
+            part = pd.DataFrame({"status": labels, "n_desa": n})
+            part["share"] = part["n_desa"] / max(int(size.get(key if len(key) > 1 else key[0], 0)), 1)
+            for c, v in reversed(list(zip(byl, key, strict=True))):
+                part.insert(0, c, v)
+            parts.append(part)
+        summary = pd.concat(parts, ignore_index=True)
+    else:
+        summ = desa.groupby("status").size().reindex(labels, fill_value=0)
+        summary = pd.DataFrame({"status": summ.index, "n_desa": summ.to_numpy().astype("int64")})
+        summary["share"] = summary["n_desa"] / max(len(desa), 1)
     return {"by_strategy": bs.reset_index(drop=True), "desa": desa.reset_index(drop=True), "summary": summary}
 
 
-def complaints_summary(complaints: pd.DataFrame, *, as_of: str | pd.Timestamp | None = None
-                       ) -> dict[str, pd.DataFrame]:
+def _priority_codes(priority: pd.DataFrame) -> pd.Series:
+    """Stripped ``desa_code`` of a priority frame; SchemaError naming rows that are not desa codes."""
+    if "desa_code" not in priority.columns:
+        raise SchemaError([Problem("priority desa", "desa_code", "required column missing")])
+    codes = priority["desa_code"].astype(str).str.strip()
+    bad = ~codes.str.fullmatch(r"17\d{8}")
+    if bad.any():
+        raise SchemaError([Problem("priority desa", "desa_code", "not a 10-digit Bengkulu desa code",
+                                   (np.flatnonzero(bad.to_numpy()) + 1).tolist())])
+    return codes
+
+
+def complaints_summary(complaints: pd.DataFrame, *, as_of: str | pd.Timestamp | None = None,
+                       by: str | Sequence[str] | None = None) -> dict[str, pd.DataFrame]:
     """Complaints by channel, programme, status and kabupaten, with resolution times.
 
     Parameters
@@ -351,6 +433,10 @@ def complaints_summary(complaints: pd.DataFrame, *, as_of: str | pd.Timestamp | 
     as_of : date, optional
         Reference date for the age of open complaints (``median_days_open``); without it
         that column is NaN.
+    by : str or list of str, optional
+        Group columns (e.g. ``"kab_code"``): every table is computed within each group and
+        starts with the group columns (the same numbers as calling the function on each
+        group's rows); ``by_kab`` is left out when ``kab_code`` is a group column.
 
     Returns
     -------
@@ -374,8 +460,9 @@ def complaints_summary(complaints: pd.DataFrame, *, as_of: str | pd.Timestamp | 
     >>> complaints_summary(c)["by_channel"][["channel", "n", "share_resolved", "median_days"]].values.tolist()
     [['hotline', 2, 0.5, 10.0], ['surat', 1, 1.0, 4.0]]
     """
+    byl = _by_list(by)
     _check_columns(complaints, ["complaint_id", "channel", "programme", "date_received", "date_resolved",
-                                "status"], "complaints")
+                                "status", *byl], "complaints")
     c = complaints.copy()
     problems = []
     for col in ("date_received", "date_resolved"):
@@ -404,7 +491,7 @@ def complaints_summary(complaints: pd.DataFrame, *, as_of: str | pd.Timestamp | 
     c["_all"] = "semua"
 
     def summ(key: str) -> pd.DataFrame:
-        g = c.groupby(key, sort=True, dropna=False)
+        g = c.groupby([*byl, key], sort=True, dropna=False)
         out = g.agg(n=("complaint_id", "size"), n_resolved=("_resolved", "sum"),
                     median_days=("_days", "median"), mean_days=("_days", "mean"),
                     median_days_open=("_open_days", "median")).reset_index()
@@ -412,11 +499,11 @@ def complaints_summary(complaints: pd.DataFrame, *, as_of: str | pd.Timestamp | 
         out["n_resolved"] = out["n_resolved"].astype("int64")
         out["share_resolved"] = out["n_resolved"] / out["n"]
         out["n_open"] = out["n"] - out["n_resolved"]
-        return out[[key, "n", "n_resolved", "share_resolved", "median_days", "mean_days", "n_open",
+        return out[[*byl, key, "n", "n_resolved", "share_resolved", "median_days", "mean_days", "n_open",
                     "median_days_open"]]
 
     res = {"overall": summ("_all").rename(columns={"_all": "group"}),
            "by_channel": summ("channel"), "by_programme": summ("programme"), "by_status": summ("status")}
-    if "kab_code" in c.columns:
+    if "kab_code" in c.columns and "kab_code" not in byl:
         res["by_kab"] = summ("kab_code")
     return res

@@ -9,7 +9,8 @@ household a candidate for which programme; :file:`tkpk_lib/reference/needs_rules
 * :func:`follow_up_list` - households that should get a programme but do not, one row per
   household x missing programme, with a keyed pseudonym instead of NIK/KK/name/address and
   the office (OPD) that has to follow up;
-* :func:`follow_up_by_desa`, :func:`registry_summary`, :func:`registry_combinations` and
+* :func:`follow_up_by_desa`, :func:`registry_summary` (:func:`rollup_summary` for coarser
+  levels of a summary without a new scan), :func:`registry_combinations` and
   :func:`registry_coverage` - counts for the TKPK tables;
 * :func:`compare_survey_registry` - registry coverage against the Susenas estimate and its
   confidence interval.
@@ -59,6 +60,7 @@ __all__ = [
     "registry_combinations",
     "registry_coverage",
     "registry_summary",
+    "rollup_summary",
 ]
 
 RULE_COLUMNS: tuple[str, ...] = (
@@ -490,17 +492,22 @@ def _assert_no_pii(df: pd.DataFrame) -> None:
 
 
 def follow_up_by_desa(registry: RegistrySource, rules: pd.DataFrame | str | Path | None = None, *,
-                      programmes: Sequence[str] | None = None) -> pd.DataFrame:
+                      programmes: Sequence[str] | None = None,
+                      summary: pd.DataFrame | None = None) -> pd.DataFrame:
     """Number of households to follow up, per desa x programme, with the responsible office.
 
     Parameters
     ----------
     registry : DataFrame, path, folder, glob or list of paths
-        Canonical ``registry`` table.
+        Canonical ``registry`` table (not read when ``summary`` is given).
     rules : DataFrame or path, optional
         Needs rules; default the shipped rules.
     programmes : sequence of str, optional
         Restrict to these programme codes.
+    summary : DataFrame, optional
+        :func:`registry_summary` of the same registry, rules and programmes by
+        ``("kab_code", "kec_code", "desa_code")`` (its default), when the caller already
+        has it: the table is derived from it instead of scanning the registry again.
 
     Returns
     -------
@@ -518,7 +525,14 @@ def follow_up_by_desa(registry: RegistrySource, rules: pd.DataFrame | str | Path
     >>> follow_up_by_desa(reg, programmes=["pip"])[["n_households", "n_eligible"]].values.tolist()
     [[1, 2]]
     """
-    s = registry_summary(registry, rules, by=_REGION, programmes=programmes)
+    if summary is None:
+        s = registry_summary(registry, rules, by=_REGION, programmes=programmes)
+    else:
+        absent = [c for c in (*_REGION, "programme", "missing", "eligible") if c not in summary.columns]
+        if absent:
+            raise SchemaError([Problem("registry summary", c, "required column missing (a summary by "
+                                       "kab_code, kec_code, desa_code is needed)") for c in absent])
+        s = summary
     s = s[(s["programme"] != "any") & (s["missing"] > 0)]
     r = _active(rules, programmes)
     off = dict(zip(r["programme"], r["office"], strict=True))
@@ -605,13 +619,21 @@ def registry_summary(registry: RegistrySource, rules: pd.DataFrame | str | Path 
     for p in [*flags, "any"]:
         part = wide[[*byl, "n_households"]].copy()
         part.insert(len(byl), "programme", p)
-        for m in ("eligible", "received", "covered", "missing", "received_not_eligible"):
+        for m in _SUMMARY_COUNTS[1:]:
             part[m] = wide[f"{m}|{p}"].astype("int64")
         parts.append(part)
     res = pd.concat(parts, ignore_index=True)
-    order = {p: i for i, p in enumerate([*flags, "any"])}
-    res = res.assign(_o=res["programme"].map(order)).sort_values([*byl, "_o"], kind="stable",
-                                                                   ignore_index=True).drop(columns="_o")
+    return _finish_summary(res, byl, [*flags, "any"])
+
+
+_SUMMARY_COUNTS = ("n_households", "eligible", "received", "covered", "missing", "received_not_eligible")
+
+
+def _finish_summary(res: pd.DataFrame, byl: list[str], order: Sequence[str]) -> pd.DataFrame:
+    """Sort a long summary by group and rule order and add the two rates."""
+    pos = {p: i for i, p in enumerate(order)}
+    res = res.assign(_o=res["programme"].map(pos)).sort_values([*byl, "_o"], kind="stable",
+                                                               ignore_index=True).drop(columns="_o")
     res["n_households"] = res["n_households"].astype("int64")
     with np.errstate(divide="ignore", invalid="ignore"):
         res["coverage_rate"] = np.where(res["eligible"] > 0, res["covered"] / res["eligible"].where(
@@ -619,6 +641,49 @@ def registry_summary(registry: RegistrySource, rules: pd.DataFrame | str | Path 
         res["leakage_rate"] = np.where(res["received"] > 0, res["received_not_eligible"] / res["received"].where(
             res["received"] > 0, 1), np.nan)
     return res
+
+
+def rollup_summary(summary: pd.DataFrame, by: str | Sequence[str] | None = ("kab_code",)) -> pd.DataFrame:
+    """A :func:`registry_summary` at a coarser level, from a finer one without a new scan.
+
+    Every count of the summary (households, eligible, received, covered, missing,
+    received-not-eligible, also for ``"any"``) is a number of households of the group, so
+    the counts of a coarser group are the sums over its finer groups; the rates are then
+    recomputed. The result equals ``registry_summary(registry, by=by)`` (same rows, order,
+    columns and types), which the tests check.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        Output of :func:`registry_summary` grouped by a superset of ``by`` (e.g. by
+        ``kab_code, kec_code, desa_code``).
+    by : str, sequence of str or None, default ("kab_code",)
+        Coarser grouping columns; ``None`` or ``()`` for the whole registry.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`registry_summary` with ``by``.
+
+    Examples
+    --------
+    >>> reg = pd.DataFrame({"row_no": [1, 2, 3], "kab_code": "1701", "kec_code": "170101",
+    ...     "desa_code": ["1701012001", "1701012001", "1701012002"], "decile": [1, 2, 8],
+    ...     "n_children_7_18": [2, 1, 1], "rcv_pip": [0, 1, 1]})
+    >>> desa = registry_summary(reg, programmes=["pip"])
+    >>> rollup_summary(desa, by=None).loc[0, ["eligible", "covered", "missing"]].tolist()
+    [2, 1, 1]
+    """
+    byl = _by_list(by)
+    absent = [c for c in (*byl, "programme", *_SUMMARY_COUNTS) if c not in summary.columns]
+    if absent:
+        raise SchemaError([Problem("registry summary", c, "required column missing") for c in absent])
+    order = list(dict.fromkeys(summary["programme"]))  # rule order, then "any"
+    res = summary.groupby([*byl, "programme"], sort=False, dropna=False)[list(_SUMMARY_COUNTS)].sum()
+    res = res.reset_index()
+    for m in _SUMMARY_COUNTS:
+        res[m] = res[m].astype("int64")
+    return _finish_summary(res, byl, order)
 
 
 def registry_combinations(registry: RegistrySource, rules: pd.DataFrame | str | Path | None = None,

@@ -341,8 +341,8 @@ def year_indicators(tables: Mapping[str, pd.DataFrame], year: int) -> pd.DataFra
     d = _design()
     hh = tables["households"]
     parts = [
-        *(_both(ind.fgt, hh, d, welfare=WELFARE, line=LINE, alpha=a, size=SIZE) for a in (0, 1, 2)),
-        _both(ind.poor_count, hh, d, welfare=WELFARE, line=LINE, size=SIZE),
+        # p0, p1, p2 (one core call) and poor_count; rows are sorted below
+        _both(ind.poverty_indicators, hh, d, welfare=WELFARE, line=LINE, size=SIZE),
         # logit intervals for shares near 0 or 1 (a normal interval can leave [0, 1])
         _both(ind.extreme_poverty, hh, d, welfare=WELFARE, year=int(year), size=SIZE, ci="logit"),
         _both(ind.gini, hh, d, welfare=WELFARE, size=SIZE),
@@ -442,6 +442,15 @@ class _Sections:
         self.lap(names[0])
 
 
+def _no_attrs(df: Any) -> Any:
+    """A shallow copy of ``df`` without ``attrs`` (the caller's frame is left as it is)."""
+    if df is None or not getattr(df, "attrs", None):
+        return df
+    out = df.copy(deep=False)
+    out.attrs = {}
+    return out
+
+
 def _plain(df: pd.DataFrame) -> pd.DataFrame:
     """Drop geometry and make columns Parquet-friendly, rows in a stable order."""
     if "geometry" in df.columns:
@@ -517,6 +526,10 @@ def prepare_tables(
         comparison_year = earlier[-1] if earlier else None
     elif comparison_year not in years:
         raise ReportError(f"comparison year {comparison_year} has no tables; years available: {years}")
+    # frames without attrs (value labels): pandas deep-copies attrs into every derived frame,
+    # a large share of the run time on these small tables; no section reads them
+    tables_by_year = {y: {k: _no_attrs(v) for k, v in t.items()} for y, t in tables_by_year.items()}
+    registry = None if registry is None else _no_attrs(registry)
     cur = tables_by_year[year]
     hh = cur["households"]
     s = _Sections()
@@ -550,11 +563,12 @@ def prepare_tables(
     def _registry(reg_mod: Any) -> dict[str, pd.DataFrame]:
         if registry is None:
             return {}
-        summ = reg_mod.registry_summary(registry, by=("kab_code",))
-        prov = reg_mod.registry_summary(registry, by=None)
-        prov.insert(0, "kab_code", PROVINCE_CODE)
-        fu = reg_mod.follow_up_by_desa(registry)
+        # one scan of the registry (by desa); kabupaten, province and follow-up counts add up from it
         desa = reg_mod.registry_summary(registry, by=("kab_code", "kec_code", "desa_code"))
+        summ = reg_mod.rollup_summary(desa, by=("kab_code",))
+        prov = reg_mod.rollup_summary(desa, by=None)
+        prov.insert(0, "kab_code", PROVINCE_CODE)
+        fu = reg_mod.follow_up_by_desa(registry, summary=desa)
         return {"registry_summary": pd.concat([summ, prov], ignore_index=True), "registry_followup": fu,
                 "registry_desa": desa}
 
@@ -579,18 +593,24 @@ def prepare_tables(
         progs = cur.get("programmes")
         if progs is not None and len(progs):
             keep = ("total", "by_strategy", "by_cluster", "by_fund_source", "by_opd", "by_programme")
-            out["budget"] = _per_kab(progs, lambda f: pm.budget_tables(f), keep)
+            out["budget"] = _per_kab_by(progs, pm.budget_tables, keep)
             pk = s.frames.get("pockets")
             if pk is not None and {"level", "is_pocket", "code"} <= set(pk.columns):
                 prio = sorted(pk.loc[(pk["level"] == "desa") & pk["is_pocket"].astype(bool), "code"].astype(str))
-                out["convergence"] = _per_kab(
-                    progs, lambda f: pm.convergence(f, [c for c in prio if c[:4] == str(f["kab_code"].iloc[0])]
-                                                    if f["kab_code"].nunique() == 1 else prio, year=year),
-                    ("by_strategy", "summary", "desa"))
+                # per kabupaten: its own pocket desa (code prefix); province: all pocket desa
+                prio_kab = pd.DataFrame({"kab_code": [c[:4] for c in prio], "desa_code": prio})
+
+                def _convergence(f: pd.DataFrame, by: str | None = None) -> Mapping[str, pd.DataFrame]:
+                    if by is not None:
+                        return pm.convergence(f, prio_kab, year=year, by=by)
+                    one = [c for c in prio if c[:4] == str(f["kab_code"].iloc[0])]
+                    return pm.convergence(f, one if f["kab_code"].nunique() == 1 else prio, year=year)
+
+                out["convergence"] = _per_kab_by(progs, _convergence, ("by_strategy", "summary", "desa"))
         comp = cur.get("complaints")
         if comp is not None and len(comp):
-            out["complaints"] = _per_kab(comp, lambda f: pm.complaints_summary(f),
-                                         ("overall", "by_channel", "by_programme", "by_status"))
+            out["complaints"] = _per_kab_by(comp, pm.complaints_summary,
+                                            ("overall", "by_channel", "by_programme", "by_status"))
         return out
 
     s.run(["budget", "convergence", "complaints"], "programmes", _programmes)
@@ -636,10 +656,38 @@ def prepare_tables(
 def _per_kab(frame: pd.DataFrame, fn: Callable[[pd.DataFrame], Mapping[str, pd.DataFrame]],
              keep: Sequence[str]) -> pd.DataFrame:
     """Apply a table-dict function per kabupaten and to the whole province; stack with kab_code, table."""
-    parts = []
     groups = [(str(k), g) for k, g in frame.groupby(frame["kab_code"].astype(str), sort=True)]
-    for code, sub in [*groups, (PROVINCE_CODE, frame)]:
-        res = fn(sub)
+    return _stack_kab([(code, fn(sub)) for code, sub in [*groups, (PROVINCE_CODE, frame)]], keep)
+
+
+def _per_kab_by(frame: pd.DataFrame, fn: Callable[..., Mapping[str, pd.DataFrame]],
+                keep: Sequence[str]) -> pd.DataFrame:
+    """As :func:`_per_kab` for a function with a ``by`` argument: two calls instead of one per kabupaten.
+
+    ``fn(frame, by="kab_code")`` gives every kept table with a leading ``kab_code`` column,
+    the same numbers as ``fn`` on each kabupaten's rows; the tables are split by kabupaten
+    and stacked exactly as :func:`_per_kab` stacks them.
+    """
+    key = frame["kab_code"].astype(str)
+    codes = [str(k) for k, _ in frame.groupby(key, sort=True)]
+    grouped = fn(frame.assign(kab_code=key), by="kab_code")
+    split: dict[str, dict[str, pd.DataFrame]] = {c: {} for c in codes}
+    for name in keep:
+        t = grouped.get(name)
+        if t is None:
+            continue
+        rows = t.groupby(t["kab_code"].astype(str), sort=False).indices
+        body = t.drop(columns="kab_code")
+        for c in codes:
+            idx = rows.get(c)
+            split[c][name] = body.iloc[idx] if idx is not None else body.iloc[:0]
+    return _stack_kab([*((c, split[c]) for c in codes), (PROVINCE_CODE, fn(frame))], keep)
+
+
+def _stack_kab(results: Sequence[tuple[str, Mapping[str, pd.DataFrame]]], keep: Sequence[str]) -> pd.DataFrame:
+    """Stack table dicts (one per kabupaten code) with ``kab_code`` and ``table`` columns."""
+    parts = []
+    for code, res in results:
         for name in keep:
             t = res.get(name)
             if t is None or t.empty:
@@ -737,6 +785,16 @@ def _read_poverty_lines(poverty_lines: str | Path | pd.DataFrame | None) -> pd.D
         p, dtype={"kab_code": str})
 
 
+def _read_registry(path: str | Path) -> pd.DataFrame:
+    """The canonical registry without its personal-data columns (only counts are computed)."""
+    import pyarrow.parquet as pq
+
+    from tkpk_lib.schemas import REGISTRY
+
+    pii = set(REGISTRY.pii_columns)
+    return pd.read_parquet(path, columns=[c for c in pq.read_schema(path).names if c not in pii])
+
+
 def prepare_year(
     root: str | Path,
     year: int,
@@ -819,7 +877,7 @@ def prepare_year(
             t["households"] = _apply_poverty_lines(t["households"], lines, y)
         tables[y] = t
         if y == year and "registry" in paths:
-            registry = pd.read_parquet(paths["registry"])
+            registry = _read_registry(paths["registry"])
     bnd: dict[str, Any] = {}
     for level in ("kecamatan", "desa"):
         try:
