@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -9,11 +16,16 @@ import pytest
 
 from tkpk_lib.errors import ReportError
 from tkpk_lib.export import (
+    ChromiumPrinter,
     external_references,
     find_browser,
     html_to_pdf,
     notebook_to_html,
     pdf_text,
+    pipe_supported,
+    printable_html,
+    shared_printer,
+    strip_plotly,
 )
 
 HAVE_BROWSER = find_browser() is not None
@@ -83,8 +95,6 @@ def test_html_to_pdf_a4_page_numbers(tmp_path):
     assert "Jumlah: 123,457" in text and "Desa 119" in text
     assert f"Halaman 1 dari {pages}" in text and f"Halaman {pages} dari {pages}" in text
     assert "file://" not in text  # Chromium's own header/footer is off
-    import subprocess
-
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
     assert "(A4)" in info
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html", "r.ipynb", "r.pdf"]
@@ -106,3 +116,253 @@ def test_html_to_pdf_errors(tmp_path, monkeypatch):
 def test_find_browser_env_override(monkeypatch):
     monkeypatch.setenv("TKPK_BROWSER", "/opt/edge/msedge")
     assert find_browser() == "/opt/edge/msedge"
+
+
+# -- print copy without plotly ----------------------------------------------------------------
+
+NOTE = "Grafik interaktif tersedia pada versi HTML laporan ini."
+PLOTLY_SCRIPT = re.compile(r"<script\b[^>]*>(?:(?!</script)[\s\S])*plotly", re.IGNORECASE)
+
+
+def plotly_outputs(n_figures: int = 1) -> list:
+    """Cell outputs exactly as plotly's ``plotly_mimetype+notebook`` renderer leaves them."""
+    plotly = pytest.importorskip("plotly")
+    from plotly.io import _base_renderers as renderers
+    from plotly.offline import get_plotlyjs
+
+    assert plotly.__version__
+    init = nbformat.v4.new_output(
+        "display_data",
+        data={"text/html": f"<script>\nwindow.PlotlyConfig = {{MathJaxConfig: 'local'}};\n</script>\n"
+                           f"<script>{get_plotlyjs()}</script>"},
+    )
+    outputs = [init]
+    for k in range(n_figures):
+        fig = {"data": [{"type": "scatter", "x": [2022, 2023, 2024], "y": [14.1, 13.2, 12.5 + k]}],
+               "layout": {"title": {"text": f"Tren P0 {k}"}, "height": 360}}
+        html = renderers.NotebookRenderer().to_mimebundle(fig)["text/html"]
+        outputs.append(nbformat.v4.new_output(
+            "display_data", data={"text/html": html, "application/vnd.plotly.v1+json": fig}))
+    return outputs
+
+
+def notebook_with_plotly(path: Path, rows: int = 3, n_figures: int = 1) -> Path:
+    nb_path = executed_notebook(path, rows=rows)
+    nb = nbformat.read(nb_path, as_version=4)
+    chart = nbformat.v4.new_code_cell("R.trend_plotly(cache, kab_code, 'p0')")
+    chart.outputs = plotly_outputs(n_figures)
+    nb.cells.append(chart)
+    nb.cells.append(nbformat.v4.new_markdown_cell("Sumber: BPS, diolah TKPK."))
+    nbformat.write(nb, nb_path)
+    return nb_path
+
+
+@pytest.fixture(scope="module")
+def plotly_html(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("plotly")
+    nb = notebook_with_plotly(folder / "evaluasi.ipynb", rows=120, n_figures=2)
+    return notebook_to_html(nb, folder / "evaluasi.html", footer="Run r1")
+
+
+def test_print_copy_drops_plotly_keeps_tables(plotly_html):
+    html = plotly_html.read_text(encoding="utf-8")
+    assert len(html) > 3_000_000 and html.count('class="plotly-graph-div"') == 2  # plotly.js inlined
+    copy = printable_html(html)
+    assert PLOTLY_SCRIPT.search(copy) is None  # library, config and Plotly.newPlot calls gone
+    assert "plotly-graph-div\"" not in copy and "Plotly.newPlot" not in copy
+    assert copy.count(NOTE) == 2  # one note per chart
+    assert len(copy) < 400_000
+    # everything else intact: the 121 table rows, outputs, markdown, footer, print stylesheet
+    assert copy.count("<tr>") == html.count("<tr>") == 121
+    assert copy.count("<td>") == html.count("<td>") == 240
+    for kept in ("Desa 119</td><td>1309", "Jumlah: 123,457", "Sumber: BPS, diolah TKPK.", "Run r1",
+                 "counter(pages)"):
+        assert kept in copy
+    # the note sits where the chart was: after the table, before the closing markdown
+    assert copy.index("Desa 119") < copy.index(NOTE) < copy.index("Sumber: BPS")
+    assert plotly_html.read_text(encoding="utf-8") == html  # the HTML report is unchanged
+
+
+def test_strip_plotly_variants():
+    pytest.importorskip("plotly")
+    import plotly.io as pio
+
+    fig = {"data": [{"type": "bar", "x": ["a"], "y": [1]}], "layout": {}}
+    # Figure.to_html(full_html=False) with its own copy of plotly.js, then one without
+    own = pio.to_html(fig, full_html=False, include_plotlyjs=True)
+    bare = pio.to_html(fig, full_html=False, include_plotlyjs=False)
+    page = f"<p>awal</p>{own}<table><tr><td>7</td></tr></table>{bare}<p>akhir</p>"
+    out = strip_plotly(page, note="Lihat HTML")
+    assert out == ('<p>awal</p><p class="tkpk-chart-note"><em>Lihat HTML</em></p>'
+                   '<table><tr><td>7</td></tr></table>'
+                   '<p class="tkpk-chart-note"><em>Lihat HTML</em></p><p>akhir</p>')
+    # a bare figure div (no wrapper) and unrelated scripts
+    page = ('<div class="x"><div class="plotly-graph-div" id="g"></div><p>teks</p></div>'
+            "<script>var a = 1;</script><script>Plotly.newPlot('g', [])</script>")
+    assert strip_plotly(page, note="N") == (
+        '<div class="x"><p class="tkpk-chart-note"><em>N</em></p><p>teks</p></div>'
+        "<script>var a = 1;</script>"
+    )
+    assert strip_plotly("<p>tanpa grafik</p>") == "<p>tanpa grafik</p>"
+
+
+# -- persistent printer -----------------------------------------------------------------------
+
+_no_printer = pytest.mark.skipif(
+    not (HAVE_BROWSER and pipe_supported()),
+    reason="no Chromium/Chrome found (apt-get install chromium) or no DevTools pipe (Windows)",
+)
+
+
+def needs_printer(test):
+    """Skip without a browser or DevTools pipe; these tests start a real browser (slow)."""
+    return pytest.mark.slow(_no_printer(test))
+
+
+@pytest.fixture(scope="module")
+def printer():
+    with ChromiumPrinter() as p:
+        yield p
+
+
+def pdf_pages(pdf: Path) -> tuple[str, int]:
+    text = pdf_text(pdf)
+    return text, text.count("\f")
+
+
+@needs_printer
+def test_printer_prints_report_and_reuses_browser(printer, plotly_html, tmp_path):
+    first = html_to_pdf(plotly_html, tmp_path / "a" / "evaluasi.pdf", printer=printer)
+    pid = printer.pid
+    assert pid is not None
+    text, pages = pdf_pages(first)
+    assert pages >= 2
+    assert "Desa 119" in text and "1309" in text and "Jumlah: 123,457" in text
+    assert f"Halaman 1 dari {pages}" in text and f"Halaman {pages} dari {pages}" in text
+    assert text.count(NOTE) == 2 and "Tren P0" not in text
+    assert "file://" not in text  # no browser header/footer
+    info = subprocess.run(["pdfinfo", str(first)], capture_output=True, text=True).stdout
+    assert "(A4)" in info
+    second = html_to_pdf(plotly_html, tmp_path / "b.pdf", printer=printer)
+    assert printer.pid == pid  # same browser process
+    assert pdf_pages(second)[1] == pages
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["a", "b.pdf", "evaluasi.pdf"]  # no temp files
+
+
+@needs_printer
+def test_printer_restarts_a_killed_browser_and_closes(tmp_path):
+    html = tmp_path / "r.html"
+    html.write_text("<html><head></head><body><p>Jumlah: 123,457</p></body></html>", encoding="utf-8")
+    with ChromiumPrinter() as own:
+        own.start(wait=False)  # in the background; the print waits for it
+        html_to_pdf(html, tmp_path / "1.pdf", printer=own)
+        pid = own.pid
+        assert own.launches == 1
+        profile = Path(own._profile)
+        os.killpg(pid, signal.SIGKILL)
+        html_to_pdf(html, tmp_path / "2.pdf", printer=own)
+        assert own.pid not in (None, pid) and own.launches == 2
+        assert "Jumlah: 123,457" in pdf_text(tmp_path / "2.pdf")
+        new_pid = own.pid
+    with pytest.raises(ProcessLookupError):  # closed: browser reaped, profile removed
+        os.kill(new_pid, 0)
+    assert not profile.exists() and own.pid is None
+
+
+@needs_printer
+def test_printer_budget_and_timeout(printer, tmp_path):
+    # a page whose chart never finishes drawing: the wait stops at budget_ms ...
+    slow = tmp_path / "lambat.html"
+    slow.write_text('<html><head><script>window.Plotly = {};</script></head><body><p>Isi 42</p>'
+                    '<div class="plotly-graph-div"></div></body></html>', encoding="utf-8")
+    out = html_to_pdf(slow, tmp_path / "ok.pdf", printer=printer, budget_ms=200, static_charts=False)
+    assert "Isi 42" in pdf_text(out)
+    # ... and the whole print at timeout: the browser is killed, the error names the file
+    with pytest.raises(ReportError, match=r"lambat\.html: browser did not finish printing in 1 s"):
+        html_to_pdf(slow, tmp_path / "late.pdf", printer=printer, timeout=1, static_charts=False)
+    assert printer.pid is None and not (tmp_path / "late.pdf").exists()
+
+
+@needs_printer
+def test_printer_missing_browser_and_page_errors(tmp_path):
+    html = tmp_path / "a.html"
+    html.write_text("<html><head></head><body>x</body></html>", encoding="utf-8")
+    with pytest.raises(ReportError, match="cannot start browser"):
+        html_to_pdf(html, tmp_path / "a.pdf", printer=ChromiumPrinter(str(tmp_path / "no-browser")))
+    with pytest.raises(ReportError, match="missing.html: cannot read"):
+        html_to_pdf(tmp_path / "missing.html", tmp_path / "m.pdf", printer=ChromiumPrinter())
+    assert not (tmp_path / "a.pdf").exists()
+
+
+def test_reuse_falls_back_to_one_shot_without_pipe(tmp_path, monkeypatch):
+    import tkpk_lib.export as export
+
+    html = tmp_path / "a.html"
+    html.write_text("<html><head></head><body>x</body></html>", encoding="utf-8")
+    calls = []
+
+    def fake_run(args, **kwargs):
+        calls.append(args)
+        out = next(a for a in args if a.startswith("--print-to-pdf=")).split("=", 1)[1]
+        Path(out).write_bytes(b"%PDF-1.4 fake")
+        return subprocess.CompletedProcess(args, 0, "", "")
+
+    monkeypatch.setattr(export, "pipe_supported", lambda: False)
+    monkeypatch.setattr(export.subprocess, "run", fake_run)
+    assert export.shared_printer("/usr/bin/chromium") is None
+    out = html_to_pdf(html, tmp_path / "a.pdf", browser="/usr/bin/chromium", reuse=True)
+    assert out.read_bytes() == b"%PDF-1.4 fake" and len(calls) == 1
+    assert "--remote-debugging-pipe" not in calls[0]
+
+
+def test_shared_printer_is_one_per_process():
+    if not (HAVE_BROWSER and pipe_supported()):
+        assert shared_printer() is None
+        return
+    first = shared_printer()
+    assert isinstance(first, ChromiumPrinter) and shared_printer() is first
+    assert first.pid is None or first.alive()  # created lazily: no browser until the first print
+
+
+def exited(pid: int) -> bool:
+    """Process gone, or a zombie waiting for init to reap it (it was orphaned)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] == "Z"
+
+
+@needs_printer
+def test_browser_dies_with_its_process(tmp_path):
+    """No orphan browser when a report worker is killed: its DevTools pipe closes."""
+    script = (
+        "import os, signal\n"
+        "from tkpk_lib.export import ChromiumPrinter\n"
+        "p = ChromiumPrinter()\n"
+        "p.start()\n"
+        "print(p.pid, p._profile, flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=root,
+                          timeout=120)
+    assert proc.returncode == -signal.SIGKILL
+    pid, profile = proc.stdout.split()
+    pid = int(pid)
+    for _ in range(100):  # the browser notices the closed pipe and exits
+        if exited(pid):
+            break
+        time.sleep(0.05)
+    else:
+        os.killpg(pid, signal.SIGKILL)
+        pytest.fail(f"browser {pid} outlived its killed parent")
+    try:  # helpers still shutting down must not recreate the folder removed below
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    shutil.rmtree(profile, ignore_errors=True)  # a killed process cannot remove it itself
