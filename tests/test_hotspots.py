@@ -172,3 +172,57 @@ def test_stable_pockets_with_permutations_per_draw_and_user_weights() -> None:
     with pytest.warns(UserWarning, match="permutations"):
         stable_hot_spots(g.assign(se=0.01), "v", "se", draws=2, draw_permutations=199)
     assert not out.loc[~(g["block"] | g["ring"]), "stable_pocket"].any()
+
+
+def _voronoi(seed: int, n: int = 120) -> gpd.GeoDataFrame:
+    """Irregular polygons (Voronoi cells snapped to a grid: shared and lone vertices, a few
+    multipolygons) for checks against libpysal/esda."""
+    import shapely
+
+    rng = np.random.default_rng(seed)
+    frame = shapely.box(0, 0, 10, 10)
+    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(rng.uniform(0, 10, (n, 2))),
+                                                       extend_to=frame))
+    polys = [shapely.set_precision(shapely.intersection(c, frame), 0.4) for c in cells]
+    polys = [p for p in polys if not p.is_empty and p.geom_type in ("Polygon", "MultiPolygon")]
+    return gpd.GeoDataFrame({"v": rng.uniform(0, 0.5, len(polys))}, geometry=polys)
+
+
+def test_queen_weights_and_local_moran_equal_libpysal_and_esda() -> None:
+    """Queen contiguity, local Moran's I, its moments, pseudo p-values (same seed) and the BH
+    adjustment are written out without libpysal/esda (import cost); they must equal them."""
+    esda = pytest.importorskip("esda")
+    libpysal = pytest.importorskip("libpysal")
+    from scipy import stats
+
+    from tkpk_lib.hotspots import (
+        _bh,
+        _build_weights,
+        _moran_local,
+        _Prepared,
+        _queen_neighbours,
+        _subset,
+    )
+
+    for seed, g in [(0, _voronoi(0)), (1, _voronoi(1, 60)), (2, lattice(2))]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ref = libpysal.weights.Queen.from_dataframe(g, use_index=False, silence_warnings=True)
+        assert _queen_neighbours(g) == {i: sorted(ref.neighbors[i]) for i in range(len(g))}
+        w, has = _build_weights(g, "queen", 6, "exclude")
+        sub = _subset(w, has)
+        lw = libpysal.weights.W(sub.neighbors, silence_warnings=True)
+        y = g["v"].to_numpy()[has]
+        if seed == 1:
+            y = np.round(y, 1)  # ties between the observed and permuted statistics
+        for perms in (0, 199):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                lm = esda.Moran_Local(y, lw, transformation="r", permutations=perms, seed=seed, n_jobs=1)
+            local, q, eic, vic, p_sim = _moran_local(y, _Prepared(sub, "lisa").sparse, perms, seed)
+            for mine, theirs in ((local, lm.Is), (q, lm.q), (eic, lm.EIc), (vic, lm.VIc)):
+                np.testing.assert_array_equal(mine, theirs)
+            if perms:
+                np.testing.assert_array_equal(p_sim, lm.p_sim)
+                np.testing.assert_array_equal(_bh(p_sim), stats.false_discovery_control(p_sim))
+    assert _queen_neighbours(gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1).centroid])) is None
