@@ -351,6 +351,12 @@ def run_job(job: Mapping[str, Any]) -> dict[str, Any]:
         "save_on_error": str(tmp_nb),
         "request_save_on_cell_execute": False,
     }
+    if "pdf" in job["formats"]:
+        from tkpk_lib.export import shared_printer
+
+        printer = shared_printer()
+        if printer is not None:
+            printer.start(wait=False)  # the browser starts while the notebook runs
     try:
         nb = pm.execute_notebook(
             str(notebook),
@@ -392,7 +398,7 @@ def run_job(job: Mapping[str, Any]) -> dict[str, Any]:
         stage_t = time.perf_counter()
         if "pdf" in job["formats"]:
             result["stage"] = "pdf"
-            html_to_pdf(html, pdf)
+            html_to_pdf(html, pdf, reuse=True)  # this worker's persistent browser
             outputs.append(pdf.name)
         result["pdf_s"] = time.perf_counter() - stage_t
         if "html" not in job["formats"] and html.name in outputs:
