@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -51,10 +52,145 @@ def test_choropleth_hatches_unreliable_units(tmp_path):
     assert len(texts) == 5 and texts[0].startswith("5.0 – ")
     assert ax.get_legend().get_title().get_text() == "P0 (%)"
     assert min(_all_fonts(fig)) >= maps.FONT_MIN
-    assert tuple(fig.get_size_inches()) == maps.FIGSIZE
+    # fixed layout: full A4 width, height from the map's aspect (a square map here), at most 8 in
+    w, h = fig.get_size_inches()
+    assert w == maps.FIGSIZE[0] and 6.5 < h <= maps.FIGSIZE[1]
+    assert getattr(fig, maps.FIXED_LAYOUT)
+    _assert_inside_figure(fig)
     out = tmp_path / "p0.png"
     fig.savefig(out, dpi=60)
     assert out.stat().st_size > 5_000
+
+
+def _assert_inside_figure(fig) -> None:
+    """Title, legend, arrow, scale bar, map and note lie inside the canvas: the figure is saved
+    as laid out (no crop to its contents), so anything outside would be cut off."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    r = canvas.get_renderer()
+    fb = fig.bbox
+    boxes = [ax.get_tightbbox(r) for ax in fig.axes] + [t.get_window_extent(r) for t in fig.texts]
+    for b in boxes:
+        assert b.x0 >= fb.x0 - 1 and b.x1 <= fb.x1 + 1 and b.y0 >= fb.y0 - 1 and b.y1 <= fb.y1 + 1, b
+
+
+def test_quantile_classes_match_mapclassify():
+    mapclassify = pytest.importorskip("mapclassify")
+    rng = np.random.default_rng(5)
+    for t in range(300):
+        n, k = int(rng.integers(1, 40)), int(rng.integers(1, 8))
+        y = rng.uniform(0.02, 0.4, n)
+        if t % 3 == 0:
+            y = np.round(y, 2)  # ties
+        if t % 7 == 0:
+            y = rng.integers(0, 3, n).astype(float)  # few distinct values
+        kk = int(max(1, min(k, len(np.unique(y)))))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "not enough unique values" (ties)
+            ref = mapclassify.Quantiles(y, k=kk)
+        bins, yb = maps.classify(y, "quantiles", kk)
+        assert np.array_equal(bins, ref.bins) and np.array_equal(yb, ref.yb)
+    # hand check: 8 values, 4 classes: limits at the 25/50/75/100th percentiles
+    bins, yb = maps.classify(np.arange(1.0, 9.0), "quantiles", 4)
+    assert bins.tolist() == [2.75, 4.5, 6.25, 8.0]
+    assert yb.tolist() == [0, 0, 1, 1, 2, 2, 3, 3]
+    # other schemes still come from mapclassify
+    bins, yb = maps.classify(np.arange(1.0, 9.0), "equal_interval", 2)
+    assert bins.tolist() == [4.5, 8.0] and yb.tolist() == [0, 0, 0, 0, 1, 1, 1, 1]
+
+
+def test_choropleth_colours_follow_the_classes():
+    from matplotlib.colors import to_hex
+
+    g = grid()
+    rng = np.random.default_rng(3)
+    g["p0"] = rng.uniform(0.05, 0.35, 16)
+    g.loc[7, "p0"] = np.nan
+    fig = maps.choropleth(g, "p0", k=4, multiplier=100)
+    ax = fig.axes[0]
+    has = g["p0"].notna().to_numpy()
+    cut = np.quantile(g["p0"][has], [0.25, 0.5, 0.75, 1.0])  # linear, as scipy's "fraction"
+    cls = np.searchsorted(cut, g["p0"][has].to_numpy(), side="left")
+    face = [to_hex(c) for c in ax.collections[0].get_facecolors()]
+    legend = ax.get_legend()
+    legend_colours = [to_hex(h.get_facecolor()) for h in legend.legend_handles]
+    assert face == [legend_colours[c] for c in cls]  # row order kept, class colour per unit
+    assert len(ax.collections[0].get_paths()) == 15
+    assert to_hex(ax.collections[1].get_facecolors()[0]) == maps.MISSING_COLOUR
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert texts[:4] == [f"{a * 100:,.1f} – {b * 100:,.1f}"
+                         for a, b in zip(np.r_[g["p0"].min(), cut[:-1]], cut, strict=True)]
+
+
+def test_polygons_with_holes_and_multiparts_are_drawn_as_such():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from shapely.geometry import MultiPolygon, Polygon
+
+    outer = [(0, 0), (4, 0), (4, 4), (0, 4)]
+    hole = [(1, 1), (3, 1), (3, 3), (1, 3)]  # same orientation as the exterior
+    g = gpd.GeoDataFrame({"v": [1.0, 2.0]}, geometry=[
+        Polygon(outer, [hole]), MultiPolygon([box(5, 0, 6, 1), box(7, 0, 8, 1)])])
+    fig = maps.choropleth(g, "v", k=2, north_arrow=False, scale_bar=False)
+    ax = fig.axes[0]
+    assert len(ax.collections[0].get_paths()) == 2  # one path per unit
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    img = np.asarray(canvas.buffer_rgba())
+
+    def pixel(x, y):
+        px, py = ax.transData.transform((x, y))
+        return tuple(img[int(img.shape[0] - py), int(px)][:3])
+
+    assert pixel(2, 2) == (255, 255, 255)  # the hole is empty
+    assert pixel(0.5, 0.5) != (255, 255, 255) and pixel(7.5, 0.5) != (255, 255, 255)
+    assert pixel(6.5, 0.5) == (255, 255, 255)  # between the two parts
+
+
+def test_tall_map_is_capped_and_note_is_wrapped():
+    g = gpd.GeoDataFrame({"v": [1.0, 2.0]}, geometry=[box(102, -5, 102.2, -4), box(102.2, -5, 102.4, -4)],
+                         crs="EPSG:4326")
+    note = "Sumber: " + "kata " * 60
+    fig = maps.choropleth(g, "v", k=2, title="Peta tinggi", note=note)
+    w, h = fig.get_size_inches()
+    assert (w, h) == maps.FIGSIZE  # capped at 8 in; the map is narrower and centred
+    ax = fig.axes[0]
+    x0, y0, aw, ah = ax.get_position().bounds
+    assert abs(x0 + aw / 2 - 0.5) < 1e-9 and aw < 0.5
+    shown = [t.get_text() for t in fig.texts]
+    assert len(shown) == 1 and shown[0].count("\n") >= 2
+    assert max(len(line) for line in shown[0].splitlines()) <= 105
+    _assert_inside_figure(fig)
+
+
+def test_boundaries_are_cached_until_the_file_changes(tmp_path, monkeypatch):
+    from tkpk_lib import readers
+    from tkpk_lib.reference_data import regions
+
+    kec = regions("kecamatan")
+    kec = kec[kec["code"].str[:4] == "1701"].reset_index(drop=True)
+    bnd = tmp_path / "raw" / "boundaries"
+    bnd.mkdir(parents=True)
+    f = bnd / "kecamatan.gpkg"
+    gpd.GeoDataFrame({"code": kec["code"]}, geometry=[box(i, 0, i + 1, 1) for i in range(len(kec))],
+                     crs="EPSG:4326").to_file(f)
+    calls = []
+    real = readers.read_boundaries
+    monkeypatch.setattr(readers, "read_boundaries", lambda *a, **k: calls.append(a) or real(*a, **k))
+    a = maps.cached_boundaries(tmp_path, "kecamatan")
+    a["code"] = "changed"  # a copy: the cached frame is not affected
+    b = maps.cached_boundaries(tmp_path, "kecamatan")
+    assert len(calls) == 1
+    assert b["code"].tolist() == kec["code"].tolist() and b["name"].tolist() == kec["name"].tolist()
+    gpd.GeoDataFrame({"code": kec["code"][:3]}, geometry=[box(i, 0, i + 1, 1) for i in range(3)],
+                     crs="EPSG:4326").to_file(f)
+    c = maps.cached_boundaries(tmp_path, "kecamatan")
+    assert len(calls) == 2 and len(c) == 3
+    from tkpk_lib.errors import TkpkError
+
+    with pytest.raises(TkpkError, match="desa"):
+        maps.cached_boundaries(tmp_path, "desa")
 
 
 def test_choropleth_no_hatch_when_all_reliable_and_missing_values():

@@ -347,11 +347,149 @@ def test_annex_tables_fit_the_template_and_add_up(full_cache, tables):
     assert "Pagu anggaran (Rp)" in shown.columns
 
 
+def _assert_inside_figure(fig) -> None:
+    """Axes with their tick labels, axis labels, titles and legends, and the figure texts, lie
+    inside the canvas: the figures are saved as laid out (no crop), so nothing may stick out."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    r = canvas.get_renderer()
+    fb = fig.bbox
+    for b in [ax.get_tightbbox(r) for ax in fig.axes] + [t.get_window_extent(r) for t in fig.texts]:
+        assert b.x0 >= fb.x0 - 1 and b.x1 <= fb.x1 + 1 and b.y0 >= fb.y0 - 1 and b.y1 <= fb.y1 + 1, b
+
+
 def test_figures_draw(full_cache):
-    for fig in (R.trend_figure(full_cache, "1701"), R.comparison_figure(full_cache, 2024, "p0", "1701"),
+    from matplotlib.colors import to_hex
+
+    from tkpk_lib.maps import FIXED_LAYOUT
+
+    ind_ = R.load_section(full_cache, "indicators")
+    p0 = ind_[ind_["indicator"] == "p0"]
+    # trend: the unit's and the province's P0 (%) by year
+    fig = R.trend_figure(full_cache, "1701")
+    ax = fig.axes[0]
+    for line, code in zip(ax.lines, ("1701", "17"), strict=True):
+        s = p0[p0["kab_code"] == code].sort_values("year")
+        assert list(line.get_xdata()) == s["year"].tolist()
+        np.testing.assert_allclose(line.get_ydata(), s["estimate"] * 100)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [R.unit_name("1701"), R.unit_name("17")]
+    # comparison: one bar per kabupaten/kota, sorted, the highlighted one red
+    fig = R.comparison_figure(full_cache, 2024, "p0", "1701")
+    ax = fig.axes[0]
+    cur = p0[(p0["year"] == 2024) & (p0["kab_code"] != "17")].sort_values("estimate", kind="stable")
+    np.testing.assert_allclose([b.get_width() for b in ax.patches], cur["estimate"] * 100)
+    red = [to_hex(b.get_facecolor()) == "#c0392b" for b in ax.patches]
+    assert red == (cur["kab_code"] == "1701").tolist()
+    assert [t.get_text() for t in ax.get_yticklabels()] == [R.unit_name(c) for c in cur["kab_code"]]
+    # quadrants: one point per kabupaten/kota at (x, y) of quadrant_table, named, highlight red
+    qt = R.quadrant_table(full_cache, 2024)
+    kabs = qt[qt["kab_code"] != "17"]
+    fig = R.quadrant_figure(full_cache, 2024, "1701")
+    mult = {"p0": 100, "p0_change": 100, "tpt": 100, "gini": 1}
+    for ax, (x, y) in zip(fig.axes, (("p0_change", "p0"), ("tpt", "p0"), ("gini", "p0")), strict=True):
+        pts = ax.collections[0]
+        np.testing.assert_allclose(pts.get_offsets(), np.c_[kabs[x] * mult[x], kabs[y] * mult[y]])
+        colours = [to_hex(c) for c in pts.get_facecolors()]
+        assert colours == ["#c0392b" if c == "1701" else "#34495e" for c in kabs["kab_code"]]
+        assert [t.get_text() for t in ax.texts] == [n.replace("Kabupaten ", "") for n in kabs["name"]]
+        np.testing.assert_allclose([t.get_position() for t in ax.texts], pts.get_offsets())
+        prov = qt[qt["kab_code"] == "17"].iloc[0]
+        assert ax.lines[-1].get_ydata()[0] == pytest.approx(prov[y] * mult[y])  # province line
+    # UpSet: one bar per combination (largest 12), hatched where RSE 25-50%, grey where > 50%
+    fig = R.upset(full_cache, "1701")
+    combos = R.combinations_for(full_cache, "1701")
+    d = combos[combos["indicator"] == "number"].sort_values("estimate", ascending=False, kind="stable").head(12)
+    bars = fig.axes[0].patches
+    np.testing.assert_allclose([b.get_height() for b in bars], d["estimate"])
+    assert [bool(b.get_hatch()) for b in bars] == (d["reliability"] == "caution").tolist()
+    assert [to_hex(b.get_facecolor()) == "#b0b0b0" for b in bars] == (d["reliability"] == "unreliable").tolist()
+    members = fig.axes[1].collections[1].get_offsets()  # black dots: (combination, programme)
+    assert len(members) == sum(0 if c == "none" else len(c.split("+")) for c in d["combination"])
+    for fig in (R.trend_figure(full_cache, "1701"), R.trend_figure(full_cache, "17", "poor_count"),
+                R.comparison_figure(full_cache, 2024, "p0", "1701"),
+                R.comparison_figure(full_cache, 2024, "poor_count", "1701"),
                 R.quadrant_figure(full_cache, 2024, "1701"), R.upset(full_cache, "1701")):
-        assert len(fig.axes) >= 1
+        assert getattr(fig, FIXED_LAYOUT)  # laid out in inches: show() draws it once, no crop
+        _assert_inside_figure(fig)
     assert len(R.trend_plotly(full_cache, "17").data) == 1
+
+
+def test_show_draws_fixed_figures_once_and_crops_others(full_cache, monkeypatch):
+    import io
+
+    import IPython.display
+    from PIL import Image
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj.data))
+    R.show(R.trend_figure(full_cache, "1701"))
+    img = Image.open(io.BytesIO(shown[-1]))
+    assert img.format == "PNG" and img.mode == "RGB" and img.size == (770, 374)  # 7 x 3.4 in at 110 dpi
+    assert np.asarray(img)[0, 0].tolist() == [255, 255, 255]
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4, 3))  # any other figure: cropped to its contents, closed
+    ax.plot([0, 1], [0, 1])
+    R.show(fig, dpi=50)
+    img = Image.open(io.BytesIO(shown[-1]))
+    assert img.size[0] < 200 and img.size[1] < 150
+    assert fig.number not in plt.get_fignums()
+
+
+def test_pocket_maps_from_the_cache(full_cache, tmp_path):
+    import shutil
+
+    import geopandas as gpd
+    from matplotlib.colors import to_hex
+    from shapely.geometry import box
+
+    from tkpk_lib import maps
+
+    cache = tmp_path / "cache"
+    shutil.copytree(full_cache, cache)
+    kec = R.load_section(cache, "pockets_kecamatan", "1701")
+    kec["reliability"] = np.where(np.arange(len(kec)) % 4 == 1, "caution", "reliable")
+    kec.to_parquet(cache / "pockets_kecamatan.parquet")
+    pk = R.load_section(cache, "pockets")
+    pk["hotspot_cluster"] = np.where(pk["level"] == "desa", "not significant", None)
+    pk.loc[pk.index[pk["level"] == "desa"][:3], "hotspot_cluster"] = "High-High"
+    pk.to_parquet(cache / "pockets.parquet")
+    # boundaries of kabupaten 1701 (a strip per kecamatan, split among its desa)
+    desa = regions("desa")
+    desa = desa[desa["code"].str[:4] == "1701"].reset_index(drop=True)
+    kcodes = sorted(desa["code"].str[:6].unique())
+    bnd = tmp_path / "root" / "raw" / "boundaries"
+    bnd.mkdir(parents=True)
+    kgeo, dgeo = [], []
+    for i, k in enumerate(kcodes):
+        x0 = 102.0 + 0.05 * i
+        kgeo.append(box(x0, -4.5, x0 + 0.05, -4.0))
+        ds = desa[desa["code"].str[:6] == k]
+        dgeo += [box(x0, -4.5 + 0.5 * j / len(ds), x0 + 0.05, -4.5 + 0.5 * (j + 1) / len(ds))
+                 for j in range(len(ds))]
+    gpd.GeoDataFrame({"code": kcodes}, geometry=kgeo, crs="EPSG:4326").to_file(bnd / "kecamatan.gpkg")
+    gpd.GeoDataFrame({"code": desa["code"]}, geometry=dgeo, crs="EPSG:4326").to_file(bnd / "desa.gpkg")
+    figs = R.pocket_maps(cache, tmp_path / "root", "1701")
+    assert len(figs) == 3
+    # kecamatan P0: colours are the quantile classes of the SAE estimates, caution units hatched
+    ax = figs[0].axes[0]
+    est = pd.Series(kec["estimate"].to_numpy(), index=kec["kec_code"]).reindex(kcodes).to_numpy()
+    assert np.isfinite(est).all()
+    bins, cls = maps.classify(est, "quantiles", 5)
+    handles = ax.get_legend().legend_handles
+    assert [to_hex(c) for c in ax.collections[0].get_facecolors()] == [to_hex(handles[c].get_facecolor())
+                                                                       for c in cls]
+    hatched = [c for c in ax.collections if c.get_hatch()]
+    assert len(hatched) == 1 and len(hatched[0].get_paths()) == (kec["reliability"] == "caution").sum()
+    assert ax.get_legend().get_texts()[-1].get_text() == maps.HATCH_LABEL
+    # pocket desa over kecamatan outlines; LISA clusters
+    assert len(figs[1].axes[0].collections[0].get_paths()) == len(desa)
+    texts = [t.get_text() for t in figs[2].axes[0].get_legend().get_texts()]
+    assert texts == ["Tinggi-Tinggi (kantong)", "Tidak signifikan"]
+    for fig in figs:
+        _assert_inside_figure(fig)
 
 
 def test_ensure_prepared_reuses_only_a_matching_cache(tables, tmp_path, monkeypatch):

@@ -886,7 +886,9 @@ def upset_figure(
     >>> len(fig.axes)
     2
     """
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    from tkpk_lib.maps import FIXED_LAYOUT
 
     d = combos[combos["indicator"] == indicator] if "indicator" in combos.columns else combos
     if d["combination"].duplicated().any():
@@ -908,13 +910,21 @@ def upset_figure(
         order = [p for p in PROGRAMMES if p in seen] + [p for p in seen if p not in PROGRAMMES]
     else:
         order = list(programmes)
-    fig, (ax, axm) = plt.subplots(
-        2,
-        1,
-        figsize=figsize,
-        sharex=True,
-        gridspec_kw={"height_ratios": [3, max(1.2, 0.35 * len(order))], "hspace": 0.05},
-    )
+    # object API (no pyplot import or figure manager) and a layout fixed in inches, so the
+    # figure is drawn once when saved (no tight_layout or bbox_inches="tight" pass)
+    fig = Figure(figsize=figsize)
+    w, h = figsize
+    # left margin (inches): y tick labels + y label of the bars, programme names of the matrix
+    span = d[[c for c in ("estimate", "ci_low", "ci_high") if c in d.columns]].to_numpy(dtype=float)
+    ends = (np.nanmin(span), np.nanmax(span)) if np.isfinite(span).any() else (0.0, 0.0)
+    digits = max(len(f"{v:.0f}") for v in ends) if indicator == "number" else 4  # "-100", "25000"
+    left = max(0.55 + 0.09 * max(digits, 2), 0.2 + 0.1 * max((len(p) for p in order), default=0))
+    gs = fig.add_gridspec(2, 1, height_ratios=[3, max(1.2, 0.35 * len(order))], hspace=0.05,
+                          left=left / w, right=1 - 0.15 / w, bottom=0.55 / h, top=1 - 0.4 / h)
+    ax = fig.add_subplot(gs[0])
+    axm = fig.add_subplot(gs[1], sharex=ax)
+    ax.tick_params(axis="x", labelbottom=False)
+    setattr(fig, FIXED_LAYOUT, True)  # report.show saves it as laid out
     x = np.arange(len(d))
     est = d["estimate"].to_numpy(dtype=float)
     rel = (
@@ -937,13 +947,19 @@ def upset_figure(
     ax.set_ylabel(ylabel or default_y)
     ax.set_title(title or "Kombinasi program yang diterima")
     ax.spines[["top", "right"]].set_visible(False)
-    for i, ms in enumerate(members):
-        ys = [order.index(p) for p in ms if p in order]
-        axm.scatter(np.full(len(order), i), np.arange(len(order)), color="#dddddd", s=40, zorder=1)
-        if ys:
-            axm.scatter(np.full(len(ys), i), ys, color="#222222", s=40, zorder=2)
-            if len(ys) > 1:
-                axm.plot([i, i], [min(ys), max(ys)], color="#222222", lw=2, zorder=1)
+    # dot matrix: all cells grey, members black, joined by a line (three artists in all)
+    gx, gy = np.meshgrid(x, np.arange(len(order)), indexing="ij")
+    axm.scatter(gx.ravel(), gy.ravel(), color="#dddddd", s=40, zorder=1)
+    cells = [(i, order.index(p)) for i, ms in enumerate(members) for p in ms if p in order]
+    if cells:
+        mx, my = np.asarray(cells, dtype=float).T
+        axm.scatter(mx, my, color="#222222", s=40, zorder=2)
+        spans = [(i, min(ys), max(ys)) for i, ys in
+                 ((i, [order.index(p) for p in ms if p in order]) for i, ms in enumerate(members))
+                 if len(ys) > 1]
+        if spans:
+            sx, s0, s1 = np.asarray(spans, dtype=float).T
+            axm.vlines(sx, s0, s1, color="#222222", lw=2, zorder=1)
     axm.set_yticks(np.arange(len(order)), [p.upper() for p in order])
     axm.set_ylim(len(order) - 0.5, -0.5)
     axm.set_xticks(x, ["tanpa\nprogram" if not ms else "" for ms in members], fontsize=7)

@@ -1177,13 +1177,53 @@ def quadrant_table(cache: str | Path, year: int) -> pd.DataFrame:
 # --------------------------------------------------------------------------- figures
 
 
-def _subplots(figsize: tuple[float, float], ncols: int = 1) -> tuple[Any, Any]:
-    """A matplotlib figure through the object API (no pyplot state: safe in kernels and threads)."""
+def _subplots(figsize: tuple[float, float], ncols: int = 1, *,
+              margins: tuple[float, float, float, float] = (0.7, 0.12, 0.5, 0.12),
+              wspace: float = 0.0) -> tuple[Any, Any]:
+    """A matplotlib figure through the object API (no pyplot state: safe in kernels and threads).
+
+    The layout is fixed in inches: ``margins`` = (left, right, bottom, top) around the axes and
+    ``wspace`` between columns. The figure is marked so :func:`show` saves it without
+    ``bbox_inches="tight"``: with ``tight_layout`` plus a tight crop every text was laid out
+    three times, which cost more than drawing the chart.
+    """
     from matplotlib.figure import Figure
 
+    from tkpk_lib.maps import FIXED_LAYOUT
+
+    w, h = figsize
+    left, right, bottom, top = margins
     fig = Figure(figsize=figsize)
+    fig.subplots_adjust(left=left / w, right=1 - right / w, bottom=bottom / h, top=1 - top / h,
+                        wspace=wspace * ncols / max(w - left - right - wspace * (ncols - 1), 1e-6))
     axes = fig.subplots(1, ncols)
+    setattr(fig, FIXED_LAYOUT, True)
     return fig, axes
+
+
+def _y_room(ax: Any, tick_size: float, label_size: float) -> float:
+    """Inches left of an axes for its y tick labels and y label (measured, not guessed).
+
+    The tick labels are what the axis' own locator and formatter give for the current limits.
+    """
+    lo, hi = sorted(ax.get_ylim())
+    eps = 1e-9 * (hi - lo)
+    locs = [v for v in ax.yaxis.get_major_locator()() if lo - eps <= v <= hi + eps]
+    labels = ax.yaxis.get_major_formatter().format_ticks(locs)
+    ylabel = 1.3 * label_size / 72.0 if ax.get_ylabel() else 0.0
+    return _text_width(labels, tick_size) + 0.12 + ylabel + 0.08
+
+
+def _text_width(texts: Sequence[str], fontsize: float) -> float:
+    """Width in inches of the widest of ``texts`` in the default font (for fixed margins)."""
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.font_manager import FontProperties
+
+    if not texts:
+        return 0.0
+    r = RendererAgg(1, 1, 72)
+    fp = FontProperties(size=fontsize)
+    return max(r.get_text_width_height_descent(str(t), fp, False)[0] for t in texts) / 72.0
 
 
 def trend_figure(cache: str | Path, kab_code: str, indicator: str = "p0") -> Any:
@@ -1200,7 +1240,7 @@ def trend_figure(cache: str | Path, kab_code: str, indicator: str = "p0") -> Any
     ind = load_section(cache, "indicators")
     ind = ind[ind["indicator"] == indicator]
     mult = 100 if _unit_of(indicator, _catalogue()) == "fraction" else 1
-    fig, ax = _subplots((7, 3.4))
+    fig, ax = _subplots((7, 3.4), margins=(0.75, 0.15, 0.4, 0.12))
     codes = [PROVINCE_CODE] if str(kab_code) == PROVINCE_CODE else [str(kab_code), PROVINCE_CODE]
     for code, color in zip(codes, ("#c0392b", "#2c3e50"), strict=False):
         s = ind[ind["kab_code"] == code].sort_values("year")
@@ -1210,7 +1250,7 @@ def trend_figure(cache: str | Path, kab_code: str, indicator: str = "p0") -> Any
     ax.set_ylabel(("%" if mult == 100 else "") + " " + str(_catalogue().loc[indicator, "name_id"])[:40])
     ax.legend(frameon=False)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
+    fig.subplots_adjust(left=_y_room(ax, 10, 10) / 7)
     return fig
 
 
@@ -1251,19 +1291,19 @@ def comparison_figure(cache: str | Path, year: int, indicator: str = "p0", highl
     mult = 100 if _unit_of(indicator, _catalogue()) == "fraction" else 1
     kabs = cur[cur["kab_code"] != PROVINCE_CODE].sort_values("estimate", kind="stable")
     prov = cur[cur["kab_code"] == PROVINCE_CODE]
-    fig, ax = _subplots((7, 3.8))
+    names = [unit_name(c) for c in kabs["kab_code"]]
+    fig, ax = _subplots((7, 3.8), margins=(_text_width(names, 10) + 0.2, 0.2, 0.55, 0.12))
     colors = ["#c0392b" if c == str(highlight) else "#7f8c8d" for c in kabs["kab_code"]]
     y = np.arange(len(kabs))
     ax.barh(y, kabs["estimate"] * mult, color=colors,
             xerr=[(kabs["estimate"] - kabs["ci_low"]) * mult, (kabs["ci_high"] - kabs["estimate"]) * mult],
             error_kw={"elinewidth": 1, "capsize": 2})
-    ax.set_yticks(y, [unit_name(c) for c in kabs["kab_code"]])
+    ax.set_yticks(y, names)
     if len(prov):
         ax.axvline(float(prov["estimate"].iloc[0]) * mult, color="#2c3e50", ls="--", label="Provinsi")
         ax.legend(frameon=False, loc="lower right")
     ax.set_xlabel(str(_catalogue().loc[indicator, "name_id"]) + (" (%)" if mult == 100 else ""))
     ax.grid(axis="x", alpha=0.3)
-    fig.tight_layout()
     return fig
 
 
@@ -1293,33 +1333,70 @@ def quadrant_figure(cache: str | Path, year: int, highlight: str | None = None,
     --------
     >>> quadrant_figure("derived/2024", 2024, highlight="1701")  # doctest: +SKIP
     """
+    from matplotlib.transforms import offset_copy
+
     qt = quadrant_table(cache, year)
     labels = {"p0": "P0 (%)", "p0_change": "Perubahan P0 (poin persen)", "tpt": "TPT (%)", "gini": "Rasio Gini"}
     mult = {"p0": 100, "p0_change": 100, "tpt": 100, "gini": 1}
     kabs = qt[qt["kab_code"] != PROVINCE_CODE]
     prov = qt[qt["kab_code"] == PROVINCE_CODE]
-    fig, axes = _subplots((10, 3.6), ncols=len(pairs))
+    # left margin and gaps are set from the measured y tick labels at the end
+    fig, axes = _subplots((10, 3.6), ncols=len(pairs), margins=(0.5, 0.3, 0.42, 0.1), wspace=0.55)
     axes = np.atleast_1d(axes)
+    names = kabs["name"].astype(str).str.replace("Kabupaten ", "", regex=False).to_numpy()
+    colour = np.where(kabs["kab_code"].astype(str).to_numpy() == str(highlight), "#c0392b", "#34495e")
     for ax, (x, y) in zip(axes, pairs, strict=True):
-        for _, r in kabs.iterrows():
-            if pd.isna(r[x]) or pd.isna(r[y]):
-                continue
-            c = "#c0392b" if r["kab_code"] == str(highlight) else "#34495e"
-            ax.scatter(r[x] * mult[x], r[y] * mult[y], color=c, s=22)
-            ax.annotate(str(r["name"]).replace("Kabupaten ", ""), (r[x] * mult[x], r[y] * mult[y]),
-                        fontsize=7, xytext=(2, 2), textcoords="offset points", color=c)
+        xv = pd.to_numeric(kabs[x], errors="coerce").to_numpy(dtype=float) * mult.get(x, 1)
+        yv = pd.to_numeric(kabs[y], errors="coerce").to_numpy(dtype=float) * mult.get(y, 1)
+        ok = np.isfinite(xv) & np.isfinite(yv)
+        ax.scatter(xv[ok], yv[ok], c=list(colour[ok]), s=22)  # one collection, one point per unit
         if x == "p0_change":
             ax.axvline(0, color="#999", ls=":", lw=0.8)
         elif len(prov) and pd.notna(prov[x].iloc[0]):
-            ax.axvline(float(prov[x].iloc[0]) * mult[x], color="#2c3e50", ls="--", lw=0.8)
+            ax.axvline(float(prov[x].iloc[0]) * mult.get(x, 1), color="#2c3e50", ls="--", lw=0.8)
         if len(prov) and pd.notna(prov[y].iloc[0]):
-            ax.axhline(float(prov[y].iloc[0]) * mult[y], color="#2c3e50", ls="--", lw=0.8)
+            ax.axhline(float(prov[y].iloc[0]) * mult.get(y, 1), color="#2c3e50", ls="--", lw=0.8)
+        # names beside the points: right of them, left of them in the right third of the panel
+        # (the figure is not cropped to its contents, so a name must stay inside the panel)
+        x0, x1 = ax.get_xlim()
+        right = offset_copy(ax.transData, fig=fig, x=2, y=2, units="points")
+        left = offset_copy(ax.transData, fig=fig, x=-2, y=2, units="points")
+        for xi, yi, nm, c in zip(xv[ok], yv[ok], names[ok], colour[ok], strict=True):
+            flip = x1 > x0 and (xi - x0) / (x1 - x0) > 0.7
+            ax.text(xi, yi, nm, fontsize=7, color=c, ha="right" if flip else "left",
+                    transform=left if flip else right)
         ax.set_xlabel(labels.get(x, x), fontsize=8)
         ax.set_ylabel(labels.get(y, y), fontsize=8)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.2)
-    fig.tight_layout()
+    room = max(_y_room(ax, 7, 8) for ax in axes)  # each panel has its own y labels
+    width = 10 - room - 0.3 - room * (len(axes) - 1)
+    fig.subplots_adjust(left=room / 10, wspace=room * len(axes) / max(width, 1.0))
     return fig
+
+
+def _png_opaque(fig: Any, dpi: float) -> bytes:
+    """PNG of an opaque figure: drawn once by Agg, stored as RGB at zlib level 3.
+
+    ``savefig`` writes RGBA at level 6; dropping the (all-opaque) alpha channel and a lighter
+    compression halve the encoding time (~15-25 ms per figure) and give smaller files.
+    """
+    import io
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image as PILImage
+
+    old = fig.dpi
+    fig.dpi = dpi
+    try:
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        rgb = np.asarray(canvas.buffer_rgba())[..., :3]
+    finally:
+        fig.dpi = old
+    buf = io.BytesIO()
+    PILImage.fromarray(rgb).save(buf, format="png", compress_level=3, dpi=(dpi, dpi))
+    return buf.getvalue()
 
 
 def show(fig: Any, dpi: int = 110) -> None:
@@ -1335,15 +1412,22 @@ def show(fig: Any, dpi: int = 110) -> None:
 
     from IPython.display import Image, display
 
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
-    display(Image(buf.getvalue()))
-    try:
-        import matplotlib.pyplot as plt
+    from tkpk_lib.maps import FIXED_LAYOUT
 
-        plt.close(fig)
-    except Exception:  # noqa: BLE001 - closing is only to avoid a duplicate inline image
-        pass
+    if getattr(fig, FIXED_LAYOUT, False) and fig.get_facecolor()[3] == 1:
+        png = _png_opaque(fig, dpi)  # laid out in inches by this library: one draw, no crop
+    else:  # any other figure: cropped to its contents (a second draw)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+        png = buf.getvalue()
+    display(Image(png))
+    if getattr(fig.canvas, "manager", None) is not None:  # a pyplot figure: pyplot is imported
+        try:
+            import matplotlib.pyplot as plt
+
+            plt.close(fig)
+        except Exception:  # noqa: BLE001 - closing is only to avoid a duplicate inline image
+            pass
 
 
 def explore_unit(out: Any, cache: str | Path, kab_code: str, year: int, min_sample: int = 0) -> None:
@@ -1487,11 +1571,11 @@ def pocket_maps(cache: str | Path, data_root: str | Path, kab_code: str) -> list
     --------
     >>> pocket_maps("derived/2024", "data/demo/generated", "1701")  # doctest: +SKIP
     """
-    from tkpk_lib import canonical, maps
+    from tkpk_lib import maps
 
-    try:
-        kec = canonical.load_boundaries(data_root, "kecamatan")
-        desa = canonical.load_boundaries(data_root, "desa")
+    try:  # cached in the process: reports of several units in one kernel read them once
+        kec = maps.cached_boundaries(data_root, "kecamatan")
+        desa = maps.cached_boundaries(data_root, "desa")
     except Exception:  # noqa: BLE001 - no boundaries: no maps (the notebook says so)
         return []
     code = str(kab_code)
@@ -1501,7 +1585,7 @@ def pocket_maps(cache: str | Path, data_root: str | Path, kab_code: str) -> list
     figs = []
     if code == PROVINCE_CODE:
         try:
-            kab = canonical.load_boundaries(data_root, "kabupaten")
+            kab = maps.cached_boundaries(data_root, "kabupaten")
         except Exception:  # noqa: BLE001 - map left out when the file is missing
             kab = None
         ind = load_section(cache, "indicators")
