@@ -311,13 +311,19 @@ def _finish(
     nw: np.ndarray,
     extra: dict[str, np.ndarray] | None = None,
 ) -> pd.DataFrame:
-    """Assemble a result frame; arrays are (k, D) (variable x domain)."""
+    """Assemble a result frame; arrays are (k, D) (variable x domain).
+
+    Built with one DataFrame constructor (the ``by`` columns keep their dtype through
+    ``take``): column-by-column assignment cost more than the estimation on survey-sized
+    frames.
+    """
     k, n_dom = est.shape
-    out = levels.iloc[np.repeat(np.arange(n_dom), k)].reset_index(drop=True)
+    rows = np.repeat(np.arange(n_dom), k)
+    cols: dict[str, object] = {c: levels[c].array.take(rows) for c in levels.columns}
     if variables is not None:
-        out["variable"] = np.tile(np.asarray(variables, dtype=object), n_dom)
+        cols["variable"] = np.tile(np.asarray(variables, dtype=object), n_dom)
     for name, arr in (extra or {}).items():
-        out[name] = np.asarray(arr).T.ravel()
+        cols[name] = np.asarray(arr).T.ravel()
 
     def flat(a: np.ndarray) -> np.ndarray:
         return np.asarray(a, dtype=np.float64).T.ravel()
@@ -325,16 +331,16 @@ def _finish(
     e, s = flat(est), flat(se)
     with np.errstate(divide="ignore", invalid="ignore"):
         rse = s / np.abs(e)
-    out["estimate"] = e
-    out["se"] = s
-    out["ci_low"] = flat(lo)
-    out["ci_high"] = flat(hi)
-    out["rse"] = rse
-    out["deff"] = flat(deff)
-    out["n"] = np.asarray(n).T.ravel().astype(np.int64)
-    out["n_weighted"] = flat(nw)
-    out["reliability"] = reliability_flag(rse)
-    return out
+    cols["estimate"] = e
+    cols["se"] = s
+    cols["ci_low"] = flat(lo)
+    cols["ci_high"] = flat(hi)
+    cols["rse"] = rse
+    cols["deff"] = flat(deff)
+    cols["n"] = np.asarray(n).T.ravel().astype(np.int64)
+    cols["n_weighted"] = flat(nw)
+    cols["reliability"] = reliability_flag(rse)
+    return pd.DataFrame(cols, index=pd.RangeIndex(k * n_dom))
 
 
 def _deff(var: np.ndarray, ss: np.ndarray, nw: np.ndarray, n: np.ndarray) -> np.ndarray:

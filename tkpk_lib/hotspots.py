@@ -180,6 +180,9 @@ class _Prepared:
         self.method = method
         if method == "lisa":
             self.sparse = _row_standardised(w_sub)
+            # row sums of W and of W*W, used by the moments of every run (esda recomputes them)
+            self.wi = np.asarray(self.sparse.sum(axis=1)).flatten()
+            self.wi2 = np.asarray(self.sparse.multiply(self.sparse).sum(axis=1)).flatten()
         else:
             import libpysal
 
@@ -189,7 +192,8 @@ class _Prepared:
 
 
 def _moran_local(
-    y: np.ndarray, wsp: Any, permutations: int, seed: int | None
+    y: np.ndarray, wsp: Any, permutations: int, seed: int | None,
+    sums: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Local Moran's I as ``esda.Moran_Local(y, w, transformation="r", n_jobs=1)`` computes it.
 
@@ -201,7 +205,8 @@ def _moran_local(
     without esda's global ``np.random.seed``), so that the numbers are esda's to the last
     bit: importing esda and libpysal cost about a second per report kernel, and esda's
     per-call overhead dominated the 200 draws of :func:`stable_hot_spots`.
-    ``tests/test_hotspots.py`` compares every output with esda.
+    ``tests/test_hotspots.py`` compares every output with esda. ``sums``: the row sums of
+    ``W`` and ``W * W`` when already computed.
     """
     y = np.asarray(y).flatten()
     n = len(y)
@@ -216,8 +221,9 @@ def _moran_local(
     lp = zl > 0
     q = 1 * (zp * lp) + 2 * ((1 - zp) * lp) + 3 * ((1 - zp) * (1 - lp)) + 4 * (zp * (1 - lp))
     m2 = (z * z).sum() / n
-    wi = np.asarray(wsp.sum(axis=1)).flatten()
-    wi2 = np.asarray(wsp.multiply(wsp).sum(axis=1)).flatten()
+    if sums is None:
+        sums = (np.asarray(wsp.sum(axis=1)).flatten(), np.asarray(wsp.multiply(wsp).sum(axis=1)).flatten())
+    wi, wi2 = sums
     with np.errstate(all="ignore"):
         eic = -(z**2 * wi) / ((n - 1) * m2)
         vic = ((z / m2) ** 2) * (n / (n - 2)) * (wi2 - (wi**2 / (n - 1))) * (m2 - (z**2 / (n - 1)))
@@ -266,7 +272,7 @@ def _local_test(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(stat, p, direction) for the tested units; direction = LISA quadrant 1..4 or sign(z)."""
     if prep.method == "lisa":
-        local, q, eic, vic, p_sim = _moran_local(y, prep.sparse, permutations, seed)
+        local, q, eic, vic, p_sim = _moran_local(y, prep.sparse, permutations, seed, (prep.wi, prep.wi2))
         if permutations:
             p = np.asarray(p_sim, dtype=float)
         else:

@@ -278,11 +278,11 @@ def _person_view(
 
 
 def _tidy(res: pd.DataFrame, code: str, by: list[str]) -> pd.DataFrame:
-    """Put ``indicator`` first, then the by columns and the statistic columns."""
-    res = res.copy()
-    res.insert(0, "indicator", code)
-    keep = ["indicator", *by, *[c for c in RESULT_COLUMNS if c in res.columns]]
-    return res[keep].reset_index(drop=True)
+    """Put ``indicator`` first, then the by columns and the statistic columns (one constructor)."""
+    keep = [*by, *[c for c in RESULT_COLUMNS if c in res.columns]]
+    out = pd.DataFrame({c: res[c].array for c in keep}, index=pd.RangeIndex(len(res)))
+    out.insert(0, "indicator", code)
+    return out
 
 
 def _line_values(df: pd.DataFrame, line: float | str, what: str) -> np.ndarray:

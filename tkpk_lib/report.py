@@ -664,24 +664,50 @@ def _per_kab_by(frame: pd.DataFrame, fn: Callable[..., Mapping[str, pd.DataFrame
                 keep: Sequence[str]) -> pd.DataFrame:
     """As :func:`_per_kab` for a function with a ``by`` argument: two calls instead of one per kabupaten.
 
-    ``fn(frame, by="kab_code")`` gives every kept table with a leading ``kab_code`` column,
-    the same numbers as ``fn`` on each kabupaten's rows; the tables are split by kabupaten
-    and stacked exactly as :func:`_per_kab` stacks them.
+    ``fn(frame, by="kab_code")`` gives every kept table with a ``kab_code`` column, the same
+    numbers as ``fn`` on each kabupaten's rows; ``fn(frame)`` gives the province. The tables
+    are stacked in :func:`_per_kab`'s layout (kabupaten in code order, then the province;
+    tables in ``keep`` order; columns in order of first appearance) without splitting them.
     """
     key = frame["kab_code"].astype(str)
     codes = [str(k) for k, _ in frame.groupby(key, sort=True)]
     grouped = fn(frame.assign(kab_code=key), by="kab_code")
-    split: dict[str, dict[str, pd.DataFrame]] = {c: {} for c in codes}
-    for name in keep:
-        t = grouped.get(name)
-        if t is None:
-            continue
-        rows = t.groupby(t["kab_code"].astype(str), sort=False).indices
-        body = t.drop(columns="kab_code")
-        for c in codes:
-            idx = rows.get(c)
-            split[c][name] = body.iloc[idx] if idx is not None else body.iloc[:0]
-    return _stack_kab([*((c, split[c]) for c in codes), (PROVINCE_CODE, fn(frame))], keep)
+    whole = fn(frame)
+    pieces: list[pd.DataFrame] = []
+    present: dict[str, set[str]] = {}
+    cols_of: dict[tuple[str, str], list[str]] = {}
+    for n_pos, name in enumerate(keep):
+        for src in ("kab", "prov"):
+            t = (grouped if src == "kab" else whole).get(name)
+            if t is None or t.empty:
+                continue
+            t = _plain(t)
+            if src == "kab":
+                where = t.pop("kab_code").astype(str)
+                present[name] = set(where)
+                pos = where.map({c: i for i, c in enumerate(codes)}).to_numpy()
+            else:
+                t = t.drop(columns=[c for c in ("kab_code",) if c in t.columns and name != "by_kab"])
+                where, pos = PROVINCE_CODE, np.full(len(t), len(codes))
+            cols_of[(src, name)] = ["kab_code", "table", *t.columns]
+            t.insert(0, "table", name)
+            t.insert(0, "kab_code", where.to_numpy() if src == "kab" else where)
+            pieces.append(t.assign(_k=pos, _n=n_pos, _r=np.arange(len(t))))
+    if not pieces:
+        return pd.DataFrame()
+    order: dict[str, None] = {}  # column order of _per_kab: first appearance, kabupaten-major
+    for code in [*codes, PROVINCE_CODE]:
+        for name in keep:
+            src = "prov" if code == PROVINCE_CODE else "kab"
+            if (src, name) in cols_of and (src == "prov" or code in present.get(name, ())):
+                order.update(dict.fromkeys(cols_of[(src, name)]))
+    out = pd.concat(pieces, ignore_index=True)
+    idx = np.lexsort((out["_r"].to_numpy(), out["_n"].to_numpy(), out["_k"].to_numpy()))
+    out = out.iloc[idx][list(order)].reset_index(drop=True)
+    for c in out.columns:
+        if out[c].dtype == object:
+            out[c] = out[c].map(lambda v: v if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))
+    return out
 
 
 def _stack_kab(results: Sequence[tuple[str, Mapping[str, pd.DataFrame]]], keep: Sequence[str]) -> pd.DataFrame:

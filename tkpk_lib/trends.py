@@ -395,6 +395,9 @@ def compare_targets(
     est[area_col] = est[area_col].astype(str)
     tg[area_col] = tg[area_col].astype(str)
     dirs = dict(_directions()) if directions is None else dict(directions)
+    # only (indicator, area) pairs with a target row are compared: drop the others first
+    pairs = set(zip(tg["indicator"], tg[area_col], strict=True))
+    est = est[[k in pairs for k in zip(est["indicator"], est[area_col], strict=True)]]
     rows = []
     for (code, area), g in est.groupby(["indicator", area_col], sort=True):
         t_rows = tg[(tg["indicator"] == code) & (tg[area_col] == area)]
