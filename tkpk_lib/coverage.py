@@ -426,27 +426,22 @@ def targeting(
     work = _with_columns(work, new)
     res = survey_ratio(work, prep, nums, dens, by=byl or None, ci=ci, level=level)
     n, nw = _counts(work, byl, np.column_stack(masks), prep.w * m)
-    k = len(nums)
     n_dom = n.shape[1]
     # survey_ratio output is domain-major, variable-minor
     res["n"] = n.T.ravel().astype(np.int64)
     res["n_weighted"] = nw.T.ravel()
+    # all programmes at once: rows (domain, programme) of the coverage and inclusion ratios
+    cov = res.iloc[0::2].drop(columns="variable").reset_index(drop=True)
+    inc = res.iloc[1::2].drop(columns="variable").reset_index(drop=True)
+    prog = np.tile(np.array(list(progs), dtype=object), n_dom)
     parts = []
-    for i, p in enumerate(progs):
-        cov = res.iloc[np.arange(n_dom) * k + 2 * i].reset_index(drop=True)
-        inc = res.iloc[np.arange(n_dom) * k + 2 * i + 1].reset_index(drop=True)
-        for name, frame in (
-            ("coverage", cov),
-            ("exclusion_error", _complement(cov)),
-            ("inclusion_error", inc),
-            ("target_share_of_recipients", _complement(inc)),
-        ):
-            f = frame.drop(columns="variable")
-            f.insert(len(byl), "programme", p)
-            f.insert(len(byl) + 1, "target", target)
-            f.insert(len(byl) + 2, "unit", unit)
-            f.insert(len(byl) + 3, "indicator", name)
-            parts.append(f)
+    for name, frame in (
+        ("coverage", cov),
+        ("exclusion_error", _complement(cov)),
+        ("inclusion_error", inc),
+        ("target_share_of_recipients", _complement(inc)),
+    ):
+        parts.append(frame.assign(programme=prog, target=target, unit=unit, indicator=name))
     out = pd.concat(parts, ignore_index=True)
     out["_p"] = out["programme"].map({p: i for i, p in enumerate(progs)})
     out["_i"] = out["indicator"].map({p: i for i, p in enumerate(INDICATORS)})
