@@ -834,8 +834,8 @@ def prepare_year(
     """Compute every report section of ``year`` for the whole province, once, into a cache folder.
 
     Reads the canonical tables of every available year (building them from the raw files if
-    needed), the registry and the boundaries of the data root, then calls
-    :func:`prepare_tables`. When the cache already holds the same inputs (sizes and times of the
+    needed), the registry (without its personal-data columns: only counts are computed) and
+    the boundaries of the data root, then calls :func:`prepare_tables`. When the cache already holds the same inputs (sizes and times of the
     raw files, the canonical tables and the library's own modules and reference tables; years,
     target, poverty lines) it is reused unless ``force``.
 
