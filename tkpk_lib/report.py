@@ -835,9 +835,10 @@ def prepare_year(
 
     Reads the canonical tables of every available year (building them from the raw files if
     needed), the registry (without its personal-data columns: only counts are computed) and
-    the boundaries of the data root, then calls :func:`prepare_tables`. When the cache already holds the same inputs (sizes and times of the
-    raw files, the canonical tables and the library's own modules and reference tables; years,
-    target, poverty lines) it is reused unless ``force``.
+    the boundaries of the data root, then calls :func:`prepare_tables`. When the cache already
+    holds the same inputs (sizes and times of the raw files, the canonical tables and the
+    library's own modules and reference tables; years, target, poverty lines) it is reused
+    unless ``force``.
 
     Parameters
     ----------
