@@ -1,6 +1,6 @@
 """Poverty pockets (kantong kemiskinan) as local spatial clusters: LISA and Getis-Ord Gi*.
 
-Two local statistics, as PySAL (``esda``) computes them on ``libpysal`` contiguity weights:
+Two local statistics, both from PySAL (``esda``) on ``libpysal`` contiguity weights:
 
 * LISA (local Moran's I, Anselin 1995): a unit is "High-High" when its value and the average of
   its neighbours are both above the mean and the association is significant; "Low-High"
@@ -28,12 +28,8 @@ correction, so that an island can never silently become a pocket. ``islands="nea
 instead links each island to its nearest unit (smallest polygon-to-polygon distance; the
 link is made symmetric) before any statistic is computed.
 
-Implementation: Queen contiguity on polygons and LISA (analytical moments and conditional
-permutations) are written out here, operation for operation as libpysal 4.14 / esda 2.9 do
-them, and give the same numbers to the last bit (``tests/test_hotspots.py`` compares them):
-importing libpysal and esda cost about a second in every report kernel, and esda's per-call
-overhead dominated the draws of :func:`stable_hot_spots`. Gi*, rook and k-nearest-neighbour
-weights and user-supplied ``W`` objects still use esda/libpysal, imported only when needed.
+``esda`` and ``libpysal`` are imported inside the functions so that ``import tkpk_lib`` stays
+light.
 """
 
 from __future__ import annotations
@@ -44,7 +40,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from tkpk_lib.errors import Problem, SchemaError, TkpkError
 
@@ -62,74 +57,31 @@ _POCKET = {"lisa": "High-High", "gi": "hot"}
 # --------------------------------------------------------------------------------------
 
 
-class _Weights:
-    """Binary weights as neighbour lists over rows 0..n-1 (what a libpysal ``W`` holds)."""
+def _build_weights(gdf: Any, weights: Any, k: int, islands: str) -> tuple[Any, np.ndarray]:
+    """Binary libpysal W over all rows (ids 0..n-1) and the mask of units with neighbours."""
+    import libpysal
 
-    def __init__(self, neighbors: dict[int, list[int]]):
-        self.neighbors = neighbors
-        self.n = len(neighbors)
-
-
-def _queen_neighbours(gdf: Any) -> dict[int, list[int]] | None:
-    """Queen contiguity as libpysal builds it, without libpysal; None for non-polygon input.
-
-    libpysal's ``Queen`` (``weights._contW_lists``) makes two polygons neighbours when they
-    share at least one boundary vertex (exact coordinates, every ring of every part). The
-    same rule here, vectorised: coordinates are grouped by value and every pair of polygons
-    meeting at a vertex is linked. ``tests/test_hotspots.py`` checks the neighbour sets
-    against libpysal on irregular (Voronoi) polygons.
-    """
-    import shapely
-
-    geoms = np.asarray(gdf.geometry.values, dtype=object)
-    kinds = shapely.get_type_id(geoms)
-    if not np.isin(kinds, (3, 6)).all():  # Polygon, MultiPolygon
-        return None
-    xy, owner = shapely.get_coordinates(geoms, return_index=True)
-    xy = xy + 0.0  # -0.0 and 0.0 are the same vertex (Python tuples compare them equal)
-    vertex = pd.MultiIndex.from_arrays([xy[:, 0], xy[:, 1]]).factorize()[0] if len(xy) else np.empty(0, int)
-    pairs = pd.DataFrame({"v": vertex, "p": owner}).drop_duplicates()
-    shared = pairs[pairs["v"].duplicated(keep=False)]
-    links = shared.merge(shared, on="v")
-    links = links.loc[links["p_x"] != links["p_y"], ["p_x", "p_y"]].drop_duplicates()
-    links = links.sort_values(["p_x", "p_y"], kind="stable")
-    n = len(geoms)
-    starts = np.searchsorted(links["p_x"].to_numpy(), np.arange(n + 1))
-    other = links["p_y"].to_numpy()
-    return {i: [int(j) for j in other[starts[i]:starts[i + 1]]] for i in range(n)}
-
-
-def _build_weights(gdf: Any, weights: Any, k: int, islands: str) -> tuple[_Weights, np.ndarray]:
-    """Binary weights over all rows (ids 0..n-1) and the mask of units with neighbours.
-
-    Queen contiguity on polygons is built here (:func:`_queen_neighbours`); rook, k nearest
-    neighbours and user weights use libpysal.
-    """
     n = len(gdf)
-    neigh = _queen_neighbours(gdf) if isinstance(weights, str) and weights == "queen" else None
-    if neigh is None:
-        import libpysal
-
-        if isinstance(weights, libpysal.weights.W):
-            if weights.n != n:
-                raise TkpkError(f"hot_spots: weights has {weights.n} units, data has {n} rows")
-            pos = {idx: i for i, idx in enumerate(weights.id_order)}
-            neigh = {i: [pos[j] for j in weights.neighbors[idx]] for i, idx in enumerate(pos)}
-            w = libpysal.weights.W(neigh, silence_warnings=True)
-        elif weights in ("queen", "rook"):
-            cls = libpysal.weights.Queen if weights == "queen" else libpysal.weights.Rook
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                w = cls.from_dataframe(gdf, use_index=False, silence_warnings=True)
-        elif weights == "knn":
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                w = libpysal.weights.KNN.from_dataframe(gdf, k=k, use_index=False)
-        else:
-            raise TkpkError(
-                f"hot_spots: weights must be 'queen', 'rook', 'knn' or a libpysal W, got {weights!r}"
-            )
-        neigh = {i: list(w.neighbors[i]) for i in range(n)}
+    if isinstance(weights, libpysal.weights.W):
+        if weights.n != n:
+            raise TkpkError(f"hot_spots: weights has {weights.n} units, data has {n} rows")
+        pos = {idx: i for i, idx in enumerate(weights.id_order)}
+        neigh = {i: [pos[j] for j in weights.neighbors[idx]] for i, idx in enumerate(pos)}
+        w = libpysal.weights.W(neigh, silence_warnings=True)
+    elif weights in ("queen", "rook"):
+        cls = libpysal.weights.Queen if weights == "queen" else libpysal.weights.Rook
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            w = cls.from_dataframe(gdf, use_index=False, silence_warnings=True)
+    elif weights == "knn":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            w = libpysal.weights.KNN.from_dataframe(gdf, k=k, use_index=False)
+    else:
+        raise TkpkError(
+            f"hot_spots: weights must be 'queen', 'rook', 'knn' or a libpysal W, got {weights!r}"
+        )
+    neigh = {i: list(w.neighbors[i]) for i in range(n)}
     isl = [i for i in range(n) if not neigh[i]]
     if isl and islands == "nearest":
         geoms = gdf.geometry.reset_index(drop=True)
@@ -143,175 +95,66 @@ def _build_weights(gdf: Any, weights: Any, k: int, islands: str) -> tuple[_Weigh
                 neigh[j].append(i)
     elif islands != "exclude":
         raise TkpkError(f"hot_spots: islands must be 'exclude' or 'nearest', got {islands!r}")
+    w = libpysal.weights.W(neigh, silence_warnings=True)
     has = np.array([len(neigh[i]) > 0 for i in range(n)])
-    return _Weights(neigh), has
+    return w, has
 
 
-def _subset(w: _Weights, keep: np.ndarray) -> _Weights:
-    """Weights restricted to the units in ``keep`` (renumbered 0..m-1)."""
+def _subset(w: Any, keep: np.ndarray) -> Any:
+    """W restricted to the units in ``keep`` (renumbered 0..m-1)."""
+    import libpysal
+
     pos = -np.ones(len(keep), dtype=int)
     pos[keep] = np.arange(int(keep.sum()))
     neigh = {
         int(pos[i]): [int(pos[j]) for j in w.neighbors[i] if keep[j]] for i in np.flatnonzero(keep)
     }
-    return _Weights(neigh)
-
-
-def _row_standardised(w: _Weights) -> Any:
-    """CSR matrix of row-standardised weights, built as libpysal's ``W.sparse`` (transform "r")."""
-    from scipy import sparse
-
-    rows: list[int] = []
-    cols: list[int] = []
-    data: list[float] = []
-    for i in range(w.n):
-        nb = w.neighbors[i]
-        rows.extend([i] * len(nb))
-        cols.extend(nb)
-        data.extend([1.0 / (len(nb) * 1.0)] * len(nb))  # libpysal: w_ij / sum_j w_ij, w_ij = 1
-    return sparse.csr_matrix((np.array(data, dtype=float), (np.array(rows, dtype=int),
-                                                            np.array(cols, dtype=int))), shape=(w.n, w.n))
+    return libpysal.weights.W(neigh, silence_warnings=True)
 
 
 class _Prepared:
     """Weights prepared once and reused for every run (and every draw)."""
 
-    def __init__(self, w_sub: _Weights, method: str):
+    def __init__(self, w_sub: Any, method: str):
+        import libpysal
+
         self.method = method
         if method == "lisa":
-            self.sparse = _row_standardised(w_sub)
-            # row sums of W and of W*W, used by the moments of every run (esda recomputes them)
-            self.wi = np.asarray(self.sparse.sum(axis=1)).flatten()
-            self.wi2 = np.asarray(self.sparse.multiply(self.sparse).sum(axis=1)).flatten()
+            self.w = libpysal.weights.W(w_sub.neighbors, silence_warnings=True)
+            self.w.transform = "r"
         else:
-            import libpysal
-
             wb = libpysal.weights.W(w_sub.neighbors, silence_warnings=True)
             self.w = libpysal.weights.fill_diagonal(wb, 1.0)  # Gi*: self in neighbourhood
             self.w.transform = "b"
-
-
-def _moran_local(
-    y: np.ndarray, wsp: Any, permutations: int, seed: int | None,
-    sums: tuple[np.ndarray, np.ndarray] | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Local Moran's I as ``esda.Moran_Local(y, w, transformation="r", n_jobs=1)`` computes it.
-
-    Returns ``Is``, the quadrant ``q`` (1 HH, 2 LH, 3 LL, 4 HL), the conditional-randomisation
-    moments ``EIc``, ``VIc`` (Sokal et al. 1998) and, with ``permutations``, the pseudo
-    p-values ``p_sim`` (else None). Written out operation by operation after esda 2.9
-    (``Moran_Local.__init__``, ``crand.crand`` with the "directed" alternative,
-    ``_moran_local_crand``; the permutations come from the same seeded legacy generator,
-    without esda's global ``np.random.seed``), so that the numbers are esda's to the last
-    bit: importing esda and libpysal cost about a second per report kernel, and esda's
-    per-call overhead dominated the 200 draws of :func:`stable_hot_spots`.
-    ``tests/test_hotspots.py`` compares every output with esda. ``sums``: the row sums of
-    ``W`` and ``W * W`` when already computed.
-    """
-    y = np.asarray(y).flatten()
-    n = len(y)
-    z = y - y.mean()
-    with np.errstate(all="ignore"):
-        sy = y.std()
-        z /= sy
-    den = (z * z).sum()
-    zl = wsp @ z
-    local = (n - 1) * z * zl / den
-    zp = z > 0
-    lp = zl > 0
-    q = 1 * (zp * lp) + 2 * ((1 - zp) * lp) + 3 * ((1 - zp) * (1 - lp)) + 4 * (zp * (1 - lp))
-    m2 = (z * z).sum() / n
-    if sums is None:
-        sums = (np.asarray(wsp.sum(axis=1)).flatten(), np.asarray(wsp.multiply(wsp).sum(axis=1)).flatten())
-    wi, wi2 = sums
-    with np.errstate(all="ignore"):
-        eic = -(z**2 * wi) / ((n - 1) * m2)
-        vic = ((z / m2) ** 2) * (n / (n - 2)) * (wi2 - (wi**2 / (n - 1))) * (m2 - (z**2 / (n - 1)))
-    if not permutations:
-        return local, q, eic, vic, None
-    adj = wsp.copy()
-    self_weights = adj.diagonal()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        adj.setdiag(0)
-        adj.eliminate_zeros()
-    other_weights = adj.data.astype(z.dtype)
-    card = np.array((adj != 0).sum(1)).flatten()
-    scaling = (n - 1) / (z * z).sum()
-    if seed is None:
-        seed = np.random.randint(12345, 12345000)
-    rs = np.random.RandomState(seed)
-    perm = np.empty((permutations, card.max()), dtype=np.int64)
-    for k in range(permutations):
-        perm[k] = rs.choice(n - 1, size=card.max(), replace=False)
-    rlocals = np.empty((n, permutations))
-    mask = np.ones(n, dtype=bool)
-    wloc = 0
-    for i in range(n):
-        c = card[i]
-        if c == 0:  # island: one "neighbour" of weight 0 (esda's island_weight)
-            weights_i = np.zeros(2, dtype=other_weights.dtype)
-        else:
-            weights_i = np.zeros(c + 1, dtype=other_weights.dtype)
-            weights_i[0] = self_weights[i]
-            weights_i[1:] = other_weights[wloc : wloc + c]
-        wloc += c
-        sw, ow = weights_i[0], weights_i[1:]
-        mask[:] = True
-        mask[i] = False
-        zrand = z[mask][perm[:, : len(ow)].flatten()].reshape(-1, len(ow))
-        rlocals[i] = z[i] * (zrand @ ow + sw * z[i]) * scaling
-    larger = (rlocals.T >= local).sum(0)
-    low_extreme = (permutations - larger) < larger
-    larger[low_extreme] = permutations - larger[low_extreme]
-    return local, q, eic, vic, (larger + 1.0) / (permutations + 1.0)
 
 
 def _local_test(
     y: np.ndarray, prep: _Prepared, permutations: int, seed: int | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(stat, p, direction) for the tested units; direction = LISA quadrant 1..4 or sign(z)."""
-    if prep.method == "lisa":
-        local, q, eic, vic, p_sim = _moran_local(y, prep.sparse, permutations, seed, (prep.wi, prep.wi2))
-        if permutations:
-            p = np.asarray(p_sim, dtype=float)
-        else:
-            # conditional-randomisation moments (Sokal et al. 1998), normal tail
-            with np.errstate(divide="ignore", invalid="ignore"):
-                z = (local - eic) / np.sqrt(vic)
-            p = special.ndtr(-np.abs(np.nan_to_num(z)))  # = scipy.stats.norm.sf(|z|)
-        return np.asarray(local, dtype=float), p, np.asarray(q)
     import esda
+    from scipy import stats
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        if prep.method == "lisa":
+            lm = esda.Moran_Local(
+                y, prep.w, transformation="r", permutations=permutations, seed=seed, n_jobs=1
+            )
+            if permutations:
+                p = np.asarray(lm.p_sim, dtype=float)
+            else:
+                # conditional-randomisation moments (Sokal et al. 1998), normal tail
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    z = (lm.Is - lm.EIc) / np.sqrt(lm.VIc)
+                p = stats.norm.sf(np.abs(np.nan_to_num(z)))
+            return np.asarray(lm.Is, dtype=float), p, np.asarray(lm.q)
         g = esda.G_Local(
             y, prep.w, transform="B", permutations=permutations, star=None, seed=seed, n_jobs=1
         )
-    zs = np.asarray(g.Zs, dtype=float)
-    p = np.asarray(g.p_sim if permutations else g.p_norm, dtype=float)
-    return zs, p, np.sign(zs)
-
-
-def _bh(p: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values, operation for operation as
-    ``scipy.stats.false_discovery_control(p, method="bh")`` (scipy 1.17; its input checks
-    cost more than the adjustment on 200 draws)."""
-    ps = np.asarray(p)
-    if not (np.issubdtype(ps.dtype, np.integer) or np.issubdtype(ps.dtype, np.floating)) or not np.all(
-        ps == np.clip(ps, 0.0, 1.0)
-    ):
-        raise ValueError("`ps` must include only numbers between 0 and 1.")
-    if ps.size <= 1:
-        return ps
-    m = ps.shape[-1]
-    order = np.argsort(ps, axis=-1, kind="stable")
-    ps = np.take_along_axis(ps, order, axis=-1)
-    i = np.arange(1, m + 1, dtype=ps.dtype)
-    ps = ps * (m / i)
-    np.minimum.accumulate(ps[..., ::-1], out=ps[..., ::-1], axis=-1)
-    np.put_along_axis(ps, order, values=ps.copy(), axis=-1)
-    return np.clip(ps, 0.0, 1.0)
+        zs = np.asarray(g.Zs, dtype=float)
+        p = np.asarray(g.p_sim if permutations else g.p_norm, dtype=float)
+        return zs, p, np.sign(zs)
 
 
 def _labels(
@@ -324,7 +167,9 @@ def _labels(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """q-values, significance and cluster labels for the tested units."""
     if fdr is not None:
-        q = _bh(p) if p.size else p
+        from scipy import stats
+
+        q = stats.false_discovery_control(p, method="bh") if p.size else p
         sig = q <= fdr
     else:
         q = np.full(p.shape, np.nan)
