@@ -51,6 +51,7 @@ def main() -> None:
     ap.add_argument("--year", type=int, default=2024)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--no-pdf", action="store_true")
+    ap.add_argument("--fresh-kernels", action="store_true", help="a new kernel per notebook (default: warm)")
     ap.add_argument("--out", default=None, help="reports root (default: a temporary folder)")
     a = ap.parse_args()
     root = Path(a.root)
@@ -82,12 +83,14 @@ def main() -> None:
         nbs, list(pipeline.ALL_UNITS), a.year, params={"cache_dir": str(cache)}, run_id="bench",
         out_root=out, jobs=a.jobs, formats=formats, progress=False, available_years=years, data_root=root,
         inputs=sorted(canonical.raw_files(root, a.year).values()), scan_names=pipeline.registry_names(root),
+        fresh_kernels=a.fresh_kernels,
     )
     t_run = time.perf_counter() - t
     s = res.summary
 
     print(f"\nProvince run, year {a.year}, {len(s)} jobs ({len(nbs)} notebooks x {s['kab_code'].nunique()} units), "
           f"jobs={a.jobs}, formats={','.join(formats)}, cores={os.cpu_count()}, "
+          f"{'fresh' if a.fresh_kernels else 'warm'} kernels, "
           f"load average {os.getloadavg()[0]:.1f}")
     print(f"  status: {dict(s['status'].value_counts())}")
     print(f"  canonical tables (cached)     {t_canon:7.1f} s")

@@ -114,6 +114,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "follow_up_list",
         "follow_up_by_desa",
         "registry_summary",
+        "rollup_summary",
         "registry_combinations",
         "registry_coverage",
         "compare_survey_registry",
@@ -131,7 +132,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "narrative": ("draft_narrative", "narrative_markdown"),
     "excel": ("write_annex", "suppress_small_cells"),
     "privacy": ("scan_artifacts", "pseudonymise", "load_key"),
-    "export": ("notebook_to_html", "html_to_pdf", "find_browser"),
+    "export": ("notebook_to_html", "html_to_pdf", "find_browser", "ChromiumPrinter", "shared_printer"),
     "run": ("run_reports",),
 }
 
