@@ -121,6 +121,47 @@ def test_privacy_guard_blocks_report(smoke_run):
     assert "nik 1771************" in row["error"] and "1771014507900001" not in row["error"]
     folder = smoke_run.run_dir / unit_slug("1771")
     assert sorted(p.name for p in folder.iterdir()) == ["_smoke.failed.ipynb"]  # no HTML/PDF left
+    # the notebook kept for diagnosis has the NIK masked, the rest of the output intact
+    kept = (folder / "_smoke.failed.ipynb").read_text(encoding="utf-8")
+    assert "1771014507900001" not in kept and "NIK fiktif: 1771************" in kept
+    jobs = {j["kab_code"]: j for j in read_manifest(smoke_run.run_dir)["jobs"]}
+    assert jobs["1771"]["redacted"] == 1 and jobs["1701"]["redacted"] == 0
+
+
+@pytest.mark.slow
+def test_no_personal_data_anywhere_in_the_run(smoke_run):
+    """Every artefact of the run, failed and blocked units and the manifest included, is clean."""
+    found = scan_artifacts([smoke_run.run_dir])
+    assert found.empty, found.to_string()
+
+
+def test_redact_notebook(tmp_path):
+    from tkpk_lib.privacy import redact_notebook, redact_text
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("x = 1")
+    cell.outputs = [
+        nbformat.v4.new_output("stream", text="NIK 1703016601920003 Rahmat  Hidayat\n"),
+        nbformat.v4.new_output("error", ename="KeyError", evalue="'RAHMAT HIDAYAT'",
+                               traceback=["KeyError: 'rahmat hidayat' 1703016601920003"]),
+        nbformat.v4.new_output("display_data", data={"image/png": "1703016601920003Rahmat Hidayat",
+                                                     "text/plain": "Rahmat Hidayat"}),
+    ]
+    nb.cells = [cell]
+    f = tmp_path / "x.failed.ipynb"
+    nbformat.write(nb, f)
+    assert redact_notebook(f, ["Rahmat Hidayat"]) == 6
+    out = nbformat.read(f, as_version=4).cells[0].outputs
+    assert out[0]["text"] == "NIK 1703************ [nama disensor]\n"
+    assert out[1]["evalue"] == "'[nama disensor]'"
+    assert out[1]["traceback"] == ["KeyError: '[nama disensor]' 1703************"]
+    assert out[2]["data"]["image/png"] == "1703016601920003Rahmat Hidayat"  # image payload untouched
+    assert out[2]["data"]["text/plain"] == "[nama disensor]"
+    assert redact_notebook(f, ["Rahmat Hidayat"]) == 0  # nothing left
+    # not NIK-like (month 13) and a longer number are left alone; plotly.js is not touched
+    text = "1703016613920003 17030166019200031 <script>/* plotly.js v3 */" + "1703016601920003 " * 7000 + "</script>"
+    assert redact_text(text)[1] == 0
+    assert redact_text(text.replace("<script>", "<div>").replace("</script>", "</div>"))[1] == 7000
 
 @pytest.mark.slow
 def test_manifest(smoke_run, data_root):

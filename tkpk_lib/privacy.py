@@ -29,7 +29,16 @@ import pandas as pd
 
 from tkpk_lib.errors import ReportError
 
-__all__ = ["is_nik_like", "load_key", "pseudonymise", "scan_artifacts", "scan_text", "xlsx_text"]
+__all__ = [
+    "is_nik_like",
+    "load_key",
+    "pseudonymise",
+    "redact_notebook",
+    "redact_text",
+    "scan_artifacts",
+    "scan_text",
+    "xlsx_text",
+]
 
 KEY_ENV = "TKPK_PSEUDONYM_KEY"
 # 16 digits, not part of a longer number or a decimal fraction; "….0" (a NIK read as float) counts
@@ -249,6 +258,135 @@ def xlsx_text(path: str | Path) -> str:
     except (zipfile.BadZipFile, KeyError, IndexError, ValueError, ET.ParseError) as exc:
         raise ReportError(f"{path}: cannot read the workbook to scan it for personal data ({exc})") from exc
     return "\n".join(lines)
+
+
+def _name_pattern(names: Sequence[str]) -> re.Pattern[str] | None:
+    """One case-insensitive regex for whole-word name sequences (any non-word run between words)."""
+    alts = set()
+    for name in names:
+        words = _WORD.findall(str(name))
+        if words and len("".join(words)) >= 3:
+            alts.add(r"\W+".join(re.escape(w) for w in words))
+    if not alts:
+        return None
+    body = "|".join(sorted(alts, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
+
+
+def _redact_plain(text: str, names_re: re.Pattern[str] | None) -> tuple[str, int]:
+    count = 0
+
+    def nik(m: re.Match[str]) -> str:
+        nonlocal count
+        if is_nik_like(m.group(1)):
+            count += 1
+            return _mask("nik", m.group(1))
+        return m.group(0)
+
+    def name(m: re.Match[str]) -> str:
+        nonlocal count
+        count += 1
+        return "[nama disensor]"
+
+    text = _NIK.sub(nik, text)
+    if names_re is not None:
+        text = names_re.sub(name, text)
+    return text, count
+
+
+def redact_text(text: str, names: Sequence[str] = (), *, _names_re: Any = None) -> tuple[str, int]:
+    """Mask NIK-like numbers and given names in a text (what :func:`scan_text` finds).
+
+    A NIK keeps its first four digits (``1701************``), a name becomes
+    ``[nama disensor]``. Embedded images (long base64 runs) and the inlined plotly.js library
+    are left as they are, as the scan skips them.
+
+    Parameters
+    ----------
+    text : str
+        Text to clean.
+    names : sequence of str
+        Names to mask (whole words, case-insensitive, any spacing between the words).
+
+    Returns
+    -------
+    (str, int)
+        The cleaned text and the number of replacements.
+
+    Examples
+    --------
+    >>> redact_text("NIK 1701014507900001 milik Siti  Aminah", ["siti aminah"])
+    ('NIK 1701************ milik [nama disensor]', 2)
+    """
+    names_re = _names_re if _names_re is not None else _name_pattern(names)
+    keep = [m.span() for m in _LIBRARY_SCRIPT.finditer(text) if _drop_library(m) == " "]
+    keep += [m.span() for m in _BASE64_RUN.finditer(text)]
+    keep = sorted(keep)
+    parts: list[str] = []
+    pos = total = 0
+    for a, b in keep:
+        if a < pos:  # a base64 run inside a kept library script
+            continue
+        cleaned, n = _redact_plain(text[pos:a], names_re)
+        parts += [cleaned, text[a:b]]
+        total += n
+        pos = b
+    cleaned, n = _redact_plain(text[pos:], names_re)
+    parts.append(cleaned)
+    return "".join(parts), total + n
+
+
+def redact_notebook(path: str | Path, names: Sequence[str] = ()) -> int:
+    """Mask NIK-like numbers and names in an executed notebook, in place (atomically).
+
+    For notebooks the report run keeps for diagnosis (``*.failed.ipynb``): the traceback and
+    the outputs stay readable, the personal data in them does not. Every string of the
+    notebook is cleaned except image payloads and plotly's JSON chart data.
+
+    Parameters
+    ----------
+    path : path
+        ``.ipynb`` file.
+    names : sequence of str
+        Names to mask.
+
+    Returns
+    -------
+    int
+        Number of replacements (0: the file is left untouched).
+
+    Examples
+    --------
+    >>> redact_notebook("reports/r1/1705_seluma/evaluasi_tahunan.failed.ipynb", ["Siti Aminah"])  # doctest: +SKIP
+    2
+    """
+    import json
+
+    path = Path(path)
+    names_re = _name_pattern(names)
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    total = 0
+
+    def walk(node: Any, key: str = "") -> Any:
+        nonlocal total
+        if key.startswith("image/") or key == "application/vnd.plotly.v1+json":
+            return node
+        if isinstance(node, str):
+            cleaned, n = redact_text(node, _names_re=names_re)
+            total += n
+            return cleaned
+        if isinstance(node, list):
+            return [walk(v, key) for v in node]
+        if isinstance(node, dict):
+            return {k: walk(v, k) for k, v in node.items()}
+        return node
+
+    doc = walk(doc)
+    if total:
+        tmp = path.with_name(f".{path.name}.redact")
+        tmp.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    return total
 
 
 def scan_artifacts(paths: Iterable[str | Path], names: Sequence[str] = ()) -> pd.DataFrame:

@@ -283,6 +283,20 @@ def _unlink(*paths: Path) -> None:
             pass
 
 
+def _redact_kept(nb_path: Path, job: Mapping[str, Any], result: dict[str, Any]) -> None:
+    """Mask personal data in a notebook kept for diagnosis (it stays in the report folder)."""
+    from tkpk_lib.privacy import redact_notebook
+
+    try:
+        n = redact_notebook(nb_path, job.get("scan_names", ()))
+    except (OSError, ValueError) as exc:  # unreadable: do not keep what cannot be checked
+        _unlink(nb_path)
+        result["outputs"] = [o for o in result.get("outputs", []) if o != nb_path.name]
+        result["redacted"] = f"removed ({type(exc).__name__})"
+        return
+    result["redacted"] = n
+
+
 def run_job(job: Mapping[str, Any]) -> dict[str, Any]:
     """Execute and export one notebook for one unit (the task of both execution paths).
 
@@ -297,7 +311,8 @@ def run_job(job: Mapping[str, Any]) -> dict[str, Any]:
     dict
         kab_code, notebook, status ("ok", "failed", "blocked"), seconds, error (first
         line), stage, kernel_s (kernel start/shutdown and papermill overhead), execute_s
-        (sum of cell run times), html_s, pdf_s and the output file names.
+        (sum of cell run times), html_s, pdf_s, the output file names and redacted (how many
+        NIK-like numbers and names were masked in a notebook kept for diagnosis).
 
     Examples
     --------
@@ -310,7 +325,7 @@ def run_job(job: Mapping[str, Any]) -> dict[str, Any]:
     import papermill as pm
 
     from tkpk_lib.export import html_to_pdf, notebook_to_html
-    from tkpk_lib.privacy import scan_artifacts
+    from tkpk_lib.privacy import redact_text, scan_artifacts
 
     t0 = time.perf_counter()
     started_wall = time.time() - 1.0  # mtime resolution margin
@@ -334,6 +349,7 @@ def run_job(job: Mapping[str, Any]) -> dict[str, Any]:
         "html_s": 0.0,
         "pdf_s": 0.0,
         "outputs": [],
+        "redacted": 0,
     }
     # The kernel inherits this process's environment: plotly then writes HTML+JS outputs.
     os.environ["PLOTLY_RENDERER"] = PLOTLY_RENDERER
@@ -379,7 +395,9 @@ def run_job(job: Mapping[str, Any]) -> dict[str, Any]:
         if tmp_nb.exists() and tmp_nb.stat().st_size > 0:
             os.replace(tmp_nb, failed_nb)
             result["outputs"] = [failed_nb.name]
+            _redact_kept(failed_nb, job, result)
         _unlink(tmp_nb, final_nb, html, pdf)  # no stale success outputs beside a failure
+        result["error"] = redact_text(result["error"], job.get("scan_names", ()))[0]
         result["seconds"] = time.perf_counter() - t0
         return result
     t_exec = time.perf_counter() - t0
@@ -423,6 +441,7 @@ def run_job(job: Mapping[str, Any]) -> dict[str, Any]:
             _unlink(html, pdf, *(out_dir / name for name in written))
             os.replace(final_nb, failed_nb)
             outputs = [failed_nb.name]
+            _redact_kept(failed_nb, job, result)
             first = findings.iloc[0]
             result.update(
                 status="blocked",
@@ -433,6 +452,7 @@ def run_job(job: Mapping[str, Any]) -> dict[str, Any]:
             result["stage"] = ""
     except Exception as exc:  # noqa: BLE001
         result.update(status="failed", error=_first_line(f"{type(exc).__name__}: {exc}"))
+        result["error"] = redact_text(result["error"], job.get("scan_names", ()))[0]
     result["outputs"] = outputs
     result["seconds"] = time.perf_counter() - t0
     return result
@@ -798,6 +818,7 @@ def run_reports(
                 },
                 "parameters": job_list[order[(r["kab_code"], r["notebook"])]]["parameters"],
                 "folder": unit_slug(r["kab_code"]),
+                "redacted": r.get("redacted", 0),
                 **{
                     k: round(float(r[k]), 3)
                     for k in ("seconds", "kernel_s", "execute_s", "html_s", "pdf_s")
