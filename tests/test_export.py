@@ -366,3 +366,37 @@ def test_browser_dies_with_its_process(tmp_path):
     except ProcessLookupError:
         pass
     shutil.rmtree(profile, ignore_errors=True)  # a killed process cannot remove it itself
+
+
+@needs_printer
+def test_heading_stays_with_the_figure_it_introduces(printer, tmp_path):
+    """A heading (and a note output) at the foot of a page moves to the page of its figure."""
+    import base64
+    import io
+
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6, 6))
+    fig.subplots().plot([0, 1], [0, 1])
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=80)
+    png = base64.b64encode(buf.getvalue()).decode()
+    nb = nbformat.v4.new_notebook()
+    filler = nbformat.v4.new_code_cell("display(tabel)")  # a table output fills most of page 1
+    rows = "".join(f"<tr><td>Baris pengisi nomor {i}</td><td>{i}</td></tr>" for i in range(34))
+    filler.outputs = [nbformat.v4.new_output("display_data", data={"text/html": f"<table>{rows}</table>",
+                                                                   "text/plain": "tabel"})]
+    head = nbformat.v4.new_markdown_cell("## Judul bagian uji")
+    code = nbformat.v4.new_code_cell("R.show(fig)")
+    code.outputs = [
+        nbformat.v4.new_output("display_data", data={"text/markdown": "Catatan gambar uji.",
+                                                     "text/plain": "Markdown"}),
+        nbformat.v4.new_output("display_data", data={"image/png": png, "text/plain": "Figure"}),
+    ]
+    nb.cells = [filler, head, code]
+    nbformat.write(nb, tmp_path / "o.ipynb")
+    html = notebook_to_html(tmp_path / "o.ipynb", tmp_path / "o.html")
+    pages = pdf_text(html_to_pdf(html, tmp_path / "o.pdf", printer=printer)).split("\f")
+    assert "Baris pengisi nomor 33" in pages[0]
+    assert "Judul bagian uji" not in pages[0] and "Catatan gambar uji" not in pages[0]
+    assert "Judul bagian uji" in pages[1] and "Catatan gambar uji" in pages[1]

@@ -83,6 +83,11 @@ PRINT_CSS = _PRINT_MARK + """<style>
   .jp-OutputArea-child { break-inside: auto !important; display: block !important; }
   .jp-OutputArea-output { display: block !important; width: 100% !important; }
   h1, h2, h3, h4 { break-after: avoid; }
+  /* a heading or an introducing paragraph stays with the table or figure it introduces */
+  .jp-MarkdownCell { break-after: avoid; break-inside: avoid; }
+  .jp-OutputArea-child:has(.jp-RenderedMarkdown) { break-after: avoid; }
+  caption { break-after: avoid; }
+  tbody tr:first-child { break-before: avoid; }
   img, svg, .jp-RenderedImage, .plotly-graph-div { break-inside: avoid; }
   tr { break-inside: avoid; }
   thead { display: table-header-group; }
