@@ -400,3 +400,16 @@ def test_heading_stays_with_the_figure_it_introduces(printer, tmp_path):
     assert "Baris pengisi nomor 33" in pages[0]
     assert "Judul bagian uji" not in pages[0] and "Catatan gambar uji" not in pages[0]
     assert "Judul bagian uji" in pages[1] and "Catatan gambar uji" in pages[1]
+
+
+@needs_printer
+def test_wide_table_is_scaled_to_the_page(printer, tmp_path):
+    """A table wider than the A4 column is shrunk to fit instead of being cut at the right edge."""
+    cols = [f"Kolom_program_{j:02d}" for j in range(16)]
+    head = "".join(f"<th>{c}</th>" for c in cols)
+    rows = "".join("<tr>" + "".join(f"<td>{1701051010 + i}</td>" for _ in cols) + "</tr>" for i in range(5))
+    page = f"<html><head></head><body><div class='jp-RenderedHTMLCommon'><table><tr>{head}</tr>{rows}</table></div></body></html>"
+    (tmp_path / "w.html").write_text(page, encoding="utf-8")
+    text = pdf_text(html_to_pdf(tmp_path / "w.html", tmp_path / "w.pdf", printer=printer))
+    assert "Kolom_program_00" in text and "Kolom_program_15" in text
+    assert "size: A4" in printable_html(page) and "tkpk-fit-tables" in printable_html(page)

@@ -268,10 +268,34 @@ def strip_plotly(html_text: str, note: str = PLOTLY_NOTE) -> str:
     return _PLOTLY_BARE.sub(lambda _m: box, text)
 
 
+_FIT_MARK = "<!-- tkpk-fit-tables -->"
+#: Print copy only: lay the page out at the A4 content width (210 mm - 2 x 12 mm margins) on
+#: screen too, then shrink any table wider than its column (many programme columns, long
+#: codes) so that it fits the page instead of being cut at the right edge.
+FIT_TABLES = _FIT_MARK + """<style>html body { width: 186mm; min-width: 0; margin: 0; box-sizing: border-box; }</style>
+<script>
+(function () {
+  function fit() {
+    document.querySelectorAll("table").forEach(function (t) {
+      t.style.zoom = "";
+      var avail = t.parentElement ? t.parentElement.clientWidth : 0;
+      if (avail > 0 && t.scrollWidth > avail + 1) {
+        t.style.zoom = Math.max(avail / t.scrollWidth, 0.4).toFixed(3);
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", fit);
+  window.addEventListener("beforeprint", fit);
+})();
+</script>
+"""
+
+
 def printable_html(html_text: str, *, static_charts: bool = True) -> str:
     """The copy of an HTML report that is printed to PDF.
 
-    Adds the print stylesheet (:data:`PRINT_CSS`) when it is missing and, with
+    Adds the print stylesheet (:data:`PRINT_CSS`) when it is missing and the table fitting
+    of :data:`FIT_TABLES` (tables wider than the A4 column are scaled down to fit) and, with
     ``static_charts``, removes the interactive plotly charts (:func:`strip_plotly`).
 
     Parameters
@@ -293,6 +317,8 @@ def printable_html(html_text: str, *, static_charts: bool = True) -> str:
     """
     if _PRINT_MARK not in html_text:
         html_text = _inject_head(html_text, PRINT_CSS)
+    if _FIT_MARK not in html_text:
+        html_text = _inject_head(html_text, FIT_TABLES)
     if static_charts:
         html_text = strip_plotly(html_text)
     return html_text
