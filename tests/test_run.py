@@ -198,6 +198,10 @@ def test_dask_path_same_tables(smoke_run, tmp_path, data_root):
         cluster.close()
     assert res.ok, format_summary(res.summary)
     assert "dask" in res.manifest["executor"]
+    from tkpk_lib.kernels import kernel_stats
+
+    stats = kernel_stats()  # the in-process worker's warm kernel was shut down after the run
+    assert stats["started"] >= 1 and stats["running"] == 0
     a = smoke_run.run_dir / unit_slug("1701") / "_smoke.ipynb"
     b = res.run_dir / unit_slug("1701") / "_smoke.ipynb"
     assert table_html(a) == table_html(b)  # deterministic tables, same on both paths

@@ -50,6 +50,7 @@ from tkpk_lib.errors import ReportError
 
 __all__ = [
     "ChromiumPrinter",
+    "close_shared_printers",
     "atomic_path",
     "external_references",
     "find_browser",
@@ -1070,6 +1071,28 @@ def _close_shared() -> None:
             printer.close()
         except Exception:  # noqa: BLE001 - best effort at interpreter exit
             pass
+
+
+def close_shared_printers() -> int:
+    """Close the persistent printers of this process; returns how many there were.
+
+    The report runner calls it on dask workers at the end of a run (the workers outlive it);
+    the next :func:`shared_printer` call starts a new browser.
+
+    Examples
+    --------
+    >>> close_shared_printers()
+    0
+    """
+    with _SHARED_LOCK:
+        printers = list(_SHARED.values())
+        _SHARED.clear()
+    for printer in printers:
+        try:
+            printer.close()
+        except Exception:  # noqa: BLE001 - best effort
+            pass
+    return len(printers)
 
 
 def shared_printer(browser: str | None = None) -> ChromiumPrinter | None:

@@ -278,6 +278,10 @@ class WarmEngine(_Base):  # type: ignore[misc,valid-type]
                 _LOCAL.slot = slot
                 if not _ATEXIT:
                     atexit.register(shutdown_kernels)
+                    # multiprocessing's exit hook too: it runs where atexit may not (pool workers)
+                    import multiprocessing.util
+
+                    multiprocessing.util.Finalize(None, shutdown_kernels, exitpriority=10)
                     _ATEXIT = True
             elif slot is not None:
                 _STATS["reused"] += 1

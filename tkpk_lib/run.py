@@ -493,8 +493,7 @@ def _execute(
                 results.append(_collect(fut, by_key[fut.key][1]))
                 bar.update()
         finally:
-            if any(j.get("warm_key") for j in jobs):
-                _shutdown_worker_kernels(client)
+            _shutdown_worker_kernels(client)
             if own:
                 client.close()
     else:
@@ -513,12 +512,19 @@ def _execute(
     return results
 
 
-def _shutdown_worker_kernels(client: Any) -> None:
-    """Stop the warm kernels this run left on the dask workers (they outlive the tasks)."""
+def _release_worker() -> None:
+    """Shut down this process's warm kernels and persistent browser (dask workers outlive runs)."""
+    from tkpk_lib.export import close_shared_printers
     from tkpk_lib.kernels import shutdown_kernels
 
+    shutdown_kernels()
+    close_shared_printers()
+
+
+def _shutdown_worker_kernels(client: Any) -> None:
+    """Stop the warm kernels and browsers this run left on the dask workers."""
     try:
-        client.run(shutdown_kernels)
+        client.run(_release_worker)
     except Exception:  # noqa: BLE001 - a worker that is gone took its kernels with it
         pass
 
