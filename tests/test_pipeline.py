@@ -110,3 +110,33 @@ def test_year_without_data_stops_before_running(demo_run, tmp_path, capsys):
     assert pipeline.run_cli(_args(demo_run["root"], tmp_path, year=2031)) == 2
     assert "no Susenas data for 2031" in capsys.readouterr().err
     assert not (tmp_path / "uji").exists()
+
+
+def _tables(folder) -> dict[str, str]:
+    """The tables of a unit's reports: annex workbook text and every HTML table the notebooks show."""
+    import nbformat
+
+    from tkpk_lib.privacy import xlsx_text
+
+    out = {p.name: xlsx_text(p) for p in folder.glob("*.xlsx")}
+    for nb_path in sorted(folder.glob("*.ipynb")):
+        nb = nbformat.read(nb_path, as_version=4)
+        out[nb_path.name] = "\n".join(
+            o["data"]["text/html"] for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+            if "text/html" in o.get("data", {}) and "<table" in o["data"]["text/html"]
+        )
+    return out
+
+
+def test_rerun_same_run_id_gives_same_tables(demo_run, tmp_path):
+    before = {u: _tables(demo_run["run_dir"] / FOLDERS[u]) for u in UNITS}
+    out = demo_run["run_dir"].parent
+    # same run id, same inputs: outputs replaced in place; other workers may take other units
+    assert pipeline.run_cli(_args(demo_run["root"], out, jobs=1)) == 0
+    after = {u: _tables(demo_run["run_dir"] / FOLDERS[u]) for u in UNITS}
+    for u in UNITS:
+        assert sorted(after[u]) == sorted(before[u]) and len(before[u]) == 3
+        for name, text in before[u].items():
+            assert len(text) > 1000, (u, name)
+            assert after[u][name] == text, (u, name)
+    assert not list(demo_run["run_dir"].rglob(".*running*"))  # no temporary files left behind
