@@ -106,13 +106,16 @@ def build_canonical(
     they were built from the same raw files (name, size, modification time), the same
     reference tables and the same library version, recorded in ``canonical/_stamp_<year>.json``;
     anything else rebuilds them, so a replaced raw file never leaves a stale table behind.
-    A custom ``poverty_lines`` table always rebuilds.
+    A custom ``poverty_lines`` table always rebuilds the survey tables. The registry (one file
+    for all years) has its own stamp and is rebuilt only when its raw file, the reference
+    tables or the library change, or with ``force``.
     """
     root = Path(root)
     can = root / "canonical"
     can.mkdir(parents=True, exist_ok=True)
     files = raw_files(root, year)
     out: dict[str, Path] = {}
+    rebuild_all = force
     stamp_path = can / f"_stamp_{year}.json"
     stamp = _stamp(files)
     if poverty_lines is not None:
@@ -161,14 +164,32 @@ def build_canonical(
                 fn(files[kind]).drop(columns="_row").to_parquet(target(kind), index=False)
             out[kind] = target(kind)
     if "registry" in files:
-        reg = can / "registry.parquet"
-        if force or not reg.exists():
-            readers.read_registry(files["registry"]).drop(columns="_row").to_parquet(
-                reg, index=False
-            )
-        out["registry"] = reg
+        out["registry"] = _build_registry(can, files["registry"], force=rebuild_all)
     stamp_path.write_text(json.dumps(stamp, sort_keys=True), encoding="utf-8")
     return out
+
+
+def _build_registry(can: Path, raw: Path, *, force: bool) -> Path:
+    """Write ``canonical/registry.parquet`` unless it is current for ``raw``.
+
+    The registry is one file for all years (the latest export), so it has its own stamp
+    (``canonical/_stamp_registry.json``: the raw file's name, size and modification time, the
+    reference tables and the library version) and is read once, not once per year built: a
+    province run over six years used to parse the ~600,000-row file six times.
+    """
+    reg = can / "registry.parquet"
+    stamp_path = can / "_stamp_registry.json"
+    stamp = _stamp({"registry": raw})
+    if not force and reg.exists():
+        try:
+            if json.loads(stamp_path.read_text(encoding="utf-8")) == stamp:
+                return reg
+        except (OSError, ValueError):
+            pass
+    stamp_path.unlink(missing_ok=True)
+    readers.read_registry(raw).drop(columns="_row").to_parquet(reg, index=False)
+    stamp_path.write_text(json.dumps(stamp, sort_keys=True), encoding="utf-8")
+    return reg
 
 
 def _stamp(files: dict[str, Path]) -> dict[str, object]:
