@@ -151,8 +151,10 @@ def _read_text_table(p: Path, *, as_text: bool) -> pd.DataFrame:
     raw = p.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
+        utf8 = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
     except UnicodeDecodeError:
         text = raw.decode("cp1252", errors="replace")
+        utf8 = b""  # encoded only when the fast path applies
     head = text[:20000]
     try:
         sep = (
@@ -160,12 +162,58 @@ def _read_text_table(p: Path, *, as_text: bool) -> pd.DataFrame:
         )
     except csv.Error:
         sep = ","
-    df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+    df = _read_plain_csv(utf8, text, sep)
+    if df is None:
+        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
     df.columns = [str(c).strip() for c in df.columns]
     if not as_text:
         for c in df.columns:
             df[c] = _to_number_if_numeric(df[c], decimal_comma=(sep == ";"))
     return df
+
+
+def _read_plain_csv(utf8: bytes, text: str, sep: str) -> pd.DataFrame | None:
+    """Fast path of :func:`_read_text_table` for plain files: pyarrow's C++ CSV reader.
+
+    Gives exactly what ``pd.read_csv(..., dtype=str, keep_default_na=False)`` gives (text
+    columns, empty cells as ""), ~5x faster on a 600,000-row registry. Used only where the two
+    parsers cannot differ: no quote character anywhere (no quoted separators or line breaks),
+    more than one column and distinct, non-empty header names. Anything else, and any file
+    pyarrow refuses (ragged rows, which pandas pads), returns None: the caller uses pandas.
+    ``utf8`` is the file's bytes without a BOM when they are UTF-8, else empty (``text`` was
+    decoded as cp1252 and is re-encoded here).
+    """
+    if '"' in text or len(sep) != 1:
+        return None
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return None
+    start = 0
+    while start < len(text) and text[start] in "\r\n":
+        start += 1
+    end = text.find("\n", start)
+    first = text[start : len(text) if end < 0 else end].rstrip("\r")
+    names = first.split(sep)
+    if len(names) < 2 or len(set(names)) != len(names) or not all(n for n in names):
+        return None
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(utf8 or text.encode("utf-8")),
+            read_options=pacsv.ReadOptions(use_threads=False),
+            parse_options=pacsv.ParseOptions(delimiter=sep, quote_char=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError):
+        return None
+    if table.column_names != names:
+        return None
+    return table.to_pandas()
 
 
 _NUM_DOT = re.compile(r"^-?\d+(\.\d+)?$")
@@ -291,6 +339,12 @@ def default_poverty_lines() -> pd.DataFrame:
     >>> float(pl.query("kab_code == '1771' and year == 2024")["poverty_line"].iloc[0])
     820354.0
     """
+    return _default_poverty_lines().copy()
+
+
+@cache
+def _default_poverty_lines() -> pd.DataFrame:
+    # calibration_grid() takes ~0.35 s; the shipped reference tables do not change in a process
     from tkpk_lib.reference_data import calibration_grid
 
     g = calibration_grid()

@@ -48,10 +48,38 @@ def _numeric(s: pd.Series) -> pd.Series:
     """
     if pd.api.types.is_numeric_dtype(s.dtype):
         return s.astype("float64")
+    digits = _digits_to_float(s)
+    if digits is not None:
+        return digits
     try:
         return s.astype("string").str.strip().replace("", pd.NA).astype("float64")
     except (TypeError, ValueError):
         return pd.to_numeric(s, errors="coerce")
+
+
+def _digits_to_float(s: pd.Series) -> pd.Series | None:
+    """Fast :func:`_numeric` for pyarrow-backed text whose cells are all plain digits.
+
+    Registry exports hold a dozen columns of 600,000 small counts and 0/1 flags as text;
+    casting them through Python objects took ~0.15 s per column, pyarrow's cast ~0.01 s. For
+    ASCII digit strings (after trimming blanks) both give the same correctly rounded float;
+    anything else (signs, decimals, exponents, other digits) returns None and the general
+    path runs.
+    """
+    if not (isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow"):
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    t = pc.utf8_trim_whitespace(pa.array(s.array))
+    t = pc.if_else(pc.equal(t, ""), pa.scalar(None, t.type), t)
+    if not pc.all(pc.ascii_is_decimal(t)).as_py():  # None when every cell is blank
+        return None
+    try:
+        v = pc.cast(t, pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # pragma: no cover - defensive
+        return None
+    return pd.Series(v, index=s.index, dtype="float64")
 
 
 def validate_table(
