@@ -194,35 +194,35 @@ def registry(world: World, root: Path, year: int, n_households: int) -> dict[str
         "LISTRIK": gen.random(n) < np.where(dec <= 4, 0.60, 0.20),
         "KUR": gen.random(n) < np.where((dec >= 4) & (dec <= 8), 0.04, 0.015),
     }
-    codes = d["desa_code"].to_numpy(dtype=object)[didx]
-    code_s = pd.Series(codes, dtype=object)
+    # Text columns are built with pyarrow from small look-up tables (the random draws are the
+    # same, in the same order, as when they were pandas string sums: ~0.1 s instead of ~1.8 s).
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    desa_codes = [str(c) for c in d["desa_code"].to_numpy(dtype=object)]
+    code_s = _text(pa.array(desa_codes).take(didx))
+    prefix = pa.array([c[:6] for c in desa_codes]).take(didx)
     i = np.arange(n, dtype=np.int64)
     nik_serial = (7_380_249_137 * i + 1_234_567_891) % 10**10
     kk_serial = (2_918_374_651 * i + 8_765_432_109) % 10**10
-    prefix = code_s.str[:6]
-    nik = prefix + pd.Series(nik_serial).astype(str).str.zfill(10)
-    kk = prefix + pd.Series(kk_serial).astype(str).str.zfill(10)
-    first = np.where(
-        female,
-        np.array(FEMALE, dtype=object)[gen.integers(0, len(FEMALE), n)],
-        np.array(MALE, dtype=object)[gen.integers(0, len(MALE), n)],
+    nik = _text(pc.binary_join_element_wise(prefix, _zfill(nik_serial, 10), ""))
+    kk = _text(pc.binary_join_element_wise(prefix, _zfill(kk_serial, 10), ""))
+    first_f = gen.integers(0, len(FEMALE), n)
+    first_m = gen.integers(0, len(MALE), n)
+    first = np.where(female, first_f, len(FEMALE) + first_m)
+    second = gen.integers(0, len(SECOND), n)
+    names = pa.array(
+        [(f + " " + s2).strip() + " [SINTETIS]" for f in FEMALE + MALE for s2 in SECOND]
     )
-    second = np.array(SECOND, dtype=object)[gen.integers(0, len(SECOND), n)]
-    name = (
-        pd.Series(first, dtype=object) + " " + pd.Series(second, dtype=object)
-    ).str.strip() + " [SINTETIS]"
-    street = pd.Series(
-        np.array(STREETS, dtype=object)[gen.integers(0, len(STREETS), n)], dtype=object
-    )
-    addr = (
-        "Jl. Sintetis "
-        + street
-        + " No. "
-        + pd.Series(gen.integers(1, 200, n)).astype(str)
-        + " RT "
-        + pd.Series(gen.integers(1, 15, n)).astype(str).str.zfill(3)
-        + "/RW "
-        + pd.Series(gen.integers(1, 6, n)).astype(str).str.zfill(3)
+    name = _text(names.take(first * len(SECOND) + second))
+    street = pa.array(STREETS).take(gen.integers(0, len(STREETS), n))
+    house_no = pa.array([str(k) for k in range(1, 200)]).take(gen.integers(1, 200, n) - 1)
+    rt = pa.array([str(k).zfill(3) for k in range(1, 15)]).take(gen.integers(1, 15, n) - 1)
+    rw = pa.array([str(k).zfill(3) for k in range(1, 6)]).take(gen.integers(1, 6, n) - 1)
+    addr = _text(
+        pc.binary_join_element_wise(
+            "Jl. Sintetis ", street, " No. ", house_no, " RT ", rt, "/RW ", rw, ""
+        )
     )
     df = pd.DataFrame(
         {
@@ -247,6 +247,19 @@ def registry(world: World, root: Path, year: int, n_households: int) -> dict[str
     return {f"raw/registry/dtks_17_{year}.csv": len(df)}
 
 
+def _text(arr: object) -> pd.Series:
+    """A pyarrow string array as a pandas text column (no copy through Python objects)."""
+    return arr.to_pandas()  # type: ignore[attr-defined]
+
+
+def _zfill(values: np.ndarray, width: int) -> object:
+    """Non-negative integers as zero-padded decimal text (``str(v).zfill(width)``), in pyarrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.utf8_lpad(pc.cast(pa.array(values), pa.string()), width=width, padding="0")
+
+
 def _write_registry_csv(df: pd.DataFrame, path: Path) -> None:
     """Semicolon-separated, latin-1 (the content is ASCII), no quoting unless needed.
 
@@ -254,12 +267,16 @@ def _write_registry_csv(df: pd.DataFrame, path: Path) -> None:
     There are no decimal numbers in the registry, so the comma-decimal convention is moot.
     """
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
     table = pa.Table.from_pandas(df, preserve_index=False)
     for col in df.columns:  # latin-1 == ASCII here; fail loudly if an accent ever slips in
-        if pd.api.types.is_string_dtype(df[col]):
-            "".join(df[col].astype(str)).encode("ascii")
+        arr = table[col]
+        if (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)) and not pc.all(
+            pc.string_is_ascii(arr)
+        ).as_py():
+            raise ValueError(f"{path.name}: column {col} has non-ASCII text (file is latin-1)")
     opts = pacsv.WriteOptions(delimiter=";", quoting_style="none", include_header=False)
     with open(path, "wb") as fh:
         fh.write((";".join(df.columns) + "\n").encode("latin-1"))
