@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,27 @@ def _known_codes(level: str) -> set[str]:
     return set(regions(_LEVEL[level])["code"])
 
 
+@cache
+def _known_code_list(level: str) -> tuple[str, ...]:
+    return tuple(sorted(_known_codes(level)))
+
+
+def _isin_text(st: pd.Series, values: tuple[str, ...]) -> np.ndarray:
+    """``st.isin(values)`` as a bool array; pyarrow's hash look-up for pyarrow-backed text.
+
+    (pandas boxes every value of the list as a pyarrow scalar first: ~4 ms per call with the
+    1,513 desa codes, and the check runs for every region column of every table.)
+    """
+    if isinstance(st.dtype, pd.StringDtype) and st.dtype.storage == "pyarrow":
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arr = pa.array(st.array)
+        hit = pc.is_in(arr, value_set=pa.array(values, type=arr.type))
+        return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
+    return st.isin(list(values)).to_numpy(dtype=bool)
+
+
 def _rows(df: pd.DataFrame, mask: np.ndarray | pd.Series) -> list[int]:
     m = np.asarray(mask, dtype=bool)
     if "_row" in df.columns:
@@ -33,10 +55,12 @@ def _rows(df: pd.DataFrame, mask: np.ndarray | pd.Series) -> list[int]:
     return [int(i) + 1 for i in np.flatnonzero(m)]
 
 
-def _missing(s: pd.Series) -> np.ndarray:
+def _missing(s: pd.Series, stripped: pd.Series | None = None) -> np.ndarray:
+    """Missing or blank cells; ``stripped`` is ``s.astype("string").str.strip()`` when known."""
     miss = s.isna().to_numpy().copy()
     if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-        miss |= s.astype("string").str.strip().fillna("").eq("").to_numpy()
+        st = s.astype("string").str.strip() if stripped is None else stripped
+        miss |= st.fillna("").eq("").to_numpy()
     return miss
 
 
@@ -150,7 +174,9 @@ def validate_table(
         if col.name not in present:
             continue
         s = df[col.name]
-        miss = _missing(s)
+        text = col.dtype not in ("int", "float", "flag", "date")
+        stripped = s.astype("string").str.strip() if text else None
+        miss = _missing(s, stripped)
         if miss.any() and not col.nullable:
             problems.append(Problem(source, col.name, "missing values", _rows(df, miss)))
         if col.dtype in ("int", "float", "flag"):
@@ -227,7 +253,7 @@ def validate_table(
                 )
             out[col.name] = d
         else:
-            st = s.astype("string").str.strip()
+            st = stripped if stripped is not None else s.astype("string").str.strip()
             if col.pattern is not None:
                 b = ~miss & ~st.fillna("").str.fullmatch(col.pattern).fillna(False).to_numpy(
                     dtype=bool
@@ -254,8 +280,7 @@ def validate_table(
                         )
                     )
             if col.region is not None:
-                known = _known_codes(col.region)
-                b = ~miss & ~st.isin(list(known)).to_numpy(dtype=bool)
+                b = ~miss & ~_isin_text(st, _known_code_list(col.region))
                 if b.any():
                     what = (
                         "in Bengkulu's region list"
