@@ -303,7 +303,37 @@ def _take(
 
 
 def _num(s: pd.Series) -> pd.Series:
+    digits = _digit_text_to_int(s)
+    if digits is not None:
+        return digits
     return pd.to_numeric(s, errors="coerce")
+
+
+def _digit_text_to_int(s: pd.Series) -> pd.Series | None:
+    """``pd.to_numeric`` of a pyarrow-backed ``str`` column of plain digits, via pyarrow.
+
+    For such a column (no blanks, no missing cells, at most 18 ASCII digits each) pandas
+    returns int64 of the same values, parsing each cell in Python (~0.4 s for a registry
+    column); pyarrow's cast takes ~0.01 s. Anything else returns None.
+    """
+    dt = s.dtype
+    if not (
+        isinstance(dt, pd.StringDtype)
+        and dt.storage == "pyarrow"
+        and dt.na_value is not pd.NA
+        and len(s)
+    ):
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(s.array)
+    if arr.null_count or not pc.all(pc.ascii_is_decimal(arr)).as_py():
+        return None
+    if pc.max(pc.binary_length(arr)).as_py() > 18:
+        return None
+    v = pc.cast(arr, pa.int64()).to_numpy(zero_copy_only=False)
+    return pd.Series(v, index=s.index, name=s.name, dtype="int64")
 
 
 @cache

@@ -574,6 +574,8 @@ def members(
     dis_line = np.where(elderly & (r[:, 4] < 0.6), old, dis_line)
     is_dis = disabled.astype(bool)[hh] & (j == dis_line[hh])
     difficulty[is_dis] = np.where(r[hh[is_dis], 5] < 0.8, 3, 4)
+    # copy=False: the arrays are fresh, and stacking six int64 columns of the registry's ~2.1M
+    # persons into one block cost ~0.4 s
     return pd.DataFrame(
         {
             "hh": hh,
@@ -582,7 +584,8 @@ def members(
             "sex": sex,
             "age": age,
             "difficulty": difficulty,
-        }
+        },
+        copy=False,
     )
 
 
