@@ -243,3 +243,113 @@ def test_boundaries_unmatched_codes_are_reported(tmp_path):
     um = out.attrs["unmatched"]
     assert um.loc[um["side"] == "file", "code"].tolist() == ["1999"]
     assert len(um[um["side"] == "region list"]) == 9
+
+
+# --------------------------------------------------------------------------- fast paths
+# The pyarrow fast paths must give exactly the frames the pandas paths give.
+CSV_CASES = {
+    "crlf": b"a;b;c\r\n1;2;3\r\n4;5;6\r\n",
+    "cr_only": b"a;b;c\r1;2;3\r4;5;6\r",
+    "blank_lines": b"a;b;c\n1;2;3\n\n4;5;6\n\n\n",
+    "no_final_newline": b"a;b;c\n1;2;3\n4;5;6",
+    "ragged_short": b"a;b;c\n1;2\n4;5;6\n",
+    "ragged_long": b"a;b;c\n1;2;3;4\n4;5;6\n",
+    "all_rows_long": b"a;b;c\n1;2;3;4\n4;5;6;7\n",
+    "bom": b"\xef\xbb\xbfa;b;c\n1;2;3\n",
+    "cp1252": "a;b;nama\n1;2;Jos\xe9\n".encode("cp1252"),
+    "utf8": "a;b;nama\n1;2;Jos\xe9 \u0663\n".encode(),
+    "whitespace_line": b"a;b;c\n1;2;3\n   \n4;5;6\n",
+    "leading_blank_lines": b"\n\na;b;c\n1;2;3\n",
+    "duplicate_header": b"a;a;c\n1;2;3\n",
+    "empty_header": b"a;;c\n1;2;3\n",
+    "trailing_separator": b"a;b;c;\n1;2;3;\n",
+    "spaces_and_decimal_comma": b" a ; b ;c\n 1 ; 2,5 ;  \n0012;3;x\n",
+    "quoted": b'a;b;c\n"1;x";2;3\n',
+    "comma": b"a,b,c\n1,2.5,x\n0012,3,y\n",
+    "tab": b"a\tb\tc\n1\t2\t3\n",
+    "one_column": b"a\n1\n2\n",
+    "header_only": b"a;b;c\n",
+    "empty_cells": b"a;b;c\n;;\n1;;3\n",
+    "long_ids": b"NIK;x\n1701012001000001;1\n1701012001000002.0;2\n",
+}
+FAST = {"crlf", "blank_lines", "no_final_newline", "bom", "cp1252", "utf8",
+        "spaces_and_decimal_comma", "comma", "tab", "header_only", "empty_cells", "long_ids"}
+
+
+@pytest.mark.parametrize("name", sorted(CSV_CASES))
+def test_plain_csv_fast_path_gives_the_pandas_frame(tmp_path, monkeypatch, name):
+    p = tmp_path / f"{name}.csv"
+    p.write_bytes(CSV_CASES[name])
+    used = []
+    real = readers._read_plain_csv
+
+    def spy(*a):
+        out = real(*a)
+        used.append(out is not None)
+        return out
+
+    def read_both():
+        out = []
+        for as_text in (True, False):
+            try:
+                out.append(readers.read_raw(p, as_text=as_text))
+            except TkpkError as e:
+                out.append(str(e))
+        return out
+
+    monkeypatch.setattr(readers, "_read_plain_csv", spy)
+    fast = read_both()
+    assert all(used) == (name in FAST)
+    monkeypatch.setattr(readers, "_read_plain_csv", lambda *a: None)
+    for f, s in zip(fast, read_both(), strict=True):
+        if isinstance(f, str) or isinstance(s, str):
+            assert f == s
+        else:
+            pd.testing.assert_frame_equal(f, s)
+
+
+def test_whole_number_ids_to_text_match_the_general_path():
+    def general(s):
+        return s.astype("string").str.strip().str.replace(r"\.0+$", "", regex=True)
+
+    cases = {
+        "floats": ([1.0, np.nan, -3.0, 0.0, 999999999999999.0, 17.0], True),
+        "ints": (np.array([1, -2, 0, 10**14], dtype=np.int64), True),
+        "all_missing": ([np.nan, np.nan], True),
+        "negative_zero": ([-0.0, 1.0], False),
+        "fraction": ([1.5, 2.0], False),
+        "exponent_form": ([1e16], False),
+        "huge_int": (np.array([2**62], dtype=np.int64), False),
+    }
+    for name, (v, fast) in cases.items():
+        s = pd.Series(v, index=np.arange(len(v)) + 5, name="x")
+        assert (readers._whole_number_text(s) is not None) == fast, name
+        pd.testing.assert_series_equal(readers._id_text(s), general(s))
+
+
+def test_digit_text_to_int_matches_to_numeric():
+    for v, fast in ((["1", "02", "3"], True), (["1", ""], False), (["1", None], False), ([" 1", "2"], False),
+                    (["1" * 19], False), (["-1", "2"], False), (["1.0"], False), (["\u0663"], False)):
+        s = pd.Series(v, dtype="str", name="k")
+        assert (readers._digit_text_to_int(s) is not None) == fast, v
+        pd.testing.assert_series_equal(readers._num(s), pd.to_numeric(s, errors="coerce"))
+
+
+def test_registry_fast_paths_give_the_same_table(tmp_path, monkeypatch):
+    from tkpk_lib import validate
+
+    rows = [_reg_row(i, JML_ART=i % 7 + 1, DESIL=i % 10 + 1, JK_KRT=1 + i % 2) for i in range(1, 40)]
+    rows[3]["NIK"] = rows[3]["NIK"] + ".0"
+    rows[5]["JML_LANSIA"] = " 1 "
+    rows[6]["NAMA"] = "Ani \u00c9 [SINTETIS]"
+    p = _registry_csv(tmp_path, rows)
+    fast = readers.read_registry(p)
+    for mod, name in ((readers, "_read_plain_csv"), (readers, "_digit_text_to_int"),
+                      (readers, "_whole_number_text"), (validate, "_digits_to_float")):
+        monkeypatch.setattr(mod, name, lambda *a, **k: None)
+    monkeypatch.setattr(validate, "_fullmatch_text",
+                        lambda st, pat: st.fillna("").str.fullmatch(pat).fillna(False).to_numpy(dtype=bool))
+    monkeypatch.setattr(validate, "_duplicated_keys", lambda out, key: out.duplicated(key, keep=False).to_numpy())
+    monkeypatch.setattr(validate, "_isin_text", lambda st, values: st.isin(list(values)).to_numpy(dtype=bool))
+    pd.testing.assert_frame_equal(fast, readers.read_registry(p))
+    assert fast["nik"].iloc[3] == "1701012001000004" and fast["n_elderly"].iloc[5] == 1
