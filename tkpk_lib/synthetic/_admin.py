@@ -180,7 +180,10 @@ def registry(world: World, root: Path, year: int, n_households: int) -> dict[str
     eld = np.bincount(ph, weights=age >= 60, minlength=n).astype(int)
     dis = np.bincount(ph, weights=per["difficulty"].to_numpy() >= 3, minlength=n).astype(int)
     score = welfare_score(gen, x, urban)
-    rank = np.argsort(np.argsort(score, kind="stable"), kind="stable")
+    # rank = argsort(argsort(score)): the inverse permutation, without a second sort
+    order = np.argsort(score, kind="stable")
+    rank = np.empty(n, dtype=order.dtype)
+    rank[order] = np.arange(n, dtype=order.dtype)
     dec = 1 + (rank * 10) // n
     kel = d["kelurahan"].to_numpy()[didx] == 1
     needs = (bal + sch + eld + dis) > 0
@@ -201,12 +204,11 @@ def registry(world: World, root: Path, year: int, n_households: int) -> dict[str
 
     desa_codes = [str(c) for c in d["desa_code"].to_numpy(dtype=object)]
     code_s = _text(pa.array(desa_codes).take(didx))
-    prefix = pa.array([c[:6] for c in desa_codes]).take(didx)
     i = np.arange(n, dtype=np.int64)
     nik_serial = (7_380_249_137 * i + 1_234_567_891) % 10**10
     kk_serial = (2_918_374_651 * i + 8_765_432_109) % 10**10
-    nik = _text(pc.binary_join_element_wise(prefix, _zfill(nik_serial, 10), ""))
-    kk = _text(pc.binary_join_element_wise(prefix, _zfill(kk_serial, 10), ""))
+    nik = _text(_kecamatan_serial(desa_codes, didx, nik_serial))
+    kk = _text(_kecamatan_serial(desa_codes, didx, kk_serial))
     first_f = gen.integers(0, len(FEMALE), n)
     first_m = gen.integers(0, len(MALE), n)
     first = np.where(female, first_f, len(FEMALE) + first_m)
@@ -252,12 +254,26 @@ def _text(arr: object) -> pd.Series:
     return arr.to_pandas()  # type: ignore[attr-defined]
 
 
-def _zfill(values: np.ndarray, width: int) -> object:
-    """Non-negative integers as zero-padded decimal text (``str(v).zfill(width)``), in pyarrow."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+def _kecamatan_serial(desa_codes: list[str], didx: np.ndarray, serial: np.ndarray) -> object:
+    """16-digit numbers ``desa_codes[didx][:6] + str(serial).zfill(10)`` as a pyarrow array.
 
-    return pc.utf8_lpad(pc.cast(pa.array(values), pa.string()), width=width, padding="0")
+    Written digit by digit into one fixed-width byte buffer (serial in [0, 1e10)): ~0.1 s for
+    the registry's 600,000 NIK instead of ~0.3 s for pyarrow's cast, pad and join.
+    """
+    import pyarrow as pa
+
+    n = len(didx)
+    prefix = np.frombuffer("".join(c[:6] for c in desa_codes).encode("ascii"), dtype=np.uint8)
+    buf = np.empty((n, 16), dtype=np.uint8)
+    buf[:, :6] = prefix.reshape(-1, 6)[didx]
+    rest = np.asarray(serial, dtype=np.int64).copy()
+    for k in range(15, 5, -1):
+        buf[:, k] = rest % 10 + ord("0")
+        rest //= 10
+    offsets = np.arange(n + 1, dtype=np.int32) * 16
+    return pa.Array.from_buffers(
+        pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(buf.reshape(-1))]
+    )
 
 
 def _write_registry_csv(df: pd.DataFrame, path: Path) -> None:
