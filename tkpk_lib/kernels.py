@@ -53,11 +53,8 @@ if "pandas" in _s.modules:
         _w.simplefilter("ignore")
         _s.modules["pandas"].reset_option("all")
 del _s, _w
-import gc as _g
-_g.collect()
-del _g
 get_ipython().execution_count = 1
-"""
+"""  # %reset already runs the garbage collector
 
 
 class _Slot:
