@@ -3,7 +3,8 @@
 Times each stage of ``tkpk run`` on the full synthetic demo and says where the time goes:
 
 * canonical tables (raw BPS files -> Parquet; cached after the first run),
-* prepare (every report table computed once for the province, with per-section times),
+* prepare (every report table computed once for the province, with per-section times; the
+  workers start their kernels meanwhile, as in ``tkpk run``),
 * notebooks: kernel start + papermill overhead, cell execution, HTML export, PDF export
   (summed over the 22 jobs; wall time is lower with ``--jobs 2``), and the slowest cells.
 
@@ -70,10 +71,15 @@ def main() -> None:
             canonical.build_canonical(root, y)
     t_canon = time.perf_counter() - t
 
-    t = time.perf_counter()
-    cache = report.prepare_year(root, a.year, force=True)
-    t_prep = time.perf_counter() - t
-    sections = json.loads((cache / "timings.json").read_text())
+    cache = root / "derived" / str(a.year)
+    t_prep = 0.0
+
+    def prepare() -> None:
+        # as `tkpk run` does it: after the run's checks, while the workers start their kernels
+        nonlocal t_prep
+        p = time.perf_counter()
+        report.prepare_year(root, a.year, cache_dir=cache, force=True)
+        t_prep = time.perf_counter() - p
 
     out = Path(a.out) if a.out else Path(tempfile.mkdtemp(prefix="tkpk_bench_"))
     formats = ("html",) if a.no_pdf else ("html", "pdf")
@@ -83,9 +89,11 @@ def main() -> None:
         nbs, list(pipeline.ALL_UNITS), a.year, params={"cache_dir": str(cache)}, run_id="bench",
         out_root=out, jobs=a.jobs, formats=formats, progress=False, available_years=years, data_root=root,
         inputs=sorted(canonical.raw_files(root, a.year).values()), scan_names=pipeline.registry_names(root),
-        fresh_kernels=a.fresh_kernels,
+        fresh_kernels=a.fresh_kernels, before_run=prepare,
     )
-    t_run = time.perf_counter() - t
+    t_total = time.perf_counter() - t
+    t_run = t_total - t_prep
+    sections = json.loads((cache / "timings.json").read_text())
     s = res.summary
 
     print(f"\nProvince run, year {a.year}, {len(s)} jobs ({len(nbs)} notebooks x {s['kab_code'].nunique()} units), "
@@ -94,11 +102,11 @@ def main() -> None:
           f"load average {os.getloadavg()[0]:.1f}")
     print(f"  status: {dict(s['status'].value_counts())}")
     print(f"  canonical tables (cached)     {t_canon:7.1f} s")
-    print(f"  prepare (once, parent)        {t_prep:7.1f} s")
+    print(f"  prepare (once, parent; workers start their kernels meanwhile) {t_prep:7.1f} s")
     for k, v in sections.items():
         print(f"      {k:28s} {v:7.1f} s")
     print(f"  notebooks + exports (wall)    {t_run:7.1f} s")
-    print(f"  => prepare + reports (wall)   {t_prep + t_run:7.1f} s   (goal < 60 s)")
+    print(f"  => prepare + reports (wall)   {t_total:7.1f} s   (goal < 60 s)")
     print("  summed over jobs (CPU-ish seconds, split across workers):")
     for col, label in (("kernel_s", "kernel start + papermill"), ("execute_s", "cell execution"),
                        ("html_s", "HTML export"), ("pdf_s", "PDF export (Chromium)")):

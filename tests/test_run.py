@@ -428,3 +428,26 @@ def test_warm_kernels_reused_cleared_and_replaced_after_failure(tmp_path):
     left = [c for c in psutil.Process().children(recursive=True) if "ipykernel" in " ".join(c.cmdline())]
     assert left == []
 
+
+
+@pytest.mark.slow
+def test_before_run_called_once_after_checks(tmp_path, data_root):
+    calls = []
+    res = run_reports(
+        [SMOKE], ["1701"], 2024, run_id="br", out_root=tmp_path, jobs=1, formats=("html",),
+        progress=False, data_root=data_root, before_run=lambda: calls.append("prepared"),
+    )
+    assert res.ok and calls == ["prepared"]
+    # an invalid unit stops the run before the work the notebooks depend on
+    with pytest.raises(ReportError, match="9999"):
+        run_reports([SMOKE], ["9999"], 2024, run_id="br2", out_root=tmp_path, progress=False,
+                    formats=("html",), data_root=data_root, before_run=lambda: calls.append("x"))
+    assert calls == ["prepared"]
+
+    def broken() -> None:
+        raise RuntimeError("tabel laporan gagal")
+
+    with pytest.raises(RuntimeError, match="tabel laporan gagal"):
+        run_reports([SMOKE], ["1701"], 2024, run_id="br3", out_root=tmp_path, jobs=1, progress=False,
+                    formats=("html",), data_root=data_root, before_run=broken)
+    assert not (tmp_path / "br3" / "manifest.json").exists()

@@ -52,6 +52,7 @@ __all__ = [
     "run_job",
     "run_reports",
     "unit_slug",
+    "warm_up",
 ]
 
 #: Units a run accepts: the ten kabupaten/kota and the province roll-up (tkpk_lib.reference_data).
@@ -61,6 +62,16 @@ PROVINCE_CODE = _ref.PROVINCE
 #: Parameters the runner fills in itself when a notebook declares them.
 BUILTIN_PARAMETERS = ("kab_code", "year", "run_id", "output_dir", "data_root")
 PLOTLY_RENDERER = "plotly_mimetype+notebook"
+#: Kernel command-line arguments (ERROR log level drops ipykernel's "running over TCP" warning).
+KERNEL_ARGS = ("--IPKernelApp.log_level=ERROR",)
+#: Run by each worker's kernel while the parent prepares the report tables (see :func:`warm_up`).
+WARM_UP_CODE = (
+    "import IPython.display\n"
+    "import matplotlib.figure\n"
+    "import geopandas\n"
+    "import plotly.graph_objects\n"
+    "from tkpk_lib import narrative, paths, report\n"
+)
 SUMMARY_COLUMNS = ["kab_code", "notebook", "status", "seconds", "error"]
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 _FORMATS = ("html", "pdf")
@@ -382,8 +393,7 @@ def run_job(job: Mapping[str, Any]) -> dict[str, Any]:
             progress_bar=False,
             cwd=str(notebook.parent),
             execution_timeout=job.get("cell_timeout"),
-            # kernel log at ERROR: drops ipykernel's per-kernel "running over TCP" warning
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            extra_arguments=list(KERNEL_ARGS),
             **engine,
         )
     except Exception as exc:  # noqa: BLE001 - any failure of one unit is reported, not raised
@@ -458,6 +468,51 @@ def run_job(job: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
+def warm_up(job: Mapping[str, Any]) -> float:
+    """Start a worker's kernel (and its browser) before its first notebook; returns seconds.
+
+    Runs :data:`WARM_UP_CODE` (the imports of the report notebooks) in a kernel kept under the
+    job's ``warm_key`` (:mod:`tkpk_lib.kernels`), so the worker's first notebook finds it
+    running. The runner submits one per worker while the parent computes the report tables.
+    A warm-up that fails only costs its own time: the first notebook then starts a kernel.
+
+    Examples
+    --------
+    >>> warm_up({"notebook": "notebooks/reports/evaluasi_tahunan.ipynb", "warm_key": "r1",
+    ...          "formats": ["html", "pdf"], "kernel_name": "python3"})  # doctest: +SKIP
+    2.8
+    """
+    import nbformat
+    import papermill as pm
+
+    from tkpk_lib.kernels import register_engine
+
+    t0 = time.perf_counter()
+    if not job.get("warm_key"):
+        return 0.0
+    os.environ["PLOTLY_RENDERER"] = PLOTLY_RENDERER
+    if "pdf" in job.get("formats", ()):
+        from tkpk_lib.export import shared_printer
+
+        printer = shared_printer()
+        if printer is not None:
+            printer.start(wait=False)
+    kernel_name = job.get("kernel_name", "python3")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(WARM_UP_CODE)]
+    nb.metadata["kernelspec"] = {"name": kernel_name, "display_name": kernel_name, "language": "python"}
+    try:
+        pm.execute_notebook(
+            nb, None, kernel_name=kernel_name, progress_bar=False,
+            cwd=str(Path(job["notebook"]).parent), extra_arguments=list(KERNEL_ARGS),
+            engine_name=register_engine(), warm_key=job["warm_key"],
+            request_save_on_cell_execute=False,
+        )
+    except Exception:  # noqa: BLE001 - best effort: the first notebook starts a kernel itself
+        pass
+    return time.perf_counter() - t0
+
+
 # --------------------------------------------------------------------------- the run
 
 
@@ -473,16 +528,19 @@ def _make_client(scheduler: Any) -> tuple[Any, bool]:
 
 
 def _execute(
-    jobs: list[dict[str, Any]], n_jobs: int, scheduler: Any, progress: bool
+    jobs: list[dict[str, Any]], n_jobs: int, scheduler: Any, progress: bool,
+    before_run: Callable[[], Any] | None = None,
 ) -> list[dict[str, Any]]:
     from tqdm.auto import tqdm
 
     results: list[dict[str, Any]] = []
-    bar = tqdm(total=len(jobs), desc="laporan", unit="job", disable=not progress)
     if scheduler is not None:
         from distributed import as_completed
 
         client, own = _make_client(scheduler)
+        if before_run is not None:
+            before_run()
+        bar = tqdm(total=len(jobs), desc="laporan", unit="job", disable=not progress)
         try:
             batch = uuid.uuid4().hex[:8]  # unique keys: a shared client never returns an old result
             by_key = {}
@@ -501,9 +559,15 @@ def _execute(
         from concurrent.futures import as_completed as cf_completed
 
         # spawn: same behaviour on Linux, macOS and Windows, and safe when the caller has threads
-        with ProcessPoolExecutor(
-            max_workers=max(1, min(n_jobs, len(jobs))), mp_context=mp.get_context("spawn")
-        ) as pool:
+        workers = max(1, min(n_jobs, len(jobs)))
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+            # workers start their kernels while this process does the work before the run
+            warm = [pool.submit(warm_up, jobs[0]) for _ in range(workers)] if jobs else []
+            if before_run is not None:
+                before_run()
+            for w in warm:
+                w.exception()  # a failed warm-up only costs its own time
+            bar = tqdm(total=len(jobs), desc="laporan", unit="job", disable=not progress)
             fmap = {pool.submit(run_job, job): job for job in jobs}
             for fut in cf_completed(fmap):
                 results.append(_collect(fut, fmap[fut]))
@@ -577,6 +641,7 @@ def run_reports(
     kernel_name: str = "python3",
     cell_timeout: int | None = 1800,
     fresh_kernels: bool = False,
+    before_run: Callable[[], Any] | None = None,
 ) -> RunResult:
     """Run report notebooks for kabupaten/kota (and the province) and export HTML/PDF.
 
@@ -636,6 +701,12 @@ def run_reports(
         the next notebook of the run, with the namespace cleared in between and a new kernel
         after any failure (:mod:`tkpk_lib.kernels`); that saves 2-4 s of kernel start and
         imports per notebook and gives the same outputs.
+    before_run : callable, optional
+        Called once in this process after every check has passed and the workers have been
+        started, before any notebook runs: for work the notebooks depend on, such as
+        computing the report tables (:func:`tkpk_lib.pipeline.run_province`). Meanwhile each
+        local worker starts its kernel and imports (:func:`warm_up`). An exception stops
+        the run and propagates.
 
     Returns
     -------
@@ -780,7 +851,7 @@ def run_reports(
     run_dir.mkdir(parents=True, exist_ok=True)
     # the province roll-up is the longest job: start it first so no worker waits for it at the end
     submit = sorted(job_list, key=lambda j: j["kab_code"] != PROVINCE_CODE)
-    results = _execute(submit, jobs, scheduler, progress)
+    results = _execute(submit, jobs, scheduler, progress, before_run)
     order = {(j["kab_code"], Path(j["notebook"]).stem): i for i, j in enumerate(job_list)}
     results.sort(key=lambda r: order[(r["kab_code"], r["notebook"])])
     finished = _dt.datetime.now(_dt.UTC)
