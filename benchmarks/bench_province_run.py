@@ -44,6 +44,15 @@ def _slowest_cells(run_dir: Path, top: int = 8) -> list[tuple[float, str, str]]:
     return sorted(rows, reverse=True)[:top]
 
 
+def _calibration() -> float:
+    """Seconds of a fixed pure-Python loop: the host's speed varies by ~30% over a day here."""
+    t = time.perf_counter()
+    s = 0
+    for i in range(10_000_000):
+        s += i
+    return time.perf_counter() - t
+
+
 def main() -> None:
     from tkpk_lib import canonical, paths, pipeline, report, run
 
@@ -101,6 +110,7 @@ def main() -> None:
           f"{'fresh' if a.fresh_kernels else 'warm'} kernels, "
           f"load average {os.getloadavg()[0]:.1f}")
     print(f"  status: {dict(s['status'].value_counts())}")
+    print(f"  host speed: 10M-step Python loop {_calibration():.2f} s")
     print(f"  canonical tables (cached)     {t_canon:7.1f} s")
     print(f"  prepare (once, parent; workers start their kernels meanwhile) {t_prep:7.1f} s")
     for k, v in sections.items():
