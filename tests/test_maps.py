@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from tkpk_lib import maps
+from tkpk_lib import canonical, maps
 from tkpk_lib.errors import SchemaError
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -178,19 +178,19 @@ def test_boundaries_are_cached_until_the_file_changes(tmp_path, monkeypatch):
     calls = []
     real = readers.read_boundaries
     monkeypatch.setattr(readers, "read_boundaries", lambda *a, **k: calls.append(a) or real(*a, **k))
-    a = maps.cached_boundaries(tmp_path, "kecamatan")
+    a = canonical.load_boundaries(tmp_path, "kecamatan")
     a["code"] = "changed"  # a copy: the cached frame is not affected
-    b = maps.cached_boundaries(tmp_path, "kecamatan")
+    b = canonical.load_boundaries(tmp_path, "kecamatan")
     assert len(calls) == 1
     assert b["code"].tolist() == kec["code"].tolist() and b["name"].tolist() == kec["name"].tolist()
     gpd.GeoDataFrame({"code": kec["code"][:3]}, geometry=[box(i, 0, i + 1, 1) for i in range(3)],
                      crs="EPSG:4326").to_file(f)
-    c = maps.cached_boundaries(tmp_path, "kecamatan")
+    c = canonical.load_boundaries(tmp_path, "kecamatan")
     assert len(calls) == 2 and len(c) == 3
     from tkpk_lib.errors import TkpkError
 
     with pytest.raises(TkpkError, match="desa"):
-        maps.cached_boundaries(tmp_path, "desa")
+        canonical.load_boundaries(tmp_path, "desa")
 
 
 def test_choropleth_no_hatch_when_all_reliable_and_missing_values():

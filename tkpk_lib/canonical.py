@@ -236,11 +236,45 @@ def load_tables(
     return {t: pd.read_parquet(paths[t]) for t in wanted}
 
 
+_BOUNDARY_CACHE: dict[tuple[str, str], tuple[tuple[int, ...], object]] = {}
+
+
+def _file_stamp(path: Path) -> tuple[int, ...]:
+    """(mtime, size) of a boundary file and, for a shapefile, of its side files."""
+    files = [path]
+    if path.suffix.lower() == ".shp":
+        files += [path.with_suffix(s) for s in (".dbf", ".shx", ".prj", ".cpg")]
+    stamp: list[int] = []
+    for f in files:
+        try:
+            st = f.stat()
+        except OSError:
+            continue
+        stamp += [st.st_mtime_ns, st.st_size]
+    return tuple(stamp)
+
+
 def load_boundaries(root: str | Path, level: str):  # -> GeoDataFrame
-    """Boundary polygons of one level from ``root/raw/boundaries``."""
+    """Boundary polygons of one level from ``root/raw/boundaries``.
+
+    Read and checked once per process and file version: the result is cached by the file's
+    path, modification time and size (and those of a shapefile's side files), so the reports
+    of several units in one kernel read the file once and an edited file is read again. Each
+    call returns a copy, which callers may modify.
+
+    Examples
+    --------
+    >>> kec = load_boundaries("data/demo/generated", "kecamatan")  # doctest: +SKIP
+    """
     f = raw_files(root, 0).get(f"boundaries/{level}")
     if f is None:
         raise TkpkError(
             f"{Path(root) / 'raw' / 'boundaries'}: no {level} boundary file (.gpkg/.geojson/.shp)"
         )
-    return readers.read_boundaries(f, level)
+    key = (str(Path(f).resolve()), level)
+    stamp = _file_stamp(Path(f))
+    hit = _BOUNDARY_CACHE.get(key)
+    if hit is None or hit[0] != stamp:
+        hit = (stamp, readers.read_boundaries(f, level))
+        _BOUNDARY_CACHE[key] = hit
+    return hit[1].copy()

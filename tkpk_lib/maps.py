@@ -26,7 +26,6 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -43,7 +42,6 @@ __all__ = [
     "classify",
     "cluster_map",
     "interactive_map",
-    "cached_boundaries",
     "pocket_map",
 ]
 
@@ -225,66 +223,6 @@ def _fit_figure(fig: Any, ax: Any, figsize: tuple[float, float], title: str | No
     ax.set_xlim(x0, x1)  # fixed: the scale bar drawn later must not rescale the map
     ax.set_ylim(y0, y1)
     setattr(fig, FIXED_LAYOUT, True)
-
-
-_BOUNDARY_CACHE: dict[tuple[str, str], tuple[tuple[Any, ...], Any]] = {}
-
-
-def _file_stamp(path: Path) -> tuple[Any, ...]:
-    """(mtime, size) of a boundary file and, for a shapefile, of its side files."""
-    files = [path]
-    if path.suffix.lower() == ".shp":
-        files += [path.with_suffix(s) for s in (".dbf", ".shx", ".prj", ".cpg")]
-    return tuple((st.st_mtime_ns, st.st_size) for f in files if (st := _stat(f)) is not None)
-
-
-def _stat(path: Path) -> Any:
-    try:
-        return path.stat()
-    except OSError:
-        return None
-
-
-def cached_boundaries(root: str | Path, level: str) -> Any:
-    """:func:`tkpk_lib.canonical.load_boundaries` with an in-process cache.
-
-    Reports of several units run one after another in one kernel; each would read and check
-    the same boundary files again. The cache is keyed by the file's path, modification time
-    and size (and those of a shapefile's side files), so an edited file is read again.
-
-    Parameters
-    ----------
-    root : path
-        Data root (``root/raw/boundaries/<level>.gpkg|.geojson|.shp``).
-    level : {"kabupaten", "kecamatan", "desa"}
-        Boundary level.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        A copy (callers may modify it) with ``code``, ``name``, ``parent``, ``geometry``.
-
-    Raises
-    ------
-    TkpkError
-        No boundary file of that level, or the file cannot be read.
-
-    Examples
-    --------
-    >>> kec = cached_boundaries("data/demo/generated", "kecamatan")  # doctest: +SKIP
-    """
-    from tkpk_lib import canonical, readers
-
-    f = canonical.raw_files(root, 0).get(f"boundaries/{level}")
-    if f is None:
-        return canonical.load_boundaries(root, level)  # raises the error naming the folder
-    key = (str(Path(f).resolve()), level)
-    stamp = _file_stamp(Path(f))
-    hit = _BOUNDARY_CACHE.get(key)
-    if hit is None or hit[0] != stamp:
-        hit = (stamp, readers.read_boundaries(f, level))
-        _BOUNDARY_CACHE[key] = hit
-    return hit[1].copy()
 
 
 def _check_gdf(gdf: Any, cols: Sequence[str], source: str) -> None:

@@ -1601,11 +1601,11 @@ def pocket_maps(cache: str | Path, data_root: str | Path, kab_code: str) -> list
     --------
     >>> pocket_maps("derived/2024", "data/demo/generated", "1701")  # doctest: +SKIP
     """
-    from tkpk_lib import maps
+    from tkpk_lib import canonical, maps
 
     try:  # cached in the process: reports of several units in one kernel read them once
-        kec = maps.cached_boundaries(data_root, "kecamatan")
-        desa = maps.cached_boundaries(data_root, "desa")
+        kec = canonical.load_boundaries(data_root, "kecamatan")
+        desa = canonical.load_boundaries(data_root, "desa")
     except Exception:  # noqa: BLE001 - no boundaries: no maps (the notebook says so)
         return []
     code = str(kab_code)
@@ -1615,7 +1615,7 @@ def pocket_maps(cache: str | Path, data_root: str | Path, kab_code: str) -> list
     figs = []
     if code == PROVINCE_CODE:
         try:
-            kab = maps.cached_boundaries(data_root, "kabupaten")
+            kab = canonical.load_boundaries(data_root, "kabupaten")
         except Exception:  # noqa: BLE001 - map left out when the file is missing
             kab = None
         ind = load_section(cache, "indicators")
