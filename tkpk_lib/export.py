@@ -1065,14 +1065,6 @@ _SHARED_LOCK = threading.Lock()
 _SHARED_HOOKED: set[int] = set()
 
 
-def _close_shared() -> None:
-    for printer in list(_SHARED.values()):
-        try:
-            printer.close()
-        except Exception:  # noqa: BLE001 - best effort at interpreter exit
-            pass
-
-
 def close_shared_printers() -> int:
     """Close the persistent printers of this process; returns how many there were.
 
@@ -1127,10 +1119,10 @@ def shared_printer(browser: str | None = None) -> ChromiumPrinter | None:
             printer = _SHARED[exe] = ChromiumPrinter(exe)
         if os.getpid() not in _SHARED_HOOKED:
             _SHARED_HOOKED.add(os.getpid())
-            atexit.register(_close_shared)
+            atexit.register(close_shared_printers)
             import multiprocessing.util
 
-            multiprocessing.util.Finalize(None, _close_shared, exitpriority=10)
+            multiprocessing.util.Finalize(None, close_shared_printers, exitpriority=10)
     return printer
 
 

@@ -308,6 +308,39 @@ def _redact_kept(nb_path: Path, job: Mapping[str, Any], result: dict[str, Any]) 
     result["redacted"] = n
 
 
+def _start_worker(job: Mapping[str, Any]) -> None:
+    """Worker set-up shared by :func:`run_job` and :func:`warm_up`: plotly renderer for the
+    kernel (which inherits this environment) and, for PDF jobs, the browser starting early."""
+    os.environ["PLOTLY_RENDERER"] = PLOTLY_RENDERER  # plotly then writes HTML+JS outputs
+    if "pdf" in job.get("formats", ()):
+        from tkpk_lib.export import shared_printer
+
+        printer = shared_printer()
+        if printer is not None:
+            printer.start(wait=False)
+
+
+def _kernel_kwargs(job: Mapping[str, Any]) -> dict[str, Any]:
+    """papermill arguments that choose the kernel: the same for a job and its worker's
+    warm-up, so the warm-up's kernel is the one the job finds (:mod:`tkpk_lib.kernels`).
+
+    With a ``warm_key`` the worker keeps its kernel for the next notebook; the notebook is
+    written once at the end (and on any error), not after every cell as papermill does by
+    default (~1 s per report with plotly outputs).
+    """
+    from tkpk_lib.kernels import register_engine
+
+    return {
+        "kernel_name": job.get("kernel_name", "python3"),
+        "cwd": str(Path(job["notebook"]).parent),
+        "extra_arguments": list(KERNEL_ARGS),
+        "engine_name": register_engine(),
+        "warm_key": job.get("warm_key", ""),
+        "request_save_on_cell_execute": False,
+        "progress_bar": False,
+    }
+
+
 def run_job(job: Mapping[str, Any]) -> dict[str, Any]:
     """Execute and export one notebook for one unit (the task of both execution paths).
 
@@ -362,39 +395,18 @@ def run_job(job: Mapping[str, Any]) -> dict[str, Any]:
         "outputs": [],
         "redacted": 0,
     }
-    # The kernel inherits this process's environment: plotly then writes HTML+JS outputs.
-    os.environ["PLOTLY_RENDERER"] = PLOTLY_RENDERER
     fd, tmp_name = tempfile.mkstemp(prefix=f".{stem}.", suffix=".running.ipynb", dir=out_dir)
     os.close(fd)
     tmp_nb = Path(tmp_name)
-    # tkpk_lib.kernels: with a warm_key the worker keeps its kernel (and its imports) for the
-    # next notebook; the notebook is written once at the end (and on any error), not after
-    # every cell as papermill does by default (~1 s per report with plotly outputs)
-    from tkpk_lib.kernels import register_engine
-
-    engine = {
-        "engine_name": register_engine(),
-        "warm_key": job.get("warm_key", ""),
-        "save_on_error": str(tmp_nb),
-        "request_save_on_cell_execute": False,
-    }
-    if "pdf" in job["formats"]:
-        from tkpk_lib.export import shared_printer
-
-        printer = shared_printer()
-        if printer is not None:
-            printer.start(wait=False)  # the browser starts while the notebook runs
+    _start_worker(job)
     try:
         nb = pm.execute_notebook(
             str(notebook),
             str(tmp_nb),
             parameters=dict(job["parameters"]),
-            kernel_name=job.get("kernel_name", "python3"),
-            progress_bar=False,
-            cwd=str(notebook.parent),
             execution_timeout=job.get("cell_timeout"),
-            extra_arguments=list(KERNEL_ARGS),
-            **engine,
+            save_on_error=str(tmp_nb),
+            **_kernel_kwargs(job),
         )
     except Exception as exc:  # noqa: BLE001 - any failure of one unit is reported, not raised
         result.update(status="failed", stage="execute")
@@ -485,29 +497,17 @@ def warm_up(job: Mapping[str, Any]) -> float:
     import nbformat
     import papermill as pm
 
-    from tkpk_lib.kernels import register_engine
-
     t0 = time.perf_counter()
     if not job.get("warm_key"):
         return 0.0
-    os.environ["PLOTLY_RENDERER"] = PLOTLY_RENDERER
-    if "pdf" in job.get("formats", ()):
-        from tkpk_lib.export import shared_printer
-
-        printer = shared_printer()
-        if printer is not None:
-            printer.start(wait=False)
-    kernel_name = job.get("kernel_name", "python3")
+    _start_worker(job)
+    kw = _kernel_kwargs(job)
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(WARM_UP_CODE)]
-    nb.metadata["kernelspec"] = {"name": kernel_name, "display_name": kernel_name, "language": "python"}
+    nb.metadata["kernelspec"] = {"name": kw["kernel_name"], "display_name": kw["kernel_name"],
+                                 "language": "python"}
     try:
-        pm.execute_notebook(
-            nb, None, kernel_name=kernel_name, progress_bar=False,
-            cwd=str(Path(job["notebook"]).parent), extra_arguments=list(KERNEL_ARGS),
-            engine_name=register_engine(), warm_key=job["warm_key"],
-            request_save_on_cell_execute=False,
-        )
+        pm.execute_notebook(nb, None, **kw)
     except Exception:  # noqa: BLE001 - best effort: the first notebook starts a kernel itself
         pass
     return time.perf_counter() - t0
