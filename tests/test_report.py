@@ -503,3 +503,51 @@ def test_ensure_prepared_reuses_only_a_matching_cache(tables, tmp_path, monkeypa
         R.ensure_prepared(tmp_path / "nodata", 2024, cache_dir=cache)
     with pytest.raises(ReportError, match="no Susenas data"):
         R.ensure_prepared(tmp_path / "nodata", 2024, target="b40", cache_dir=cache, poverty_lines="gk.csv")
+
+
+def _per_kab_reference(frame, fn, keep):
+    """One ``fn`` call per kabupaten and one for the province, stacked (what ``_per_kab_by`` replaces)."""
+    import math
+
+    results = [(str(k), fn(g)) for k, g in frame.groupby(frame["kab_code"].astype(str), sort=True)]
+    results.append((R.PROVINCE_CODE, fn(frame)))
+    parts = []
+    for code, res in results:
+        for name in keep:
+            t = res.get(name)
+            if t is None or t.empty:
+                continue
+            t = R._plain(t).drop(columns=[c for c in ("kab_code",) if c in t.columns and name != "by_kab"])
+            t.insert(0, "table", name)
+            t.insert(0, "kab_code", code)
+            parts.append(t)
+    out = pd.concat(parts, ignore_index=True)
+    for c in out.columns:
+        if out[c].dtype == object:
+            out[c] = out[c].map(lambda v: v if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))
+    return out
+
+
+def test_per_kab_by_equals_one_call_per_kabupaten():
+    from test_programmes import _programme_map  # tests/ is on sys.path under pytest
+
+    from tkpk_lib.programmes import budget_tables, complaints_summary
+
+    pm = _programme_map(seed=11, n_prog=40)
+    keep = ("total", "by_strategy", "by_cluster", "by_fund_source", "by_opd", "by_programme")
+    pd.testing.assert_frame_equal(R._per_kab_by(pm, budget_tables, keep), _per_kab_reference(pm, budget_tables, keep),
+                                  check_exact=False, rtol=1e-14, atol=0)
+    c = pd.DataFrame({
+        "complaint_id": [str(i) for i in range(8)], "kab_code": ["1701", "1703"] * 4,
+        "channel": ["hotline", "surat", "hotline", "WhatsApp"] * 2, "programme": ["pkh", "bpnt"] * 4,
+        "date_received": pd.to_datetime(["2024-01-01", "2024-01-03", "2024-01-05", "2024-02-01"] * 2),
+        "date_resolved": pd.to_datetime(["2024-01-11", None, "2024-01-06", "2024-02-11", None, "2024-01-30",
+                                         "2024-01-07", None]),
+        "status": ["selesai", "proses", "selesai", "selesai", "proses", "selesai", "selesai", "belum"],
+    })
+
+    def summary(f, by=None):
+        return complaints_summary(f, as_of="2024-03-01", by=by)
+
+    keep = ("overall", "by_channel", "by_programme", "by_status")
+    pd.testing.assert_frame_equal(R._per_kab_by(c, summary, keep), _per_kab_reference(c, summary, keep))

@@ -653,21 +653,16 @@ def prepare_tables(
     return cache_dir
 
 
-def _per_kab(frame: pd.DataFrame, fn: Callable[[pd.DataFrame], Mapping[str, pd.DataFrame]],
-             keep: Sequence[str]) -> pd.DataFrame:
-    """Apply a table-dict function per kabupaten and to the whole province; stack with kab_code, table."""
-    groups = [(str(k), g) for k, g in frame.groupby(frame["kab_code"].astype(str), sort=True)]
-    return _stack_kab([(code, fn(sub)) for code, sub in [*groups, (PROVINCE_CODE, frame)]], keep)
-
-
 def _per_kab_by(frame: pd.DataFrame, fn: Callable[..., Mapping[str, pd.DataFrame]],
                 keep: Sequence[str]) -> pd.DataFrame:
-    """As :func:`_per_kab` for a function with a ``by`` argument: two calls instead of one per kabupaten.
+    """Tables of ``fn`` per kabupaten and for the province, stacked with ``kab_code`` and ``table``.
 
-    ``fn(frame, by="kab_code")`` gives every kept table with a ``kab_code`` column, the same
-    numbers as ``fn`` on each kabupaten's rows; ``fn(frame)`` gives the province. The tables
-    are stacked in :func:`_per_kab`'s layout (kabupaten in code order, then the province;
-    tables in ``keep`` order; columns in order of first appearance) without splitting them.
+    Two calls instead of one per kabupaten: ``fn(frame, by="kab_code")`` gives every kept
+    table with a ``kab_code`` column, the same numbers as ``fn`` on each kabupaten's rows;
+    ``fn(frame)`` gives the province ("17"). Layout: kabupaten in code order, then the
+    province; tables in ``keep`` order; columns in order of first appearance. It is the layout
+    of one ``fn`` call per kabupaten stacked (``tests/test_report.py`` keeps that simple
+    version as the reference).
     """
     key = frame["kab_code"].astype(str)
     codes = [str(k) for k, _ in frame.groupby(key, sort=True)]
@@ -695,7 +690,7 @@ def _per_kab_by(frame: pd.DataFrame, fn: Callable[..., Mapping[str, pd.DataFrame
             pieces.append(t.assign(_k=pos, _n=n_pos, _r=np.arange(len(t))))
     if not pieces:
         return pd.DataFrame()
-    order: dict[str, None] = {}  # column order of _per_kab: first appearance, kabupaten-major
+    order: dict[str, None] = {}  # column order: first appearance, kabupaten-major
     for code in [*codes, PROVINCE_CODE]:
         for name in keep:
             src = "prov" if code == PROVINCE_CODE else "kab"
@@ -704,25 +699,6 @@ def _per_kab_by(frame: pd.DataFrame, fn: Callable[..., Mapping[str, pd.DataFrame
     out = pd.concat(pieces, ignore_index=True)
     idx = np.lexsort((out["_r"].to_numpy(), out["_n"].to_numpy(), out["_k"].to_numpy()))
     out = out.iloc[idx][list(order)].reset_index(drop=True)
-    for c in out.columns:
-        if out[c].dtype == object:
-            out[c] = out[c].map(lambda v: v if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))
-    return out
-
-
-def _stack_kab(results: Sequence[tuple[str, Mapping[str, pd.DataFrame]]], keep: Sequence[str]) -> pd.DataFrame:
-    """Stack table dicts (one per kabupaten code) with ``kab_code`` and ``table`` columns."""
-    parts = []
-    for code, res in results:
-        for name in keep:
-            t = res.get(name)
-            if t is None or t.empty:
-                continue
-            t = _plain(t).drop(columns=[c for c in ("kab_code",) if c in t.columns and name != "by_kab"])
-            t.insert(0, "table", name)
-            t.insert(0, "kab_code", code)
-            parts.append(t)
-    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     for c in out.columns:
         if out[c].dtype == object:
             out[c] = out[c].map(lambda v: v if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))
