@@ -264,16 +264,18 @@ def test_missing_modules_are_noted_not_invented(tables, tmp_path, monkeypatch):
     assert R.section_note(cache, "indicators") == ""
 
 
-def test_failing_section_is_recorded_and_warned(tables, tmp_path, monkeypatch):
+def test_failing_section_is_recorded_with_its_cause(tables, tmp_path, monkeypatch):
     class Broken:
         def add_targets(self, hh):
-            raise ValueError("rusak")
+            raise ValueError("rusak\nbaris kedua")
 
     monkeypatch.setattr(R, "_module", lambda name: Broken() if name == "coverage" else None)
-    with pytest.warns(UserWarning, match="rusak"):
-        cache = R.prepare_tables(tables, 2024, tmp_path / "c")
+    cache = R.prepare_tables(tables, 2024, tmp_path / "c")
     assert R.section_status(cache).set_index("section").loc["targeting", "status"] == "error"
-    assert "gagal dihitung (ValueError: rusak)" in R.section_note(cache, "targeting")
+    assert R.section_failures(cache)["targeting"] == ["ValueError: rusak", "baris kedua"]
+    assert R.section_note(cache, "targeting") == (
+        "> **Bagian ini tidak lengkap: kesalahan penargetan (exclusion/inclusion error) tidak dapat dihitung.** "
+        "Penyebab:\n>\n> - ValueError: rusak\n> - baris kedua")
 
 
 def test_prepare_is_deterministic(tables, tmp_path, monkeypatch):

@@ -111,7 +111,7 @@ def test_failure_path(smoke_run):
     nb = nbformat.read(folder / "_smoke.failed.ipynb", as_version=4)
     assert any(o.get("ename") == "RuntimeError" for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     text = format_summary(smoke_run.summary)
-    assert "failed" in text and "4 job(s): 2 ok, 2 not ok" in text
+    assert "failed" in text and "4 job(s): 2 ok, 0 partial, 2 failed" in text
 
 
 @pytest.mark.slow

@@ -234,6 +234,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--no-pdf", action="store_true", help="HTML only")
     s.add_argument("--annex-pdf", action="store_true", help="also print the annex notebook to PDF")
     s.add_argument(
+        "--partial",
+        action="store_true",
+        help="write reports even when a section cannot be computed: the section carries a "
+        "'Bagian ini tidak lengkap' banner and the unit is marked 'partial' (default: the unit fails)",
+    )
+    s.add_argument(
         "--fresh-kernels",
         action="store_true",
         help="start a new Jupyter kernel for every notebook (default: each worker keeps one)",

@@ -98,6 +98,7 @@ def run_province(
     progress: bool = True,
     params: dict[str, Any] | None = None,
     fresh_kernels: bool = False,
+    partial: bool = False,
 ) -> tuple[Any, dict[str, float]]:
     """Run the whole job and return the runner's result and the seconds of each step.
 
@@ -137,6 +138,10 @@ def run_province(
     fresh_kernels : bool
         A new kernel for every notebook instead of one kept per worker
         (:mod:`tkpk_lib.kernels`).
+    partial : bool
+        Write the reports of units whose sections could not all be computed, with a banner
+        "Bagian ini tidak lengkap" on each such section; those units are "partial" in the
+        summary. Default: such a unit fails, naming the file, column and rows at fault.
 
     Returns
     -------
@@ -201,6 +206,21 @@ def run_province(
             poverty_lines=str(poverty_lines) if poverty_lines else "",
         )
         t["prepare"] = time.perf_counter() - p
+        notes["sections_failed"] = report.section_failures(cache)
+        notes["incomplete_inputs"] = report.completeness_warnings(cache)
+        notes["input_notes"] = report.input_notes(cache)
+        if progress:
+            for line in notes["input_notes"]:
+                print(f"Catatan: {line}", file=sys.stderr, flush=True)
+            for name, lines in notes["sections_failed"].items():
+                print(f"Peringatan: bagian {name} ({report.SECTIONS.get(name, name)}) tidak dapat "
+                      "dihitung: " + "\n  ".join(lines),
+                      file=sys.stderr, flush=True)
+            for line in notes["incomplete_inputs"]:
+                print(f"Peringatan: {line}", file=sys.stderr, flush=True)
+
+    notes: dict[str, Any] = {"partial": bool(partial), "sections_failed": {}, "incomplete_inputs": [],
+                             "input_notes": []}
 
     t["prepare"] = 0.0
     s = time.perf_counter()
@@ -220,6 +240,8 @@ def run_province(
         "target": target,
         "cache_dir": str(cache),
     }
+    if partial:
+        run_params["partial"] = True
     run_params.update(params or {})
     result = run.run_reports(
         nbs,
@@ -243,6 +265,7 @@ def run_province(
         scan_names=registry_names(root),
         fresh_kernels=fresh_kernels,
         before_run=prepare,
+        manifest_notes=lambda: notes,
     )
     t["notebooks"] = time.perf_counter() - s - t["prepare"]
     t["total"] = time.perf_counter() - t0
@@ -256,12 +279,13 @@ def run_cli(args: argparse.Namespace) -> int:
     ----------
     args : argparse.Namespace
         ``year, comparison_year, kab (list or None), jobs, scheduler, root, out, run_id, target,
-        no_pdf, small``.
+        no_pdf, small, partial``.
 
     Returns
     -------
     int
-        0 when every report was written, 1 when any unit failed, 2 when the run could not start.
+        0 when every report was written (with ``partial``, also reports with sections marked
+        incomplete), 1 when any unit failed, 2 when the run could not start.
 
     Examples
     --------
@@ -289,6 +313,7 @@ def run_cli(args: argparse.Namespace) -> int:
             annex_pdf=bool(getattr(args, "annex_pdf", False)),
             poverty_lines=getattr(args, "poverty_lines", None),
             fresh_kernels=bool(getattr(args, "fresh_kernels", False)),
+            partial=bool(getattr(args, "partial", False)),
             params={"min_sample": int(args.min_sample)}
             if getattr(args, "min_sample", None)
             else None,
@@ -305,12 +330,26 @@ def run_cli(args: argparse.Namespace) -> int:
         from tkpk_lib.run import unit_slug
 
         print(f"  {result.run_dir / unit_slug(code)}")
+    incomplete = result.manifest.get("incomplete_inputs", [])
+    if incomplete:
+        print("Kabupaten/kota tanpa data di sumber berikut:", file=sys.stderr)
+        for line in incomplete:
+            print(f"  {line}", file=sys.stderr)
+    partial = result.partial
+    if len(partial):
+        print(f"{len(partial)} laporan tidak lengkap (partial):", file=sys.stderr)
+        for _, r in partial.iterrows():
+            print(f"  {r['kab_code']} {r['notebook']}: partial: {_detail(r)}", file=sys.stderr)
     if not result.ok:
         failed = result.failed
         print(f"{len(failed)} laporan gagal:", file=sys.stderr)
         for _, r in failed.iterrows():
-            print(
-                f"  {r['kab_code']} {r['notebook']}: {r['status']}: {r['error']}", file=sys.stderr
-            )
+            print(f"  {r['kab_code']} {r['notebook']}: {r['status']}: {_detail(r)}", file=sys.stderr)
         return 1
     return 0
+
+
+def _detail(row: Any) -> str:
+    """Every line of a job's cause (``detail``), else its one-line error, indented for the console."""
+    detail = str(row.get("detail", "") or "").strip()
+    return detail.replace("\n", "\n    ") if detail else str(row["error"])

@@ -229,7 +229,10 @@ class _Source:
         if threads:
             config["threads"] = threads
         self.con = duckdb.connect(config=config)
-        self.con.execute("SET enable_progress_bar = false")
+        # no progress bar (it would print into reports); only switched off when on: in a Jupyter
+        # kernel without ipywidgets duckdb refuses any change of the setting, even to false
+        if self.con.execute("SELECT current_setting('enable_progress_bar')").fetchall()[0][0]:
+            self.con.execute("SET enable_progress_bar = false")
         if isinstance(registry, pd.DataFrame):
             self.name = "registry"
             self.con.register("src", registry)

@@ -30,7 +30,6 @@ import os
 import shutil
 import tempfile
 import time
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -44,23 +43,31 @@ __all__ = [
     "FOOTNOTE_RSE",
     "PROVINCE_CODE",
     "SECTIONS",
+    "SectionError",
     "comparison_figure",
+    "completeness_note",
+    "completeness_warnings",
     "ensure_prepared",
     "fmt_int",
     "fmt_number",
     "fmt_percent",
     "format_estimates",
     "indicator_sheet",
+    "input_notes",
     "load_section",
+    "map_note",
     "prepare_tables",
     "prepare_year",
     "quadrant_figure",
     "quadrant_table",
     "rse_mark",
+    "section_failures",
     "section_note",
+    "section_notice",
     "section_status",
     "trend_figure",
     "trend_plotly",
+    "unit_completeness",
     "unit_name",
 ]
 
@@ -398,13 +405,93 @@ def _apply_poverty_lines(hh: pd.DataFrame, lines: pd.DataFrame, year: int) -> pd
     return merged
 
 
-class _Sections:
-    """Collects section frames and their status notes."""
+class SectionError(ReportError):
+    """A report section that could not be computed (raised in a report unless ``partial``)."""
 
-    def __init__(self) -> None:
+
+#: Where each canonical table comes from, as a data root lays it out (named in notes of absent inputs).
+LOOKED_FOR: dict[str, str] = {
+    "households": "raw/susenas/<tahun>/ (kor_rt, kor_ind, kp)",
+    "labour": "raw/sakernas/<tahun>/ (.sav/.dta/.csv/.parquet)",
+    "villages": "raw/podes/<tahun Podes>/ (.dta/.sav/.csv/.parquet)",
+    "registry": "raw/registry/ (.csv/.xlsx/.parquet)",
+    "programmes": "raw/programmes/*<tahun>*.xlsx|.csv",
+    "complaints": "raw/complaints/*<tahun>*.csv|.xlsx",
+    "boundaries": "raw/boundaries/{kecamatan,desa}.gpkg|.geojson|.shp",
+}
+#: Indonesian label of each input table (notes and summaries).
+TABLE_LABELS: dict[str, str] = {
+    "households": "rumah tangga Susenas", "persons": "individu Susenas", "labour": "Sakernas",
+    "villages": "desa Podes", "registry": "data terpadu", "programmes": "peta program",
+    "complaints": "log pengaduan", "boundaries": "batas wilayah",
+}
+
+
+def _user_columns(table: str) -> dict[str, str]:
+    """canonical column -> the column name of the user's file, where the reader has a fixed map."""
+    from tkpk_lib import readers
+
+    maps = {"complaints": "COMPLAINT_COLUMNS", "programmes": "PROGRAMME_COLUMNS", "registry": "REGISTRY_COLUMNS"}
+    m = getattr(readers, maps.get(table, ""), None) or {}
+    return {v: k for k, v in m.items()}
+
+
+def _user_problem(p: Any, sources: Mapping[str, str]) -> str:
+    """One :class:`~tkpk_lib.errors.Problem` in the user's terms: their file, their column, rows."""
+    file = sources.get(str(p.file), str(p.file))
+    text = str(file)
+    if p.column is not None:
+        user = _user_columns(str(p.file)).get(str(p.column))
+        text += f", kolom {user} ({p.column})" if user and user != p.column else f", kolom {p.column}"
+    text += f": {p.message}"
+    rows = [int(r) for r in p.rows]
+    if rows:
+        shown = ", ".join(str(r) for r in rows[:20])
+        more = f" dan {len(rows) - 20} lainnya" if len(rows) > 20 else ""
+        text += f" [baris data {shown}{more}; {len(rows)} baris]"
+    return text
+
+
+def describe_failure(exc: BaseException, sources: Mapping[str, str] | None = None) -> list[str]:
+    """The lines that say why a section failed, in the user's terms (file, column, rows).
+
+    A :class:`~tkpk_lib.errors.SchemaError` gives one line per problem, with the canonical table
+    name replaced by the file it was read from (``sources``) and the canonical column by the
+    column of that file; any other error gives its whole message, one line per line.
+
+    Examples
+    --------
+    >>> from tkpk_lib.errors import Problem, SchemaError
+    >>> describe_failure(SchemaError([Problem("complaints", "date_resolved", "bad", [3])]),
+    ...                  {"complaints": "raw/complaints/p_2024.csv"})
+    ['raw/complaints/p_2024.csv, kolom TGL_SELESAI (date_resolved): bad [baris data 3; 1 baris]']
+    """
+    from tkpk_lib.errors import SchemaError, TkpkError
+
+    sources = dict(sources or {})
+    if isinstance(exc, SchemaError) and exc.problems:
+        return [_user_problem(p, sources) for p in exc.problems]
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()] or [type(exc).__name__]
+    if not isinstance(exc, TkpkError):
+        # not a data problem the library names: say what kind of error it was
+        lines[0] = f"{type(exc).__name__}: {lines[0]}"
+    return lines
+
+
+class _Sections:
+    """Collects section frames and their status notes.
+
+    A section's status is ``ok``, ``missing`` (its input is absent: the note says which file was
+    looked for where) or ``error`` (its input is there but the section could not be computed:
+    ``problems`` holds every line of the cause in the user's terms). A failure affects only the
+    sections computed by the same call, which use the same input table.
+    """
+
+    def __init__(self, sources: Mapping[str, str] | None = None) -> None:
         self.frames: dict[str, pd.DataFrame] = {}
-        self.status: dict[str, dict[str, str]] = {}
+        self.status: dict[str, dict[str, Any]] = {}
         self.timings: dict[str, float] = {}
+        self.sources = dict(sources or {})
         self._t = time.perf_counter()
 
     def lap(self, step: str) -> None:
@@ -417,27 +504,36 @@ class _Sections:
         self.status[name] = {"status": "ok", "note": ""}
 
     def missing(self, name: str, note: str) -> None:
+        self.frames.pop(name, None)
         self.status[name] = {"status": "missing", "note": note}
 
-    def run(self, names: Sequence[str], module: str, fn: Callable[[Any], Mapping[str, pd.DataFrame]]) -> None:
+    def error(self, names: Sequence[str], exc: BaseException) -> None:
+        lines = describe_failure(exc, self.sources)
+        note = lines[0] + (f" (dan {len(lines) - 1} masalah lain)" if len(lines) > 1 else "")
+        for n in names:
+            self.frames.pop(n, None)
+            self.status[n] = {"status": "error", "note": note, "problems": lines}
+
+    def run(self, names: Sequence[str], module: str | None,
+            fn: Callable[[Any], Mapping[str, pd.DataFrame] | None]) -> None:
+        """Compute ``names`` with ``fn(module)``; a section ``fn`` leaves out stays as already noted."""
         self.lap("_")
-        mod = _module(module)
-        if mod is None:
-            for n in names:
-                self.missing(n, f"bagian ini menunggu modul tkpk_lib.{module}")
-            return
+        mod = None
+        if module is not None:
+            mod = _module(module)
+            if mod is None:
+                for n in names:
+                    self.missing(n, f"bagian ini menunggu modul tkpk_lib.{module}")
+                return
         try:
-            frames = fn(mod)
-        except Exception as exc:  # noqa: BLE001 - recorded and shown in every report, and warned
-            msg = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-            warnings.warn(f"section(s) {list(names)} failed: {msg}", stacklevel=2)
-            for n in names:
-                self.status[n] = {"status": "error", "note": f"bagian ini gagal dihitung ({msg})"}
+            frames = fn(mod) or {}
+        except Exception as exc:  # noqa: BLE001 - recorded with its cause: the units showing it fail
+            self.error(names, exc)
             return
         for n in names:
             if n in frames and frames[n] is not None:
                 self.ok(n, frames[n])
-            else:
+            elif n not in self.status:
                 self.missing(n, "data untuk bagian ini tidak tersedia")
         self.lap(names[0])
 
@@ -476,6 +572,8 @@ def prepare_tables(
     boundaries: Mapping[str, Any] | None = None,
     key: str = "",
     poverty_lines: str = "",
+    sources: Mapping[str, str] | None = None,
+    input_errors: Mapping[str, BaseException] | None = None,
 ) -> Path:
     """Compute every report section from canonical frames and write them to ``cache_dir``.
 
@@ -500,6 +598,13 @@ def prepare_tables(
         Input fingerprint stored in ``sections.json`` (:func:`prepare_year` compares it).
     poverty_lines : str
         Where the poverty lines came from ("" = the canonical tables), stored in the index.
+    sources : mapping of str -> str, optional
+        File each input table was read from (``{"complaints": "raw/complaints/x.csv"}``), so
+        that a section that fails names the user's file (and its columns) instead of the
+        canonical table.
+    input_errors : mapping of str -> exception, optional
+        Optional inputs whose file is there but could not be read (``"boundaries/desa"``):
+        the sections that use them fail with that cause instead of being computed without.
 
     Returns
     -------
@@ -532,7 +637,7 @@ def prepare_tables(
     registry = None if registry is None else _no_attrs(registry)
     cur = tables_by_year[year]
     hh = cur["households"]
-    s = _Sections()
+    s = _Sections(sources)
 
     # ---- indicators over all years, change, targets
     ind = pd.concat([year_indicators(tables_by_year[y], y) for y in years], ignore_index=True)
@@ -541,17 +646,20 @@ def prepare_tables(
     s.lap("indicators")
     from tkpk_lib import trends
 
-    if comparison_year is not None:
+    # each apart: a failure of one takes down no other
+    def _change(_: Any) -> dict[str, pd.DataFrame]:
+        if comparison_year is None:
+            s.missing("change", "belum ada tahun pembanding: perubahan tidak dapat dihitung")
+            return {}
         a = ind[ind["year"] == comparison_year]
         b = ind[ind["year"] == year]
         ch = trends.change(a, b, by="kab_code")
-        s.ok("change", ch.sort_values(["kab_code", "indicator"], kind="stable").reset_index(drop=True))
-    else:
-        s.missing("change", "belum ada tahun pembanding: perubahan tidak dapat dihitung")
-    tg = trends.compare_targets(ind[ind["year"] <= year], area_col="kab_code")
-    s.ok("targets", tg.reset_index(drop=True))
-    s.ok("disaggregation", _disaggregation(hh))
-    s.lap("change_targets_disaggregation")
+        return {"change": ch.sort_values(["kab_code", "indicator"], kind="stable").reset_index(drop=True)}
+
+    s.run(["change"], None, _change)
+    s.run(["targets"], None, lambda _: {"targets": trends.compare_targets(
+        ind[ind["year"] <= year], area_col="kab_code").reset_index(drop=True)})
+    s.run(["disaggregation"], None, lambda _: {"disaggregation": _disaggregation(hh)})
 
     # ---- programme coverage (Susenas)
     def _coverage(cov: Any) -> dict[str, pd.DataFrame]:
@@ -559,9 +667,20 @@ def prepare_tables(
 
     s.run(["coverage", "targeting", "combinations"], "coverage", _coverage)
 
+    def _absent(names: Sequence[str], table: str) -> None:
+        label = TABLE_LABELS.get(table, table)
+        if table in s.sources:  # read, but no rows: the file is there, say so
+            note = f"file {label} {s.sources[table]} tidak berisi baris data"
+        else:
+            where = LOOKED_FOR.get(table, table).replace("<tahun>", str(year))
+            note = f"file {label} tahun {year} tidak ditemukan (dicari di {where})"
+        for n in names:
+            s.missing(n, note)
+
     # ---- registry (counts only)
     def _registry(reg_mod: Any) -> dict[str, pd.DataFrame]:
         if registry is None:
+            _absent(["registry_summary", "registry_followup", "registry_desa"], "registry")
             return {}
         # one scan of the registry (by desa); kabupaten, province and follow-up counts add up from it
         desa = reg_mod.registry_summary(registry, by=("kab_code", "kec_code", "desa_code"))
@@ -578,52 +697,88 @@ def prepare_tables(
     def _pockets(pk: Any) -> dict[str, pd.DataFrame]:
         vil = cur.get("villages")
         if vil is None:
+            _absent(["pockets_kecamatan", "pockets_desa", "pockets"], "villages")
             return {}
         bnd = boundaries or {}
+        for level in ("kecamatan", "desa"):
+            if f"boundaries/{level}" in (input_errors or {}):
+                raise input_errors[f"boundaries/{level}"]  # type: ignore[index]
         res = pk.province_pockets(hh, _design(), vil, registry, kec_gdf=bnd.get("kecamatan"),
                                   desa_gdf=bnd.get("desa"))
         return {"pockets_kecamatan": _plain(res["kecamatan"]), "pockets_desa": _plain(res["scores"]),
                 "pockets": _plain(res["pockets"])}
 
     s.run(["pockets_kecamatan", "pockets_desa", "pockets"], "pockets", _pockets)
+    vil = cur.get("villages")
+    if vil is not None and "year" in vil.columns and len(vil):
+        py = sorted({int(v) for v in vil["year"].dropna().unique()})
+        if py and py != [int(year)]:
+            note = (f"memakai Podes {', '.join(map(str, py))}, ronde terakhir yang tersedia "
+                    f"(tidak ada Podes {year})")
+            if s.status.get("pockets", {}).get("status") == "ok":
+                s.status["pockets"]["note"] = note
 
-    # ---- programme map
-    def _programmes(pm: Any) -> dict[str, pd.DataFrame]:
-        out: dict[str, pd.DataFrame] = {}
-        progs = cur.get("programmes")
-        if progs is not None and len(progs):
-            keep = ("total", "by_strategy", "by_cluster", "by_fund_source", "by_opd", "by_programme")
-            out["budget"] = _per_kab_by(progs, pm.budget_tables, keep)
-            pk = s.frames.get("pockets")
-            if pk is not None and {"level", "is_pocket", "code"} <= set(pk.columns):
-                prio = sorted(pk.loc[(pk["level"] == "desa") & pk["is_pocket"].astype(bool), "code"].astype(str))
-                # per kabupaten: its own pocket desa (code prefix); province: all pocket desa
-                prio_kab = pd.DataFrame({"kab_code": [c[:4] for c in prio], "desa_code": prio})
+    # ---- programme map: budget (and its annex), convergence and complaints are computed apart,
+    # so a bad row in one input table takes down only the sections that read that table
+    progs = cur.get("programmes")
+    comp = cur.get("complaints")
 
-                def _convergence(f: pd.DataFrame, by: str | None = None) -> Mapping[str, pd.DataFrame]:
-                    if by is not None:
-                        return pm.convergence(f, prio_kab, year=year, by=by)
-                    one = [c for c in prio if c[:4] == str(f["kab_code"].iloc[0])]
-                    return pm.convergence(f, one if f["kab_code"].nunique() == 1 else prio, year=year)
+    def _budget(pm: Any) -> dict[str, pd.DataFrame]:
+        if progs is None or not len(progs):
+            _absent(["budget"], "programmes")
+            return {}
+        keep = ("total", "by_strategy", "by_cluster", "by_fund_source", "by_opd", "by_programme")
+        return {"budget": _per_kab_by(progs, pm.budget_tables, keep)}
 
-                out["convergence"] = _per_kab_by(progs, _convergence, ("by_strategy", "summary", "desa"))
-        comp = cur.get("complaints")
-        if comp is not None and len(comp):
-            out["complaints"] = _per_kab_by(comp, pm.complaints_summary,
-                                            ("overall", "by_channel", "by_programme", "by_status"))
+    s.run(["budget"], "programmes", _budget)
+
+    def _convergence(pm: Any) -> dict[str, pd.DataFrame]:
+        if progs is None or not len(progs):
+            _absent(["convergence"], "programmes")
+            return {}
+        st = s.status.get("pockets", {})
+        pk = s.frames.get("pockets")
+        if pk is None or not {"level", "is_pocket", "code"} <= set(pk.columns):
+            # convergence needs the pocket desa: say why they are not there
+            s.missing("convergence", "desa kantong kemiskinan tidak tersedia"
+                      + (f" ({st['note']})" if st.get("note") else ""))
+            return {}
+        prio = sorted(pk.loc[(pk["level"] == "desa") & pk["is_pocket"].astype(bool), "code"].astype(str))
+        # per kabupaten: its own pocket desa (code prefix); province: all pocket desa
+        prio_kab = pd.DataFrame({"kab_code": [c[:4] for c in prio], "desa_code": prio})
+
+        def _one(f: pd.DataFrame, by: str | None = None) -> Mapping[str, pd.DataFrame]:
+            if by is not None:
+                return pm.convergence(f, prio_kab, year=year, by=by)
+            one = [c for c in prio if c[:4] == str(f["kab_code"].iloc[0])]
+            return pm.convergence(f, one if f["kab_code"].nunique() == 1 else prio, year=year)
+
+        return {"convergence": _per_kab_by(progs, _one, ("by_strategy", "summary", "desa"))}
+
+    s.run(["convergence"], "programmes", _convergence)
+
+    def _complaints(pm: Any) -> dict[str, pd.DataFrame]:
+        if comp is None or not len(comp):
+            _absent(["complaints", "annex_complaints"], "complaints")
+            return {}
+        out = {"complaints": _per_kab_by(comp, pm.complaints_summary,
+                                         ("overall", "by_channel", "by_programme", "by_status"))}
+        # the annex after the summary: its checks (dates readable, resolved after received) hold
+        out["annex_complaints"] = _complaints_annex(comp)
         return out
 
-    s.run(["budget", "convergence", "complaints"], "programmes", _programmes)
-    if cur.get("programmes") is not None:
-        for name, frame in _programme_annex(cur["programmes"]).items():
-            s.ok(name, frame)
-    else:
-        s.missing("annex_program", "peta program tahun ini tidak tersedia")
-        s.missing("annex_target", "peta program tahun ini tidak tersedia")
-    if cur.get("complaints") is not None:
-        s.ok("annex_complaints", _complaints_annex(cur["complaints"]))
-    else:
-        s.missing("annex_complaints", "log pengaduan tahun ini tidak tersedia")
+    s.run(["complaints", "annex_complaints"], "programmes", _complaints)
+
+    def _annex_programmes(_: Any) -> dict[str, pd.DataFrame]:
+        if progs is None or not len(progs):
+            _absent(["annex_program", "annex_target"], "programmes")
+            return {}
+        return _programme_annex(progs)
+
+    s.run(["annex_program", "annex_target"], None, _annex_programmes)
+
+    completeness = unit_completeness(tables_by_year, year, registry=registry, boundaries=boundaries,
+                                     sources=s.sources)
 
     # ---- write atomically
     cache_dir = Path(cache_dir)
@@ -636,6 +791,8 @@ def prepare_tables(
             "version": CACHE_VERSION, "year": int(year), "comparison_year": comparison_year,
             "years": years, "target": target, "key": key, "poverty_lines": str(poverty_lines or ""),
             "sections": {n: s.status.get(n, {"status": "missing", "note": "tidak dihitung"}) for n in SECTIONS},
+            "completeness": completeness,
+            "sources": dict(sorted(s.sources.items())),
         }
         (tmp / "sections.json").write_text(json.dumps(index, indent=1, ensure_ascii=False), encoding="utf-8")
         s.timings.pop("_", None)
@@ -651,6 +808,117 @@ def prepare_tables(
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return cache_dir
+
+
+def unit_completeness(
+    tables_by_year: Mapping[int, Mapping[str, pd.DataFrame]],
+    year: int,
+    *,
+    registry: pd.DataFrame | None = None,
+    boundaries: Mapping[str, Any] | None = None,
+    sources: Mapping[str, str] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Which kabupaten/kota of the region reference each input covers.
+
+    A province figure computed from a table that lacks some kabupaten/kota would silently stand
+    for fewer units; this lists, per input present (Susenas households of every year, Sakernas,
+    Podes villages, programme map, registry and boundaries of ``year``), the units of
+    :func:`tkpk_lib.reference_data.regions` that have no row or polygon in it.
+
+    Returns
+    -------
+    dict
+        ``{input: {"label", "file", "expected", "present", "missing": [codes]}}``, one entry per
+        input present (``households_2023`` for earlier Susenas years).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> hh = pd.DataFrame({"kab_code": ["1701", "1702"]})
+    >>> unit_completeness({2024: {"households": hh}}, 2024)["households"]["missing"][:2]
+    ['1703', '1704']
+    """
+    from tkpk_lib.reference_data import regions
+
+    expected = sorted(regions("kabupaten")["code"].astype(str))
+    sources = dict(sources or {})
+    cur = tables_by_year[year]
+    inputs: list[tuple[str, str, Any, str]] = []
+    for y in sorted(tables_by_year):
+        if int(y) <= int(year):
+            key = "households" if int(y) == int(year) else f"households_{y}"
+            inputs.append((key, "households", tables_by_year[y].get("households"), "kab_code"))
+    inputs += [("labour", "labour", cur.get("labour"), "kab_code"),
+               ("villages", "villages", cur.get("villages"), "desa_code"),
+               ("programmes", "programmes", cur.get("programmes"), "kab_code"),
+               ("registry", "registry", registry, "kab_code")]
+    for level in ("kecamatan", "desa"):
+        g = (boundaries or {}).get(level)
+        inputs.append((f"boundaries/{level}", "boundaries", g, "code"))
+    out: dict[str, dict[str, Any]] = {}
+    for key, table, frame, col in inputs:
+        if frame is None or col not in getattr(frame, "columns", ()):
+            continue
+        have = set(pd.Series(frame[col]).dropna().astype(str).str[:4].unique())
+        missing = [c for c in expected if c not in have]
+        year_of = key.split("_")[-1] if key.startswith("households_") else str(year)
+        label = TABLE_LABELS.get(table, table) + (f" {year_of}" if table == "households" else "")
+        if table == "boundaries":
+            label += f" ({key.split('/')[1]})"
+        out[key] = {"label": label, "file": str(sources.get(key, sources.get(table, ""))),
+                    "expected": len(expected), "present": len(expected) - len(missing), "missing": missing}
+    return out
+
+
+def completeness_warnings(cache: str | Path) -> list[str]:
+    """One line per input of a prepared cache that lacks kabupaten/kota (console, manifest).
+
+    Examples
+    --------
+    >>> completeness_warnings("derived/2024")  # doctest: +SKIP
+    ['rumah tangga Susenas 2024 (raw/susenas/2024): tidak ada 1703 Kabupaten Bengkulu Utara; ...']
+    """
+    from tkpk_lib.reference_data import region_names
+
+    names = region_names()
+    lines = []
+    for info in _index(cache).get("completeness", {}).values():
+        if info["missing"]:
+            where = f" ({info['file']})" if info.get("file") else ""
+            units = ", ".join(f"{c} {names.get(c, '')}".strip() for c in info["missing"])
+            lines.append(f"{info['label']}{where}: tidak ada data untuk {units}; angka provinsi dihitung dari "
+                         f"{info['present']} dari {info['expected']} kabupaten/kota")
+    return lines
+
+
+def completeness_note(cache: str | Path, kab_code: str, inputs: Sequence[str] = ("households", "labour")) -> str:
+    """Markdown note when a figure of ``kab_code`` rests on an input that lacks units, else ``""``.
+
+    For the province: "dihitung dari 9 dari 10 kabupaten/kota" naming the absent units; for a
+    kabupaten/kota absent from an input: that the input has no data for it.
+
+    Examples
+    --------
+    >>> completeness_note("derived/2024", "17")  # doctest: +SKIP
+    '> **Perhatian:** angka provinsi dari rumah tangga Susenas 2024 dihitung dari 9 dari 10 ...'
+    """
+    from tkpk_lib.reference_data import region_names
+
+    names = region_names()
+    comp = _index(cache).get("completeness", {})
+    code = str(kab_code)
+    lines = []
+    for key, info in comp.items():
+        base = "households" if key.startswith("households") else key.split("/")[0]
+        if base not in inputs or not info["missing"]:
+            continue
+        units = ", ".join(f"{c} {names.get(c, '')}".strip() for c in info["missing"])
+        if code == PROVINCE_CODE:
+            lines.append(f"> **Perhatian:** angka provinsi dari {info['label']} dihitung dari {info['present']} "
+                         f"dari {info['expected']} kabupaten/kota (tidak ada data untuk {units}).")
+        elif code in info["missing"]:
+            lines.append(f"> **Perhatian:** {info['label']} tidak berisi data untuk {unit_name(code)}.")
+    return "\n\n".join(lines)
 
 
 def _per_kab_by(frame: pd.DataFrame, fn: Callable[..., Mapping[str, pd.DataFrame]],
@@ -881,16 +1149,47 @@ def prepare_year(
         tables[y] = t
         if y == year and "registry" in paths:
             registry = _read_registry(paths["registry"])
+    raw = canonical.raw_files(root, year)
     bnd: dict[str, Any] = {}
+    bnd_errors: dict[str, BaseException] = {}
     for level in ("kecamatan", "desa"):
+        if f"boundaries/{level}" not in raw:
+            continue  # boundaries are optional (hot spots and maps only); the notes say they are absent
         try:
             bnd[level] = canonical.load_boundaries(root, level)
-        except Exception:  # noqa: BLE001 - boundaries are optional (hot spots only)
-            pass
+        except Exception as exc:  # noqa: BLE001 - a file that is there but fails fails the pockets
+            bnd_errors[f"boundaries/{level}"] = exc
     source = "" if lines is None else (str(poverty_lines) if not isinstance(poverty_lines, pd.DataFrame)
                                        else "DataFrame")
     return prepare_tables(tables, int(year), cache, comparison_year=comparison_year, target=target,
-                          registry=registry, boundaries=bnd, key=key, poverty_lines=source)
+                          registry=registry, boundaries=bnd, key=key, poverty_lines=source,
+                          sources=input_sources(root, year), input_errors=bnd_errors)
+
+
+def input_sources(root: str | Path, year: int) -> dict[str, str]:
+    """The file (or folder) each input table of ``year`` is read from, for messages and notes.
+
+    Examples
+    --------
+    >>> input_sources("/nonexistent", 2024)
+    {}
+    """
+    from tkpk_lib import canonical
+
+    raw = canonical.raw_files(root, year)
+    out: dict[str, str] = {}
+    sus = Path(root) / "raw" / "susenas" / str(year)
+    if any(k.startswith("susenas/") for k in raw):
+        out["households"] = out["persons"] = str(sus)
+    for table, kind in (("labour", "sakernas"), ("villages", "podes"), ("registry", "registry"),
+                        ("programmes", "programmes"), ("complaints", "complaints"),
+                        ("boundaries/kecamatan", "boundaries/kecamatan"), ("boundaries/desa", "boundaries/desa")):
+        if kind in raw:
+            out[table] = str(raw[kind])
+    for y in canonical.available_years(root):
+        if y < int(year):
+            out[f"households_{y}"] = str(Path(root) / "raw" / "susenas" / str(y))
+    return out
 
 
 def ensure_prepared(
@@ -950,6 +1249,10 @@ def _index(cache: str | Path) -> dict[str, Any]:
 def section_note(cache: str | Path, name: str) -> str:
     """Markdown note for a section that is not available, or ``""`` when it is.
 
+    A missing section says which input was absent and where it was looked for; a section that
+    failed carries the banner "Bagian ini tidak lengkap" with every line of the cause (file,
+    column, rows).
+
     Examples
     --------
     >>> section_note("derived/2024", "budget")  # doctest: +SKIP
@@ -959,8 +1262,79 @@ def section_note(cache: str | Path, name: str) -> str:
     if st is None:
         return f"> **Bagian belum tersedia** ({name}): tidak dikenal."
     if st["status"] == "ok":
-        return ""
+        return f"> Catatan ({SECTIONS.get(name, name)}): {st['note']}." if st.get("note") else ""
+    if st["status"] == "error":
+        lines = st.get("problems") or [st["note"]]
+        return (f"> **Bagian ini tidak lengkap: {SECTIONS.get(name, name)} tidak dapat dihitung.** Penyebab:\n>\n"
+                + "\n".join(f"> - {ln}" for ln in lines))
     return f"> **Bagian belum tersedia** ({SECTIONS.get(name, name)}): {st['note']}."
+
+
+def input_notes(cache: str | Path) -> list[str]:
+    """Distinct notes of a cache about absent inputs and substitutes (console and manifest).
+
+    Examples
+    --------
+    >>> input_notes("derived/2024")  # doctest: +SKIP
+    ['file log pengaduan tahun 2024 tidak ditemukan (dicari di raw/complaints/*2024*.csv|.xlsx)']
+    """
+    notes = [v["note"] for v in _index(cache)["sections"].values()
+             if v["note"] and (v["status"] == "missing" or (v["status"] == "ok"))]
+    return list(dict.fromkeys(notes))
+
+
+def section_failures(cache: str | Path, names: Sequence[str] | None = None) -> dict[str, list[str]]:
+    """Sections of a cache that could not be computed, with the lines of their cause.
+
+    Examples
+    --------
+    >>> section_failures("derived/2024", ["complaints"])  # doctest: +SKIP
+    {'complaints': ['raw/complaints/pengaduan_2024.csv, kolom TGL_SELESAI (date_resolved): ...']}
+    """
+    sections = _index(cache)["sections"]
+    return {n: list(v.get("problems") or [v["note"]]) for n, v in sections.items()
+            if v["status"] == "error" and (names is None or n in names)}
+
+
+#: Output metadata key of a partial section's banner; the runner marks the job "partial" from it.
+PARTIAL_KEY = "tkpk_partial"
+
+
+def section_notice(cache: str | Path, names: str | Sequence[str], *, partial: bool = False) -> None:
+    """Show the notes of sections in a report cell; a section that failed fails the report.
+
+    A missing section shows its note. A section that could not be computed raises
+    :class:`SectionError` naming the cause (file, column, rows), so the unit fails, unless
+    ``partial``: then the section's banner "Bagian ini tidak lengkap" is shown and the runner
+    marks the unit "partial" (the banner's output carries :data:`PARTIAL_KEY` metadata).
+
+    Raises
+    ------
+    SectionError
+        A section in ``names`` failed and ``partial`` is false.
+
+    Examples
+    --------
+    >>> section_notice("derived/2024", ["budget", "convergence"], partial=False)  # doctest: +SKIP
+    """
+    from IPython.display import Markdown, display
+
+    names = [names] if isinstance(names, str) else list(names)
+    failed = section_failures(cache, names)
+    if failed and not partial:
+        causes = list(dict.fromkeys(ln for ls in failed.values() for ln in ls))
+        lines = [f"bagian {', '.join(SECTIONS.get(n, n) for n in failed)} tidak dapat dihitung: {causes[0]}"
+                 + (f" (dan {len(causes) - 1} masalah lain)" if len(causes) > 1 else "")]
+        if len(causes) > 1:
+            lines += [f"  - {ln}" for ln in causes]
+        lines.append("(tkpk run --partial menulis laporan dengan bagian ini ditandai tidak lengkap)")
+        raise SectionError("\n".join(lines))
+    for n in names:
+        note = section_note(cache, n)
+        if not note:
+            continue
+        meta = {PARTIAL_KEY: {"section": n, "problems": failed[n]}} if n in failed else None
+        display(Markdown(note), metadata=meta)
 
 
 def load_section(cache: str | Path, name: str, kab_code: str | None = None) -> pd.DataFrame:
@@ -1579,21 +1953,21 @@ def pocket_maps(cache: str | Path, data_root: str | Path, kab_code: str) -> list
     """
     from tkpk_lib import canonical, maps
 
-    try:  # cached in the process: reports of several units in one kernel read them once
-        kec = canonical.load_boundaries(data_root, "kecamatan")
-        desa = canonical.load_boundaries(data_root, "desa")
-    except Exception:  # noqa: BLE001 - no boundaries: no maps (the notebook says so)
-        return []
+    raw = canonical.raw_files(data_root, 0)
+    if "boundaries/kecamatan" not in raw or "boundaries/desa" not in raw:
+        return []  # no boundary files: no maps (map_note says which file was looked for where)
+    if _index(cache)["sections"].get("pockets", {}).get("status") == "error":
+        return []  # the pockets failed (a partial report shows why; map_note repeats it)
+    # cached in the process: reports of several units in one kernel read them once
+    kec = canonical.load_boundaries(data_root, "kecamatan")
+    desa = canonical.load_boundaries(data_root, "desa")
     code = str(kab_code)
     if code != PROVINCE_CODE:
         kec = kec[kec["code"].astype(str).str[:4] == code]
         desa = desa[desa["code"].astype(str).str[:4] == code]
     figs = []
     if code == PROVINCE_CODE:
-        try:
-            kab = canonical.load_boundaries(data_root, "kabupaten")
-        except Exception:  # noqa: BLE001 - map left out when the file is missing
-            kab = None
+        kab = canonical.load_boundaries(data_root, "kabupaten") if "boundaries/kabupaten" in raw else None
         ind = load_section(cache, "indicators")
         cur = ind[(ind["year"] == int(_index(cache)["year"])) & (ind["indicator"] == "p0")]
         if kab is not None and len(kab) and not cur.empty:
@@ -1621,6 +1995,33 @@ def pocket_maps(cache: str | Path, data_root: str | Path, kab_code: str) -> list
                     g, "hotspot_cluster", outline=kec, title=f"Klaster spasial (LISA) desa, {unit_name(code)}",
                     note="Tinggi-Tinggi: desa rawan dikelilingi desa rawan (kantong spasial); uji permutasi, FDR 5%."))
     return figs
+
+
+def map_note(cache: str | Path, data_root: str | Path) -> str:
+    """Why a report has no maps, in the user's terms (shown when :func:`pocket_maps` gives none).
+
+    Names the boundary file that is missing and where it was looked for, or the cause of the
+    pockets' failure when the files are there.
+
+    Examples
+    --------
+    >>> map_note("derived/2024", "data/demo/generated")  # doctest: +SKIP
+    '> Peta tidak tersedia: file batas wilayah (desa) tidak ditemukan (dicari di ...).'
+    """
+    from tkpk_lib import canonical
+
+    info = _index(cache)
+    raw = canonical.raw_files(data_root, 0)
+    absent = [lv for lv in ("kecamatan", "desa") if f"boundaries/{lv}" not in raw]
+    if absent:
+        return (f"> Peta tidak tersedia: file batas wilayah ({', '.join(absent)}) tidak ditemukan "
+                f"(dicari di {Path(data_root) / 'raw' / 'boundaries'}: .gpkg, .geojson atau .shp).")
+    st = info["sections"].get("pockets", {})
+    if st.get("status") == "error":
+        return f"> Peta tidak tersedia: kantong kemiskinan tidak dapat dihitung ({st['note']})."
+    if st.get("status") != "ok":
+        return f"> Peta tidak tersedia: kantong kemiskinan tidak tersedia ({st.get('note', '')})."
+    return "> Peta tidak tersedia: tidak ada data kantong kemiskinan untuk wilayah ini."
 
 
 def _subset(frame: pd.DataFrame, kab_code: str) -> pd.DataFrame:

@@ -73,6 +73,10 @@ WARM_UP_CODE = (
     "from tkpk_lib import narrative, paths, report\n"
 )
 SUMMARY_COLUMNS = ["kab_code", "notebook", "status", "seconds", "error"]
+#: Job statuses: "ok"; "partial" (report written with sections marked incomplete, only when the
+#: run asked for partial reports); "failed" (an error, named in ``error``); "blocked" (personal data).
+STATUSES = ("ok", "partial", "failed", "blocked")
+DONE_STATUSES = ("ok", "partial")
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 _FORMATS = ("html", "pdf")
 
@@ -113,8 +117,9 @@ class RunResult:
     run_dir : pathlib.Path
         ``<out_root>/<run_id>``.
     summary : pandas.DataFrame
-        One row per job: kab_code, notebook, status ("ok", "failed", "blocked"), seconds,
-        error (first line), plus stage timings and output paths.
+        One row per job: kab_code, notebook, status ("ok", "partial", "failed", "blocked"),
+        seconds, error (first line), plus stage timings, output paths and ``detail`` (every
+        line of the cause).
     manifest_path : pathlib.Path
         The run's ``manifest.json``.
     """
@@ -127,13 +132,18 @@ class RunResult:
 
     @property
     def ok(self) -> bool:
-        """True when every job succeeded."""
-        return bool((self.summary["status"] == "ok").all())
+        """True when every job wrote its report ("ok", or "partial" as the run asked for)."""
+        return bool(self.summary["status"].isin(DONE_STATUSES).all())
 
     @property
     def failed(self) -> pd.DataFrame:
-        """Rows of the jobs that did not succeed."""
-        return self.summary[self.summary["status"] != "ok"]
+        """Rows of the jobs that did not write their report ("failed", "blocked")."""
+        return self.summary[~self.summary["status"].isin(DONE_STATUSES)]
+
+    @property
+    def partial(self) -> pd.DataFrame:
+        """Rows of the jobs whose report has sections marked incomplete (``--partial``)."""
+        return self.summary[self.summary["status"] == "partial"]
 
     def __str__(self) -> str:
         return format_summary(self.summary)
@@ -150,22 +160,25 @@ def format_summary(summary: pd.DataFrame) -> str:
     Returns
     -------
     str
-        Fixed-width table followed by a count line.
+        Fixed-width table followed by a count line: how many jobs are ok, partial (report
+        with sections marked incomplete) and failed (failed or blocked).
 
     Examples
     --------
-    >>> s = pd.DataFrame({"kab_code": ["1701"], "notebook": ["a"], "status": ["ok"],
-    ...                   "seconds": [1.25], "error": [""]})
+    >>> s = pd.DataFrame({"kab_code": ["1701", "17"], "notebook": ["a", "a"],
+    ...                   "status": ["ok", "partial"], "seconds": [1.25, 2.0], "error": ["", "x"]})
     >>> print(format_summary(s).splitlines()[-1])
-    1 job(s): 1 ok, 0 not ok
+    2 job(s): 1 ok, 1 partial, 0 failed
     """
     table = summary[SUMMARY_COLUMNS].copy()
     table["seconds"] = table["seconds"].map(lambda s: f"{s:.1f}")
     table["error"] = table["error"].fillna("").map(lambda e: e if len(e) <= 90 else e[:87] + "...")
     n_ok = int((summary["status"] == "ok").sum())
+    n_partial = int((summary["status"] == "partial").sum())
     return (
         table.to_string(index=False)
-        + f"\n{len(summary)} job(s): {n_ok} ok, {len(summary) - n_ok} not ok"
+        + f"\n{len(summary)} job(s): {n_ok} ok, {n_partial} partial, "
+        f"{len(summary) - n_ok - n_partial} failed"
     )
 
 
@@ -286,6 +299,20 @@ def _first_line(text: str) -> str:
     return ""
 
 
+def _partial_sections(nb: Any) -> dict[str, list[str]]:
+    """Sections an executed report marked incomplete (outputs with the ``tkpk_partial`` metadata
+    that :func:`tkpk_lib.report.section_notice` writes in a partial report), with their causes."""
+    from tkpk_lib.report import PARTIAL_KEY
+
+    found: dict[str, list[str]] = {}
+    for cell in nb.cells:
+        for out in cell.get("outputs", ()):
+            info = out.get("metadata", {}).get(PARTIAL_KEY)
+            if info:
+                found.setdefault(str(info.get("section", "?")), [str(x) for x in info.get("problems", ())])
+    return found
+
+
 def _unlink(*paths: Path) -> None:
     for p in paths:
         try:
@@ -353,8 +380,8 @@ def run_job(job: Mapping[str, Any]) -> dict[str, Any]:
     Returns
     -------
     dict
-        kab_code, notebook, status ("ok", "failed", "blocked"), seconds, error (first
-        line), stage, kernel_s (kernel start/shutdown and papermill overhead), execute_s
+        kab_code, notebook, status ("ok", "partial", "failed", "blocked"), seconds, error (first
+        line), detail (every line of the cause), stage, kernel_s (kernel start/shutdown and papermill overhead), execute_s
         (sum of cell run times), html_s, pdf_s, the output file names and redacted (how many
         NIK-like numbers and names were masked in a notebook kept for diagnosis).
 
@@ -394,6 +421,7 @@ def run_job(job: Mapping[str, Any]) -> dict[str, Any]:
         "pdf_s": 0.0,
         "outputs": [],
         "redacted": 0,
+        "detail": "",
     }
     fd, tmp_name = tempfile.mkstemp(prefix=f".{stem}.", suffix=".running.ipynb", dir=out_dir)
     os.close(fd)
@@ -412,6 +440,8 @@ def run_job(job: Mapping[str, Any]) -> dict[str, Any]:
         result.update(status="failed", stage="execute")
         if isinstance(exc, pm.PapermillExecutionError):
             result["error"] = _first_line(f"cell {exc.cell_index}: {exc.ename}: {exc.evalue}")
+            # every line of the cause (a SchemaError lists its problems below its first line)
+            result["detail"] = redact_text(str(exc.evalue), job.get("scan_names", ()))[0]
         else:
             result["error"] = _first_line(f"{type(exc).__name__}: {exc}")
         if tmp_nb.exists() and tmp_nb.stat().st_size > 0:
@@ -428,6 +458,12 @@ def run_job(job: Mapping[str, Any]) -> dict[str, Any]:
     os.replace(tmp_nb, final_nb)
     _unlink(failed_nb)
     outputs = [final_nb.name]
+    incomplete = _partial_sections(nb)
+    if incomplete:  # the notebook was asked for a partial report and marked sections incomplete
+        lines = [f"{name}: {ln}" for name, problems in incomplete.items() for ln in problems]
+        result.update(status="partial", error=f"bagian tidak lengkap: {lines[0]}"
+                      + (f" (+{len(lines) - 1})" if len(lines) > 1 else ""),
+                      detail="\n".join(lines))
     try:
         stage_t = time.perf_counter()
         if "html" in job["formats"] or "pdf" in job["formats"]:
@@ -642,6 +678,7 @@ def run_reports(
     cell_timeout: int | None = 1800,
     fresh_kernels: bool = False,
     before_run: Callable[[], Any] | None = None,
+    manifest_notes: Callable[[], Mapping[str, Any]] | None = None,
 ) -> RunResult:
     """Run report notebooks for kabupaten/kota (and the province) and export HTML/PDF.
 
@@ -707,6 +744,10 @@ def run_reports(
         computing the report tables (:func:`tkpk_lib.pipeline.run_province`). Meanwhile each
         local worker starts its kernel and imports (:func:`warm_up`). An exception stops
         the run and propagates.
+    manifest_notes : callable, optional
+        Called once the notebooks have run; its mapping is added to the manifest (for example
+        the report sections that could not be computed and the inputs that lack units,
+        :func:`tkpk_lib.pipeline.run_province`).
 
     Returns
     -------
@@ -893,6 +934,7 @@ def run_reports(
                 **{
                     k: r[k] for k in ("kab_code", "notebook", "status", "error", "stage", "outputs")
                 },
+                "detail": r.get("detail", ""),
                 "parameters": job_list[order[(r["kab_code"], r["notebook"])]]["parameters"],
                 "folder": unit_slug(r["kab_code"]),
                 "redacted": r.get("redacted", 0),
@@ -904,6 +946,8 @@ def run_reports(
             for r in results
         ],
     }
+    if manifest_notes is not None:
+        manifest.update(manifest_notes())
     manifest_path = write_manifest(run_dir / "manifest.json", manifest)
     result = RunResult(
         run_id=run_id,

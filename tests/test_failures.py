@@ -1,0 +1,298 @@
+"""A failure is a failure; completeness is checked, not assumed (issue 11, run side).
+
+Fault injection on the prepared report tables (in memory, fast) and on small demo roots run end
+to end (one kabupaten or the province, HTML only):
+
+- a bad complaints row fails only the complaints sections, with the user's file, column and
+  rows; every problem line is carried; a report showing a failed section fails its unit
+  (non-zero exit, named in the console and the manifest) unless ``--partial``, which writes the
+  report with a banner and marks the unit "partial";
+- the registry sections compute in a Jupyter kernel where ``ipywidgets`` cannot be imported;
+- a kabupaten/kota absent from an input is named in the summary, and province figures say
+  "dihitung dari 9 dari 10 kabupaten/kota";
+- notes about absent inputs name the file looked for and where; an earlier Podes round is said.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from test_report import make_programme_map, make_registry, make_tables
+
+from tkpk_lib import pipeline
+from tkpk_lib import report as R
+from tkpk_lib.errors import Problem, SchemaError
+from tkpk_lib.schemas import PROGRAMMES
+
+SRC = {"complaints": "raw/complaints/pengaduan_2024.csv", "programmes": "raw/programmes/peta_2024.xlsx"}
+
+
+@pytest.fixture(scope="module")
+def tables():
+    t = {y: make_tables(y) for y in (2023, 2024)}
+    pm, comp = make_programme_map(2024)
+    t[2024]["programmes"] = pm
+    t[2024]["complaints"] = comp
+    return t
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return make_registry(n=600)
+
+
+def _with(tables, year=2024, **frames):
+    out = {y: dict(t) for y, t in tables.items()}
+    out[year].update(frames)
+    return {y: {k: v for k, v in t.items() if v is not None} for y, t in out.items()}
+
+
+def _bad_complaints(comp: pd.DataFrame) -> pd.DataFrame:
+    """Row 3 resolved five days before it was received."""
+    c = comp.copy()
+    c["date_received"] = pd.to_datetime(c["date_received"])
+    c["date_resolved"] = pd.to_datetime(c["date_resolved"])
+    c.loc[2, "date_resolved"] = c.loc[2, "date_received"] - pd.Timedelta(days=5)
+    c.loc[2, "status"] = "selesai"
+    return c
+
+
+# --------------------------------------------------------------------------- prepared tables
+
+
+def test_bad_complaints_row_fails_only_the_complaints_sections(tables, registry, tmp_path):
+    t = _with(tables, complaints=_bad_complaints(tables[2024]["complaints"]))
+    st = R.section_status(R.prepare_tables(t, 2024, tmp_path / "a", registry=registry)).set_index("section")["status"]
+    assert st["complaints"] == "error" and st["budget"] == "ok" and st["convergence"] == "ok"
+    cache = R.prepare_tables(t, 2024, tmp_path / "c", registry=registry, sources=SRC)
+    st = R.section_status(cache).set_index("section")["status"]
+    assert st["complaints"] == "error" and st["annex_complaints"] == "error"
+    # the programme map is another table: its sections are computed
+    for name in ("budget", "convergence", "annex_program", "annex_target", "pockets", "registry_summary"):
+        assert st[name] == "ok", name
+    assert len(R.load_section(cache, "budget")) > 0 and len(R.load_section(cache, "convergence")) > 0
+    fails = R.section_failures(cache)
+    assert set(fails) == {"complaints", "annex_complaints"}
+    assert fails["complaints"] == [
+        "raw/complaints/pengaduan_2024.csv, kolom TGL_SELESAI (date_resolved): resolved before it was "
+        "received [baris data 3; 1 baris]"]
+
+
+def test_every_problem_line_is_carried(tables, tmp_path):
+    c = tables[2024]["complaints"].copy()
+    c["date_received"] = c["date_received"].astype(str)
+    c["date_resolved"] = c["date_resolved"].astype("string")
+    c.loc[1, "date_received"] = "kemarin"
+    c.loc[[4, 6], "date_resolved"] = "31/02/2024x"
+    cache = R.prepare_tables(_with(tables, complaints=c), 2024, tmp_path / "c", sources=SRC)
+    lines = R.section_failures(cache)["complaints"]
+    assert lines == [
+        "raw/complaints/pengaduan_2024.csv, kolom TGL_MASUK (date_received): date cannot be read "
+        "[baris data 2; 1 baris]",
+        "raw/complaints/pengaduan_2024.csv, kolom TGL_SELESAI (date_resolved): date cannot be read "
+        "[baris data 5, 7; 2 baris]"]
+    note = R.section_note(cache, "complaints")
+    assert note.startswith("> **Bagian ini tidak lengkap: ringkasan pengaduan tidak dapat dihitung.**")
+    assert all(f"> - {ln}" in note for ln in lines)
+
+
+def test_describe_failure_names_the_users_file_and_column():
+    exc = SchemaError([Problem("programmes", "budget", "missing or negative amount", [4, 9])])
+    assert R.describe_failure(exc, SRC) == [
+        "raw/programmes/peta_2024.xlsx, kolom PAGU (budget): missing or negative amount [baris data 4, 9; 2 baris]"]
+    assert R.describe_failure(KeyError("x")) == ["KeyError: 'x'"]
+
+
+def test_section_notice_fails_the_report_unless_partial(tables, tmp_path, monkeypatch):
+    t = _with(tables, complaints=_bad_complaints(tables[2024]["complaints"]))
+    cache = R.prepare_tables(t, 2024, tmp_path / "c", sources=SRC)
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj, metadata=None: shown.append((obj.data, metadata)))
+    with pytest.raises(R.SectionError) as err:
+        R.section_notice(cache, "complaints")
+    first = str(err.value).splitlines()[0]
+    assert first == ("bagian ringkasan pengaduan tidak dapat dihitung: raw/complaints/pengaduan_2024.csv, kolom "
+                     "TGL_SELESAI (date_resolved): resolved before it was received [baris data 3; 1 baris]")
+    assert shown == []
+    R.section_notice(cache, ["budget", "convergence"])  # computed: nothing shown, nothing raised
+    assert shown == []
+    R.section_notice(cache, "complaints", partial=True)
+    (text, meta), = shown
+    assert text.startswith("> **Bagian ini tidak lengkap: ringkasan pengaduan")
+    assert meta == {R.PARTIAL_KEY: {"section": "complaints", "problems": R.section_failures(cache)["complaints"]}}
+
+
+def test_absent_inputs_are_named_with_where_they_were_looked_for(tables, tmp_path):
+    t = _with(tables, complaints=None)
+    cache = R.prepare_tables(t, 2024, tmp_path / "a", sources={"programmes": SRC["programmes"]})
+    for name in ("complaints", "annex_complaints"):
+        assert R.section_note(cache, name).endswith(
+            "file log pengaduan tahun 2024 tidak ditemukan (dicari di raw/complaints/*2024*.csv|.xlsx).")
+    assert R.section_status(cache).set_index("section").loc["registry_followup", "note"] == (
+        "file data terpadu tahun 2024 tidak ditemukan (dicari di raw/registry/ (.csv/.xlsx/.parquet))")
+    # a file that is there but has no rows is not "not found"
+    empty = tables[2024]["complaints"].iloc[:0]
+    cache = R.prepare_tables(_with(tables, complaints=empty), 2024, tmp_path / "b", sources=SRC)
+    note = R.section_note(cache, "complaints")
+    assert "tidak ditemukan" not in note
+    assert note.endswith("file log pengaduan raw/complaints/pengaduan_2024.csv tidak berisi baris data.")
+
+
+def test_earlier_podes_round_is_said(tables, tmp_path):
+    vil = tables[2024]["villages"].assign(year=2021)
+    cache = R.prepare_tables(_with(tables, villages=vil), 2024, tmp_path / "c")
+    assert R.section_note(cache, "pockets") == (
+        "> Catatan (daftar kantong kemiskinan): memakai Podes 2021, ronde terakhir yang tersedia "
+        "(tidak ada Podes 2024).")
+    cache = R.prepare_tables(tables, 2024, tmp_path / "d")
+    assert R.section_note(cache, "pockets") == ""
+
+
+def test_province_figures_say_how_many_units_they_rest_on(tables, tmp_path):
+    cur = tables[2024]
+    hh = cur["households"][cur["households"]["kab_code"] != "1703"].reset_index(drop=True)
+    pp = cur["persons"][cur["persons"]["kab_code"] != "1703"].reset_index(drop=True)
+    cache = R.prepare_tables(_with(tables, households=hh, persons=pp), 2024, tmp_path / "c",
+                             sources={"households": "raw/susenas/2024"})
+    comp = R.cache_info(cache)["completeness"]
+    assert comp["households"]["missing"] == ["1703"] and comp["households"]["present"] == 9
+    assert comp["households_2023"]["missing"] == []
+    note = R.completeness_note(cache, "17")
+    assert note == ("> **Perhatian:** angka provinsi dari rumah tangga Susenas 2024 dihitung dari 9 dari 10 "
+                    "kabupaten/kota (tidak ada data untuk 1703 Kabupaten Bengkulu Utara).")
+    assert R.completeness_note(cache, "1703") == (
+        "> **Perhatian:** rumah tangga Susenas 2024 tidak berisi data untuk Kabupaten Bengkulu Utara.")
+    assert R.completeness_note(cache, "1701") == ""
+    assert R.completeness_warnings(cache) == [
+        "rumah tangga Susenas 2024 (raw/susenas/2024): tidak ada data untuk 1703 Kabupaten Bengkulu Utara; "
+        "angka provinsi dihitung dari 9 dari 10 kabupaten/kota"]
+
+
+# --------------------------------------------------------------------------- optional packages
+
+
+def test_registry_sections_compute_in_a_kernel_without_ipywidgets(registry, tmp_path):
+    """duckdb refuses to touch its progress-bar setting in Jupyter when ipywidgets is missing."""
+    import nbformat
+    import papermill as pm
+
+    registry.to_parquet(tmp_path / "reg.parquet")
+    code = (
+        "import sys\n"
+        "sys.modules['ipywidgets'] = None  # not installable: import fails\n"
+        "import pkgutil, importlib, pandas as pd, tkpk_lib\n"
+        "for m in pkgutil.iter_modules(tkpk_lib.__path__):\n"
+        "    importlib.import_module('tkpk_lib.' + m.name)\n"
+        "from tkpk_lib import registry as G\n"
+        f"reg = pd.read_parquet({str(tmp_path / 'reg.parquet')!r})\n"
+        "desa = G.registry_summary(reg, by=('kab_code', 'kec_code', 'desa_code'))\n"
+        "print(desa.groupby('programme')['n_households'].sum().to_dict())\n"
+    )
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(code)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "python3", "language": "python"}
+    out = pm.execute_notebook(nb, None, kernel_name="python3", progress_bar=False)
+    text = "".join(o.get("text", "") for o in out.cells[0].outputs if o.get("name") == "stdout")
+    counts = ast.literal_eval(text.strip())
+    assert {"any", "pkh", "bpnt", "pbi"} <= set(counts) <= {"any", *PROGRAMMES}
+    assert set(counts.values()) == {len(registry)}  # every household counted once per programme
+
+
+# --------------------------------------------------------------------------- end to end
+
+
+def _args(root, out, run_id, kab, **kw):
+    a = {"year": 2024, "comparison_year": None, "kab": list(kab), "jobs": 2, "scheduler": None,
+         "root": str(root), "out": str(out), "run_id": run_id, "target": "poor", "no_pdf": True,
+         "small": True, "partial": False}
+    a.update(kw)
+    return argparse.Namespace(**a)
+
+
+@pytest.fixture(scope="module")
+def bad_complaints_root(tmp_path_factory):
+    from tkpk_lib import synthetic
+
+    root = tmp_path_factory.mktemp("badcomp")
+    synthetic.generate_demo(root, small=True, years=(2023, 2024))
+    f = root / "raw" / "complaints" / "pengaduan_2024.csv"
+    lines = f.read_text(encoding="utf-8").splitlines(keepends=True)
+    cells = lines[3].split(";")  # data row 3: resolved five days before it was received
+    cells[6] = (pd.Timestamp(cells[5]) - pd.Timedelta(days=5)).strftime("%Y-%m-%d")
+    cells[7] = "selesai\n"
+    lines[3] = ";".join(cells)
+    f.write_text("".join(lines), encoding="utf-8")
+    return root
+
+
+@pytest.mark.slow
+def test_run_fails_the_unit_naming_file_column_rows(bad_complaints_root, tmp_path, capsys):
+    code = pipeline.run_cli(_args(bad_complaints_root, tmp_path, "gagal", ["1701"]))
+    assert code == 1
+    err = capsys.readouterr().err
+    cause = "pengaduan_2024.csv, kolom TGL_SELESAI (date_resolved): resolved before it was received [baris data 3"
+    assert f"1701 evaluasi_tahunan: failed: bagian ringkasan pengaduan tidak dapat dihitung: {bad_complaints_root}" \
+        in err and cause in err
+    man = json.loads((tmp_path / "gagal" / "manifest.json").read_text())
+    jobs = {j["notebook"]: j for j in man["jobs"]}
+    assert {j["status"] for j in jobs.values()} == {"failed"}
+    assert cause in jobs["evaluasi_tahunan"]["error"] and cause in jobs["lampiran_lp2kd"]["detail"]
+    assert set(man["sections_failed"]) == {"complaints", "annex_complaints"}
+    assert not (tmp_path / "gagal" / "1701_bengkulu_selatan" / "evaluasi_tahunan.html").exists()
+
+
+@pytest.mark.slow
+def test_partial_run_writes_the_report_with_a_banner(bad_complaints_root, tmp_path, capsys):
+    code = pipeline.run_cli(_args(bad_complaints_root, tmp_path, "sebagian", ["1701"], partial=True))
+    assert code == 0
+    out = capsys.readouterr()
+    assert "2 job(s): 0 ok, 2 partial, 0 failed" in out.out
+    assert "1701 evaluasi_tahunan: partial: complaints:" in out.err
+    man = json.loads((tmp_path / "sebagian" / "manifest.json").read_text())
+    assert man["partial"] is True and {j["status"] for j in man["jobs"]} == {"partial"}
+    html = (tmp_path / "sebagian" / "1701_bengkulu_selatan" / "evaluasi_tahunan.html").read_text()
+    assert "Bagian ini tidak lengkap: ringkasan pengaduan tidak dapat dihitung." in html
+    assert "kolom TGL_SELESAI (date_resolved): resolved before it was received [baris data 3; 1 baris]" in html
+    # budget and convergence still computed and shown
+    assert "Pagu dan realisasi menurut strategi" in html and "Konvergensi: anggaran di desa kantong" in html
+    assert html.count("Bagian ini tidak lengkap") == 1
+
+
+def _drop_kab_from_susenas(folder: Path, kab_no: int) -> None:
+    import pyreadstat
+
+    for f in sorted(folder.iterdir()):
+        read = pyreadstat.read_dta if f.suffix == ".dta" else pyreadstat.read_sav
+        df, meta = read(f)
+        df = df[df["R102"] != kab_no].reset_index(drop=True)
+        kw = {"column_labels": meta.column_labels, "variable_value_labels": meta.variable_value_labels}
+        if f.suffix == ".dta":
+            pyreadstat.write_dta(df, f, **kw)
+        else:
+            pyreadstat.write_sav(df, f, **kw)
+
+
+@pytest.mark.slow
+def test_unit_absent_from_susenas_is_named_and_province_says_9_of_10(tmp_path_factory, capsys):
+    from tkpk_lib import synthetic
+
+    root = tmp_path_factory.mktemp("nokab")
+    synthetic.generate_demo(root, small=True, years=(2023, 2024))
+    _drop_kab_from_susenas(root / "raw" / "susenas" / "2024", 3)
+    out = tmp_path_factory.mktemp("out")
+    code = pipeline.run_cli(_args(root, out, "tanpa", ["17"]))
+    assert code == 0  # documented choice: the run warns and every province figure says so
+    err = capsys.readouterr().err
+    line = (f"rumah tangga Susenas 2024 ({root / 'raw' / 'susenas' / '2024'}): tidak ada data untuk 1703 "
+            "Kabupaten Bengkulu Utara; angka provinsi dihitung dari 9 dari 10 kabupaten/kota")
+    assert f"Peringatan: {line}" in err
+    man = json.loads((out / "tanpa" / "manifest.json").read_text())
+    assert line in man["incomplete_inputs"]
+    html = (out / "tanpa" / "17_provinsi_bengkulu" / "evaluasi_tahunan.html").read_text()
+    assert ("angka provinsi dari rumah tangga Susenas 2024 dihitung dari 9 dari 10 kabupaten/kota "
+            "(tidak ada data untuk 1703 Kabupaten Bengkulu Utara)") in html
