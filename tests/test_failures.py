@@ -285,14 +285,40 @@ def test_unit_absent_from_susenas_is_named_and_province_says_9_of_10(tmp_path_fa
     synthetic.generate_demo(root, small=True, years=(2023, 2024))
     _drop_kab_from_susenas(root / "raw" / "susenas" / "2024", 3)
     out = tmp_path_factory.mktemp("out")
-    code = pipeline.run_cli(_args(root, out, "tanpa", ["17"]))
-    assert code == 0  # documented choice: the run warns and every province figure says so
+    code = pipeline.run_cli(_args(root, out, "tanpa", ["1703", "17"]))
+    assert code == 1  # the unit without households fails; the province is written and says so
     err = capsys.readouterr().err
+    man = json.loads((out / "tanpa" / "manifest.json").read_text())
+    status = {(j["kab_code"], j["notebook"]): j["status"] for j in man["jobs"]}
+    assert status == {("1703", "evaluasi_tahunan"): "failed", ("1703", "lampiran_lp2kd"): "failed",
+                      ("17", "evaluasi_tahunan"): "ok", ("17", "lampiran_lp2kd"): "ok"}
+    assert ("1703 evaluasi_tahunan: failed: rumah tangga Susenas 2024 "
+            f"({root / 'raw' / 'susenas' / '2024'}) tidak berisi rumah tangga Kabupaten Bengkulu Utara") in err
     line = (f"rumah tangga Susenas 2024 ({root / 'raw' / 'susenas' / '2024'}): tidak ada data untuk 1703 "
             "Kabupaten Bengkulu Utara; angka provinsi dihitung dari 9 dari 10 kabupaten/kota")
     assert f"Peringatan: {line}" in err
-    man = json.loads((out / "tanpa" / "manifest.json").read_text())
     assert line in man["incomplete_inputs"]
     html = (out / "tanpa" / "17_provinsi_bengkulu" / "evaluasi_tahunan.html").read_text()
     assert ("angka provinsi dari rumah tangga Susenas 2024 dihitung dari 9 dari 10 kabupaten/kota "
             "(tidak ada data untuk 1703 Kabupaten Bengkulu Utara)") in html
+
+
+def test_boundary_file_that_fails_is_not_called_missing(tmp_path_factory):
+    from tkpk_lib import synthetic
+
+    root = tmp_path_factory.mktemp("badbnd")
+    synthetic.generate_demo(root, small=True, years=(2024,))
+    bad = root / "raw" / "boundaries" / "desa.gpkg"
+    bad.write_bytes(b"bukan geopackage")
+    cache = R.prepare_year(root, 2024)
+    fails = R.section_failures(cache)
+    assert set(fails) == {"pockets_kecamatan", "pockets_desa", "pockets"}
+    assert str(bad) in fails["pockets"][0]
+    assert R.section_status(cache).set_index("section").loc["budget", "status"] == "ok"
+    note = R.map_note(cache, root)
+    assert note.startswith("> Peta tidak tersedia: kantong kemiskinan tidak dapat dihitung (")
+    assert str(bad) in note and "tidak ditemukan" not in note
+    bad.unlink()
+    assert R.map_note(cache, root) == (
+        f"> Peta tidak tersedia: file batas wilayah (desa) tidak ditemukan (dicari di {root / 'raw' / 'boundaries'}: "
+        ".gpkg, .geojson atau .shp).")

@@ -46,6 +46,7 @@ __all__ = [
     "SectionError",
     "comparison_figure",
     "completeness_note",
+    "completeness_notice",
     "completeness_warnings",
     "ensure_prepared",
     "fmt_int",
@@ -919,6 +920,41 @@ def completeness_note(cache: str | Path, kab_code: str, inputs: Sequence[str] = 
         elif code in info["missing"]:
             lines.append(f"> **Perhatian:** {info['label']} tidak berisi data untuk {unit_name(code)}.")
     return "\n\n".join(lines)
+
+
+def completeness_notice(cache: str | Path, kab_code: str, inputs: Sequence[str] = ("households", "labour"),
+                        *, partial: bool = False) -> None:
+    """Show :func:`completeness_note` in a report cell; a unit without Susenas households fails.
+
+    A kabupaten/kota report whose unit has no Susenas household of the report year would show
+    no indicator at all: it raises :class:`SectionError` naming the file, unless ``partial``
+    (then a banner with :data:`PARTIAL_KEY` metadata marks the unit "partial").
+
+    Raises
+    ------
+    SectionError
+        ``kab_code`` has no household in the report year's Susenas and ``partial`` is false.
+
+    Examples
+    --------
+    >>> completeness_notice("derived/2024", "1701")  # doctest: +SKIP
+    """
+    from IPython.display import Markdown, display
+
+    code = str(kab_code)
+    hh = _index(cache).get("completeness", {}).get("households", {})
+    if "households" in inputs and code != PROVINCE_CODE and code in hh.get("missing", ()):
+        where = f" ({hh['file']})" if hh.get("file") else ""
+        cause = (f"{hh['label']}{where} tidak berisi rumah tangga {unit_name(code)}: indikator "
+                 f"kabupaten/kota ini tidak dapat dihitung")
+        if not partial:
+            raise SectionError(cause + "\n(tkpk run --partial menulis laporan dengan bagian ini ditandai "
+                               "tidak lengkap)")
+        display(Markdown(f"> **Bagian ini tidak lengkap:** {cause}."),
+                metadata={PARTIAL_KEY: {"section": "indicators", "problems": [cause]}})
+    note = completeness_note(cache, code, inputs)
+    if note:
+        display(Markdown(note))
 
 
 def _per_kab_by(frame: pd.DataFrame, fn: Callable[..., Mapping[str, pd.DataFrame]],
