@@ -166,8 +166,10 @@ def test_province_figures_say_how_many_units_they_rest_on(tables, tmp_path):
     assert note == ("> **Perhatian:** angka provinsi dari rumah tangga Susenas 2024 dihitung dari 9 dari 10 "
                     "kabupaten/kota (tidak ada data untuk 1703 Kabupaten Bengkulu Utara).")
     assert R.completeness_note(cache, "1703") == (
-        "> **Perhatian:** rumah tangga Susenas 2024 tidak berisi data untuk Kabupaten Bengkulu Utara.")
-    assert R.completeness_note(cache, "1701") == ""
+        "> **Perhatian:** rumah tangga Susenas 2024 tidak berisi data untuk Kabupaten Bengkulu Utara.\n\n" + note)
+    # a kabupaten's report compares with the province: it says so too, but not for a programme map
+    assert R.completeness_note(cache, "1701") == note
+    assert R.completeness_note(cache, "1701", ("programmes",)) == ""
     assert R.completeness_warnings(cache) == [
         "rumah tangga Susenas 2024 (raw/susenas/2024): tidak ada data untuk 1703 Kabupaten Bengkulu Utara; "
         "angka provinsi dihitung dari 9 dari 10 kabupaten/kota"]
@@ -261,6 +263,14 @@ def test_partial_run_writes_the_report_with_a_banner(bad_complaints_root, tmp_pa
     # budget and convergence still computed and shown
     assert "Pagu dan realisasi menurut strategi" in html and "Konvergensi: anggaran di desa kantong" in html
     assert html.count("Bagian ini tidak lengkap") == 1
+    # the Excel annex of a partial unit says which table is incomplete and why
+    from openpyxl import load_workbook
+
+    wb = load_workbook(tmp_path / "sebagian" / "1701_bengkulu_selatan" / "lampiran_lp2kd_1701_2024.xlsx")
+    notes = [(r[0], r[1]) for r in wb["Catatan"].iter_rows(values_only=True) if r[0] == "pengaduan menurut program dan kanal"]
+    assert len(notes) == 1 and notes[0][1].startswith("TIDAK LENGKAP, tidak dapat dihitung: ")
+    assert "kolom TGL_SELESAI (date_resolved): resolved before it was received [baris data 3" in notes[0][1]
+    assert "Pengaduan" not in wb.sheetnames and "Program" in wb.sheetnames
 
 
 def _drop_kab_from_susenas(folder: Path, kab_no: int) -> None:

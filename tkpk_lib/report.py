@@ -44,6 +44,7 @@ __all__ = [
     "PROVINCE_CODE",
     "SECTIONS",
     "SectionError",
+    "annex_notes",
     "comparison_figure",
     "completeness_note",
     "completeness_notice",
@@ -895,8 +896,9 @@ def completeness_warnings(cache: str | Path) -> list[str]:
 def completeness_note(cache: str | Path, kab_code: str, inputs: Sequence[str] = ("households", "labour")) -> str:
     """Markdown note when a figure of ``kab_code`` rests on an input that lacks units, else ``""``.
 
-    For the province: "dihitung dari 9 dari 10 kabupaten/kota" naming the absent units; for a
-    kabupaten/kota absent from an input: that the input has no data for it.
+    Province figures resting on such an input (all of them in the province's report; the survey
+    figures every report compares with) say "dihitung dari 9 dari 10 kabupaten/kota" naming the
+    absent units; a kabupaten/kota absent from an input is told that the input has no data for it.
 
     Examples
     --------
@@ -914,11 +916,12 @@ def completeness_note(cache: str | Path, kab_code: str, inputs: Sequence[str] = 
         if base not in inputs or not info["missing"]:
             continue
         units = ", ".join(f"{c} {names.get(c, '')}".strip() for c in info["missing"])
-        if code == PROVINCE_CODE:
+        if code != PROVINCE_CODE and code in info["missing"]:
+            lines.append(f"> **Perhatian:** {info['label']} tidak berisi data untuk {unit_name(code)}.")
+        # every report compares with the province's survey figures; the province's report shows all
+        if code == PROVINCE_CODE or base in ("households", "labour"):
             lines.append(f"> **Perhatian:** angka provinsi dari {info['label']} dihitung dari {info['present']} "
                          f"dari {info['expected']} kabupaten/kota (tidak ada data untuk {units}).")
-        elif code in info["missing"]:
-            lines.append(f"> **Perhatian:** {info['label']} tidak berisi data untuk {unit_name(code)}.")
     return "\n\n".join(lines)
 
 
@@ -2240,11 +2243,43 @@ def annex_tables(cache: str | Path, kab_code: str, year: int, *, min_sample: int
     return out
 
 
+#: Sections behind the LP2KD annex tables (their notes go to the workbook's ``Catatan`` sheet).
+ANNEX_SECTIONS = ("indicators", "annex_program", "annex_target", "pockets", "registry_desa", "annex_complaints")
+
+
+def annex_notes(cache: str | Path, kab_code: str) -> pd.DataFrame:
+    """Why annex tables are absent or incomplete, for the workbook's ``Catatan`` sheet.
+
+    One row per annex section that is not computed (``bagian``, ``keterangan``: the missing
+    note, or "TIDAK LENGKAP" with every line of the cause) and per input that lacks units.
+
+    Examples
+    --------
+    >>> annex_notes("derived/2024", "17")  # doctest: +SKIP
+    """
+    rows = []
+    fails = section_failures(cache)
+    for name in ANNEX_SECTIONS:
+        st = _index(cache)["sections"].get(name, {})
+        if name in fails:
+            rows.append((SECTIONS[name], "TIDAK LENGKAP, tidak dapat dihitung: " + "; ".join(fails[name])))
+        elif st.get("note"):
+            rows.append((SECTIONS[name], st["note"]))
+    for line in completeness_note(cache, kab_code, ("households", "labour", "villages", "programmes",
+                                                    "registry")).split("\n\n"):
+        if line:
+            rows.append(("kelengkapan data", line.replace("> **Perhatian:** ", "")))
+    return pd.DataFrame(rows, columns=["bagian", "keterangan"])
+
+
 def write_annex_workbook(tables: Mapping[str, pd.DataFrame], output_dir: str | Path | None, kab_code: str,
-                         year: int, *, run_id: str = "", min_sample: int = 0) -> Path | None:
+                         year: int, *, run_id: str = "", min_sample: int = 0,
+                         cache: str | Path | None = None) -> Path | None:
     """Write the LP2KD annex workbook ``lampiran_lp2kd_<code>_<year>.xlsx`` into ``output_dir``.
 
-    Returns None (nothing written) when ``output_dir`` is empty.
+    Returns None (nothing written) when ``output_dir`` is empty. With ``cache``, the
+    ``Catatan`` sheet lists the annex tables that are absent or incomplete and why
+    (:func:`annex_notes`), so the workbook of a partial report says so as its HTML does.
 
     Examples
     --------
@@ -2258,7 +2293,9 @@ def write_annex_workbook(tables: Mapping[str, pd.DataFrame], output_dir: str | P
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     meta = {"wilayah": unit_name(kab_code), "tahun": int(year), "run_id": run_id, "min_n": min_sample}
-    return excel.write_annex(tables, out / f"lampiran_lp2kd_{kab_code}_{int(year)}.xlsx", meta=meta)
+    notes = annex_notes(cache, kab_code) if cache is not None else None
+    return excel.write_annex(tables, out / f"lampiran_lp2kd_{kab_code}_{int(year)}.xlsx", meta=meta,
+                             notes=notes if notes is not None and len(notes) else None)
 
 
 def indicator_name(code: str) -> str:
