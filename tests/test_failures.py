@@ -332,3 +332,22 @@ def test_boundary_file_that_fails_is_not_called_missing(tmp_path_factory):
     assert R.map_note(cache, root) == (
         f"> Peta tidak tersedia: file batas wilayah (desa) tidak ditemukan (dicari di {root / 'raw' / 'boundaries'}: "
         ".gpkg, .geojson atau .shp).")
+
+
+def test_one_coverage_table_failing_leaves_the_others(tables, tmp_path, monkeypatch):
+    import types
+
+    from tkpk_lib import coverage
+
+    def broken(*a, **k):
+        raise SchemaError([Problem("households", "rcv_pkh", "not 0/1", [7])])
+
+    fake = types.SimpleNamespace(**{k: getattr(coverage, k) for k in dir(coverage) if not k.startswith("__")})
+    fake.programme_combinations = broken
+    real = R._module
+    monkeypatch.setattr(R, "_module", lambda name: fake if name == "coverage" else real(name))
+    cache = R.prepare_tables(tables, 2024, tmp_path / "c", sources={"households": "raw/susenas/2024"})
+    st = R.section_status(cache).set_index("section")["status"]
+    assert (st["coverage"], st["targeting"], st["combinations"]) == ("ok", "ok", "error")
+    assert R.section_failures(cache)["combinations"] == [
+        "raw/susenas/2024, kolom rcv_pkh: not 0/1 [baris data 7; 1 baris]"]

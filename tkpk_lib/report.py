@@ -664,10 +664,10 @@ def prepare_tables(
     s.run(["disaggregation"], None, lambda _: {"disaggregation": _disaggregation(hh)})
 
     # ---- programme coverage (Susenas)
-    def _coverage(cov: Any) -> dict[str, pd.DataFrame]:
-        return _coverage_sections(cov, hh, target)
-
-    s.run(["coverage", "targeting", "combinations"], "coverage", _coverage)
+    # one call per section (the target columns are added once): a failure of one leaves the others
+    prepared: dict[str, Any] = {}
+    for name in ("coverage", "targeting", "combinations"):
+        s.run([name], "coverage", lambda cov, name=name: _coverage_sections(cov, hh, target, (name,), prepared))
 
     def _absent(names: Sequence[str], table: str) -> None:
         label = TABLE_LABELS.get(table, table)
@@ -1012,22 +1012,30 @@ def _per_kab_by(frame: pd.DataFrame, fn: Callable[..., Mapping[str, pd.DataFrame
     return out
 
 
-def _coverage_sections(cov: Any, hh: pd.DataFrame, target: str) -> dict[str, pd.DataFrame]:
-    """Adapter to :mod:`tkpk_lib.coverage`: kabupaten rows plus province rows (kab_code "17")."""
+def _coverage_sections(cov: Any, hh: pd.DataFrame, target: str,
+                       names: Sequence[str] = ("targeting", "coverage", "combinations"),
+                       memo: dict[str, Any] | None = None) -> dict[str, pd.DataFrame]:
+    """Adapter to :mod:`tkpk_lib.coverage`: kabupaten rows plus province rows (kab_code "17").
+
+    ``memo`` keeps the households with their target columns between calls for single sections.
+    """
     from tkpk_lib.schemas import PROGRAMMES
 
     d = _design()
     progs = [p for p in PROGRAMMES if f"rcv_{p}" in hh.columns]
-    data = cov.add_targets(hh)
+    memo = {} if memo is None else memo
+    if "data" not in memo:
+        memo["data"] = cov.add_targets(hh)
+    data = memo["data"]
     tcol = f"target_{target}"
     if tcol not in data.columns:
         raise ReportError(f"target group {target!r} needs column {tcol} (registry_decile for 'registry')")
-    out = {
-        "targeting": _both(cov.targeting, data, d, received=progs, target=tcol),
-        "coverage": _both(cov.coverage_by_group, data, d, programmes=progs, group="welfare_quintile"),
-        "combinations": _both(cov.programme_combinations, data, d, programmes=progs, among=tcol),
+    make = {
+        "targeting": lambda: _both(cov.targeting, data, d, received=progs, target=tcol),
+        "coverage": lambda: _both(cov.coverage_by_group, data, d, programmes=progs, group="welfare_quintile"),
+        "combinations": lambda: _both(cov.programme_combinations, data, d, programmes=progs, among=tcol),
     }
-    return out
+    return {n: make[n]() for n in names}
 
 
 def _programme_annex(progs: pd.DataFrame) -> dict[str, pd.DataFrame]:
