@@ -351,3 +351,11 @@ def test_one_coverage_table_failing_leaves_the_others(tables, tmp_path, monkeypa
     assert (st["coverage"], st["targeting"], st["combinations"]) == ("ok", "ok", "error")
     assert R.section_failures(cache)["combinations"] == [
         "raw/susenas/2024, kolom rcv_pkh: not 0/1 [baris data 7; 1 baris]"]
+
+
+def test_summary_line_of_a_schema_error_carries_its_first_problem():
+    from tkpk_lib.run import _first_line
+
+    exc = SchemaError([Problem("a.csv", "x", "bad", [3]), Problem("a.csv", "y", "worse", [4])])
+    assert _first_line(f"cell 4: SchemaError: {exc}") == (
+        "cell 4: SchemaError: 2 problem(s) found: a.csv, column 'x': bad [rows 3; 1 row(s) in all] (+1 more)")

@@ -293,10 +293,21 @@ def _cell_seconds(nb: Any) -> float:
 
 
 def _first_line(text: str) -> str:
-    for line in str(text).splitlines():
-        if line.strip():
-            return line.strip()
-    return ""
+    r"""The summary line of an error: its first line, and when that only announces a list
+    ("SchemaError: 2 problem(s) found:") the first item too, so the cause is never left out.
+
+    Examples
+    --------
+    >>> _first_line("cell 4: SchemaError: 2 problem(s) found:\n  - a.csv: bad [rows 3]\n  - b")
+    'cell 4: SchemaError: 2 problem(s) found: a.csv: bad [rows 3] (+1 more)'
+    """
+    lines = [ln.strip() for ln in str(text).splitlines() if ln.strip()]
+    if not lines:
+        return ""
+    if lines[0].endswith(":") and len(lines) > 1:
+        more = f" (+{len(lines) - 2} more)" if len(lines) > 2 else ""
+        return f"{lines[0]} {lines[1].lstrip('- ').strip()}{more}"
+    return lines[0]
 
 
 def _partial_sections(nb: Any) -> dict[str, list[str]]:
@@ -444,6 +455,7 @@ def run_job(job: Mapping[str, Any]) -> dict[str, Any]:
             result["detail"] = redact_text(str(exc.evalue), job.get("scan_names", ()))[0]
         else:
             result["error"] = _first_line(f"{type(exc).__name__}: {exc}")
+            result["detail"] = redact_text(str(exc), job.get("scan_names", ()))[0]
         if tmp_nb.exists() and tmp_nb.stat().st_size > 0:
             os.replace(tmp_nb, failed_nb)
             result["outputs"] = [failed_nb.name]
@@ -511,6 +523,7 @@ def run_job(job: Mapping[str, Any]) -> dict[str, Any]:
     except Exception as exc:  # noqa: BLE001
         result.update(status="failed", error=_first_line(f"{type(exc).__name__}: {exc}"))
         result["error"] = redact_text(result["error"], job.get("scan_names", ()))[0]
+        result["detail"] = redact_text(str(exc), job.get("scan_names", ()))[0]
     result["outputs"] = outputs
     result["seconds"] = time.perf_counter() - t0
     return result
