@@ -359,3 +359,17 @@ def test_summary_line_of_a_schema_error_carries_its_first_problem():
     exc = SchemaError([Problem("a.csv", "x", "bad", [3]), Problem("a.csv", "y", "worse", [4])])
     assert _first_line(f"cell 4: SchemaError: {exc}") == (
         "cell 4: SchemaError: 2 problem(s) found: a.csv, column 'x': bad [rows 3; 1 row(s) in all] (+1 more)")
+
+
+def test_absent_sakernas_and_boundaries_are_named(tables, tmp_path):
+    cache = R.prepare_tables(_with(tables, labour=None), 2024, tmp_path / "c")
+    sak = ("file Sakernas tahun 2024 tidak ditemukan (dicari di raw/sakernas/2024/ (.sav/.dta/.csv/.parquet)): "
+           "indikator ketenagakerjaan (TPT, TPAK, informal) tidak dihitung")
+    bnd = ("file batas wilayah desa tidak ditemukan (dicari di raw/boundaries/{kecamatan,desa}.gpkg|.geojson|.shp): "
+           "tanpa peta dan klaster spasial")
+    notes = R.input_notes(cache)
+    assert sak in notes and bnd in notes
+    assert R.completeness_note(cache, "1701") == f"> **Catatan:** {sak}."
+    ind = R.load_section(cache, "indicators")
+    assert "tpt" not in set(ind.loc[ind["year"] == 2024, "indicator"])
+    assert "tpt" in set(ind.loc[ind["year"] == 2023, "indicator"])

@@ -781,6 +781,16 @@ def prepare_tables(
 
     completeness = unit_completeness(tables_by_year, year, registry=registry, boundaries=boundaries,
                                      sources=s.sources)
+    # optional inputs behind no section of their own: named where they were looked for
+    absent: dict[str, str] = {}
+    if cur.get("labour") is None:
+        absent["labour"] = (f"file Sakernas tahun {year} tidak ditemukan (dicari di "
+                            f"{LOOKED_FOR['labour'].replace('<tahun>', str(year))}): indikator ketenagakerjaan "
+                            "(TPT, TPAK, informal) tidak dihitung")
+    for level in ("kecamatan", "desa"):
+        if (boundaries or {}).get(level) is None and f"boundaries/{level}" not in (input_errors or {}):
+            absent[f"boundaries/{level}"] = (f"file batas wilayah {level} tidak ditemukan (dicari di "
+                                             f"{LOOKED_FOR['boundaries']}): tanpa peta dan klaster spasial")
 
     # ---- write atomically
     cache_dir = Path(cache_dir)
@@ -794,6 +804,7 @@ def prepare_tables(
             "years": years, "target": target, "key": key, "poverty_lines": str(poverty_lines or ""),
             "sections": {n: s.status.get(n, {"status": "missing", "note": "tidak dihitung"}) for n in SECTIONS},
             "completeness": completeness,
+            "absent": absent,
             "sources": dict(sorted(s.sources.items())),
         }
         (tmp / "sections.json").write_text(json.dumps(index, indent=1, ensure_ascii=False), encoding="utf-8")
@@ -908,9 +919,11 @@ def completeness_note(cache: str | Path, kab_code: str, inputs: Sequence[str] = 
     from tkpk_lib.reference_data import region_names
 
     names = region_names()
-    comp = _index(cache).get("completeness", {})
+    info = _index(cache)
+    comp = info.get("completeness", {})
     code = str(kab_code)
-    lines = []
+    lines = [f"> **Catatan:** {note}." for key, note in info.get("absent", {}).items()
+             if key.split("/")[0] in inputs]
     for key, info in comp.items():
         base = "households" if key.startswith("households") else key.split("/")[0]
         if base not in inputs or not info["missing"]:
@@ -1325,8 +1338,9 @@ def input_notes(cache: str | Path) -> list[str]:
     >>> input_notes("derived/2024")  # doctest: +SKIP
     ['file log pengaduan tahun 2024 tidak ditemukan (dicari di raw/complaints/*2024*.csv|.xlsx)']
     """
-    notes = [v["note"] for v in _index(cache)["sections"].values()
-             if v["note"] and (v["status"] == "missing" or (v["status"] == "ok"))]
+    info = _index(cache)
+    notes = [v["note"] for v in info["sections"].values() if v["note"] and v["status"] != "error"]
+    notes += list(info.get("absent", {}).values())
     return list(dict.fromkeys(notes))
 
 
