@@ -218,17 +218,24 @@ def _args(root, out, run_id, kab, **kw):
 
 @pytest.fixture(scope="module")
 def bad_complaints_root(tmp_path_factory):
-    from tkpk_lib import synthetic
+    """Demo root whose 2024 complaints have one row resolved before it was received (data row 3).
+
+    The row is put into the canonical table (which runs reuse while the raw files are unchanged),
+    so that the fault reaches the report sections whatever the readers check: a reader that
+    rejects it stops the run before any report (exit 2, naming the file), which is tested with
+    the readers.
+    """
+    from tkpk_lib import canonical, synthetic
 
     root = tmp_path_factory.mktemp("badcomp")
     synthetic.generate_demo(root, small=True, years=(2023, 2024))
-    f = root / "raw" / "complaints" / "pengaduan_2024.csv"
-    lines = f.read_text(encoding="utf-8").splitlines(keepends=True)
-    cells = lines[3].split(";")  # data row 3: resolved five days before it was received
-    cells[6] = (pd.Timestamp(cells[5]) - pd.Timedelta(days=5)).strftime("%Y-%m-%d")
-    cells[7] = "selesai\n"
-    lines[3] = ";".join(cells)
-    f.write_text("".join(lines), encoding="utf-8")
+    for y in (2023, 2024):
+        canonical.build_canonical(root, y)
+    f = root / "canonical" / "complaints_2024.parquet"
+    comp = pd.read_parquet(f)
+    comp.loc[2, "date_resolved"] = pd.Timestamp(comp.loc[2, "date_received"]) - pd.Timedelta(days=5)
+    comp.loc[2, "status"] = "selesai"
+    comp.to_parquet(f, index=False)
     return root
 
 
