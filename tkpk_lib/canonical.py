@@ -161,7 +161,9 @@ def build_canonical(
     ):
         if kind in files:
             if force or not target(kind).exists():
-                fn(files[kind]).drop(columns="_row").to_parquet(target(kind), index=False)
+                fn(files[kind], year=year).drop(columns="_row").to_parquet(
+                    target(kind), index=False
+                )
             out[kind] = target(kind)
     if "registry" in files:
         out["registry"] = _build_registry(can, files["registry"], force=rebuild_all)

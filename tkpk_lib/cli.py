@@ -39,9 +39,10 @@ def cmd_demo_data(a: argparse.Namespace) -> int:
 def cmd_validate(a: argparse.Namespace) -> int:
     from tkpk_lib import readers
 
-    bad = 0
+    bad, warned = 0, False
     for f in a.files:
         p = Path(f)
+        t = None
         try:
             if a.source == "susenas":
                 if a.year is None:
@@ -54,13 +55,15 @@ def cmd_validate(a: argparse.Namespace) -> int:
                         f"--year is needed for {a.source} (variable names change by year)"
                     )
                 fn = readers.read_sakernas if a.source == "sakernas" else readers.read_podes
-                n = {a.source: len(fn(p, a.year))}
+                t = fn(p, a.year)
+                n = {a.source: len(t)}
             elif a.source == "registry":
-                n = {"registry": len(readers.read_registry(p))}
-            elif a.source == "programmes":
-                n = {"programmes": len(readers.read_programmes(p))}
-            elif a.source == "complaints":
-                n = {"complaints": len(readers.read_complaints(p))}
+                t = readers.read_registry(p)
+                n = {"registry": len(t)}
+            elif a.source in ("programmes", "complaints"):
+                fn = readers.read_programmes if a.source == "programmes" else readers.read_complaints
+                t = fn(p, year=a.year or readers.year_in_name(p))
+                n = {a.source: len(t)}
             else:
                 level = a.level or next(
                     (lv for lv in ("kabupaten", "kecamatan", "desa") if lv in p.name), "desa"
@@ -76,10 +79,15 @@ def cmd_validate(a: argparse.Namespace) -> int:
                             f"{p}: codes not in Bengkulu's region list: "
                             f"{', '.join(um.loc[um['side'] == 'file', 'code'].head(20))}"
                         )
+            for w in readers.table_warnings(t):
+                warned = True
+                print(f"WARNING {w}", file=sys.stderr)
             print(f"OK {p}: " + ", ".join(f"{k} {v:,} rows" for k, v in n.items()))
         except TkpkError as e:
             bad += 1
             print(f"FAILED {p}:\n{e}", file=sys.stderr)
+    if (bad or warned) and a.source != "boundaries":
+        print(readers.ROWS_NOTE, file=sys.stderr)
     return 1 if bad else 0
 
 

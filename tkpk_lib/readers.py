@@ -18,6 +18,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable
+from datetime import date
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -302,6 +303,192 @@ def _take(
     return out, problems
 
 
+# --------------------------------------------------------------------------- coded variables
+_LABEL_KINDS: dict[str, dict[int, re.Pattern[str]]] = {
+    "sex": {
+        1: re.compile(r"\blaki|\bpria\b|\bmale\b|^\W*(\d+\W*)?l\W*$", re.I),
+        2: re.compile(r"\bperempuan\b|\bwanita\b|\bfemale\b|^\W*(\d+\W*)?p\W*$", re.I),
+    },
+    "yesno": {
+        1: re.compile(r"^\W*(\d+\W*)?(ya|iya|yes|ada)\b|^\W*(\d+\W*)?y\W*$", re.I),
+        2: re.compile(r"\b(tidak|tdk|bukan|no)\b|^\W*(\d+\W*)?[tn]\W*$", re.I),
+    },
+    "urban": {
+        1: re.compile(r"kota|urban", re.I),
+        2: re.compile(r"desa|rural", re.I),
+    },
+    "village": {
+        1: re.compile(r"^\W*(\d+\W*)?(desa|nagari|gampong|village)\b", re.I),
+        2: re.compile(r"kelurahan", re.I),
+    },
+    "relation": {1: re.compile(r"\bkepala\b|\bkrt\b|\bhead\b", re.I)},
+}
+"""Patterns of value labels (case-insensitive) for each expected code of a kind of variable."""
+
+_REQUIRED_CODED: dict[str, tuple[str, ...]] = {
+    "susenas_rt": ("urban", "roof", "wall", "floor", "toilet", "water", "lighting"),
+    "susenas_ind": ("relation", "sex"),
+    "sakernas": ("urban", "sex", "worked"),
+    "podes": ("status",),
+}
+"""Coded variables asked of every household/person/village: a missing value is an error
+(elsewhere a blank is "not asked", e.g. the closet type of a household without a toilet)."""
+
+
+@cache
+def coded_variables(file: str) -> dict[str, tuple[dict[int, str], str | None]]:
+    """Coded variables of one file kind: expected codes (from the crosswalk) and label kind.
+
+    The crosswalk ``codes`` text lists codes as ``"1 yes; 2 no"`` (an optional
+    ``"what: "`` prefix allowed); a variable is coded when every ``;`` part is such an item
+    and there are at least two. The kind (``sex``, ``yesno``, ``urban``, ``village``,
+    ``relation`` or None) says which value labels are recognised.
+
+    Examples
+    --------
+    >>> coded_variables("susenas_ind")["sex"]
+    ({1: 'male', 2: 'female'}, 'sex')
+    >>> coded_variables("susenas_rt")["pkh"][1]
+    'yesno'
+    >>> "kab" in coded_variables("susenas_rt"), "elec_va" in coded_variables("susenas_rt")
+    (False, False)
+    """
+    cw = _crosswalk()
+    out: dict[str, tuple[dict[int, str], str | None]] = {}
+    for name, text in zip(cw.loc[cw["file"] == file, "name"], cw.loc[cw["file"] == file, "codes"],
+                          strict=True):
+        codes: dict[int, str] = {}
+        for part in text.split(";"):
+            m = re.match(r"^\s*(?:[^:;()]*:\s*)?(\d+)\s+([A-Za-z].*?)\s*$", part)
+            if not m:
+                codes = {}
+                break
+            codes[int(m.group(1))] = m.group(2)
+        if len(codes) < 2:
+            continue
+        labels = {k: v.lower() for k, v in codes.items()}
+        kind: str | None = None
+        if set(codes) == {1, 2} and labels[1] == "male" and labels[2] == "female":
+            kind = "sex"
+        elif set(codes) == {1, 2} and labels[1] == "urban" and labels[2] == "rural":
+            kind = "urban"
+        elif set(codes) == {1, 2} and labels[1] == "desa" and labels[2] == "kelurahan":
+            kind = "village"
+        elif set(codes) == {1, 2} and re.match(r"no\b", labels[2]):
+            kind = "yesno"
+        elif labels.get(1, "").startswith("head"):
+            kind = "relation"
+        out[name] = (codes, kind)
+    return out
+
+
+def _classify(label: object, kind: str) -> int | None:
+    """The expected code a value label stands for, or None (unknown or ambiguous)."""
+    if not isinstance(label, str):
+        return None
+    hits = [code for code, pat in _LABEL_KINDS[kind].items() if pat.search(label.strip())]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _check_codes(
+    t: pd.DataFrame,
+    file: str,
+    year: int,
+    source: str,
+    value_labels: dict[str, dict],
+) -> tuple[list[Problem], list[str]]:
+    """Check every coded variable of ``t`` against its expected codes and its value labels.
+
+    ``t`` has crosswalk names (after :func:`_take`); ``value_labels`` is keyed by the file's
+    raw names. A variable whose labels say that its codes mean other categories than
+    expected (sex coded 0 "Laki-laki" / 1 "Perempuan", a yes/no item coded 1 "Tidak" /
+    2 "Ya") is recoded by its labels when every code present has a recognised label and no
+    two codes share one (``t`` is changed in place and a notice returned); otherwise labels
+    that contradict the expected coding are an error. Codes outside the expected set, and
+    missing values of the variables asked of everyone (:data:`_REQUIRED_CODED`), are errors
+    with rows.
+
+    Returns
+    -------
+    problems : list of Problem
+    notices : list of str
+        One line per variable recoded by its labels.
+    """
+    cw = crosswalk(file, year)
+    problems: list[Problem] = []
+    notices: list[str] = []
+    rows = t["_row"].to_numpy() if "_row" in t.columns else np.arange(1, len(t) + 1)
+    for name, (codes, kind) in coded_variables(file).items():
+        if name not in t.columns:
+            continue
+        raw_name = cw[name]
+        expected = ", ".join(f"{c} {lab}" for c, lab in codes.items())
+
+        def problem(message: str, mask: np.ndarray | None = None, *, _n: str = name,
+                    _r: str = raw_name) -> None:
+            problems.append(
+                Problem(source, _r, message, [] if mask is None else [int(r) for r in rows[mask]],
+                        canonical=_n)
+            )
+
+        s = t[name]
+        v = _num(s).astype("float64")
+        text = s.astype("string").str.strip()
+        blank = (s.isna() | text.fillna("").eq("")).to_numpy(dtype=bool)
+        values = v.to_numpy(dtype="float64", na_value=np.nan)
+        notnum = ~blank & np.isnan(values)
+        labels = {}
+        for k, lab in (value_labels.get(raw_name) or {}).items():
+            try:
+                labels[float(k)] = lab
+            except (TypeError, ValueError):
+                continue
+        present = sorted({float(x) for x in values[~np.isnan(values)]})
+        if kind is not None and labels and present:
+            cls = {x: _classify(labels.get(x), kind) for x in present}
+            known = {x: c for x, c in cls.items() if c is not None}
+            wrong = {x: c for x, c in known.items() if x != c}
+            if wrong:
+                shown = ", ".join(f"{x:g} = '{labels[x]}'" for x in present if x in labels)
+                complete = len(known) == len(present) and kind != "relation"
+                if complete and len(set(known.values())) == len(known):
+                    recode = {x: float(c) for x, c in known.items()}
+                    v = v.map(recode)
+                    values = v.to_numpy(dtype="float64", na_value=np.nan)
+                    t[name] = v
+                    change = ", ".join(
+                        f"{x:g} '{labels[x]}' -> {c} ({codes[c]})" for x, c in known.items()
+                    )
+                    notices.append(
+                        f"{source}, column '{raw_name}' ({name}): codes recoded by the file's "
+                        f"value labels: {change}"
+                    )
+                else:
+                    problem(
+                        f"the value labels ({shown}) contradict the expected coding "
+                        f"({expected}) and cannot be recoded unambiguously; recode the "
+                        f"column to the expected codes"
+                    )
+                    continue
+        outside = ~np.isnan(values) & ~np.isin(values, np.asarray(list(codes), dtype="float64"))
+        bad = outside | notnum
+        if bad.any():
+            found = sorted(
+                {f"{x:g}" for x in values[bad & ~np.isnan(values)]}
+                | {str(x) for x in text[notnum].dropna()}
+            )[:10]
+            problem(f"codes outside the expected set ({expected}); found {', '.join(found)}", bad)
+        if name in _REQUIRED_CODED.get(file, ()) and blank.any():
+            problem(f"missing values (expected {expected})", blank)
+    return problems, notices
+
+
+def _raw_names(file: str, year: int, canonical: dict[str, str]) -> dict[str, str]:
+    """``{canonical column: raw variable}`` from ``{canonical column: crosswalk name}``."""
+    cw = crosswalk(file, year)
+    return {c: cw[n] for c, n in canonical.items() if n in cw}
+
+
 def _num(s: pd.Series) -> pd.Series:
     digits = _digit_text_to_int(s)
     if digits is not None:
@@ -475,6 +662,11 @@ def read_susenas(
     problems = p1 + p2 + p3
     if problems:
         raise SchemaError(problems)
+    c1, notices = _check_codes(rt, "susenas_rt", year, f_rt.name, rt_attrs.get("value_labels", {}))
+    c2, n2 = _check_codes(ind, "susenas_ind", year, f_ind.name, ind_attrs.get("value_labels", {}))
+    notices += n2
+    if c1 + c2:
+        raise SchemaError(c1 + c2)
 
     for t in (rt, ind, kp):
         t["hh_id"] = _id_text(t["hh_id"])
@@ -581,6 +773,30 @@ def read_susenas(
     ind = ind.copy()
     ind["age"] = _num(ind["age"])
     ind["relation"] = _num(ind["relation"])
+    is_head = (ind["relation"] == 1).to_numpy(dtype=bool)
+    extra_head = is_head & ind["hh_id"].where(is_head).duplicated(keep="first").to_numpy(dtype=bool)
+    if extra_head.any():
+        problems.append(
+            Problem(
+                f_ind.name,
+                crosswalk("susenas_ind", year)["relation"],
+                "a second household head (relation code 1) in the same household",
+                list(ind["_row"][extra_head]),
+                canonical="relation",
+            )
+        )
+    members = hh["hh_id"].map(ind["hh_id"].value_counts()).fillna(0).to_numpy()
+    size_differs = (hh["hh_size"].notna() & (hh["hh_size"] != members)).to_numpy(dtype=bool)
+    if size_differs.any():
+        problems.append(
+            Problem(
+                f_rt.name,
+                crosswalk("susenas_rt", year)["hh_size"],
+                f"household size differs from the number of members in {f_ind.name}",
+                list(rt["_row"][size_differs]),
+                canonical="hh_size",
+            )
+        )
     head = ind[ind["relation"] == 1].drop_duplicates("hh_id").set_index("hh_id")
     hh["head_female"] = (hh["hh_id"].map(_num(head["sex"])) == 2).astype("int8")
     hh["head_age"] = hh["hh_id"].map(head["age"])
@@ -647,7 +863,19 @@ def read_susenas(
     if "registry_decile" in rt.columns:
         hh["registry_decile"] = _num(rt["registry_decile"])
 
-    households = validate_table(hh, "households", source=f_rt.name, extra_problems=problems)
+    households = validate_table(
+        hh,
+        "households",
+        source=f_rt.name,
+        extra_problems=problems,
+        names=_raw_names(
+            "susenas_rt",
+            year,
+            {c: c for c in ("hh_id", "urban", "stratum", "psu", "weight", "hh_size",
+                            "registry_decile")}
+            | {"kab_code": "kab", "kec_code": "kec_bps"},
+        ),
+    )
 
     # persons table
     hmap = households.set_index("hh_id")
@@ -680,9 +908,25 @@ def read_susenas(
                 list(pp["_row"][orphan]),
             )
         )
-    persons = validate_table(pp, "persons", source=f_ind.name, extra_problems=pproblems)
+    persons = validate_table(
+        pp,
+        "persons",
+        source=f_ind.name,
+        extra_problems=pproblems,
+        names=_raw_names(
+            "susenas_ind",
+            year,
+            {"hh_id": "hh_id", "person_no": "person_no", "age": "age", "female": "sex",
+             "is_head": "relation", "school_status": "school"},
+        ),
+    )
     households.attrs["value_labels"] = rt_attrs.get("value_labels", {})
     persons.attrs["value_labels"] = ind_attrs.get("value_labels", {})
+    households.attrs["warnings"] = (
+        notices
+        + households.attrs.get("warnings", [])
+        + missing_kabupaten(households["kab_code"], f_rt.name, "households")
+    )
     return {"households": households, "persons": persons}
 
 
@@ -705,6 +949,9 @@ def read_sakernas(path: str | Path, year: int) -> pd.DataFrame:
     raw = read_raw(p)
     raw_attrs = _pop_attrs(raw)
     t, problems = _take(raw, "sakernas", year, p.name)
+    if problems:
+        raise SchemaError(problems)
+    problems, notices = _check_codes(t, "sakernas", year, p.name, raw_attrs.get("value_labels", {}))
     if problems:
         raise SchemaError(problems)
     out = pd.DataFrame({"_row": t["_row"], "year": year})
@@ -742,8 +989,23 @@ def read_sakernas(path: str | Path, year: int) -> pd.DataFrame:
                 list(t["_row"][bad_prov]),
             )
         )
-    df = validate_table(out, "labour", source=p.name, extra_problems=problems)
+    df = validate_table(
+        out,
+        "labour",
+        source=p.name,
+        extra_problems=problems,
+        names=_raw_names(
+            "sakernas",
+            year,
+            {"kab_code": "kab", "urban": "urban", "stratum": "stratum", "psu": "psu",
+             "weight": "weight", "age": "age", "female": "sex", "hours": "hours",
+             "sector": "sector"},
+        ),
+    )
     df.attrs["value_labels"] = raw_attrs.get("value_labels", {})
+    df.attrs["warnings"] = (
+        notices + df.attrs.get("warnings", []) + missing_kabupaten(df["kab_code"], p.name, "persons")
+    )
     return df
 
 
@@ -758,6 +1020,9 @@ def read_podes(path: str | Path, year: int) -> pd.DataFrame:
     raw = read_raw(p)
     raw_attrs = _pop_attrs(raw)
     t, problems = _take(raw, "podes", year, p.name, optional=("lat", "lon"))
+    if problems:
+        raise SchemaError(problems)
+    problems, notices = _check_codes(t, "podes", year, p.name, raw_attrs.get("value_labels", {}))
     if problems:
         raise SchemaError(problems)
     out = pd.DataFrame({"_row": t["_row"], "year": year})
@@ -784,8 +1049,48 @@ def read_podes(path: str | Path, year: int) -> pd.DataFrame:
     if "lat" in t.columns:
         out["lat"] = _num(t["lat"])
         out["lon"] = _num(t["lon"])
-    df = validate_table(out, "villages", source=p.name)
+    cw = crosswalk("podes", year)
+    pop = _num(t["pop_male"]) + _num(t["pop_female"])
+    elec = _num(t["families_electric"])
+    for mask, column, canonical, message in (
+        (
+            (elec > fam).fillna(False),
+            cw["families_electric"],
+            "families_electric",
+            f"more families with electricity than families ('{cw['families']}')",
+        ),
+        (
+            (fam > pop).fillna(False),
+            cw["families"],
+            "families",
+            f"more families than inhabitants ('{cw['pop_male']}' + '{cw['pop_female']}')",
+        ),
+    ):
+        m = mask.to_numpy(dtype=bool)
+        if m.any():
+            problems.append(Problem(p.name, column, message, list(t["_row"][m]), canonical=canonical))
+    df = validate_table(
+        out,
+        "villages",
+        source=p.name,
+        extra_problems=problems,
+        names=_raw_names(
+            "podes",
+            year,
+            {"desa_code": "desa", "kec_code": "desa", "kab_code": "desa", "desa_name": "desa_name",
+             "kelurahan": "status", "families": "families", "dist_school_km": "dist_school",
+             "dist_health_km": "dist_health", "dist_market_km": "dist_market",
+             "road_surface": "road", "signal": "signal", "water_source": "water",
+             "sanitation": "toilet", "malnutrition_cases": "malnutrition",
+             "disasters": "disasters", "lat": "lat", "lon": "lon"},
+        ),
+    )
     df.attrs["value_labels"] = raw_attrs.get("value_labels", {})
+    df.attrs["warnings"] = (
+        notices
+        + df.attrs.get("warnings", [])
+        + missing_kabupaten(df["kab_code"], p.name, "villages")
+    )
     return df
 
 
@@ -913,13 +1218,26 @@ COMPLAINT_COLUMNS = {
 }
 
 
-def _read_office_table(path: str | Path, mapping: dict[str, str], schema: str) -> pd.DataFrame:
+def _read_office_table(
+    path: str | Path,
+    mapping: dict[str, str],
+    schema: str,
+    *,
+    year: int | None = None,
+    today: date | None = None,
+) -> pd.DataFrame:
+    """Read an office export, rename its columns and validate it (with the cross-field rules).
+
+    Messages name the file's own column (``KODE_KAB``) with the canonical name beside it; a
+    required column that is absent is named by its expected header.
+    """
     p = Path(path)
     raw = read_raw(p, allowed=TABLE_SUFFIXES, as_text=True)
     up = {k.upper(): v for k, v in mapping.items()}
-    df = raw.rename(
-        columns={c: up[str(c).strip().upper()] for c in raw.columns if str(c).strip().upper() in up}
-    )
+    ren = {c: up[str(c).strip().upper()] for c in raw.columns if str(c).strip().upper() in up}
+    df = raw.rename(columns=ren)
+    names = {v: k for k, v in mapping.items()}  # expected header of an absent column
+    names.update({v: str(k) for k, v in ren.items()})
     for c in ("budget", "realisation", "target_count", "reached_count"):
         if c in df.columns:
             v = parse_number_id(df[c])
@@ -931,17 +1249,93 @@ def _read_office_table(path: str | Path, mapping: dict[str, str], schema: str) -
         df["kab_code"] = _code_text(df["kab_code"], 4)
     if "status" in df.columns:
         df["status"] = df["status"].astype("string").str.strip().str.lower()
-    return validate_table(df, schema, source=p.name)
+    out = validate_table(df, schema, source=p.name, names=names, year=year, today=today)
+    if schema == "programmes":
+        out.attrs["warnings"] += missing_kabupaten(out["kab_code"], p.name, "programme rows")
+    return out
 
 
-def read_programmes(path: str | Path) -> pd.DataFrame:
-    """Read a programme map (RAT/LP2KD style) from ``.xlsx`` or ``.csv``."""
-    return _read_office_table(path, PROGRAMME_COLUMNS, "programmes")
+ROWS_NOTE = (
+    "Rows are data rows of the file: row 1 is the first row below the column header (in Excel "
+    "the sheet row number is this + 1 when the header is on sheet row 1)."
+)
+"""How the row numbers of every message are counted (printed once by ``tkpk validate``)."""
 
 
-def read_complaints(path: str | Path) -> pd.DataFrame:
-    """Read a complaints log from ``.csv`` or ``.xlsx``."""
-    return _read_office_table(path, COMPLAINT_COLUMNS, "complaints")
+def year_in_name(path: str | Path) -> int | None:
+    """The report year written in a file name (``peta_program_2024.xlsx`` -> 2024), if one.
+
+    Examples
+    --------
+    >>> year_in_name("pengaduan_2024.csv"), year_in_name("pengaduan.csv")
+    (2024, None)
+    """
+    hits = re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", Path(path).name)
+    return int(hits[-1]) if len(set(hits)) == 1 else None
+
+
+def table_warnings(tables: pd.DataFrame | dict[str, pd.DataFrame] | None) -> list[str]:
+    """The warnings a reader attached to its table(s) (``attrs["warnings"]``), in order.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"a": [1]}); df.attrs["warnings"] = ["x.csv: check this"]
+    >>> table_warnings({"t": df}), table_warnings(None)
+    (['x.csv: check this'], [])
+    """
+    if tables is None:
+        return []
+    frames = tables.values() if isinstance(tables, dict) else [tables]
+    out: list[str] = []
+    for f in frames:
+        out += [w for w in f.attrs.get("warnings", []) if w not in out]
+    return out
+
+
+def missing_kabupaten(kab_codes: pd.Series, source: str, what: str) -> list[str]:
+    """Warning text naming the province's kabupaten/kota absent from a source, if any.
+
+    The expected list is the region reference table (``regions("kabupaten")``).
+
+    Examples
+    --------
+    >>> missing_kabupaten(pd.Series(["1701", "1702", "1703", "1704", "1705", "1706", "1707",
+    ...                              "1708", "1709"]), "x.csv", "rows")
+    ['x.csv: no rows for 1 of 10 kabupaten/kota: 1771 Kota Bengkulu']
+    """
+    ref = regions("kabupaten")
+    present = set(kab_codes.dropna().astype(str))
+    absent = ref[~ref["code"].isin(present)]
+    if absent.empty:
+        return []
+    listed = ", ".join(f"{c} {n}" for c, n in zip(absent["code"], absent["name"], strict=True))
+    return [f"{source}: no {what} for {len(absent)} of {len(ref)} kabupaten/kota: {listed}"]
+
+
+def read_programmes(
+    path: str | Path, *, year: int | None = None, today: date | None = None
+) -> pd.DataFrame:
+    """Read a programme map (RAT/LP2KD style) from ``.xlsx`` or ``.csv``.
+
+    Cross-field rules (:func:`tkpk_lib.validate.cross_field_rules`): a kabupaten code that
+    differs from the locus desa is an error; realisation far above the budget, reach far above
+    the target, rows of another year than ``year`` and kabupaten/kota without any row are
+    warnings, listed in ``attrs["warnings"]``.
+    """
+    return _read_office_table(path, PROGRAMME_COLUMNS, "programmes", year=year, today=today)
+
+
+def read_complaints(
+    path: str | Path, *, year: int | None = None, today: date | None = None
+) -> pd.DataFrame:
+    """Read a complaints log from ``.csv`` or ``.xlsx``.
+
+    Cross-field rules: resolved before received, dated after ``today``, received after the end
+    of the report ``year``, status "selesai" without a resolution date and a kabupaten code
+    that differs from the desa are errors; a resolution date on an open complaint is a
+    warning.
+    """
+    return _read_office_table(path, COMPLAINT_COLUMNS, "complaints", year=year, today=today)
 
 
 # --------------------------------------------------------------------------- boundaries
