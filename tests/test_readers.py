@@ -103,7 +103,7 @@ def test_bad_susenas_lists_every_problem_with_rows(tmp_path):
     assert "ssn2403_kor_rt.dta, column 'FWT' (weight): must be greater than 0 [rows 2;" in msg
     assert "column 'FWT' (weight): missing values [rows 5;" in msg
     assert "column 'R102' (kab_code): codes that are not a Bengkulu kabupaten/kota [rows 3;" in msg
-    assert "ssn2403_kp_blok43.dta, column 'KAPITA': negative expenditure [rows 6;" in msg
+    assert "ssn2403_kp_blok43.dta, column 'KAPITA' (exp_pc): negative expenditure [rows 6;" in msg
     assert "column 'year, URUT' (year, hh_id): duplicate keys [rows 1, 4;" in msg
 
 

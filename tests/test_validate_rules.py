@@ -342,3 +342,17 @@ def test_build_rejects_what_validate_rejects_for_survey_files(tmp_path):
     raw["ind"]["R405"] = raw["ind"]["R405"] - 1
     _susenas_files(tmp_path / "raw" / "susenas" / "2024", raw)
     _build_rejects(tmp_path, "ssn2403_kor_ind.sav, column 'R405' (sex): codes outside the expected set")
+
+
+def test_sakernas_hours_and_sector_against_work_status(tmp_path, capsys):
+    raw = _sakernas_raw()
+    raw.loc[1, "R16A"] = 10.0            # not employed (R9A = 2) but 10 hours (row 2)
+    raw.loc[3, "R13A_KATEG"] = float("nan")  # employed without a sector (row 4)
+    raw.loc[0, "R16A"] = float("nan")    # employed without hours (row 1)
+    p = tmp_path / "sak2408.sav"
+    pyreadstat.write_sav(raw, str(p))
+    rc, out = _validate(capsys, "--source", "sakernas", "--year", "2024", str(p))
+    assert rc == 0
+    assert "WARNING sak2408.sav, column 'R16A' (hours): employed ('R9A' = 1) without hours worked [rows 1; 1 row(s) in all]" in out
+    assert "WARNING sak2408.sav, column 'R16A' (hours): hours worked recorded for persons not employed ('R9A' = 2); ignored [rows 2; 1 row(s) in all]" in out
+    assert "WARNING sak2408.sav, column 'R13A_KATEG' (sector): employed ('R9A' = 1) without a sector; left out of the sector shares [rows 4; 1 row(s) in all]" in out

@@ -483,6 +483,15 @@ def _check_codes(
     return problems, notices
 
 
+def _name_problems(problems: list[Problem], year: int, *files: str) -> list[Problem]:
+    """Give each problem on a raw crosswalk variable its crosswalk name (shown beside it)."""
+    canon = {raw: name for f in files for name, raw in crosswalk(f, year).items()}
+    for pr in problems:
+        if pr.canonical is None and pr.column in canon:
+            pr.canonical = canon[pr.column]
+    return problems
+
+
 def _raw_names(file: str, year: int, canonical: dict[str, str]) -> dict[str, str]:
     """``{canonical column: raw variable}`` from ``{canonical column: crosswalk name}``."""
     cw = crosswalk(file, year)
@@ -867,7 +876,7 @@ def read_susenas(
         hh,
         "households",
         source=f_rt.name,
-        extra_problems=problems,
+        extra_problems=_name_problems(problems, year, "susenas_rt", "susenas_ind", "susenas_kp"),
         names=_raw_names(
             "susenas_rt",
             year,
@@ -912,7 +921,7 @@ def read_susenas(
         pp,
         "persons",
         source=f_ind.name,
-        extra_problems=pproblems,
+        extra_problems=_name_problems(pproblems, year, "susenas_ind"),
         names=_raw_names(
             "susenas_ind",
             year,
@@ -979,6 +988,26 @@ def read_sakernas(path: str | Path, year: int) -> pd.DataFrame:
     out["wants_more_hours"] = (worked & (out["hours"] < 35) & (_num(t["want_more"]) == 1)).astype(
         "int8"
     )
+    cw = crosswalk("sakernas", year)
+    hours = _num(t["hours"])
+    for mask, name, message in (
+        (worked & hours.isna(), "hours", f"employed ('{cw['worked']}' = 1) without hours worked"),
+        (
+            ~worked & hours.gt(0),
+            "hours",
+            f"hours worked recorded for persons not employed ('{cw['worked']}' = 2); ignored",
+        ),
+        (
+            worked & _num(t["sector"]).isna(),
+            "sector",
+            f"employed ('{cw['worked']}' = 1) without a sector; left out of the sector shares",
+        ),
+    ):
+        m = mask.fillna(False).to_numpy(dtype=bool)
+        if m.any():
+            notices.append(
+                str(Problem(p.name, cw[name], message, list(t["_row"][m]), canonical=name))
+            )
     bad_prov = _num(t["prov"]).ne(17).to_numpy()
     if bad_prov.any():
         problems.append(
@@ -993,7 +1022,7 @@ def read_sakernas(path: str | Path, year: int) -> pd.DataFrame:
         out,
         "labour",
         source=p.name,
-        extra_problems=problems,
+        extra_problems=_name_problems(problems, year, "sakernas"),
         names=_raw_names(
             "sakernas",
             year,
@@ -1073,7 +1102,7 @@ def read_podes(path: str | Path, year: int) -> pd.DataFrame:
         out,
         "villages",
         source=p.name,
-        extra_problems=problems,
+        extra_problems=_name_problems(problems, year, "podes"),
         names=_raw_names(
             "podes",
             year,
