@@ -301,12 +301,18 @@ def test_sakernas_labels_and_codes(tmp_path, capsys):
     assert rc == 0
     assert "WARNING sak2408.sav, column 'R9A' (worked): codes recoded by the file's value labels: 1 'Tidak' -> 2 (no), 2 'Ya' -> 1 (worked at least one hour last week (or temporarily absent))" in out
     assert "WARNING sak2408.sav: no persons for 7 of 10 kabupaten/kota" in out
-    # sex coded L/P as text in a CSV export: outside the codes, named with rows
+    # sex written as L/P in a CSV export: read as 1/2 and said so
     csv = tmp_path / "sak2408.csv"
     raw.assign(DEM_SEX=["L", "P", "P", "L"]).to_csv(csv, index=False)
+    assert readers.read_sakernas(csv, 2024)["female"].tolist() == [0, 1, 1, 0]
+    rc, out = _validate(capsys, "--source", "sakernas", "--year", "2024", str(csv))
+    assert rc == 0
+    assert "WARNING sak2408.csv, column 'DEM_SEX' (sex): text values read as codes: 'L' -> 1 (male), 'P' -> 2 (female)" in out
+    # a text value that is no category: named with its rows
+    raw.assign(DEM_SEX=["L", "P", "X", "L"]).to_csv(csv, index=False)
     rc, out = _validate(capsys, "--source", "sakernas", "--year", "2024", str(csv))
     assert rc == 1
-    assert "sak2408.csv, column 'DEM_SEX' (sex): codes outside the expected set (1 male, 2 female); found L, P [rows 1, 2, 3, 4; 4 row(s) in all]" in out
+    assert "sak2408.csv, column 'DEM_SEX' (sex): codes outside the expected set (1 male, 2 female); found L, P, X [rows 1, 2, 3, 4; 4 row(s) in all]" in out
 
 
 # --------------------------------------------------------------------------- Podes
@@ -356,3 +362,12 @@ def test_sakernas_hours_and_sector_against_work_status(tmp_path, capsys):
     assert "WARNING sak2408.sav, column 'R16A' (hours): employed ('R9A' = 1) without hours worked [rows 1; 1 row(s) in all]" in out
     assert "WARNING sak2408.sav, column 'R16A' (hours): hours worked recorded for persons not employed ('R9A' = 2); ignored [rows 2; 1 row(s) in all]" in out
     assert "WARNING sak2408.sav, column 'R13A_KATEG' (sector): employed ('R9A' = 1) without a sector; left out of the sector shares [rows 4; 1 row(s) in all]" in out
+
+
+def test_every_checked_coded_variable_is_used_by_a_reader():
+    """The coded variables whose codes are checked are exactly those a reader derives from."""
+    src = Path(readers.__file__).read_text(encoding="utf-8")
+    for file in ("susenas_rt", "susenas_ind", "sakernas", "podes"):
+        for name in readers.coded_variables(file):
+            used = f'["{name}"]' in src
+            assert used != ((file, name) in readers._UNUSED_CODED), (file, name)

@@ -334,6 +334,10 @@ _REQUIRED_CODED: dict[str, tuple[str, ...]] = {
 """Coded variables asked of every household/person/village: a missing value is an error
 (elsewhere a blank is "not asked", e.g. the closet type of a household without a toilet)."""
 
+_UNUSED_CODED = frozenset({("susenas_rt", "kks"), ("susenas_rt", "cooking_fuel")})
+"""Coded crosswalk variables no canonical column is derived from: their codes are not checked
+(a stray code there changes no number, so it must not reject the file)."""
+
 
 @cache
 def coded_variables(file: str) -> dict[str, tuple[dict[int, str], str | None]]:
@@ -404,7 +408,9 @@ def _check_codes(
     expected (sex coded 0 "Laki-laki" / 1 "Perempuan", a yes/no item coded 1 "Tidak" /
     2 "Ya") is recoded by its labels when every code present has a recognised label and no
     two codes share one (``t`` is changed in place and a notice returned); otherwise labels
-    that contradict the expected coding are an error. Codes outside the expected set, and
+    that contradict the expected coding are an error. Categories written as text instead of
+    codes (``"L"``/``"P"``, ``"Ya"``/``"Tidak"``) are read the same way when every text value
+    is recognised. Codes outside the expected set, and
     missing values of the variables asked of everyone (:data:`_REQUIRED_CODED`), are errors
     with rows.
 
@@ -419,7 +425,7 @@ def _check_codes(
     notices: list[str] = []
     rows = t["_row"].to_numpy() if "_row" in t.columns else np.arange(1, len(t) + 1)
     for name, (codes, kind) in coded_variables(file).items():
-        if name not in t.columns:
+        if name not in t.columns or (file, name) in _UNUSED_CODED:
             continue
         raw_name = cw[name]
         expected = ", ".join(f"{c} {lab}" for c, lab in codes.items())
@@ -437,6 +443,18 @@ def _check_codes(
         blank = (s.isna() | text.fillna("").eq("")).to_numpy(dtype=bool)
         values = v.to_numpy(dtype="float64", na_value=np.nan)
         notnum = ~blank & np.isnan(values)
+        if notnum.any() and kind is not None and kind != "relation":
+            # categories written as text (an export with labels instead of codes)
+            words = {w: _classify(w, kind) for w in text[notnum].dropna().unique()}
+            if all(c is not None for c in words.values()):
+                v = v.where(~notnum, text.map(words).astype("float64"))
+                values = v.to_numpy(dtype="float64", na_value=np.nan)
+                notnum = ~blank & np.isnan(values)
+                t[name] = v
+                change = ", ".join(f"'{w}' -> {c} ({codes[c]})" for w, c in sorted(words.items()))
+                notices.append(
+                    f"{source}, column '{raw_name}' ({name}): text values read as codes: {change}"
+                )
         labels = {}
         for k, lab in (value_labels.get(raw_name) or {}).items():
             try:
@@ -499,10 +517,18 @@ def _raw_names(file: str, year: int, canonical: dict[str, str]) -> dict[str, str
 
 
 def _num(s: pd.Series) -> pd.Series:
+    """Numbers of a raw column; missing or unreadable cells are NaN.
+
+    Nullable integers (a CSV column of codes with blanks) become float64 with NaN, so that
+    comparisons give plain booleans (``pd.NA`` would break ``np.select`` and the flags).
+    """
     digits = _digit_text_to_int(s)
     if digits is not None:
         return digits
-    return pd.to_numeric(s, errors="coerce")
+    v = pd.to_numeric(s, errors="coerce")
+    if isinstance(v.dtype, pd.api.extensions.ExtensionDtype):
+        v = v.astype("float64")
+    return v
 
 
 def _digit_text_to_int(s: pd.Series) -> pd.Series | None:
