@@ -319,12 +319,17 @@ def test_sakernas_labels_and_codes(tmp_path, capsys):
 def test_podes_status_labels_codes_and_family_counts(tmp_path, capsys):
     raw = tr._podes_raw()  # row 1 desa (1), row 2 kelurahan (2)
     p = tmp_path / "podes2024_desa.dta"
-    pyreadstat.write_dta(raw.assign(R104=3 - raw["R104"]), str(p),
-                         variable_value_labels={"R104": {1: "Kelurahan", 2: "Desa"}})
-    assert readers.read_podes(p, 2024)["kelurahan"].tolist() == [0, 1]
+    # status and signal coded in another order, with labels saying so
+    pyreadstat.write_dta(raw.assign(R104=3 - raw["R104"], R1005=raw["R1005"].map({1: 3, 2: 1})), str(p),
+                         variable_value_labels={"R104": {1: "Kelurahan", 2: "Desa"},
+                                                "R1005": {1: "Sinyal lemah", 2: "Tidak ada sinyal", 3: "Sinyal kuat"}})
+    v = readers.read_podes(p, 2024)
+    assert v["kelurahan"].tolist() == [0, 1]
+    assert v["signal"].tolist() == [1, 2]  # weak, strong (as in raw: R1005 2, 1)
     rc, out = _validate(capsys, "--source", "podes", "--year", "2024", str(p))
     assert rc == 0
     assert "WARNING podes2024_desa.dta, column 'R104' (status): codes recoded by the file's value labels: 1 'Kelurahan' -> 2 (kelurahan), 2 'Desa' -> 1 (desa)" in out
+    assert "WARNING podes2024_desa.dta, column 'R1005' (signal): codes recoded by the file's value labels: 1 'Sinyal lemah' -> 2 (weak), 3 'Sinyal kuat' -> 1 (strong)" in out
     assert "WARNING podes2024_desa.dta: no villages for 8 of 10 kabupaten/kota" in out
     bad = raw.copy()
     bad.loc[0, "R1001B1"] = 7              # road code 7 (row 1)

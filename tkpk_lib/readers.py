@@ -322,6 +322,11 @@ _LABEL_KINDS: dict[str, dict[int, re.Pattern[str]]] = {
         2: re.compile(r"kelurahan", re.I),
     },
     "relation": {1: re.compile(r"\bkepala\b|\bkrt\b|\bhead\b", re.I)},
+    "signal": {
+        1: re.compile(r"\bkuat\b|\bstrong\b", re.I),
+        2: re.compile(r"\blemah\b|\bweak\b", re.I),
+        3: re.compile(r"^\W*(\d+\W*)?(tidak ada|tak ada|none|no signal)\b", re.I),
+    },
 }
 """Patterns of value labels (case-insensitive) for each expected code of a kind of variable."""
 
@@ -346,7 +351,7 @@ def coded_variables(file: str) -> dict[str, tuple[dict[int, str], str | None]]:
     The crosswalk ``codes`` text lists codes as ``"1 yes; 2 no"`` (an optional
     ``"what: "`` prefix allowed); a variable is coded when every ``;`` part is such an item
     and there are at least two. The kind (``sex``, ``yesno``, ``urban``, ``village``,
-    ``relation`` or None) says which value labels are recognised.
+    ``relation``, ``signal`` or None) says which value labels are recognised.
 
     Examples
     --------
@@ -382,6 +387,8 @@ def coded_variables(file: str) -> dict[str, tuple[dict[int, str], str | None]]:
             kind = "yesno"
         elif labels.get(1, "").startswith("head"):
             kind = "relation"
+        elif [labels.get(c) for c in (1, 2, 3)] == ["strong", "weak", "none"]:
+            kind = "signal"
         out[name] = (codes, kind)
     return out
 
