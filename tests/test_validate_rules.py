@@ -100,6 +100,16 @@ def test_programme_far_above_budget_or_target_is_a_warning_with_rows(tmp_path, c
         "1702 Kabupaten Rejang Lebong, 1703 Kabupaten Bengkulu Utara" in out
     )
     assert "1701 Kabupaten" not in out and "1771 Kota" not in out
+    assert "differs between rows of the same programme line" not in out
+    # one programme line (P01, rows 1-2) entered under two strategies; a row of 2023
+    _programmes({("STRATEGI", 1): "2", ("TAHUN", 3): "2023"}).to_csv(p, sep=";", index=False)
+    rc, out = _validate(capsys, "--source", "programmes", str(p))
+    assert rc == 0
+    assert (
+        "WARNING peta_program_2024.csv, column 'STRATEGI' (strategy): differs between rows of the "
+        "same programme line ('KODE'); its amounts are split between the values [rows 1, 2; 2 row(s) in all]" in out
+    )
+    assert "WARNING peta_program_2024.csv, column 'TAHUN' (year): rows of another year than 2024 [rows 4; 1 row(s) in all]" in out
 
 
 # --------------------------------------------------------------------------- complaints

@@ -410,7 +410,8 @@ def cross_field_rules(
       (error: the budget would silently move to the other kabupaten); realisation far above
       the budget and reach far above the target (warnings, see
       :data:`REALISATION_FAR_ABOVE`, :data:`REACH_FAR_ABOVE`); rows of another year than
-      ``year`` (warning).
+      ``year``; programme name, OPD, strategy, cluster or fund source differing between the
+      rows of one programme line (warnings).
     * ``complaints``: the kabupaten code must be the first four digits of the desa (error);
       resolved before received, dated after ``today`` or received after the end of the report
       ``year`` (errors); status "selesai" without a resolution date (error); a resolution
@@ -501,6 +502,20 @@ def cross_field_rules(
         if year is not None and has("year"):
             y = num("year")
             add(warnings, "year", f"rows of another year than {year}", ~np.isnan(y) & (y != year))
+        if has("year", "programme_id"):
+            key = df[["year", "programme_id"]].astype("string").fillna("")
+            for c in ("programme", "opd", "strategy", "cluster", "fund_source"):
+                if c not in df.columns:
+                    continue
+                v = df[c].astype("string").fillna("")
+                n = v.groupby([key["year"], key["programme_id"]]).transform("nunique")
+                add(
+                    warnings,
+                    c,
+                    f"differs between rows of the same programme line ('{col('programme_id')}'); "
+                    f"its amounts are split between the values",
+                    n.to_numpy() > 1,
+                )
 
     if table == "complaints" and has("date_received"):
         ref = pd.Timestamp(today or date.today())
