@@ -48,6 +48,7 @@ def cmd_validate(a: argparse.Namespace) -> int:
     bad = 0
     for f in a.files:
         p = Path(f)
+        layout = None
         try:
             if a.source == "susenas":
                 if a.year is None:
@@ -61,12 +62,10 @@ def cmd_validate(a: argparse.Namespace) -> int:
                     )
                 fn = readers.read_sakernas if a.source == "sakernas" else readers.read_podes
                 n = {a.source: len(fn(p, a.year))}
-            elif a.source == "registry":
-                n = {"registry": len(readers.read_registry(p))}
-            elif a.source == "programmes":
-                n = {"programmes": len(readers.read_programmes(p))}
-            elif a.source == "complaints":
-                n = {"complaints": len(readers.read_complaints(p))}
+            elif a.source in ("registry", "programmes", "complaints"):
+                t = getattr(readers, f"read_{a.source}")(p)
+                n = {a.source: len(t)}
+                layout = t.attrs.get("layout")
             else:
                 level = a.level or next(
                     (lv for lv in ("kabupaten", "kecamatan", "desa") if lv in p.name), "desa"
@@ -75,7 +74,8 @@ def cmd_validate(a: argparse.Namespace) -> int:
                 for line in notes:
                     print(line)
                 n = {f"{level} polygons": n_poly}
-            print(f"OK {p}: " + ", ".join(f"{k} {v:,} rows" for k, v in n.items()))
+            where = f" ({layout})" if layout else ""
+            print(f"OK {p}: " + ", ".join(f"{k} {v:,} rows" for k, v in n.items()) + where)
         except TkpkError as e:
             bad += 1
             print(f"FAILED {p}:\n{e}", file=sys.stderr)

@@ -18,6 +18,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -79,12 +80,20 @@ def read_raw(
     *,
     allowed: Iterable[str] = SURVEY_SUFFIXES + TABLE_SUFFIXES,
     as_text: bool = False,
+    expected: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """Read one raw file into a frame, whatever format it was delivered in.
 
     A ``_row`` column holds the 1-based data row of the file (used in error messages and as
     the household's position for follow-up lists). Stata/SPSS value labels are kept in
     ``df.attrs["value_labels"]`` and variable labels in ``df.attrs["column_labels"]``.
+
+    With ``expected`` column names, spreadsheets and text tables are read from the row that
+    holds them (:func:`find_header`): a header below title rows and a table on another sheet
+    than the first are found. When the layout is not "column names on the first row of the
+    first sheet", ``_row`` is the row number as the sheet (or line number as the file) shows
+    it and ``df.attrs["layout"]`` says which sheet and header row were used (see
+    :func:`source_label`).
 
     Parameters
     ----------
@@ -93,11 +102,14 @@ def read_raw(
         File suffixes accepted.
     as_text : bool
         Read CSV/Excel cells as text (keeps NIK and codes exact).
+    expected : iterable of str, optional
+        Column names the reader looks for (case-insensitive).
 
     Raises
     ------
     TkpkError
-        File missing, wrong file type, unreadable or empty.
+        File missing, wrong file type, unreadable or empty; no row with the expected column
+        names, or the same table on several sheets.
 
     Examples
     --------
@@ -118,7 +130,8 @@ def read_raw(
         )
     if p.stat().st_size == 0:
         raise SchemaError([Problem(str(p), None, "the file is empty")])
-    attrs: dict[str, dict] = {}
+    attrs: dict[str, object] = {}
+    layout: TableLayout | None = None
     try:
         if suffix in (".dta", ".sav", ".zsav"):
             import pyreadstat
@@ -132,9 +145,9 @@ def read_raw(
         elif suffix == ".parquet":
             df = pd.read_parquet(p)
         elif suffix in (".xlsx", ".xls"):
-            df = pd.read_excel(p, dtype=str if as_text else None)
+            df, layout = _read_workbook(p, as_text=as_text, expected=expected)
         else:
-            df = _read_text_table(p, as_text=as_text)
+            df, layout = _read_text_table(p, as_text=as_text, expected=expected)
     except TkpkError:
         raise
     except Exception as exc:  # noqa: BLE001 - turn any parser failure into one clear message
@@ -144,9 +157,185 @@ def read_raw(
     if len(df) == 0:
         raise SchemaError([Problem(str(p), None, "the file has no data rows")])
     df = df.reset_index(drop=True)
-    df["_row"] = np.arange(1, len(df) + 1)
+    if layout is None or layout.plain:
+        df["_row"] = np.arange(1, len(df) + 1)
+    else:
+        df["_row"] = np.arange(layout.header_row + 1, layout.header_row + 1 + len(df))
+        attrs["layout"] = layout.describe()
     df.attrs.update(attrs)  # set last: pandas deep-copies attrs into every derived frame
     return df
+
+
+HEADER_SCAN_ROWS = 20
+"""Rows (lines) of each sheet (text file) searched for the header row."""
+
+
+@dataclass(frozen=True)
+class TableLayout:
+    """Where a table's column names were found in a spreadsheet or text file.
+
+    Attributes
+    ----------
+    sheet : str or None
+        Sheet name (None for a text file).
+    header_row : int
+        1-based row of the sheet (line of the file) holding the column names.
+    first_sheet : bool
+        Whether ``sheet`` is the workbook's first sheet.
+    """
+
+    sheet: str | None
+    header_row: int
+    first_sheet: bool = True
+
+    @property
+    def plain(self) -> bool:
+        """Column names on the first row of the first sheet: data rows numbered from 1."""
+        return self.first_sheet and self.header_row == 1
+
+    def describe(self) -> str:
+        """The layout in words for messages, e.g. ``sheet 'Data', header on row 3``."""
+        if self.sheet is None:
+            return f"header on line {self.header_row}"
+        return f"sheet '{self.sheet}', header on row {self.header_row}"
+
+
+def source_label(p: Path, attrs: dict) -> str:
+    """File name for messages, with the sheet and header row when the layout is not plain.
+
+    Examples
+    --------
+    >>> source_label(Path("peta.xlsx"), {"layout": "sheet 'Data', header on row 3"})
+    "peta.xlsx (sheet 'Data', header on row 3; row numbers as in the sheet)"
+    """
+    layout = attrs.get("layout")
+    if not layout:
+        return p.name
+    where = "as lines of the file" if str(layout).startswith("header on line") else "as in the sheet"
+    return f"{p.name} ({layout}; row numbers {where})"
+
+
+def _norm_header(v: object) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    return str(v).strip().upper()
+
+
+def find_header(
+    grids: dict[str | None, list[list[object]]], expected: Iterable[str], source: str
+) -> TableLayout:
+    """Find the row holding a table's column names in the first rows of each sheet.
+
+    The one place where every spreadsheet reader (programme map, complaints, registry,
+    survey files delivered as CSV) decides which sheet and which row the table starts on.
+    Each of the first :data:`HEADER_SCAN_ROWS` rows of each sheet scores the number of
+    distinct expected names among its cells (case-insensitive); the first row of the first
+    sheet is kept unless another row scores higher (ties go to the earlier sheet and row).
+
+    Parameters
+    ----------
+    grids : dict
+        Sheet name (None for a text file) -> the sheet's first rows as lists of cells, in
+        workbook order (a few rows beyond the scanned ones tell whether data follow).
+    expected : iterable of str
+        Column names the reader looks for.
+    source : str
+        File name for messages.
+
+    Returns
+    -------
+    TableLayout
+
+    Raises
+    ------
+    SchemaError
+        No scanned row holds any expected name (one message naming the sheets, instead of
+        one "required column is missing" per column), or the best header heads a table with
+        data on more than one sheet (reading one would lose the others).
+
+    Examples
+    --------
+    >>> grid = [["PETA PROGRAM", None], [None, None], ["TAHUN", "KODE"], [2024, "P01"]]
+    >>> find_header({"Data": grid}, ["TAHUN", "KODE", "PAGU"], "peta.xlsx")
+    TableLayout(sheet='Data', header_row=3, first_sheet=True)
+    """
+    want = list(dict.fromkeys(_norm_header(e) for e in expected if _norm_header(e)))
+    wanted = set(want)
+    best: tuple[int, str | None, int] | None = None  # score, sheet, 0-based row
+    per_sheet: dict[str | None, tuple[int, int, bool]] = {}
+    for sheet, rows in grids.items():
+        top: tuple[int, int] | None = None
+        for i, cells in enumerate(rows[:HEADER_SCAN_ROWS]):
+            score = len({_norm_header(c) for c in cells} & wanted)
+            if top is None or score > top[0]:
+                top = (score, i)
+        if top is None:
+            continue
+        later = rows[top[1] + 1 :]
+        has_data = not later or any(any(_norm_header(c) for c in r) for r in later)
+        per_sheet[sheet] = (top[0], top[1], has_data)
+        if best is None or top[0] > best[0]:
+            best = (top[0], sheet, top[1])
+    sheets = list(grids)
+    if best is None or best[0] == 0:
+        where = (
+            f"the first {HEADER_SCAN_ROWS} lines"
+            if sheets == [None]
+            else f"the first {HEADER_SCAN_ROWS} rows of sheet(s) "
+            + ", ".join(f"'{s}'" for s in sheets)
+        )
+        raise SchemaError(
+            [
+                Problem(
+                    source,
+                    None,
+                    f"no row with the expected column names in {where} (expected names such "
+                    f"as {', '.join(want[:6])}); put the column names in one row above the data",
+                )
+            ]
+        )
+    score, sheet, row = best
+    first = sheets[0]
+    if first in per_sheet and per_sheet[first][0] == score:  # the plain layout wins ties
+        sheet, row = first, per_sheet[first][1]
+    tables = [s for s, (sc, _r, data) in per_sheet.items() if sc == score and data]
+    if score >= 2 and len(tables) > 1:
+        raise SchemaError(
+            [
+                Problem(
+                    source,
+                    None,
+                    "the expected column names head a table on several sheets ("
+                    + ", ".join(f"'{s}' row {per_sheet[s][1] + 1}" for s in tables)
+                    + "); only one table per file is read: save each sheet as its own file",
+                )
+            ]
+        )
+    return TableLayout(sheet, row + 1, sheet == first)
+
+
+def _read_workbook(
+    p: Path, *, as_text: bool, expected: Iterable[str] | None
+) -> tuple[pd.DataFrame, TableLayout | None]:
+    """An Excel table: the first sheet as is, or the sheet and header row :func:`find_header` finds."""
+    if expected is None:
+        return pd.read_excel(p, dtype=str if as_text else None), None
+    with pd.ExcelFile(p) as xl:
+        grids = {
+            str(name): pd.read_excel(
+                xl, sheet_name=name, header=None, nrows=HEADER_SCAN_ROWS + 5, dtype=object
+            )
+            .astype(object)
+            .where(lambda f: f.notna(), None)
+            .to_numpy()
+            .tolist()
+            for name in xl.sheet_names
+        }
+        layout = find_header(grids, expected, p.name)
+        df = pd.read_excel(
+            xl, sheet_name=layout.sheet, header=layout.header_row - 1, dtype=str if as_text else None
+        )
+    return df, layout
 
 
 def _pop_attrs(df: pd.DataFrame) -> dict:
@@ -160,7 +349,9 @@ def _pop_attrs(df: pd.DataFrame) -> dict:
     return attrs
 
 
-def _read_text_table(p: Path, *, as_text: bool) -> pd.DataFrame:
+def _read_text_table(
+    p: Path, *, as_text: bool, expected: Iterable[str] | None = None
+) -> tuple[pd.DataFrame, TableLayout | None]:
     raw = p.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
@@ -168,6 +359,14 @@ def _read_text_table(p: Path, *, as_text: bool) -> pd.DataFrame:
     except UnicodeDecodeError:
         text = raw.decode("cp1252", errors="replace")
         utf8 = b""  # encoded only when the fast path applies
+    layout = None
+    if expected is not None:
+        lines = text[:200_000].splitlines(keepends=True)[: HEADER_SCAN_ROWS + 5]
+        grid = [[c.strip().strip('"') for c in re.split(r"[;,\t|]", ln)] for ln in lines]
+        layout = find_header({None: grid}, expected, p.name)
+        if not layout.plain:
+            text = text[sum(len(ln) for ln in lines[: layout.header_row - 1]) :]
+            utf8 = b""
     head = text[:20000]
     try:
         sep = (
@@ -182,7 +381,7 @@ def _read_text_table(p: Path, *, as_text: bool) -> pd.DataFrame:
     if not as_text:
         for c in df.columns:
             df[c] = _to_number_if_numeric(df[c], decimal_comma=(sep == ";"))
-    return df
+    return df, layout
 
 
 def _read_plain_csv(utf8: bytes, text: str, sep: str) -> pd.DataFrame | None:
@@ -466,12 +665,16 @@ def read_susenas(
     f_rt = _find(folder, "*kor_rt*", "Susenas KOR household")
     f_ind = _find(folder, "*kor_ind*", "Susenas KOR individual")
     f_kp = _find(folder, "*kp*", "Susenas KP expenditure")
-    rt_raw, ind_raw, kp_raw = read_raw(f_rt), read_raw(f_ind), read_raw(f_kp)
+    rt_raw = read_raw(f_rt, expected=crosswalk("susenas_rt", year).values())
+    ind_raw = read_raw(f_ind, expected=crosswalk("susenas_ind", year).values())
+    kp_raw = read_raw(f_kp, expected=crosswalk("susenas_kp", year).values())
     rt_attrs, ind_attrs = _pop_attrs(rt_raw), _pop_attrs(ind_raw)
-    _pop_attrs(kp_raw)
-    rt, p1 = _take(rt_raw, "susenas_rt", year, f_rt.name, optional=("registry_decile",))
-    ind, p2 = _take(ind_raw, "susenas_ind", year, f_ind.name)
-    kp, p3 = _take(kp_raw, "susenas_kp", year, f_kp.name)
+    kp_attrs = _pop_attrs(kp_raw)
+    rt, p1 = _take(
+        rt_raw, "susenas_rt", year, source_label(f_rt, rt_attrs), optional=("registry_decile",)
+    )
+    ind, p2 = _take(ind_raw, "susenas_ind", year, source_label(f_ind, ind_attrs))
+    kp, p3 = _take(kp_raw, "susenas_kp", year, source_label(f_kp, kp_attrs))
     problems = p1 + p2 + p3
     if problems:
         raise SchemaError(problems)
@@ -702,9 +905,9 @@ def read_sakernas(path: str | Path, year: int) -> pd.DataFrame:
     'B4_K8'
     """
     p = Path(path)
-    raw = read_raw(p)
+    raw = read_raw(p, expected=crosswalk("sakernas", year).values())
     raw_attrs = _pop_attrs(raw)
-    t, problems = _take(raw, "sakernas", year, p.name)
+    t, problems = _take(raw, "sakernas", year, source_label(p, raw_attrs))
     if problems:
         raise SchemaError(problems)
     out = pd.DataFrame({"_row": t["_row"], "year": year})
@@ -742,7 +945,9 @@ def read_sakernas(path: str | Path, year: int) -> pd.DataFrame:
                 list(t["_row"][bad_prov]),
             )
         )
-    df = validate_table(out, "labour", source=p.name, extra_problems=problems)
+    df = validate_table(
+        out, "labour", source=source_label(p, raw_attrs), extra_problems=problems
+    )
     df.attrs["value_labels"] = raw_attrs.get("value_labels", {})
     return df
 
@@ -755,9 +960,9 @@ def read_podes(path: str | Path, year: int) -> pd.DataFrame:
     reported by row).
     """
     p = Path(path)
-    raw = read_raw(p)
+    raw = read_raw(p, expected=crosswalk("podes", year).values())
     raw_attrs = _pop_attrs(raw)
-    t, problems = _take(raw, "podes", year, p.name, optional=("lat", "lon"))
+    t, problems = _take(raw, "podes", year, source_label(p, raw_attrs), optional=("lat", "lon"))
     if problems:
         raise SchemaError(problems)
     out = pd.DataFrame({"_row": t["_row"], "year": year})
@@ -784,7 +989,7 @@ def read_podes(path: str | Path, year: int) -> pd.DataFrame:
     if "lat" in t.columns:
         out["lat"] = _num(t["lat"])
         out["lon"] = _num(t["lon"])
-    df = validate_table(out, "villages", source=p.name)
+    df = validate_table(out, "villages", source=source_label(p, raw_attrs))
     df.attrs["value_labels"] = raw_attrs.get("value_labels", {})
     return df
 
@@ -858,8 +1063,11 @@ def read_registry(path: str | Path, *, columns: dict[str, str] | None = None) ->
         :data:`REGISTRY_COLUMNS`.
     """
     p = Path(path)
-    raw = read_raw(p, allowed=TABLE_SUFFIXES, as_text=True)
-    mapping = {k.upper(): v for k, v in (columns or REGISTRY_COLUMNS).items()}
+    cols = columns or REGISTRY_COLUMNS
+    raw = read_raw(p, allowed=TABLE_SUFFIXES, as_text=True, expected=[*cols, *cols.values()])
+    layout = raw.attrs.pop("layout", None)
+    src = source_label(p, {"layout": layout})
+    mapping = {k.upper(): v for k, v in cols.items()}
     ren = {
         c: mapping[str(c).strip().upper()] for c in raw.columns if str(c).strip().upper() in mapping
     }
@@ -867,7 +1075,7 @@ def read_registry(path: str | Path, *, columns: dict[str, str] | None = None) ->
     problems: list[Problem] = []
     for col in ("nik", "kk_no"):
         if col in df.columns:
-            df[col], pr = _fix_id(df[col], col, p.name, df["_row"])
+            df[col], pr = _fix_id(df[col], col, src, df["_row"])
             problems += pr
     df["row_no"] = df["_row"]
     if "desa_code" in df.columns:
@@ -879,7 +1087,10 @@ def read_registry(path: str | Path, *, columns: dict[str, str] | None = None) ->
         df["head_female"] = hf.map({1: 0, 2: 1}).where(
             hf.isin([1, 2]), hf + 10
         )  # 10+ -> invalid code
-    return validate_table(df, "registry", source=p.name, extra_problems=problems)
+    out = validate_table(df, "registry", source=src, extra_problems=problems)
+    if layout:
+        out.attrs["layout"] = layout
+    return out
 
 
 # --------------------------------------------------------------------------- programme map, complaints
@@ -915,7 +1126,8 @@ COMPLAINT_COLUMNS = {
 
 def _read_office_table(path: str | Path, mapping: dict[str, str], schema: str) -> pd.DataFrame:
     p = Path(path)
-    raw = read_raw(p, allowed=TABLE_SUFFIXES, as_text=True)
+    raw = read_raw(p, allowed=TABLE_SUFFIXES, as_text=True, expected=[*mapping, *mapping.values()])
+    layout = raw.attrs.pop("layout", None)
     up = {k.upper(): v for k, v in mapping.items()}
     df = raw.rename(
         columns={c: up[str(c).strip().upper()] for c in raw.columns if str(c).strip().upper() in up}
@@ -931,7 +1143,10 @@ def _read_office_table(path: str | Path, mapping: dict[str, str], schema: str) -
         df["kab_code"] = _code_text(df["kab_code"], 4)
     if "status" in df.columns:
         df["status"] = df["status"].astype("string").str.strip().str.lower()
-    return validate_table(df, schema, source=p.name)
+    out = validate_table(df, schema, source=source_label(p, {"layout": layout}))
+    if layout:
+        out.attrs["layout"] = layout
+    return out
 
 
 def read_programmes(path: str | Path) -> pd.DataFrame:
