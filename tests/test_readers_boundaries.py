@@ -82,6 +82,8 @@ def test_self_intersecting_polygon_is_named_and_repaired_into_a_new_file(tmp_pat
     assert f"REPAIRED {p.name} -> {fixed}: 1 unit(s)" in out
     assert "  - 177103 Teluk Segara (row 3): invalid polygon (Self-intersection[" in out
     assert "made valid (shapely.make_valid)" in out
+    assert ("  use the copy in place of kec.geojson: a run reads raw/boundaries/kecamatan.gpkg, "
+            "kecamatan.geojson or kecamatan.shp (keep one file per level)") in out
     assert p.read_bytes() == before  # the user's file is never touched
     r = readers.read_boundaries(fixed, "kecamatan")
     assert r.geometry.is_valid.all()
@@ -212,6 +214,9 @@ def test_utm_shapefile_with_prj_is_reprojected(tmp_path, capsys):
     assert r["code"].tolist() == g["kode"].tolist()
     rc, out, err = _validate(capsys, str(p))
     assert rc == 0, err
+    assert np.allclose(
+        readers.read_boundaries(p, "kecamatan", crs="EPSG:32748").total_bounds, g.total_bounds,
+        atol=1e-6)
     # a --crs that contradicts the file's own .prj is refused
     with pytest.raises(TkpkError, match=r"kecamatan_utm.shp: the file declares EPSG:32748 but "
                        r"--crs gives EPSG:32747; leave out --crs"):
@@ -225,3 +230,17 @@ def test_geojson_in_metres_is_named(tmp_path):
     with pytest.raises(SchemaError, match=r"coordinates are not longitude/latitude .* although the "
                        r"file declares EPSG:4326"):
         readers.read_boundaries(p, "kecamatan")
+
+
+def test_features_without_code_are_named(tmp_path):
+    g = _sample()
+    g.loc[3, "kode"] = None
+    p = tmp_path / "kec.geojson"
+    g.to_file(p, driver="GeoJSON")
+    with pytest.raises(SchemaError) as e:
+        readers.read_boundaries(p, "kecamatan")
+    assert [str(x) for x in e.value.problems] == [
+        "kec.geojson, column 'kode': features without a code [rows 4; 1 row(s) in all]",
+        "kec.geojson, column 'kode': no polygon for 1 kecamatan of the region list (reference "
+        "regions.csv) in a kabupaten/kota the file covers: 177104 Muara Bangka Hulu (1771)",
+    ]

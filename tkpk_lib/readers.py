@@ -1173,6 +1173,13 @@ def _lonlat_bounds_ok(bounds: np.ndarray) -> bool:
     )
 
 
+def _same_crs(a, b) -> bool:  # noqa: ANN001 - pyproj.CRS
+    ea, eb = a.to_epsg(), b.to_epsg()
+    if ea is not None and eb is not None:
+        return ea == eb
+    return bool(a.equals(b, ignore_axis_order=True))
+
+
 def _crs_name(crs) -> str:  # noqa: ANN001 - pyproj.CRS
     epsg = crs.to_epsg()
     return f"EPSG:{epsg}" if epsg else crs.to_string()
@@ -1192,7 +1199,7 @@ def _to_lonlat(g, p: Path, crs: str | None) -> tuple[object, str | None]:  # noq
     impossible = declared is not None and declared.is_geographic and not _lonlat_bounds_ok(bounds)
     if crs is not None:
         given = CRS.from_user_input(crs)
-        if declared is not None and not impossible and given != declared:
+        if declared is not None and not impossible and not _same_crs(given, declared):
             raise TkpkError(
                 f"{p.name}: the file declares {_crs_name(declared)} but --crs gives "
                 f"{_crs_name(given)}; leave out --crs"
@@ -1316,7 +1323,11 @@ def _load_boundaries(
     g = g.copy()
     g["_row"] = np.arange(1, len(g) + 1)
     g["code"] = g[col].astype("string").str.replace(".", "", regex=False).str.strip()
+    g["code"] = g["code"].mask(g["code"].eq(""))
     problems: list[Problem] = []
+    no_code = g["code"].isna().to_numpy()
+    if no_code.any():
+        problems.append(Problem(p.name, col, "features without a code", list(g["_row"][no_code])))
     repairs: list[dict[str, object]] = []
     missing = np.asarray(g.geometry.isna() | g.geometry.is_empty, dtype=bool)
     if missing.any():
@@ -1657,6 +1668,10 @@ def check_boundaries(
         if len(rep):
             target = Path(repair_to)
             lines.append(f"REPAIRED {p.name} -> {repair_to}: " + _repair_head(rep))
+            lines.append(
+                f"  use the copy in place of {p.name}: a run reads raw/boundaries/{level}.gpkg, "
+                f"{level}.geojson or {level}.shp (keep one file per level)"
+            )
             for r in rep.itertuples():
                 if r.code == "*":
                     continue
