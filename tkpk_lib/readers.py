@@ -1477,8 +1477,9 @@ def _load_boundaries(
     covered = {c[:4] for c in in_file & in_ref}
     missing_units = sorted(in_ref - in_file)
     inside = [c for c in missing_units if c[:4] in covered]
+    incomplete = None
     if inside:
-        problems.append(
+        incomplete = (
             Problem(
                 p.name,
                 col,
@@ -1498,6 +1499,10 @@ def _load_boundaries(
             + [{"code": c, "side": "region list", "name": names[c]} for c in missing_units]
         ),
         "crs": conversion,
+        "missing": pd.DataFrame(
+            {"code": inside, "name": [names[c] for c in inside]}, dtype="string"
+        ),
+        "incomplete": incomplete,
     }
     g["name"] = g["code"].map(names)
     rep = pd.DataFrame(repairs, columns=["code", "name", "rows", "repair"])
@@ -1521,10 +1526,11 @@ def read_boundaries(
     fit, and is an error saying that it seems to be in metres otherwise.
 
     Rejected with one :class:`~tkpk_lib.errors.SchemaError` listing every problem: invalid
-    polygons (with the reason and place), features without polygon, the same code on several
-    features, and units of the region reference missing inside a kabupaten/kota the file
-    covers. A kabupaten/kota absent altogether is not an error (a file may cover one
-    kabupaten); it is listed in ``attrs["absent_kab"]``.
+    polygons (with the reason and place), features without polygon or code, the same code on
+    several features. Units of the region reference missing inside a kabupaten/kota the file
+    covers are listed in ``attrs["missing"]`` (``tkpk validate`` rejects them, see
+    :func:`check_boundaries`); a kabupaten/kota absent altogether (a file may cover one
+    kabupaten) in ``attrs["absent_kab"]``.
 
     Parameters
     ----------
@@ -1546,7 +1552,8 @@ def read_boundaries(
     GeoDataFrame
         ``code``, ``name`` (from the region reference), ``geometry`` (and ``parent`` when the
         file has it); ``attrs``: ``unmatched`` (codes on one side only, ``side`` = "file" or
-        "region list"), ``absent_kab`` (code, name), ``repaired`` (code, name, rows, repair).
+        "region list"), ``missing`` and ``absent_kab`` (code, name), ``repaired`` (code, name,
+        rows, repair).
 
     Examples
     --------
@@ -1559,10 +1566,14 @@ def read_boundaries(
     )
     if problems:
         raise SchemaError(problems)
+    return _boundary_frame(g, rep, notes)
+
+
+def _boundary_frame(g, rep: pd.DataFrame, notes: dict[str, object]):  # noqa: ANN001, ANN202
     keep = ["code", "name", "geometry"] + [c for c in ("parent",) if c in g.columns]
     out = g[keep].reset_index(drop=True)
-    out.attrs["unmatched"] = notes["unmatched"]
-    out.attrs["absent_kab"] = notes["absent_kab"]
+    for k in ("unmatched", "absent_kab", "missing"):
+        out.attrs[k] = notes[k]
     out.attrs["repaired"] = rep
     return out
 
@@ -1679,8 +1690,16 @@ def check_boundaries(
                 lines.append(f"  - {what} ({_rows_text(r.rows)}): {r.repair}")
         else:
             lines.append(f"{p.name}: nothing to repair; no copy written")
-    # with --repair, the problems left are those of the repair pass (= those of the copy)
-    g = read_boundaries(p, level, crs=crs, repair=repair_to is not None)
+    # with --repair, the problems left are those of the repair pass (= those of the copy);
+    # validate also rejects units missing inside a kabupaten/kota the file covers
+    g, _col, problems, rep, notes = _load_boundaries(
+        p, level, code_column=None, crs=crs, repair=repair_to is not None
+    )
+    if notes["incomplete"] is not None:
+        problems.append(notes["incomplete"])
+    if problems:
+        raise SchemaError(problems)
+    g = _boundary_frame(g, rep, notes)
     um = g.attrs["unmatched"]
     if len(um) and (um["side"] == "file").any():
         raise TkpkError(
