@@ -156,3 +156,20 @@ def test_plain_layout_keeps_its_row_numbers(tmp_path):
     pm = readers.read_programmes(p)
     assert pm["_row"].tolist() == [1, 2]
     assert "layout" not in pm.attrs
+
+
+def test_user_option_tables_use_the_same_header_search(tmp_path):
+    # own poverty lines / targets (report options) given as a workbook with a title row
+    p = tmp_path / "garis_kemiskinan.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "GK"
+    ws.append(["Garis kemiskinan kabupaten/kota (Rp/kapita/bulan)"])
+    ws.append(["kab_code", "year", "poverty_line"])
+    ws.append([1701, 2024, 612345.5])
+    ws.append([1771, 2024, 701000])
+    wb.save(p)
+    t = readers.read_user_table(p, ["kab_code", "year", "poverty_line", "urban"], text_columns=["kab_code"])
+    assert t.to_dict("list") == {"kab_code": ["1701", "1771"], "year": [2024, 2024],
+                                 "poverty_line": [612345.5, 701000.0]}
+    assert t.attrs["layout"] == "sheet 'GK', header on row 2"

@@ -338,6 +338,44 @@ def _read_workbook(
     return df, layout
 
 
+def read_user_table(
+    path: str | Path, expected: Iterable[str], *, text_columns: Iterable[str] = ()
+) -> pd.DataFrame:
+    """A small table the user gives as an option (.csv/.xlsx), read as every reader reads one.
+
+    For tables outside the canonical sources (own poverty lines, own targets): the header row
+    and sheet are found by :func:`find_header`, numbers are parsed as in :func:`read_raw`,
+    and ``text_columns`` (codes such as ``kab_code``) are kept as text without a ``.0``.
+    ``attrs["layout"]`` says which sheet and header row were used when they are not the first.
+
+    Parameters
+    ----------
+    path : path-like
+    expected : iterable of str
+        The table's column names.
+    text_columns : iterable of str
+        Columns to return as text.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "garis.csv"
+    >>> _ = p.write_text("GARIS KEMISKINAN\\nkab_code;year;poverty_line\\n1701;2024;612345,5\\n")
+    >>> read_user_table(p, ["kab_code", "year", "poverty_line"], text_columns=["kab_code"]).to_dict("records")
+    [{'kab_code': '1701', 'year': 2024, 'poverty_line': 612345.5}]
+    """
+    p = Path(path)
+    df = read_raw(p, allowed=TABLE_SUFFIXES, expected=expected)
+    layout = df.attrs.pop("layout", None)
+    df = df.drop(columns="_row")
+    for c in text_columns:
+        if c in df.columns:
+            df[c] = _id_text(df[c])
+    if layout:
+        df.attrs["layout"] = layout
+    return df
+
+
 def _pop_attrs(df: pd.DataFrame) -> dict:
     """Take the attrs (value labels) off a raw frame before working on its columns.
 
