@@ -203,6 +203,11 @@ def test_utm_shapefile_without_prj_is_named_as_metres(tmp_path, capsys):
     # the system given by the user is used
     r = readers.read_boundaries(p, "kecamatan", crs="EPSG:32748")
     assert np.allclose(r.total_bounds, g.total_bounds, atol=1e-6)
+    rc, out, err = _validate(capsys, "--crs", "EPSG:32748", str(p))
+    assert rc == 0, err
+    assert ("NOTE kecamatan_utm.shp: read with --crs EPSG:32748; the file itself declares no "
+            "coordinate system and a run will reject it: put the .prj beside it or write a copy "
+            "with --repair NEW_FILE") in out
     fixed = tmp_path / "kec_lonlat.gpkg"
     rc, out, err = _validate(capsys, "--crs", "EPSG:32748", "--repair", str(fixed), str(p))
     assert rc == 0, err

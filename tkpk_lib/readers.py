@@ -1738,6 +1738,12 @@ def check_boundaries(
     if problems:
         raise SchemaError(problems)
     g = _boundary_frame(g, rep, notes)
+    if repair_to is None and crs is not None and "(given with --crs)" in str(notes["crs"] or ""):
+        lines.append(
+            f"NOTE {p.name}: read with --crs {crs}; the file itself declares no coordinate "
+            "system and a run will reject it: put the .prj beside it or write a copy with "
+            "--repair NEW_FILE"
+        )
     um = g.attrs["unmatched"]
     if len(um) and (um["side"] == "file").any():
         raise TkpkError(
