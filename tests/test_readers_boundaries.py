@@ -11,6 +11,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 from shapely.geometry import Polygon, box
 
@@ -134,7 +135,7 @@ def test_duplicated_codes_are_named_and_only_same_name_parts_are_merged(tmp_path
     g.loc[0, "geometry"] = whole.intersection(box(x0, y0, xm, y1))
     parts.loc[0, "geometry"] = whole.intersection(box(xm, y0, x1, y1))
     g2 = gpd.GeoDataFrame(
-        gpd.pd.concat([g, parts], ignore_index=True), geometry="geometry", crs=g.crs)
+        pd.concat([g, parts], ignore_index=True), geometry="geometry", crs=g.crs)
     p2 = tmp_path / "kec2.geojson"
     g2.to_file(p2, driver="GeoJSON")
     rc, out, err = _validate(capsys, str(p2))

@@ -1373,6 +1373,8 @@ def _load_boundaries(
             Problem(p.name, "geometry", "features without a polygon", list(g["_row"][missing]))
         )
         g = g[~missing]
+        if len(g) == 0:
+            raise SchemaError(problems)
     g, conversion = _to_lonlat(g, p, crs)
     ref = regions(level)
     names = dict(zip(ref["code"], ref["name"], strict=True))
