@@ -314,6 +314,39 @@ def find_header(
     return TableLayout(sheet, row + 1, sheet == first)
 
 
+def _sheet_grids(xl: pd.ExcelFile) -> dict[str | None, list[list[object]]]:
+    return {
+        str(name): pd.read_excel(
+            xl, sheet_name=name, header=None, nrows=HEADER_SCAN_ROWS + 5, dtype=object
+        )
+        .astype(object)
+        .where(lambda f: f.notna(), None)
+        .to_numpy()
+        .tolist()
+        for name in xl.sheet_names
+    }
+
+
+def locate_table(path: str | Path, expected: Iterable[str]) -> TableLayout:
+    """Sheet and header row of a workbook's table, as :func:`read_raw` reads it.
+
+    For code that reads a workbook's cells itself (e.g. to see which cells Excel stored as
+    numbers): the ``_row`` of the frame :func:`read_raw` gives for data row ``k`` (1-based
+    below the header) is ``k`` when ``layout.plain``, else ``layout.header_row + k``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.xlsx"
+    >>> pd.DataFrame({"KODE": ["P01"]}).to_excel(p, index=False, startrow=2)
+    >>> locate_table(p, ["KODE"])
+    TableLayout(sheet='Sheet1', header_row=3, first_sheet=True)
+    """
+    p = Path(path)
+    with pd.ExcelFile(p) as xl:
+        return find_header(_sheet_grids(xl), expected, p.name)
+
+
 def _read_workbook(
     p: Path, *, as_text: bool, expected: Iterable[str] | None
 ) -> tuple[pd.DataFrame, TableLayout | None]:
@@ -321,17 +354,7 @@ def _read_workbook(
     if expected is None:
         return pd.read_excel(p, dtype=str if as_text else None), None
     with pd.ExcelFile(p) as xl:
-        grids = {
-            str(name): pd.read_excel(
-                xl, sheet_name=name, header=None, nrows=HEADER_SCAN_ROWS + 5, dtype=object
-            )
-            .astype(object)
-            .where(lambda f: f.notna(), None)
-            .to_numpy()
-            .tolist()
-            for name in xl.sheet_names
-        }
-        layout = find_header(grids, expected, p.name)
+        layout = find_header(_sheet_grids(xl), expected, p.name)
         df = pd.read_excel(
             xl, sheet_name=layout.sheet, header=layout.header_row - 1, dtype=str if as_text else None
         )
