@@ -189,6 +189,9 @@ def test_sex_coded_0_1_is_recoded_by_its_labels_or_rejected(tmp_path, capsys):
                             ind_labels={"R405": {0: "Laki-laki", 1: "Perempuan"}})
     t = readers.read_susenas(folder, 2024)
     assert t["persons"]["female"].tolist() == expected_female
+    heads = raw["ind"][raw["ind"]["R403"] == 1]
+    assert t["households"]["head_female"].tolist() == (heads["R405"] == 1).astype(int).tolist()
+    assert sum(t["households"]["head_female"]) > 0
     rc, out = _validate(capsys, "--source", "susenas", "--year", "2024", str(folder))
     assert rc == 0
     assert (
