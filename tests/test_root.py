@@ -271,6 +271,14 @@ def test_probe_sees_a_folder_nobody_can_write(tmp_path):
         paths.require_writable(blocker / "reports", "use --out")
 
 
+def test_dictionary_into_an_unwritable_folder_is_one_line(tmp_path, capsys):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x", encoding="utf-8")
+    assert cli.main(["dictionary", "--output", str(blocker / "kamus.md")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"error: {blocker}: folder is not writable (read-only?); choose another file with --output"
+
+
 def test_read_only_root_needs_a_cache_dir_and_works_with_one(user_template, tmp_path, read_only, monkeypatch, capsys):
     root = tmp_path / "share"
     shutil.copytree(user_template, root)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -53,6 +54,8 @@ def _child_dir(folder: Path, name: str) -> Path | None:
         hits = sorted(p for p in folder.iterdir() if p.is_dir() and p.name.lower() == name.lower())
     except (FileNotFoundError, NotADirectoryError):
         return None
+    except PermissionError as e:
+        raise TkpkError(f"{folder}: folder cannot be read ({e.strerror})") from e
     if len(hits) > 1:
         raise TkpkError(
             f"{folder}: several folders named '{name}' ({', '.join(p.name for p in hits)}): "
@@ -271,19 +274,34 @@ def input_status(root: str | Path, years: int | list[int] | tuple[int, ...]) -> 
     return t
 
 
-def input_notes(table: pd.DataFrame) -> list[str]:
+def input_notes(table: pd.DataFrame, admin_year: int | None = None) -> list[str]:
     """The console lines of an :func:`input_status` table: each missing or substituted input once.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`input_status`.
+    admin_year : int, optional
+        Only this year's programme map and complaints log are named (a run over several years
+        uses those of the report year only); default every year of the table.
 
     Examples
     --------
     >>> input_notes(input_status("/nonexistent", 2024))[0]
     'Susenas 2024 tidak ada: dicari di /nonexistent/raw/susenas/2024 (folder tidak ada)'
     """
-    return list(dict.fromkeys(n for n in table["note"] if n))
+    keep = table["note"].astype(bool)
+    if admin_year is not None:
+        keep &= ~table["source"].isin(["programmes", "complaints"]) | (table["year"] == admin_year)
+    return list(dict.fromkeys(table.loc[keep, "note"]))
 
 
 def report_inputs(
-    root: str | Path, years: int | list[int] | tuple[int, ...], echo=print
+    root: str | Path,
+    years: int | list[int] | tuple[int, ...],
+    echo: Callable[[str], object] = print,
+    *,
+    admin_year: int | None = None,
 ) -> pd.DataFrame:
     """Say once which inputs are missing (and which Podes round stands in) and return the table.
 
@@ -295,6 +313,8 @@ def report_inputs(
         Years of the run.
     echo : callable
         Receives each line (default ``print``).
+    admin_year : int, optional
+        See :func:`input_notes`.
 
     Returns
     -------
@@ -302,7 +322,7 @@ def report_inputs(
         :func:`input_status` of ``root`` and ``years``.
     """
     t = input_status(root, years)
-    for line in input_notes(t):
+    for line in input_notes(t, admin_year):
         echo(line)
     return t
 

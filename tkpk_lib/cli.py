@@ -118,7 +118,8 @@ def cmd_build(a: argparse.Namespace) -> int:
     years = a.year or available_years(root)
     if not years:
         raise TkpkError(missing_susenas_message(root))
-    report_inputs(root, years)
+    # all years built: the programme map and complaints are named for the latest year only
+    report_inputs(root, years, admin_year=None if a.year else max(years))
     for y in years:
         paths = build_canonical(root, y, force=a.force, cache_dir=a.cache_dir)
         print(f"{y}: " + ", ".join(sorted(paths)))

@@ -206,15 +206,19 @@ def run_province(
     paths.writable_cache_root(root, cache_dir)
     years = canonical.available_years(root)
     if year not in years:
-        raise TkpkError(f"{root}: no Susenas data for {year}; years available: {years or 'none'}")
+        raise TkpkError(
+            f"{canonical.raw_dir(root, 'susenas') / str(year)}: no Susenas data for {year}; "
+            f"years available: {years or 'none'}"
+        )
     if comparison_year is not None and comparison_year not in years:
         raise TkpkError(
-            f"{root}: no Susenas data for comparison year {comparison_year}; years available: {years}"
+            f"{canonical.raw_dir(root, 'susenas') / str(comparison_year)}: no Susenas data for "
+            f"comparison year {comparison_year}; years available: {years}"
         )
 
     used = [y for y in years if y <= year or y == comparison_year]
     if progress:
-        canonical.report_inputs(root, used)
+        canonical.report_inputs(root, used, admin_year=year)
     s = time.perf_counter()
     for y in used:
         canonical.build_canonical(root, y, cache_dir=cache_dir)
