@@ -39,7 +39,7 @@ def tree(root: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def user_template(tmp_path_factory) -> Path:
-    """A user's data root (real raw formats, no demo marker or README), Susenas in ``raw/Susenas``."""
+    """A user's data root (real raw formats, no demo marker or README), ``raw/Susenas/2024/SSN2403_KOR_RT.DTA``..."""
     root = tmp_path_factory.mktemp("template") / "data_kantor"
     generate_demo(root, years=(2024,), seed=2024, small=True, registry_households=500)
     for extra in ("README.md", "tkpk_demo.json", "truth"):
@@ -49,6 +49,9 @@ def user_template(tmp_path_factory) -> Path:
         elif p.exists():
             p.unlink()
     (root / "raw" / "susenas").rename(root / "raw" / "Susenas")
+    for f in (root / "raw" / "Susenas" / "2024").iterdir():  # file names in capitals too
+        f.rename(f.with_name(f.name.upper()))
+    (root / "raw" / "sakernas").rename(root / "raw" / "SAKERNAS")
     return root
 
 
@@ -292,6 +295,10 @@ def test_read_only_root_needs_a_cache_dir_and_works_with_one(user_template, tmp_
                    "TKPK_CACHE_DIR) to write the derived tables elsewhere")
     assert cli.main(["summary", "--root", str(root)]) == 2
     assert "--cache-dir" in capsys.readouterr().err
+    assert cli.main(["run", "--root", str(root), "--kab", "1701", "--no-pdf", "--out", str(tmp_path / "o")]) == 2
+    assert capsys.readouterr().err.strip() == err.replace("error:", "tkpk run:", 1)
+    assert cli.main(["follow-up", "--root", str(root), "--key", str(tmp_path / "k")]) == 2
+    assert capsys.readouterr().err.strip() == err
 
     cache = tmp_path / "cache"
     assert cli.main(["build", "--root", str(root), "--cache-dir", str(cache)]) == 0
@@ -332,7 +339,7 @@ def test_read_only_out_is_one_line_and_exit_2_before_any_work(capitalised, tmp_p
 def test_input_status_and_console_name_missing_inputs(user_template, tmp_path, capsys):
     root = tmp_path / "r"
     shutil.copytree(user_template, root)
-    shutil.rmtree(root / "raw" / "sakernas")
+    shutil.rmtree(root / "raw" / "SAKERNAS")
     (root / "raw" / "podes" / "2024").rename(root / "raw" / "podes" / "2021")
     (root / "raw" / "podes" / "2024").mkdir()  # an empty round folder
     for f in (root / "raw" / "complaints").iterdir():
