@@ -156,7 +156,6 @@ def cmd_follow_up(a: argparse.Namespace) -> int:
     if a.out:
         require_writable(out, "choose another folder with --out")
     writable_cache_root(root, a.cache_dir)
-    registry = build_registry(root, cache_dir=a.cache_dir)
     if a.key or not is_demo:
         key = load_key(a.key)
     else:
@@ -164,6 +163,7 @@ def cmd_follow_up(a: argparse.Namespace) -> int:
         print(
             f"Demo data: pseudonyms use the demo key {root / 'demo_pseudonym.key'} (never use it for real data)"
         )
+    registry = build_registry(root, cache_dir=a.cache_dir)
     files = write_follow_up_lists(
         registry, out, key, kab_codes=a.kab,
         scan_names=registry_names(root, cache_dir=a.cache_dir),
