@@ -59,9 +59,16 @@ def cmd_demo_data(a: argparse.Namespace) -> int:
 def cmd_validate(a: argparse.Namespace) -> int:
     from tkpk_lib import readers
 
+    if (a.crs or a.repair) and a.source != "boundaries":
+        print("--crs and --repair apply to --source boundaries only", file=sys.stderr)
+        return 2
+    if a.repair and len(a.files) > 1:
+        print("--repair takes one boundary file at a time", file=sys.stderr)
+        return 2
     bad = 0
     for f in a.files:
         p = Path(f)
+        layout = None
         try:
             if a.source == "susenas":
                 if a.year is None:
@@ -75,28 +82,20 @@ def cmd_validate(a: argparse.Namespace) -> int:
                     )
                 fn = readers.read_sakernas if a.source == "sakernas" else readers.read_podes
                 n = {a.source: len(fn(p, a.year))}
-            elif a.source == "registry":
-                n = {"registry": len(readers.read_registry(p))}
-            elif a.source == "programmes":
-                n = {"programmes": len(readers.read_programmes(p))}
-            elif a.source == "complaints":
-                n = {"complaints": len(readers.read_complaints(p))}
+            elif a.source in ("registry", "programmes", "complaints"):
+                t = getattr(readers, f"read_{a.source}")(p)
+                n = {a.source: len(t)}
+                layout = t.attrs.get("layout")
             else:
                 level = a.level or next(
                     (lv for lv in ("kabupaten", "kecamatan", "desa") if lv in p.name), "desa"
                 )
-                g = readers.read_boundaries(p, level)
-                um = g.attrs["unmatched"]
-                n = {f"{level} polygons": len(g)}
-                if len(um):
-                    side = um["side"].value_counts().to_dict()
-                    print(f"{p}: codes not matched: {side}")
-                    if (um["side"] == "file").any():
-                        raise TkpkError(
-                            f"{p}: codes not in Bengkulu's region list: "
-                            f"{', '.join(um.loc[um['side'] == 'file', 'code'].head(20))}"
-                        )
-            print(f"OK {p}: " + ", ".join(f"{k} {v:,} rows" for k, v in n.items()))
+                n_poly, notes = readers.check_boundaries(p, level, crs=a.crs, repair_to=a.repair)
+                for line in notes:
+                    print(line)
+                n = {f"{level} polygons": n_poly}
+            where = f" ({layout})" if layout else ""
+            print(f"OK {p}: " + ", ".join(f"{k} {v:,} rows" for k, v in n.items()) + where)
         except TkpkError as e:
             bad += 1
             print(f"FAILED {p}:\n{e}", file=sys.stderr)
@@ -227,6 +226,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--source", required=True, choices=SOURCES)
     s.add_argument("--year", type=int, help="survey year (needed for susenas, sakernas, podes)")
     s.add_argument("--level", choices=("kabupaten", "kecamatan", "desa"), help="boundary level")
+    s.add_argument(
+        "--crs",
+        help="boundaries: coordinate system of a file that declares none (e.g. EPSG:32748)",
+    )
+    s.add_argument(
+        "--repair",
+        metavar="NEW_FILE",
+        help="boundaries: write a repaired copy (valid polygons, lon/lat) to this new file",
+    )
     s.add_argument(
         "files", nargs="+", help="files (for susenas: the folder or any file of the year)"
     )
