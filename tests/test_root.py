@@ -282,6 +282,17 @@ def test_dictionary_into_an_unwritable_folder_is_one_line(tmp_path, capsys):
     assert err == f"error: {blocker}: folder is not writable (read-only?); choose another file with --output"
 
 
+def test_validate_repair_into_an_unwritable_folder_is_one_line(tmp_path, capsys):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x", encoding="utf-8")
+    src = tmp_path / "desa.geojson"
+    src.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
+    rc = cli.main(["validate", "--source", "boundaries", "--repair", str(blocker / "desa_baik.gpkg"), str(src)])
+    assert rc == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"error: {blocker}: folder is not writable (read-only?); choose another file with --repair"
+
+
 def test_read_only_root_needs_a_cache_dir_and_works_with_one(user_template, tmp_path, read_only, monkeypatch, capsys):
     root = tmp_path / "share"
     shutil.copytree(user_template, root)

@@ -65,6 +65,10 @@ def cmd_validate(a: argparse.Namespace) -> int:
     if a.repair and len(a.files) > 1:
         print("--repair takes one boundary file at a time", file=sys.stderr)
         return 2
+    if a.repair:
+        from tkpk_lib.paths import require_writable
+
+        require_writable(Path(a.repair).absolute().parent, "choose another file with --repair")
     bad = 0
     for f in a.files:
         p = Path(f)
