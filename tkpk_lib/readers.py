@@ -887,7 +887,10 @@ def _code_text(s: pd.Series, width: int) -> pd.Series:
 
 # --------------------------------------------------------------------------- Susenas
 def _find(folder: Path, pattern: str, what: str) -> Path:
-    hits = sorted(p for p in folder.glob(pattern) if p.suffix.lower() in SURVEY_SUFFIXES)
+    from fnmatch import fnmatchcase  # names in any case: SSN_KOR_RT.DTA is *kor_rt*
+
+    hits = sorted(p for p in folder.glob("*") if fnmatchcase(p.name.lower(), pattern.lower())
+                  and p.suffix.lower() in SURVEY_SUFFIXES)
     if not hits:
         raise TkpkError(f"{folder}: no {what} file matching '{pattern}' (.dta/.sav/.csv/.parquet)")
     return hits[0]
