@@ -335,6 +335,12 @@ def test_boundary_file_that_fails_is_not_called_missing(tmp_path_factory):
     note = R.map_note(cache, root)
     assert note.startswith("> Peta tidak tersedia: kantong kemiskinan tidak dapat dihitung (")
     assert str(bad) in note and "tidak ditemukan" not in note
+    # an absent file is named with the folder it was looked for in, as the console says it
+    (root / "raw" / "complaints" / "pengaduan_2024.csv").unlink()
+    cache = R.prepare_year(root, 2024)
+    assert R.section_status(cache).set_index("section").loc["complaints", "note"] == (
+        f"file log pengaduan tahun 2024 tidak ditemukan (dicari di {root / 'raw' / 'complaints'} "
+        "(folder kosong))")
     bad.unlink()
     assert R.map_note(cache, root) == (
         f"> Peta tidak tersedia: file batas wilayah (desa) tidak ditemukan (dicari di {root / 'raw' / 'boundaries'}: "

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tkpk_lib import paths as tkpk_paths
 from tkpk_lib.errors import ReportError
 
 __all__ = [
@@ -576,6 +577,7 @@ def prepare_tables(
     poverty_lines: str = "",
     sources: Mapping[str, str] | None = None,
     input_errors: Mapping[str, BaseException] | None = None,
+    looked_for: Mapping[str, str] | None = None,
 ) -> Path:
     """Compute every report section from canonical frames and write them to ``cache_dir``.
 
@@ -607,6 +609,9 @@ def prepare_tables(
     input_errors : mapping of str -> exception, optional
         Optional inputs whose file is there but could not be read (``"boundaries/desa"``):
         the sections that use them fail with that cause instead of being computed without.
+    looked_for : mapping of str -> str, optional
+        Where each absent input table was looked for (``{"complaints": "/data/raw/complaints
+        (folder kosong)"}``), named in the sections' notes; default the data-root layout.
 
     Returns
     -------
@@ -669,13 +674,15 @@ def prepare_tables(
     for name in ("coverage", "targeting", "combinations"):
         s.run([name], "coverage", lambda cov, name=name: _coverage_sections(cov, hh, target, (name,), prepared))
 
+    def _where(table: str) -> str:
+        return (looked_for or {}).get(table) or LOOKED_FOR.get(table, table).replace("<tahun>", str(year))
+
     def _absent(names: Sequence[str], table: str) -> None:
         label = TABLE_LABELS.get(table, table)
         if table in s.sources:  # read, but no rows: the file is there, say so
             note = f"file {label} {s.sources[table]} tidak berisi baris data"
         else:
-            where = LOOKED_FOR.get(table, table).replace("<tahun>", str(year))
-            note = f"file {label} tahun {year} tidak ditemukan (dicari di {where})"
+            note = f"file {label} tahun {year} tidak ditemukan (dicari di {_where(table)})"
         for n in names:
             s.missing(n, note)
 
@@ -784,13 +791,13 @@ def prepare_tables(
     # optional inputs behind no section of their own: named where they were looked for
     absent: dict[str, str] = {}
     if cur.get("labour") is None:
-        absent["labour"] = (f"file Sakernas tahun {year} tidak ditemukan (dicari di "
-                            f"{LOOKED_FOR['labour'].replace('<tahun>', str(year))}): indikator ketenagakerjaan "
-                            "(TPT, TPAK, informal) tidak dihitung")
+        absent["labour"] = (f"file Sakernas tahun {year} tidak ditemukan (dicari di {_where('labour')}): "
+                            "indikator ketenagakerjaan (TPT, TPAK, informal) tidak dihitung")
     for level in ("kecamatan", "desa"):
         if (boundaries or {}).get(level) is None and f"boundaries/{level}" not in (input_errors or {}):
+            where = (looked_for or {}).get(f"boundaries/{level}") or LOOKED_FOR["boundaries"]
             absent[f"boundaries/{level}"] = (f"file batas wilayah {level} tidak ditemukan (dicari di "
-                                             f"{LOOKED_FOR['boundaries']}): tanpa peta dan klaster spasial")
+                                             f"{where}): tanpa peta dan klaster spasial")
 
     # ---- write atomically
     cache_dir = Path(cache_dir)
@@ -1155,7 +1162,8 @@ def prepare_year(
     target : {"poor", "b40", "registry"}
         Target group for programme coverage.
     cache_dir : path, optional
-        Default ``<root>/derived/<year>``.
+        Default ``derived/<year>`` under :func:`tkpk_lib.paths.cache_root` (the data root, or
+        ``$TKPK_CACHE_DIR``; the canonical tables go under the same cache root).
     poverty_lines : path or DataFrame, optional
         Own poverty-line table (kab_code, year, poverty_line[, urban]) replacing the lines of
         the canonical tables; ``None``/``""`` = the reference table used when building them.
@@ -1178,7 +1186,7 @@ def prepare_year(
     years = canonical.available_years(root)
     if int(year) not in years:
         raise ReportError(f"{root}: year {year} has no Susenas data; years available: {years or 'none'}")
-    cache = Path(cache_dir) if cache_dir else root / "derived" / str(year)
+    cache = Path(cache_dir) if cache_dir else tkpk_paths.derived_dir(root, year)
     lines = _read_poverty_lines(poverty_lines)
     used = [y for y in years if y <= year or y == comparison_year]
     canon = {y: canonical.build_canonical(root, y) for y in used}  # reused when up to date
@@ -1223,7 +1231,25 @@ def prepare_year(
                                        else "DataFrame")
     return prepare_tables(tables, int(year), cache, comparison_year=comparison_year, target=target,
                           registry=registry, boundaries=bnd, key=key, poverty_lines=source,
-                          sources=input_sources(root, year), input_errors=bnd_errors)
+                          sources=input_sources(root, year), input_errors=bnd_errors,
+                          looked_for=_looked_for(root, year))
+
+
+def _looked_for(root: str | Path, year: int) -> dict[str, str]:
+    """Where each missing input of ``year`` was looked for, by input table (from
+    :func:`tkpk_lib.canonical.input_status`: the folder and why nothing was found there)."""
+    from tkpk_lib import canonical
+
+    table_of = {"sakernas": "labour", "podes": "villages", "registry": "registry", "programmes": "programmes",
+                "complaints": "complaints", "boundaries/kecamatan": "boundaries/kecamatan",
+                "boundaries/desa": "boundaries/desa"}
+    st = canonical.input_status(root, int(year))
+    out = {}
+    for row in st[st["status"] == "missing"].itertuples():
+        if row.source in table_of:
+            note = str(row.note)
+            out[table_of[row.source]] = note.split("dicari di ", 1)[1] if "dicari di " in note else str(row.path)
+    return out
 
 
 def input_sources(root: str | Path, year: int) -> dict[str, str]:
@@ -1238,9 +1264,9 @@ def input_sources(root: str | Path, year: int) -> dict[str, str]:
 
     raw = canonical.raw_files(root, year)
     out: dict[str, str] = {}
-    sus = Path(root) / "raw" / "susenas" / str(year)
-    if any(k.startswith("susenas/") for k in raw):
-        out["households"] = out["persons"] = str(sus)
+    sus = [Path(v).parent for k, v in raw.items() if k.startswith("susenas/")]
+    if sus:
+        out["households"] = out["persons"] = str(sus[0])
     for table, kind in (("labour", "sakernas"), ("villages", "podes"), ("registry", "registry"),
                         ("programmes", "programmes"), ("complaints", "complaints"),
                         ("boundaries/kecamatan", "boundaries/kecamatan"), ("boundaries/desa", "boundaries/desa")):
@@ -1248,7 +1274,9 @@ def input_sources(root: str | Path, year: int) -> dict[str, str]:
             out[table] = str(raw[kind])
     for y in canonical.available_years(root):
         if y < int(year):
-            out[f"households_{y}"] = str(Path(root) / "raw" / "susenas" / str(y))
+            earlier = [Path(v).parent for k, v in canonical.raw_files(root, y).items() if k.startswith("susenas/")]
+            if earlier:
+                out[f"households_{y}"] = str(earlier[0])
     return out
 
 
@@ -1270,7 +1298,7 @@ def ensure_prepared(
     --------
     >>> cache = ensure_prepared("data/demo/generated", 2024)  # doctest: +SKIP
     """
-    cache = Path(cache_dir) if cache_dir else Path(data_root) / "derived" / str(year)
+    cache = Path(cache_dir) if cache_dir else tkpk_paths.derived_dir(data_root, year)
     idx = cache / "sections.json"
     if idx.is_file():
         info = json.loads(idx.read_text(encoding="utf-8"))
@@ -2076,7 +2104,7 @@ def map_note(cache: str | Path, data_root: str | Path) -> str:
     absent = [lv for lv in ("kecamatan", "desa") if f"boundaries/{lv}" not in raw]
     if absent:
         return (f"> Peta tidak tersedia: file batas wilayah ({', '.join(absent)}) tidak ditemukan "
-                f"(dicari di {Path(data_root) / 'raw' / 'boundaries'}: .gpkg, .geojson atau .shp).")
+                f"(dicari di {canonical.raw_dir(data_root, 'boundaries')}: .gpkg, .geojson atau .shp).")
     st = info["sections"].get("pockets", {})
     if st.get("status") == "error":
         return f"> Peta tidak tersedia: kantong kemiskinan tidak dapat dihitung ({st['note']})."
