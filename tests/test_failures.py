@@ -386,3 +386,18 @@ def test_absent_sakernas_and_boundaries_are_named(tables, tmp_path):
     ind = R.load_section(cache, "indicators")
     assert "tpt" not in set(ind.loc[ind["year"] == 2024, "indicator"])
     assert "tpt" in set(ind.loc[ind["year"] == 2023, "indicator"])
+
+
+def test_missing_package_fails_its_sections_naming_the_package(tables, registry, tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "duckdb", None)  # not installed
+    monkeypatch.delitem(sys.modules, "tkpk_lib.registry", raising=False)
+    cache = R.prepare_tables(tables, 2024, tmp_path / "c", registry=registry)
+    fails = R.section_failures(cache)
+    assert set(fails) == {"registry_summary", "registry_followup", "registry_desa"}
+    assert fails["registry_summary"][0].startswith(
+        "paket Python 'duckdb' tidak terpasang atau tidak dapat dimuat di lingkungan ini (pasang dengan: "
+        "pip install duckdb;")
+    st = R.section_status(cache).set_index("section")["status"]
+    assert st["pockets"] == "ok" and st["budget"] == "ok"

@@ -384,10 +384,18 @@ def _disaggregation(hh: pd.DataFrame) -> pd.DataFrame:
 
 
 def _module(name: str) -> Any | None:
+    """``tkpk_lib.<name>``, or None when that module itself is absent.
+
+    A module that is there but needs a package that is not installed raises its ImportError:
+    its sections then fail naming the package (:func:`describe_failure`), instead of a note
+    that the module is awaited.
+    """
     try:
         return importlib.import_module(f"tkpk_lib.{name}")
-    except ImportError:
-        return None
+    except ImportError as exc:
+        if getattr(exc, "name", None) == f"tkpk_lib.{name}":
+            return None
+        raise
 
 
 def _apply_poverty_lines(hh: pd.DataFrame, lines: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -472,6 +480,10 @@ def describe_failure(exc: BaseException, sources: Mapping[str, str] | None = Non
     from tkpk_lib.errors import SchemaError, TkpkError
 
     sources = dict(sources or {})
+    if isinstance(exc, ImportError) and getattr(exc, "name", None):
+        pkg = str(exc.name).split(".")[0]
+        return [f"paket Python '{pkg}' tidak terpasang atau tidak dapat dimuat di lingkungan ini "
+                f"(pasang dengan: pip install {pkg}; {type(exc).__name__}: {exc})"]
     if isinstance(exc, SchemaError) and exc.problems:
         return [_user_problem(p, sources) for p in exc.problems]
     lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()] or [type(exc).__name__]
@@ -523,7 +535,11 @@ class _Sections:
         self.lap("_")
         mod = None
         if module is not None:
-            mod = _module(module)
+            try:
+                mod = _module(module)
+            except ImportError as exc:  # the module needs a package that is not installed
+                self.error(names, exc)
+                return
             if mod is None:
                 for n in names:
                     self.missing(n, f"bagian ini menunggu modul tkpk_lib.{module}")
