@@ -9,8 +9,16 @@ poverty pockets and the programme map, and writes each as a Parquet file into a 
 read and format: :func:`load_section` returns a section filtered to one kabupaten/kota.
 
 A section whose library module is not available (or whose input data are absent) is recorded as
-``missing`` with a note in Bahasa Indonesia, never replaced by invented numbers; the notebooks
-show that note (:func:`section_note`).
+``missing`` with a note in Bahasa Indonesia naming the file looked for and where, never replaced
+by invented numbers; the notebooks show that note (:func:`section_note`). A section that cannot
+be computed from the data it has is recorded as ``error`` with every line of the cause in the
+user's terms (file, column, rows: :func:`describe_failure`); a report cell showing it raises
+:class:`SectionError` (:func:`section_notice`), so the unit fails, unless the report is run with
+``partial=True`` (``tkpk run --partial``): then the section carries the banner "Bagian ini tidak
+lengkap" and the runner marks the unit "partial". Sections are computed apart, so that a bad
+input table takes down only the sections that read it. Which kabupaten/kota each input covers
+is checked against the region reference (:func:`unit_completeness`): a province figure resting
+on fewer units says "dihitung dari 9 dari 10 kabupaten/kota" (:func:`completeness_note`).
 
 Display helpers format numbers the Indonesian way (``13,77``; ``12.345``), mark estimates with
 a relative standard error above 25% with ``*`` and above 50% with ``**`` as BPS does, and
