@@ -304,3 +304,27 @@ def test_min_sample_zero_reaches_the_notebooks(monkeypatch):
     pipeline.run_cli(argparse.Namespace(year=2024, root=".", run_id="x", min_sample=None))
     assert seen == [{"min_sample": 0}, None]  # 0 = no suppression, not the notebook's default 10
 
+
+
+def test_concurrent_canonical_builds_reuse_and_never_rewrite(root):
+    from tkpk_lib import canonical
+
+    paths = canonical.build_canonical(root, 2024)
+    stamps = {k: p.stat().st_mtime_ns for k, p in paths.items()}
+    errors: list[BaseException] = []
+
+    def build():
+        try:
+            assert canonical.build_canonical(root, 2024) == paths
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the test thread
+            errors.append(exc)
+
+    for _ in range(10):
+        ts = [threading.Thread(target=build) for _ in range(3)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+    assert not errors
+    # up-to-date tables are reused by every caller: none saw a half-written stamp and rebuilt
+    assert {k: p.stat().st_mtime_ns for k, p in paths.items()} == stamps

@@ -22,8 +22,6 @@ Everything is deterministic: same inputs, same tables (rows sorted, no timestamp
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import functools
 import hashlib
 import importlib
@@ -35,7 +33,7 @@ import tempfile
 import time
 import uuid
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from tkpk_lib.errors import ReportError
+from tkpk_lib.locks import locked
 
 __all__ = [
     "COMPLETE_MARKER",
@@ -920,48 +919,6 @@ class _Plan:
         self.entry = self.year_dir / self.key
 
 
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``path`` (created) while the block runs.
-
-    The operating system releases it when the process ends, also when it is killed. On a file
-    system without locks the block runs unlocked: entries are still published atomically, so
-    two identical runs then compute the same tables twice and one of them is kept.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+b") as fh:
-        if os.name == "nt":  # pragma: no cover - Windows
-            import msvcrt
-
-            while True:
-                try:
-                    fh.seek(0)
-                    msvcrt.locking(fh.fileno(), msvcrt.LK_LOCK, 1)  # type: ignore[attr-defined]
-                    break
-                except OSError:
-                    time.sleep(0.5)
-            try:
-                yield
-            finally:
-                fh.seek(0)
-                msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]
-            return
-        import fcntl
-
-        try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-            locked = True
-        except OSError as exc:  # e.g. ENOLCK/EOPNOTSUPP on some network shares
-            if exc.errno not in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS):
-                raise
-            locked = False
-        try:
-            yield
-        finally:
-            if locked:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-
-
 def _seal(folder: Path, key: str, options: Mapping[str, Any]) -> None:
     """Write the completion marker of a finished entry (its last file)."""
     files = {}
@@ -1120,7 +1077,7 @@ def prepare_year(
 
     plan = _Plan(root, year, comparison_year, target, cache_dir, poverty_lines, targets)
     entry = plan.entry
-    with _locked(plan.year_dir / f".{plan.key}.lock"):
+    with locked(plan.year_dir / f".{plan.key}.lock"):
         if not force and not _entry_problem(entry, plan.key):
             return entry
         tables: dict[int, dict[str, pd.DataFrame]] = {}
