@@ -22,6 +22,7 @@ import multiprocessing
 import threading
 
 import nbformat
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -135,6 +136,53 @@ def test_min_sample_suppresses_cells(root, plain, tmp_path):
     assert row[4] is None and row[5] is None  # estimate and SE blanked
     assert row[9] == base[9]  # the sample size stays visible
     assert all(p["min_sample"] == 100_000 for p in res["params"].values())
+    # the report: the sheet with its change and target status withheld, no narrative numbers
+    entry = R.cache_entry(root, 2024)
+    sheet = R.indicator_sheet(entry, CODE, 2024, min_sample=100_000)
+    assert set(sheet["Perubahan"]) == {"\u2013"} and "sesuai jalur" not in " ".join(sheet["Status"])
+    assert _styled_html(entry, sheet, f"Indikator utama, {R.unit_name(CODE)} 2024") in res["html"]
+    md = " ".join(str(o.get("data", {}).get("text/markdown", "")) for c in
+                  nbformat.read(tmp_path / "out" / "ms" / FOLDER / "evaluasi_tahunan.ipynb", as_version=4).cells
+                  if c.cell_type == "code" for o in c.get("outputs", []))
+    assert "(tidak ada data untuk ringkasan)" in md and "persen" not in md.split("Ringkasan otomatis")[1]
+
+
+def test_min_sample_reaches_figures_changes_and_the_narrative(root):
+    from tkpk_lib import narrative as N
+
+    entry = R.prepare_year(root, 2024)
+    ind = R.load_section(entry, "indicators")
+    p0 = ind[(ind["year"] == 2024) & (ind["indicator"] == "p0") & (ind["kab_code"] != "17")]
+    limit = int(p0["n"].median()) + 1
+    small = sorted(p0.loc[p0["n"] < limit, "kab_code"])
+    big = sorted(set(p0["kab_code"]) - set(small))
+    assert small and big
+    qt = R.quadrant_table(entry, 2024, min_sample=limit).set_index("kab_code")
+    assert qt.loc[small, "p0"].isna().all() and qt.loc[small, "p0_change"].isna().all()
+    assert qt.loc[big, "p0"].notna().all()
+    fig = R.comparison_figure(entry, 2024, "p0", min_sample=limit)
+    widths = np.array([p.get_width() for p in fig.axes[0].patches], dtype=float)
+    assert np.isfinite(widths).sum() == len(big)
+    fig = R.trend_figure(entry, small[0], "p0", min_sample=limit)
+    line = fig.axes[0].lines[0]
+    y = dict(zip(np.asarray(line.get_xdata()).tolist(), np.asarray(line.get_ydata(), dtype=float), strict=True))
+    assert np.isnan(y[2024])
+    tp = R.trend_plotly(entry, small[0], "p0", min_sample=limit)
+    assert tp.data[0].y[list(tp.data[0].x).index(2024)] is None or np.isnan(tp.data[0].y[list(tp.data[0].x).index(2024)])
+    sheet = R.indicator_sheet(entry, small[0], 2024, min_sample=limit).set_index("Indikator")
+    assert sheet.iloc[0]["Perubahan"] == "\u2013" and sheet.iloc[0]["Status"] in ("", "\u2013")
+    cmp = R.comparison_table(entry, 2024, "p0", min_sample=limit).set_index("Wilayah")
+    assert cmp.loc[R.unit_name(small[0]), "Perubahan"] == "\u2013"
+    assert cmp.loc[R.unit_name(big[0]), "Perubahan"] != "\u2013"
+    text = " ".join(N.draft_narrative(
+        R.load_section(entry, "indicators", min_sample=limit), small[0], 2024,
+        change=R.load_section(entry, "change", min_sample=limit),
+        targets=R.load_section(entry, "targets", min_sample=limit), min_sample=limit))
+    p0_small = float(p0.set_index("kab_code").loc[small[0], "estimate"])
+    assert R.fmt_percent(p0_small) not in text
+    combos = R.load_section(entry, "combinations")
+    kept = R.combinations_for(entry, big[0], min_sample=limit)
+    assert (kept["n"] >= limit).all() and len(kept) < (combos["kab_code"] == big[0]).sum()
 
 
 def test_targets_file_reaches_the_target_column(root, plain, tmp_path):

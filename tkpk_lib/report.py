@@ -1213,7 +1213,62 @@ def section_note(cache: str | Path, name: str) -> str:
     return f"> **Bagian belum tersedia** ({SECTIONS.get(name, name)}): {st['note']}."
 
 
-def load_section(cache: str | Path, name: str, kab_code: str | None = None) -> pd.DataFrame:
+#: Columns of a section row that carry an estimate (blanked when its sample is too small).
+_VALUE_COLS = ("estimate", "se", "ci_low", "ci_high", "rse", "deff", "n_weighted")
+_CHANGE_VALUE_COLS = ("estimate_a", "se_a", "estimate_b", "se_b", "difference", "se", "ci_low", "ci_high", "z",
+                      "p_value")
+
+
+def _suppress_small(df: pd.DataFrame, name: str, cache: str | Path, min_sample: int) -> pd.DataFrame:
+    """Blank the estimates of rows based on fewer than ``min_sample`` sample units.
+
+    Rows of estimate sections (with an ``n`` column) keep their labels and ``n`` and lose their
+    values (NaN, shown as "\u2013"); a ``change`` row loses its values when either of its
+    years is small (sample sizes from the ``indicators`` section), and its wording.
+    """
+    if not min_sample or df.empty:
+        return df
+    df = df.copy()
+    if name == "targets":  # the estimate compared with the target, and what follows from it
+        n = load_section(cache, "indicators").set_index(["indicator", "kab_code", "year"])["n"]
+        idx = pd.MultiIndex.from_arrays([df["indicator"], df["kab_code"].astype(str), df["year"].astype(int)])
+        small = n.reindex(idx).to_numpy(dtype=float) < min_sample
+        cols = [c for c in ("estimate", "ci_low", "ci_high", "gap", "annual_change_needed", "recent_annual_change")
+                if c in df.columns]
+        df.loc[small, cols] = np.nan
+        for c in ("status", "status_id"):
+            if c in df.columns:
+                df[c] = df[c].astype(object)
+                df.loc[small, c] = None
+        return df
+    if name == "change":
+        ind = load_section(cache, "indicators")
+        n = ind.set_index(["indicator", "kab_code", "year"])["n"]
+        idx_a = pd.MultiIndex.from_arrays([df["indicator"], df["kab_code"].astype(str), df["year_a"].astype(int)])
+        idx_b = pd.MultiIndex.from_arrays([df["indicator"], df["kab_code"].astype(str), df["year_b"].astype(int)])
+        na = n.reindex(idx_a).to_numpy(dtype=float)
+        nb = n.reindex(idx_b).to_numpy(dtype=float)
+        small = (na < min_sample) | (nb < min_sample)
+        cols = [c for c in _CHANGE_VALUE_COLS if c in df.columns]
+        df.loc[small, cols] = np.nan
+        for c in ("significant", "change", "change_id", "assessment", "assessment_id"):
+            if c in df.columns:
+                df[c] = df[c].astype(object)
+                df.loc[small, c] = None
+        return df
+    if "n" not in df.columns:
+        return df
+    small = (df["n"] < min_sample).to_numpy()
+    cols = [c for c in _VALUE_COLS if c in df.columns]
+    df.loc[small, cols] = np.nan
+    if "reliability" in df.columns:
+        df["reliability"] = df["reliability"].astype(object)
+        df.loc[small, "reliability"] = "suppressed"
+    return df
+
+
+def load_section(cache: str | Path, name: str, kab_code: str | None = None, *,
+                 min_sample: int = 0) -> pd.DataFrame:
     """Read one prepared section, optionally filtered to a kabupaten/kota.
 
     Parameters
@@ -1225,6 +1280,9 @@ def load_section(cache: str | Path, name: str, kab_code: str | None = None) -> p
     kab_code : str, optional
         Keep rows of this kabupaten/kota (``kab_code`` column, or the first 4 characters of
         ``kec_code``/``desa_code``); ``"17"`` or None keeps everything.
+    min_sample : int
+        Small-cell rule: estimates from fewer sample units are blanked (NaN), and a change
+        whose either year is small (see :func:`_suppress_small`).
 
     Returns
     -------
@@ -1257,7 +1315,7 @@ def load_section(cache: str | Path, name: str, kab_code: str | None = None) -> p
                           f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}); "
                           "run tkpk run again to rebuild the cache") from exc
     # a shallow copy is safe under copy-on-write: callers cannot change the cached frame
-    df = _READ_CACHE[key].copy(deep=False)
+    df = _suppress_small(_READ_CACHE[key].copy(deep=False), name, cache, min_sample)
     if kab_code is None or str(kab_code) == PROVINCE_CODE:
         return df
     code = str(kab_code)
@@ -1328,7 +1386,7 @@ def indicator_sheet(cache: str | Path, kab_code: str, year: int, *, min_sample: 
     cur = cur.set_index("indicator").reindex([i for i in indicators if i in set(cur["indicator"])]).reset_index()
     out = format_estimates(cur, min_sample=min_sample)
     cat = _catalogue()
-    ch = load_section(cache, "change")
+    ch = load_section(cache, "change", min_sample=min_sample)
     if not ch.empty:
         ch = ch[ch["kab_code"] == str(kab_code)].set_index("indicator")
         diffs, notes = [], []
@@ -1338,6 +1396,10 @@ def indicator_sheet(cache: str | Path, kab_code: str, year: int, *, min_sample: 
                 notes.append("")
                 continue
             r = ch.loc[code]
+            if pd.isna(r["difference"]):  # a year below the small-cell rule
+                diffs.append("\u2013")
+                notes.append("")
+                continue
             u = _unit_of(code, cat)
             diff = r["difference"] * (100 if u == "fraction" else 1)
             sign = "+" if diff > 0 else ""
@@ -1345,13 +1407,14 @@ def indicator_sheet(cache: str | Path, kab_code: str, year: int, *, min_sample: 
             notes.append(str(r.get("assessment_id") if pd.notna(r.get("assessment_id")) else r["change_id"]))
         out["Perubahan"] = diffs
         out["Keterangan"] = notes
-    tg = load_section(cache, "targets")
+    tg = load_section(cache, "targets", min_sample=min_sample)
     if not tg.empty:
         tg = tg[tg["kab_code"] == str(kab_code)].drop_duplicates("indicator").set_index("indicator")
         out["Target"] = [
             f"{_fmt_value(tg.loc[c, 'target'], _unit_of(c, cat))} ({int(tg.loc[c, 'target_year'])})"
             if c in tg.index else "" for c in cur["indicator"]]
-        out["Status"] = [str(tg.loc[c, "status_id"]) if c in tg.index else "" for c in cur["indicator"]]
+        out["Status"] = [("\u2013" if pd.isna(tg.loc[c, "status_id"]) else str(tg.loc[c, "status_id"]))
+                         if c in tg.index else "" for c in cur["indicator"]]
     return out
 
 
@@ -1369,7 +1432,7 @@ def comparison_table(cache: str | Path, year: int, indicator: str = "p0", *, min
     out = format_estimates(cur, min_sample=min_sample, label_col="indicator")
     out.insert(0, "Wilayah", [unit_name(c) for c in cur["kab_code"]])
     out = out.drop(columns="Indikator")
-    ch = load_section(cache, "change")
+    ch = load_section(cache, "change", min_sample=min_sample)
     if not ch.empty:
         ch = ch[ch["indicator"] == indicator].set_index("kab_code")
         u = _unit_of(indicator, _catalogue())
@@ -1377,8 +1440,9 @@ def comparison_table(cache: str | Path, year: int, indicator: str = "p0", *, min
         dec = _decimals(indicator, _catalogue())
         out["Perubahan"] = [
             (("+" if ch.loc[c, "difference"] > 0 else "") + fmt_number(ch.loc[c, "difference"] * mult, dec))
-            if c in ch.index else "\u2013" for c in cur["kab_code"]]
-        out["Keterangan"] = [str(ch.loc[c, "change_id"]) if c in ch.index else "" for c in cur["kab_code"]]
+            if c in ch.index and pd.notna(ch.loc[c, "difference"]) else "\u2013" for c in cur["kab_code"]]
+        out["Keterangan"] = [str(ch.loc[c, "change_id"]) if c in ch.index and pd.notna(ch.loc[c, "difference"])
+                             else "" for c in cur["kab_code"]]
     return out
 
 
@@ -1422,8 +1486,10 @@ def disaggregation_table(cache: str | Path, kab_code: str, *, min_sample: int = 
     return out
 
 
-def quadrant_table(cache: str | Path, year: int) -> pd.DataFrame:
+def quadrant_table(cache: str | Path, year: int, *, min_sample: int = 0) -> pd.DataFrame:
     """Per kabupaten/kota: P0, its change, TPT and Gini (fractions), for the quadrant charts.
+
+    Values from fewer than ``min_sample`` sample units are NaN (not drawn).
 
     Returns
     -------
@@ -1434,12 +1500,13 @@ def quadrant_table(cache: str | Path, year: int) -> pd.DataFrame:
     --------
     >>> quadrant_table("derived/2024", 2024)  # doctest: +SKIP
     """
-    ind = load_section(cache, "indicators")
-    cur = ind[ind["year"] == int(year)].pivot_table(index="kab_code", columns="indicator", values="estimate")
+    ind = load_section(cache, "indicators", min_sample=min_sample)
+    cur = ind[ind["year"] == int(year)].pivot_table(index="kab_code", columns="indicator", values="estimate",
+                                                    dropna=False)
     out = pd.DataFrame({"kab_code": cur.index.astype(str)})
     for c in ("p0", "tpt", "gini"):
         out[c] = cur[c].to_numpy() if c in cur.columns else np.nan
-    ch = load_section(cache, "change")
+    ch = load_section(cache, "change", min_sample=min_sample)
     if not ch.empty:
         d = ch[ch["indicator"] == "p0"].set_index("kab_code")["difference"]
         out["p0_change"] = out["kab_code"].map(d)
@@ -1501,8 +1568,10 @@ def _text_width(texts: Sequence[str], fontsize: float) -> float:
     return max(r.get_text_width_height_descent(str(t), fp, False)[0] for t in texts) / 72.0
 
 
-def trend_figure(cache: str | Path, kab_code: str, indicator: str = "p0") -> Any:
+def trend_figure(cache: str | Path, kab_code: str, indicator: str = "p0", *, min_sample: int = 0) -> Any:
     """Matplotlib chart of an indicator over the years with 95% CI bands, unit vs province.
+
+    Years whose estimate is based on fewer than ``min_sample`` sample units are not drawn.
 
     Returns
     -------
@@ -1512,7 +1581,7 @@ def trend_figure(cache: str | Path, kab_code: str, indicator: str = "p0") -> Any
     --------
     >>> fig = trend_figure("derived/2024", "1701")  # doctest: +SKIP
     """
-    ind = load_section(cache, "indicators")
+    ind = load_section(cache, "indicators", min_sample=min_sample)
     ind = ind[ind["indicator"] == indicator]
     mult = 100 if _unit_of(indicator, _catalogue()) == "fraction" else 1
     fig, ax = _subplots((7, 3.4), margins=(0.75, 0.15, 0.4, 0.12))
@@ -1529,8 +1598,8 @@ def trend_figure(cache: str | Path, kab_code: str, indicator: str = "p0") -> Any
     return fig
 
 
-def trend_plotly(cache: str | Path, kab_code: str, indicator: str = "p0") -> Any:
-    """Interactive plotly version of :func:`trend_figure` (for the HTML report).
+def trend_plotly(cache: str | Path, kab_code: str, indicator: str = "p0", *, min_sample: int = 0) -> Any:
+    """Interactive plotly version of :func:`trend_figure` (for the HTML report), same small-cell rule.
 
     Examples
     --------
@@ -1538,7 +1607,7 @@ def trend_plotly(cache: str | Path, kab_code: str, indicator: str = "p0") -> Any
     """
     import plotly.graph_objects as go
 
-    ind = load_section(cache, "indicators")
+    ind = load_section(cache, "indicators", min_sample=min_sample)
     ind = ind[ind["indicator"] == indicator]
     mult = 100 if _unit_of(indicator, _catalogue()) == "fraction" else 1
     fig = go.Figure()
@@ -1554,14 +1623,17 @@ def trend_plotly(cache: str | Path, kab_code: str, indicator: str = "p0") -> Any
     return fig
 
 
-def comparison_figure(cache: str | Path, year: int, indicator: str = "p0", highlight: str | None = None) -> Any:
+def comparison_figure(cache: str | Path, year: int, indicator: str = "p0", highlight: str | None = None, *,
+                      min_sample: int = 0) -> Any:
     """Horizontal bars with 95% CI of one indicator for all kabupaten/kota, province as a line.
+
+    A unit whose estimate is based on fewer than ``min_sample`` sample units gets no bar.
 
     Examples
     --------
     >>> comparison_figure("derived/2024", 2024, "p0", highlight="1701")  # doctest: +SKIP
     """
-    ind = load_section(cache, "indicators")
+    ind = load_section(cache, "indicators", min_sample=min_sample)
     cur = ind[(ind["year"] == int(year)) & (ind["indicator"] == indicator)]
     mult = 100 if _unit_of(indicator, _catalogue()) == "fraction" else 1
     kabs = cur[cur["kab_code"] != PROVINCE_CODE].sort_values("estimate", kind="stable")
@@ -1583,7 +1655,8 @@ def comparison_figure(cache: str | Path, year: int, indicator: str = "p0", highl
 
 
 def quadrant_figure(cache: str | Path, year: int, highlight: str | None = None,
-                    pairs: Sequence[tuple[str, str]] = (("p0_change", "p0"), ("tpt", "p0"), ("gini", "p0"))) -> Any:
+                    pairs: Sequence[tuple[str, str]] = (("p0_change", "p0"), ("tpt", "p0"), ("gini", "p0")),
+                    *, min_sample: int = 0) -> Any:
     """Quadrant charts of the kabupaten/kota: P0 against its change, TPT and Gini.
 
     Each panel is split at the province values (and at zero change), so a kabupaten in the
@@ -1599,6 +1672,8 @@ def quadrant_figure(cache: str | Path, year: int, highlight: str | None = None,
         Kabupaten/kota drawn in red.
     pairs : sequence of (x, y)
         Columns of :func:`quadrant_table`: ``p0``, ``p0_change``, ``tpt``, ``gini``.
+    min_sample : int
+        Small-cell rule: a unit whose value is suppressed is not drawn in that panel.
 
     Returns
     -------
@@ -1610,7 +1685,7 @@ def quadrant_figure(cache: str | Path, year: int, highlight: str | None = None,
     """
     from matplotlib.transforms import offset_copy
 
-    qt = quadrant_table(cache, year)
+    qt = quadrant_table(cache, year, min_sample=min_sample)
     labels = {"p0": "P0 (%)", "p0_change": "Perubahan P0 (poin persen)", "tpt": "TPT (%)", "gini": "Rasio Gini"}
     mult = {"p0": 100, "p0_change": 100, "tpt": 100, "gini": 1}
     kabs = qt[qt["kab_code"] != PROVINCE_CODE]
@@ -1718,7 +1793,7 @@ def explore_unit(out: Any, cache: str | Path, kab_code: str, year: int, min_samp
     with out:
         display(styled(indicator_sheet(cache, kab_code, year, min_sample=min_sample),
                        f"{unit_name(kab_code)} {year}"))
-        show(trend_figure(cache, kab_code))
+        show(trend_figure(cache, kab_code, min_sample=min_sample))
 
 
 def explore_picker(cache: str | Path, kab_code: str, year: int, min_sample: int = 0) -> Any:
@@ -1798,8 +1873,10 @@ def targeting_table(cache: str | Path, kab_code: str, *, min_sample: int = 0) ->
     return pd.DataFrame(rows)
 
 
-def combinations_for(cache: str | Path, kab_code: str) -> pd.DataFrame:
+def combinations_for(cache: str | Path, kab_code: str, *, min_sample: int = 0) -> pd.DataFrame:
     """Programme combinations of one unit (input of :func:`tkpk_lib.coverage.upset_figure`).
+
+    Combinations seen in fewer than ``min_sample`` sample units are left out.
 
     Examples
     --------
@@ -1808,7 +1885,10 @@ def combinations_for(cache: str | Path, kab_code: str) -> pd.DataFrame:
     c = load_section(cache, "combinations")
     if c.empty:
         return c
-    return c[c["kab_code"].astype(str) == str(kab_code)].drop(columns="kab_code").reset_index(drop=True)
+    c = c[c["kab_code"].astype(str) == str(kab_code)]
+    if min_sample:
+        c = c[c["n"] >= min_sample]
+    return c.drop(columns="kab_code").reset_index(drop=True)
 
 
 def pocket_table(cache: str | Path, kab_code: str, level: str = "kecamatan", top: int = 10) -> pd.DataFrame:
@@ -2108,14 +2188,14 @@ def indicator_name(code: str) -> str:
     return str(cat.loc[code, "name_id"]) if code in cat.index else code
 
 
-def upset(cache: str | Path, kab_code: str, max_combinations: int = 12) -> Any:
+def upset(cache: str | Path, kab_code: str, max_combinations: int = 12, *, min_sample: int = 0) -> Any:
     """UpSet figure of the programme combinations of the target group of one unit, or None.
 
     Examples
     --------
     >>> upset("derived/2024", "1701")  # doctest: +SKIP
     """
-    combos = combinations_for(cache, kab_code)
+    combos = combinations_for(cache, kab_code, min_sample=min_sample)
     if combos.empty:
         return None
     from tkpk_lib.coverage import upset_figure
