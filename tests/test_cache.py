@@ -58,12 +58,11 @@ def _run(root, out, run_id, **kw):
     wb = openpyxl.load_workbook(unit / f"lampiran_lp2kd_{CODE}_2024.xlsx")
     rows = list(wb["Indikator"].iter_rows(min_row=6, values_only=True))
     annex = {r[2]: r for r in rows if r[0] == CODE}
-    return {"html": html, "annex": annex, "params": _job_params(out / run_id)}
-
-
-def _job_params(run_dir):
-    man = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
-    return {j["notebook"]: j["parameters"] for j in man["jobs"]}
+    markdown = [o["data"]["text/markdown"] for c in nb.cells if c.cell_type == "code"
+                for o in c.get("outputs", []) if "text/markdown" in o.get("data", {})]
+    man = json.loads((out / run_id / "manifest.json").read_text(encoding="utf-8"))
+    return {"html": html, "annex": annex, "markdown": markdown, "manifest": man,
+            "params": {j["notebook"]: j["parameters"] for j in man["jobs"]}}
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +103,13 @@ def test_poverty_lines_reach_the_annex_and_the_report(root, plain, tmp_path):
     assert sheet and R.fmt_number(100 * expected, 2) in sheet[0]
     for p in res["params"].values():
         assert p["poverty_lines"] == str(csv.resolve())
+    # the report says so, and the manifest hashes the file
+    assert any("Garis kemiskinan dari tabel sendiri `garis kemiskinan ganda.csv`" in str(m) for m in res["markdown"])
+    assert not any("tabel sendiri" in str(m) for m in plain["markdown"])
+    import hashlib
+
+    digest = hashlib.sha256(csv.read_bytes()).hexdigest()
+    assert digest in [i["sha256"] for i in res["manifest"]["inputs"]]
 
 
 def test_target_reaches_the_targeting_table(root, plain, tmp_path):
@@ -141,9 +147,7 @@ def test_min_sample_suppresses_cells(root, plain, tmp_path):
     sheet = R.indicator_sheet(entry, CODE, 2024, min_sample=100_000)
     assert set(sheet["Perubahan"]) == {"\u2013"} and "sesuai jalur" not in " ".join(sheet["Status"])
     assert _styled_html(entry, sheet, f"Indikator utama, {R.unit_name(CODE)} 2024") in res["html"]
-    md = " ".join(str(o.get("data", {}).get("text/markdown", "")) for c in
-                  nbformat.read(tmp_path / "out" / "ms" / FOLDER / "evaluasi_tahunan.ipynb", as_version=4).cells
-                  if c.cell_type == "code" for o in c.get("outputs", []))
+    md = " ".join(res["markdown"])
     assert "(tidak ada data untuk ringkasan)" in md and "persen" not in md.split("Ringkasan otomatis")[1]
 
 
@@ -198,6 +202,7 @@ def test_targets_file_reaches_the_target_column(root, plain, tmp_path):
     sheet = [h for h in res["html"] if "Indikator utama" in h and "Perubahan" in h]
     assert sheet and "1,23 (2026)" in sheet[0]
     assert not any("1,23 (2026)" in h for h in plain["html"])
+    assert any("Target dari tabel sendiri `target.csv`" in str(m) for m in res["markdown"])
 
 
 # --------------------------------------------------------------------------- the cache

@@ -221,6 +221,7 @@ def run_province(
             if y <= year or y == comparison_year
             for p in canonical.raw_files(root, y).values()
         }
+        | {Path(v) for v in options.values() if v}  # own poverty lines and targets
     )
     run_params = {
         "comparison_year": int(comparison_year or 0),

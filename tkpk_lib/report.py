@@ -58,6 +58,7 @@ __all__ = [
     "format_estimates",
     "indicator_sheet",
     "load_section",
+    "options_markdown",
     "prepare_tables",
     "prepare_year",
     "quadrant_figure",
@@ -1323,6 +1324,39 @@ def load_section(cache: str | Path, name: str, kab_code: str | None = None, *,
         if col in df.columns:
             return df[df[col].astype(str).str[:4] == code].reset_index(drop=True)
     return df
+
+
+def options_markdown(info: Mapping[str, Any], min_sample: int) -> str:
+    """The line of a report that says which options its numbers were computed with.
+
+    Parameters
+    ----------
+    info : mapping
+        :func:`cache_info` of the entry the report reads.
+    min_sample : int
+        The report's small-cell rule.
+
+    Returns
+    -------
+    str
+        Markdown (Indonesian); own poverty lines and targets are named by file name.
+
+    Examples
+    --------
+    >>> options_markdown({"comparison_year": 2023, "target": "poor", "options": {}}, 10)
+    'Tahun pembanding: 2023; kelompok sasaran cakupan: penduduk miskin; batas sampel minimum: 10 rumah tangga.'
+    """
+    opts = info.get("options") or {}
+    text = (f"Tahun pembanding: {info.get('comparison_year')}; kelompok sasaran cakupan: "
+            f"{TARGET_LABELS.get(str(info.get('target')), info.get('target'))}; batas sampel minimum: "
+            f"{min_sample} rumah tangga.")
+    own = [f"{label} `{Path(str(opts[key + '_source'])).name}`"
+           for key, label in (("poverty_lines", "garis kemiskinan dari tabel sendiri"),
+                              ("targets", "target dari tabel sendiri"))
+           if opts.get(key)]
+    if own:
+        text += " " + "; ".join(own).capitalize() + " (bukan tabel referensi)."
+    return text
 
 
 def cache_info(cache: str | Path) -> dict[str, Any]:
