@@ -227,8 +227,15 @@ def test_concurrent_prepares_with_different_targets_do_not_share(root, tmp_path)
     assert not a["estimate"].equals(b["estimate"])
 
 
-def test_identical_concurrent_prepares_share_one_complete_entry(root, tmp_path):
+def test_identical_concurrent_prepares_share_one_complete_entry(root, tmp_path, monkeypatch):
     ydir = tmp_path / "derived" / "2024"
+    key = R.cache_entry(root, 2024, cache_dir=ydir).name
+    # leftovers of a run killed while writing this key: removed, never used
+    (ydir / f".{key}.tmp-999999-deadbeef").mkdir(parents=True)
+    (ydir / f"..{key}.tmp-999999-deadbeef.abc").mkdir()
+    calls = []
+    real = R.prepare_tables
+    monkeypatch.setattr(R, "prepare_tables", lambda *a, **k: calls.append(1) or real(*a, **k))
     out: list[str] = []
     ts = [threading.Thread(target=lambda: out.append(_prepare((root, "poor", ydir)))) for _ in range(2)]
     for t in ts:
@@ -236,6 +243,7 @@ def test_identical_concurrent_prepares_share_one_complete_entry(root, tmp_path):
     for t in ts:
         t.join()
     assert len(out) == 2 and out[0] == out[1]
+    assert len(calls) == 1  # the second waited for the lock and reused the first one's entry
     assert [p.name for p in ydir.iterdir() if p.is_dir()] == [R.Path(out[0]).name]  # no leftovers
     assert R._entry_problem(R.Path(out[0])) == ""
 
@@ -381,3 +389,30 @@ def test_concurrent_canonical_builds_reuse_and_never_rewrite(root):
     assert not errors
     # up-to-date tables are reused by every caller: none saw a half-written stamp and rebuilt
     assert {k: p.stat().st_mtime_ns for k, p in paths.items()} == stamps
+
+
+def test_two_runs_side_by_side_with_different_targets(root, tmp_path):
+    """The issue's case: two people start `tkpk run` at once with --target poor and b40."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(R.Path(R.__file__).resolve().parents[1])}
+    procs = {
+        t: subprocess.Popen([sys.executable, "-m", "tkpk_lib.cli", "run", "--year", "2024", "--kab", CODE,
+                             "--jobs", "1", "--no-pdf", "--root", str(root), "--out", str(tmp_path / "out"),
+                             "--run-id", t, "--target", t], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+        for t in ("poor", "b40")
+    }
+    for p in procs.values():
+        out, _ = p.communicate(timeout=600)
+        assert p.returncode == 0, out
+    for t in ("poor", "b40"):
+        nb = nbformat.read(tmp_path / "out" / t / FOLDER / "evaluasi_tahunan.ipynb", as_version=4)
+        html = [o["data"]["text/html"] for c in nb.cells if c.cell_type == "code"
+                for o in c.get("outputs", []) if "text/html" in o.get("data", {})]
+        ref = R.prepare_year(root, 2024, target=t, cache_dir=tmp_path / f"ref_{t}")
+        exp = _styled_html(ref, R.targeting_table(ref, CODE, min_sample=10),
+                           f"Cakupan dan kesalahan penargetan (sasaran: {R.TARGET_LABELS[t]})")
+        assert exp in html, t

@@ -1081,6 +1081,11 @@ def prepare_year(
     with locked(plan.year_dir / f".{plan.key}.lock"):
         if not force and not _entry_problem(entry, plan.key):
             return entry
+        # leftovers of a run of this key that was killed while writing (only the lock holder
+        # writes them, so under the lock every one is stale)
+        for old in plan.year_dir.iterdir():
+            if old.is_dir() and old.name.lstrip(".").startswith(f"{plan.key}.") and old != entry:
+                shutil.rmtree(old, ignore_errors=True)
         tables: dict[int, dict[str, pd.DataFrame]] = {}
         registry = None
         for y in plan.used:
