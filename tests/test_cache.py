@@ -285,23 +285,55 @@ def test_load_section_names_a_corrupt_file(root, tmp_path):
 
 
 def test_cache_key_follows_options_and_inputs(root, tmp_path):
-    ydir = tmp_path / "y"
-    base = R.cache_entry(root, 2024, cache_dir=ydir)
-    assert base.parent == ydir
-    assert R.cache_entry(root, 2024, 2023, cache_dir=ydir) == base  # 2023 is the default comparison
-    others = {R.cache_entry(root, 2024, 2022, cache_dir=ydir), R.cache_entry(root, 2024, target="b40", cache_dir=ydir)}
-    assert base not in others and len(others) == 2
-    # an input file changed in place (same size): another key
-    f = root / "raw" / "complaints"
-    raw = sorted(p for p in f.iterdir() if "2024" in p.name)[0]
-    st = raw.stat()
     import os
+    import shutil
 
+    own = tmp_path / "root"
+    shutil.copytree(root / "raw", own / "raw")  # its own copy: the file times are changed below
+    ydir = tmp_path / "y"
+    base = R.cache_entry(own, 2024, cache_dir=ydir)
+    assert base.parent == ydir
+    assert R.cache_entry(own, 2024, 2023, cache_dir=ydir) == base  # 2023 is the default comparison
+    others = {R.cache_entry(own, 2024, 2022, cache_dir=ydir), R.cache_entry(own, 2024, target="b40", cache_dir=ydir)}
+    assert base not in others and len(others) == 2
+    gk = tmp_path / "gk.csv"
+    pd.DataFrame({"kab_code": ["1701"], "year": [2024], "poverty_line": [1.0]}).to_csv(gk, index=False)
+    with_lines = R.cache_entry(own, 2024, cache_dir=ydir, poverty_lines=gk)
+    pd.DataFrame({"kab_code": ["1701"], "year": [2024], "poverty_line": [2.0]}).to_csv(gk, index=False)
+    assert len({base, with_lines, R.cache_entry(own, 2024, cache_dir=ydir, poverty_lines=gk)}) == 3
+    # an input file changed in place (same size, 1 ns later): another key
+    raw = sorted(p for p in (own / "raw" / "complaints").iterdir() if "2024" in p.name)[0]
+    st = raw.stat()
     os.utime(raw, ns=(st.st_atime_ns, st.st_mtime_ns + 1))
+    assert R.cache_entry(own, 2024, cache_dir=ydir) != base
+    # the library's code is part of the key
+    real = R._fingerprint
+    seen = []
+    R._fingerprint = lambda files, extra, contents=None: seen.append(sorted(contents)) or real(files, extra, contents)
     try:
-        assert R.cache_entry(root, 2024, cache_dir=ydir) != base
+        R.cache_entry(own, 2024, cache_dir=ydir)
     finally:
-        os.utime(raw, ns=(st.st_atime_ns, st.st_mtime_ns))
+        R._fingerprint = real
+    assert "lib/estimate.py" in seen[0] and "lib/reference/targets.csv" in seen[0]
+
+
+def test_own_poverty_lines_errors_name_the_file(root, tmp_path):
+    gk = tmp_path / "gk.csv"
+    pd.DataFrame({"kab_code": ["1701"], "year": [2024], "poverty_line": [1.0]}).to_csv(gk, index=False)
+    with pytest.raises(ReportError, match=r"gk\.csv: poverty-line table has no line for year 2022"):
+        R.prepare_year(root, 2024, cache_dir=tmp_path / "y", poverty_lines=gk)
+    pd.DataFrame({"kab_code": ["1701", "1702"], "year": [2024, 2024], "poverty_line": [1.0, "1.234.567"]}).to_csv(
+        gk, index=False)
+    with pytest.raises(ReportError, match=r"gk\.csv: column 'poverty_line' is not a positive number in row\(s\) 3"):
+        R.cache_entry(root, 2024, poverty_lines=gk)
+    pd.DataFrame({"kab_code": ["1701"], "tahun": [2024], "poverty_line": [1.0]}).to_csv(gk, index=False)
+    with pytest.raises(ReportError, match=r"gk\.csv: column\(s\) \['year'\] missing"):
+        R.cache_entry(root, 2024, poverty_lines=gk)
+    tg = tmp_path / "tg.csv"
+    pd.DataFrame({"indicator": ["p0"], "kab_code": ["1701"], "year": [2026], "target": ["sepuluh"]}).to_csv(
+        tg, index=False)
+    with pytest.raises(ReportError, match=r"tg\.csv: column 'target' is not a number in row\(s\) 2"):
+        R.cache_entry(root, 2024, targets=tg)
 
 
 def test_notebook_never_recomputes_a_run_cache_with_other_options(root, tmp_path):

@@ -775,7 +775,7 @@ def _complaints_annex(comp: pd.DataFrame) -> pd.DataFrame:
     return g[["kab_code", "program", "kanal", "jumlah", "selesai", "selesai_pct", "hari_rata"]]
 
 
-def _fingerprint(files: Mapping[str, Path], extra: Sequence[Any], contents: Mapping[str, Path] = {}) -> str:  # noqa: B006
+def _fingerprint(files: Mapping[str, Path], extra: Sequence[Any], contents: Mapping[str, Path] | None = None) -> str:
     """Cache key of the inputs: stamps of ``files``, the bytes of ``contents`` and ``extra``.
 
     ``files`` (raw and canonical data, possibly gigabytes) are stamped by size and modification
@@ -788,8 +788,8 @@ def _fingerprint(files: Mapping[str, Path], extra: Sequence[Any], contents: Mapp
     h = hashlib.sha256()
     for name in sorted(files):
         h.update(f"{name}:{_file_stamp(Path(files[name]))};".encode())
-    for name in sorted(contents):
-        h.update(f"{name}:".encode() + hashlib.sha256(Path(contents[name]).read_bytes()).digest())
+    for name, path in sorted((contents or {}).items()):
+        h.update(f"{name}:".encode() + hashlib.sha256(Path(path).read_bytes()).digest())
     h.update(json.dumps([str(e) for e in extra]).encode())
     return h.hexdigest()[:16]
 
@@ -811,8 +811,22 @@ def _read_poverty_lines(poverty_lines: str | Path | pd.DataFrame | None) -> pd.D
     p = Path(poverty_lines)
     if not p.is_file():
         raise ReportError(f"{p}: poverty-line table not found (columns kab_code, year, poverty_line[, urban])")
-    return pd.read_csv(p, dtype={"kab_code": str}) if p.suffix.lower() == ".csv" else pd.read_excel(
+    t = pd.read_csv(p, dtype={"kab_code": str}) if p.suffix.lower() == ".csv" else pd.read_excel(
         p, dtype={"kab_code": str})
+    missing = [c for c in ("kab_code", "year", "poverty_line") if c not in t.columns]
+    if missing:
+        raise ReportError(f"{p}: column(s) {missing} missing; the file has {list(t.columns)}")
+    for col in ("year", "poverty_line") + (("urban",) if "urban" in t.columns else ()):
+        num = pd.to_numeric(t[col], errors="coerce")
+        bad = num.isna() | ((num <= 0) if col == "poverty_line" else False)
+        if col == "urban":
+            bad |= ~num.isin([0, 1])
+        if bad.any():
+            rows = ", ".join(str(i + 2) for i in np.flatnonzero(bad.to_numpy())[:10])
+            what = {"poverty_line": "a positive number", "urban": "0 or 1"}.get(col, "a number")
+            raise ReportError(f"{p}: column {col!r} is not {what} in row(s) {rows}")
+        t[col] = num.astype(int) if col in ("year", "urban") else num.astype(float)
+    return t
 
 
 def _read_registry(path: str | Path) -> pd.DataFrame:
@@ -1092,7 +1106,10 @@ def prepare_year(
             paths = plan.canon[y]
             t = {k: pd.read_parquet(v) for k, v in paths.items() if k != "registry"}
             if plan.lines is not None:
-                t["households"] = _apply_poverty_lines(t["households"], plan.lines, y)
+                try:
+                    t["households"] = _apply_poverty_lines(t["households"], plan.lines, y)
+                except ReportError as exc:  # name the user's file
+                    raise ReportError(f"{plan.options['poverty_lines_source']}: {exc}") from exc
             tables[y] = t
             if y == plan.year and "registry" in paths:
                 registry = _read_registry(paths["registry"])
