@@ -208,6 +208,18 @@ def test_targets_file_reaches_the_target_column(root, plain, tmp_path):
 # --------------------------------------------------------------------------- the cache
 
 
+@pytest.fixture(scope="module")
+def pristine(root, tmp_path_factory):
+    """One prepared entry; tests damage copies of it (the key does not depend on the folder)."""
+    return R.prepare_year(root, 2024, cache_dir=tmp_path_factory.mktemp("pristine"))
+
+
+def _copy(entry, year_dir):
+    import shutil
+
+    return R.Path(shutil.copytree(entry, year_dir / entry.name))
+
+
 def _prepare(args):
     root, target, ydir = args
     return str(R.prepare_year(root, 2024, target=target, cache_dir=ydir))
@@ -248,8 +260,8 @@ def test_identical_concurrent_prepares_share_one_complete_entry(root, tmp_path, 
     assert R._entry_problem(R.Path(out[0])) == ""
 
 
-def test_truncated_parquet_is_rebuilt(root, tmp_path):
-    entry = R.prepare_year(root, 2024, cache_dir=tmp_path / "y")
+def test_truncated_parquet_is_rebuilt(root, pristine, tmp_path):
+    entry = _copy(pristine, tmp_path / "y")
     before = R.load_section(entry, "targeting")
     f = entry / "targeting.parquet"
     data = f.read_bytes()
@@ -260,8 +272,8 @@ def test_truncated_parquet_is_rebuilt(root, tmp_path):
 
 
 @pytest.mark.parametrize("damage", ["no_marker", "missing_parquet", "corrupt_index"])
-def test_half_written_entry_is_not_used(root, tmp_path, damage):
-    entry = R.prepare_year(root, 2024, cache_dir=tmp_path / "y")
+def test_half_written_entry_is_not_used(root, pristine, tmp_path, damage):
+    entry = _copy(pristine, tmp_path / "y")
     before = R.load_section(entry, "indicators")
     if damage == "no_marker":
         (entry / R.COMPLETE_MARKER).unlink()
@@ -277,8 +289,8 @@ def test_half_written_entry_is_not_used(root, tmp_path, damage):
     assert (R.load_section(again, "indicators")["estimate"] != -1.0).all()
 
 
-def test_load_section_names_a_corrupt_file(root, tmp_path):
-    entry = R.prepare_year(root, 2024, cache_dir=tmp_path / "y")
+def test_load_section_names_a_corrupt_file(root, pristine, tmp_path):
+    entry = _copy(pristine, tmp_path / "y")
     (entry / "change.parquet").write_bytes(b"PAR1 not a parquet")
     with pytest.raises(ReportError, match=r"change\.parquet"):
         R.load_section(entry, "change")
@@ -336,8 +348,8 @@ def test_own_poverty_lines_errors_name_the_file(root, tmp_path):
         R.cache_entry(root, 2024, targets=tg)
 
 
-def test_notebook_never_recomputes_a_run_cache_with_other_options(root, tmp_path):
-    entry = R.prepare_year(root, 2024, cache_dir=tmp_path / "y")
+def test_notebook_never_recomputes_a_run_cache_with_other_options(root, pristine, tmp_path):
+    entry = _copy(pristine, tmp_path / "y")
     stamp = (entry / "targeting.parquet").stat().st_mtime_ns
     assert R.ensure_prepared(root, 2024, 0, "poor", entry, "") == entry
     assert R.ensure_prepared(root, 2024, 2023, "poor", entry, "") == entry
