@@ -58,10 +58,11 @@ def _run(root, out, run_id, **kw):
     wb = openpyxl.load_workbook(unit / f"lampiran_lp2kd_{CODE}_2024.xlsx")
     rows = list(wb["Indikator"].iter_rows(min_row=6, values_only=True))
     annex = {r[2]: r for r in rows if r[0] == CODE}
+    notes = {r[0]: r[1] for r in wb["Catatan"].iter_rows(values_only=True) if r[0]}
     markdown = [o["data"]["text/markdown"] for c in nb.cells if c.cell_type == "code"
                 for o in c.get("outputs", []) if "text/markdown" in o.get("data", {})]
     man = json.loads((out / run_id / "manifest.json").read_text(encoding="utf-8"))
-    return {"html": html, "annex": annex, "markdown": markdown, "manifest": man,
+    return {"html": html, "annex": annex, "notes": notes, "markdown": markdown, "manifest": man,
             "params": {j["notebook"]: j["parameters"] for j in man["jobs"]}}
 
 
@@ -106,6 +107,8 @@ def test_poverty_lines_reach_the_annex_and_the_report(root, plain, tmp_path):
     # the report says so, and the manifest hashes the file
     assert any("Garis kemiskinan dari tabel sendiri `garis kemiskinan ganda.csv`" in str(m) for m in res["markdown"])
     assert not any("tabel sendiri" in str(m) for m in plain["markdown"])
+    assert res["notes"]["Garis kemiskinan"] == "tabel sendiri: garis kemiskinan ganda.csv"
+    assert plain["notes"]["Garis kemiskinan"] == "tabel referensi tkpk_lib"
     import hashlib
 
     digest = hashlib.sha256(csv.read_bytes()).hexdigest()
@@ -114,6 +117,7 @@ def test_poverty_lines_reach_the_annex_and_the_report(root, plain, tmp_path):
 
 def test_target_reaches_the_targeting_table(root, plain, tmp_path):
     res = _run(root, tmp_path / "out", "b40", target="b40")
+    assert res["notes"]["Kelompok sasaran cakupan"] == R.TARGET_LABELS["b40"]
     ref = R.prepare_year(root, 2024, target="b40", cache_dir=tmp_path / "ref")
     exp = _styled_html(ref, R.targeting_table(ref, CODE, min_sample=10),
                        f"Cakupan dan kesalahan penargetan (sasaran: {R.TARGET_LABELS['b40']})")
@@ -124,6 +128,7 @@ def test_target_reaches_the_targeting_table(root, plain, tmp_path):
 
 def test_comparison_year_reaches_the_change_column(root, plain, tmp_path):
     res = _run(root, tmp_path / "out", "cy", comparison_year=2022)
+    assert res["notes"]["Tahun pembanding"] == "2022" and plain["notes"]["Tahun pembanding"] == "2023"
     ref = R.prepare_year(root, 2024, 2022, cache_dir=tmp_path / "ref")
     assert R.cache_info(ref)["comparison_year"] == 2022
     sheet = R.indicator_sheet(ref, CODE, 2024, min_sample=10)
@@ -203,6 +208,7 @@ def test_targets_file_reaches_the_target_column(root, plain, tmp_path):
     assert sheet and "1,23 (2026)" in sheet[0]
     assert not any("1,23 (2026)" in h for h in plain["html"])
     assert any("Target dari tabel sendiri `target.csv`" in str(m) for m in res["markdown"])
+    assert res["notes"]["Target indikator"] == "tabel sendiri: target.csv"
 
 
 # --------------------------------------------------------------------------- the cache

@@ -2212,10 +2212,14 @@ def annex_tables(cache: str | Path, kab_code: str, year: int, *, min_sample: int
 
 
 def write_annex_workbook(tables: Mapping[str, pd.DataFrame], output_dir: str | Path | None, kab_code: str,
-                         year: int, *, run_id: str = "", min_sample: int = 0) -> Path | None:
+                         year: int, *, run_id: str = "", min_sample: int = 0,
+                         info: Mapping[str, Any] | None = None) -> Path | None:
     """Write the LP2KD annex workbook ``lampiran_lp2kd_<code>_<year>.xlsx`` into ``output_dir``.
 
-    Returns None (nothing written) when ``output_dir`` is empty.
+    Returns None (nothing written) when ``output_dir`` is empty. With ``info``
+    (:func:`cache_info` of the tables) the ``Catatan`` sheet also lists the options the numbers
+    were computed with: comparison year, target group, poverty lines and targets (own file or
+    reference table).
 
     Examples
     --------
@@ -2228,7 +2232,15 @@ def write_annex_workbook(tables: Mapping[str, pd.DataFrame], output_dir: str | P
 
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    meta = {"wilayah": unit_name(kab_code), "tahun": int(year), "run_id": run_id, "min_n": min_sample}
+    meta: dict[str, Any] = {"wilayah": unit_name(kab_code), "tahun": int(year), "run_id": run_id}
+    if info is not None:
+        opts = info.get("options") or {}
+        meta["Tahun pembanding"] = info.get("comparison_year") or "\u2013"
+        meta["Kelompok sasaran cakupan"] = TARGET_LABELS.get(str(info.get("target")), info.get("target"))
+        for key, label in (("poverty_lines", "Garis kemiskinan"), ("targets", "Target indikator")):
+            meta[label] = (f"tabel sendiri: {Path(str(opts[key + '_source'])).name}" if opts.get(key)
+                           else "tabel referensi tkpk_lib")
+    meta["min_n"] = min_sample
     return excel.write_annex(tables, out / f"lampiran_lp2kd_{kab_code}_{int(year)}.xlsx", meta=meta)
 
 
