@@ -80,14 +80,15 @@ def main() -> None:
             canonical.build_canonical(root, y)
     t_canon = time.perf_counter() - t
 
-    cache = paths.derived_dir(root, a.year)
+    year_dir = paths.derived_dir(root, a.year)
+    cache = report.cache_entry(root, a.year, cache_dir=year_dir)  # the entry prepare() fills
     t_prep = 0.0
 
     def prepare() -> None:
         # as `tkpk run` does it: after the run's checks, while the workers start their kernels
         nonlocal t_prep
         p = time.perf_counter()
-        report.prepare_year(root, a.year, cache_dir=cache, force=True)
+        report.prepare_year(root, a.year, cache_dir=year_dir, force=True)
         t_prep = time.perf_counter() - p
 
     out = Path(a.out) if a.out else Path(tempfile.mkdtemp(prefix="tkpk_bench_"))

@@ -39,7 +39,7 @@ def demo_run(tmp_path_factory):
     synthetic.generate_demo(root, small=True, years=(2023, 2024))
     out = tmp_path_factory.mktemp("reports")
     code = pipeline.run_cli(_args(root, out))
-    return {"root": root, "run_dir": out / "uji", "code": code, "cache": root / "derived" / "2024"}
+    return {"root": root, "run_dir": out / "uji", "code": code, "cache": report.cache_entry(root, 2024)}
 
 
 def test_run_succeeds_and_writes_every_output(demo_run):

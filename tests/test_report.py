@@ -496,15 +496,25 @@ def test_pocket_maps_from_the_cache(full_cache, tmp_path):
 
 def test_ensure_prepared_reuses_only_a_matching_cache(tables, tmp_path, monkeypatch):
     _core_only(monkeypatch)
-    cache = R.prepare_tables(tables, 2024, tmp_path / "c", poverty_lines="gk.csv")
+    gk = tmp_path / "gk.csv"
+    lines = pd.DataFrame({"kab_code": ["1701"], "year": [2024], "poverty_line": [500_000.0]})
+    lines.to_csv(gk, index=False)
+    cache = R.prepare_tables(tables, 2024, tmp_path / "y" / "k", poverty_lines=str(gk))
+    # not sealed by prepare_year (no completion marker): never reused, rebuilt from the data root
+    with pytest.raises(ReportError, match="no Susenas data"):
+        R.ensure_prepared(tmp_path / "nodata", 2024, cache_dir=cache, poverty_lines=str(gk))
+    options = {"year": 2024, "comparison_year": 2023, "target": "poor", "years": [2023, 2024],
+               "poverty_lines": R._table_digest(R._read_poverty_lines(str(gk))),
+               "poverty_lines_source": str(gk), "targets": "", "targets_source": ""}
+    R._seal(cache, "k", options)
     # same settings: reused (the bogus data root is never read)
-    assert R.ensure_prepared(tmp_path / "nodata", 2024, cache_dir=cache, poverty_lines="gk.csv") == cache
-    assert R.ensure_prepared(tmp_path / "nodata", 2024, 2023, cache_dir=cache, poverty_lines="gk.csv") == cache
-    # other poverty lines or target: recomputed, which needs data
-    with pytest.raises(ReportError, match="no Susenas data"):
+    assert R.ensure_prepared(tmp_path / "nodata", 2024, cache_dir=cache, poverty_lines=str(gk)) == cache
+    assert R.ensure_prepared(tmp_path / "nodata", 2024, 2023, cache_dir=cache, poverty_lines=str(gk)) == cache
+    # other poverty lines or target: refused, never recomputed into the run's entry
+    with pytest.raises(ReportError, match="poverty lines: prepared with .*gk.csv, the notebook asks for the ref"):
         R.ensure_prepared(tmp_path / "nodata", 2024, cache_dir=cache)
-    with pytest.raises(ReportError, match="no Susenas data"):
-        R.ensure_prepared(tmp_path / "nodata", 2024, target="b40", cache_dir=cache, poverty_lines="gk.csv")
+    with pytest.raises(ReportError, match="target: prepared with 'poor', the notebook asks for 'b40'"):
+        R.ensure_prepared(tmp_path / "nodata", 2024, target="b40", cache_dir=cache, poverty_lines=str(gk))
 
 
 def _per_kab_reference(frame, fn, keep):

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -352,6 +354,49 @@ def build_canonical(
 ) -> dict[str, Path]:
     """Read and validate every raw file of ``year`` and write canonical Parquet tables.
 
+    Two runs on one data root build one at a time (a lock in the canonical folder) and every
+    table is written to a temporary file and renamed, so a caller never sees a half-written
+    table or stamp and never rebuilds tables that another run has just made current. The
+    rest is :func:`_build_canonical`.
+
+    Examples
+    --------
+    >>> build_canonical("data/demo/generated", 2024)["households"].name  # doctest: +SKIP
+    'households_2024.parquet'
+    """
+    from tkpk_lib.locks import locked
+
+    can = paths.canonical_dir(root, cache_dir)
+    if not paths.writable(can):
+        # a read-only folder of current tables is read as it is (nothing is written, no lock);
+        # when a table must be written, _build_canonical names the folder and --cache-dir
+        return _build_canonical(root, year, force=force, poverty_lines=poverty_lines,
+                                cache_dir=cache_dir)
+    with locked(can / ".build.lock"):
+        return _build_canonical(root, year, force=force, poverty_lines=poverty_lines,
+                                cache_dir=cache_dir)
+
+
+def _to_parquet(df: pd.DataFrame, path: Path) -> None:
+    """Write ``df`` to ``path`` atomically (a temporary file in the same folder, renamed)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        df.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _build_canonical(
+    root: str | Path,
+    year: int,
+    *,
+    force: bool = False,
+    poverty_lines: pd.DataFrame | None = None,
+    cache_dir: str | Path | None = None,
+) -> dict[str, Path]:
+    """Read and validate every raw file of ``year`` and write canonical Parquet tables.
+
     Returns the paths written (``{table: path}``). Existing tables are reused only while
     they were built from the same raw files (name, size, modification time), the same
     reference tables and the same library version, recorded in ``canonical/_stamp_<year>.json``;
@@ -416,20 +461,16 @@ def build_canonical(
             raw_dir(root, "susenas") / str(year), year, poverty_lines=poverty_lines
         )
         for k in ("households", "persons"):
-            t[k].drop(columns="_row").to_parquet(target(k), index=False)
+            _to_parquet(t[k].drop(columns="_row"), target(k))
     out["households"], out["persons"] = target("households"), target("persons")
     if "sakernas" in files:
         if force or not target("labour").exists():
-            readers.read_sakernas(files["sakernas"], year).drop(columns="_row").to_parquet(
-                target("labour"), index=False
-            )
+            _to_parquet(readers.read_sakernas(files["sakernas"], year).drop(columns="_row"), target("labour"))
         out["labour"] = target("labour")
     if "podes" in files:
         if force or not target("villages").exists():
             py = podes_year_for(root, year)
-            readers.read_podes(files["podes"], int(py or year)).drop(columns="_row").to_parquet(
-                target("villages"), index=False
-            )
+            _to_parquet(readers.read_podes(files["podes"], int(py or year)).drop(columns="_row"), target("villages"))
         out["villages"] = target("villages")
     for kind, fn in (
         ("programmes", readers.read_programmes),
@@ -437,9 +478,7 @@ def build_canonical(
     ):
         if kind in files:
             if force or not target(kind).exists():
-                fn(files[kind], year=year).drop(columns="_row").to_parquet(
-                    target(kind), index=False
-                )
+                _to_parquet(fn(files[kind], year=year).drop(columns="_row"), target(kind))
             out[kind] = target(kind)
     if "registry" in files:
         out["registry"] = _build_registry(can, files["registry"], force=rebuild_all)
@@ -500,7 +539,7 @@ def _build_registry(can: Path, raw: Path, *, force: bool) -> Path:
     if not force and _registry_current(can, raw):
         return reg
     stamp_path.unlink(missing_ok=True)
-    readers.read_registry(raw).drop(columns="_row").to_parquet(reg, index=False)
+    _to_parquet(readers.read_registry(raw).drop(columns="_row"), reg)
     stamp_path.write_text(json.dumps(_stamp({"registry": raw}), sort_keys=True), encoding="utf-8")
     return reg
 

@@ -328,6 +328,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="poverty-line table (kab_code, year, poverty_line[, urban]) replacing the reference one",
     )
     s.add_argument(
+        "--targets",
+        default=None,
+        metavar="CSV",
+        help="target table (indicator, kab_code, year, target[, status, source]) replacing the reference one",
+    )
+    s.add_argument(
         "--small", action="store_true", help="small demo registry when generating demo data"
     )
     s.set_defaults(func=cmd_run)

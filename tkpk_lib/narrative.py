@@ -390,6 +390,13 @@ def draft_narrative(
     >>> draft_narrative(e, "1701", 2024)[0][:60]
     'Pada tahun 2024, persentase penduduk miskin di Kabupaten Ben'
     """
+    # a sentence never states a number that is missing or withheld by the small-cell rule
+    # (report.load_section(..., min_sample=) blanks those): such rows are left out
+    estimates = estimates[estimates["estimate"].notna()] if "estimate" in estimates.columns else estimates
+    if change is not None and "difference" in change.columns:
+        change = change[change["difference"].notna()]
+    if targets is not None and "estimate" in targets.columns:
+        targets = targets[targets["estimate"].notna()]
     out = [s for s in [level_sentence(estimates, kab_code, year)] if s]
     if str(kab_code) != PROVINCE_CODE:
         s = compare_with_province(estimates, kab_code, year)

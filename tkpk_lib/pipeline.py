@@ -19,7 +19,6 @@ name (or a NIK-like number) is withdrawn and the run fails.
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import os
 import sys
 import time
@@ -113,6 +112,7 @@ def run_province(
     formats: Sequence[str] = ("html", "pdf"),
     annex_pdf: bool = False,
     poverty_lines: str | Path | None = None,
+    targets: str | Path | None = None,
     small: bool = False,
     generate: bool | None = None,
     notebooks: Sequence[str | Path] | None = None,
@@ -146,6 +146,8 @@ def run_province(
         Also print the annex notebook to PDF (its tables always go to Excel and HTML).
     poverty_lines : path, optional
         CSV with kab_code, year, poverty_line (optionally urban) replacing the reference table.
+    targets : path, optional
+        CSV with indicator, kab_code, year, target replacing ``reference/targets.csv``.
     small : bool
         Small registry when the demo is generated.
     generate : bool, optional
@@ -229,20 +231,25 @@ def run_province(
         canonical.build_canonical(root, y, cache_dir=cache_dir)
     t["canonical"] = time.perf_counter() - s
 
-    cache = paths.derived_dir(root, year, cache_dir)
+    # every content-changing option goes into the cache key (one entry per key) and, the same,
+    # to the notebooks, which use exactly this entry and never prepare with other options
+    options: dict[str, Any] = {
+        "poverty_lines": str(Path(poverty_lines).resolve()) if poverty_lines else None,
+        "targets": str(Path(targets).resolve()) if targets else None,
+    }
+    year_dir = paths.derived_dir(root, year, cache_dir)
+    cache = report.cache_entry(root, year, comparison_year, target, year_dir, **options)
 
     def prepare() -> None:
         # called by the runner once the run's parameters are checked, while its workers start
         # their kernels (tkpk_lib.run.warm_up)
         p = time.perf_counter()
-        report.prepare_year(
-            root,
-            year,
-            comparison_year,
-            target,
-            cache,
-            poverty_lines=str(poverty_lines) if poverty_lines else "",
-        )
+        got = report.prepare_year(root, year, comparison_year, target, year_dir, **options)
+        if got != cache:
+            raise TkpkError(
+                f"{root}: input files changed while the run was starting (prepared tables "
+                f"{got.name}, expected {cache.name}); start the run again"
+            )
         t["prepare"] = time.perf_counter() - p
         notes["sections_failed"] = report.section_failures(cache)
         notes["incomplete_inputs"] = report.completeness_warnings(cache)
@@ -270,11 +277,14 @@ def run_province(
             if y <= year or y == comparison_year
             for p in canonical.raw_files(root, y).values()
         }
+        | {Path(v) for v in options.values() if v}  # own poverty lines and targets
     )
     run_params = {
         "comparison_year": int(comparison_year or 0),
         "target": target,
         "cache_dir": str(cache),
+        # own tables only when given: a notebook without these parameters still runs otherwise
+        **{k: v for k, v in options.items() if v},
     }
     if partial:
         run_params["partial"] = True
@@ -316,7 +326,7 @@ def run_cli(args: argparse.Namespace) -> int:
     ----------
     args : argparse.Namespace
         ``year, comparison_year, kab (list or None), jobs, scheduler, root, out, run_id, target,
-        no_pdf, small, partial``.
+        no_pdf, small, poverty_lines, targets, min_sample, partial``.
 
     Returns
     -------
@@ -333,7 +343,8 @@ def run_cli(args: argparse.Namespace) -> int:
     from tkpk_lib.errors import ReportError
 
     year = int(args.year)
-    run_id = args.run_id or f"{year}-{_dt.datetime.now(_dt.UTC):%Y%m%dT%H%M%SZ}"
+    # no run id: the runner takes a new one (timestamp and a unique suffix, folder claimed)
+    run_id = getattr(args, "run_id", None) or None
     try:
         result, t = run_province(
             args.root,
@@ -349,11 +360,12 @@ def run_cli(args: argparse.Namespace) -> int:
             small=bool(getattr(args, "small", False)),
             annex_pdf=bool(getattr(args, "annex_pdf", False)),
             poverty_lines=getattr(args, "poverty_lines", None),
+            targets=getattr(args, "targets", None),
             fresh_kernels=bool(getattr(args, "fresh_kernels", False)),
             partial=bool(getattr(args, "partial", False)),
             cache_dir=getattr(args, "cache_dir", None),
             params={"min_sample": int(args.min_sample)}
-            if getattr(args, "min_sample", None)
+            if getattr(args, "min_sample", None) is not None
             else None,
         )
     except (ReportError, TkpkError) as exc:

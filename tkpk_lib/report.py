@@ -5,7 +5,8 @@ whole province in one pass, the indicators of every kabupaten/kota and of the pr
 their sampling errors, the series over all available years, the change against a comparison
 year, the target comparison, the disaggregations, programme coverage, registry follow-up counts,
 poverty pockets and the programme map, and writes each as a Parquet file into a cache folder
-(default ``<root>/derived/<year>/``) with a ``sections.json`` index. Report notebooks then only
+(by :func:`prepare_year`: ``<root>/derived/<year>/<key>/``, one folder per set of inputs and
+options, see :func:`cache_entry`) with a ``sections.json`` index. Report notebooks then only
 read and format: :func:`load_section` returns a section filtered to one kabupaten/kota.
 
 A section whose library module is not available (or whose input data are absent) is recorded as
@@ -38,6 +39,7 @@ import os
 import shutil
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -47,13 +49,17 @@ import pandas as pd
 
 from tkpk_lib import paths as tkpk_paths
 from tkpk_lib.errors import ReportError
+from tkpk_lib.locks import locked
 
 __all__ = [
+    "COMPLETE_MARKER",
     "FOOTNOTE_RSE",
     "PROVINCE_CODE",
     "SECTIONS",
     "SectionError",
     "annex_notes",
+    "cache_entry",
+    "cache_info",
     "comparison_figure",
     "completeness_note",
     "completeness_notice",
@@ -67,6 +73,7 @@ __all__ = [
     "input_notes",
     "load_section",
     "map_note",
+    "options_markdown",
     "prepare_tables",
     "prepare_year",
     "quadrant_figure",
@@ -84,7 +91,7 @@ __all__ = [
 
 PROVINCE_CODE = "17"
 WELFARE, LINE, SIZE = "exp_pc", "poverty_line", "hh_size"
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 #: Sections written by :func:`prepare_tables` and what they hold (Indonesian, shown in notes).
 SECTIONS: dict[str, str] = {
@@ -602,6 +609,7 @@ def prepare_tables(
     sources: Mapping[str, str] | None = None,
     input_errors: Mapping[str, BaseException] | None = None,
     looked_for: Mapping[str, str] | None = None,
+    targets: pd.DataFrame | None = None,
 ) -> Path:
     """Compute every report section from canonical frames and write them to ``cache_dir``.
 
@@ -636,6 +644,8 @@ def prepare_tables(
     looked_for : mapping of str -> str, optional
         Where each absent input table was looked for (``{"complaints": "/data/raw/complaints
         (folder kosong)"}``), named in the sections' notes; default the data-root layout.
+    targets : DataFrame, optional
+        Own target table for the target comparison (default ``reference/targets.csv``).
 
     Returns
     -------
@@ -689,7 +699,7 @@ def prepare_tables(
 
     s.run(["change"], None, _change)
     s.run(["targets"], None, lambda _: {"targets": trends.compare_targets(
-        ind[ind["year"] <= year], area_col="kab_code").reset_index(drop=True)})
+        ind[ind["year"] <= year], targets, area_col="kab_code").reset_index(drop=True)})
     s.run(["disaggregation"], None, lambda _: {"disaggregation": _disaggregation(hh)})
 
     # ---- programme coverage (Susenas)
@@ -1124,13 +1134,31 @@ def _complaints_annex(comp: pd.DataFrame) -> pd.DataFrame:
     return g[["kab_code", "program", "kanal", "jumlah", "selesai", "selesai_pct", "hari_rata"]]
 
 
-def _fingerprint(files: Mapping[str, Path], extra: Sequence[Any]) -> str:
+def _fingerprint(files: Mapping[str, Path], extra: Sequence[Any], contents: Mapping[str, Path] | None = None) -> str:
+    """Cache key of the inputs: stamps of ``files``, the bytes of ``contents`` and ``extra``.
+
+    ``files`` (raw and canonical data, possibly gigabytes) are stamped by size and modification
+    time in nanoseconds (and a shapefile's side files); ``contents`` (the library's code and
+    reference tables, small) are hashed byte for byte, so a changed estimator gives another
+    key even when a checkout keeps the file times.
+    """
+    from tkpk_lib.canonical import _file_stamp
+
     h = hashlib.sha256()
     for name in sorted(files):
-        p = Path(files[name])
-        st = p.stat()
-        h.update(f"{name}:{st.st_size}:{int(st.st_mtime)};".encode())
+        h.update(f"{name}:{_file_stamp(Path(files[name]))};".encode())
+    for name, path in sorted((contents or {}).items()):
+        h.update(f"{name}:".encode() + hashlib.sha256(Path(path).read_bytes()).digest())
     h.update(json.dumps([str(e) for e in extra]).encode())
+    return h.hexdigest()[:16]
+
+
+def _table_digest(df: pd.DataFrame | None) -> str:
+    """Content hash of a small option table (poverty lines, targets); ``""`` for none."""
+    if df is None:
+        return ""
+    h = hashlib.sha256(json.dumps([str(c) for c in df.columns]).encode())
+    h.update(pd.util.hash_pandas_object(df.astype(str), index=False).to_numpy().tobytes())
     return h.hexdigest()[:16]
 
 
@@ -1142,8 +1170,22 @@ def _read_poverty_lines(poverty_lines: str | Path | pd.DataFrame | None) -> pd.D
     p = Path(poverty_lines)
     if not p.is_file():
         raise ReportError(f"{p}: poverty-line table not found (columns kab_code, year, poverty_line[, urban])")
-    return pd.read_csv(p, dtype={"kab_code": str}) if p.suffix.lower() == ".csv" else pd.read_excel(
+    t = pd.read_csv(p, dtype={"kab_code": str}) if p.suffix.lower() == ".csv" else pd.read_excel(
         p, dtype={"kab_code": str})
+    missing = [c for c in ("kab_code", "year", "poverty_line") if c not in t.columns]
+    if missing:
+        raise ReportError(f"{p}: column(s) {missing} missing; the file has {list(t.columns)}")
+    for col in ("year", "poverty_line") + (("urban",) if "urban" in t.columns else ()):
+        num = pd.to_numeric(t[col], errors="coerce")
+        bad = num.isna() | ((num <= 0) if col == "poverty_line" else False)
+        if col == "urban":
+            bad |= ~num.isin([0, 1])
+        if bad.any():
+            rows = ", ".join(str(i + 2) for i in np.flatnonzero(bad.to_numpy())[:10])
+            what = {"poverty_line": "a positive number", "urban": "0 or 1"}.get(col, "a number")
+            raise ReportError(f"{p}: column {col!r} is not {what} in row(s) {rows}")
+        t[col] = num.astype(int) if col in ("year", "urban") else num.astype(float)
+    return t
 
 
 def _read_registry(path: str | Path) -> pd.DataFrame:
@@ -1156,6 +1198,203 @@ def _read_registry(path: str | Path) -> pd.DataFrame:
     return pd.read_parquet(path, columns=[c for c in pq.read_schema(path).names if c not in pii])
 
 
+def _read_targets(targets: str | Path | pd.DataFrame | None) -> pd.DataFrame | None:
+    """Own target table (indicator, kab_code, year, target[, status, source, note]) or None."""
+    if targets is None or (isinstance(targets, str) and not targets.strip()):
+        return None
+    if isinstance(targets, pd.DataFrame):
+        t, name = targets.copy(), "target table"
+    else:
+        p = Path(targets)
+        if not p.is_file():
+            raise ReportError(f"{p}: target table not found (columns indicator, kab_code, year, target)")
+        t = (pd.read_csv(p, dtype={"kab_code": str}, keep_default_na=False, na_values=[""])
+             if p.suffix.lower() == ".csv" else pd.read_excel(p, dtype={"kab_code": str}))
+        name = str(p)
+    missing = [c for c in ("indicator", "kab_code", "year", "target") if c not in t.columns]
+    if missing:
+        raise ReportError(f"{name}: column(s) {missing} missing; the file has {list(t.columns)}")
+    for col in ("year", "target"):
+        num = pd.to_numeric(t[col], errors="coerce")
+        bad = num.isna()
+        if bad.any():
+            rows = ", ".join(str(i + 2) for i in np.flatnonzero(bad.to_numpy())[:10])
+            raise ReportError(f"{name}: column {col!r} is not a number in row(s) {rows}")
+        t[col] = num.astype(int) if col == "year" else num.astype(float)
+    t["kab_code"] = t["kab_code"].astype(str)
+    t["indicator"] = t["indicator"].astype(str)
+    if "status" not in t.columns:
+        t["status"] = "official"
+    if "source" not in t.columns:
+        t["source"] = Path(name).name
+    return t
+
+
+#: Written last into a cache entry: the entry's key and options, and the size and SHA-256 of
+#: each of its files. An entry without it (or whose files differ from it) is never reused.
+COMPLETE_MARKER = "complete.json"
+
+
+def _default_year_dir(root: str | Path, year: int) -> Path:
+    """Folder holding the cache entries of one year (one sub-folder per key)."""
+    return tkpk_paths.derived_dir(root, int(year))
+
+
+class _Plan:
+    """Everything that decides the content of a cache entry, and the entry's place."""
+
+    def __init__(self, root: str | Path, year: int, comparison_year: int | None, target: str,
+                 cache_dir: str | Path | None, poverty_lines: Any, targets: Any) -> None:
+        from tkpk_lib import canonical
+
+        if target not in ("poor", "b40", "registry"):
+            raise ReportError(f"target must be 'poor', 'b40' or 'registry', got {target!r}")
+        self.root = Path(root)
+        years = canonical.available_years(self.root)
+        if int(year) not in years:
+            raise ReportError(f"{root}: year {year} has no Susenas data; years available: {years or 'none'}")
+        if comparison_year and int(comparison_year) not in years:
+            raise ReportError(f"{root}: comparison year {comparison_year} has no Susenas data; "
+                              f"years available: {years}")
+        self.year = int(year)
+        earlier = [y for y in years if y < self.year]
+        self.comparison_year = int(comparison_year) if comparison_year else (earlier[-1] if earlier else None)
+        self.target = target
+        self.used = [y for y in years if y <= self.year or y == self.comparison_year]
+        self.lines = _read_poverty_lines(poverty_lines)
+        self.targets = _read_targets(targets)
+
+        def source(x: Any, frame: pd.DataFrame | None) -> str:
+            if frame is None:
+                return ""
+            return "DataFrame" if isinstance(x, pd.DataFrame) else str(Path(x).resolve())
+
+        self.options = {
+            "year": self.year, "comparison_year": self.comparison_year, "target": target,
+            "years": self.used,
+            "poverty_lines": _table_digest(self.lines), "poverty_lines_source": source(poverty_lines, self.lines),
+            "targets": _table_digest(self.targets), "targets_source": source(targets, self.targets),
+        }
+        self.canon = {y: canonical.build_canonical(self.root, y) for y in self.used}  # reused when up to date
+        files: dict[str, Path] = {}
+        for y in self.used:
+            files.update({f"raw/{y}/{k}": v for k, v in canonical.raw_files(self.root, y).items()})
+        for y, paths in self.canon.items():
+            files.update({f"canonical/{y}/{k}": v for k, v in paths.items()})
+        # the library itself: a changed estimator or reference table must not reuse old numbers
+        lib = Path(__file__).resolve().parent
+        code = {f"lib/{p.relative_to(lib).as_posix()}": p
+                for p in sorted(lib.glob("*.py")) + sorted(lib.glob("reference/*")) if p.is_file()}
+        from tkpk_lib import __version__
+
+        opts = {k: v for k, v in self.options.items() if not k.endswith("_source")}
+        self.key = _fingerprint(files, [CACHE_VERSION, __version__, json.dumps(opts, sort_keys=True)], code)
+        self.year_dir = Path(cache_dir) if cache_dir else _default_year_dir(self.root, self.year)
+        self.entry = self.year_dir / self.key
+
+
+def _seal(folder: Path, key: str, options: Mapping[str, Any]) -> None:
+    """Write the completion marker of a finished entry (its last file)."""
+    files = {}
+    for f in sorted(folder.iterdir()):
+        if f.is_file() and f.name != COMPLETE_MARKER:
+            data = f.read_bytes()
+            files[f.name] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    marker = {"version": CACHE_VERSION, "key": key, "options": dict(options), "files": files}
+    tmp = folder / f".{COMPLETE_MARKER}.tmp"
+    tmp.write_text(json.dumps(marker, indent=1, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, folder / COMPLETE_MARKER)
+
+
+def _entry_problem(entry: str | Path, key: str | None = None) -> str:
+    """Why the cache entry ``entry`` cannot be reused, or ``""`` when it is complete and intact.
+
+    Checks the completion marker (and its key), the index, and the size and SHA-256 of every
+    file the marker lists; every section marked ``ok`` must have its table among them.
+    """
+    entry = Path(entry)
+    try:
+        marker = json.loads((entry / COMPLETE_MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return f"no completion marker {COMPLETE_MARKER} (entry not finished)"
+    if key is not None and marker.get("key") != key:
+        return f"key {marker.get('key')!r} is not {key!r}"
+    files = marker.get("files") or {}
+    for name, meta in files.items():
+        try:
+            data = (entry / name).read_bytes()
+        except OSError:
+            return f"{name} missing"
+        if len(data) != meta.get("size") or hashlib.sha256(data).hexdigest() != meta.get("sha256"):
+            return f"{name} changed or truncated after it was written"
+    try:
+        index = json.loads((entry / "sections.json").read_text(encoding="utf-8"))
+        sections = index["sections"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return "index sections.json missing or unreadable"
+    for name, st in sections.items():
+        if st.get("status") == "ok" and f"{name}.parquet" not in files:
+            return f"{name}.parquet not in the entry"
+    return ""
+
+
+def _publish(staging: Path, entry: Path, key: str) -> None:
+    """Move a sealed ``staging`` folder to ``entry`` atomically, replacing a broken entry."""
+    aside = None
+    if entry.exists():
+        aside = entry.with_name(f".{entry.name}.broken-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+        try:
+            os.replace(entry, aside)
+        except FileNotFoundError:
+            aside = None
+    try:
+        os.replace(staging, entry)
+    except OSError:
+        # another process published the same key in between (file system without locks)
+        if _entry_problem(entry, key):
+            raise
+    if aside is not None:
+        shutil.rmtree(aside, ignore_errors=True)
+
+
+def cache_entry(
+    root: str | Path,
+    year: int,
+    comparison_year: int | None = None,
+    target: str = "poor",
+    cache_dir: str | Path | None = None,
+    *,
+    poverty_lines: str | Path | pd.DataFrame | None = None,
+    targets: str | Path | pd.DataFrame | None = None,
+) -> Path:
+    """The cache entry (folder) that :func:`prepare_year` fills for these inputs and options.
+
+    One folder per key, ``<cache_dir>/<key>``: the key hashes every content-changing option
+    (year, comparison year after resolving the default, target group, the content of own
+    poverty lines and targets), the stamps (size, modification time) of the raw and canonical
+    files of the years used, and the bytes of the library's code and reference tables. Runs
+    with different options never share an entry.
+
+    Parameters
+    ----------
+    root, year, comparison_year, target, poverty_lines, targets
+        As in :func:`prepare_year`.
+    cache_dir : path, optional
+        Folder of the year's entries; default ``<root>/derived/<year>``.
+
+    Returns
+    -------
+    pathlib.Path
+        ``<cache_dir>/<key>`` (it may not exist yet).
+
+    Examples
+    --------
+    >>> cache_entry("data/demo/generated", 2024).parent.name  # doctest: +SKIP
+    '2024'
+    """
+    return _Plan(root, year, comparison_year, target, cache_dir, poverty_lines, targets).entry
+
+
 def prepare_year(
     root: str | Path,
     year: int,
@@ -1164,16 +1403,18 @@ def prepare_year(
     cache_dir: str | Path | None = None,
     *,
     poverty_lines: str | Path | pd.DataFrame | None = None,
+    targets: str | Path | pd.DataFrame | None = None,
     force: bool = False,
 ) -> Path:
-    """Compute every report section of ``year`` for the whole province, once, into a cache folder.
+    """Compute every report section of ``year`` for the whole province, once, into a cache entry.
 
-    Reads the canonical tables of every available year (building them from the raw files if
+    Reads the canonical tables of every year used (building them from the raw files if
     needed), the registry (without its personal-data columns: only counts are computed) and
-    the boundaries of the data root, then calls :func:`prepare_tables`. When the cache already
-    holds the same inputs (sizes and times of the raw files, the canonical tables and the
-    library's own modules and reference tables; years, target, poverty lines) it is reused
-    unless ``force``.
+    the boundaries of the data root, then calls :func:`prepare_tables`. The result goes to its
+    own entry ``<cache_dir>/<key>`` (:func:`cache_entry`): written into a temporary folder,
+    sealed with a completion marker and renamed into place, under a lock per key so that two
+    identical runs compute it once. A complete, intact entry is reused (unless ``force``); an
+    unfinished or damaged one (no marker, a missing, truncated or changed file) is rebuilt.
 
     Parameters
     ----------
@@ -1186,18 +1427,22 @@ def prepare_year(
     target : {"poor", "b40", "registry"}
         Target group for programme coverage.
     cache_dir : path, optional
-        Default ``derived/<year>`` under :func:`tkpk_lib.paths.cache_root` (the data root, or
-        ``$TKPK_CACHE_DIR``; the canonical tables go under the same cache root).
+        Folder of the year's entries; default ``derived/<year>`` under
+        :func:`tkpk_lib.paths.cache_root` (the data root, or ``$TKPK_CACHE_DIR``; the canonical
+        tables go under the same cache root).
     poverty_lines : path or DataFrame, optional
         Own poverty-line table (kab_code, year, poverty_line[, urban]) replacing the lines of
         the canonical tables; ``None``/``""`` = the reference table used when building them.
+    targets : path or DataFrame, optional
+        Own target table (indicator, kab_code, year, target[, status, source, note]) replacing
+        ``tkpk_lib/reference/targets.csv``.
     force : bool
-        Recompute even when the cache is up to date.
+        Recompute even when the entry is complete.
 
     Returns
     -------
     pathlib.Path
-        The cache folder.
+        The cache entry.
 
     Examples
     --------
@@ -1206,57 +1451,52 @@ def prepare_year(
     """
     from tkpk_lib import canonical
 
-    root = Path(root)
-    years = canonical.available_years(root)
-    if int(year) not in years:
-        raise ReportError(f"{root}: year {year} has no Susenas data; years available: {years or 'none'}")
-    cache = Path(cache_dir) if cache_dir else tkpk_paths.derived_dir(root, year)
-    lines = _read_poverty_lines(poverty_lines)
-    used = [y for y in years if y <= year or y == comparison_year]
-    canon = {y: canonical.build_canonical(root, y) for y in used}  # reused when up to date
-    files: dict[str, Path] = {}
-    for y in years:
-        files.update({f"raw/{y}/{k}": v for k, v in canonical.raw_files(root, y).items()})
-    for y, paths in canon.items():
-        files.update({f"canonical/{y}/{k}": v for k, v in paths.items()})
-    # the library itself: a changed estimator or reference table must not reuse old numbers
-    lib = Path(__file__).resolve().parent
-    files.update({f"lib/{p.relative_to(lib)}": p for p in sorted(lib.glob("*.py")) + sorted(lib.glob("reference/*"))
-                  if p.is_file()})
-    key = _fingerprint(files, [CACHE_VERSION, years, year, comparison_year, target,
-                               None if lines is None else pd.util.hash_pandas_object(lines).sum()])
-    if not force and (cache / "sections.json").is_file():
+    plan = _Plan(root, year, comparison_year, target, cache_dir, poverty_lines, targets)
+    entry = plan.entry
+    with locked(plan.year_dir / f".{plan.key}.lock"):
+        if not force and not _entry_problem(entry, plan.key):
+            return entry
+        # leftovers of a run of this key that was killed while writing (only the lock holder
+        # writes them, so under the lock every one is stale)
+        for old in plan.year_dir.iterdir():
+            if old.is_dir() and old.name.lstrip(".").startswith(f"{plan.key}.") and old != entry:
+                shutil.rmtree(old, ignore_errors=True)
+        tables: dict[int, dict[str, pd.DataFrame]] = {}
+        registry = None
+        for y in plan.used:
+            paths = plan.canon[y]
+            t = {k: pd.read_parquet(v) for k, v in paths.items() if k != "registry"}
+            if plan.lines is not None:
+                try:
+                    t["households"] = _apply_poverty_lines(t["households"], plan.lines, y)
+                except ReportError as exc:  # name the user's file
+                    raise ReportError(f"{plan.options['poverty_lines_source']}: {exc}") from exc
+            tables[y] = t
+            if y == plan.year and "registry" in paths:
+                registry = _read_registry(paths["registry"])
+        raw = canonical.raw_files(plan.root, plan.year)
+        bnd: dict[str, Any] = {}
+        bnd_errors: dict[str, BaseException] = {}
+        for level in ("kecamatan", "desa"):
+            if f"boundaries/{level}" not in raw:
+                continue  # boundaries are optional (hot spots and maps only); the notes say they are absent
+            try:
+                bnd[level] = canonical.load_boundaries(plan.root, level)
+            except Exception as exc:  # noqa: BLE001 - a file that is there but fails fails the pockets
+                bnd_errors[f"boundaries/{level}"] = exc
+        staging = plan.year_dir / f".{plan.key}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         try:
-            if json.loads((cache / "sections.json").read_text(encoding="utf-8")).get("key") == key:
-                return cache
-        except (OSError, ValueError):
-            pass
-    tables: dict[int, dict[str, pd.DataFrame]] = {}
-    registry = None
-    for y in used:
-        paths = canon[y]
-        t = {k: pd.read_parquet(v) for k, v in paths.items() if k != "registry"}
-        if lines is not None:
-            t["households"] = _apply_poverty_lines(t["households"], lines, y)
-        tables[y] = t
-        if y == year and "registry" in paths:
-            registry = _read_registry(paths["registry"])
-    raw = canonical.raw_files(root, year)
-    bnd: dict[str, Any] = {}
-    bnd_errors: dict[str, BaseException] = {}
-    for level in ("kecamatan", "desa"):
-        if f"boundaries/{level}" not in raw:
-            continue  # boundaries are optional (hot spots and maps only); the notes say they are absent
-        try:
-            bnd[level] = canonical.load_boundaries(root, level)
-        except Exception as exc:  # noqa: BLE001 - a file that is there but fails fails the pockets
-            bnd_errors[f"boundaries/{level}"] = exc
-    source = "" if lines is None else (str(poverty_lines) if not isinstance(poverty_lines, pd.DataFrame)
-                                       else "DataFrame")
-    return prepare_tables(tables, int(year), cache, comparison_year=comparison_year, target=target,
-                          registry=registry, boundaries=bnd, key=key, poverty_lines=source,
-                          sources=input_sources(root, year), input_errors=bnd_errors,
-                          looked_for=_looked_for(root, year))
+            prepare_tables(tables, plan.year, staging, comparison_year=plan.comparison_year, target=target,
+                           registry=registry, boundaries=bnd, key=plan.key,
+                           poverty_lines=plan.options["poverty_lines_source"], targets=plan.targets,
+                           sources=input_sources(plan.root, plan.year), input_errors=bnd_errors,
+                           looked_for=_looked_for(plan.root, plan.year))
+            _seal(staging, plan.key, plan.options)
+            _publish(staging, entry, plan.key)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
+    return entry
 
 
 def _looked_for(root: str | Path, year: int) -> dict[str, str]:
@@ -1304,6 +1544,27 @@ def input_sources(root: str | Path, year: int) -> dict[str, str]:
     return out
 
 
+def _option_mismatch(info: Mapping[str, Any], year: int, comparison_year: int | None, target: str,
+                     poverty_lines: Any, targets: Any) -> list[str]:
+    """The options of a notebook that differ from those a cache entry was prepared with."""
+    opts = info.get("options") or {}
+    years = [int(y) for y in info.get("years") or opts.get("years") or []]
+    earlier = [y for y in years if y < int(year)]
+    want_cy = int(comparison_year) if comparison_year else (earlier[-1] if earlier else None)
+    out = [f"{name}: prepared with {have!r}, the notebook asks for {want!r}"
+           for name, have, want in (("year", opts.get("year"), int(year)),
+                                    ("comparison year", opts.get("comparison_year"), want_cy),
+                                    ("target", opts.get("target"), target))
+           if have != want]
+    for name, given, digest in (("poverty_lines", poverty_lines, _table_digest(_read_poverty_lines(poverty_lines))),
+                                ("targets", targets, _table_digest(_read_targets(targets)))):
+        if opts.get(name, "") != digest:
+            out.append(f"{name.replace('_', ' ')}: prepared with "
+                       f"{opts.get(name + '_source') or 'the reference table'}, the notebook asks for "
+                       f"{given or 'the reference table'}")
+    return out
+
+
 def ensure_prepared(
     data_root: str | Path,
     year: int,
@@ -1311,28 +1572,35 @@ def ensure_prepared(
     target: str = "poor",
     cache_dir: str | Path | None = None,
     poverty_lines: str | Path | None = None,
+    targets: str | Path | None = None,
 ) -> Path:
-    """The cache folder for a notebook: reuse it when it exists, else :func:`prepare_year`.
+    """The cache entry for a notebook: the one a run prepared, else :func:`prepare_year`.
 
-    Report runs prepare the cache once before the notebooks start; a notebook opened on its
-    own computes it here. ``comparison_year`` 0 or None means the default. With
-    ``poverty_lines`` the cache is reused only if it was computed with the same lines.
+    A run prepares the entry once before its notebooks start and hands it over as
+    ``cache_dir``; the notebook then uses it only if it was prepared with exactly the
+    notebook's options (year, comparison year, target, poverty lines, targets) and is intact,
+    and otherwise stops with a :class:`~tkpk_lib.errors.ReportError` naming the option:
+    a notebook never recomputes a run's tables with other options. An entry that is
+    unfinished or damaged is rebuilt with the notebook's (same) options. Without an entry
+    (a notebook opened on its own, ``cache_dir`` empty or a year folder) the tables are
+    prepared here with the notebook's options. ``comparison_year`` 0 or None means the default.
 
     Examples
     --------
     >>> cache = ensure_prepared("data/demo/generated", 2024)  # doctest: +SKIP
     """
-    cache = Path(cache_dir) if cache_dir else tkpk_paths.derived_dir(data_root, year)
-    idx = cache / "sections.json"
-    if idx.is_file():
-        info = json.loads(idx.read_text(encoding="utf-8"))
-        same = (info.get("year") == int(year) and info.get("target") == target
-                and (not comparison_year or info.get("comparison_year") == int(comparison_year))
-                and info.get("poverty_lines", "") == str(poverty_lines or ""))
-        if same:
+    cache = Path(cache_dir) if cache_dir else None
+    if cache is not None and ((cache / COMPLETE_MARKER).exists() or (cache / "sections.json").exists()):
+        if not _entry_problem(cache):
+            diff = _option_mismatch(cache_info(cache), year, comparison_year, target, poverty_lines, targets)
+            if diff:
+                raise ReportError(f"{cache}: the prepared tables do not match this notebook's options ("
+                                  + "; ".join(diff) + "); run the notebook with the run's options or "
+                                  "with an empty cache_dir")
             return cache
+        cache = cache.parent  # unfinished or damaged: rebuilt below with these same options
     return prepare_year(data_root, year, comparison_year or None, target, cache,
-                        poverty_lines=poverty_lines or None)
+                        poverty_lines=poverty_lines or None, targets=targets or None)
 
 
 # --------------------------------------------------------------------------- reading
@@ -1355,7 +1623,13 @@ def _index(cache: str | Path) -> dict[str, Any]:
     idx = Path(cache) / "sections.json"
     if not idx.is_file():
         raise ReportError(f"{cache}: no prepared report tables (sections.json); run prepare_year first")
-    return json.loads(idx.read_text(encoding="utf-8"))
+    try:
+        info = json.loads(idx.read_text(encoding="utf-8"))
+        info["sections"]  # noqa: B018 - every index has it
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ReportError(f"{idx}: index of the prepared tables is damaged ({type(exc).__name__}); "
+                          "run tkpk run again to rebuild it") from exc
+    return info
 
 
 def section_note(cache: str | Path, name: str) -> str:
@@ -1450,7 +1724,62 @@ def section_notice(cache: str | Path, names: str | Sequence[str], *, partial: bo
         display(Markdown(note), metadata=meta)
 
 
-def load_section(cache: str | Path, name: str, kab_code: str | None = None) -> pd.DataFrame:
+#: Columns of a section row that carry an estimate (blanked when its sample is too small).
+_VALUE_COLS = ("estimate", "se", "ci_low", "ci_high", "rse", "deff", "n_weighted")
+_CHANGE_VALUE_COLS = ("estimate_a", "se_a", "estimate_b", "se_b", "difference", "se", "ci_low", "ci_high", "z",
+                      "p_value")
+
+
+def _suppress_small(df: pd.DataFrame, name: str, cache: str | Path, min_sample: int) -> pd.DataFrame:
+    """Blank the estimates of rows based on fewer than ``min_sample`` sample units.
+
+    Rows of estimate sections (with an ``n`` column) keep their labels and ``n`` and lose their
+    values (NaN, shown as "\u2013"); a ``change`` row loses its values when either of its
+    years is small (sample sizes from the ``indicators`` section), and its wording.
+    """
+    if not min_sample or df.empty:
+        return df
+    df = df.copy()
+    if name == "targets":  # the estimate compared with the target, and what follows from it
+        n = load_section(cache, "indicators").set_index(["indicator", "kab_code", "year"])["n"]
+        idx = pd.MultiIndex.from_arrays([df["indicator"], df["kab_code"].astype(str), df["year"].astype(int)])
+        small = n.reindex(idx).to_numpy(dtype=float) < min_sample
+        cols = [c for c in ("estimate", "ci_low", "ci_high", "gap", "annual_change_needed", "recent_annual_change")
+                if c in df.columns]
+        df.loc[small, cols] = np.nan
+        for c in ("status", "status_id"):
+            if c in df.columns:
+                df[c] = df[c].astype(object)
+                df.loc[small, c] = None
+        return df
+    if name == "change":
+        ind = load_section(cache, "indicators")
+        n = ind.set_index(["indicator", "kab_code", "year"])["n"]
+        idx_a = pd.MultiIndex.from_arrays([df["indicator"], df["kab_code"].astype(str), df["year_a"].astype(int)])
+        idx_b = pd.MultiIndex.from_arrays([df["indicator"], df["kab_code"].astype(str), df["year_b"].astype(int)])
+        na = n.reindex(idx_a).to_numpy(dtype=float)
+        nb = n.reindex(idx_b).to_numpy(dtype=float)
+        small = (na < min_sample) | (nb < min_sample)
+        cols = [c for c in _CHANGE_VALUE_COLS if c in df.columns]
+        df.loc[small, cols] = np.nan
+        for c in ("significant", "change", "change_id", "assessment", "assessment_id"):
+            if c in df.columns:
+                df[c] = df[c].astype(object)
+                df.loc[small, c] = None
+        return df
+    if "n" not in df.columns:
+        return df
+    small = (df["n"] < min_sample).to_numpy()
+    cols = [c for c in _VALUE_COLS if c in df.columns]
+    df.loc[small, cols] = np.nan
+    if "reliability" in df.columns:
+        df["reliability"] = df["reliability"].astype(object)
+        df.loc[small, "reliability"] = "suppressed"
+    return df
+
+
+def load_section(cache: str | Path, name: str, kab_code: str | None = None, *,
+                 min_sample: int = 0) -> pd.DataFrame:
     """Read one prepared section, optionally filtered to a kabupaten/kota.
 
     Parameters
@@ -1462,6 +1791,9 @@ def load_section(cache: str | Path, name: str, kab_code: str | None = None) -> p
     kab_code : str, optional
         Keep rows of this kabupaten/kota (``kab_code`` column, or the first 4 characters of
         ``kec_code``/``desa_code``); ``"17"`` or None keeps everything.
+    min_sample : int
+        Small-cell rule: estimates from fewer sample units are blanked (NaN), and a change
+        whose either year is small (see :func:`_suppress_small`).
 
     Returns
     -------
@@ -1483,13 +1815,18 @@ def load_section(cache: str | Path, name: str, kab_code: str | None = None) -> p
     if info["sections"].get(name, {}).get("status") != "ok":
         return pd.DataFrame()
     f = Path(cache) / f"{name}.parquet"
-    key = (str(f.resolve()), name, f.stat().st_mtime_ns)
-    if key not in _READ_CACHE:
-        if len(_READ_CACHE) > 64:
-            _READ_CACHE.clear()
-        _READ_CACHE[key] = pd.read_parquet(f)
+    try:
+        key = (str(f.resolve()), name, f.stat().st_mtime_ns)
+        if key not in _READ_CACHE:
+            if len(_READ_CACHE) > 64:
+                _READ_CACHE.clear()
+            _READ_CACHE[key] = pd.read_parquet(f)
+    except (OSError, ValueError) as exc:  # missing file; pyarrow's ArrowInvalid is a ValueError
+        raise ReportError(f"{f}: prepared table of section {name!r} missing or unreadable "
+                          f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}); "
+                          "run tkpk run again to rebuild the cache") from exc
     # a shallow copy is safe under copy-on-write: callers cannot change the cached frame
-    df = _READ_CACHE[key].copy(deep=False)
+    df = _suppress_small(_READ_CACHE[key].copy(deep=False), name, cache, min_sample)
     if kab_code is None or str(kab_code) == PROVINCE_CODE:
         return df
     code = str(kab_code)
@@ -1499,9 +1836,59 @@ def load_section(cache: str | Path, name: str, kab_code: str | None = None) -> p
     return df
 
 
+def options_markdown(info: Mapping[str, Any], min_sample: int) -> str:
+    """The line of a report that says which options its numbers were computed with.
+
+    Parameters
+    ----------
+    info : mapping
+        :func:`cache_info` of the entry the report reads.
+    min_sample : int
+        The report's small-cell rule.
+
+    Returns
+    -------
+    str
+        Markdown (Indonesian); own poverty lines and targets are named by file name.
+
+    Examples
+    --------
+    >>> options_markdown({"comparison_year": 2023, "target": "poor", "options": {}}, 10)
+    'Tahun pembanding: 2023; kelompok sasaran cakupan: penduduk miskin; batas sampel minimum: 10 rumah tangga.'
+    """
+    opts = info.get("options") or {}
+    text = (f"Tahun pembanding: {info.get('comparison_year')}; kelompok sasaran cakupan: "
+            f"{TARGET_LABELS.get(str(info.get('target')), info.get('target'))}; batas sampel minimum: "
+            f"{min_sample} rumah tangga.")
+    own = [f"{label} `{Path(str(opts[key + '_source'])).name}`"
+           for key, label in (("poverty_lines", "garis kemiskinan dari tabel sendiri"),
+                              ("targets", "target dari tabel sendiri"))
+           if opts.get(key)]
+    if own:
+        text += " " + "; ".join(own).capitalize() + " (bukan tabel referensi)."
+    return text
+
+
 def cache_info(cache: str | Path) -> dict[str, Any]:
-    """The ``sections.json`` index of a cache (year, comparison_year, years, target, sections)."""
-    return _index(cache)
+    """The index of a cache (year, comparison_year, years, target, sections) and its options.
+
+    ``options`` (from the completion marker of an entry written by :func:`prepare_year`;
+    empty for a folder written by :func:`prepare_tables` alone) holds every option the tables
+    were prepared with, including the digests and sources of own poverty lines and targets.
+
+    Examples
+    --------
+    >>> cache_info(prepare_year("data/demo/generated", 2024))["target"]  # doctest: +SKIP
+    'poor'
+    """
+    info = _index(cache)
+    try:
+        marker = json.loads((Path(cache) / COMPLETE_MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        marker = {}
+    info["options"] = marker.get("options", {})
+    info["complete"] = bool(marker)
+    return info
 
 
 # --------------------------------------------------------------------------- report tables
@@ -1543,7 +1930,7 @@ def indicator_sheet(cache: str | Path, kab_code: str, year: int, *, min_sample: 
     cur = cur.set_index("indicator").reindex([i for i in indicators if i in set(cur["indicator"])]).reset_index()
     out = format_estimates(cur, min_sample=min_sample)
     cat = _catalogue()
-    ch = load_section(cache, "change")
+    ch = load_section(cache, "change", min_sample=min_sample)
     if not ch.empty:
         ch = ch[ch["kab_code"] == str(kab_code)].set_index("indicator")
         diffs, notes = [], []
@@ -1553,6 +1940,10 @@ def indicator_sheet(cache: str | Path, kab_code: str, year: int, *, min_sample: 
                 notes.append("")
                 continue
             r = ch.loc[code]
+            if pd.isna(r["difference"]):  # a year below the small-cell rule
+                diffs.append("\u2013")
+                notes.append("")
+                continue
             u = _unit_of(code, cat)
             diff = r["difference"] * (100 if u == "fraction" else 1)
             sign = "+" if diff > 0 else ""
@@ -1560,13 +1951,14 @@ def indicator_sheet(cache: str | Path, kab_code: str, year: int, *, min_sample: 
             notes.append(str(r.get("assessment_id") if pd.notna(r.get("assessment_id")) else r["change_id"]))
         out["Perubahan"] = diffs
         out["Keterangan"] = notes
-    tg = load_section(cache, "targets")
+    tg = load_section(cache, "targets", min_sample=min_sample)
     if not tg.empty:
         tg = tg[tg["kab_code"] == str(kab_code)].drop_duplicates("indicator").set_index("indicator")
         out["Target"] = [
             f"{_fmt_value(tg.loc[c, 'target'], _unit_of(c, cat))} ({int(tg.loc[c, 'target_year'])})"
             if c in tg.index else "" for c in cur["indicator"]]
-        out["Status"] = [str(tg.loc[c, "status_id"]) if c in tg.index else "" for c in cur["indicator"]]
+        out["Status"] = [("\u2013" if pd.isna(tg.loc[c, "status_id"]) else str(tg.loc[c, "status_id"]))
+                         if c in tg.index else "" for c in cur["indicator"]]
     return out
 
 
@@ -1584,7 +1976,7 @@ def comparison_table(cache: str | Path, year: int, indicator: str = "p0", *, min
     out = format_estimates(cur, min_sample=min_sample, label_col="indicator")
     out.insert(0, "Wilayah", [unit_name(c) for c in cur["kab_code"]])
     out = out.drop(columns="Indikator")
-    ch = load_section(cache, "change")
+    ch = load_section(cache, "change", min_sample=min_sample)
     if not ch.empty:
         ch = ch[ch["indicator"] == indicator].set_index("kab_code")
         u = _unit_of(indicator, _catalogue())
@@ -1592,8 +1984,9 @@ def comparison_table(cache: str | Path, year: int, indicator: str = "p0", *, min
         dec = _decimals(indicator, _catalogue())
         out["Perubahan"] = [
             (("+" if ch.loc[c, "difference"] > 0 else "") + fmt_number(ch.loc[c, "difference"] * mult, dec))
-            if c in ch.index else "\u2013" for c in cur["kab_code"]]
-        out["Keterangan"] = [str(ch.loc[c, "change_id"]) if c in ch.index else "" for c in cur["kab_code"]]
+            if c in ch.index and pd.notna(ch.loc[c, "difference"]) else "\u2013" for c in cur["kab_code"]]
+        out["Keterangan"] = [str(ch.loc[c, "change_id"]) if c in ch.index and pd.notna(ch.loc[c, "difference"])
+                             else "" for c in cur["kab_code"]]
     return out
 
 
@@ -1637,8 +2030,10 @@ def disaggregation_table(cache: str | Path, kab_code: str, *, min_sample: int = 
     return out
 
 
-def quadrant_table(cache: str | Path, year: int) -> pd.DataFrame:
+def quadrant_table(cache: str | Path, year: int, *, min_sample: int = 0) -> pd.DataFrame:
     """Per kabupaten/kota: P0, its change, TPT and Gini (fractions), for the quadrant charts.
+
+    Values from fewer than ``min_sample`` sample units are NaN (not drawn).
 
     Returns
     -------
@@ -1649,12 +2044,13 @@ def quadrant_table(cache: str | Path, year: int) -> pd.DataFrame:
     --------
     >>> quadrant_table("derived/2024", 2024)  # doctest: +SKIP
     """
-    ind = load_section(cache, "indicators")
-    cur = ind[ind["year"] == int(year)].pivot_table(index="kab_code", columns="indicator", values="estimate")
+    ind = load_section(cache, "indicators", min_sample=min_sample)
+    cur = ind[ind["year"] == int(year)].pivot_table(index="kab_code", columns="indicator", values="estimate",
+                                                    dropna=False)
     out = pd.DataFrame({"kab_code": cur.index.astype(str)})
     for c in ("p0", "tpt", "gini"):
         out[c] = cur[c].to_numpy() if c in cur.columns else np.nan
-    ch = load_section(cache, "change")
+    ch = load_section(cache, "change", min_sample=min_sample)
     if not ch.empty:
         d = ch[ch["indicator"] == "p0"].set_index("kab_code")["difference"]
         out["p0_change"] = out["kab_code"].map(d)
@@ -1716,8 +2112,10 @@ def _text_width(texts: Sequence[str], fontsize: float) -> float:
     return max(r.get_text_width_height_descent(str(t), fp, False)[0] for t in texts) / 72.0
 
 
-def trend_figure(cache: str | Path, kab_code: str, indicator: str = "p0") -> Any:
+def trend_figure(cache: str | Path, kab_code: str, indicator: str = "p0", *, min_sample: int = 0) -> Any:
     """Matplotlib chart of an indicator over the years with 95% CI bands, unit vs province.
+
+    Years whose estimate is based on fewer than ``min_sample`` sample units are not drawn.
 
     Returns
     -------
@@ -1727,7 +2125,7 @@ def trend_figure(cache: str | Path, kab_code: str, indicator: str = "p0") -> Any
     --------
     >>> fig = trend_figure("derived/2024", "1701")  # doctest: +SKIP
     """
-    ind = load_section(cache, "indicators")
+    ind = load_section(cache, "indicators", min_sample=min_sample)
     ind = ind[ind["indicator"] == indicator]
     mult = 100 if _unit_of(indicator, _catalogue()) == "fraction" else 1
     fig, ax = _subplots((7, 3.4), margins=(0.75, 0.15, 0.4, 0.12))
@@ -1744,8 +2142,8 @@ def trend_figure(cache: str | Path, kab_code: str, indicator: str = "p0") -> Any
     return fig
 
 
-def trend_plotly(cache: str | Path, kab_code: str, indicator: str = "p0") -> Any:
-    """Interactive plotly version of :func:`trend_figure` (for the HTML report).
+def trend_plotly(cache: str | Path, kab_code: str, indicator: str = "p0", *, min_sample: int = 0) -> Any:
+    """Interactive plotly version of :func:`trend_figure` (for the HTML report), same small-cell rule.
 
     Examples
     --------
@@ -1753,7 +2151,7 @@ def trend_plotly(cache: str | Path, kab_code: str, indicator: str = "p0") -> Any
     """
     import plotly.graph_objects as go
 
-    ind = load_section(cache, "indicators")
+    ind = load_section(cache, "indicators", min_sample=min_sample)
     ind = ind[ind["indicator"] == indicator]
     mult = 100 if _unit_of(indicator, _catalogue()) == "fraction" else 1
     fig = go.Figure()
@@ -1769,14 +2167,17 @@ def trend_plotly(cache: str | Path, kab_code: str, indicator: str = "p0") -> Any
     return fig
 
 
-def comparison_figure(cache: str | Path, year: int, indicator: str = "p0", highlight: str | None = None) -> Any:
+def comparison_figure(cache: str | Path, year: int, indicator: str = "p0", highlight: str | None = None, *,
+                      min_sample: int = 0) -> Any:
     """Horizontal bars with 95% CI of one indicator for all kabupaten/kota, province as a line.
+
+    A unit whose estimate is based on fewer than ``min_sample`` sample units gets no bar.
 
     Examples
     --------
     >>> comparison_figure("derived/2024", 2024, "p0", highlight="1701")  # doctest: +SKIP
     """
-    ind = load_section(cache, "indicators")
+    ind = load_section(cache, "indicators", min_sample=min_sample)
     cur = ind[(ind["year"] == int(year)) & (ind["indicator"] == indicator)]
     mult = 100 if _unit_of(indicator, _catalogue()) == "fraction" else 1
     kabs = cur[cur["kab_code"] != PROVINCE_CODE].sort_values("estimate", kind="stable")
@@ -1798,7 +2199,8 @@ def comparison_figure(cache: str | Path, year: int, indicator: str = "p0", highl
 
 
 def quadrant_figure(cache: str | Path, year: int, highlight: str | None = None,
-                    pairs: Sequence[tuple[str, str]] = (("p0_change", "p0"), ("tpt", "p0"), ("gini", "p0"))) -> Any:
+                    pairs: Sequence[tuple[str, str]] = (("p0_change", "p0"), ("tpt", "p0"), ("gini", "p0")),
+                    *, min_sample: int = 0) -> Any:
     """Quadrant charts of the kabupaten/kota: P0 against its change, TPT and Gini.
 
     Each panel is split at the province values (and at zero change), so a kabupaten in the
@@ -1814,6 +2216,8 @@ def quadrant_figure(cache: str | Path, year: int, highlight: str | None = None,
         Kabupaten/kota drawn in red.
     pairs : sequence of (x, y)
         Columns of :func:`quadrant_table`: ``p0``, ``p0_change``, ``tpt``, ``gini``.
+    min_sample : int
+        Small-cell rule: a unit whose value is suppressed is not drawn in that panel.
 
     Returns
     -------
@@ -1825,7 +2229,7 @@ def quadrant_figure(cache: str | Path, year: int, highlight: str | None = None,
     """
     from matplotlib.transforms import offset_copy
 
-    qt = quadrant_table(cache, year)
+    qt = quadrant_table(cache, year, min_sample=min_sample)
     labels = {"p0": "P0 (%)", "p0_change": "Perubahan P0 (poin persen)", "tpt": "TPT (%)", "gini": "Rasio Gini"}
     mult = {"p0": 100, "p0_change": 100, "tpt": 100, "gini": 1}
     kabs = qt[qt["kab_code"] != PROVINCE_CODE]
@@ -1933,7 +2337,7 @@ def explore_unit(out: Any, cache: str | Path, kab_code: str, year: int, min_samp
     with out:
         display(styled(indicator_sheet(cache, kab_code, year, min_sample=min_sample),
                        f"{unit_name(kab_code)} {year}"))
-        show(trend_figure(cache, kab_code))
+        show(trend_figure(cache, kab_code, min_sample=min_sample))
 
 
 def explore_picker(cache: str | Path, kab_code: str, year: int, min_sample: int = 0) -> Any:
@@ -2013,8 +2417,10 @@ def targeting_table(cache: str | Path, kab_code: str, *, min_sample: int = 0) ->
     return pd.DataFrame(rows)
 
 
-def combinations_for(cache: str | Path, kab_code: str) -> pd.DataFrame:
+def combinations_for(cache: str | Path, kab_code: str, *, min_sample: int = 0) -> pd.DataFrame:
     """Programme combinations of one unit (input of :func:`tkpk_lib.coverage.upset_figure`).
+
+    Combinations seen in fewer than ``min_sample`` sample units are left out.
 
     Examples
     --------
@@ -2023,7 +2429,10 @@ def combinations_for(cache: str | Path, kab_code: str) -> pd.DataFrame:
     c = load_section(cache, "combinations")
     if c.empty:
         return c
-    return c[c["kab_code"].astype(str) == str(kab_code)].drop(columns="kab_code").reset_index(drop=True)
+    c = c[c["kab_code"].astype(str) == str(kab_code)]
+    if min_sample:
+        c = c[c["n"] >= min_sample]
+    return c.drop(columns="kab_code").reset_index(drop=True)
 
 
 def pocket_table(cache: str | Path, kab_code: str, level: str = "kecamatan", top: int = 10) -> pd.DataFrame:
@@ -2348,11 +2757,15 @@ def annex_notes(cache: str | Path, kab_code: str) -> pd.DataFrame:
 
 def write_annex_workbook(tables: Mapping[str, pd.DataFrame], output_dir: str | Path | None, kab_code: str,
                          year: int, *, run_id: str = "", min_sample: int = 0,
+                         info: Mapping[str, Any] | None = None,
                          cache: str | Path | None = None) -> Path | None:
     """Write the LP2KD annex workbook ``lampiran_lp2kd_<code>_<year>.xlsx`` into ``output_dir``.
 
-    Returns None (nothing written) when ``output_dir`` is empty. With ``cache``, the
-    ``Catatan`` sheet lists the annex tables that are absent or incomplete and why
+    Returns None (nothing written) when ``output_dir`` is empty. With ``info``
+    (:func:`cache_info` of the tables) the ``Catatan`` sheet also lists the options the numbers
+    were computed with: comparison year, target group, poverty lines and targets (own file or
+    reference table).
+    With ``cache``, the sheet also lists the annex tables that are absent or incomplete and why
     (:func:`annex_notes`), so the workbook of a partial report says so as its HTML does.
 
     Examples
@@ -2366,7 +2779,15 @@ def write_annex_workbook(tables: Mapping[str, pd.DataFrame], output_dir: str | P
 
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    meta = {"wilayah": unit_name(kab_code), "tahun": int(year), "run_id": run_id, "min_n": min_sample}
+    meta: dict[str, Any] = {"wilayah": unit_name(kab_code), "tahun": int(year), "run_id": run_id}
+    if info is not None:
+        opts = info.get("options") or {}
+        meta["Tahun pembanding"] = info.get("comparison_year") or "\u2013"
+        meta["Kelompok sasaran cakupan"] = TARGET_LABELS.get(str(info.get("target")), info.get("target"))
+        for key, label in (("poverty_lines", "Garis kemiskinan"), ("targets", "Target indikator")):
+            meta[label] = (f"tabel sendiri: {Path(str(opts[key + '_source'])).name}" if opts.get(key)
+                           else "tabel referensi tkpk_lib")
+    meta["min_n"] = min_sample
     notes = annex_notes(cache, kab_code) if cache is not None else None
     return excel.write_annex(tables, out / f"lampiran_lp2kd_{kab_code}_{int(year)}.xlsx", meta=meta,
                              notes=notes if notes is not None and len(notes) else None)
@@ -2384,14 +2805,14 @@ def indicator_name(code: str) -> str:
     return str(cat.loc[code, "name_id"]) if code in cat.index else code
 
 
-def upset(cache: str | Path, kab_code: str, max_combinations: int = 12) -> Any:
+def upset(cache: str | Path, kab_code: str, max_combinations: int = 12, *, min_sample: int = 0) -> Any:
     """UpSet figure of the programme combinations of the target group of one unit, or None.
 
     Examples
     --------
     >>> upset("derived/2024", "1701")  # doctest: +SKIP
     """
-    combos = combinations_for(cache, kab_code)
+    combos = combinations_for(cache, kab_code, min_sample=min_sample)
     if combos.empty:
         return None
     from tkpk_lib.coverage import upset_figure

@@ -49,6 +49,7 @@ __all__ = [
     "PROVINCE_CODE",
     "RunResult",
     "format_summary",
+    "new_run_id",
     "run_job",
     "run_reports",
     "unit_slug",
@@ -79,6 +80,57 @@ STATUSES = ("ok", "partial", "failed", "blocked")
 DONE_STATUSES = ("ok", "partial")
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 _FORMATS = ("html", "pdf")
+
+
+def new_run_id(year: int, out_root: str | Path, *, now: _dt.datetime | None = None) -> str:
+    """A new run id ``<year>-<UTC time>-<suffix>`` whose folder in ``out_root`` this call creates.
+
+    The folder is created without ``exist_ok``, so two runs started in the same second (or
+    by two people on one shared folder) never get the same id: the loser of a clash draws
+    another suffix.
+
+    Parameters
+    ----------
+    year : int
+        Report year.
+    out_root : path
+        Reports folder; the run folder ``<out_root>/<id>`` is created.
+    now : datetime, optional
+        Start time (UTC); default now.
+
+    Returns
+    -------
+    str
+        The id, e.g. ``2024-20261206T150000Z-3f9a1c``.
+
+    Raises
+    ------
+    ReportError
+        The reports folder cannot be written.
+
+    Examples
+    --------
+    >>> new_run_id(2024, "reports")  # doctest: +SKIP
+    '2024-20261206T150000Z-3f9a1c'
+    """
+    stamp = f"{int(year)}-{(now or _dt.datetime.now(_dt.UTC)):%Y%m%dT%H%M%SZ}"
+    out_root = Path(out_root)
+    for _ in range(1000):
+        run_id = f"{stamp}-{uuid.uuid4().hex[:6]}"
+        try:
+            out_root.mkdir(parents=True, exist_ok=True)
+            (out_root / run_id).mkdir()
+        except FileExistsError:
+            if not out_root.is_dir():
+                raise ReportError(f"{out_root}: the reports folder is a file (tkpk run --out)") from None
+            continue
+        except OSError as exc:
+            raise ReportError(
+                f"{out_root}: cannot create the run folder ({exc.strerror or exc}); "
+                "choose a writable reports folder (tkpk run --out)"
+            ) from exc
+        return run_id
+    raise ReportError(f"{out_root}: no free run id for {stamp}")  # pragma: no cover
 
 
 def unit_slug(code: str) -> str:
@@ -828,8 +880,9 @@ def run_reports(
             "PDF requested but no Chromium/Chrome/Edge browser found: apt-get install chromium, "
             "set TKPK_BROWSER, or run with formats=('html',) (CLI: --formats html)"
         )
+    auto_id = run_id is None
     if run_id is None:
-        run_id = f"{year}-{started:%Y%m%dT%H%M%SZ}"
+        run_id = f"{year}-{started:%Y%m%dT%H%M%SZ}"  # checked now, taken by new_run_id below
     if not _RUN_ID.match(run_id):
         raise ReportError(
             f"run id {run_id!r}: use letters, digits, '.', '_' or '-' (max 80 characters)"
@@ -859,6 +912,9 @@ def run_reports(
         _validate_params(nb, declared[nb], notebook_params.get(nb.stem, {}), "in notebook_params")
         for code, over in kab_params.items():
             _validate_params(nb, declared[nb], over, f"in kab_params[{code!r}]")
+    if auto_id:
+        run_id = new_run_id(year, out_root, now=started)
+        run_dir = out_root.resolve() / run_id
 
     input_list = [Path(p) for p in inputs] if inputs is not None else _discover_inputs(root)
     input_hashes = hash_inputs(input_list, root=root)
