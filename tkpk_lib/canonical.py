@@ -25,6 +25,7 @@ import pandas as pd
 
 from tkpk_lib import readers
 from tkpk_lib.errors import TkpkError
+from tkpk_lib.registry_stream import write_registry_parquet
 
 SURVEY_TABLES = ("households", "persons", "labour", "villages")
 
@@ -187,7 +188,8 @@ def _build_registry(can: Path, raw: Path, *, force: bool) -> Path:
         except (OSError, ValueError):
             pass
     stamp_path.unlink(missing_ok=True)
-    readers.read_registry(raw).drop(columns="_row").to_parquet(reg, index=False)
+    # streamed in batches: bounded memory at any registry size, same table and messages
+    write_registry_parquet(raw, reg)
     stamp_path.write_text(json.dumps(stamp, sort_keys=True), encoding="utf-8")
     return reg
 
