@@ -321,7 +321,7 @@ def write_registry_parquet(
     ...     write_registry_parquet(d / "r.csv", d / "registry.parquet")
     ... except SchemaError as e:
     ...     print(e.problems[0].column)
-    decile
+    kk_no
     """
     p, out = Path(path), Path(out)
     suffix = p.suffix.lower()
