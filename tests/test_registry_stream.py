@@ -34,6 +34,11 @@ def _both(path, tmp_path, batch_rows: int):
     except SchemaError as e:
         b = (None, str(e))
         assert not out.exists() and not list(tmp_path.glob(".stream.parquet*"))
+    # validation only (tkpk validate): the same outcome, nothing written
+    try:
+        assert write_registry_parquet(path, None, batch_rows=batch_rows) == b[0].num_rows
+    except SchemaError as e:
+        assert str(e) == b[1]
     return a, b
 
 
@@ -96,7 +101,8 @@ def test_ragged_row_in_a_later_block_restarts_with_pandas(tmp_path, monkeypatch)
     monkeypatch.setattr(registry_stream, "_stream",
                         lambda *a, **k: passes.append(k["force_pandas"]) or stream(*a, **k))
     a, b = _both(p, tmp_path, batch_rows=5)
-    assert passes == [False, True]  # batches were used before pyarrow met the short row
+    # batches were used before pyarrow met the short row (twice: build, then validation only)
+    assert passes == [False, True, False, True]
     assert "column 'rcv_listrik': missing values [rows 35;" in a[1]
     _same(a, b)
 

@@ -204,7 +204,7 @@ def _stamp(files: dict[str, Path]) -> dict[str, object]:
     for name in ("crosswalk.csv", "regions.csv", "official_indicators.csv"):
         refs[name] = hashlib.sha256(ref.joinpath(name).read_bytes()).hexdigest()[:16]
     here = Path(readers.__file__).parent
-    for name in ("readers.py", "validate.py", "schemas.py"):
+    for name in ("readers.py", "validate.py", "schemas.py", "registry_stream.py"):
         refs[name] = hashlib.sha256((here / name).read_bytes()).hexdigest()[:16]
     return {
         "version": tkpk_lib.__version__,

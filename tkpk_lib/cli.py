@@ -56,7 +56,9 @@ def cmd_validate(a: argparse.Namespace) -> int:
                 fn = readers.read_sakernas if a.source == "sakernas" else readers.read_podes
                 n = {a.source: len(fn(p, a.year))}
             elif a.source == "registry":
-                n = {"registry": len(readers.read_registry(p))}
+                from tkpk_lib.registry_stream import write_registry_parquet
+
+                n = {"registry": write_registry_parquet(p, None)}  # streamed: any size
             elif a.source == "programmes":
                 n = {"programmes": len(readers.read_programmes(p))}
             elif a.source == "complaints":

@@ -280,7 +280,7 @@ def _rank(pr: Problem, order: dict[str, int]) -> tuple[int, int, int]:
 
 def write_registry_parquet(
     path: str | Path,
-    out: str | Path,
+    out: str | Path | None,
     *,
     columns: dict[str, str] | None = None,
     batch_rows: int = BATCH_ROWS,
@@ -292,9 +292,10 @@ def write_registry_parquet(
     path : path-like
         The registry export (``.csv``/``.txt``/``.parquet`` streamed; ``.xlsx``/``.xls``
         read whole).
-    out : path-like
+    out : path-like or None
         The Parquet file to write; written under a temporary name and renamed when the
-        whole file has passed, so a failed run leaves no (partial) file behind.
+        whole file has passed, so a failed run leaves no (partial) file behind. ``None``
+        only validates (``tkpk validate --source registry``).
     columns : dict, optional
         Mapping of the file's column names to canonical names (default
         :data:`tkpk_lib.readers.REGISTRY_COLUMNS`).
@@ -323,7 +324,7 @@ def write_registry_parquet(
     ...     print(e.problems[0].column)
     kk_no
     """
-    p, out = Path(path), Path(out)
+    p = Path(path)
     suffix = p.suffix.lower()
     if not p.exists():
         raise TkpkError(f"{p}: file not found")
@@ -332,6 +333,14 @@ def write_registry_parquet(
             f"{p}: wrong file type '{suffix or '(none)'}'; expected one of "
             f"{', '.join(readers.TABLE_SUFFIXES)}"
         )
+    if out is None:  # validation only
+        if suffix in (".xlsx", ".xls"):
+            return len(readers.read_registry(p, columns=columns))
+        try:
+            return _stream(p, None, columns, batch_rows, force_pandas=False)
+        except _Restart:
+            return _stream(p, None, columns, batch_rows, force_pandas=True)
+    out = Path(out)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
         if suffix in (".xlsx", ".xls"):
@@ -350,7 +359,7 @@ def write_registry_parquet(
 
 
 def _stream(
-    p: Path, tmp: Path, columns: dict[str, str] | None, batch_rows: int, *, force_pandas: bool
+    p: Path, tmp: Path | None, columns: dict[str, str] | None, batch_rows: int, *, force_pandas: bool
 ) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -392,13 +401,13 @@ def _stream(
                             merged[k].rows = [*merged[k].rows, *pr.rows]
                         else:
                             merged[k] = Problem(pr.file, pr.column, pr.message, list(pr.rows))
-                    if writer is not None:
+                    if writer is not None and tmp is not None:
                         writer.close()
                         writer = None
                         tmp.unlink(missing_ok=True)
                     continue
-                if merged:
-                    continue  # the file has failed: check the rest, write nothing
+                if merged or tmp is None:
+                    continue  # the file has failed (check the rest, write nothing), or no output
                 table = pa.Table.from_pandas(valid.drop(columns="_row"), preserve_index=False)
                 if writer is None:
                     arrow_schema = table.schema
