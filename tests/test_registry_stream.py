@@ -103,7 +103,7 @@ def test_ragged_row_in_a_later_block_restarts_with_pandas(tmp_path, monkeypatch)
     a, b = _both(p, tmp_path, batch_rows=5)
     # batches were used before pyarrow met the short row (twice: build, then validation only)
     assert passes == [False, True, False, True]
-    assert "column 'rcv_listrik': missing values [rows 35;" in a[1]
+    assert "column 'FLAG_LISTRIK (rcv_listrik)': missing values [rows 35;" in a[1]
     _same(a, b)
 
 
@@ -126,7 +126,7 @@ def test_bad_rows_across_batches_give_the_same_message(tmp_path):
     _same(a, b)
     msg = b[1]
     assert msg.index("values below the minimum 1 [rows 21;") < msg.index("values above the maximum 10 [rows 2;")
-    assert "dtks.csv, column 'nik': duplicate keys [rows 1, 6, 11, 23, 24, 28; 6 row(s) in all]" in msg
+    assert "dtks.csv, column 'NIK (nik)': duplicate keys [rows 1, 6, 11, 23, 24, 28; 6 row(s) in all]" in msg
     assert "dtks.csv, column 'NO_KK (kk_no)': numbers stored in scientific notation" in msg
 
 
@@ -171,3 +171,19 @@ def test_build_fails_on_excel_damaged_nik_and_writes_nothing(tmp_path):
     with pytest.raises(SchemaError, match=r"dtks.csv, column 'NIK \(nik\)': 1[0-9] of 12 16-digit numbers end in 0"):
         canonical._build_registry(can, raw, force=True)
     assert not (can / "registry.parquet").exists()
+
+
+def test_messages_name_the_users_column_and_the_canonical_one(tmp_path):
+    rows = _rows(6)
+    rows[1]["DESIL"] = 11
+    rows[3]["KODE_DESA"] = "1799999999"
+    p = tmp_path / "dtks.csv"
+    df = pd.DataFrame(rows)[list(readers.REGISTRY_COLUMNS)].drop(columns="JML_ART")
+    df.rename(columns={"DESIL": "Desil "}).to_csv(p, sep=";", index=False)  # the user's spelling
+    a, b = _both(p, tmp_path, batch_rows=2)
+    _same(a, b)
+    msg = b[1]
+    assert "dtks.csv, column 'Desil (decile)': values above the maximum 10 [rows 2;" in msg
+    assert "dtks.csv, column 'KODE_DESA (desa_code)': codes that are not in Bengkulu's region list [rows 4;" in msg
+    assert "dtks.csv, column 'KODE_DESA (kec_code)': codes that are not in Bengkulu's region list [rows 4;" in msg
+    assert "dtks.csv, column 'JML_ART (n_members)': required column is missing" in msg

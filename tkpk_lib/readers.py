@@ -27,6 +27,7 @@ import pandas as pd
 
 from tkpk_lib.errors import Problem, SchemaError, TkpkError
 from tkpk_lib.reference_data import regions
+from tkpk_lib.schemas import SCHEMAS
 from tkpk_lib.validate import IdentifierCheck, _isin_text, validate_table
 
 SURVEY_SUFFIXES = (".dta", ".sav", ".zsav", ".csv", ".parquet")
@@ -924,6 +925,31 @@ def _registry_batch(
     return df
 
 
+_DERIVED_FROM = {"kec_code": "desa_code", "kab_code": "desa_code"}
+_REGISTRY_NAMES = frozenset(SCHEMAS["registry"].names)
+
+
+def _label_registry_problems(
+    problems: list[Problem], ren: dict[str, str], columns: dict[str, str] | None
+) -> list[Problem]:
+    """Problems with the user's column name first and the canonical name beside it.
+
+    ``NIK (nik)``: the name in the user's file (or, for a missing column, the name expected
+    there); kecamatan and kabupaten codes are derived from the desa code, so their problems
+    name the desa-code column. Columns already labelled (identifier checks) stay as they are.
+    """
+    user = {canon: str(u).strip() for u, canon in ren.items()}
+    expected = {canon: u for u, canon in (columns or REGISTRY_COLUMNS).items()}
+    out = []
+    for pr in problems:
+        src = _DERIVED_FROM.get(str(pr.column), pr.column)
+        name = user.get(src) or expected.get(src)
+        if pr.column in _REGISTRY_NAMES and name and name != pr.column:
+            pr = Problem(pr.file, f"{name} ({pr.column})", pr.message, pr.rows)
+        out.append(pr)
+    return out
+
+
 def _identifier_checks(ren: dict[str, str], source: str) -> dict[str, IdentifierCheck]:
     return {
         col: IdentifierCheck(source, col, str(user).strip())
@@ -965,7 +991,10 @@ def read_registry(path: str | Path, *, columns: dict[str, str] | None = None) ->
         numeric_cells = _excel_numeric_cells(p, [u for u, c in ren.items() if c in checks])
     df = _registry_batch(raw, ren, checks, numeric_cells)
     problems = [pr for c in ID_COLUMNS if c in checks for pr in checks[c].problems()]
-    return validate_table(df, "registry", source=p.name, extra_problems=problems)
+    try:
+        return validate_table(df, "registry", source=p.name, extra_problems=problems)
+    except SchemaError as e:
+        raise SchemaError(_label_registry_problems(e.problems, ren, columns)) from None
 
 
 # --------------------------------------------------------------------------- programme map, complaints

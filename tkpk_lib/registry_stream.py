@@ -432,5 +432,5 @@ def _stream(
         if len(dup):
             problems.append(Problem(source, "nik", "duplicate keys", dup.tolist()))
     if problems:
-        raise SchemaError(problems)
+        raise SchemaError(readers._label_registry_problems(problems, ren or {}, columns))
     return n
