@@ -187,3 +187,23 @@ def test_messages_name_the_users_column_and_the_canonical_one(tmp_path):
     assert "dtks.csv, column 'KODE_DESA (desa_code)': codes that are not in Bengkulu's region list [rows 4;" in msg
     assert "dtks.csv, column 'KODE_DESA (kec_code)': codes that are not in Bengkulu's region list [rows 4;" in msg
     assert "dtks.csv, column 'JML_ART (n_members)': required column is missing" in msg
+
+
+@pytest.mark.parametrize("variant", ["bom_crlf", "tab", "comma_quoted", "blank_lines"])
+def test_file_variants(tmp_path, variant):
+    rows = _rows(9)
+    rows[5]["DESIL"] = 14
+    p = tr._registry_csv(tmp_path, rows, encoding="utf-8")
+    text = p.read_text(encoding="utf-8")
+    if variant == "bom_crlf":
+        p.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
+    elif variant == "tab":
+        p.write_text(text.replace(";", "\t"), encoding="utf-8")
+    elif variant == "comma_quoted":
+        p.write_text(text.replace(";", ",").replace("Siti Aminah", '"Aminah, Siti"'), encoding="utf-8")
+    else:
+        lines = text.splitlines()
+        p.write_text("\n".join(lines[:4] + [""] + lines[4:]) + "\n\n", encoding="utf-8")
+    a, b = _both(p, tmp_path, batch_rows=2)
+    assert "values above the maximum 10" in a[1]
+    _same(a, b)
