@@ -66,7 +66,7 @@ def main() -> None:
     a = ap.parse_args()
     root = Path(a.root)
 
-    if not (root / "raw" / "susenas").exists():
+    if not canonical.raw_dir(root, "susenas").is_dir():
         from tkpk_lib.synthetic import generate_demo
 
         t = time.perf_counter()
@@ -80,7 +80,7 @@ def main() -> None:
             canonical.build_canonical(root, y)
     t_canon = time.perf_counter() - t
 
-    cache = root / "derived" / str(a.year)
+    cache = paths.derived_dir(root, a.year)
     t_prep = 0.0
 
     def prepare() -> None:

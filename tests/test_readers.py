@@ -100,11 +100,11 @@ def test_bad_susenas_lists_every_problem_with_rows(tmp_path):
     with pytest.raises(SchemaError) as ei:
         readers.read_susenas(_write_susenas(tmp_path / "2024", raw), 2024)
     msg = str(ei.value)
-    assert "ssn2403_kor_rt.dta, column 'weight': must be greater than 0 [rows 2;" in msg
-    assert "column 'weight': missing values [rows 5;" in msg
-    assert "column 'kab_code': codes that are not a Bengkulu kabupaten/kota [rows 3;" in msg
-    assert "ssn2403_kp_blok43.dta, column 'KAPITA': negative expenditure [rows 6;" in msg
-    assert "column 'year, hh_id': duplicate keys [rows 1, 4;" in msg
+    assert "ssn2403_kor_rt.dta, column 'FWT' (weight): must be greater than 0 [rows 2;" in msg
+    assert "column 'FWT' (weight): missing values [rows 5;" in msg
+    assert "column 'R102' (kab_code): codes that are not a Bengkulu kabupaten/kota [rows 3;" in msg
+    assert "ssn2403_kp_blok43.dta, column 'KAPITA' (exp_pc): negative expenditure [rows 6;" in msg
+    assert "column 'year, URUT' (year, hh_id): duplicate keys [rows 1, 4;" in msg
 
 
 def test_missing_and_misspelled_columns_are_named(tmp_path):
@@ -167,10 +167,10 @@ def test_registry_bad_nik_cases(tmp_path):
     with pytest.raises(SchemaError) as ei:
         readers.read_registry(_registry_csv(tmp_path, rows))
     msg = str(ei.value)
-    assert "dtks.csv, column 'NIK (nik)': numbers stored in scientific notation by Excel" in msg and "[rows 2;" in msg
-    assert "column 'NIK (nik)': values not of the form '\\\\d{16}' [rows 2, 3;" in msg
-    assert "column 'NIK (nik)': duplicate keys [rows 1, 4;" in msg
-    assert "column 'KODE_DESA (desa_code)': codes that are not in Bengkulu's region list [rows 5;" in msg
+    assert "dtks.csv, column 'NIK' (nik): numbers stored in scientific notation by Excel" in msg and "[rows 2;" in msg
+    assert "column 'NIK' (nik): values not of the form '\\\\d{16}' [rows 2, 3;" in msg
+    assert "column 'NIK' (nik): duplicate keys [rows 1, 4;" in msg
+    assert "column 'KODE_DESA' (desa_code): codes that are not in Bengkulu's region list [rows 5;" in msg
 
 
 def _podes_raw(year: int = 2024) -> pd.DataFrame:
@@ -197,7 +197,7 @@ def test_podes_round_trip_and_unknown_village(tmp_path):
     assert v.attrs["value_labels"]["R1005"][3] == "tidak ada"
     raw.loc[1, "KODE_DESA"] = "1701019999"
     pyreadstat.write_sav(raw, str(tmp_path / "bad.sav"))
-    with pytest.raises(SchemaError, match=r"bad.sav, column 'desa_code': codes that are not in Bengkulu's region list \[rows 2;"):
+    with pytest.raises(SchemaError, match=r"bad.sav, column 'KODE_DESA' \(desa_code\): codes that are not in Bengkulu's region list \[rows 2;"):
         readers.read_podes(tmp_path / "bad.sav", 2024)
 
 
@@ -215,7 +215,7 @@ def test_programme_map_comma_decimals_xlsx(tmp_path):
     assert pm["realisation"].tolist() == [1000000000.5, 5.9e8]
     rows.loc[1, "SUMBER_DANA"] = "APBX"
     rows.to_excel(p, index=False)
-    with pytest.raises(SchemaError, match=r"column 'fund_source': values outside the allowed list .* \[rows 2;"):
+    with pytest.raises(SchemaError, match=r"column 'SUMBER_DANA' \(fund_source\): values outside the allowed list .* \[rows 2;"):
         readers.read_programmes(p)
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import test_readers as tr
 
-from tkpk_lib import readers
+from tkpk_lib import readers, registry_stream
 from tkpk_lib.cli import main
 from tkpk_lib.errors import SchemaError
 from tkpk_lib.validate import IdentifierCheck
@@ -41,7 +41,7 @@ def test_xlsx_with_numeric_nik_cells_fails_validate_with_how_to_reexport(tmp_pat
     p = _xlsx(tmp_path, _rows(), numeric=("NIK",))
     code, err = _validate(capsys, p)
     assert code == 1
-    assert "dtks.xlsx, column 'NIK (nik)': identifiers stored as numbers, not text" in err
+    assert "dtks.xlsx, column 'NIK' (nik): identifiers stored as numbers, not text" in err
     assert "format the column as Text" in err and "string variable" in err
     assert "[rows 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12; 12 row(s) in all]" in err
     assert "NO_KK" not in err  # the KK column is text in this file
@@ -49,17 +49,26 @@ def test_xlsx_with_numeric_nik_cells_fails_validate_with_how_to_reexport(tmp_pat
         readers.read_registry(p)
 
 
-def test_xlsx_with_one_numeric_kk_cell_names_that_row(tmp_path):
+def test_xlsx_with_a_title_row_and_one_numeric_kk_cell_names_that_sheet_row(tmp_path):
     p = tmp_path / "x.xlsx"
     _xlsx(tmp_path, _rows(), numeric=(), name="x.xlsx")
     wb = openpyxl.load_workbook(p)
     ws = wb.active
-    ws.insert_rows(1)  # a title row above the header
+    ws.insert_rows(1)  # a title row above the header: the header is on sheet row 2
     ws["A1"] = "Data DTKS"
     ws.cell(row=7, column=2).value = 1701012001900005  # data row 5 of NO_KK, stored as a number
     wb.save(p)
-    cells = readers._excel_numeric_cells(p, ["NIK", "no_kk"])
-    assert cells["NIK"].tolist() == [] and cells["NO_KK"].tolist() == [5]
+    with pytest.raises(SchemaError) as e:
+        readers.read_registry(p)
+    assert len(e.value.problems) == 1
+    assert str(e.value.problems[0]).startswith(
+        "x.xlsx (sheet 'Sheet', header on row 2; row numbers as in the sheet), column 'NO_KK' (kk_no): "
+        "identifiers stored as numbers, not text")
+    assert e.value.problems[0].rows == [7]  # the row the sheet shows
+    # the streamed build reads a workbook whole, with the same message
+    with pytest.raises(SchemaError) as e2:
+        registry_stream.write_registry_parquet(p, tmp_path / "r.parquet")
+    assert str(e2.value) == str(e.value)
 
 
 def test_correct_xlsx_text_column_passes(tmp_path, capsys):
@@ -80,7 +89,7 @@ def test_csv_with_niks_ending_in_zero_fails(tmp_path, capsys):
     p = tr._registry_csv(tmp_path, rows)
     code, err = _validate(capsys, p)
     assert code == 1
-    assert ("dtks.csv, column 'NIK (nik)': 11 of 12 16-digit numbers end in 0 (about 1 in 10 real "
+    assert ("dtks.csv, column 'NIK' (nik): 11 of 12 16-digit numbers end in 0 (about 1 in 10 real "
             "NIK/KK numbers do)") in err
     assert "[rows 1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12; 11 row(s) in all]" in err
     assert "Data > From Text/CSV" in err
@@ -93,8 +102,8 @@ def test_csv_with_niks_in_scientific_notation_fails(tmp_path, capsys):
     p = tr._registry_csv(tmp_path, rows)
     code, err = _validate(capsys, p)
     assert code == 1
-    assert "column 'NIK (nik)': numbers stored in scientific notation by Excel" in err
-    assert "column 'NO_KK (kk_no)': numbers stored in scientific notation by Excel" in err
+    assert "column 'NIK' (nik): numbers stored in scientific notation by Excel" in err
+    assert "column 'NO_KK' (kk_no): numbers stored in scientific notation by Excel" in err
     assert "[rows 3; 1 row(s) in all]" in err and "[rows 8; 1 row(s) in all]" in err
 
 
@@ -103,7 +112,7 @@ def test_parquet_with_numeric_nik_column_fails(tmp_path):
     df["NIK"] = df["NIK"].astype("int64")
     p = tmp_path / "dtks.parquet"
     df.to_parquet(p, index=False)
-    with pytest.raises(SchemaError, match=r"dtks.parquet, column 'NIK \(nik\)': identifiers stored as numbers"):
+    with pytest.raises(SchemaError, match=r"dtks.parquet, column 'NIK' \(nik\): identifiers stored as numbers"):
         readers.read_registry(p)
     df["NIK"] = df["NIK"].astype(str)
     df.to_parquet(p, index=False)

@@ -9,7 +9,7 @@ import test_readers as tr
 
 from tkpk_lib import canonical, readers, registry_stream
 from tkpk_lib.errors import SchemaError
-from tkpk_lib.registry_stream import write_registry_parquet
+from tkpk_lib.registry_stream import validate_registry, write_registry_parquet
 
 
 def _rows(n: int) -> list[dict]:
@@ -36,7 +36,7 @@ def _both(path, tmp_path, batch_rows: int):
         assert not out.exists() and not list(tmp_path.glob(".stream.parquet*"))
     # validation only (tkpk validate): the same outcome, nothing written
     try:
-        assert write_registry_parquet(path, None, batch_rows=batch_rows) == b[0].num_rows
+        assert validate_registry(path, batch_rows=batch_rows) == (b[0].num_rows, None)
     except SchemaError as e:
         assert str(e) == b[1]
     return a, b
@@ -103,7 +103,7 @@ def test_ragged_row_in_a_later_block_restarts_with_pandas(tmp_path, monkeypatch)
     a, b = _both(p, tmp_path, batch_rows=5)
     # batches were used before pyarrow met the short row (twice: build, then validation only)
     assert passes == [False, True, False, True]
-    assert "column 'FLAG_LISTRIK (rcv_listrik)': missing values [rows 35;" in a[1]
+    assert "column 'FLAG_LISTRIK' (rcv_listrik): missing values [rows 35;" in a[1]
     _same(a, b)
 
 
@@ -126,8 +126,8 @@ def test_bad_rows_across_batches_give_the_same_message(tmp_path):
     _same(a, b)
     msg = b[1]
     assert msg.index("values below the minimum 1 [rows 21;") < msg.index("values above the maximum 10 [rows 2;")
-    assert "dtks.csv, column 'NIK (nik)': duplicate keys [rows 1, 6, 11, 23, 24, 28; 6 row(s) in all]" in msg
-    assert "dtks.csv, column 'NO_KK (kk_no)': numbers stored in scientific notation" in msg
+    assert "dtks.csv, column 'NIK' (nik): duplicate keys [rows 1, 6, 11, 23, 24, 28; 6 row(s) in all]" in msg
+    assert "dtks.csv, column 'NO_KK' (kk_no): numbers stored in scientific notation" in msg
 
 
 def test_excel_zeros_spread_over_batches(tmp_path):
@@ -168,7 +168,7 @@ def test_build_fails_on_excel_damaged_nik_and_writes_nothing(tmp_path):
     raw = tr._registry_csv(tmp_path, rows)
     can = tmp_path / "canonical"
     can.mkdir()
-    with pytest.raises(SchemaError, match=r"dtks.csv, column 'NIK \(nik\)': 1[0-9] of 12 16-digit numbers end in 0"):
+    with pytest.raises(SchemaError, match=r"dtks.csv, column 'NIK' \(nik\): 1[0-9] of 12 16-digit numbers end in 0"):
         canonical._build_registry(can, raw, force=True)
     assert not (can / "registry.parquet").exists()
 
@@ -183,10 +183,10 @@ def test_messages_name_the_users_column_and_the_canonical_one(tmp_path):
     a, b = _both(p, tmp_path, batch_rows=2)
     _same(a, b)
     msg = b[1]
-    assert "dtks.csv, column 'Desil (decile)': values above the maximum 10 [rows 2;" in msg
-    assert "dtks.csv, column 'KODE_DESA (desa_code)': codes that are not in Bengkulu's region list [rows 4;" in msg
-    assert "dtks.csv, column 'KODE_DESA (kec_code)': codes that are not in Bengkulu's region list [rows 4;" in msg
-    assert "dtks.csv, column 'JML_ART (n_members)': required column is missing" in msg
+    assert "dtks.csv, column 'Desil' (decile): values above the maximum 10 [rows 2;" in msg
+    assert "dtks.csv, column 'KODE_DESA' (desa_code): codes that are not in Bengkulu's region list [rows 4;" in msg
+    assert "dtks.csv, column 'KODE_DESA' (kec_code): codes that are not in Bengkulu's region list [rows 4;" in msg
+    assert "dtks.csv, column 'JML_ART' (n_members): required column is missing" in msg
 
 
 @pytest.mark.parametrize("variant", ["bom_crlf", "tab", "comma_quoted", "blank_lines"])

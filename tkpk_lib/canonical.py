@@ -11,45 +11,124 @@ Layout of a data root (the demo uses the same tree)::
     raw/boundaries/{kabupaten,kecamatan,desa}.gpkg  boundaries
     canonical/<table>_<year>.parquet                written by :func:`build_canonical`
 
-Canonical tables are cached as Parquet (registry excluded from the cache summary only; its
-parquet stays under the data root, never in git).
+Folder names under the root are matched without regard to case (``RAW/Susenas`` is
+``raw/susenas``); file patterns too. Nothing under ``raw/`` is ever written.
+
+Canonical tables are cached as Parquet under the cache root
+(:func:`tkpk_lib.paths.cache_root`: the data root, or ``--cache-dir``/``TKPK_CACHE_DIR`` for a
+read-only share), never in git. :func:`input_status` says which input of each source is used
+and where a missing one was looked for.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
-from tkpk_lib import readers
+from tkpk_lib import paths, readers
 from tkpk_lib.errors import TkpkError
 from tkpk_lib.registry_stream import write_registry_parquet
 
 SURVEY_TABLES = ("households", "persons", "labour", "villages")
 
 
-def _years_in(folder: Path) -> list[int]:
-    if not folder.exists():
+RAW_SOURCES = ("susenas", "sakernas", "podes", "registry", "programmes", "complaints", "boundaries")
+SURVEY_PATTERNS = ("*.sav", "*.dta", "*.csv", "*.parquet")
+PODES_PATTERNS = ("*.dta", "*.sav", "*.csv", "*.parquet")
+REGISTRY_PATTERNS = ("*.csv", "*.xlsx", "*.parquet")
+TABLE_PATTERNS = ("*.xlsx", "*.csv")
+BOUNDARY_LEVELS = ("kabupaten", "kecamatan", "desa")
+
+
+def _child_dir(folder: Path, name: str) -> Path | None:
+    """The subfolder of ``folder`` called ``name`` in any upper/lower case (None when absent).
+
+    Raises :class:`TkpkError` naming every candidate when several differ only by case
+    (``raw/Susenas`` and ``raw/susenas`` on a case-sensitive file system).
+    """
+    exact = folder / name
+    try:
+        hits = sorted(p for p in folder.iterdir() if p.is_dir() and p.name.lower() == name.lower())
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except PermissionError as e:
+        raise TkpkError(f"{folder}: folder cannot be read ({e.strerror})") from e
+    if len(hits) > 1:
+        raise TkpkError(
+            f"{folder}: several folders named '{name}' ({', '.join(p.name for p in hits)}): "
+            "keep one (folder names are matched without regard to upper/lower case)"
+        )
+    if hits:
+        return hits[0]
+    return exact if exact.is_dir() else None
+
+
+def raw_dir(root: str | Path, source: str) -> Path:
+    """The folder of one raw source: ``<root>/raw/<source>`` matched without regard to case.
+
+    ``RAW/Susenas`` is found for ``susenas``; when the folder is absent the expected path
+    ``<root>/raw/<source>`` is returned (it does not exist), so messages can say where it was
+    looked for.
+
+    Raises
+    ------
+    TkpkError
+        Several folders differ only by case (``raw/Susenas`` and ``raw/susenas``).
+
+    Examples
+    --------
+    >>> raw_dir("/nonexistent", "susenas").as_posix()
+    '/nonexistent/raw/susenas'
+    """
+    root = Path(root)
+    raw = _child_dir(root, "raw")
+    if raw is None:
+        return root / "raw" / source
+    return _child_dir(raw, source) or raw / source
+
+
+def _data_files(folder: Path) -> list[Path]:
+    try:
+        return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    except (FileNotFoundError, NotADirectoryError):
         return []
-    return sorted(int(p.name) for p in folder.iterdir() if p.is_dir() and p.name.isdigit())
+
+
+def _years_in(folder: Path, *, with_files: bool = False) -> list[int]:
+    if not folder.is_dir():
+        return []
+    return sorted(
+        int(p.name)
+        for p in folder.iterdir()
+        if p.is_dir() and p.name.isdigit() and (not with_files or _data_files(p))
+    )
 
 
 def available_years(root: str | Path) -> list[int]:
-    """Years with Susenas files under ``root/raw/susenas``.
+    """Years with Susenas files under ``root/raw/susenas`` (folder names in any case).
+
+    A year folder without any file is not a year with data (:func:`input_status` names it).
 
     Examples
     --------
     >>> available_years("/nonexistent")
     []
     """
-    return _years_in(Path(root) / "raw" / "susenas")
+    return _years_in(raw_dir(root, "susenas"), with_files=True)
 
 
 def podes_year_for(root: str | Path, year: int) -> int | None:
-    """The Podes round to use for ``year``: the latest at or before it, else the earliest."""
-    ys = _years_in(Path(root) / "raw" / "podes")
+    """The Podes round to use for ``year``: the latest at or before it, else the earliest.
+
+    Only rounds whose folder holds a Podes file count (an empty ``raw/podes/2024`` falls back
+    to 2021).
+    """
+    folder = raw_dir(root, "podes")
+    ys = [y for y in _years_in(folder) if _one(folder / str(y), PODES_PATTERNS)]
     if not ys:
         return None
     before = [y for y in ys if y <= year]
@@ -57,49 +136,220 @@ def podes_year_for(root: str | Path, year: int) -> int | None:
 
 
 def _one(folder: Path, patterns: tuple[str, ...], year: int | None = None) -> Path | None:
-    if not folder.exists():
-        return None
-    hits: list[Path] = []
-    for pat in patterns:
-        hits += [p for p in folder.glob(pat) if p.is_file() and not p.name.startswith(".")]
+    """The last file (by name) in ``folder`` matching one of ``patterns`` in any case."""
+    from fnmatch import fnmatchcase
+
+    pats = [p.lower() for p in patterns]
+    hits = [p for p in _data_files(folder) if any(fnmatchcase(p.name.lower(), q) for q in pats)]
     if year is not None:
-        hits = [p for p in hits if str(year) in p.name] or []
+        hits = [p for p in hits if str(year) in p.name]
     return sorted(hits)[-1] if hits else None
+
+
+def _year_dir(folder: Path, year: int) -> Path:
+    return folder / str(year)
 
 
 def raw_files(root: str | Path, year: int) -> dict[str, Path]:
     """The raw input files a run for ``year`` reads (for manifests and hashing)."""
     root = Path(root)
     out: dict[str, Path] = {}
-    sus = root / "raw" / "susenas" / str(year)
-    if sus.exists():
-        for p in sorted(sus.iterdir()):
-            out[f"susenas/{p.name}"] = p
-    sak = _one(root / "raw" / "sakernas" / str(year), ("*.sav", "*.dta", "*.csv", "*.parquet"))
+    for p in _data_files(_year_dir(raw_dir(root, "susenas"), year)):
+        out[f"susenas/{p.name}"] = p
+    sak = _one(_year_dir(raw_dir(root, "sakernas"), year), SURVEY_PATTERNS)
     if sak:
         out["sakernas"] = sak
     py = podes_year_for(root, year)
     if py is not None:
-        pod = _one(root / "raw" / "podes" / str(py), ("*.dta", "*.sav", "*.csv", "*.parquet"))
+        pod = _one(_year_dir(raw_dir(root, "podes"), py), PODES_PATTERNS)
         if pod:
             out["podes"] = pod
-    reg = _one(root / "raw" / "registry", ("*.csv", "*.xlsx", "*.parquet"))
+    reg = _one(raw_dir(root, "registry"), REGISTRY_PATTERNS)
     if reg:
         out["registry"] = reg
     for kind in ("programmes", "complaints"):
-        f = _one(root / "raw" / kind, ("*.xlsx", "*.csv"), year)
+        f = _one(raw_dir(root, kind), TABLE_PATTERNS, year)
         if f:
             out[kind] = f
-    bnd = root / "raw" / "boundaries"
-    for level in ("kabupaten", "kecamatan", "desa"):
+    bnd = raw_dir(root, "boundaries")
+    for level in BOUNDARY_LEVELS:
         f = _one(bnd, (f"{level}.gpkg", f"{level}.geojson", f"{level}.shp"))
         if f:
             out[f"boundaries/{level}"] = f
     return out
 
 
+_LABELS = {
+    "susenas": "Susenas",
+    "sakernas": "Sakernas",
+    "podes": "Podes",
+    "registry": "Registri (DTKS/P3KE)",
+    "programmes": "Peta program",
+    "complaints": "Log pengaduan",
+    "boundaries/kabupaten": "Batas wilayah kabupaten",
+    "boundaries/kecamatan": "Batas wilayah kecamatan",
+    "boundaries/desa": "Batas wilayah desa",
+}
+INPUT_COLUMNS = ("source", "year", "status", "required", "path", "year_used", "note")
+
+
+def input_status(root: str | Path, years: int | list[int] | tuple[int, ...]) -> pd.DataFrame:
+    """Which raw input of each source is used for each year, and where a missing one was looked for.
+
+    Parameters
+    ----------
+    root : path
+        Data root.
+    years : int or sequence of int
+        Report years.
+
+    Returns
+    -------
+    DataFrame
+        One row per year and source, columns ``source`` (susenas, sakernas, podes, registry,
+        programmes, complaints, boundaries/kabupaten, boundaries/kecamatan, boundaries/desa),
+        ``year`` (the year asked), ``status`` ("present" or "missing"), ``required`` (True
+        only for Susenas), ``path`` (the file used, or the folder looked in), ``year_used``
+        (the year of the file used: the Podes round, which may be earlier; <NA> when missing
+        or not yearly) and ``note`` (Indonesian console text, empty when the file of that year is
+        present: "Podes 2021 dipakai untuk 2024 (...)", "Sakernas 2024 tidak ada: dicari di ...").
+
+    Examples
+    --------
+    >>> t = input_status("/nonexistent", 2024)
+    >>> t.loc[t["source"] == "susenas", "status"].item()
+    'missing'
+    >>> t.loc[t["source"] == "susenas", "path"].item()
+    '/nonexistent/raw/susenas/2024'
+    """
+    root = Path(root)
+    ys = [int(years)] if isinstance(years, int) else [int(y) for y in years]
+    rows: list[dict[str, object]] = []
+
+    def why(folder: Path, what: str) -> str:
+        if not folder.exists():
+            return "folder tidak ada"
+        if not _data_files(folder):
+            return "folder kosong"
+        return f"tidak ada file {what}"
+
+    def add(source: str, year: int, found: Path | None, looked: Path, used: int | None,
+            what: str, note: str = "") -> None:
+        label = _LABELS[source]
+        if found is None:
+            yearly = source in ("susenas", "sakernas", "programmes", "complaints")
+            note = (
+                f"{label}{f' {year}' if yearly else ''} tidak ada: dicari di {looked} "
+                f"({why(looked, what)})"
+            )
+        rows.append({
+            "source": source, "year": year, "status": "missing" if found is None else "present",
+            "required": source == "susenas", "path": str(found if found is not None else looked),
+            "year_used": used if found is not None else None, "note": note,
+        })
+
+    bnd = raw_dir(root, "boundaries")
+    reg_dir = raw_dir(root, "registry")
+    reg = _one(reg_dir, REGISTRY_PATTERNS)
+    for y in ys:
+        sus = _year_dir(raw_dir(root, "susenas"), y)
+        add("susenas", y, sus if _data_files(sus) else None, sus, y, "survei")
+        sak_dir = _year_dir(raw_dir(root, "sakernas"), y)
+        add("sakernas", y, _one(sak_dir, SURVEY_PATTERNS), sak_dir, y, ".sav/.dta/.csv/.parquet")
+        pod_root = raw_dir(root, "podes")
+        py = podes_year_for(root, y)
+        pod = _one(_year_dir(pod_root, py), PODES_PATTERNS) if py is not None else None
+        note = ""
+        if pod is not None and py != y:
+            note = f"Podes {py} dipakai untuk {y} ({pod})"
+        add("podes", y, pod, pod_root, py, "Podes (.dta/.sav/.csv/.parquet) di subfolder tahun", note)
+        add("registry", y, reg, reg_dir, None, ".csv/.xlsx/.parquet")
+        for kind in ("programmes", "complaints"):
+            d = raw_dir(root, kind)
+            add(kind, y, _one(d, TABLE_PATTERNS, y), d, y, f".xlsx/.csv dengan {y} pada namanya")
+        for level in BOUNDARY_LEVELS:
+            f = _one(bnd, (f"{level}.gpkg", f"{level}.geojson", f"{level}.shp"))
+            add(f"boundaries/{level}", y, f, bnd, None, f"{level}.gpkg/.geojson/.shp")
+    t = pd.DataFrame(rows, columns=list(INPUT_COLUMNS))
+    t["year_used"] = t["year_used"].astype("Int64")
+    return t
+
+
+def input_notes(table: pd.DataFrame, admin_year: int | None = None) -> list[str]:
+    """The console lines of an :func:`input_status` table: each missing or substituted input once.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`input_status`.
+    admin_year : int, optional
+        Only this year's programme map and complaints log are named (a run over several years
+        uses those of the report year only); default every year of the table.
+
+    Examples
+    --------
+    >>> input_notes(input_status("/nonexistent", 2024))[0]
+    'Susenas 2024 tidak ada: dicari di /nonexistent/raw/susenas/2024 (folder tidak ada)'
+    """
+    keep = table["note"].astype(bool)
+    if admin_year is not None:
+        keep &= ~table["source"].isin(["programmes", "complaints"]) | (table["year"] == admin_year)
+    return list(dict.fromkeys(table.loc[keep, "note"]))
+
+
+def report_inputs(
+    root: str | Path,
+    years: int | list[int] | tuple[int, ...],
+    echo: Callable[[str], object] = print,
+    *,
+    admin_year: int | None = None,
+) -> pd.DataFrame:
+    """Say once which inputs are missing (and which Podes round stands in) and return the table.
+
+    Parameters
+    ----------
+    root : path
+        Data root.
+    years : int or sequence of int
+        Years of the run.
+    echo : callable
+        Receives each line (default ``print``).
+    admin_year : int, optional
+        See :func:`input_notes`.
+
+    Returns
+    -------
+    DataFrame
+        :func:`input_status` of ``root`` and ``years``.
+    """
+    t = input_status(root, years)
+    for line in input_notes(t, admin_year):
+        echo(line)
+    return t
+
+
+def missing_susenas_message(root: str | Path) -> str:
+    """One line saying where the Susenas folder was looked for (no year folder with files)."""
+    d = raw_dir(root, "susenas")
+    if d.is_dir():
+        return (
+            f"{d}: no Susenas year folder with files (expected {d}/<year>/ with the kor_rt, "
+            "kor_ind and kp files)"
+        )
+    return (
+        f"{d}: no Susenas folder (looked for raw/susenas under {Path(root)}, in any upper/lower "
+        "case); put the Susenas files in raw/susenas/<year>/, or run `tkpk demo-data` for the "
+        "synthetic demo"
+    )
+
+
 def build_canonical(
-    root: str | Path, year: int, *, force: bool = False, poverty_lines: pd.DataFrame | None = None
+    root: str | Path,
+    year: int,
+    *,
+    force: bool = False,
+    poverty_lines: pd.DataFrame | None = None,
+    cache_dir: str | Path | None = None,
 ) -> dict[str, Path]:
     """Read and validate every raw file of ``year`` and write canonical Parquet tables.
 
@@ -110,15 +360,40 @@ def build_canonical(
     A custom ``poverty_lines`` table always rebuilds the survey tables. The registry (one file
     for all years) has its own stamp and is rebuilt only when its raw file, the reference
     tables or the library change, or with ``force``.
+
+    The tables go to ``canonical/`` under :func:`tkpk_lib.paths.cache_root` (the data root, or
+    ``cache_dir`` / ``$TKPK_CACHE_DIR``). Nothing is written when every table is current, so a
+    read-only folder of current tables can be used as it is; the raw files are only read.
+
+    Raises
+    ------
+    TkpkError
+        No Susenas files for ``year`` (naming the folder looked in), or the tables must be
+        written and the cache folder is not writable (naming it and ``--cache-dir``).
     """
     root = Path(root)
-    can = root / "canonical"
-    can.mkdir(parents=True, exist_ok=True)
+    can = paths.canonical_dir(root, cache_dir)
     files = raw_files(root, year)
+    if not any(k.startswith("susenas/") for k in files):
+        sus = raw_dir(root, "susenas")
+        raise TkpkError(
+            f"{sus / str(year)}: no Susenas files for {year} "
+            f"(years available: {available_years(root) or 'none'})"
+            if sus.is_dir()
+            else missing_susenas_message(root)
+        )
     out: dict[str, Path] = {}
     rebuild_all = force
     stamp_path = can / f"_stamp_{year}.json"
     stamp = _stamp(files)
+
+    def target(name: str) -> Path:
+        return can / f"{name}_{year}.parquet"
+
+    tables = ["households", "persons"] + [
+        t for t, k in (("labour", "sakernas"), ("villages", "podes"), ("programmes", "programmes"),
+                       ("complaints", "complaints")) if k in files
+    ]
     if poverty_lines is not None:
         force = True
     elif not force:
@@ -126,19 +401,20 @@ def build_canonical(
             force = json.loads(stamp_path.read_text(encoding="utf-8")) != stamp
         except (OSError, ValueError):
             force = True
+    current = not force and all(target(t).exists() for t in tables) and (
+        "registry" not in files or _registry_current(can, files["registry"])
+    )
+    if current:
+        out = {t: target(t) for t in tables}
+        if "registry" in files:
+            out["registry"] = can / "registry.parquet"
+        return out
+    paths.writable_cache_root(root, cache_dir)
+    can.mkdir(parents=True, exist_ok=True)
     stamp_path.unlink(missing_ok=True)
-
-    def target(name: str) -> Path:
-        return can / f"{name}_{year}.parquet"
-
-    if not any(k.startswith("susenas/") for k in files):
-        raise TkpkError(
-            f"{root / 'raw' / 'susenas' / str(year)}: no Susenas files for {year} "
-            f"(years available: {available_years(root) or 'none'})"
-        )
     if force or not (target("households").exists() and target("persons").exists()):
         t = readers.read_susenas(
-            root / "raw" / "susenas" / str(year), year, poverty_lines=poverty_lines
+            raw_dir(root, "susenas") / str(year), year, poverty_lines=poverty_lines
         )
         for k in ("households", "persons"):
             t[k].drop(columns="_row").to_parquet(target(k), index=False)
@@ -162,12 +438,54 @@ def build_canonical(
     ):
         if kind in files:
             if force or not target(kind).exists():
-                fn(files[kind]).drop(columns="_row").to_parquet(target(kind), index=False)
+                fn(files[kind], year=year).drop(columns="_row").to_parquet(
+                    target(kind), index=False
+                )
             out[kind] = target(kind)
     if "registry" in files:
         out["registry"] = _build_registry(can, files["registry"], force=rebuild_all)
     stamp_path.write_text(json.dumps(stamp, sort_keys=True), encoding="utf-8")
     return out
+
+
+def build_registry(
+    root: str | Path, *, force: bool = False, cache_dir: str | Path | None = None
+) -> Path:
+    """The canonical registry table of a data root (``canonical/registry.parquet``), built when needed.
+
+    Needs no survey data (the follow-up lists use the registry alone).
+
+    Raises
+    ------
+    TkpkError
+        No registry file in ``raw/registry`` (naming the folder), or the cache folder is not
+        writable when the table must be written.
+
+    Examples
+    --------
+    >>> build_registry("/nonexistent")  # doctest: +SKIP
+    Traceback (most recent call last):
+    tkpk_lib.errors.TkpkError: /nonexistent/raw/registry: no registry file (.csv/.xlsx/.parquet)
+    """
+    folder = raw_dir(root, "registry")
+    raw = _one(folder, REGISTRY_PATTERNS)
+    if raw is None:
+        raise TkpkError(f"{folder}: no registry file (.csv/.xlsx/.parquet)")
+    can = paths.canonical_dir(root, cache_dir)
+    if not force and _registry_current(can, raw):
+        return can / "registry.parquet"
+    paths.writable_cache_root(root, cache_dir)
+    can.mkdir(parents=True, exist_ok=True)
+    return _build_registry(can, raw, force=force)
+
+
+def _registry_current(can: Path, raw: Path) -> bool:
+    try:
+        return (can / "registry.parquet").exists() and json.loads(
+            (can / "_stamp_registry.json").read_text(encoding="utf-8")
+        ) == _stamp({"registry": raw})
+    except (OSError, ValueError):
+        return False
 
 
 def _build_registry(can: Path, raw: Path, *, force: bool) -> Path:
@@ -180,17 +498,12 @@ def _build_registry(can: Path, raw: Path, *, force: bool) -> Path:
     """
     reg = can / "registry.parquet"
     stamp_path = can / "_stamp_registry.json"
-    stamp = _stamp({"registry": raw})
-    if not force and reg.exists():
-        try:
-            if json.loads(stamp_path.read_text(encoding="utf-8")) == stamp:
-                return reg
-        except (OSError, ValueError):
-            pass
+    if not force and _registry_current(can, raw):
+        return reg
     stamp_path.unlink(missing_ok=True)
     # streamed in batches: bounded memory at any registry size, same table and messages
     write_registry_parquet(raw, reg)
-    stamp_path.write_text(json.dumps(stamp, sort_keys=True), encoding="utf-8")
+    stamp_path.write_text(json.dumps(_stamp({"registry": raw}), sort_keys=True), encoding="utf-8")
     return reg
 
 
@@ -214,7 +527,11 @@ def _stamp(files: dict[str, Path]) -> dict[str, object]:
 
 
 def load_tables(
-    root: str | Path, year: int, tables: tuple[str, ...] | None = None
+    root: str | Path,
+    year: int,
+    tables: tuple[str, ...] | None = None,
+    *,
+    cache_dir: str | Path | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Load canonical tables of ``year`` (building them from raw files when needed).
 
@@ -225,17 +542,19 @@ def load_tables(
     year : int
     tables : tuple of str, optional
         Subset of households, persons, labour, villages, programmes, complaints, registry.
+    cache_dir : path, optional
+        Folder for the derived tables (see :func:`tkpk_lib.paths.cache_root`).
 
     Returns
     -------
     dict of DataFrame
     """
-    paths = build_canonical(root, year)
-    wanted = tables or tuple(paths)
-    missing = [t for t in wanted if t not in paths]
+    built = build_canonical(root, year, cache_dir=cache_dir)
+    wanted = tables or tuple(built)
+    missing = [t for t in wanted if t not in built]
     if missing:
         raise TkpkError(f"{root}: no raw files for {', '.join(missing)} in {year}")
-    return {t: pd.read_parquet(paths[t]) for t in wanted}
+    return {t: pd.read_parquet(built[t]) for t in wanted}
 
 
 _BOUNDARY_CACHE: dict[tuple[str, str], tuple[tuple[int, ...], object]] = {}
@@ -271,7 +590,7 @@ def load_boundaries(root: str | Path, level: str):  # -> GeoDataFrame
     f = raw_files(root, 0).get(f"boundaries/{level}")
     if f is None:
         raise TkpkError(
-            f"{Path(root) / 'raw' / 'boundaries'}: no {level} boundary file (.gpkg/.geojson/.shp)"
+            f"{raw_dir(root, 'boundaries')}: no {level} boundary file (.gpkg/.geojson/.shp)"
         )
     key = (str(Path(f).resolve()), level)
     stamp = _file_stamp(Path(f))

@@ -14,14 +14,34 @@ from tkpk_lib.errors import TkpkError
 SOURCES = ("susenas", "sakernas", "podes", "registry", "programmes", "complaints", "boundaries")
 
 
-def _ensure_demo(root: Path, *, small: bool = False, quiet: bool = False) -> None:
-    if (root / "raw" / "susenas").exists():
+def _ensure_data(root: Path, *, small: bool = False, quiet: bool = False) -> None:
+    """Make sure ``root`` has a Susenas folder: generate the demo only in the demo root.
+
+    Any other root lacking it (a user's data) is never written: a :class:`TkpkError` names the
+    folder looked for.
+    """
+    from tkpk_lib.canonical import missing_susenas_message, raw_dir
+    from tkpk_lib.paths import is_demo_root
+
+    if raw_dir(root, "susenas").is_dir():
         return
+    if not is_demo_root(root):
+        raise TkpkError(missing_susenas_message(root))
     from tkpk_lib.synthetic import generate_demo
 
     if not quiet:
         print(f"Demo data not found: generating synthetic Bengkulu data in {root} ...", flush=True)
     generate_demo(root, small=small)
+
+
+def _add_cache_dir(s: argparse.ArgumentParser) -> None:
+    s.add_argument(
+        "--cache-dir",
+        default=None,
+        metavar="DIR",
+        help="folder for the derived tables (canonical/, derived/) when the data root is "
+        "read-only (default: $TKPK_CACHE_DIR, else the data root)",
+    )
 
 
 def cmd_demo_data(a: argparse.Namespace) -> int:
@@ -39,9 +59,21 @@ def cmd_demo_data(a: argparse.Namespace) -> int:
 def cmd_validate(a: argparse.Namespace) -> int:
     from tkpk_lib import readers
 
-    bad = 0
+    if (a.crs or a.repair) and a.source != "boundaries":
+        print("--crs and --repair apply to --source boundaries only", file=sys.stderr)
+        return 2
+    if a.repair and len(a.files) > 1:
+        print("--repair takes one boundary file at a time", file=sys.stderr)
+        return 2
+    if a.repair:
+        from tkpk_lib.paths import require_writable
+
+        require_writable(Path(a.repair).absolute().parent, "choose another file with --repair")
+    bad, warned = 0, False
     for f in a.files:
         p = Path(f)
+        layout = None
+        t = None
         try:
             if a.source == "susenas":
                 if a.year is None:
@@ -54,73 +86,92 @@ def cmd_validate(a: argparse.Namespace) -> int:
                         f"--year is needed for {a.source} (variable names change by year)"
                     )
                 fn = readers.read_sakernas if a.source == "sakernas" else readers.read_podes
-                n = {a.source: len(fn(p, a.year))}
+                t = fn(p, a.year)
+                n = {a.source: len(t)}
             elif a.source == "registry":
-                from tkpk_lib.registry_stream import write_registry_parquet
+                from tkpk_lib.registry_stream import validate_registry
 
-                n = {"registry": write_registry_parquet(p, None)}  # streamed: any size
-            elif a.source == "programmes":
-                n = {"programmes": len(readers.read_programmes(p))}
-            elif a.source == "complaints":
-                n = {"complaints": len(readers.read_complaints(p))}
+                rows, layout = validate_registry(p)  # streamed: any size, as the build reads it
+                n = {"registry": rows}
+            elif a.source in ("programmes", "complaints"):
+                fn = readers.read_programmes if a.source == "programmes" else readers.read_complaints
+                t = fn(p, year=a.year or readers.year_in_name(p))
+                n = {a.source: len(t)}
+                layout = t.attrs.get("layout")
             else:
                 level = a.level or next(
                     (lv for lv in ("kabupaten", "kecamatan", "desa") if lv in p.name), "desa"
                 )
-                g = readers.read_boundaries(p, level)
-                um = g.attrs["unmatched"]
-                n = {f"{level} polygons": len(g)}
-                if len(um):
-                    side = um["side"].value_counts().to_dict()
-                    print(f"{p}: codes not matched: {side}")
-                    if (um["side"] == "file").any():
-                        raise TkpkError(
-                            f"{p}: codes not in Bengkulu's region list: "
-                            f"{', '.join(um.loc[um['side'] == 'file', 'code'].head(20))}"
-                        )
-            print(f"OK {p}: " + ", ".join(f"{k} {v:,} rows" for k, v in n.items()))
+                n_poly, notes = readers.check_boundaries(p, level, crs=a.crs, repair_to=a.repair)
+                for line in notes:
+                    print(line)
+                n = {f"{level} polygons": n_poly}
+            for w in readers.table_warnings(t):
+                warned = True
+                print(f"WARNING {w}", file=sys.stderr)
+            where = f" ({layout})" if layout else ""
+            print(f"OK {p}: " + ", ".join(f"{k} {v:,} rows" for k, v in n.items()) + where)
         except TkpkError as e:
             bad += 1
             print(f"FAILED {p}:\n{e}", file=sys.stderr)
+    if (bad or warned) and a.source != "boundaries":
+        print(readers.ROWS_NOTE, file=sys.stderr)
     return 1 if bad else 0
 
 
 def cmd_build(a: argparse.Namespace) -> int:
-    from tkpk_lib.canonical import available_years, build_canonical
+    from tkpk_lib.canonical import (
+        available_years,
+        build_canonical,
+        missing_susenas_message,
+        report_inputs,
+    )
+    from tkpk_lib.paths import canonical_dir, writable_cache_root
 
     root = Path(a.root)
-    if a.demo:
-        _ensure_demo(root)
+    _ensure_data(root)
+    writable_cache_root(root, a.cache_dir)
     years = a.year or available_years(root)
+    if not years:
+        raise TkpkError(missing_susenas_message(root))
+    # all years built: the programme map and complaints are named for the latest year only
+    report_inputs(root, years, admin_year=None if a.year else max(years))
     for y in years:
-        paths = build_canonical(root, y, force=a.force)
+        paths = build_canonical(root, y, force=a.force, cache_dir=a.cache_dir)
         print(f"{y}: " + ", ".join(sorted(paths)))
+    print(f"Canonical tables: {canonical_dir(root, a.cache_dir)}")
     return 0
 
 
 def cmd_summary(a: argparse.Namespace) -> int:
+    from tkpk_lib.canonical import report_inputs
+    from tkpk_lib.paths import writable_cache_root
     from tkpk_lib.summary import demo_summary
 
     root = Path(a.root)
-    _ensure_demo(root)
-    print(demo_summary(root, a.year))
+    _ensure_data(root)
+    writable_cache_root(root, a.cache_dir)
+    report_inputs(root, a.year)
+    print(demo_summary(root, a.year, cache_dir=a.cache_dir))
     return 0
 
 
 def cmd_follow_up(a: argparse.Namespace) -> int:
-    from tkpk_lib.canonical import build_canonical
+    from tkpk_lib.canonical import build_registry
     from tkpk_lib.followup import demo_key, write_follow_up_lists
-    from tkpk_lib.paths import demo_root
+    from tkpk_lib.paths import followup_dir, is_demo_root, require_writable, writable_cache_root
     from tkpk_lib.pipeline import registry_names
     from tkpk_lib.privacy import load_key
 
     root = Path(a.root)
-    is_demo = root.resolve() == demo_root().resolve()
+    is_demo = is_demo_root(root)
     if is_demo:
-        _ensure_demo(root)
-    paths = build_canonical(root, a.year)
-    if "registry" not in paths:
-        raise TkpkError(f"{root / 'raw' / 'registry'}: no registry file (.csv/.xlsx/.parquet)")
+        _ensure_data(root)
+    # every folder written is checked before any work starts
+    out = Path(a.out) if a.out else followup_dir(root, a.year, a.cache_dir)
+    if a.out:
+        require_writable(out, "choose another folder with --out")
+    writable_cache_root(root, a.cache_dir)
     if a.key or not is_demo:
         key = load_key(a.key)
     else:
@@ -128,9 +179,10 @@ def cmd_follow_up(a: argparse.Namespace) -> int:
         print(
             f"Demo data: pseudonyms use the demo key {root / 'demo_pseudonym.key'} (never use it for real data)"
         )
-    out = Path(a.out) if a.out else Path(root) / "tindak_lanjut" / str(a.year)
+    registry = build_registry(root, cache_dir=a.cache_dir)
     files = write_follow_up_lists(
-        paths["registry"], out, key, kab_codes=a.kab, scan_names=registry_names(root)
+        registry, out, key, kab_codes=a.kab,
+        scan_names=registry_names(root, cache_dir=a.cache_dir),
     )
     print(f"Daftar tindak lanjut ({len(files)} file, tanpa NIK/nama/alamat): {out}")
     for f in files:
@@ -139,9 +191,11 @@ def cmd_follow_up(a: argparse.Namespace) -> int:
 
 
 def cmd_dictionary(a: argparse.Namespace) -> int:
+    from tkpk_lib.paths import require_writable
     from tkpk_lib.schemas import data_dictionary_markdown
 
     out = Path(a.output)
+    require_writable(out.parent, "choose another file with --output")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(data_dictionary_markdown() + "\n", encoding="utf-8")
     print(f"Data dictionary written to {out}")
@@ -190,6 +244,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--year", type=int, help="survey year (needed for susenas, sakernas, podes)")
     s.add_argument("--level", choices=("kabupaten", "kecamatan", "desa"), help="boundary level")
     s.add_argument(
+        "--crs",
+        help="boundaries: coordinate system of a file that declares none (e.g. EPSG:32748)",
+    )
+    s.add_argument(
+        "--repair",
+        metavar="NEW_FILE",
+        help="boundaries: write a repaired copy (valid polygons, lon/lat) to this new file",
+    )
+    s.add_argument(
         "files", nargs="+", help="files (for susenas: the folder or any file of the year)"
     )
     s.set_defaults(func=cmd_validate)
@@ -200,14 +263,20 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--root", default=str(data_root()))
     s.add_argument("--year", type=int, action="append", help="year (repeatable; default all)")
     s.add_argument("--force", action="store_true")
-    s.add_argument("--demo", action="store_true", help="generate the demo first when absent")
+    s.add_argument(
+        "--demo",
+        action="store_true",
+        help="kept for old scripts: the demo root is generated when absent anyway, and no other",
+    )
+    _add_cache_dir(s)
     s.set_defaults(func=cmd_build)
 
     s = sub.add_parser(
-        "summary", help="print a summary of the canonical tables (demo generated when absent)"
+        "summary", help="print a summary of the canonical tables (demo root generated when absent)"
     )
     s.add_argument("--root", default=str(data_root()))
     s.add_argument("--year", type=int, default=2024)
+    _add_cache_dir(s)
     s.set_defaults(func=cmd_summary)
 
     s = sub.add_parser(
@@ -226,6 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--scheduler", default=None, help="address of a Dask distributed scheduler")
     s.add_argument("--root", default=str(data_root()), help="data root (default: %(default)s)")
     s.add_argument("--out", default=None, help="reports folder (default: reports/)")
+    _add_cache_dir(s)
     s.add_argument("--run-id", default=None)
     s.add_argument(
         "--target",
@@ -276,8 +346,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="pseudonym key file (default $TKPK_PSEUDONYM_KEY; demo: a demo key)",
     )
     s.add_argument(
-        "--out", default=None, help="output folder (default <root>/tindak_lanjut/<year>)"
+        "--out",
+        default=None,
+        help="output folder (default <root or cache folder>/tindak_lanjut/<year>)",
     )
+    _add_cache_dir(s)
     s.set_defaults(func=cmd_follow_up)
 
     s = sub.add_parser("dictionary", help="write the data dictionary generated from the schemas")

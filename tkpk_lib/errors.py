@@ -29,17 +29,28 @@ class Problem:
         What is wrong, in plain words.
     rows : sequence of int
         Row numbers at fault (1-based data rows, as a spreadsheet shows them below the header).
+    canonical : str or None
+        Canonical name of the column when the file names it differently (``column`` is then
+        the user's name, e.g. ``'JK'`` with canonical ``'sex'``); shown beside it.
+
+    Examples
+    --------
+    >>> print(Problem("a.sav", "JK", "codes outside {1, 2}", [3], canonical="sex"))
+    a.sav, column 'JK' (sex): codes outside {1, 2} [rows 3; 1 row(s) in all]
     """
 
     file: str
     column: str | None
     message: str
     rows: Sequence[int] = field(default_factory=list)
+    canonical: str | None = None
 
     def __str__(self) -> str:
         where = f"{self.file}"
         if self.column is not None:
             where += f", column '{self.column}'"
+            if self.canonical and self.canonical != self.column:
+                where += f" ({self.canonical})"
         text = f"{where}: {self.message}"
         rows = list(self.rows)
         if rows:

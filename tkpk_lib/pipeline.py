@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,9 @@ NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks" / "reports"
 ALL_UNITS = ("1701", "1702", "1703", "1704", "1705", "1706", "1707", "1708", "1709", "1771", "17")
 
 
-def registry_names(root: str | Path, min_words: int = 2) -> list[str]:
+def registry_names(
+    root: str | Path, min_words: int = 2, *, cache_dir: str | Path | None = None
+) -> list[str]:
     """Full names in the canonical registry of a data root (for the privacy guard).
 
     Only names of at least ``min_words`` words are used: a single word also occurs as a
@@ -46,6 +49,8 @@ def registry_names(root: str | Path, min_words: int = 2) -> list[str]:
         Data root (``canonical/registry.parquet`` is read when present).
     min_words : int
         Smallest number of words of a name that is scanned for.
+    cache_dir : path, optional
+        Folder for derived tables (see :func:`tkpk_lib.paths.cache_root`).
 
     Returns
     -------
@@ -60,7 +65,9 @@ def registry_names(root: str | Path, min_words: int = 2) -> list[str]:
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    f = Path(root) / "canonical" / "registry.parquet"
+    from tkpk_lib import paths
+
+    f = paths.canonical_dir(root, cache_dir) / "registry.parquet"
     if not f.is_file():
         return []
     # distinct values first (a registry has far fewer names than rows): 0.2 s instead of 2.6 s;
@@ -72,13 +79,27 @@ def registry_names(root: str | Path, min_words: int = 2) -> list[str]:
     return sorted(n for n in names if len(n.split()) >= min_words)
 
 
-def _is_demo_root(root: Path) -> bool:
-    from tkpk_lib import paths
+def _with_env(name: str, value: str | None, fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` wrapped so that the environment variable ``name`` is ``value`` during the call.
 
-    try:
-        return root.resolve() == paths.demo_root().resolve()
-    except OSError:
-        return False
+    Kernels and workers started during the call inherit it; the process's own environment is
+    restored afterwards. ``value`` None or empty leaves the environment as it is.
+    """
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        old = os.environ.get(name)
+        if value:
+            os.environ[name] = value
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            if value:
+                if old is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = old
+
+    return call
 
 
 def run_province(
@@ -101,6 +122,7 @@ def run_province(
     progress: bool = True,
     params: dict[str, Any] | None = None,
     fresh_kernels: bool = False,
+    cache_dir: str | Path | None = None,
 ) -> tuple[Any, dict[str, float]]:
     """Run the whole job and return the runner's result and the seconds of each step.
 
@@ -129,8 +151,9 @@ def run_province(
     small : bool
         Small registry when the demo is generated.
     generate : bool, optional
-        Generate the demo when the root has no data; default: only when ``root`` is the demo
-        root.
+        Generate the demo when the root has no Susenas folder; default (and only allowed):
+        when ``root`` is the demo root. A user root lacking an input is never filled with
+        synthetic data: the run stops naming the folder looked for.
     notebooks : sequence of path, optional
         Default every notebook in ``notebooks/reports``.
     progress : bool
@@ -140,6 +163,10 @@ def run_province(
     fresh_kernels : bool
         A new kernel for every notebook instead of one kept per worker
         (:mod:`tkpk_lib.kernels`).
+    cache_dir : path, optional
+        Folder for the derived tables when the data root is read-only (see
+        :func:`tkpk_lib.paths.cache_root`; default ``$TKPK_CACHE_DIR`` or the data root). The
+        report kernels get it through ``TKPK_CACHE_DIR``.
 
     Returns
     -------
@@ -149,7 +176,8 @@ def run_province(
     Raises
     ------
     TkpkError
-        No data for the year, or no data at all in a non-demo root.
+        No data for the year, or no data at all in a non-demo root (naming the folder looked
+        for), or the output or cache folder is not writable (checked before any work).
 
     Examples
     --------
@@ -157,39 +185,49 @@ def run_province(
     >>> res.ok  # doctest: +SKIP
     True
     """
-    from tkpk_lib import canonical, report, run
+    from tkpk_lib import canonical, paths, report, run
 
     root = Path(root)
     t: dict[str, float] = {}
     t0 = time.perf_counter()
-    if not (root / "raw" / "susenas").exists():
+    # every folder this run writes is checked before any work starts
+    paths.require_writable(
+        Path(out_root) if out_root is not None else paths.reports_root(),
+        "choose another reports folder with --out",
+    )
+    if not canonical.raw_dir(root, "susenas").is_dir():
         if generate is None:
-            generate = _is_demo_root(root)
+            generate = paths.is_demo_root(root)
         if not generate:
-            raise TkpkError(
-                f"{root}: no raw/susenas folder; put your data there or use the demo root"
-            )
+            raise TkpkError(canonical.missing_susenas_message(root))
         from tkpk_lib.synthetic import generate_demo
 
         if progress:
             print(f"Data demo belum ada: membuat data sintetis Bengkulu di {root} ...", flush=True)
         generate_demo(root, small=small)
     t["demo"] = time.perf_counter() - t0
+    paths.writable_cache_root(root, cache_dir)
     years = canonical.available_years(root)
     if year not in years:
-        raise TkpkError(f"{root}: no Susenas data for {year}; years available: {years or 'none'}")
+        raise TkpkError(
+            f"{canonical.raw_dir(root, 'susenas') / str(year)}: no Susenas data for {year}; "
+            f"years available: {years or 'none'}"
+        )
     if comparison_year is not None and comparison_year not in years:
         raise TkpkError(
-            f"{root}: no Susenas data for comparison year {comparison_year}; years available: {years}"
+            f"{canonical.raw_dir(root, 'susenas') / str(comparison_year)}: no Susenas data for "
+            f"comparison year {comparison_year}; years available: {years}"
         )
 
+    used = [y for y in years if y <= year or y == comparison_year]
+    if progress:
+        canonical.report_inputs(root, used, admin_year=year)
     s = time.perf_counter()
-    for y in years:
-        if y <= year or y == comparison_year:
-            canonical.build_canonical(root, y)
+    for y in used:
+        canonical.build_canonical(root, y, cache_dir=cache_dir)
     t["canonical"] = time.perf_counter() - s
 
-    cache = root / "derived" / str(year)
+    cache = paths.derived_dir(root, year, cache_dir)
 
     def prepare() -> None:
         # called by the runner once the run's parameters are checked, while its workers start
@@ -224,7 +262,8 @@ def run_province(
         "cache_dir": str(cache),
     }
     run_params.update(params or {})
-    result = run.run_reports(
+    # the kernels and workers started by the runner inherit the cache folder
+    result = _with_env(paths.CACHE_ENV, str(cache_dir) if cache_dir else None, run.run_reports)(
         nbs,
         list(kab_codes or ALL_UNITS),
         year,
@@ -243,7 +282,7 @@ def run_province(
         },
         data_root=root,
         inputs=inputs,
-        scan_names=registry_names(root),
+        scan_names=registry_names(root, cache_dir=cache_dir),
         fresh_kernels=fresh_kernels,
         before_run=prepare,
     )
@@ -292,6 +331,7 @@ def run_cli(args: argparse.Namespace) -> int:
             annex_pdf=bool(getattr(args, "annex_pdf", False)),
             poverty_lines=getattr(args, "poverty_lines", None),
             fresh_kernels=bool(getattr(args, "fresh_kernels", False)),
+            cache_dir=getattr(args, "cache_dir", None),
             params={"min_sample": int(args.min_sample)}
             if getattr(args, "min_sample", None)
             else None,

@@ -21,7 +21,9 @@ from __future__ import annotations
 import codecs
 import csv
 import dataclasses
+import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,12 +35,13 @@ from tkpk_lib.errors import Problem, SchemaError, TkpkError
 from tkpk_lib.schemas import SCHEMAS
 from tkpk_lib.validate import validate_table
 
-__all__ = ["write_registry_parquet"]
+__all__ = ["validate_registry", "write_registry_parquet"]
 
 BATCH_ROWS = 250_000
 """Default number of registry rows per batch (~150-300 MB of working memory)."""
 
 _SCAN_BYTES = 1 << 24
+_HEAD_CHARS = 200_000  # as much of the text as readers._read_text_table searches for the header
 _BLOCK_BYTES = 1 << 22  # pyarrow CSV block (a row must fit in one)
 
 # the order in which validate_table reports the checks of one column
@@ -58,7 +61,7 @@ _KINDS = (
 
 
 def _scan(p: Path) -> tuple[bool, bool, str]:
-    """(UTF-8?, any double quote?, the first 20,000 characters) of a text file, in blocks."""
+    """(UTF-8?, any double quote?, the first 200,000 characters) of a text file, in blocks."""
     dec = codecs.getincrementaldecoder("utf-8")()
     utf8, quote, head = True, False, ""
     with open(p, "rb") as fh:
@@ -75,19 +78,20 @@ def _scan(p: Path) -> tuple[bool, bool, str]:
                 except UnicodeDecodeError:
                     utf8 = False
                     text = ""
-                if len(head) < 20000:
-                    head += text[: 20000 - len(head)]
+                if len(head) < _HEAD_CHARS:
+                    head += text[: _HEAD_CHARS - len(head)]
             if not block:
                 break
     if not utf8:
         with open(p, "rb") as fh:
-            head = fh.read(80000).decode("cp1252", errors="replace")[:20000]
+            head = fh.read(_HEAD_CHARS).decode("cp1252", errors="replace")
     return utf8, quote, head
 
 
 def _sep(head: str) -> str:
     """The delimiter, sniffed as :func:`tkpk_lib.readers._read_text_table` does."""
     try:
+        head = head[:20000]
         return csv.Sniffer().sniff(head.splitlines()[0] if head else ",", delimiters=";,\t|").delimiter
     except csv.Error:
         return ","
@@ -159,9 +163,9 @@ def _pandas_batches(p: Path, sep: str, utf8: bool, rows: int) -> Iterator[pd.Dat
         yield from it
 
 
-def _csv_batches(p: Path, rows: int) -> Iterator[pd.DataFrame]:
+def _csv_batches(p: Path, rows: int, scan: tuple[bool, bool, str]) -> Iterator[pd.DataFrame]:
     """Batches of a CSV registry as text frames: what ``read_raw(..., as_text=True)`` gives."""
-    utf8, quote, head = _scan(p)
+    utf8, quote, head = scan
     sep = _sep(head)
     names = _plain_names(head, sep) if utf8 and not quote and len(sep) == 1 else None
     if names is not None:
@@ -190,7 +194,9 @@ class _Restart(Exception):
     """The fast reader failed after some batches were used: read again with pandas."""
 
 
-def _batches(p: Path, rows: int, *, force_pandas: bool = False) -> Iterator[pd.DataFrame]:
+def _batches(
+    p: Path, rows: int, scan: tuple[bool, bool, str] | None, *, force_pandas: bool = False
+) -> Iterator[pd.DataFrame]:
     """Text batches of a registry file with the file's column names (stripped)."""
     if p.suffix.lower() == ".parquet":
         import pyarrow.parquet as pq
@@ -199,11 +205,12 @@ def _batches(p: Path, rows: int, *, force_pandas: bool = False) -> Iterator[pd.D
         for batch in pf.iter_batches(batch_size=rows):
             yield _parquet_frame(batch)
         return
+    assert scan is not None
     if force_pandas:
-        utf8, _, head = _scan(p)
+        utf8, _, head = scan
         gen = _pandas_batches(p, _sep(head), utf8, rows)
     else:
-        gen = _csv_batches(p, rows)
+        gen = _csv_batches(p, rows, scan)
     for df in gen:
         df.columns = [str(c).strip() for c in df.columns]
         yield df
@@ -269,18 +276,81 @@ class _KeyRows:
         return np.sort(np.concatenate(out)) if out else np.empty(0, np.int64)
 
 
+def _text_plain(p: Path, head: str, expected: list[str]) -> bool:
+    """Whether the column names are on the first line (:func:`readers.read_raw`'s test).
+
+    The same search as ``readers._read_text_table``: a file without the expected names in
+    its first lines raises the same :class:`SchemaError`.
+    """
+    lines = head.splitlines(keepends=True)[: readers.HEADER_SCAN_ROWS + 5]
+    grid = [[c.strip().strip('"') for c in re.split(r"[;,\t|]", ln)] for ln in lines]
+    return readers.find_header({None: grid}, expected, p.name).plain
+
+
 def _rank(pr: Problem, order: dict[str, int]) -> tuple[int, int, int]:
+    col = pr.canonical or pr.column
     if pr.message.startswith("required column is missing"):
-        return (0, order.get(str(pr.column), len(order)), 0)
+        return (0, order.get(str(col), len(order)), 0)
     kind = next((i for i, k in enumerate(_KINDS) if pr.message.startswith(k)), len(_KINDS))
-    if pr.column in order:
-        return (1, order[str(pr.column)], kind)
+    if col in order:
+        return (1, order[str(col)], kind)
     return (2, 0, 0)
+
+
+def validate_registry(
+    path: str | Path, *, columns: dict[str, str] | None = None, batch_rows: int = BATCH_ROWS
+) -> tuple[int, str | None]:
+    """Check a registry export as the build does, batch by batch, writing nothing.
+
+    Returns
+    -------
+    tuple
+        Number of households and the layout (sheet, header row) when it is not the plain
+        one (``None`` else), as ``read_registry(...).attrs["layout"]``.
+
+    Raises
+    ------
+    SchemaError
+        As :func:`write_registry_parquet`.
+    """
+    return _run(Path(path), None, columns, batch_rows)
+
+
+def _run(
+    p: Path, tmp: Path | None, columns: dict[str, str] | None, batch_rows: int
+) -> tuple[int, str | None]:
+    """Stream ``p`` (or read it whole where it must be) into ``tmp``, or only check it."""
+    suffix = p.suffix.lower()
+    if not p.exists():
+        raise TkpkError(f"{p}: file not found")
+    if suffix not in readers.TABLE_SUFFIXES:
+        raise TkpkError(
+            f"{p}: wrong file type '{suffix or '(none)'}'; expected one of "
+            f"{', '.join(readers.TABLE_SUFFIXES)}"
+        )
+    if p.stat().st_size == 0:
+        raise SchemaError([Problem(str(p), None, "the file is empty")])
+    scan = None
+    whole = suffix in (".xlsx", ".xls")
+    if suffix not in (".xlsx", ".xls", ".parquet"):
+        scan = _scan(p)
+        cols = columns or readers.REGISTRY_COLUMNS
+        # a title above the header (rare in a registry export): read whole, as read_raw does
+        whole = not _text_plain(p, scan[2], [*cols, *cols.values()])
+    if whole:
+        df = readers.read_registry(p, columns=columns)
+        if tmp is not None:
+            df.drop(columns="_row").to_parquet(tmp, index=False)
+        return len(df), df.attrs.get("layout")
+    try:
+        return _stream(p, tmp, columns, batch_rows, scan, force_pandas=False), None
+    except _Restart:
+        return _stream(p, tmp, columns, batch_rows, scan, force_pandas=True), None
 
 
 def write_registry_parquet(
     path: str | Path,
-    out: str | Path | None,
+    out: str | Path,
     *,
     columns: dict[str, str] | None = None,
     batch_rows: int = BATCH_ROWS,
@@ -292,10 +362,10 @@ def write_registry_parquet(
     path : path-like
         The registry export (``.csv``/``.txt``/``.parquet`` streamed; ``.xlsx``/``.xls``
         read whole).
-    out : path-like or None
+    out : path-like
         The Parquet file to write; written under a temporary name and renamed when the
-        whole file has passed, so a failed run leaves no (partial) file behind. ``None``
-        only validates (``tkpk validate --source registry``).
+        whole file has passed, so a failed run leaves no (partial) file behind
+        (:func:`validate_registry` only checks).
     columns : dict, optional
         Mapping of the file's column names to canonical names (default
         :data:`tkpk_lib.readers.REGISTRY_COLUMNS`).
@@ -321,37 +391,13 @@ def write_registry_parquet(
     >>> try:
     ...     write_registry_parquet(d / "r.csv", d / "registry.parquet")
     ... except SchemaError as e:
-    ...     print(e.problems[0].column)
-    kk_no
+    ...     print(e.problems[0].column, e.problems[0].canonical)
+    NO_KK kk_no
     """
-    p = Path(path)
-    suffix = p.suffix.lower()
-    if not p.exists():
-        raise TkpkError(f"{p}: file not found")
-    if suffix not in readers.TABLE_SUFFIXES:
-        raise TkpkError(
-            f"{p}: wrong file type '{suffix or '(none)'}'; expected one of "
-            f"{', '.join(readers.TABLE_SUFFIXES)}"
-        )
-    if out is None:  # validation only
-        if suffix in (".xlsx", ".xls"):
-            return len(readers.read_registry(p, columns=columns))
-        try:
-            return _stream(p, None, columns, batch_rows, force_pandas=False)
-        except _Restart:
-            return _stream(p, None, columns, batch_rows, force_pandas=True)
     out = Path(out)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
-        if suffix in (".xlsx", ".xls"):
-            df = readers.read_registry(p, columns=columns).drop(columns="_row")
-            df.to_parquet(tmp, index=False)
-            n = len(df)
-        else:
-            try:
-                n = _stream(p, tmp, columns, batch_rows, force_pandas=False)
-            except _Restart:
-                n = _stream(p, tmp, columns, batch_rows, force_pandas=True)
+        n, _ = _run(Path(path), tmp, columns, batch_rows)
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
@@ -359,27 +405,34 @@ def write_registry_parquet(
 
 
 def _stream(
-    p: Path, tmp: Path | None, columns: dict[str, str] | None, batch_rows: int, *, force_pandas: bool
+    p: Path,
+    tmp: Path | None,
+    columns: dict[str, str] | None,
+    batch_rows: int,
+    scan: tuple[bool, bool, str] | None,
+    *,
+    force_pandas: bool,
 ) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    if p.stat().st_size == 0:
-        raise SchemaError([Problem(str(p), None, "the file is empty")])
     schema = SCHEMAS["registry"]
     batch_schema = dataclasses.replace(schema, key=())  # the key is checked over all batches
     order = {c.name: i for i, c in enumerate(schema.columns)}
     source = p.name
-    merged: dict[tuple[str | None, str], Problem] = {}
+    merged: dict[tuple[str | None, str | None, str], Problem] = {}
     ren: dict[str, str] | None = None
+    names: dict[str, str] = {}
     checks: dict = {}
     keys = _KeyRows()
     writer = None
     arrow_schema = None
+    first_attrs: dict = {}
+    warnings: list[str] = []
     n = 0
     try:
         try:
-            for raw in _batches(p, batch_rows, force_pandas=force_pandas):
+            for raw in _batches(p, batch_rows, scan, force_pandas=force_pandas):
                 if len(raw) == 0:
                     continue
                 raw = raw.reset_index(drop=True)
@@ -388,19 +441,20 @@ def _stream(
                 if ren is None:
                     ren = readers._registry_columns(raw, columns)
                     checks = readers._identifier_checks(ren, source)
+                    names = readers._registry_names(ren, columns)
                 df = readers._registry_batch(raw, ren, checks)
                 del raw
                 if "nik" in df.columns:
                     keys.add(df["nik"].astype("string").str.strip(), df["_row"].to_numpy())
                 try:
-                    valid = validate_table(df, batch_schema, source=source)
+                    valid = validate_table(df, batch_schema, source=source, names=names)
                 except SchemaError as e:
                     for pr in e.problems:
-                        k = (pr.column, pr.message)
+                        k = (pr.column, pr.canonical, pr.message)
                         if k in merged:
                             merged[k].rows = [*merged[k].rows, *pr.rows]
                         else:
-                            merged[k] = Problem(pr.file, pr.column, pr.message, list(pr.rows))
+                            merged[k] = dataclasses.replace(pr, rows=list(pr.rows))
                     if writer is not None and tmp is not None:
                         writer.close()
                         writer = None
@@ -408,9 +462,16 @@ def _stream(
                     continue
                 if merged or tmp is None:
                     continue  # the file has failed (check the rest, write nothing), or no output
+                warnings += list(valid.attrs.get("warnings", []))
                 table = pa.Table.from_pandas(valid.drop(columns="_row"), preserve_index=False)
                 if writer is None:
-                    arrow_schema = table.schema
+                    # DataFrame.to_parquet keeps the frame's attrs (validate_table's warnings)
+                    # in the schema metadata: so does the streamed file
+                    first_attrs = dict(valid.attrs)
+                    meta = dict(table.schema.metadata or {})
+                    if first_attrs:
+                        meta[b"PANDAS_ATTRS"] = json.dumps(first_attrs).encode()
+                    arrow_schema = table.schema.with_metadata(meta)
                     writer = pq.ParquetWriter(tmp, arrow_schema)
                 writer.write_table(table.cast(arrow_schema))
         except (TkpkError, _Restart):
@@ -419,6 +480,11 @@ def _stream(
             raise TkpkError(
                 f"{p}: cannot be read as a {p.suffix.lower()} file ({type(exc).__name__}: {exc})"
             ) from None
+        if writer is not None and warnings != list(first_attrs.get("warnings", [])):
+            # warnings of later batches (the registry has no cross-field rules today)
+            writer.add_key_value_metadata(
+                {"PANDAS_ATTRS": json.dumps({**first_attrs, "warnings": warnings})}
+            )
     finally:
         if writer is not None:
             writer.close()
@@ -430,7 +496,9 @@ def _stream(
     if schema.key == ("nik",) and "nik" in (ren or {}).values():
         dup = keys.duplicated_rows()
         if len(dup):
-            problems.append(Problem(source, "nik", "duplicate keys", dup.tolist()))
+            user = names.get("nik", "nik")
+            problems.append(Problem(source, user, "duplicate keys", dup.tolist(),
+                                    canonical="nik" if "nik" in names else None))
     if problems:
-        raise SchemaError(readers._label_registry_problems(problems, ren or {}, columns))
+        raise SchemaError(problems)
     return n

@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tkpk_lib import paths as tkpk_paths
 from tkpk_lib.errors import ReportError
 
 __all__ = [
@@ -827,7 +828,8 @@ def prepare_year(
     target : {"poor", "b40", "registry"}
         Target group for programme coverage.
     cache_dir : path, optional
-        Default ``<root>/derived/<year>``.
+        Default ``derived/<year>`` under :func:`tkpk_lib.paths.cache_root` (the data root, or
+        ``$TKPK_CACHE_DIR``; the canonical tables go under the same cache root).
     poverty_lines : path or DataFrame, optional
         Own poverty-line table (kab_code, year, poverty_line[, urban]) replacing the lines of
         the canonical tables; ``None``/``""`` = the reference table used when building them.
@@ -850,7 +852,7 @@ def prepare_year(
     years = canonical.available_years(root)
     if int(year) not in years:
         raise ReportError(f"{root}: year {year} has no Susenas data; years available: {years or 'none'}")
-    cache = Path(cache_dir) if cache_dir else root / "derived" / str(year)
+    cache = Path(cache_dir) if cache_dir else tkpk_paths.derived_dir(root, year)
     lines = _read_poverty_lines(poverty_lines)
     used = [y for y in years if y <= year or y == comparison_year]
     canon = {y: canonical.build_canonical(root, y) for y in used}  # reused when up to date
@@ -911,7 +913,7 @@ def ensure_prepared(
     --------
     >>> cache = ensure_prepared("data/demo/generated", 2024)  # doctest: +SKIP
     """
-    cache = Path(cache_dir) if cache_dir else Path(data_root) / "derived" / str(year)
+    cache = Path(cache_dir) if cache_dir else tkpk_paths.derived_dir(data_root, year)
     idx = cache / "sections.json"
     if idx.is_file():
         info = json.loads(idx.read_text(encoding="utf-8"))

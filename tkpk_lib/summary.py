@@ -50,16 +50,24 @@ def weighted_p0_by_kab(households: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def demo_summary(root: str | Path, year: int) -> str:
+def demo_summary(root: str | Path, year: int, *, cache_dir: str | Path | None = None) -> str:
     """Summary text: table sizes and the weighted P0 per kabupaten against its target.
+
+    The estimate column says "P0 demo" for the synthetic demo folder and "P0 data" for a
+    user's data root; the target column is the published BPS figure (or the assumed one).
 
     Parameters
     ----------
     root : path-like
         Data root.
     year : int
+    cache_dir : path, optional
+        Folder for the derived tables (see :func:`tkpk_lib.paths.cache_root`).
     """
-    t = load_tables(root, year)
+    from tkpk_lib.paths import is_demo_folder
+
+    t = load_tables(root, year, cache_dir=cache_dir)
+    kind = "demo" if is_demo_folder(root) else "data"
     names = region_names()
     lines = [f"Canonical tables for {year} (data root {root}):"]
     for k, v in t.items():
@@ -72,7 +80,7 @@ def demo_summary(root: str | Path, year: int) -> str:
         f"Weighted P0 (persons) per kabupaten/kota, {year}, against the published (or assumed) figure:"
     )
     lines.append(
-        f"  {'kode':<5} {'kabupaten/kota':<28} {'P0 demo':>8} {'SE':>6} {'target':>7}  note"
+        f"  {'kode':<5} {'kabupaten/kota':<28} {'P0 ' + kind:>8} {'SE':>6} {'target':>7}  note"
     )
     for r in p0.itertuples():
         tv = tgt.loc[r.kab_code, "value"] if r.kab_code in tgt.index else float("nan")

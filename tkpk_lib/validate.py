@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from datetime import date
 from functools import cache
 
 import numpy as np
@@ -158,6 +159,9 @@ def validate_table(
     *,
     source: str = "<frame>",
     extra_problems: Iterable[Problem] = (),
+    names: Mapping[str, str] | None = None,
+    year: int | None = None,
+    today: date | None = None,
 ) -> pd.DataFrame:
     """Validate ``df`` against a canonical schema and return it with canonical dtypes.
 
@@ -172,11 +176,20 @@ def validate_table(
         File name used in messages.
     extra_problems : iterable of Problem
         Problems the reader already found; they are reported together with these.
+    names : mapping, optional
+        ``{canonical column: column name in the user's file}``; messages then name the
+        user's column with the canonical name beside it (``column 'KODE_KAB' (kab_code)``).
+    year : int, optional
+        Report year of the file; the cross-field rules use it (a complaint received after
+        31 December of ``year`` is an error).
+    today : date, optional
+        Reference date for "dated in the future" (default: today's date).
 
     Returns
     -------
     DataFrame
-        Canonical columns in schema order (plus ``_row``), typed.
+        Canonical columns in schema order (plus ``_row``), typed. ``attrs["warnings"]``
+        lists the warnings of the cross-field rules (see :func:`cross_field_rules`), as text.
 
     Raises
     ------
@@ -198,6 +211,14 @@ def validate_table(
     """
     if isinstance(schema, str):
         schema = SCHEMAS[schema]
+    names = dict(names or {})
+
+    def _prob(column: str, message: str, rows: list[int] | None = None) -> Problem:
+        user = names.get(column, column)
+        return Problem(
+            source, user, message, rows or [], canonical=column if user != column else None
+        )
+
     problems: list[Problem] = list(extra_problems)
     if len(df) == 0:
         problems.append(Problem(source, None, "the file has no data rows"))
@@ -210,7 +231,7 @@ def validate_table(
         hint = f"; did you mean {', '.join(repr(x) for x in close)}?" if close else ""
         found = ", ".join(str(x) for x in df.columns if x != "_row")
         problems.append(
-            Problem(source, c, f"required column is missing{hint} (columns found: {found})")
+            _prob(c, f"required column is missing{hint} (columns found: {found})")
         )
 
     out = pd.DataFrame(index=df.index)
@@ -224,13 +245,13 @@ def validate_table(
         stripped = s.astype("string").str.strip() if text else None
         miss = _missing(s, stripped)
         if miss.any() and not col.nullable:
-            problems.append(Problem(source, col.name, "missing values", _rows(df, miss)))
+            problems.append(_prob(col.name, "missing values", _rows(df, miss)))
         if col.dtype in ("int", "float", "flag"):
             num = _numeric(s.where(~miss))
             bad = num.isna().to_numpy() & ~miss
             if bad.any():
                 problems.append(
-                    Problem(source, col.name, "values that are not numbers", _rows(df, bad))
+                    _prob(col.name, "values that are not numbers", _rows(df, bad))
                 )
             v = num.to_numpy(dtype="float64", na_value=np.nan)
             ok = ~np.isnan(v)
@@ -238,30 +259,30 @@ def validate_table(
                 frac = ok & (np.floor(v) != v)
                 if frac.any():
                     problems.append(
-                        Problem(
-                            source, col.name, "values that are not whole numbers", _rows(df, frac)
+                        _prob(
+                            col.name, "values that are not whole numbers", _rows(df, frac)
                         )
                     )
             if col.positive:
                 b = ok & (v <= 0)
                 if b.any():
                     problems.append(
-                        Problem(source, col.name, "must be greater than 0", _rows(df, b))
+                        _prob(col.name, "must be greater than 0", _rows(df, b))
                     )
             if col.min is not None:
                 b = ok & (v < col.min)
                 if b.any():
                     problems.append(
-                        Problem(
-                            source, col.name, f"values below the minimum {col.min:g}", _rows(df, b)
+                        _prob(
+                            col.name, f"values below the minimum {col.min:g}", _rows(df, b)
                         )
                     )
             if col.max is not None:
                 b = ok & (v > col.max)
                 if b.any():
                     problems.append(
-                        Problem(
-                            source, col.name, f"values above the maximum {col.max:g}", _rows(df, b)
+                        _prob(
+                            col.name, f"values above the maximum {col.max:g}", _rows(df, b)
                         )
                     )
             if col.allowed is not None:
@@ -269,8 +290,7 @@ def validate_table(
                 if b.any():
                     allowed = ", ".join(str(a) for a in col.allowed)
                     problems.append(
-                        Problem(
-                            source,
+                        _prob(
                             col.name,
                             f"values outside the allowed codes {{{allowed}}}",
                             _rows(df, b),
@@ -290,8 +310,7 @@ def validate_table(
             bad = d.isna().to_numpy() & ~miss
             if bad.any():
                 problems.append(
-                    Problem(
-                        source,
+                    _prob(
                         col.name,
                         "values that are not dates (use YYYY-MM-DD)",
                         _rows(df, bad),
@@ -304,8 +323,7 @@ def validate_table(
                 b = ~miss & ~_fullmatch_text(st, col.pattern)
                 if b.any():
                     problems.append(
-                        Problem(
-                            source,
+                        _prob(
                             col.name,
                             f"values not of the form {col.pattern!r}",
                             _rows(df, b),
@@ -316,8 +334,7 @@ def validate_table(
                 if b.any():
                     allowed = ", ".join(str(a) for a in col.allowed)
                     problems.append(
-                        Problem(
-                            source,
+                        _prob(
                             col.name,
                             f"values outside the allowed list {{{allowed}}}",
                             _rows(df, b),
@@ -332,7 +349,7 @@ def validate_table(
                         else "a Bengkulu kabupaten/kota"
                     )
                     problems.append(
-                        Problem(source, col.name, f"codes that are not {what}", _rows(df, b))
+                        _prob(col.name, f"codes that are not {what}", _rows(df, b))
                     )
             out[col.name] = st if col.dtype == "str" else st.astype("category")
 
@@ -340,12 +357,216 @@ def validate_table(
         dup = _duplicated_keys(out, list(schema.key))
         if dup.any():
             problems.append(
-                Problem(source, ", ".join(schema.key), "duplicate keys", _rows(df, dup))
+                Problem(
+                    source,
+                    ", ".join(names.get(k, k) for k in schema.key),
+                    "duplicate keys",
+                    _rows(df, dup),
+                    canonical=", ".join(schema.key) if any(k in names for k in schema.key) else None,
+                )
             )
 
+    errors, warnings = cross_field_rules(
+        schema.name, out, source=source, names=names, year=year, today=today
+    )
+    problems += errors
     if problems:
         raise SchemaError(problems)
-    return out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    out.attrs["warnings"] = [str(w) for w in warnings]
+    return out
+
+
+# --------------------------------------------------------------------------- cross-field rules
+REALISATION_FAR_ABOVE = 0.10
+"""Realisation is "far above" the budget when it exceeds the pagu by more than 10 %
+(or the pagu is 0 and something was spent): a warning with rows, not an error (budget
+revisions (APBD-P) entered late are common; a transposed digit is what this catches)."""
+
+REACH_FAR_ABOVE = 0.50
+"""Reach is "far above" the target when it exceeds it by more than 50 % (or the target is 0
+and someone was reached): a warning with rows (targets in another unit than reach, e.g. KK
+against jiwa, are the usual cause)."""
+
+RESOLVED_STATUS = "selesai"
+"""The canonical status of a resolved complaint (the reader lower-cases the file's text)."""
+
+
+def cross_field_rules(
+    table: str,
+    df: pd.DataFrame,
+    *,
+    source: str = "<frame>",
+    names: Mapping[str, str] | None = None,
+    year: int | None = None,
+    today: date | None = None,
+) -> tuple[list[Problem], list[Problem]]:
+    """Rules between columns of one row that a careful data office checks before analysis.
+
+    Run by :func:`validate_table` on the typed frame (cells that failed their own check are
+    missing there and skipped here).
+
+    * ``programmes``: the kabupaten code must be the first four digits of the locus desa
+      (error: the budget would silently move to the other kabupaten); realisation far above
+      the budget and reach far above the target (warnings, see
+      :data:`REALISATION_FAR_ABOVE`, :data:`REACH_FAR_ABOVE`); rows of another year than
+      ``year``; programme name, OPD, strategy, cluster or fund source differing between the
+      rows of one programme line (warnings).
+    * ``complaints``: the kabupaten code must be the first four digits of the desa (error);
+      resolved before received, dated after ``today`` or received after the end of the report
+      ``year`` (errors); status "selesai" without a resolution date (error); a resolution
+      date on a complaint whose status is not "selesai" (warning).
+
+    Parameters
+    ----------
+    table : str
+        Canonical table name.
+    df : DataFrame
+        Typed canonical frame (``_row`` gives the user's row numbers).
+    source : str
+        File name used in messages.
+    names : mapping, optional
+        ``{canonical column: user's column name}``.
+    year : int, optional
+        Report year of the file.
+    today : date, optional
+        Reference date for "in the future" (default: today).
+
+    Returns
+    -------
+    errors, warnings : list of Problem
+
+    Examples
+    --------
+    >>> pm = pd.DataFrame({"locus_desa": ["1701012001", "1702012001"],
+    ...                    "kab_code": ["1701", "1701"]})
+    >>> err, warn = cross_field_rules("programmes", pm, source="p.csv", names={"kab_code": "KAB"})
+    >>> print(err[0])  # doctest: +ELLIPSIS
+    p.csv, column 'KAB' (kab_code): kabupaten code differs from the locus desa's ... [rows 2; ...]
+    """
+    names = dict(names or {})
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+
+    def col(c: str) -> str:
+        return names.get(c, c)
+
+    def add(to: list[Problem], c: str, message: str, mask: np.ndarray) -> None:
+        mask = np.asarray(mask, dtype=bool)
+        if mask.any():
+            user = col(c)
+            to.append(
+                Problem(source, user, message, _rows(df, mask), canonical=c if user != c else None)
+            )
+
+    def has(*cols: str) -> bool:
+        return all(c in df.columns for c in cols)
+
+    def num(c: str) -> np.ndarray:
+        return pd.to_numeric(df[c], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+
+    desa_col = {"programmes": "locus_desa", "complaints": "desa_code"}.get(table)
+    if desa_col and has(desa_col, "kab_code"):
+        desa = df[desa_col].astype("string")
+        kab = df["kab_code"].astype("string")
+        both = (desa.notna() & kab.notna() & desa.str.len().eq(10)).to_numpy(dtype=bool)
+        differs = both & (desa.str[:4] != kab).fillna(False).to_numpy(dtype=bool)
+        add(
+            errors,
+            "kab_code",
+            f"kabupaten code differs from the locus desa's kabupaten (first 4 digits of "
+            f"'{col(desa_col)}'); the amounts would be counted in the wrong kabupaten",
+            differs,
+        )
+
+    if table == "programmes":
+        if has("budget", "realisation"):
+            b, r = num("budget"), num("realisation")
+            far = (r > b * (1 + REALISATION_FAR_ABOVE)) | ((b == 0) & (r > 0))
+            add(
+                warnings,
+                "realisation",
+                f"realisation more than {REALISATION_FAR_ABOVE:.0%} above the budget "
+                f"('{col('budget')}')",
+                far,
+            )
+        if has("target_count", "reached_count"):
+            t, r = num("target_count"), num("reached_count")
+            far = (r > t * (1 + REACH_FAR_ABOVE)) | ((t == 0) & (r > 0))
+            add(
+                warnings,
+                "reached_count",
+                f"reach more than {REACH_FAR_ABOVE:.0%} above the target ('{col('target_count')}')",
+                far,
+            )
+        if year is not None and has("year"):
+            y = num("year")
+            add(warnings, "year", f"rows of another year than {year}", ~np.isnan(y) & (y != year))
+        if has("year", "programme_id"):
+            key = df[["year", "programme_id"]].astype("string").fillna("")
+            for c in ("programme", "opd", "strategy", "cluster", "fund_source"):
+                if c not in df.columns:
+                    continue
+                v = df[c].astype("string").fillna("")
+                n = v.groupby([key["year"], key["programme_id"]]).transform("nunique")
+                add(
+                    warnings,
+                    c,
+                    f"differs between rows of the same programme line ('{col('programme_id')}'); "
+                    f"its amounts are split between the values",
+                    n.to_numpy() > 1,
+                )
+
+    if table == "complaints" and has("date_received"):
+        ref = pd.Timestamp(today or date.today())
+        rec = pd.to_datetime(df["date_received"], errors="coerce")
+        res = (
+            pd.to_datetime(df["date_resolved"], errors="coerce")
+            if "date_resolved" in df.columns
+            else pd.Series(pd.NaT, index=df.index)
+        )
+        add(
+            errors,
+            "date_resolved",
+            f"resolved before it was received ('{col('date_received')}')",
+            (res < rec).fillna(False).to_numpy(dtype=bool),
+        )
+        day = ref.strftime("%Y-%m-%d")
+        for c, d in (("date_received", rec), ("date_resolved", res)):
+            add(
+                errors,
+                c,
+                f"dates in the future (after today, {day})",
+                (d > ref).fillna(False).to_numpy(dtype=bool),
+            )
+        if year is not None:
+            end = pd.Timestamp(year=year, month=12, day=31)
+            add(
+                errors,
+                "date_received",
+                f"received after the end of the report year {year} (the file is for {year})",
+                ((rec > end) & (rec <= ref)).fillna(False).to_numpy(dtype=bool),
+            )
+        if "status" in df.columns:
+            done = df["status"].astype("string").eq(RESOLVED_STATUS).fillna(False)
+            done = done.to_numpy(dtype=bool)
+            no_date = res.isna().to_numpy(dtype=bool)
+            add(
+                errors,
+                "status",
+                f"status '{RESOLVED_STATUS}' without a resolution date ('{col('date_resolved')}')",
+                done & no_date,
+            )
+            st = df["status"].astype("string")
+            open_ = (st.notna() & st.ne(RESOLVED_STATUS)).fillna(False).to_numpy(dtype=bool)
+            add(
+                warnings,
+                "date_resolved",
+                f"resolution date on a complaint whose status ('{col('status')}') is not "
+                f"'{RESOLVED_STATUS}'",
+                open_ & ~no_date,
+            )
+    return errors, warnings
 
 
 # --------------------------------------------------------------------------- registry identifiers
@@ -392,14 +613,14 @@ class IdentifierCheck:
     >>> c = IdentifierCheck("dtks.csv", "nik", "NIK")
     >>> c.add(pd.Series(["1701011234567890", "1701011234567820", "1701019234567800"]),
     ...       np.array([1, 2, 3]))
-    >>> print(c.problems()[0].column)
-    NIK (nik)
+    >>> print(str(c.problems()[0])[:45])
+    dtks.csv, column 'NIK' (nik): 3 of 3 16-digit
     """
 
     def __init__(self, source: str, column: str, user_column: str | None = None):
         self.source = source
         self.column = column
-        self.label = column if not user_column or user_column == column else f"{user_column} ({column})"
+        self.user = user_column or column
         self._numeric: list[np.ndarray] = []
         self._sci: list[np.ndarray] = []
         self._zero: list[np.ndarray] = []
@@ -438,27 +659,30 @@ class IdentifierCheck:
         numeric = np.concatenate(self._numeric) if self._numeric else np.empty(0, np.int64)
         if len(numeric):
             out.append(Problem(
-                self.source, self.label,
+                self.source, self.user,
                 "identifiers stored as numbers, not text: Excel keeps only 15 significant "
                 "digits, so the 16th digit of a NIK/KK number is lost (it becomes 0) and every "
                 f"pseudonym made from it is wrong; {REEXPORT_AS_TEXT}",
                 numeric.tolist(),
+                canonical=self.column,
             ))
         sci = np.concatenate(self._sci) if self._sci else np.empty(0, np.int64)
         if len(sci):
             out.append(Problem(
-                self.source, self.label,
+                self.source, self.user,
                 "numbers stored in scientific notation by Excel (e.g. 1.70101E+15: digits are "
                 f"lost); {REEXPORT_AS_TEXT}",
                 sci.tolist(),
+                canonical=self.column,
             ))
         zero = np.concatenate(self._zero) if self._zero else np.empty(0, np.int64)
         if len(zero) >= 3 and 2 * len(zero) > self._n16:
             out.append(Problem(
-                self.source, self.label,
+                self.source, self.user,
                 f"{len(zero):,} of {self._n16:,} 16-digit numbers end in 0 (about 1 in 10 "
                 "real NIK/KK numbers do): the column went through Excel as numbers, which keep "
                 f"15 significant digits, and the last digit was lost; {REEXPORT_AS_TEXT}",
                 zero.tolist(),
+                canonical=self.column,
             ))
         return out

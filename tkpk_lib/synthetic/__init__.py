@@ -20,11 +20,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..paths import DEMO_MARKER, is_demo_folder
 from ..reference_data import KAB_CODES, region_names
 from . import _admin, _surveys
 from ._world import SEATS, World, build_world, true_p0
 
-__all__ = ["generate_demo", "PODES_YEARS", "REGISTRY_HOUSEHOLDS_SMALL"]
+__all__ = ["DEMO_MARKER", "generate_demo", "is_demo_folder", "PODES_YEARS", "REGISTRY_HOUSEHOLDS_SMALL"]
+
 
 PODES_YEARS: tuple[int, ...] = (2018, 2021, 2024)
 """Podes is a census every three years; 2018 is written with the 2019 variable names."""
@@ -46,7 +48,9 @@ def generate_demo(
     Parameters
     ----------
     root : Path
-        Output folder (created). Files go to ``raw/<source>/...``, ``truth/`` and ``README.md``.
+        Output folder (created). Files go to ``raw/<source>/...``, ``truth/`` and ``README.md``;
+        ``tkpk_demo.json`` marks it as a demo folder. Only an empty (or absent) folder or a
+        demo folder is written: a folder holding anything else (a user's data) is refused.
     years : iterable of int
         Survey years (Susenas March, Sakernas August). Podes is written for the census years
         2018/2021/2024 that fall in or just before the range; the registry for the last year;
@@ -67,6 +71,11 @@ def generate_demo(
         ``assumptions`` (list of text, the calibration grid's filled cells and the demo's own
         modelling choices).
 
+    Raises
+    ------
+    TkpkError
+        ``root`` is not empty and not a demo folder (see :func:`is_demo_folder`).
+
     Examples
     --------
     >>> import tempfile
@@ -79,6 +88,7 @@ def generate_demo(
     years = tuple(sorted(int(y) for y in years))
     if not years:
         raise ValueError("years must not be empty")
+    _claim(root, seed)
     world = build_world(seed, years)
     files: dict[str, int] = {}
     truth: dict[int, pd.DataFrame] = {}
@@ -126,6 +136,27 @@ def generate_demo(
         "seconds": round(time.perf_counter() - t0, 2),
         "assumptions": assumptions,
     }
+
+
+def _claim(root: Path, seed: int) -> None:
+    """Refuse a folder that holds anything but a demo; then mark it as a demo folder."""
+    import json
+
+    from ..errors import TkpkError
+
+    if root.exists() and not root.is_dir():
+        raise TkpkError(f"{root}: is a file, not a folder; the demo needs an empty folder")
+    if root.is_dir() and any(root.iterdir()) and not is_demo_folder(root):
+        raise TkpkError(
+            f"{root}: folder is not empty and holds no demo ({DEMO_MARKER} missing); the synthetic "
+            "demo is only written into an empty folder or a demo folder, never over other data"
+        )
+    root.mkdir(parents=True, exist_ok=True)
+    (root / DEMO_MARKER).write_text(
+        json.dumps({"synthetic": True, "generator": "tkpk_lib.synthetic.generate_demo", "seed": seed})
+        + "\n",
+        encoding="utf-8",
+    )
 
 
 def write_boundaries(world: World, root: Path) -> dict[str, int]:
