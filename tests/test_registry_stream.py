@@ -189,7 +189,7 @@ def test_messages_name_the_users_column_and_the_canonical_one(tmp_path):
     assert "dtks.csv, column 'JML_ART' (n_members): required column is missing" in msg
 
 
-@pytest.mark.parametrize("variant", ["bom_crlf", "tab", "comma_quoted", "blank_lines"])
+@pytest.mark.parametrize("variant", ["bom_crlf", "tab", "comma_quoted", "blank_lines", "title_line"])
 def test_file_variants(tmp_path, variant):
     rows = _rows(9)
     rows[5]["DESIL"] = 14
@@ -201,9 +201,14 @@ def test_file_variants(tmp_path, variant):
         p.write_text(text.replace(";", "\t"), encoding="utf-8")
     elif variant == "comma_quoted":
         p.write_text(text.replace(";", ",").replace("Siti Aminah", '"Aminah, Siti"'), encoding="utf-8")
+    elif variant == "title_line":
+        p.write_text("DATA DTKS KABUPATEN\n" + text, encoding="utf-8")
     else:
         lines = text.splitlines()
         p.write_text("\n".join(lines[:4] + [""] + lines[4:]) + "\n\n", encoding="utf-8")
     a, b = _both(p, tmp_path, batch_rows=2)
     assert "values above the maximum 10" in a[1]
+    if variant == "title_line":  # rows as lines of the file
+        assert "(header on line 2; row numbers as lines of the file), column 'DESIL' (decile)" in a[1]
+        assert "[rows 8;" in a[1]
     _same(a, b)
