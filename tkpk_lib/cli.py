@@ -89,9 +89,10 @@ def cmd_validate(a: argparse.Namespace) -> int:
                 t = fn(p, a.year)
                 n = {a.source: len(t)}
             elif a.source == "registry":
-                t = readers.read_registry(p)
-                n = {"registry": len(t)}
-                layout = t.attrs.get("layout")
+                from tkpk_lib.registry_stream import validate_registry
+
+                rows, layout = validate_registry(p)  # streamed: any size, as the build reads it
+                n = {"registry": rows}
             elif a.source in ("programmes", "complaints"):
                 fn = readers.read_programmes if a.source == "programmes" else readers.read_complaints
                 t = fn(p, year=a.year or readers.year_in_name(p))

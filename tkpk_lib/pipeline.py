@@ -70,9 +70,12 @@ def registry_names(
     f = paths.canonical_dir(root, cache_dir) / "registry.parquet"
     if not f.is_file():
         return []
-    # distinct values first (a registry has far fewer names than rows): 0.2 s instead of 2.6 s
-    distinct = pc.unique(pq.read_table(f, columns=["name"]).column("name").combine_chunks())
-    names = {str(v).strip() for v in distinct.to_pylist() if v is not None}
+    # distinct values first (a registry has far fewer names than rows): 0.2 s instead of 2.6 s;
+    # batch by batch, so a registry of millions of rows is never read whole (~650 MB at 6M)
+    names: set[str] = set()
+    for batch in pq.ParquetFile(f).iter_batches(batch_size=500_000, columns=["name"]):
+        distinct = pc.unique(batch.column(0))
+        names.update(str(v).strip() for v in distinct.to_pylist() if v is not None)
     return sorted(n for n in names if len(n.split()) >= min_words)
 
 
