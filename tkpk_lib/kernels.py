@@ -153,9 +153,12 @@ def _kill_pid(pid: int | None) -> bool:
 
     if not pid:
         return False
-    for kill in (os.killpg, os.kill):
+    sig = getattr(signal, "SIGKILL", signal.SIGTERM)  # Windows: SIGTERM is TerminateProcess
+    for kill in (getattr(os, "killpg", None), os.kill):
+        if kill is None:
+            continue
         try:
-            kill(pid, signal.SIGKILL)
+            kill(pid, sig)
             return True
         except (ProcessLookupError, PermissionError, OSError):
             continue

@@ -509,8 +509,11 @@ def _abort_process(exit_code: int | None) -> None:
 
 
 def _watch_parent(parent: int) -> None:
+    import psutil
+
     while True:
-        if os.getppid() != parent:  # the parent died: this process was re-parented
+        # POSIX: a dead parent's children are re-parented; Windows keeps the old ppid
+        if os.getppid() != parent or (os.name == "nt" and not psutil.pid_exists(parent)):
             _abort_process(1)
         time.sleep(PARENT_POLL_S)
 
@@ -767,8 +770,10 @@ def _execute(
     jobs: list[dict[str, Any]], n_jobs: int, scheduler: Any, progress: bool,
     before_run: Callable[[], Any] | None = None,
     on_result: Callable[[dict[str, Any]], Any] | None = None,
+    on_start: Callable[[], Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """Run the jobs (processes or dask); ``on_result`` is called in this process as each
+    """Run the jobs (processes or dask); ``on_start`` is called in this process after
+    ``before_run``, before the first job is submitted, and ``on_result`` as each job
     finishes. On any exception or interrupt, queued jobs are cancelled and running ones
     stopped (workers' kernels and browsers killed) before it propagates."""
     from tqdm.auto import tqdm
@@ -792,6 +797,8 @@ def _execute(
             try:
                 if before_run is not None:
                     before_run()
+                if on_start is not None:
+                    on_start()
                 bar = tqdm(total=len(jobs), desc="laporan", unit="job", disable=not progress)
                 batch = uuid.uuid4().hex[:8]  # unique keys: a shared client never returns an old result
                 by_key = {}
@@ -827,6 +834,8 @@ def _execute(
                     before_run()
                 for w in warm:
                     w.exception()  # a failed warm-up only costs its own time
+                if on_start is not None:
+                    on_start()
                 bar = tqdm(total=len(jobs), desc="laporan", unit="job", disable=not progress)
                 fmap = {pool.submit(run_job, job): job for job in jobs}
                 for fut in cf_completed(fmap):
@@ -1226,13 +1235,20 @@ def run_reports(
         return out
 
     run_dir.mkdir(parents=True, exist_ok=True)
-    # units this run does not redo stay, with their record from the earlier manifest
-    earlier = _earlier_units(run_dir, {unit_slug(c) for c in codes})
-    _write_marker(run_dir, run_id)
-    shutil.rmtree(stage_root, ignore_errors=True)  # left by a killed run
-    for code in codes:  # a re-run replaces every unit folder it runs
-        shutil.rmtree(run_dir / unit_slug(code), ignore_errors=True)
-    write_manifest(run_dir / "manifest.json", manifest_now("incomplete", None, "pending"))
+    earlier: list[dict[str, Any]] = []
+    begun: list[bool] = []
+
+    def begin() -> None:
+        # once the work before the run has succeeded: the run folder changes from here on
+        # units this run does not redo stay, with their record from the earlier manifest
+        earlier.extend(_earlier_units(run_dir, {unit_slug(c) for c in codes}))
+        _write_marker(run_dir, run_id)
+        begun.append(True)
+        shutil.rmtree(stage_root, ignore_errors=True)  # left by a killed run
+        for code in codes:  # a re-run replaces every unit folder it runs
+            shutil.rmtree(run_dir / unit_slug(code), ignore_errors=True)
+        write_manifest(run_dir / "manifest.json", manifest_now("incomplete", None, "pending"))
+
     left = {code: sum(1 for j in job_list if j["kab_code"] == code) for code in codes}
 
     def on_result(r: dict[str, Any]) -> None:
@@ -1247,10 +1263,14 @@ def run_reports(
     submit = sorted(job_list, key=lambda j: j["kab_code"] != PROVINCE_CODE)
     try:
         with terminate_as_interrupt():
-            results = _execute(submit, jobs, scheduler, progress, before_run, on_result)
+            results = _execute(submit, jobs, scheduler, progress, before_run, on_result, begin)
     except KeyboardInterrupt as exc:
+        name = exc.signal_name if isinstance(exc, RunInterrupted) else "SIGINT"
+        if not begun:  # stopped before the run folder changed
+            with contextlib.suppress(OSError):
+                run_dir.rmdir()  # only when this run created it and wrote nothing
+            raise RunInterrupted(name, None) from None
         with _shielded():
-            name = exc.signal_name if isinstance(exc, RunInterrupted) else "SIGINT"
             shutil.rmtree(stage_root, ignore_errors=True)
             write_manifest(
                 run_dir / "manifest.json",
@@ -1259,7 +1279,12 @@ def run_reports(
             )
         raise RunInterrupted(name, run_dir) from None
     except BaseException:
-        shutil.rmtree(stage_root, ignore_errors=True)
+        if begun:
+            shutil.rmtree(stage_root, ignore_errors=True)
+            write_manifest(
+                run_dir / "manifest.json",
+                manifest_now("incomplete", _dt.datetime.now(_dt.UTC), "cancelled"),
+            )
         raise
     results.sort(key=lambda r: order[(r["kab_code"], r["notebook"])])
     finished = _dt.datetime.now(_dt.UTC)
