@@ -447,6 +447,20 @@ def _kernel_kwargs(job: Mapping[str, Any]) -> dict[str, Any]:
 _STOPPED: set[str] = set()
 
 
+_CURRENT = threading.local()  # the run token of the job this thread executes
+
+
+class _QuietWhenStopped:
+    """Logging filter: no "Kernel died" errors from jobs whose run was stopped on purpose."""
+
+    def filter(self, record: Any) -> bool:
+        token = getattr(_CURRENT, "token", None)
+        return not (token is not None and (token in _STOPPED or "*" in _STOPPED))
+
+
+_QUIET = _QuietWhenStopped()
+
+
 class _JobCancelled(BaseException):
     """Raised inside :func:`run_job` when its run was stopped or its parent is gone."""
 
@@ -586,6 +600,13 @@ def run_job(job: Mapping[str, Any]) -> dict[str, Any]:
     ...          "cell_timeout": 600, "scan_names": []})["status"]  # doctest: +SKIP
     'ok'
     """
+    import logging
+
+    _CURRENT.token = job.get("run_token")
+    for name in ("papermill", "nbclient"):
+        logger = logging.getLogger(name)
+        if _QUIET not in logger.filters:
+            logger.addFilter(_QUIET)
     try:
         return _run_job(job)
     except _JobCancelled:
