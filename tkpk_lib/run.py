@@ -861,11 +861,11 @@ def _execute(
                 fmap = {pool.submit(run_job, job): job for job in jobs}
                 for fut in cf_completed(fmap):
                     collected(_collect(fut, fmap[fut]))
+                pool.shutdown(wait=True)
             except BaseException:
                 with _shielded():
                     _stop_pool(pool)
                 raise
-            pool.shutdown(wait=True)
     except BaseException:
         if bar is not None:
             bar.leave = False  # the console keeps one line about the stop, not a half bar
@@ -1000,7 +1000,8 @@ def run_reports(
         Extra parameters for every notebook (each must be declared by every notebook).
     run_id : str, optional
         Run identifier (letters, digits, ``._-``); default ``<year>-<UTC time>``. Rerunning
-        an id overwrites its outputs.
+        an id replaces the folders of the units it runs (as a whole); folders of other units
+        stay and the manifest lists them with ``from_earlier_run``.
     out_root : path, optional
         Root of report runs; default :func:`tkpk_lib.paths.reports_root`.
     jobs : int, default 2
@@ -1060,6 +1061,11 @@ def run_reports(
     ReportError
         Before anything runs: unknown/invalid parameters, unknown codes, a year without data,
         a missing notebook, a bad run id, or PDF requested without a browser.
+    RunInterrupted
+        Ctrl-C (SIGINT) or SIGTERM: queued notebooks were cancelled, running ones stopped
+        with their kernels and browsers; the units that had finished are in place, the run
+        folder keeps ``RUN_INCOMPLETE`` and the manifest says ``"status": "incomplete"``
+        (the other jobs ``"cancelled"``). A :class:`KeyboardInterrupt`.
 
     Notes
     -----
