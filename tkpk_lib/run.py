@@ -1282,6 +1282,9 @@ def run_reports(
         code = r["kab_code"]
         done[(code, r["notebook"])] = r
         left[code] -= 1
+        if r.get("stage") == "worker":  # the worker died mid-job: drop what it left half done
+            for f in (stage_root / unit_slug(code)).glob(f"{r['notebook']}.*"):
+                _unlink(f)
         if left[code] == 0:
             _commit_unit(stage_root / unit_slug(code), run_dir / unit_slug(code))
             write_manifest(run_dir / "manifest.json", manifest_now("incomplete", None, "pending"))
