@@ -300,7 +300,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt as e:  # Ctrl-C or SIGTERM: one line, no traceback, exit 130
         stop = e if isinstance(e, RunInterrupted) else RunInterrupted("SIGINT")
-        print(f"tkpk {args.command}: {stop.message()}", file=sys.stderr)
+        text = stop.message() if stop.run_dir else f"dihentikan ({stop.signal_name})"
+        print(f"tkpk {args.command}: {text}", file=sys.stderr)
         return 130
 
 
