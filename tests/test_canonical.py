@@ -22,8 +22,8 @@ def _root(tmp_path):
 def test_registry_is_read_once_for_all_years_and_rebuilt_when_it_changes(tmp_path, monkeypatch):
     root, reg = _root(tmp_path)
     calls = []
-    real = readers.read_registry
-    monkeypatch.setattr(readers, "read_registry", lambda p, **kw: calls.append(p) or real(p, **kw))
+    real = canonical.write_registry_parquet  # the registry is read (streamed) by this call
+    monkeypatch.setattr(canonical, "write_registry_parquet", lambda p, out, **kw: calls.append(p) or real(p, out, **kw))
 
     p23 = canonical.build_canonical(root, 2023)
     p24 = canonical.build_canonical(root, 2024)

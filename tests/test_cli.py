@@ -27,7 +27,7 @@ def test_validate_ok_and_failing_files(tmp_path, capsys):
     bad = tr._registry_csv(tmp_path, [tr._reg_row(1), tr._reg_row(2, NIK="123")], name="bad.csv")
     assert main(["validate", "--source", "registry", str(good), str(bad)]) == 1
     err = capsys.readouterr().err
-    assert "FAILED" in err and "bad.csv, column 'nik'" in err and "[rows 2;" in err
+    assert "FAILED" in err and "bad.csv, column 'NIK' (nik)" in err and "[rows 2;" in err
     assert "Traceback" not in err
 
 

@@ -167,10 +167,10 @@ def test_registry_bad_nik_cases(tmp_path):
     with pytest.raises(SchemaError) as ei:
         readers.read_registry(_registry_csv(tmp_path, rows))
     msg = str(ei.value)
-    assert "dtks.csv, column 'nik': numbers stored in scientific notation by Excel" in msg and "[rows 2;" in msg
-    assert "column 'nik': values not of the form '\\\\d{16}' [rows 2, 3;" in msg
-    assert "column 'nik': duplicate keys [rows 1, 4;" in msg
-    assert "column 'desa_code': codes that are not in Bengkulu's region list [rows 5;" in msg
+    assert "dtks.csv, column 'NIK' (nik): numbers stored in scientific notation by Excel" in msg and "[rows 2;" in msg
+    assert "column 'NIK' (nik): values not of the form '\\\\d{16}' [rows 2, 3;" in msg
+    assert "column 'NIK' (nik): duplicate keys [rows 1, 4;" in msg
+    assert "column 'KODE_DESA' (desa_code): codes that are not in Bengkulu's region list [rows 5;" in msg
 
 
 def _podes_raw(year: int = 2024) -> pd.DataFrame:

@@ -171,8 +171,10 @@ def test_run_on_capitalised_root_prepares_from_the_users_files(capitalised, tmp_
     assert rc == 0, capsys.readouterr().err
     assert tree(capitalised) == before
     derived = paths.derived_dir(capitalised, 2024, cache)
-    assert seen["params"]["cache_dir"] == str(derived)
-    assert (derived / "sections.json").is_file()
+    # the notebooks get the run's cache entry: one folder per key under the cache root's derived/<year>
+    entry = Path(seen["params"]["cache_dir"])
+    assert entry.parent == derived
+    assert (entry / "sections.json").is_file() and (entry / "complete.json").is_file()
     # the report kernels get the cache folder through the environment, restored afterwards
     assert seen["env"] == str(cache)
     assert os.environ.get(paths.CACHE_ENV) is None

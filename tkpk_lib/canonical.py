@@ -33,6 +33,7 @@ import pandas as pd
 
 from tkpk_lib import paths, readers
 from tkpk_lib.errors import TkpkError
+from tkpk_lib.registry_stream import write_registry_parquet
 
 SURVEY_TABLES = ("households", "persons", "labour", "villages")
 
@@ -539,7 +540,8 @@ def _build_registry(can: Path, raw: Path, *, force: bool) -> Path:
     if not force and _registry_current(can, raw):
         return reg
     stamp_path.unlink(missing_ok=True)
-    _to_parquet(readers.read_registry(raw).drop(columns="_row"), reg)
+    # streamed in batches: bounded memory at any registry size, same table and messages
+    write_registry_parquet(raw, reg)
     stamp_path.write_text(json.dumps(_stamp({"registry": raw}), sort_keys=True), encoding="utf-8")
     return reg
 
@@ -554,7 +556,7 @@ def _stamp(files: dict[str, Path]) -> dict[str, object]:
     for name in ("crosswalk.csv", "regions.csv", "official_indicators.csv"):
         refs[name] = hashlib.sha256(ref.joinpath(name).read_bytes()).hexdigest()[:16]
     here = Path(readers.__file__).parent
-    for name in ("readers.py", "validate.py", "schemas.py"):
+    for name in ("readers.py", "validate.py", "schemas.py", "registry_stream.py"):
         refs[name] = hashlib.sha256((here / name).read_bytes()).hexdigest()[:16]
     return {
         "version": tkpk_lib.__version__,

@@ -89,9 +89,10 @@ def cmd_validate(a: argparse.Namespace) -> int:
                 t = fn(p, a.year)
                 n = {a.source: len(t)}
             elif a.source == "registry":
-                t = readers.read_registry(p)
-                n = {"registry": len(t)}
-                layout = t.attrs.get("layout")
+                from tkpk_lib.registry_stream import validate_registry
+
+                rows, layout = validate_registry(p)  # streamed: any size, as the build reads it
+                n = {"registry": rows}
             elif a.source in ("programmes", "complaints"):
                 fn = readers.read_programmes if a.source == "programmes" else readers.read_complaints
                 t = fn(p, year=a.year or readers.year_in_name(p))
@@ -375,12 +376,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``tkpk`` console script."""
+    from tkpk_lib.run import RunInterrupted, terminate_as_interrupt
+
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        with terminate_as_interrupt():  # SIGTERM stops a command as Ctrl-C does
+            return int(args.func(args) or 0)
     except TkpkError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as e:  # Ctrl-C or SIGTERM: one line, no traceback, exit 130
+        stop = e if isinstance(e, RunInterrupted) else RunInterrupted("SIGINT")
+        text = stop.message() if stop.run_dir else f"dihentikan ({stop.signal_name})"
+        print(f"tkpk {args.command}: {text}", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

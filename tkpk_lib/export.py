@@ -50,8 +50,9 @@ from tkpk_lib.errors import ReportError
 
 __all__ = [
     "ChromiumPrinter",
-    "close_shared_printers",
+    "abort_shared_printers",
     "atomic_path",
+    "close_shared_printers",
     "external_references",
     "find_browser",
     "html_to_pdf",
@@ -61,6 +62,7 @@ __all__ = [
     "printable_html",
     "shared_printer",
     "strip_plotly",
+    "sweep_profiles",
 ]
 
 #: Marker comment of the print stylesheet, so it is injected only once.
@@ -598,7 +600,9 @@ class ChromiumPrinter:
     (or whose pipe broke) is started again and the print retried once, as is a print whose
     tab crashed (in a new tab); a process that
     forked gets its own browser. The browser exits by itself when this process dies,
-    because its command pipe is closed then. One print at a time (a lock); other threads
+    because its command pipe is closed then. Its profile lives in
+    ``<temp>/tkpk-chromium/<pid>-*``: removed by :meth:`close` and :meth:`abort`, and a
+    profile whose process was killed is removed by the next printer that starts. One print at a time (a lock); other threads
     wait.
 
     Parameters
@@ -691,7 +695,7 @@ class ChromiumPrinter:
                 "html_to_pdf prints with one browser run per report"
             )
         if self._profile is None or self._owner != os.getpid():
-            self._profile = tempfile.mkdtemp(prefix="tkpk-chromium-")
+            self._profile = _new_profile()
         self._owner = os.getpid()
         user_data = os.path.join(self._profile, "profile")
         shutil.rmtree(user_data, ignore_errors=True)  # a fresh profile after a crash or kill
@@ -715,7 +719,11 @@ class ChromiumPrinter:
         try:
             # own process group: a timeout kills renderers too, and Ctrl-C in a terminal
             # reaches this process, which then closes the pipe
-            pid = os.posix_spawnp(argv[0], argv, dict(os.environ), file_actions=actions, setpgroup=0)
+            # the browser's own temporary files go into the profile, removed with it
+            tmp_dir = os.path.join(self._profile, "t")
+            os.makedirs(tmp_dir, exist_ok=True)
+            env = {**os.environ, "TMPDIR": tmp_dir}
+            pid = os.posix_spawnp(argv[0], argv, env, file_actions=actions, setpgroup=0)
         except OSError as exc:
             for fd in (cmd_r, cmd_w, reply_r, reply_w):
                 os.close(fd)
@@ -1050,14 +1058,102 @@ class ChromiumPrinter:
 
     def _remove_profile(self) -> None:
         if self._profile:
-            shutil.rmtree(self._profile, ignore_errors=True)
+            _drop_profile(self._profile)
             self._profile = None
+
+    def abort(self) -> None:
+        """Kill the browser at once and remove its profile (interrupt, dead parent).
+
+        Takes no lock (a print may hold it): for a signal handler or a watchdog thread.
+        """
+        pid, profile = self._pid, self._profile
+        if pid is not None and self._owner == os.getpid():
+            for kill in (os.killpg, os.kill):
+                try:
+                    kill(pid, signal.SIGKILL)
+                    break
+                except (ProcessLookupError, PermissionError):
+                    continue
+        if profile and self._owner == os.getpid():
+            _drop_profile(profile)
 
     def __enter__(self) -> ChromiumPrinter:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+#: Folder (under the system temporary folder) holding the browser profiles, one per printer,
+#: named ``<pid>-<random>`` after the process that owns it.
+PROFILE_DIR = "tkpk-chromium"
+
+
+def _profile_root() -> Path:
+    """Where profiles go: the temporary folder, or ``/tmp`` when its path is so long that
+    Chromium's socket path (``<TMPDIR>/org.chromium.Chromium.XXXXXX/SingletonSocket``, at most
+    107 bytes) would not fit: the browser then dies at start."""
+    base = tempfile.gettempdir()
+    if os.name == "posix" and len(base) > 40 and os.path.isdir("/tmp"):
+        base = "/tmp"
+    return Path(base) / PROFILE_DIR
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def sweep_profiles() -> int:
+    """Remove browser profiles left by processes that no longer run (killed workers).
+
+    Returns
+    -------
+    int
+        Profiles removed.
+
+    Examples
+    --------
+    >>> sweep_profiles() >= 0
+    True
+    """
+    root = _profile_root()
+    n = 0
+    try:
+        entries = list(root.iterdir())
+    except OSError:
+        return 0
+    for entry in entries:
+        owner = entry.name.split("-", 1)[0]
+        if owner.isdigit() and int(owner) != os.getpid() and not _pid_alive(int(owner)):
+            shutil.rmtree(entry, ignore_errors=True)
+            n += 1
+    try:
+        root.rmdir()  # only when empty
+    except OSError:
+        pass
+    return n
+
+
+def _new_profile() -> str:
+    """A fresh profile folder for a browser of this process (stale ones are swept first)."""
+    sweep_profiles()
+    root = _profile_root()
+    root.mkdir(exist_ok=True)
+    return tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=root)
+
+
+def _drop_profile(profile: str) -> None:
+    shutil.rmtree(profile, ignore_errors=True)
+    try:
+        Path(profile).parent.rmdir()  # the shared root, when no other profile is left
+    except OSError:
+        pass
 
 
 _SHARED: dict[str, ChromiumPrinter] = {}
@@ -1084,6 +1180,23 @@ def close_shared_printers() -> int:
             printer.close()
         except Exception:  # noqa: BLE001 - best effort
             pass
+    return len(printers)
+
+
+def abort_shared_printers() -> int:
+    """Kill the persistent browsers of this process at once and remove their profiles.
+
+    For interrupts and a dead parent; takes no lock, so a signal handler or a watchdog thread
+    may call it during a print. Returns how many printers there were.
+
+    Examples
+    --------
+    >>> abort_shared_printers()
+    0
+    """
+    printers = list(_SHARED.values())
+    for printer in printers:
+        printer.abort()
     return len(printers)
 
 

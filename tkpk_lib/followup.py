@@ -52,6 +52,35 @@ def _autosize(ws, widths: Sequence[int]) -> None:
     ws.freeze_panes = "A2"
 
 
+CHUNK_ROWS = 100_000
+"""Rows of a follow-up list written and privacy-scanned at a time (bounded memory)."""
+
+
+def _write_scanned_csv(
+    table: pd.DataFrame, path: Path, names: Sequence[str], source: str
+) -> set[str]:
+    """Write ``table`` as the semicolon CSV of a list (UTF-8 with BOM), chunk by chunk.
+
+    The file is byte for byte ``table.to_csv(sep=";", index=False)`` (rows of a CSV text are
+    independent); each chunk is privacy-scanned (:func:`tkpk_lib.privacy.scan_text`)
+    together with the last two lines of the previous one, so a name broken over a line end
+    at a chunk border is still found. Returns the kinds of personal data found.
+    """
+    from tkpk_lib.privacy import scan_text
+
+    kinds: set[str] = set()
+    tail = ""
+    with open(path, "w", encoding="utf-8-sig") as fh:
+        for a in range(0, len(table), CHUNK_ROWS):
+            text = table.iloc[a : a + CHUNK_ROWS].to_csv(sep=";", index=False, header=a == 0)
+            fh.write(text)
+            found = scan_text(tail + text, list(names), source=source)
+            kinds |= set(found["kind"])
+            cut = text.rfind("\n", 0, max(text.rfind("\n", 0, len(text) - 1), 0))
+            tail = text[cut + 1 :] if cut >= 0 else text
+    return kinds
+
+
 def write_follow_up_lists(
     registry: pd.DataFrame | str | Path,
     out_dir: str | Path,
@@ -61,8 +90,16 @@ def write_follow_up_lists(
     rules: pd.DataFrame | str | Path | None = None,
     programmes: Sequence[str] | None = None,
     scan_names: Sequence[str] = (),
+    memory_limit: str | None = "512MB",
 ) -> list[Path]:
     """Write the follow-up lists of each kabupaten/kota: one CSV per office and a summary workbook.
+
+    The list is computed by DuckDB over the registry (streamed to a temporary Parquet file,
+    never held whole in pandas) and written one kabupaten at a time, each office's CSV in
+    chunks of :data:`CHUNK_ROWS` rows: memory stays bounded at any registry size (~6
+    million households in < 2 GB, benchmarks/README.md). Files are first written to a
+    hidden staging folder in ``out_dir`` and moved into place only when every kabupaten has
+    passed the privacy scan.
 
     Parameters
     ----------
@@ -84,6 +121,9 @@ def write_follow_up_lists(
     scan_names : sequence of str
         Names from the registry that must not appear in any file (NIK-like numbers are always
         checked).
+    memory_limit : str, optional
+        DuckDB memory limit while the list is computed (it spills to disk beyond it; the
+        process peaks ~0.7 GB above it at 6 million households).
 
     Returns
     -------
@@ -105,61 +145,76 @@ def write_follow_up_lists(
     >>> [p.name for p in write_follow_up_lists(reg, tempfile.mkdtemp(), b"k" * 32, programmes=["pip"])]
     ['tindak_lanjut_dinas_pendidikan.csv', 'ringkasan_tindak_lanjut_1701.xlsx']
     """
-    from tkpk_lib.export import atomic_path
+    import os
+    import shutil
+    import tempfile
+
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
     from tkpk_lib.privacy import scan_text
     from tkpk_lib.reference_data import kab_slug, region_names
     from tkpk_lib.registry import follow_up_by_desa, follow_up_list
 
-    fl = follow_up_list(registry, rules, key, programmes=programmes)
-    by_desa = follow_up_by_desa(registry, rules, programmes=programmes)
     names = region_names()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    codes = list(kab_codes) if kab_codes else sorted(fl["kab_code"].astype(str).unique())
-    planned: list[tuple[dict[Path, str], Path, pd.DataFrame]] = []
-    for kab in codes:
-        lst = fl[fl["kab_code"].astype(str) == kab].copy()
-        summ = by_desa[by_desa["kab_code"].astype(str) == kab].copy()
-        for t in (lst, summ):
-            t["kecamatan"] = t["kec_code"].astype(str).map(names)
-            t["desa"] = t["desa_code"].astype(str).map(names)
-        lst["kode"] = lst["pseudonym"].str[:8] + "-" + lst["pseudonym"].str[8:]
-        folder = out_dir / f"{kab}_{kab_slug(kab)}"
-        outputs: dict[Path, str] = {}
-        summary = summ[list(SUMMARY_HEADERS)].rename(columns=SUMMARY_HEADERS)
-        # one list per office: CSV (semicolon, UTF-8 with BOM) opens directly in Excel and
-        # writes 100,000 rows in a fraction of a second
-        for office, g in lst.groupby("office", sort=True):
-            g = g.sort_values(["desa_code", "row_no", "programme"])
-            text = g[list(LIST_HEADERS)].rename(columns=LIST_HEADERS).to_csv(sep=";", index=False)
-            outputs[folder / f"tindak_lanjut_{_slug(str(office))}.csv"] = text
-        # the privacy guard runs on the exact text before anything is written
-        texts = {
-            **{str(k): v for k, v in outputs.items()},
-            "ringkasan": summary.to_csv(sep=";", index=False),
-        }
-        found = [scan_text(v, list(scan_names), source=k) for k, v in texts.items()]
-        found = [f for f in found if not f.empty]
-        if found:
-            kinds = sorted(set().union(*(set(f["kind"]) for f in found)))
-            raise ReportError(
-                f"follow-up lists of {kab}: the privacy scan found personal data ({kinds}); "
-                "nothing was written"
-            )
-        planned.append((outputs, folder / f"ringkasan_tindak_lanjut_{kab}.xlsx", summary))
-    # all kabupaten passed the scan: only now is anything written
-    written: list[Path] = []
-    for outputs, xlsx, summary in planned:
-        for path, text in outputs.items():
-            with atomic_path(path) as tmp:
-                tmp.write_text(text, encoding="utf-8-sig")
-            written.append(path)
-        with atomic_path(xlsx) as tmp:
-            with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+    stage = Path(tempfile.mkdtemp(prefix=".tindak_lanjut.", dir=out_dir))
+    try:
+        fl_path = follow_up_list(
+            registry, rules, key, programmes=programmes, out=stage / "follow_up.parquet",
+            memory_limit=memory_limit,
+        )
+        by_desa = follow_up_by_desa(registry, rules, programmes=programmes)
+        if kab_codes:
+            codes = list(kab_codes)
+        else:
+            kab = pq.read_table(fl_path, columns=["kab_code"]).column("kab_code")
+            codes = sorted(str(v) for v in pc.unique(kab).to_pylist())
+        moves: list[tuple[Path, Path]] = []
+        for kab in codes:
+            lst = pq.read_table(fl_path, filters=[("kab_code", "=", str(kab))]).to_pandas()
+            summ = by_desa[by_desa["kab_code"].astype(str) == kab].copy()
+            for t in (lst, summ):
+                t["kecamatan"] = t["kec_code"].astype(str).map(names)
+                t["desa"] = t["desa_code"].astype(str).map(names)
+            lst["kode"] = lst["pseudonym"].str[:8] + "-" + lst["pseudonym"].str[8:]
+            folder = out_dir / f"{kab}_{kab_slug(kab)}"
+            summary = summ[list(SUMMARY_HEADERS)].rename(columns=SUMMARY_HEADERS)
+            kinds: set[str] = set()
+            # one list per office: CSV (semicolon, UTF-8 with BOM) opens directly in Excel;
+            # the privacy guard runs on the exact text, before anything is moved into place
+            for office, g in lst.groupby("office", sort=True):
+                g = g.sort_values(["desa_code", "row_no", "programme"])
+                final = folder / f"tindak_lanjut_{_slug(str(office))}.csv"
+                staged = stage / f"{len(moves)}.csv"
+                kinds |= _write_scanned_csv(
+                    g[list(LIST_HEADERS)].rename(columns=LIST_HEADERS), staged, scan_names,
+                    str(final),
+                )
+                moves.append((staged, final))
+            del lst
+            found = scan_text(summary.to_csv(sep=";", index=False), list(scan_names), source="ringkasan")
+            kinds |= set(found["kind"])
+            if kinds:
+                raise ReportError(
+                    f"follow-up lists of {kab}: the privacy scan found personal data "
+                    f"({sorted(kinds)}); nothing was written"
+                )
+            staged = stage / f"{len(moves)}.xlsx"
+            with pd.ExcelWriter(staged, engine="openpyxl") as xw:
                 summary.to_excel(xw, sheet_name="Ringkasan per desa", index=False)
                 _autosize(xw.sheets["Ringkasan per desa"], [14, 22, 14, 24, 10, 30, 18, 18])
-        written.append(xlsx)
-    return written
+            moves.append((staged, folder / f"ringkasan_tindak_lanjut_{kab}.xlsx"))
+        # all kabupaten passed the scan: only now is anything put in place
+        written: list[Path] = []
+        for staged, final in moves:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staged, final)
+            written.append(final)
+        return written
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
 
 
 def demo_key(root: str | Path) -> bytes:

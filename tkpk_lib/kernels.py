@@ -17,7 +17,12 @@ A report run executes 22 notebooks, so each worker keeps its kernel between note
 * a kernel is used for one run only (``warm_key``), for at most ``max_uses`` notebooks, and
   in one working directory; it is shut down when its worker process exits
   (:func:`shutdown_kernels` is registered with :mod:`atexit`) or when the runner calls
-  :func:`shutdown_kernels` on the workers of a dask cluster.
+  :func:`shutdown_kernels` on the workers of a dask cluster;
+* when a run is interrupted or its parent dies, :func:`kill_kernels` kills every kernel of
+  the process at once (``SIGKILL``, also the one executing a notebook right now) and removes
+  their connection files; it takes no lock, so a signal handler or a watchdog thread may call
+  it while a notebook runs. A kernel also exits by itself within about a second when its
+  worker dies (ipykernel polls its parent process, ``JPY_PARENT_PID``).
 
 Each thread has its own kernel, so a dask worker with several threads runs several notebooks
 at once without sharing one.
@@ -35,7 +40,15 @@ import os
 import threading
 from typing import Any
 
-__all__ = ["ENGINE_NAME", "RESET_CODE", "WarmEngine", "kernel_stats", "register_engine", "shutdown_kernels"]
+__all__ = [
+    "ENGINE_NAME",
+    "RESET_CODE",
+    "WarmEngine",
+    "kernel_stats",
+    "kill_kernels",
+    "register_engine",
+    "shutdown_kernels",
+]
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +85,8 @@ _ALL: set[_Slot] = set()
 _LOCK = threading.Lock()
 _STATS = {"started": 0, "reused": 0, "discarded": 0}
 _ATEXIT = False
+#: Notebook clients executing right now (their kernel may not be a kept slot yet).
+_ACTIVE: dict[int, Any] = {}
 
 
 def _run(fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -130,6 +145,62 @@ def shutdown_kernels() -> int:
         _shutdown(slot)
     _LOCAL.slot = None
     return len(slots)
+
+
+def _kill_pid(pid: int | None) -> bool:
+    """SIGKILL a kernel and its process group (kernels run in their own session)."""
+    import signal
+
+    if not pid:
+        return False
+    sig = getattr(signal, "SIGKILL", signal.SIGTERM)  # Windows: SIGTERM is TerminateProcess
+    for kill in (getattr(os, "killpg", None), os.kill):
+        if kill is None:
+            continue
+        try:
+            kill(pid, sig)
+            return True
+        except (ProcessLookupError, PermissionError, OSError):
+            continue
+    return False
+
+
+def kill_kernels() -> int:
+    """Kill every kernel of this process now, including one executing a notebook.
+
+    For interrupts and a dead parent: no polite shutdown, no lock (callable from a signal
+    handler or a watchdog thread while the kernel is busy). Connection files are removed.
+
+    Returns
+    -------
+    int
+        How many kernel processes were signalled.
+
+    Examples
+    --------
+    >>> kill_kernels()
+    0
+    """
+    kms = [slot.km for slot in list(_ALL)]
+    kms += [getattr(c, "km", None) for c in list(_ACTIVE.values())]
+    n = 0
+    seen: set[int] = set()
+    for km in kms:
+        if km is None:
+            continue
+        pid = _kernel_pid(km)
+        if pid in seen:
+            continue
+        if pid is not None:
+            seen.add(pid)
+        n += _kill_pid(pid)
+        conn = getattr(km, "connection_file", "")
+        if conn:
+            try:
+                os.unlink(conn)
+            except OSError:
+                pass
+    return n
 
 
 def kernel_stats() -> dict[str, int]:
@@ -252,6 +323,7 @@ class WarmEngine(_Base):  # type: ignore[misc,valid-type]
                 slot = None
         client = PapermillNotebookClient(nb_man, km=slot.km if slot else None, **final_kwargs)
         keep = False
+        _ACTIVE[id(client)] = client  # reachable by kill_kernels while it executes
         try:
             # cleanup_kc=False: nbclient leaves the kernel running when it returns
             client.execute(cleanup_kc=False)
@@ -266,6 +338,7 @@ class WarmEngine(_Base):  # type: ignore[misc,valid-type]
                     log.debug("save_on_error: %s", exc)
             raise
         finally:
+            _ACTIVE.pop(id(client), None)
             _stop_channels(client)
             if slot is None and client.km is not None:
                 slot = _Slot(client.km, key)

@@ -4,7 +4,9 @@
 every declared input file, the tkpk_lib version and git commit, the versions of the libraries
 that shape the numbers and the reports, the seeds, start/end times and every job's status and
 timing. Times live only here, never inside report tables, so rerunning a run id on the same
-inputs reproduces the tables exactly.
+inputs reproduces the tables exactly. ``"status"`` is ``"incomplete"`` from the start of a run
+(rewritten after every finished unit, jobs not done yet ``"pending"``, or ``"cancelled"`` after
+an interrupt) and ``"complete"`` at its clean end (:mod:`tkpk_lib.run`).
 """
 
 from __future__ import annotations

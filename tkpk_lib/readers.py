@@ -29,7 +29,7 @@ import pandas as pd
 
 from tkpk_lib.errors import Problem, SchemaError, TkpkError
 from tkpk_lib.reference_data import regions
-from tkpk_lib.validate import _isin_text, validate_table
+from tkpk_lib.validate import IdentifierCheck, _isin_text, validate_table
 
 SURVEY_SUFFIXES = (".dta", ".sav", ".zsav", ".csv", ".parquet")
 TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xls", ".parquet")
@@ -1454,64 +1454,98 @@ REGISTRY_COLUMNS = {
 }
 """Column names of a DTKS/P3KE-style export and their canonical names."""
 
-_SCI = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
+ID_COLUMNS = ("nik", "kk_no")
+"""Registry identifiers checked for damage by Excel (:class:`tkpk_lib.validate.IdentifierCheck`)."""
 
 
-def _fix_id(
-    s: pd.Series, name: str, source: str, rows: pd.Series
-) -> tuple[pd.Series, list[Problem]]:
-    """NIK/KK as text: recover '1701...0.0' floats; reject scientific notation (digits lost)."""
+def _fix_id(s: pd.Series) -> pd.Series:
+    """NIK/KK as text: stripped, '1701...0.0' (whole floats written as text) recovered.
+
+    Scientific notation and other signs of digits lost in Excel are reported by
+    :class:`tkpk_lib.validate.IdentifierCheck`.
+    """
     st = s.astype("string").str.strip()
-    # the regexes need a "." or an "e": a plain column of digits (the usual case) skips them
+    # the regex needs a "." : a plain column of digits (the usual case) skips it
     if st.str.contains(".", regex=False).any():
         st = st.str.replace(r"^(\d{16})\.0+$", r"\1", regex=True)
-    if st.str.contains("e", case=False, regex=False).any():
-        sci = st.str.fullmatch(_SCI.pattern).fillna(False).to_numpy(dtype=bool)
-    else:
-        sci = np.zeros(len(st), dtype=bool)
-    problems = []
-    if sci.any():
-        problems.append(
-            Problem(
-                source,
-                name,
-                "numbers stored in scientific notation by Excel (digits are lost); "
-                "re-export the column formatted as text",
-                list(rows[sci]),
-            )
-        )
-    return st, problems
+    return st
 
 
-def read_registry(path: str | Path, *, columns: dict[str, str] | None = None) -> pd.DataFrame:
-    """Read a DTKS/P3KE-style registry export (``.csv``/``.xlsx``/``.parquet``).
+def _excel_numeric_cells(
+    path: Path, names: Iterable[str], expected: Iterable[str]
+) -> dict[str, np.ndarray]:
+    """Rows whose cell is stored as a number, for the named columns of a workbook.
 
-    The result carries personal data (NIK, KK number, name, address) and must stay inside the
-    analysis: see :mod:`tkpk_lib.privacy`. ``row_no`` keeps each household's position in the
-    original file so an office can find it in its own copy.
+    The text read of a workbook (``read_raw(..., as_text=True)``) cannot tell a NIK typed
+    as text from one stored as a number (whose 16th digit Excel has replaced by 0). The
+    sheet and header row are those :func:`read_raw` uses (:func:`locate_table` with the
+    same ``expected`` names); rows are numbered as :func:`read_raw` numbers ``_row``.
 
-    Parameters
-    ----------
-    path : path-like
-    columns : dict, optional
-        Mapping of the file's column names to canonical names; defaults to
-        :data:`REGISTRY_COLUMNS`.
+    Returns
+    -------
+    dict
+        Upper-cased column name -> sorted array of ``_row`` values with a numeric cell.
     """
-    p = Path(path)
-    cols = columns or REGISTRY_COLUMNS
-    raw = read_raw(p, allowed=TABLE_SUFFIXES, as_text=True, expected=[*cols, *cols.values()])
-    layout = raw.attrs.pop("layout", None)
-    src = source_label(p, {"layout": layout})
-    mapping = {k.upper(): v for k, v in cols.items()}
-    ren = {
+    import openpyxl
+
+    layout = locate_table(path, expected)
+    offset = 0 if layout.plain else layout.header_row
+    wanted = {str(n).strip().upper() for n in names}
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        ws = wb[layout.sheet] if layout.sheet is not None else wb.worksheets[0]
+        it = ws.iter_rows(min_row=layout.header_row)
+        header = next(it, ())
+        cols = {
+            i: str(c.value).strip().upper()
+            for i, c in enumerate(header)
+            if c.value is not None and str(c.value).strip().upper() in wanted
+        }
+        hits: dict[int, list[int]] = {i: [] for i in cols}
+        for k, row in enumerate(it, start=1):
+            for i in cols:
+                if i < len(row):
+                    c = row[i]
+                    if c.data_type == "n" and c.value is not None and not isinstance(c.value, bool):
+                        hits[i].append(offset + k)
+    finally:
+        wb.close()
+    return {cols[i]: np.asarray(v, dtype=np.int64) for i, v in hits.items()}
+
+
+def _registry_columns(raw: pd.DataFrame, columns: dict[str, str] | None) -> dict[str, str]:
+    """The file's registry columns -> canonical names (case-insensitive, stripped)."""
+    mapping = {k.upper(): v for k, v in (columns or REGISTRY_COLUMNS).items()}
+    return {
         c: mapping[str(c).strip().upper()] for c in raw.columns if str(c).strip().upper() in mapping
     }
+
+
+def _registry_batch(
+    raw: pd.DataFrame,
+    ren: dict[str, str],
+    checks: dict[str, IdentifierCheck],
+    numeric_cells: dict[str, np.ndarray] | None = None,
+) -> pd.DataFrame:
+    """Canonical registry columns of one batch of a registry file, before validation.
+
+    ``raw`` has the file's columns and ``_row`` (the file's rows); the identifier evidence
+    of the batch goes to ``checks`` (one :class:`IdentifierCheck` per identifier column
+    present); ``numeric_cells`` gives, per upper-cased file column, the rows a workbook
+    stores as numbers (:func:`_excel_numeric_cells`).
+    """
     df = raw.rename(columns=ren)
-    problems: list[Problem] = []
-    for col in ("nik", "kk_no"):
-        if col in df.columns:
-            df[col], pr = _fix_id(df[col], col, src, df["_row"])
-            problems += pr
+    rows = df["_row"].to_numpy(dtype=np.int64)
+    for user, col in ren.items():
+        if col not in ID_COLUMNS or col not in checks:
+            continue
+        numeric = None
+        if pd.api.types.is_numeric_dtype(df[col].dtype) and not pd.api.types.is_bool_dtype(df[col].dtype):
+            numeric = np.ones(len(df), dtype=bool)
+        elif numeric_cells is not None:
+            numeric = np.isin(rows, numeric_cells.get(str(user).strip().upper(), np.empty(0, np.int64)))
+        df[col] = _fix_id(df[col])
+        checks[col].add(df[col], rows, numeric)
     df["row_no"] = df["_row"]
     if "desa_code" in df.columns:
         df["desa_code"] = _code_text(df["desa_code"], 10)
@@ -1522,7 +1556,77 @@ def read_registry(path: str | Path, *, columns: dict[str, str] | None = None) ->
         df["head_female"] = hf.map({1: 0, 2: 1}).where(
             hf.isin([1, 2]), hf + 10
         )  # 10+ -> invalid code
-    out = validate_table(df, "registry", source=src, extra_problems=problems)
+    return df
+
+
+_DERIVED_FROM = {"kec_code": "desa_code", "kab_code": "desa_code"}
+
+
+def _registry_names(ren: dict[str, str], columns: dict[str, str] | None) -> dict[str, str]:
+    """``{canonical: the user's column name}`` for messages (``validate_table(names=)``).
+
+    The name in the user's file, or for a missing column the name expected there;
+    kecamatan and kabupaten codes are derived from the desa code, so their problems name
+    the desa-code column.
+    """
+    user = {canon: str(u).strip() for u, canon in ren.items()}
+    expected = {canon: u for u, canon in (columns or REGISTRY_COLUMNS).items()}
+    out = {**expected, **user}
+    for derived, src in _DERIVED_FROM.items():
+        if src in out:
+            out[derived] = out[src]
+    return out
+
+
+def _identifier_checks(ren: dict[str, str], source: str) -> dict[str, IdentifierCheck]:
+    return {
+        col: IdentifierCheck(source, col, str(user).strip())
+        for user, col in ren.items()
+        if col in ID_COLUMNS
+    }
+
+
+def read_registry(path: str | Path, *, columns: dict[str, str] | None = None) -> pd.DataFrame:
+    """Read a DTKS/P3KE-style registry export (``.csv``/``.xlsx``/``.parquet``).
+
+    The result carries personal data (NIK, KK number, name, address) and must stay inside the
+    analysis: see :mod:`tkpk_lib.privacy`. ``row_no`` keeps each household's position in the
+    original file so an office can find it in its own copy. NIK and KK numbers damaged by
+    Excel (stored as numbers, in scientific notation, or with the 16th digit turned into 0)
+    are rejected with how to export them again as text
+    (:class:`tkpk_lib.validate.IdentifierCheck`). Messages name the user's column with the
+    canonical name beside it. Large files are better written to Parquet batch by batch with
+    :func:`tkpk_lib.registry_stream.write_registry_parquet` (same table, same messages,
+    bounded memory).
+
+    Parameters
+    ----------
+    path : path-like
+    columns : dict, optional
+        Mapping of the file's column names to canonical names; defaults to
+        :data:`REGISTRY_COLUMNS`.
+
+    Raises
+    ------
+    SchemaError
+        Every problem of the file, with file, column and rows.
+    """
+    p = Path(path)
+    cols = columns or REGISTRY_COLUMNS
+    expected = [*cols, *cols.values()]
+    raw = read_raw(p, allowed=TABLE_SUFFIXES, as_text=True, expected=expected)
+    layout = raw.attrs.pop("layout", None)
+    src = source_label(p, {"layout": layout})
+    ren = _registry_columns(raw, columns)
+    checks = _identifier_checks(ren, src)
+    numeric_cells = None
+    if p.suffix.lower() == ".xlsx" and checks:
+        numeric_cells = _excel_numeric_cells(p, [u for u, c in ren.items() if c in checks], expected)
+    df = _registry_batch(raw, ren, checks, numeric_cells)
+    problems = [pr for c in ID_COLUMNS if c in checks for pr in checks[c].problems()]
+    out = validate_table(
+        df, "registry", source=src, extra_problems=problems, names=_registry_names(ren, columns)
+    )
     if layout:
         out.attrs["layout"] = layout
     return out

@@ -18,22 +18,41 @@ or ``"17"`` for the province roll-up) and notebook it
    a last guard, and withdraws the unit's report files when something is found;
 5. writes ``reports/<run_id>/manifest.json`` (:mod:`tkpk_lib.manifest`).
 
-Layout: ``<out_root>/<run_id>/<code>_<slug>/<stem>.{ipynb,html,pdf}``; every file is written
-to a temporary name and moved into place with :func:`os.replace`. A unit whose notebook
-raises does not stop the others: its executed notebook is kept as ``<stem>.failed.ipynb``
-and the summary names the cell and the error.
+Layout: ``<out_root>/<run_id>/<code>_<slug>/<stem>.{ipynb,html,pdf}``. A unit's files are
+written into ``<run_id>/.partial/<code>_<slug>/`` (each file to a temporary name, moved into
+place with :func:`os.replace`), and the folder is moved to its final name only when every
+notebook of the unit has finished: a unit folder that is visible is complete. A re-run with
+the same run id first removes the folders of the units it runs (no stale PDF beside new
+HTML); units of an earlier run that this one does not run stay, and the manifest lists them
+(``from_earlier_run``). A unit whose notebook raises does not stop the others: its executed
+notebook is kept as ``<stem>.failed.ipynb`` and the summary names the cell and the error.
+
+Interrupts: the run folder holds ``RUN_INCOMPLETE`` and a manifest with ``"status":
+"incomplete"`` from its start until its clean end (then ``"complete"``; the manifest is
+rewritten after every finished unit). Ctrl-C (SIGINT) or SIGTERM cancels the queued
+notebooks, kills the workers' kernels and browsers (the running notebooks with them),
+removes ``.partial`` and raises :class:`RunInterrupted` (``tkpk run`` prints one line and
+exits 130). Each local worker watches its parent: when the parent is killed (SIGKILL), the
+worker kills its kernels and browser, removes their temporary files and exits within a
+second, before writing anything more.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
+import json
 import os
 import re
+import shutil
+import signal
+import socket
 import tempfile
+import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,11 +66,13 @@ from tkpk_lib.errors import ReportError
 __all__ = [
     "KAB_CODES",
     "PROVINCE_CODE",
+    "RunInterrupted",
     "RunResult",
     "format_summary",
     "new_run_id",
     "run_job",
     "run_reports",
+    "terminate_as_interrupt",
     "unit_slug",
     "warm_up",
 ]
@@ -80,6 +101,85 @@ STATUSES = ("ok", "partial", "failed", "blocked")
 DONE_STATUSES = ("ok", "partial")
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 _FORMATS = ("html", "pdf")
+#: Folder inside a run folder where units are written until they are complete.
+STAGING = ".partial"
+#: File in a run folder from the start of a run until its clean end.
+INCOMPLETE_MARKER = "RUN_INCOMPLETE"
+#: Seconds between two checks of a worker that its parent still runs.
+PARENT_POLL_S = 0.2
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """A run stopped by Ctrl-C (SIGINT) or SIGTERM.
+
+    A :class:`KeyboardInterrupt`, so code that handles Ctrl-C handles SIGTERM alike.
+
+    Attributes
+    ----------
+    signal_name : str
+        ``"SIGINT"`` or ``"SIGTERM"``.
+    run_dir : pathlib.Path or None
+        The run folder left incomplete (``None`` when the run had not started writing).
+    """
+
+    def __init__(self, signal_name: str = "SIGINT", run_dir: Path | None = None) -> None:
+        super().__init__(signal_name)
+        self.signal_name = signal_name
+        self.run_dir = run_dir
+
+    def message(self) -> str:
+        """One line for the console (Indonesian, as the rest of ``tkpk run``'s output).
+
+        Examples
+        --------
+        >>> RunInterrupted("SIGTERM").message()
+        'dihentikan (SIGTERM): laporan yang belum selesai dibatalkan'
+        """
+        text = f"dihentikan ({self.signal_name}): laporan yang belum selesai dibatalkan"
+        if self.run_dir is not None:
+            text += (
+                f"; folder {self.run_dir} tidak lengkap ({INCOMPLETE_MARKER}), "
+                "hanya folder unit yang selesai yang ditulis"
+            )
+        return text
+
+
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    raise RunInterrupted(signal.Signals(signum).name)
+
+
+@contextlib.contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """While the block runs, SIGTERM raises :class:`RunInterrupted` as Ctrl-C raises
+    :class:`KeyboardInterrupt` (main thread only; elsewhere nothing changes).
+
+    Examples
+    --------
+    >>> with terminate_as_interrupt():
+    ...     pass
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def _shielded() -> Iterator[None]:
+    """Ignore further SIGINT/SIGTERM while a stop is being cleaned up (a second Ctrl-C)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    saved = {s: signal.signal(s, lambda *_: None) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, h in saved.items():
+            signal.signal(s, h)
 
 
 def new_run_id(year: int, out_root: str | Path, *, now: _dt.datetime | None = None) -> str:
@@ -431,6 +531,139 @@ def _kernel_kwargs(job: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+# --------------------------------------------------------------------------- stopping
+
+#: Run tokens whose jobs must stop in this process ("*": every run; the process is exiting).
+_STOPPED: set[str] = set()
+
+
+_CURRENT = threading.local()  # the run token of the job this thread executes
+
+
+class _QuietWhenStopped:
+    """Logging filter: no "Kernel died" errors from jobs whose run was stopped on purpose."""
+
+    def filter(self, record: Any) -> bool:
+        token = getattr(_CURRENT, "token", None)
+        return not (token is not None and (token in _STOPPED or "*" in _STOPPED))
+
+
+_QUIET = _QuietWhenStopped()
+
+
+class _JobCancelled(BaseException):
+    """Raised inside :func:`run_job` when its run was stopped or its parent is gone."""
+
+
+def _parent_gone(job: Mapping[str, Any]) -> bool:
+    """Whether the process that submitted ``job`` is known to be dead (same host only)."""
+    parent = job.get("parent")
+    if not parent or parent.get("host") != socket.gethostname():
+        return False
+    import psutil
+
+    try:
+        return psutil.Process(int(parent["pid"])).create_time() != parent["created"]
+    except psutil.NoSuchProcess:
+        return True
+
+
+def _guard(job: Mapping[str, Any]) -> None:
+    """Stop a job before it writes anything more when its run was stopped or orphaned."""
+    if "*" in _STOPPED or job.get("run_token") in _STOPPED or _parent_gone(job):
+        raise _JobCancelled
+
+
+def _kill_descendants() -> None:
+    """SIGKILL every process below this one (kernels, browsers and their helpers)."""
+    import psutil
+
+    try:
+        procs = psutil.Process().children(recursive=True)
+    except psutil.Error:
+        return
+    for p in procs:
+        try:
+            cmd = p.cmdline()
+            if "-f" in cmd and "ipykernel_launcher" in " ".join(cmd):
+                conn = cmd[cmd.index("-f") + 1]  # the kernel's connection file
+                with contextlib.suppress(OSError, IndexError):
+                    os.unlink(conn)
+            p.kill()
+        except psutil.Error:
+            continue
+
+
+def _abort_process(exit_code: int | None) -> None:
+    """Kill this process's kernels and browsers at once, remove their temporary files
+    (browser profiles, kernel connection files); then exit when ``exit_code`` is given.
+
+    No locks and no polite shutdowns: called from a signal handler or a watchdog thread
+    while a notebook or a print runs.
+    """
+    from tkpk_lib.export import abort_shared_printers
+    from tkpk_lib.kernels import kill_kernels
+
+    _STOPPED.add("*")
+    kill_kernels()
+    abort_shared_printers()
+    _kill_descendants()
+    if exit_code is not None:
+        os._exit(exit_code)
+
+
+def _watch_parent(parent: int) -> None:
+    import psutil
+
+    while True:
+        # POSIX: a dead parent's children are re-parented; Windows keeps the old ppid
+        if os.getppid() != parent or (os.name == "nt" and not psutil.pid_exists(parent)):
+            _abort_process(1)
+        time.sleep(PARENT_POLL_S)
+
+
+def _worker_init(parent: int) -> None:
+    """Set-up of a local worker process (``ProcessPoolExecutor`` initializer).
+
+    * Ctrl-C in a terminal reaches the whole process group: the worker ignores it and lets
+      the parent stop it (with SIGTERM), so no worker prints a traceback;
+    * SIGTERM: kill kernels and browser, remove their temporary files, exit;
+    * a watchdog thread does the same when the parent dies (SIGKILL, crash).
+    """
+    signal.signal(signal.SIGINT, lambda *_: None)
+    signal.signal(signal.SIGTERM, lambda *_: _abort_process(143))
+    threading.Thread(target=_watch_parent, args=(parent,), name="tkpk-parent-watch",
+                     daemon=True).start()
+
+
+def _stop_run(token: str) -> int:
+    """Stop one run's work in a dask worker (the worker itself lives on): its jobs write
+    nothing more, and the worker's kernels and browser are killed so running notebooks end."""
+    from tkpk_lib.export import abort_shared_printers
+    from tkpk_lib.kernels import kill_kernels
+
+    _STOPPED.add(token)
+    n = kill_kernels()
+    abort_shared_printers()
+    return n
+
+
+def _cancelled(job: Mapping[str, Any], note: str = "") -> dict[str, Any]:
+    return {
+        "kab_code": job["kab_code"],
+        "notebook": Path(job["notebook"]).stem,
+        "status": "cancelled",
+        "seconds": 0.0,
+        "error": note,
+        "stage": "",
+        "kernel_s": 0.0,
+        "execute_s": 0.0,
+        "html_s": 0.0,
+        "pdf_s": 0.0,
+        "outputs": [],
+    }
+
+
 def run_job(job: Mapping[str, Any]) -> dict[str, Any]:
     """Execute and export one notebook for one unit (the task of both execution paths).
 
@@ -443,8 +676,9 @@ def run_job(job: Mapping[str, Any]) -> dict[str, Any]:
     Returns
     -------
     dict
-        kab_code, notebook, status ("ok", "partial", "failed", "blocked"), seconds, error (first
-        line), detail (every line of the cause), stage, kernel_s (kernel start/shutdown and papermill overhead), execute_s
+        kab_code, notebook, status ("ok", "partial", "failed", "blocked"; "cancelled" when the run
+        was stopped or its parent died meanwhile, and then no file of the job is left),
+        seconds, error (first line), detail (every line of the cause), stage, kernel_s (kernel start/shutdown and papermill overhead), execute_s
         (sum of cell run times), html_s, pdf_s, the output file names and redacted (how many
         NIK-like numbers and names were masked in a notebook kept for diagnosis).
 
@@ -456,6 +690,25 @@ def run_job(job: Mapping[str, Any]) -> dict[str, Any]:
     ...          "cell_timeout": 600, "scan_names": []})["status"]  # doctest: +SKIP
     'ok'
     """
+    import logging
+
+    _CURRENT.token = job.get("run_token")
+    for name in ("papermill", "nbclient"):
+        logger = logging.getLogger(name)
+        if _QUIET not in logger.filters:
+            logger.addFilter(_QUIET)
+    try:
+        return _run_job(job)
+    except _JobCancelled:
+        out_dir = Path(job["out_dir"])
+        stem = Path(job["notebook"]).stem
+        for p in out_dir.glob(f".{stem}.*"):
+            _unlink(p)
+        return _cancelled(job, "run stopped")
+
+
+def _run_job(job: Mapping[str, Any]) -> dict[str, Any]:
+    """The work of :func:`run_job` (it turns a stop into status "cancelled")."""
     import papermill as pm
 
     from tkpk_lib.export import html_to_pdf, notebook_to_html
@@ -489,6 +742,7 @@ def run_job(job: Mapping[str, Any]) -> dict[str, Any]:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{stem}.", suffix=".running.ipynb", dir=out_dir)
     os.close(fd)
     tmp_nb = Path(tmp_name)
+    _guard(job)
     _start_worker(job)
     try:
         nb = pm.execute_notebook(
@@ -500,6 +754,7 @@ def run_job(job: Mapping[str, Any]) -> dict[str, Any]:
             **_kernel_kwargs(job),
         )
     except Exception as exc:  # noqa: BLE001 - any failure of one unit is reported, not raised
+        _guard(job)  # a kernel killed because the run stops is not a failure to record
         result.update(status="failed", stage="execute")
         if isinstance(exc, pm.PapermillExecutionError):
             result["error"] = _first_line(f"cell {exc.cell_index}: {exc.ename}: {exc.evalue}")
@@ -519,6 +774,7 @@ def run_job(job: Mapping[str, Any]) -> dict[str, Any]:
     t_exec = time.perf_counter() - t0
     result["execute_s"] = _cell_seconds(nb)
     result["kernel_s"] = max(t_exec - result["execute_s"], 0.0)
+    _guard(job)
     os.replace(tmp_nb, final_nb)
     _unlink(failed_nb)
     outputs = [final_nb.name]
@@ -532,12 +788,14 @@ def run_job(job: Mapping[str, Any]) -> dict[str, Any]:
         stage_t = time.perf_counter()
         if "html" in job["formats"] or "pdf" in job["formats"]:
             result["stage"] = "html"
+            _guard(job)
             notebook_to_html(final_nb, html, footer=job.get("footer", ""), title=job.get("title"))
             outputs.append(html.name)
         result["html_s"] = time.perf_counter() - stage_t
         stage_t = time.perf_counter()
         if "pdf" in job["formats"]:
             result["stage"] = "pdf"
+            _guard(job)
             html_to_pdf(html, pdf, reuse=True)  # this worker's persistent browser
             outputs.append(pdf.name)
         result["pdf_s"] = time.perf_counter() - stage_t
@@ -573,11 +831,13 @@ def run_job(job: Mapping[str, Any]) -> dict[str, Any]:
         else:
             result["stage"] = ""
     except Exception as exc:  # noqa: BLE001
+        _guard(job)
         result.update(status="failed", error=_first_line(f"{type(exc).__name__}: {exc}"))
         result["error"] = redact_text(result["error"], job.get("scan_names", ()))[0]
         result["detail"] = redact_text(str(exc), job.get("scan_names", ()))[0]
     result["outputs"] = outputs
     result["seconds"] = time.perf_counter() - t0
+    _guard(job)
     return result
 
 
@@ -631,50 +891,132 @@ def _make_client(scheduler: Any) -> tuple[Any, bool]:
 def _execute(
     jobs: list[dict[str, Any]], n_jobs: int, scheduler: Any, progress: bool,
     before_run: Callable[[], Any] | None = None,
+    on_result: Callable[[dict[str, Any]], Any] | None = None,
+    on_start: Callable[[], Any] | None = None,
 ) -> list[dict[str, Any]]:
+    """Run the jobs (processes or dask); ``on_start`` is called in this process after
+    ``before_run``, before the first job is submitted, and ``on_result`` as each job
+    finishes. On any exception or interrupt, queued jobs are cancelled and running ones
+    stopped (workers' kernels and browsers killed) before it propagates."""
     from tqdm.auto import tqdm
 
     results: list[dict[str, Any]] = []
-    if scheduler is not None:
-        from distributed import as_completed
+    bar = None
 
-        client, own = _make_client(scheduler)
-        if before_run is not None:
-            before_run()
-        bar = tqdm(total=len(jobs), desc="laporan", unit="job", disable=not progress)
-        try:
-            batch = uuid.uuid4().hex[:8]  # unique keys: a shared client never returns an old result
-            by_key = {}
-            for i, job in enumerate(jobs):
-                key = f"tkpk-{job['kab_code']}-{Path(job['notebook']).stem}-{batch}-{i}"
-                by_key[key] = (client.submit(run_job, job, pure=False, key=key), job)
-            for fut in as_completed([f for f, _ in by_key.values()]):
-                results.append(_collect(fut, by_key[fut.key][1]))
-                bar.update()
-        finally:
-            _shutdown_worker_kernels(client)
-            if own:
-                client.close()
-    else:
-        import multiprocessing as mp
-        from concurrent.futures import as_completed as cf_completed
+    def collected(r: dict[str, Any]) -> None:
+        results.append(r)
+        if on_result is not None:
+            on_result(r)
+        if bar is not None:
+            bar.update()
 
-        # spawn: same behaviour on Linux, macOS and Windows, and safe when the caller has threads
-        workers = max(1, min(n_jobs, len(jobs)))
-        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
-            # workers start their kernels while this process does the work before the run
-            warm = [pool.submit(warm_up, jobs[0]) for _ in range(workers)] if jobs else []
-            if before_run is not None:
-                before_run()
-            for w in warm:
-                w.exception()  # a failed warm-up only costs its own time
-            bar = tqdm(total=len(jobs), desc="laporan", unit="job", disable=not progress)
-            fmap = {pool.submit(run_job, job): job for job in jobs}
-            for fut in cf_completed(fmap):
-                results.append(_collect(fut, fmap[fut]))
-                bar.update()
-    bar.close()
+    try:
+        if scheduler is not None:
+            from distributed import as_completed
+
+            client, own = _make_client(scheduler)
+            futures: list[Any] = []
+            try:
+                if before_run is not None:
+                    before_run()
+                if on_start is not None:
+                    on_start()
+                bar = tqdm(total=len(jobs), desc="laporan", unit="job", disable=not progress)
+                batch = uuid.uuid4().hex[:8]  # unique keys: a shared client never returns an old result
+                by_key = {}
+                for i, job in enumerate(jobs):
+                    key = f"tkpk-{job['kab_code']}-{Path(job['notebook']).stem}-{batch}-{i}"
+                    by_key[key] = (client.submit(run_job, job, pure=False, key=key), job)
+                futures = [f for f, _ in by_key.values()]
+                for fut in as_completed(futures):
+                    collected(_collect(fut, by_key[fut.key][1]))
+            except BaseException:
+                with _shielded():
+                    _stop_dask(client, futures, jobs[0].get("run_token", "") if jobs else "")
+                raise
+            finally:
+                _shutdown_worker_kernels(client)
+                if own:
+                    client.close()
+        else:
+            import multiprocessing as mp
+            from concurrent.futures import as_completed as cf_completed
+
+            # spawn: same behaviour on Linux, macOS and Windows, and safe when the caller has
+            # threads; each worker watches this process and stops when it dies (_worker_init)
+            workers = max(1, min(n_jobs, len(jobs)))
+            pool = ProcessPoolExecutor(
+                max_workers=workers, mp_context=mp.get_context("spawn"),
+                initializer=_worker_init, initargs=(os.getpid(),),
+            )
+            try:
+                # workers start their kernels while this process does the work before the run
+                warm = [pool.submit(warm_up, jobs[0]) for _ in range(workers)] if jobs else []
+                if before_run is not None:
+                    before_run()
+                for w in warm:
+                    w.exception()  # a failed warm-up only costs its own time
+                if on_start is not None:
+                    on_start()
+                bar = tqdm(total=len(jobs), desc="laporan", unit="job", disable=not progress)
+                fmap = {pool.submit(run_job, job): job for job in jobs}
+                for fut in cf_completed(fmap):
+                    collected(_collect(fut, fmap[fut]))
+                pool.shutdown(wait=True)
+            except BaseException:
+                with _shielded():
+                    _stop_pool(pool)
+                raise
+    except BaseException:
+        if bar is not None:
+            bar.leave = False  # the console keeps one line about the stop, not a half bar
+            bar.close()
+        raise
+    if bar is not None:
+        bar.close()
     return results
+
+
+def _stop_pool(pool: ProcessPoolExecutor, grace: float = 5.0) -> None:
+    """Cancel queued jobs and stop the workers: SIGTERM (each kills its kernels and browser
+    and exits), then SIGKILL for any worker or descendant still running after ``grace``."""
+    import psutil
+
+    procs: list[psutil.Process] = []
+    for p in list(getattr(pool, "_processes", {}).values()):
+        with contextlib.suppress(psutil.Error, ValueError, TypeError):
+            procs.append(psutil.Process(p.pid))
+    below: list[psutil.Process] = []
+    for p in procs:
+        with contextlib.suppress(psutil.Error):
+            below += p.children(recursive=True)
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        with contextlib.suppress(psutil.Error):
+            p.terminate()
+
+    def running(ps: list[psutil.Process]) -> list[psutil.Process]:
+        left = []
+        for p in ps:
+            with contextlib.suppress(psutil.Error):
+                if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
+                    left.append(p)
+        return left
+
+    stop = time.monotonic() + grace
+    while running(procs + below) and time.monotonic() < stop:
+        time.sleep(0.05)
+    for p in running(procs + below):
+        with contextlib.suppress(psutil.Error):
+            p.kill()
+
+
+def _stop_dask(client: Any, futures: list[Any], token: str) -> None:
+    """Cancel a run's dask futures and stop its running notebooks on the workers."""
+    with contextlib.suppress(Exception):
+        client.cancel(futures)
+    with contextlib.suppress(Exception):
+        client.run(_stop_run, token)
 
 
 def _release_worker() -> None:
@@ -760,7 +1102,8 @@ def run_reports(
         Extra parameters for every notebook (each must be declared by every notebook).
     run_id : str, optional
         Run identifier (letters, digits, ``._-``); default ``<year>-<UTC time>``. Rerunning
-        an id overwrites its outputs.
+        an id replaces the folders of the units it runs (as a whole); folders of other units
+        stay and the manifest lists them with ``from_earlier_run``.
     out_root : path, optional
         Root of report runs; default :func:`tkpk_lib.paths.reports_root`.
     jobs : int, default 2
@@ -824,6 +1167,11 @@ def run_reports(
     ReportError
         Before anything runs: unknown/invalid parameters, unknown codes, a year without data,
         a missing notebook, a bad run id, or PDF requested without a browser.
+    RunInterrupted
+        Ctrl-C (SIGINT) or SIGTERM: queued notebooks were cancelled, running ones stopped
+        with their kernels and browsers; the units that had finished are in place, the run
+        folder keeps ``RUN_INCOMPLETE`` and the manifest says ``"status": "incomplete"``
+        (the other jobs ``"cancelled"``). A :class:`KeyboardInterrupt`.
 
     Notes
     -----
@@ -924,11 +1272,14 @@ def run_reports(
     ).hexdigest()
     vintage = data_vintage or f"{year}, input {digest[:12]}"
     footer = f"Run {run_id} | Data: {vintage} | tkpk_lib {env['tkpk_lib']}"
-    warm_key = "" if fresh_kernels else f"{run_id}-{uuid.uuid4().hex[:12]}"
+    run_token = f"{run_id}-{uuid.uuid4().hex[:12]}"
+    warm_key = "" if fresh_kernels else run_token
+    parent = _parent_info()
+    stage_root = run_dir / STAGING
 
     job_list: list[dict[str, Any]] = []
     for code in codes:
-        out_dir = run_dir / unit_slug(code)
+        out_dir = stage_root / unit_slug(code)  # moved to run_dir once the unit is complete
         for nb in nb_paths:
             builtin = {
                 "kab_code": code,
@@ -954,70 +1305,139 @@ def run_reports(
                     "scan_names": list(scan_names),
                     "title": f"{nb.stem} - {_unit_name(code)} {year}",
                     "warm_key": warm_key,
+                    "run_token": run_token,
+                    "parent": parent,
                 }
             )
 
     # ---- run
+    order = {(j["kab_code"], Path(j["notebook"]).stem): i for i, j in enumerate(job_list)}
+    seeds = {k: v for k, v in params.items() if "seed" in k.lower()}
+    done: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def job_entry(r: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            **{k: r[k] for k in ("kab_code", "notebook", "status", "error", "stage", "outputs")},
+            "detail": r.get("detail", ""),
+            "parameters": job_list[order[(r["kab_code"], r["notebook"])]]["parameters"],
+            "folder": unit_slug(r["kab_code"]),
+            "redacted": r.get("redacted", 0),
+            **{
+                k: round(float(r[k]), 3)
+                for k in ("seconds", "kernel_s", "execute_s", "html_s", "pdf_s")
+            },
+        }
+
+    def manifest_now(status: str, finished: _dt.datetime | None, missing: str,
+                     note: str = "") -> dict[str, Any]:
+        rows = [
+            done.get((j["kab_code"], Path(j["notebook"]).stem)) or _cancelled(j, note)
+            for j in job_list
+        ]
+        for r in rows:
+            if r["status"] == "cancelled":
+                r["status"] = missing
+        out: dict[str, Any] = {
+            "run_id": run_id,
+            "status": status,
+            "year": year,
+            "kab_codes": codes,
+            "formats": list(formats),
+            "executor": (
+                f"dask.distributed ({scheduler if isinstance(scheduler, str) else type(scheduler).__name__})"
+                if scheduler is not None
+                else f"processes ({jobs})"
+            )
+            + ("" if fresh_kernels else ", warm kernels"),
+            "started_utc": started.isoformat(timespec="seconds"),
+            "finished_utc": finished.isoformat(timespec="seconds") if finished else None,
+            "seconds": round((finished - started).total_seconds(), 3) if finished else None,
+            "notebooks": [
+                {
+                    "path": str(p),
+                    "sha256": sha256_file(p),
+                    "declared_parameters": {k: v.get("default") for k, v in declared[p].items()},
+                }
+                for p in nb_paths
+            ],
+            "data_root": str(root),
+            "inputs": input_hashes,
+            "inputs_digest": digest,
+            "data_vintage": vintage,
+            "seeds": seeds,
+            "environment": env,
+            "jobs": [job_entry(r) for r in rows] + earlier,
+        }
+        if note:
+            out["interrupted"] = note
+        if manifest_notes is not None:
+            out.update(manifest_notes())
+        return out
+
     run_dir.mkdir(parents=True, exist_ok=True)
+    earlier: list[dict[str, Any]] = []
+    begun: list[bool] = []
+
+    def begin() -> None:
+        # once the work before the run has succeeded: the run folder changes from here on
+        # units this run does not redo stay, with their record from the earlier manifest
+        earlier.extend(_earlier_units(run_dir, {unit_slug(c) for c in codes}))
+        _write_marker(run_dir, run_id)
+        begun.append(True)
+        shutil.rmtree(stage_root, ignore_errors=True)  # left by a killed run
+        for code in codes:  # a re-run replaces every unit folder it runs
+            shutil.rmtree(run_dir / unit_slug(code), ignore_errors=True)
+        write_manifest(run_dir / "manifest.json", manifest_now("incomplete", None, "pending"))
+
+    left = {code: sum(1 for j in job_list if j["kab_code"] == code) for code in codes}
+
+    def on_result(r: dict[str, Any]) -> None:
+        code = r["kab_code"]
+        done[(code, r["notebook"])] = r
+        left[code] -= 1
+        if r.get("stage") == "worker":  # the worker died mid-job: drop what it left half done
+            for f in (stage_root / unit_slug(code)).glob(f"{r['notebook']}.*"):
+                _unlink(f)
+        if left[code] == 0:
+            _commit_unit(stage_root / unit_slug(code), run_dir / unit_slug(code))
+            write_manifest(run_dir / "manifest.json", manifest_now("incomplete", None, "pending"))
+
     # the province roll-up is the longest job: start it first so no worker waits for it at the end
     submit = sorted(job_list, key=lambda j: j["kab_code"] != PROVINCE_CODE)
-    results = _execute(submit, jobs, scheduler, progress, before_run)
-    order = {(j["kab_code"], Path(j["notebook"]).stem): i for i, j in enumerate(job_list)}
+    try:
+        with terminate_as_interrupt():
+            results = _execute(submit, jobs, scheduler, progress, before_run, on_result, begin)
+    except KeyboardInterrupt as exc:
+        name = exc.signal_name if isinstance(exc, RunInterrupted) else "SIGINT"
+        if not begun:  # stopped before the run folder changed
+            with contextlib.suppress(OSError):
+                run_dir.rmdir()  # only when this run created it and wrote nothing
+            raise RunInterrupted(name, None) from None
+        with _shielded():
+            shutil.rmtree(stage_root, ignore_errors=True)
+            write_manifest(
+                run_dir / "manifest.json",
+                manifest_now("incomplete", _dt.datetime.now(_dt.UTC), "cancelled",
+                             f"stopped by {name}"),
+            )
+        raise RunInterrupted(name, run_dir) from None
+    except BaseException:
+        if begun:
+            shutil.rmtree(stage_root, ignore_errors=True)
+            write_manifest(
+                run_dir / "manifest.json",
+                manifest_now("incomplete", _dt.datetime.now(_dt.UTC), "cancelled"),
+            )
+        raise
     results.sort(key=lambda r: order[(r["kab_code"], r["notebook"])])
     finished = _dt.datetime.now(_dt.UTC)
+    shutil.rmtree(stage_root, ignore_errors=True)
 
     summary = pd.DataFrame(results)
     summary = summary[SUMMARY_COLUMNS + [c for c in summary.columns if c not in SUMMARY_COLUMNS]]
-
-    seeds = {k: v for k, v in params.items() if "seed" in k.lower()}
-    manifest = {
-        "run_id": run_id,
-        "year": year,
-        "kab_codes": codes,
-        "formats": list(formats),
-        "executor": (
-            f"dask.distributed ({scheduler if isinstance(scheduler, str) else type(scheduler).__name__})"
-            if scheduler is not None
-            else f"processes ({jobs})"
-        )
-        + ("" if fresh_kernels else ", warm kernels"),
-        "started_utc": started.isoformat(timespec="seconds"),
-        "finished_utc": finished.isoformat(timespec="seconds"),
-        "seconds": round((finished - started).total_seconds(), 3),
-        "notebooks": [
-            {
-                "path": str(p),
-                "sha256": sha256_file(p),
-                "declared_parameters": {k: v.get("default") for k, v in declared[p].items()},
-            }
-            for p in nb_paths
-        ],
-        "data_root": str(root),
-        "inputs": input_hashes,
-        "inputs_digest": digest,
-        "data_vintage": vintage,
-        "seeds": seeds,
-        "environment": env,
-        "jobs": [
-            {
-                **{
-                    k: r[k] for k in ("kab_code", "notebook", "status", "error", "stage", "outputs")
-                },
-                "detail": r.get("detail", ""),
-                "parameters": job_list[order[(r["kab_code"], r["notebook"])]]["parameters"],
-                "folder": unit_slug(r["kab_code"]),
-                "redacted": r.get("redacted", 0),
-                **{
-                    k: round(float(r[k]), 3)
-                    for k in ("seconds", "kernel_s", "execute_s", "html_s", "pdf_s")
-                },
-            }
-            for r in results
-        ],
-    }
-    if manifest_notes is not None:
-        manifest.update(manifest_notes())
+    manifest = manifest_now("complete", finished, "cancelled")
     manifest_path = write_manifest(run_dir / "manifest.json", manifest)
+    _unlink(run_dir / INCOMPLETE_MARKER)
     result = RunResult(
         run_id=run_id,
         run_dir=run_dir,
@@ -1029,3 +1449,67 @@ def run_reports(
         print(format_summary(summary))
         print(f"laporan: {run_dir}")
     return result
+
+
+def _parent_info() -> dict[str, Any]:
+    """This process as the parent of a run's jobs: host, pid and start time (pid reuse)."""
+    import psutil
+
+    return {"host": socket.gethostname(), "pid": os.getpid(),
+            "created": psutil.Process().create_time()}
+
+
+def _write_marker(run_dir: Path, run_id: str) -> None:
+    from tkpk_lib.export import atomic_path
+
+    with atomic_path(run_dir / INCOMPLETE_MARKER) as tmp:
+        tmp.write_text(
+            f"Run {run_id} belum selesai atau dihentikan. Folder unit yang ada sudah lengkap; "
+            "unit lain belum dibuat. Lihat manifest.json (status, jobs). Berkas ini dihapus "
+            "ketika run selesai.\n",
+            encoding="utf-8",
+        )
+
+
+def _commit_unit(staged: Path, final: Path) -> None:
+    """Move a finished unit's folder into place (temporary leftovers dropped first)."""
+    if not staged.is_dir():
+        return  # every job of the unit died before writing (worker error): nothing to show
+    for p in staged.iterdir():
+        if p.name.startswith(".") or p.name.startswith("tkpk-print-"):
+            if p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                _unlink(p)
+    if final.exists():
+        shutil.rmtree(final)
+    os.replace(staged, final)
+
+
+def _earlier_units(run_dir: Path, redo: set[str]) -> list[dict[str, Any]]:
+    """Manifest rows of unit folders an earlier run with this id left and this run keeps."""
+    kept = sorted(
+        p.name for p in run_dir.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and p.name not in redo
+    )
+    if not kept:
+        return []
+    try:
+        old = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+        rows, when = list(old.get("jobs", [])), old.get("started_utc")
+    except (OSError, ValueError, AttributeError):
+        rows, when = [], None
+    out = []
+    for folder in kept:
+        mine = [dict(r) for r in rows if r.get("folder") == folder]
+        for r in mine:
+            r.setdefault("from_earlier_run", when)
+        out += mine or [{
+            "folder": folder,
+            "kab_code": folder.split("_", 1)[0],
+            "notebook": "",
+            "status": "unknown",
+            "error": "folder from an earlier run with this id that its manifest does not list",
+            "from_earlier_run": when,
+        }]
+    return out
