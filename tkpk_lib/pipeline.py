@@ -386,12 +386,13 @@ def run_cli(args: argparse.Namespace) -> int:
         from tkpk_lib.run import unit_slug
 
         print(f"  {result.run_dir / unit_slug(code)}")
-    incomplete = result.manifest.get("incomplete_inputs", [])
+    incomplete = (getattr(result, "manifest", None) or {}).get("incomplete_inputs", [])
     if incomplete:
         print("Kabupaten/kota tanpa data di sumber berikut:", file=sys.stderr)
         for line in incomplete:
             print(f"  {line}", file=sys.stderr)
-    partial = result.partial
+    summary = result.summary
+    partial = summary[summary["status"] == "partial"] if "status" in summary.columns else summary.iloc[:0]
     if len(partial):
         print(f"{len(partial)} laporan tidak lengkap (partial):", file=sys.stderr)
         for _, r in partial.iterrows():
