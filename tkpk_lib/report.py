@@ -1519,6 +1519,9 @@ def _looked_for(root: str | Path, year: int) -> dict[str, str]:
 def input_sources(root: str | Path, year: int) -> dict[str, str]:
     """The file (or folder) each input table of ``year`` is read from, for messages and notes.
 
+    Paths are relative to the data root (``raw/complaints/pengaduan_2024.csv``): reports go to
+    other offices, where the layout of the data root is known but not this machine's folders.
+
     Examples
     --------
     >>> input_sources("/nonexistent", 2024)
@@ -1528,19 +1531,26 @@ def input_sources(root: str | Path, year: int) -> dict[str, str]:
 
     raw = canonical.raw_files(root, year)
     out: dict[str, str] = {}
+
+    def rel(path: Path | str) -> str:
+        try:
+            return Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
+        except ValueError:
+            return str(path)
+
     sus = [Path(v).parent for k, v in raw.items() if k.startswith("susenas/")]
     if sus:
-        out["households"] = out["persons"] = str(sus[0])
+        out["households"] = out["persons"] = rel(sus[0])
     for table, kind in (("labour", "sakernas"), ("villages", "podes"), ("registry", "registry"),
                         ("programmes", "programmes"), ("complaints", "complaints"),
                         ("boundaries/kecamatan", "boundaries/kecamatan"), ("boundaries/desa", "boundaries/desa")):
         if kind in raw:
-            out[table] = str(raw[kind])
+            out[table] = rel(raw[kind])
     for y in canonical.available_years(root):
         if y < int(year):
             earlier = [Path(v).parent for k, v in canonical.raw_files(root, y).items() if k.startswith("susenas/")]
             if earlier:
-                out[f"households_{y}"] = str(earlier[0])
+                out[f"households_{y}"] = rel(earlier[0])
     return out
 
 
