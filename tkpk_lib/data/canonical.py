@@ -547,6 +547,23 @@ def _build_registry(can: Path, raw: Path, *, force: bool) -> Path:
     return reg
 
 
+def _code_hashes(folder: Path) -> dict[str, str]:
+    """Hash of every module under ``folder`` (subpackages included), keyed by relative path.
+
+    The canonical tables depend on every module of :mod:`tkpk_lib.data` (readers, recodes,
+    validation, schemas, the registry stream), so a change in any of them rebuilds the tables.
+
+    Examples
+    --------
+    >>> "readers/susenas.py" in _code_hashes(Path(__file__).parent)
+    True
+    """
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()[:16]
+        for p in sorted(folder.rglob("*.py"))
+    }
+
+
 def _stamp(files: dict[str, Path]) -> dict[str, object]:
     from importlib import resources
 
@@ -556,9 +573,7 @@ def _stamp(files: dict[str, Path]) -> dict[str, object]:
     refs = {}
     for name in ("crosswalk.csv", "regions.csv", "official_indicators.csv"):
         refs[name] = hashlib.sha256(ref.joinpath(name).read_bytes()).hexdigest()[:16]
-    here = Path(readers.__file__).parent
-    for name in ("readers.py", "validate.py", "schemas.py", "registry_stream.py"):
-        refs[name] = hashlib.sha256((here / name).read_bytes()).hexdigest()[:16]
+    refs.update(_code_hashes(Path(__file__).parent))
     return {
         "version": tkpk_lib.__version__,
         "reference": refs,

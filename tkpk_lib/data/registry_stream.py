@@ -1,18 +1,18 @@
 """Build the canonical registry Parquet file batch by batch, in bounded memory.
 
-:func:`tkpk_lib.readers.read_registry` holds the whole registry (and its text, and the
+:func:`tkpk_lib.data.readers.read_registry` holds the whole registry (and its text, and the
 validated copy) in memory: ~5.5 GB at 6 million households. :func:`write_registry_parquet`
 reads a CSV or Parquet registry in batches (pyarrow's streaming CSV reader where
-:func:`tkpk_lib.readers._read_plain_csv` would use pyarrow, else pandas' chunked parser),
-converts and validates each batch exactly as :func:`~tkpk_lib.readers.read_registry` does,
+:func:`tkpk_lib.data.readers._read_plain_csv` would use pyarrow, else pandas' chunked parser),
+converts and validates each batch exactly as :func:`~tkpk_lib.data.readers.read_registry` does,
 and appends it to the Parquet file with a ``ParquetWriter``. Only what needs the whole file
 is kept across batches: the NIK column (for the duplicate-key check, ~20 bytes a household)
-and the identifier evidence (:class:`tkpk_lib.validate.IdentifierCheck`).
+and the identifier evidence (:class:`tkpk_lib.data.validate.IdentifierCheck`).
 
-The result is the table :func:`~tkpk_lib.readers.read_registry` returns (same columns,
+The result is the table :func:`~tkpk_lib.data.readers.read_registry` returns (same columns,
 types and values; only the Parquet row groups differ), and a bad file raises the same
 :class:`~tkpk_lib.errors.SchemaError`: the problems of all batches are merged per column and
-message, in the order :func:`~tkpk_lib.validate.validate_table` reports them, with the rows
+message, in the order :func:`~tkpk_lib.data.validate.validate_table` reports them, with the rows
 of the user's file. Workbooks (``.xlsx``/``.xls``, at most 1,048,576 rows) are read whole.
 """
 
@@ -89,7 +89,7 @@ def _scan(p: Path) -> tuple[bool, bool, str]:
 
 
 def _sep(head: str) -> str:
-    """The delimiter, sniffed as :func:`tkpk_lib.readers._read_text_table` does."""
+    """The delimiter, sniffed as :func:`tkpk_lib.data.readers._read_text_table` does."""
     try:
         head = head[:20000]
         return csv.Sniffer().sniff(head.splitlines()[0] if head else ",", delimiters=";,\t|").delimiter
@@ -232,7 +232,7 @@ class _KeyRows:
 
     A 16-digit NIK is kept as an int64 (8 bytes instead of a ~40-byte text cell; two
     16-digit texts are equal exactly when their numbers are), anything else (missing,
-    malformed) as text. Gives the rows :func:`tkpk_lib.validate._duplicated_keys` marks on
+    malformed) as text. Gives the rows :func:`tkpk_lib.data.validate._duplicated_keys` marks on
     the whole column (missing values count as one key, as pandas' ``duplicated`` does).
     """
 
@@ -368,7 +368,7 @@ def write_registry_parquet(
         (:func:`validate_registry` only checks).
     columns : dict, optional
         Mapping of the file's column names to canonical names (default
-        :data:`tkpk_lib.readers.REGISTRY_COLUMNS`).
+        :data:`tkpk_lib.data.readers.REGISTRY_COLUMNS`).
     batch_rows : int
         Rows per batch.
 
@@ -380,7 +380,7 @@ def write_registry_parquet(
     Raises
     ------
     SchemaError
-        Every problem of the file, as :func:`tkpk_lib.readers.read_registry` reports them
+        Every problem of the file, as :func:`tkpk_lib.data.readers.read_registry` reports them
         (file, column, the rows of the user's file).
 
     Examples

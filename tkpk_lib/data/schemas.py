@@ -1,7 +1,7 @@
 """Canonical tables: one schema per table, each column with dtype, checks, meaning and source.
 
-The canonical tables are what every analysis reads. Readers (:mod:`tkpk_lib.readers`) turn
-raw files into them; :func:`tkpk_lib.validate.validate_table` checks a frame against its
+The canonical tables are what every analysis reads. Readers (:mod:`tkpk_lib.data.readers`) turn
+raw files into them; :func:`tkpk_lib.data.validate.validate_table` checks a frame against its
 schema and raises one :class:`~tkpk_lib.errors.SchemaError` listing every problem with file,
 column and rows.
 
