@@ -571,7 +571,7 @@ def _stamp(files: dict[str, Path]) -> dict[str, object]:
 
     ref = resources.files("tkpk_lib.reference")
     refs = {}
-    for name in ("crosswalk.csv", "regions.csv", "official_indicators.csv"):
+    for name in ("crosswalk.csv", "recodes.csv", "regions.csv", "official_indicators.csv"):
         refs[name] = hashlib.sha256(ref.joinpath(name).read_bytes()).hexdigest()[:16]
     refs.update(_code_hashes(Path(__file__).parent))
     return {

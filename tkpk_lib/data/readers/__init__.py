@@ -86,6 +86,15 @@ from tkpk_lib.data.readers.messages import (  # noqa: F401
 from tkpk_lib.data.readers.podes import (  # noqa: F401
     read_podes,
 )
+from tkpk_lib.data.readers.recodes import (  # noqa: F401
+    ANY_OTHER,
+    RECODES_FILE,
+    _recode_table,
+    flag,
+    read_recode_table,
+    recode,
+    recode_map,
+)
 from tkpk_lib.data.readers.sakernas import (  # noqa: F401
     read_sakernas,
 )

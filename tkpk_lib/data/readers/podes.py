@@ -8,6 +8,7 @@ import pandas as pd
 
 from tkpk_lib.data.readers.codes import _check_codes, _name_problems, _raw_names, _take, crosswalk
 from tkpk_lib.data.readers.messages import missing_kabupaten
+from tkpk_lib.data.readers.recodes import flag, recode
 from tkpk_lib.data.readers.tabular import _pop_attrs, read_raw, source_label
 from tkpk_lib.data.readers.values import _code_text, _num
 from tkpk_lib.data.validate import validate_table
@@ -36,7 +37,7 @@ def read_podes(path: str | Path, year: int) -> pd.DataFrame:
     out["kec_code"] = out["desa_code"].str[:6]
     out["kab_code"] = out["desa_code"].str[:4]
     out["desa_name"] = t["desa_name"].astype("string")
-    out["kelurahan"] = (_num(t["status"]) == 2).astype("int8")
+    out["kelurahan"] = flag(t["status"], "podes", "kelurahan", year)
     out["population"] = _num(t["pop_male"]) + _num(t["pop_female"])
     fam = _num(t["families"])
     out["families"] = fam
@@ -47,7 +48,7 @@ def read_podes(path: str | Path, year: int) -> pd.DataFrame:
     out["electricity_share"] = (
         (_num(t["families_electric"]) / fam.where(fam > 0)).clip(upper=1.0).fillna(0.0)
     )
-    out["signal"] = _num(t["signal"]).map({1: 2, 2: 1, 3: 0})
+    out["signal"] = recode(t["signal"], "podes", "signal", year)
     out["water_source"] = _num(t["water"])
     out["sanitation"] = _num(t["toilet"])
     out["malnutrition_cases"] = _num(t["malnutrition"])

@@ -9,6 +9,7 @@ import pandas as pd
 
 from tkpk_lib.data.readers.codes import _check_codes, _name_problems, _raw_names, _take, crosswalk
 from tkpk_lib.data.readers.messages import missing_kabupaten
+from tkpk_lib.data.readers.recodes import flag
 from tkpk_lib.data.readers.tabular import _pop_attrs, read_raw, source_label
 from tkpk_lib.data.readers.values import _id_text, _kab_code, _num
 from tkpk_lib.data.validate import validate_table
@@ -49,22 +50,23 @@ def read_sakernas(path: str | Path, year: int) -> pd.DataFrame:
         + _id_text(t["person_no"])
     )
     out["kab_code"] = _kab_code(t["kab"])
-    out["urban"] = (_num(t["urban"]) == 1).astype("int8")
+    out["urban"] = flag(t["urban"], "sakernas", "urban", year)
     out["stratum"] = _id_text(t["stratum"])
     out["psu"] = _id_text(t["psu"])
     out["weight"] = _num(t["weight"])
     age = _num(t["age"])
     out["age"] = age
-    out["female"] = (_num(t["sex"]) == 2).astype("int8")
-    worked = _num(t["worked"]) == 1
-    seeking = (_num(t["seeking"]) == 1) & (age >= 15)
+    out["female"] = flag(t["sex"], "sakernas", "female", year)
+    worked = flag(t["worked"], "sakernas", "worked", year) == 1
+    seeking = (flag(t["seeking"], "sakernas", "seeking", year) == 1) & (age >= 15)
     out["lf_status"] = np.select([worked, seeking], [1, 2], 3)
     out["hours"] = _num(t["hours"]).where(worked)
     out["sector"] = _num(t["sector"]).where(worked)
-    out["informal"] = (worked & _num(t["emp_status"]).isin([1, 2, 5, 6, 7])).astype("int8")
-    out["wants_more_hours"] = (worked & (out["hours"] < 35) & (_num(t["want_more"]) == 1)).astype(
-        "int8"
-    )
+    out["informal"] = (
+        worked & (flag(t["emp_status"], "sakernas", "informal", year) == 1)
+    ).astype("int8")
+    want_more = flag(t["want_more"], "sakernas", "want_more", year) == 1
+    out["wants_more_hours"] = (worked & (out["hours"] < 35) & want_more).astype("int8")
     cw = crosswalk("sakernas", year)
     hours = _num(t["hours"])
     for mask, name, message in (

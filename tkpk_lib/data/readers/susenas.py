@@ -10,6 +10,7 @@ import pandas as pd
 
 from tkpk_lib.data.readers.codes import _check_codes, _name_problems, _raw_names, _take, crosswalk
 from tkpk_lib.data.readers.messages import missing_kabupaten
+from tkpk_lib.data.readers.recodes import flag, recode
 from tkpk_lib.data.readers.tabular import SURVEY_SUFFIXES, _pop_attrs, read_raw, source_label
 from tkpk_lib.data.readers.values import _bps_kec_map, _id_text, _kab_code, _num
 from tkpk_lib.data.validate import _isin_text, validate_table
@@ -84,6 +85,8 @@ def read_susenas(
     rural areas a pit also counts); decent housing = durable roof, wall and floor, at least
     7.2 m2 per person, improved water and proper sanitation; subsidised electricity = PLN meter
     of 450 or 900 VA; PBI = any member's JKN paid by government; PIP = any member received PIP.
+    The BPS codes behind each of these are data: ``reference/recodes.csv`` (see
+    :mod:`tkpk_lib.data.readers.recodes`).
     """
     folder = Path(folder)
     f_rt = _find(folder, "*kor_rt*", "Susenas KOR household")
@@ -139,8 +142,9 @@ def read_susenas(
                 list(rt["_row"][unk]),
             )
         )
-    hh["urban"] = (_num(rt["urban"]) == 1).astype("int8")
-    hh.loc[~_num(rt["urban"]).isin([1, 2]).to_numpy(), "urban"] = np.nan
+    urban = recode(rt["urban"], "susenas_rt", "urban", year)
+    hh["urban"] = urban.fillna(0).astype("int8")
+    hh.loc[urban.isna().to_numpy(), "urban"] = np.nan
     hh["stratum"] = _id_text(rt["stratum"])
     hh["psu"] = _id_text(rt["psu"])
     hh["weight"] = _num(rt["weight"])
@@ -217,7 +221,8 @@ def read_susenas(
     ind = ind.copy()
     ind["age"] = _num(ind["age"])
     ind["relation"] = _num(ind["relation"])
-    is_head = (ind["relation"] == 1).to_numpy(dtype=bool)
+    head_flag = flag(ind["relation"], "susenas_ind", "is_head", year)
+    is_head = head_flag.to_numpy(dtype=bool)
     extra_head = is_head & ind["hh_id"].where(is_head).duplicated(keep="first").to_numpy(dtype=bool)
     if extra_head.any():
         problems.append(
@@ -241,8 +246,10 @@ def read_susenas(
                 canonical="hh_size",
             )
         )
-    head = ind[ind["relation"] == 1].drop_duplicates("hh_id").set_index("hh_id")
-    hh["head_female"] = (hh["hh_id"].map(_num(head["sex"])) == 2).astype("int8")
+    head = ind[is_head].drop_duplicates("hh_id").set_index("hh_id")
+    hh["head_female"] = hh["hh_id"].map(flag(head["sex"], "susenas_ind", "female", year)).fillna(
+        0
+    ).astype("int8")
     hh["head_age"] = hh["hh_id"].map(head["age"])
     no_head = hh["head_age"].isna()
     if no_head.any():
@@ -258,11 +265,11 @@ def read_susenas(
     flags = pd.DataFrame(
         {
             "hh_id": ind["hh_id"],
-            "disabled": (_num(ind["difficulty"]) >= 3).astype("int8"),
+            "disabled": flag(ind["difficulty"], "susenas_ind", "disabled", year),
             "elderly": (ind["age"] >= 60).astype("int8"),
             "child": ((ind["age"] >= 7) & (ind["age"] <= 18)).astype("int8"),
-            "pbi": _num(ind["jkn"]).isin([1, 2]).astype("int8"),
-            "pip": (_num(ind["pip"]) == 1).astype("int8"),
+            "pbi": flag(ind["jkn"], "susenas_ind", "jkn_pbi", year),
+            "pip": flag(ind["pip"], "susenas_ind", "rcv_pip", year),
         }
     )
     g = flags.groupby("hh_id")
@@ -272,21 +279,21 @@ def read_susenas(
     hh["n_children_7_18"] = hh["hh_id"].map(g["child"].sum()).fillna(0)
     pbi, pip = anyf["pbi"], anyf["pip"]
 
-    water = _num(rt["water"])
-    hh["water_source"] = water.map(
-        {1: 1, 2: 1, 3: 2, 4: 2, 5: 3, 6: 3, 8: 4, 11: 5, 7: 6, 9: 6, 10: 7, 12: 7}
-    )
-    hh["water_safe"] = water.isin([1, 2, 3, 4, 5, 6, 8, 11]).astype("int8")
-    toilet, closet, disp = _num(rt["toilet"]), _num(rt["closet"]), _num(rt["disposal"])
+    hh["water_source"] = recode(rt["water"], "susenas_rt", "water_source", year)
+    hh["water_safe"] = flag(rt["water"], "susenas_rt", "water_safe", year)
     rural = hh["urban"] == 0
     hh["sanitation_safe"] = (
-        toilet.isin([1, 2, 3]) & (closet == 1) & (disp.isin([1, 2]) | (rural & (disp == 5)))
+        (flag(rt["toilet"], "susenas_rt", "toilet_used", year) == 1)
+        & (flag(rt["closet"], "susenas_rt", "goose_neck", year) == 1)
+        & (
+            (flag(rt["disposal"], "susenas_rt", "disposal_safe", year) == 1)
+            | (rural & (flag(rt["disposal"], "susenas_rt", "disposal_pit", year) == 1))
+        )
     ).astype("int8")
-    light = _num(rt["lighting"])
-    hh["electricity"] = light.isin([1, 2, 3]).astype("int8")
-    hh["floor_earth"] = (_num(rt["floor"]) == 8).astype("int8")
-    hh["wall_poor"] = _num(rt["wall"]).isin([4, 5, 6, 7]).astype("int8")
-    hh["roof_poor"] = _num(rt["roof"]).isin([5, 7, 8]).astype("int8")
+    hh["electricity"] = flag(rt["lighting"], "susenas_rt", "electricity", year)
+    hh["floor_earth"] = flag(rt["floor"], "susenas_rt", "floor_earth", year)
+    hh["wall_poor"] = flag(rt["wall"], "susenas_rt", "wall_poor", year)
+    hh["roof_poor"] = flag(rt["roof"], "susenas_rt", "roof_poor", year)
     area_pc = _num(rt["floor_area"]) / hh["hh_size"]
     hh["decent_housing"] = (
         (hh["floor_earth"] == 0)
@@ -296,14 +303,17 @@ def read_susenas(
         & (hh["water_safe"] == 1)
         & (hh["sanitation_safe"] == 1)
     ).astype("int8")
-    hh["rcv_pkh"] = (_num(rt["pkh"]) == 1).astype("int8")
-    hh["rcv_bpnt"] = (_num(rt["bpnt"]) == 1).astype("int8")
+    hh["rcv_pkh"] = flag(rt["pkh"], "susenas_rt", "rcv_pkh", year)
+    hh["rcv_bpnt"] = flag(rt["bpnt"], "susenas_rt", "rcv_bpnt", year)
     hh["rcv_pbi"] = hh["hh_id"].map(pbi).fillna(0)
     hh["rcv_pip"] = hh["hh_id"].map(pip).fillna(0)
-    hh["rcv_blt_dd"] = (_num(rt["blt_dd"]) == 1).astype("int8")
-    hh["rcv_lpg"] = (_num(rt["lpg_subsidy"]) == 1).astype("int8")
-    hh["rcv_listrik"] = ((light == 1) & _num(rt["elec_va"]).isin([450, 900])).astype("int8")
-    hh["rcv_kur"] = (_num(rt["kur"]) == 1).astype("int8")
+    hh["rcv_blt_dd"] = flag(rt["blt_dd"], "susenas_rt", "rcv_blt_dd", year)
+    hh["rcv_lpg"] = flag(rt["lpg_subsidy"], "susenas_rt", "rcv_lpg", year)
+    hh["rcv_listrik"] = (
+        (flag(rt["lighting"], "susenas_rt", "pln_meter", year) == 1)
+        & (flag(rt["elec_va"], "susenas_rt", "subsidised_va", year) == 1)
+    ).astype("int8")
+    hh["rcv_kur"] = flag(rt["kur"], "susenas_rt", "rcv_kur", year)
     if "registry_decile" in rt.columns:
         hh["registry_decile"] = _num(rt["registry_decile"])
 
@@ -335,13 +345,12 @@ def read_susenas(
     for c in ("kab_code", "urban", "stratum", "psu", "weight"):
         pp[c] = pp["hh_id"].map(hmap[c])
     pp["age"] = ind["age"]
-    pp["female"] = (_num(ind["sex"]) == 2).astype("int8")
-    pp["is_head"] = (ind["relation"] == 1).astype("int8")
-    pp["disabled"] = (_num(ind["difficulty"]) >= 3).astype("int8")
-    pp["school_status"] = _num(ind["school"]).map({1: 0, 2: 1, 3: 2})
-    jkn = _num(ind["jkn"])
-    pp["jkn_member"] = jkn.isin([1, 2, 3]).astype("int8")
-    pp["jkn_pbi"] = jkn.isin([1, 2]).astype("int8")
+    pp["female"] = flag(ind["sex"], "susenas_ind", "female", year)
+    pp["is_head"] = head_flag
+    pp["disabled"] = flag(ind["difficulty"], "susenas_ind", "disabled", year)
+    pp["school_status"] = recode(ind["school"], "susenas_ind", "school_status", year)
+    pp["jkn_member"] = flag(ind["jkn"], "susenas_ind", "jkn_member", year)
+    pp["jkn_pbi"] = flag(ind["jkn"], "susenas_ind", "jkn_pbi", year)
     pproblems = []
     if orphan.any():
         pproblems.append(
