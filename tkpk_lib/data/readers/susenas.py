@@ -117,6 +117,40 @@ def read_susenas(
 
     for t in (rt, ind, kp):
         t["hh_id"] = _id_text(t["hh_id"])
+    hh = _household_frame(rt, year, f_rt, problems)
+    _add_expenditure(hh, rt, kp, year, f_rt, f_kp, problems)
+    _add_poverty_line(hh, year, poverty_lines, problems)
+    ind, head_flag, pbi, pip = _add_members(hh, rt, ind, year, f_rt, f_ind, problems)
+    _add_living_conditions(hh, rt, year)
+    _add_programmes(hh, rt, year, pbi, pip)
+
+    households = validate_table(
+        hh,
+        "households",
+        source=f_rt.name,
+        extra_problems=_name_problems(problems, year, "susenas_rt", "susenas_ind", "susenas_kp"),
+        names=_raw_names(
+            "susenas_rt",
+            year,
+            {c: c for c in ("hh_id", "urban", "stratum", "psu", "weight", "hh_size",
+                            "registry_decile")}
+            | {"kab_code": "kab", "kec_code": "kec_bps"},
+        ),
+    )
+
+    persons = _persons(households, ind, head_flag, year, f_ind)
+    households.attrs["value_labels"] = rt_attrs.get("value_labels", {})
+    persons.attrs["value_labels"] = ind_attrs.get("value_labels", {})
+    households.attrs["warnings"] = (
+        notices
+        + households.attrs.get("warnings", [])
+        + missing_kabupaten(households["kab_code"], f_rt.name, "households")
+    )
+    return {"households": households, "persons": persons}
+
+
+def _household_frame(rt: pd.DataFrame, year: int, f_rt: Path, problems: list[Problem]) -> pd.DataFrame:
+    """Households of the KOR file: ids, region codes (checked), urban and the design columns."""
     hh = pd.DataFrame({"_row": rt["_row"], "year": year, "hh_id": rt["hh_id"]})
     prov = _num(rt["prov"])
     bad_prov = prov.ne(17).to_numpy()
@@ -149,8 +183,12 @@ def read_susenas(
     hh["psu"] = _id_text(rt["psu"])
     hh["weight"] = _num(rt["weight"])
     hh["hh_size"] = _num(rt["hh_size"])
+    return hh
 
-    # expenditure from KP
+
+def _add_expenditure(hh: pd.DataFrame, rt: pd.DataFrame, kp: pd.DataFrame, year: int, f_rt: Path,
+                     f_kp: Path, problems: list[Problem]) -> None:
+    """Per-capita expenditure from the KP file (duplicates, negative, missing and absent ids)."""
     kp_dup = kp["hh_id"].duplicated(keep=False)
     if kp_dup.any():
         problems.append(
@@ -194,6 +232,10 @@ def read_susenas(
             )
         )
 
+
+def _add_poverty_line(hh: pd.DataFrame, year: int, poverty_lines: pd.DataFrame | None,
+                      problems: list[Problem]) -> None:
+    """The poverty line of each household's kabupaten (and urban/rural, when the table has it)."""
     pl = default_poverty_lines() if poverty_lines is None else poverty_lines
     pl = pl[pl["year"] == year]
     if "urban" in pl.columns:
@@ -217,7 +259,22 @@ def read_susenas(
             )
         )
 
-    # persons
+
+def _add_members(
+    hh: pd.DataFrame, rt: pd.DataFrame, ind: pd.DataFrame, year: int, f_rt: Path, f_ind: Path,
+    problems: list[Problem],
+) -> tuple[pd.DataFrame, pd.Series, pd.Series, pd.Series]:
+    """Head and member columns of the households from the individual file (heads and sizes checked).
+
+    Returns
+    -------
+    ind : DataFrame
+        The individual file with numeric age and relation.
+    head_flag : Series
+        1 for household heads (by ``ind`` row).
+    pbi, pip : Series
+        Any member with PBI / with PIP, by household id.
+    """
     ind = ind.copy()
     ind["age"] = _num(ind["age"])
     ind["relation"] = _num(ind["relation"])
@@ -278,7 +335,11 @@ def read_susenas(
     hh["has_elderly"] = hh["hh_id"].map(anyf["elderly"]).fillna(0)
     hh["n_children_7_18"] = hh["hh_id"].map(g["child"].sum()).fillna(0)
     pbi, pip = anyf["pbi"], anyf["pip"]
+    return ind, head_flag, pbi, pip
 
+
+def _add_living_conditions(hh: pd.DataFrame, rt: pd.DataFrame, year: int) -> None:
+    """Water, sanitation, electricity and housing of each household (BPS definitions)."""
     hh["water_source"] = recode(rt["water"], "susenas_rt", "water_source", year)
     hh["water_safe"] = flag(rt["water"], "susenas_rt", "water_safe", year)
     rural = hh["urban"] == 0
@@ -303,6 +364,11 @@ def read_susenas(
         & (hh["water_safe"] == 1)
         & (hh["sanitation_safe"] == 1)
     ).astype("int8")
+
+
+def _add_programmes(hh: pd.DataFrame, rt: pd.DataFrame, year: int, pbi: pd.Series,
+                    pip: pd.Series) -> None:
+    """Programmes received by each household (PKH, BPNT, PBI, PIP, BLT-DD, LPG, electricity, KUR)."""
     hh["rcv_pkh"] = flag(rt["pkh"], "susenas_rt", "rcv_pkh", year)
     hh["rcv_bpnt"] = flag(rt["bpnt"], "susenas_rt", "rcv_bpnt", year)
     hh["rcv_pbi"] = hh["hh_id"].map(pbi).fillna(0)
@@ -317,21 +383,10 @@ def read_susenas(
     if "registry_decile" in rt.columns:
         hh["registry_decile"] = _num(rt["registry_decile"])
 
-    households = validate_table(
-        hh,
-        "households",
-        source=f_rt.name,
-        extra_problems=_name_problems(problems, year, "susenas_rt", "susenas_ind", "susenas_kp"),
-        names=_raw_names(
-            "susenas_rt",
-            year,
-            {c: c for c in ("hh_id", "urban", "stratum", "psu", "weight", "hh_size",
-                            "registry_decile")}
-            | {"kab_code": "kab", "kec_code": "kec_bps"},
-        ),
-    )
 
-    # persons table
+def _persons(households: pd.DataFrame, ind: pd.DataFrame, head_flag: pd.Series, year: int,
+             f_ind: Path) -> pd.DataFrame:
+    """The validated persons table (design columns from the household; orphans reported)."""
     hmap = households.set_index("hh_id")
     pp = pd.DataFrame(
         {
@@ -373,11 +428,4 @@ def read_susenas(
              "is_head": "relation", "school_status": "school"},
         ),
     )
-    households.attrs["value_labels"] = rt_attrs.get("value_labels", {})
-    persons.attrs["value_labels"] = ind_attrs.get("value_labels", {})
-    households.attrs["warnings"] = (
-        notices
-        + households.attrs.get("warnings", [])
-        + missing_kabupaten(households["kab_code"], f_rt.name, "households")
-    )
-    return {"households": households, "persons": persons}
+    return persons
