@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -143,10 +143,42 @@ def _load_boundaries(
     (code, name, rows, repair) and notes (``absent_kab``: kabupaten/kota with no polygon at
     all; ``unmatched``; ``crs``: the conversion made, if any).
     """
-    import geopandas as gpd
-    import shapely
-
     p = Path(path)
+    g, col = _open_boundary_file(p, code_column)
+    problems: list[Problem] = []
+    no_code = g["code"].isna().to_numpy()
+    if no_code.any():
+        problems.append(Problem(p.name, col, "features without a code", list(g["_row"][no_code])))
+    repairs: list[dict[str, object]] = []
+    missing = np.asarray(g.geometry.isna() | g.geometry.is_empty, dtype=bool)
+    if missing.any():
+        problems.append(
+            Problem(p.name, "geometry", "features without a polygon", list(g["_row"][missing]))
+        )
+        g = g[~missing]
+        if len(g) == 0:
+            raise SchemaError(problems)
+    g, conversion = _to_lonlat(g, p, crs)
+    ref = regions(level)
+    names = dict(zip(ref["code"], ref["name"], strict=True))
+    name_col = next((c for c in _NAME_COLUMNS if c in g.columns and c != col), None)
+
+    def label(code: object) -> str:
+        nm = names.get(str(code))
+        return f"{code} {nm}" if nm else str(code)
+
+    g = _check_polygons(g, p, names, label, repair, problems, repairs)
+    g = _check_duplicate_codes(g, p, col, names, name_col, repair, problems, repairs)
+    notes = _completeness(g, p, col, level, ref, names, conversion)
+    g["name"] = g["code"].map(names)
+    rep = pd.DataFrame(repairs, columns=["code", "name", "rows", "repair"])
+    return g, col, problems, rep, notes
+
+
+def _open_boundary_file(p: Path, code_column: str | None) -> tuple[object, str]:
+    """The boundary file read (features numbered in ``_row``) and its code column (``code``)."""
+    import geopandas as gpd
+
     if p.suffix.lower() not in BOUNDARY_SUFFIXES:
         raise TkpkError(f"{p}: wrong file type '{p.suffix}'; expected .shp, .gpkg or .geojson")
     if not p.exists():
@@ -176,27 +208,14 @@ def _load_boundaries(
     g["_row"] = np.arange(1, len(g) + 1)
     g["code"] = g[col].astype("string").str.replace(".", "", regex=False).str.strip()
     g["code"] = g["code"].mask(g["code"].eq(""))
-    problems: list[Problem] = []
-    no_code = g["code"].isna().to_numpy()
-    if no_code.any():
-        problems.append(Problem(p.name, col, "features without a code", list(g["_row"][no_code])))
-    repairs: list[dict[str, object]] = []
-    missing = np.asarray(g.geometry.isna() | g.geometry.is_empty, dtype=bool)
-    if missing.any():
-        problems.append(
-            Problem(p.name, "geometry", "features without a polygon", list(g["_row"][missing]))
-        )
-        g = g[~missing]
-        if len(g) == 0:
-            raise SchemaError(problems)
-    g, conversion = _to_lonlat(g, p, crs)
-    ref = regions(level)
-    names = dict(zip(ref["code"], ref["name"], strict=True))
-    name_col = next((c for c in _NAME_COLUMNS if c in g.columns and c != col), None)
+    return g, col
 
-    def label(code: object) -> str:
-        nm = names.get(str(code))
-        return f"{code} {nm}" if nm else str(code)
+
+def _check_polygons(g, p: Path, names: dict[str, str], label: Callable[[object], str],  # noqa: ANN001
+                    repair: bool, problems: list[Problem], repairs: list[dict[str, object]]):  # noqa: ANN202
+    """Features that are not polygons, and invalid polygons (made valid when ``repair``)."""
+    import geopandas as gpd
+    import shapely
 
     # invalid polygons: shapely.make_valid keeps every part of the area (a "bow-tie" becomes
     # two triangles); safe when the result is still a non-empty polygon
@@ -268,6 +287,15 @@ def _load_boundaries(
                     [int(r) for r in rows],
                 )
             )
+    return g
+
+
+def _check_duplicate_codes(g, p: Path, col: str, names: dict[str, str], name_col: str | None,  # noqa: ANN001
+                           repair: bool, problems: list[Problem],
+                           repairs: list[dict[str, object]]):  # noqa: ANN202
+    """The same code on several features (parts of one unit merged when ``repair``)."""
+    import geopandas as gpd
+    import shapely
 
     # duplicated codes: merging is safe only for the parts of one unit (same name, or no name
     # column to tell them apart)
@@ -322,7 +350,12 @@ def _load_boundaries(
                     unsafe_rows,
                 )
             )
+    return g
 
+
+def _completeness(g, p: Path, col: str, level: str, ref: pd.DataFrame,  # noqa: ANN001
+                  names: dict[str, str], conversion: str | None) -> dict[str, object]:
+    """Notes on the units of the region list without a polygon and codes not in the list."""
     # completeness against the region reference: a unit missing inside a kabupaten/kota the
     # file covers is an export mistake; a kabupaten/kota absent altogether is named (a file
     # of one kabupaten is normal)
@@ -358,9 +391,8 @@ def _load_boundaries(
         ),
         "incomplete": incomplete,
     }
-    g["name"] = g["code"].map(names)
-    rep = pd.DataFrame(repairs, columns=["code", "name", "rows", "repair"])
-    return g, col, problems, rep, notes
+    return notes
+
 
 
 def read_boundaries(
