@@ -336,7 +336,7 @@ def test_digit_text_to_int_matches_to_numeric():
 
 
 def test_registry_fast_paths_give_the_same_table(tmp_path, monkeypatch):
-    from tkpk_lib.data import validate
+    from tkpk_lib.data import column_checks, identifiers, validate
 
     rows = [_reg_row(i, JML_ART=i % 7 + 1, DESIL=i % 10 + 1, JK_KRT=1 + i % 2) for i in range(1, 40)]
     rows[3]["NIK"] = rows[3]["NIK"] + ".0"
@@ -345,10 +345,11 @@ def test_registry_fast_paths_give_the_same_table(tmp_path, monkeypatch):
     p = _registry_csv(tmp_path, rows)
     fast = readers.read_registry(p)
     for mod, name in ((tabular, "_read_plain_csv"), (values, "_digit_text_to_int"),
-                      (values, "_whole_number_text"), (validate, "_digits_to_float")):
+                      (values, "_whole_number_text"), (column_checks, "_digits_to_float")):
         monkeypatch.setattr(mod, name, lambda *a, **k: None)
-    monkeypatch.setattr(validate, "_fullmatch_text",
-                        lambda st, pat: st.fillna("").str.fullmatch(pat).fillna(False).to_numpy(dtype=bool))
+    for mod in (validate, identifiers):
+        monkeypatch.setattr(mod, "_fullmatch_text",
+                            lambda st, pat: st.fillna("").str.fullmatch(pat).fillna(False).to_numpy(dtype=bool))
     monkeypatch.setattr(validate, "_duplicated_keys", lambda out, key: out.duplicated(key, keep=False).to_numpy())
     monkeypatch.setattr(validate, "_isin_text", lambda st, values: st.isin(list(values)).to_numpy(dtype=bool))
     pd.testing.assert_frame_equal(fast, readers.read_registry(p))
