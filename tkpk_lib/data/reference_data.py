@@ -171,20 +171,37 @@ def calibration_grid(years: tuple[int, ...] = YEARS) -> pd.DataFrame:
     >>> bool(g.query("kab_code=='1705' and year==2024 and indicator=='p0_persen'")["assumed"].iloc[0])
     False
     """
-    oi = official_indicators()
+    grid = _Grid(official_indicators())
     yl = list(years)
+    prov = _provincial_series(grid, yl)
+    for kab in KAB_CODES:
+        p0 = _kab_p0(grid, kab, yl, prov)
+        _kab_poverty_line(grid, kab, yl, prov)
+        _kab_population(grid, kab, yl, p0)
+        _kab_labour_and_gini(grid, kab, yl, prov)
+    return pd.DataFrame(grid.rows)
 
-    def obs(kab: str, ind: str) -> dict[int, float]:
+
+class _Grid:
+    """Published figures (``obs``, ``src``) and the rows of the calibration grid (``add``)."""
+
+    def __init__(self, oi: pd.DataFrame) -> None:
+        self.oi = oi
+        self.rows: list[dict[str, object]] = []
+
+    def obs(self, kab: str, ind: str) -> dict[int, float]:
+        oi = self.oi
         s = oi[(oi["kab_code"] == kab) & (oi["indicator"] == ind)]
         return {int(y): float(v) for y, v in zip(s["year"], s["value"], strict=True)}
 
-    def src(kab: str, ind: str, y: int) -> str:
+    def src(self, kab: str, ind: str, y: int) -> str:
+        oi = self.oi
         s = oi[(oi["kab_code"] == kab) & (oi["indicator"] == ind) & (oi["year"] == y)]
         return str(s["source_url"].iloc[0]) if len(s) else ""
 
-    rows: list[dict[str, object]] = []
-
-    def add(kab: str, y: int, ind: str, v: float, unit: str, how: str) -> None:
+    def add(self, kab: str, y: int, ind: str, v: float, unit: str, how: str) -> None:
+        src = self.src
+        rows = self.rows
         rows.append(
             {
                 "kab_code": kab,
@@ -198,7 +215,10 @@ def calibration_grid(years: tuple[int, ...] = YEARS) -> pd.DataFrame:
             }
         )
 
-    # provincial series first
+
+def _provincial_series(grid: _Grid, yl: list[int]) -> dict[str, dict[int, float]]:
+    """Provincial P0, poverty line, TPT, TPAK and Gini of every year (gaps filled)."""
+    obs = grid.obs
     prov_p0, h = _fill_series(yl, obs(PROVINCE, "p0_persen"))
     prov_gk, hg = _fill_series(yl, obs(PROVINCE, "garis_kemiskinan"))
     for y in yl:
@@ -213,93 +233,110 @@ def calibration_grid(years: tuple[int, ...] = YEARS) -> pd.DataFrame:
     tpak_prov = {y: tpak_obs.get(y, float(np.mean(list(tpak_obs.values())))) for y in yl}
     gini_prov = obs(PROVINCE, "gini_ratio")
     gini_prov.setdefault(2019, gini_prov[2020])
-    gk_ratio_default = {"1771": 1.22}
 
-    for kab in KAB_CODES:
-        # P0
-        o = obs(kab, "p0_persen")
-        p0, how = _fill_series(yl, o)
-        for y in yl:
-            if y not in p0:
-                near = min(o, key=lambda k: abs(k - y))
-                p0[y] = o[near] / prov_p0[near] * prov_p0[y]
-                how[y] = f"kabupaten/province P0 ratio of {near} applied to the provincial P0"
-            add(kab, y, "p0_persen", p0[y], "persen", how[y])
-        # poverty line
-        o = obs(kab, "garis_kemiskinan")
-        for y in yl:
-            if y in o:
-                add(kab, y, "garis_kemiskinan", o[y], "Rp/kapita/bulan", "")
-            elif o:
-                near = min(o, key=lambda k: abs(k - y))
-                v = o[near] / prov_gk[near] * prov_gk[y]
-                add(
-                    kab,
-                    y,
-                    "garis_kemiskinan",
-                    v,
-                    "Rp/kapita/bulan",
-                    f"kabupaten/province line ratio of {near} applied to the provincial line",
-                )
-            else:
-                r = gk_ratio_default.get(kab, 0.90)
-                add(
-                    kab,
-                    y,
-                    "garis_kemiskinan",
-                    r * prov_gk[y],
-                    "Rp/kapita/bulan",
-                    f"{r:.2f} x provincial line (no kabupaten line published)",
-                )
-        # population
-        o = obs(kab, "penduduk")
-        if not o:
-            poor = obs(kab, "jumlah_penduduk_miskin")
-            y0 = min(poor)
-            o = {y0: poor[y0] * 1000 / (p0[y0] / 100)}
-            base_how = f"number of poor / P0 of {y0} (no population figure published)"
+    return {"p0": prov_p0, "gk": prov_gk, "tpt": tpt_prov, "tpak": tpak_prov, "gini": gini_prov}
+
+
+def _kab_p0(grid: _Grid, kab: str, yl: list[int], prov: dict[str, dict[int, float]]) -> dict[int, float]:
+    """P0 of one kabupaten (published, interpolated, or its provincial ratio)."""
+    obs, add, prov_p0 = grid.obs, grid.add, prov["p0"]
+    o = obs(kab, "p0_persen")
+    p0, how = _fill_series(yl, o)
+    for y in yl:
+        if y not in p0:
+            near = min(o, key=lambda k: abs(k - y))
+            p0[y] = o[near] / prov_p0[near] * prov_p0[y]
+            how[y] = f"kabupaten/province P0 ratio of {near} applied to the provincial P0"
+        add(kab, y, "p0_persen", p0[y], "persen", how[y])
+    return p0
+
+
+def _kab_poverty_line(grid: _Grid, kab: str, yl: list[int], prov: dict[str, dict[int, float]]) -> None:
+    """Poverty line of one kabupaten (published, its provincial ratio, or a default ratio)."""
+    obs, add, prov_gk = grid.obs, grid.add, prov["gk"]
+    gk_ratio_default = {"1771": 1.22}
+    o = obs(kab, "garis_kemiskinan")
+    for y in yl:
+        if y in o:
+            add(kab, y, "garis_kemiskinan", o[y], "Rp/kapita/bulan", "")
+        elif o:
+            near = min(o, key=lambda k: abs(k - y))
+            v = o[near] / prov_gk[near] * prov_gk[y]
+            add(
+                kab,
+                y,
+                "garis_kemiskinan",
+                v,
+                "Rp/kapita/bulan",
+                f"kabupaten/province line ratio of {near} applied to the provincial line",
+            )
         else:
-            base_how = ""
-        pop, how = _fill_series(yl, o)
-        for y in yl:
-            if y not in pop:
-                near = min(o, key=lambda k: abs(k - y))
-                pop[y] = o[near] * 1.012 ** (y - near)
-                how[y] = "grown at 1.2% a year from the nearest published year"
-            elif y in o and base_how:
-                how[y] = base_how
-            add(kab, y, "penduduk", round(pop[y]), "jiwa", how[y])
-        # labour
-        o = obs(kab, "tpt_agustus")
-        for y in yl:
-            if y in o:
-                add(kab, y, "tpt_agustus", o[y], "persen", "")
-            else:
-                f = 1.8 if kab == "1771" else 0.85
-                add(
-                    kab,
-                    y,
-                    "tpt_agustus",
-                    tpt_prov[y] * f,
-                    "persen",
-                    f"provincial TPT x {f} (kabupaten figure not found)",
-                )
+            r = gk_ratio_default.get(kab, 0.90)
             add(
                 kab,
                 y,
-                "tpak_agustus",
-                tpak_prov[y] * (0.93 if kab == "1771" else 1.01),
+                "garis_kemiskinan",
+                r * prov_gk[y],
+                "Rp/kapita/bulan",
+                f"{r:.2f} x provincial line (no kabupaten line published)",
+            )
+
+
+def _kab_population(grid: _Grid, kab: str, yl: list[int], p0: dict[int, float]) -> None:
+    """Population of one kabupaten (published, interpolated, grown, or poor / P0)."""
+    obs, add = grid.obs, grid.add
+    o = obs(kab, "penduduk")
+    if not o:
+        poor = obs(kab, "jumlah_penduduk_miskin")
+        y0 = min(poor)
+        o = {y0: poor[y0] * 1000 / (p0[y0] / 100)}
+        base_how = f"number of poor / P0 of {y0} (no population figure published)"
+    else:
+        base_how = ""
+    pop, how = _fill_series(yl, o)
+    for y in yl:
+        if y not in pop:
+            near = min(o, key=lambda k: abs(k - y))
+            pop[y] = o[near] * 1.012 ** (y - near)
+            how[y] = "grown at 1.2% a year from the nearest published year"
+        elif y in o and base_how:
+            how[y] = base_how
+        add(kab, y, "penduduk", round(pop[y]), "jiwa", how[y])
+
+
+def _kab_labour_and_gini(grid: _Grid, kab: str, yl: list[int], prov: dict[str, dict[int, float]]) -> None:
+    """TPT, TPAK and Gini of one kabupaten (published, else from the provincial figures)."""
+    obs, add = grid.obs, grid.add
+    tpt_prov, tpak_prov, gini_prov = prov["tpt"], prov["tpak"], prov["gini"]
+    o = obs(kab, "tpt_agustus")
+    for y in yl:
+        if y in o:
+            add(kab, y, "tpt_agustus", o[y], "persen", "")
+        else:
+            f = 1.8 if kab == "1771" else 0.85
+            add(
+                kab,
+                y,
+                "tpt_agustus",
+                tpt_prov[y] * f,
                 "persen",
-                "provincial TPAK (x 0.93 Kota, x 1.01 kabupaten); kabupaten figure not found",
+                f"provincial TPT x {f} (kabupaten figure not found)",
             )
-            g = gini_prov[y] + (0.03 if kab == "1771" else -0.01)
-            add(
-                kab,
-                y,
-                "gini_ratio",
-                g,
-                "rasio",
-                "provincial Gini (kabupaten not published), "
-                "+0.03 for Kota Bengkulu, -0.01 elsewhere",
-            )
-    return pd.DataFrame(rows)
+        add(
+            kab,
+            y,
+            "tpak_agustus",
+            tpak_prov[y] * (0.93 if kab == "1771" else 1.01),
+            "persen",
+            "provincial TPAK (x 0.93 Kota, x 1.01 kabupaten); kabupaten figure not found",
+        )
+        g = gini_prov[y] + (0.03 if kab == "1771" else -0.01)
+        add(
+            kab,
+            y,
+            "gini_ratio",
+            g,
+            "rasio",
+            "provincial Gini (kabupaten not published), "
+            "+0.03 for Kota Bengkulu, -0.01 elsewhere",
+        )
