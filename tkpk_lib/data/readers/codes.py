@@ -187,6 +187,23 @@ def _classify(label: object, kind: str) -> int | None:
     return hits[0] if len(hits) == 1 else None
 
 
+def _text_as_codes(words: pd.Series, kind: str) -> dict[str, int] | None:
+    """Codes of categories written as text (an export with labels instead of codes), if all known."""
+    found = {w: _classify(w, kind) for w in words.dropna().unique()}
+    return found if all(c is not None for c in found.values()) else None
+
+
+def _numeric_labels(value_labels: dict) -> dict[float, object]:
+    """Value labels keyed by their numeric code (labels of non-numeric keys are dropped)."""
+    labels = {}
+    for k, lab in value_labels.items():
+        try:
+            labels[float(k)] = lab
+        except (TypeError, ValueError):
+            continue
+    return labels
+
+
 def _check_codes(
     t: pd.DataFrame,
     file: str,
@@ -237,9 +254,8 @@ def _check_codes(
         values = v.to_numpy(dtype="float64", na_value=np.nan)
         notnum = ~blank & np.isnan(values)
         if notnum.any() and kind is not None and kind != "relation":
-            # categories written as text (an export with labels instead of codes)
-            words = {w: _classify(w, kind) for w in text[notnum].dropna().unique()}
-            if all(c is not None for c in words.values()):
+            words = _text_as_codes(text[notnum], kind)
+            if words is not None:
                 v = v.where(~notnum, text.map(words).astype("float64"))
                 values = v.to_numpy(dtype="float64", na_value=np.nan)
                 notnum = ~blank & np.isnan(values)
@@ -248,12 +264,7 @@ def _check_codes(
                 notices.append(
                     f"{source}, column '{raw_name}' ({name}): text values read as codes: {change}"
                 )
-        labels = {}
-        for k, lab in (value_labels.get(raw_name) or {}).items():
-            try:
-                labels[float(k)] = lab
-            except (TypeError, ValueError):
-                continue
+        labels = _numeric_labels(value_labels.get(raw_name) or {})
         present = sorted({float(x) for x in values[~np.isnan(values)]})
         if kind is not None and labels and present:
             cls = {x: _classify(labels.get(x), kind) for x in present}
