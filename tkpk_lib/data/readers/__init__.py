@@ -12,7 +12,7 @@ Every reader returns a frame validated by :func:`tkpk_lib.data.validate.validate
 one :class:`~tkpk_lib.errors.SchemaError` naming file, column and rows.
 
 This package is split by job; this module re-exports every name of its parts, so
-``tkpk_lib.data.readers.read_susenas`` (and the old ``tkpk_lib.data.readers``) keep working:
+``tkpk_lib.data.readers.read_susenas`` (and the old ``tkpk_lib.readers``) keep working:
 
 - :mod:`~tkpk_lib.data.readers.tabular`: file formats, header/layout detection, ``read_raw``;
 - :mod:`~tkpk_lib.data.readers.values`: numbers, identifier text and region codes of raw cells;
@@ -21,7 +21,8 @@ This package is split by job; this module re-exports every name of its parts, so
 - :mod:`~tkpk_lib.data.readers.susenas`, :mod:`~tkpk_lib.data.readers.sakernas`,
   :mod:`~tkpk_lib.data.readers.podes`: the BPS surveys;
 - :mod:`~tkpk_lib.data.readers.admin`: registry, programme map and complaints;
-- :mod:`~tkpk_lib.data.readers.boundaries`: boundary polygons;
+- :mod:`~tkpk_lib.data.readers.boundaries`: boundary polygons (read, check, repair), with
+  :mod:`~tkpk_lib.data.readers.boundary_crs` for their coordinate systems;
 - :mod:`~tkpk_lib.data.readers.messages`: row-number note and warnings beside the tables.
 
 A test that replaces a helper with ``monkeypatch`` patches it in the part that uses it
@@ -48,21 +49,23 @@ from tkpk_lib.data.readers.admin import (  # noqa: F401
 from tkpk_lib.data.readers.boundaries import (  # noqa: F401
     _CODE_COLUMNS,
     _NAME_COLUMNS,
-    _USUAL_CRS,
     BOUNDARY_SUFFIXES,
     _boundary_frame,
-    _crs_name,
     _load_boundaries,
-    _lonlat_bounds_ok,
-    _metres_message,
     _polygonal,
     _repair_head,
     _rows_text,
-    _same_crs,
-    _to_lonlat,
     check_boundaries,
     read_boundaries,
     repair_boundaries,
+)
+from tkpk_lib.data.readers.boundary_crs import (  # noqa: F401
+    _USUAL_CRS,
+    _crs_name,
+    _lonlat_bounds_ok,
+    _metres_message,
+    _same_crs,
+    _to_lonlat,
 )
 from tkpk_lib.data.readers.codes import (  # noqa: F401
     _LABEL_KINDS,
