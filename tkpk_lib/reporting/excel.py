@@ -264,6 +264,59 @@ def _layout(table_id: str, df: pd.DataFrame, tpl: pd.DataFrame) -> pd.DataFrame:
     return rows[rows["column"].isin(df.columns)]
 
 
+def _notes_sheet(ws: Any, meta: Mapping[str, Any], shown: Sequence[tuple[str, str, str, str, str]],
+                 dropped: Sequence[str], notes: pd.DataFrame | None) -> None:
+    """Fill the ``Catatan`` sheet: run metadata, the definition of every column shown, notes."""
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+    bold = Font(bold=True)
+    head_fill = PatternFill("solid", fgColor="DDEBF7")
+    thin = Side(style="thin", color="999999")
+    box = Border(top=thin, bottom=thin, left=thin, right=thin)
+    ws.cell(1, 1, "Catatan dan definisi").font = Font(bold=True, size=13)
+    r = 3
+    labels = {"wilayah": "Wilayah", "tahun": "Tahun", "run_id": "Run laporan", "data_vintage": "Data",
+              "tkpk_lib": "Versi tkpk_lib", "min_n": "Batas minimum sampel"}
+    for key, value in meta.items():
+        ws.cell(r, 1, labels.get(key, str(key))).font = bold
+        ws.cell(r, 2, str(value))
+        r += 1
+    if "min_n" in meta:
+        ws.cell(r, 1, "Sel kosong").font = bold
+        ws.cell(r, 2, f"Dugaan dengan sampel kurang dari {meta['min_n']} rumah tangga tidak ditampilkan (ditekan).")
+        r += 1
+    r += 1
+    for j, h in enumerate(["Lembar", "Kolom", "Satuan", "Definisi"], start=1):
+        c = ws.cell(r, j, h)
+        c.font, c.fill, c.border = bold, head_fill, box
+    r += 1
+    for sheet, header, unit, definition, _col in shown:
+        for j, v in enumerate([sheet, header, unit, definition], start=1):
+            ws.cell(r, j, v or None).border = box
+        r += 1
+    if dropped:
+        r += 1
+        ws.cell(r, 1, "Kolom tidak ditampilkan").font = bold
+        ws.cell(r, 2, "; ".join(dropped))
+        r += 1
+    if notes is not None and len(notes.columns):
+        r += 1
+        ws.cell(r, 1, "Catatan tambahan").font = bold
+        r += 1
+        for j, h in enumerate(notes.columns, start=1):
+            c = ws.cell(r, j, str(h))
+            c.font, c.fill, c.border = bold, head_fill, box
+        for row in notes.itertuples(index=False):
+            r += 1
+            for j, v in enumerate(row, start=1):
+                ws.cell(r, j, _cell_value(v, not isinstance(v, int | float | np.number))).border = box
+    for letter, width in zip("ABCD", (22, 30, 14, 90), strict=True):
+        ws.column_dimensions[letter].width = width
+    for row in ws.iter_rows(min_row=1, max_row=r):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
 def write_annex(
     tables: Mapping[str, pd.DataFrame],
     path: str | Path,
@@ -307,6 +360,11 @@ def write_annex(
     ------
     ReportError
         A required column is missing, a table is empty of columns, or the template is bad.
+
+    Notes
+    -----
+    Long by design: one sheet per table in a loop that shares the cell styles and collects the
+    column definitions for the notes sheet (written by ``_notes_sheet``).
 
     Examples
     --------
@@ -424,50 +482,7 @@ def write_annex(
         ws.freeze_panes = ws.cell(first_data, 1)
         ws.sheet_view.zoomScale = 90
 
-    # notes sheet
-    ws = wb.create_sheet("Catatan")
-    ws.cell(1, 1, "Catatan dan definisi").font = Font(bold=True, size=13)
-    r = 3
-    labels = {"wilayah": "Wilayah", "tahun": "Tahun", "run_id": "Run laporan", "data_vintage": "Data",
-              "tkpk_lib": "Versi tkpk_lib", "min_n": "Batas minimum sampel"}
-    for key, value in meta.items():
-        ws.cell(r, 1, labels.get(key, str(key))).font = bold
-        ws.cell(r, 2, str(value))
-        r += 1
-    if "min_n" in meta:
-        ws.cell(r, 1, "Sel kosong").font = bold
-        ws.cell(r, 2, f"Dugaan dengan sampel kurang dari {meta['min_n']} rumah tangga tidak ditampilkan (ditekan).")
-        r += 1
-    r += 1
-    for j, h in enumerate(["Lembar", "Kolom", "Satuan", "Definisi"], start=1):
-        c = ws.cell(r, j, h)
-        c.font, c.fill, c.border = bold, head_fill, box
-    r += 1
-    for sheet, header, unit, definition, _col in shown:
-        for j, v in enumerate([sheet, header, unit, definition], start=1):
-            ws.cell(r, j, v or None).border = box
-        r += 1
-    if dropped:
-        r += 1
-        ws.cell(r, 1, "Kolom tidak ditampilkan").font = bold
-        ws.cell(r, 2, "; ".join(dropped))
-        r += 1
-    if notes is not None and len(notes.columns):
-        r += 1
-        ws.cell(r, 1, "Catatan tambahan").font = bold
-        r += 1
-        for j, h in enumerate(notes.columns, start=1):
-            c = ws.cell(r, j, str(h))
-            c.font, c.fill, c.border = bold, head_fill, box
-        for row in notes.itertuples(index=False):
-            r += 1
-            for j, v in enumerate(row, start=1):
-                ws.cell(r, j, _cell_value(v, not isinstance(v, int | float | np.number))).border = box
-    for letter, width in zip("ABCD", (22, 30, 14, 90), strict=True):
-        ws.column_dimensions[letter].width = width
-    for row in ws.iter_rows(min_row=1, max_row=r):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    _notes_sheet(wb.create_sheet("Catatan"), meta, shown, dropped, notes)
 
     from tkpk_lib.export import atomic_path
 
