@@ -25,7 +25,8 @@ from tkpk_lib import paths as tkpk_paths
 from tkpk_lib.errors import ReportError
 from tkpk_lib.locks import locked
 from tkpk_lib.reporting.reading import CACHE_VERSION, COMPLETE_MARKER, cache_info
-from tkpk_lib.reporting.sections import _apply_poverty_lines, prepare_tables
+from tkpk_lib.reporting.section_data import _apply_poverty_lines
+from tkpk_lib.reporting.sections import prepare_tables
 
 
 def _fingerprint(files: Mapping[str, Path], extra: Sequence[Any], contents: Mapping[str, Path] | None = None) -> str:

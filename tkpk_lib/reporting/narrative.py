@@ -19,7 +19,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from tkpk_lib.reporting.report import PROVINCE_CODE, fmt_int, fmt_number, fmt_percent, unit_name
+from tkpk_lib.reporting.formatting import fmt_int, fmt_number, fmt_percent
+from tkpk_lib.reporting.labels import PROVINCE_CODE, unit_name
 
 __all__ = [
     "compare_with_province",

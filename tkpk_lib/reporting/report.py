@@ -147,21 +147,27 @@ from tkpk_lib.reporting.reading import (  # noqa: F401
     section_notice,
     section_status,
 )
-from tkpk_lib.reporting.sections import (  # noqa: F401
+from tkpk_lib.reporting.section_data import (  # noqa: F401
     _apply_poverty_lines,
     _both,
     _complaints_annex,
     _coverage_sections,
     _design,
     _disaggregation,
-    _module,
-    _no_attrs,
     _per_kab_by,
     _plain,
     _programme_annex,
-    _Sections,
-    prepare_tables,
     year_indicators,
+)
+from tkpk_lib.reporting.sections import (  # noqa: F401
+    _absent_inputs,
+    _convergence_section,
+    _module,
+    _no_attrs,
+    _note_podes_round,
+    _Sections,
+    _write_cache,
+    prepare_tables,
 )
 from tkpk_lib.reporting.tables import (  # noqa: F401
     _subset,
