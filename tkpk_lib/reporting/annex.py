@@ -29,7 +29,7 @@ def annex_tables(cache: str | Path, kab_code: str, year: int, *, min_sample: int
     """The LP2KD annex tables of one unit in the layout of ``annex_template.csv``.
 
     ``indikator`` (all indicators of the year with SE, CI, RSE and sample size; cells on fewer
-    than ``min_sample`` sample households blanked by :func:`tkpk_lib.excel.suppress_small_cells`),
+    than ``min_sample`` sample households blanked by :func:`tkpk_lib.reporting.excel.suppress_small_cells`),
     ``program`` and ``target`` (programme map), ``kantong`` (pocket desa), ``cakupan`` (registry
     coverage per desa x programme: eligible, covered, to follow up) and ``pengaduan``. Tables
     whose section is missing are left out.
@@ -37,7 +37,7 @@ def annex_tables(cache: str | Path, kab_code: str, year: int, *, min_sample: int
     Returns
     -------
     dict of str -> DataFrame
-        In annex order, ready for :func:`tkpk_lib.excel.write_annex`.
+        In annex order, ready for :func:`tkpk_lib.reporting.excel.write_annex`.
 
     Examples
     --------

@@ -1,6 +1,6 @@
 """Automatic draft narrative in Bahasa Indonesia for the yearly evaluation report.
 
-Deterministic templates over the prepared tables (:mod:`tkpk_lib.report`): the current level
+Deterministic templates over the prepared tables (:mod:`tkpk_lib.reporting.reading`): the current level
 of poverty, what rose, what fell and what is *tidak berbeda nyata secara statistik* since the
 comparison year, the kabupaten/kota against the province, extreme poverty against the
 Inpres 4/2022 target, and the largest programme coverage gaps. The text is a draft for the
