@@ -20,6 +20,7 @@ import datetime as dt
 import json
 import multiprocessing
 import threading
+from pathlib import Path
 
 import nbformat
 import numpy as np
@@ -30,6 +31,7 @@ import pytest
 from tkpk_lib import pipeline, run
 from tkpk_lib import report as R
 from tkpk_lib.errors import ReportError
+from tkpk_lib.reporting import cache as C
 
 pytestmark = pytest.mark.slow
 
@@ -223,7 +225,7 @@ def pristine(root, tmp_path_factory):
 def _copy(entry, year_dir):
     import shutil
 
-    return R.Path(shutil.copytree(entry, year_dir / entry.name))
+    return Path(shutil.copytree(entry, year_dir / entry.name))
 
 
 def _prepare(args):
@@ -252,8 +254,8 @@ def test_identical_concurrent_prepares_share_one_complete_entry(root, tmp_path, 
     (ydir / f".{key}.tmp-999999-deadbeef").mkdir(parents=True)
     (ydir / f"..{key}.tmp-999999-deadbeef.abc").mkdir()
     calls = []
-    real = R.prepare_tables
-    monkeypatch.setattr(R, "prepare_tables", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = C.prepare_tables
+    monkeypatch.setattr(C, "prepare_tables", lambda *a, **k: calls.append(1) or real(*a, **k))
     out: list[str] = []
     ts = [threading.Thread(target=lambda: out.append(_prepare((root, "poor", ydir)))) for _ in range(2)]
     for t in ts:
@@ -262,8 +264,8 @@ def test_identical_concurrent_prepares_share_one_complete_entry(root, tmp_path, 
         t.join()
     assert len(out) == 2 and out[0] == out[1]
     assert len(calls) == 1  # the second waited for the lock and reused the first one's entry
-    assert [p.name for p in ydir.iterdir() if p.is_dir()] == [R.Path(out[0]).name]  # no leftovers
-    assert R._entry_problem(R.Path(out[0])) == ""
+    assert [p.name for p in ydir.iterdir() if p.is_dir()] == [Path(out[0]).name]  # no leftovers
+    assert R._entry_problem(Path(out[0])) == ""
 
 
 def test_truncated_parquet_is_rebuilt(root, pristine, tmp_path):
@@ -325,14 +327,17 @@ def test_cache_key_follows_options_and_inputs(root, tmp_path):
     os.utime(raw, ns=(st.st_atime_ns, st.st_mtime_ns + 1))
     assert R.cache_entry(own, 2024, cache_dir=ydir) != base
     # the library's code is part of the key
-    real = R._fingerprint
+    real = C._fingerprint
     seen = []
-    R._fingerprint = lambda files, extra, contents=None: seen.append(sorted(contents)) or real(files, extra, contents)
+    C._fingerprint = lambda files, extra, contents=None: seen.append(sorted(contents)) or real(files, extra, contents)
     try:
         R.cache_entry(own, 2024, cache_dir=ydir)
     finally:
-        R._fingerprint = real
+        C._fingerprint = real
     assert "lib/estimate.py" in seen[0] and "lib/reference/targets.csv" in seen[0]
+    # every module of every subpackage too: a changed report section or generator is another key
+    assert {"lib/reporting/sections.py", "lib/reporting/cache.py", "lib/synthetic/__init__.py"} <= set(seen[0])
+    assert not [k for k in seen[0] if "__pycache__" in k]
 
 
 def test_own_poverty_lines_errors_name_the_file(root, tmp_path):
@@ -447,7 +452,7 @@ def test_two_runs_side_by_side_with_different_targets(root, tmp_path):
     import subprocess
     import sys
 
-    env = {**os.environ, "PYTHONPATH": str(R.Path(R.__file__).resolve().parents[1])}
+    env = {**os.environ, "PYTHONPATH": str(Path(R.__file__).resolve().parents[2])}
     procs = {
         t: subprocess.Popen([sys.executable, "-m", "tkpk_lib.cli", "run", "--year", "2024", "--kab", CODE,
                              "--jobs", "1", "--no-pdf", "--root", str(root), "--out", str(tmp_path / "out"),

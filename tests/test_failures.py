@@ -27,6 +27,7 @@ from test_report import make_programme_map, make_registry, make_tables
 from tkpk_lib import pipeline
 from tkpk_lib import report as R
 from tkpk_lib.errors import Problem, SchemaError
+from tkpk_lib.reporting import sections as S
 from tkpk_lib.schemas import PROGRAMMES
 
 SRC = {"complaints": "raw/complaints/pengaduan_2024.csv", "programmes": "raw/programmes/peta_2024.xlsx"}
@@ -357,8 +358,8 @@ def test_one_coverage_table_failing_leaves_the_others(tables, tmp_path, monkeypa
 
     fake = types.SimpleNamespace(**{k: getattr(coverage, k) for k in dir(coverage) if not k.startswith("__")})
     fake.programme_combinations = broken
-    real = R._module
-    monkeypatch.setattr(R, "_module", lambda name: fake if name == "coverage" else real(name))
+    real = S._module
+    monkeypatch.setattr(S, "_module", lambda name: fake if name == "coverage" else real(name))
     cache = R.prepare_tables(tables, 2024, tmp_path / "c", sources={"households": "raw/susenas/2024"})
     st = R.section_status(cache).set_index("section")["status"]
     assert (st["coverage"], st["targeting"], st["combinations"]) == ("ok", "ok", "error")

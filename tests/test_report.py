@@ -18,6 +18,7 @@ from tkpk_lib import report as R
 from tkpk_lib.design import SurveyDesign
 from tkpk_lib.errors import ReportError
 from tkpk_lib.reference_data import KAB_CODES, regions
+from tkpk_lib.reporting import sections as S
 from tkpk_lib.schemas import PROGRAMMES
 
 
@@ -200,7 +201,7 @@ def full_cache(tables, tmp_path_factory):
 
 
 def _core_only(monkeypatch):
-    monkeypatch.setattr(R, "_module", lambda name: None)
+    monkeypatch.setattr(S, "_module", lambda name: None)
 
 
 def test_indicators_match_direct_calls(full_cache, tables):
@@ -269,7 +270,7 @@ def test_failing_section_is_recorded_with_its_cause(tables, tmp_path, monkeypatc
         def add_targets(self, hh):
             raise ValueError("rusak\nbaris kedua")
 
-    monkeypatch.setattr(R, "_module", lambda name: Broken() if name == "coverage" else None)
+    monkeypatch.setattr(S, "_module", lambda name: Broken() if name == "coverage" else None)
     cache = R.prepare_tables(tables, 2024, tmp_path / "c")
     assert R.section_status(cache).set_index("section").loc["targeting", "status"] == "error"
     assert R.section_failures(cache)["targeting"] == ["ValueError: rusak", "baris kedua"]

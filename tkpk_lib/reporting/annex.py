@@ -1,0 +1,218 @@
+"""Annex tables of the LP2KD report and their Excel workbook.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from tkpk_lib.reporting.completeness import completeness_note
+from tkpk_lib.reporting.formatting import _fmt_value, fmt_int, fmt_number, fmt_percent
+from tkpk_lib.reporting.labels import (
+    PROGRAMME_LABELS,
+    PROVINCE_CODE,
+    RELIABILITY_ID,
+    SECTIONS,
+    TARGET_LABELS,
+    _catalogue,
+    _region_names,
+    _unit_of,
+    unit_name,
+)
+from tkpk_lib.reporting.reading import _index, load_section, section_failures
+
+
+def annex_tables(cache: str | Path, kab_code: str, year: int, *, min_sample: int = 0) -> dict[str, pd.DataFrame]:
+    """The LP2KD annex tables of one unit in the layout of ``annex_template.csv``.
+
+    ``indikator`` (all indicators of the year with SE, CI, RSE and sample size; cells on fewer
+    than ``min_sample`` sample households blanked by :func:`tkpk_lib.reporting.excel.suppress_small_cells`),
+    ``program`` and ``target`` (programme map), ``kantong`` (pocket desa), ``cakupan`` (registry
+    coverage per desa x programme: eligible, covered, to follow up) and ``pengaduan``. Tables
+    whose section is missing are left out.
+
+    Returns
+    -------
+    dict of str -> DataFrame
+        In annex order, ready for :func:`tkpk_lib.reporting.excel.write_annex`.
+
+    Examples
+    --------
+    >>> annex_tables("derived/2024", "1701", 2024)  # doctest: +SKIP
+    """
+    from tkpk_lib.reporting import excel
+
+    code = str(kab_code)
+    out: dict[str, pd.DataFrame] = {}
+    ind = load_section(cache, "indicators")
+    cur = ind[(ind["year"] == int(year)) & ((ind["kab_code"] == code) | (code == PROVINCE_CODE))].copy()
+    cat = _catalogue()
+    src = {"Susenas": "BPS, Susenas Maret", "Sakernas": "BPS, Sakernas Agustus"}
+    cur = cur.assign(
+        wilayah=[unit_name(c) for c in cur["kab_code"]],
+        indikator=[str(cat.loc[c, "name_id"]) if c in cat.index else str(c) for c in cur["indicator"]],
+        satuan=[_unit_of(c, cat) for c in cur["indicator"]],
+        sumber=[src.get(str(cat.loc[c, "source_survey"]).split()[0], str(cat.loc[c, "source_survey"]))
+                if c in cat.index else "" for c in cur["indicator"]],
+    )
+    order = {c: i for i, c in enumerate(cat.index)}
+    cur["_o"] = cur["indicator"].map(order).fillna(len(order))
+    cur["_p"] = cur["kab_code"] == PROVINCE_CODE
+    cur = cur.sort_values(["_p", "kab_code", "_o"], kind="stable")
+    cols = ["kab_code", "wilayah", "indikator", "satuan", "estimate", "se", "ci_low", "ci_high", "rse", "n",
+            "reliability", "sumber"]
+    tab = cur[cols].reset_index(drop=True)
+    if min_sample:
+        tab = excel.suppress_small_cells(tab, "n", min_sample, value_cols=["estimate", "se", "ci_low", "ci_high",
+                                                                          "rse"]).drop(columns="suppressed")
+    out["indikator"] = tab
+    for name, tid in (("annex_program", "program"), ("annex_target", "target")):
+        t = load_section(cache, name, None if code == PROVINCE_CODE else code)
+        if not t.empty:
+            out[tid] = t.drop(columns="kab_code").reset_index(drop=True) if code != PROVINCE_CODE else t
+    pk = load_section(cache, "pockets", kab_code)
+    if not pk.empty:
+        d = pk[(pk["level"] == "desa") & pk["is_pocket"].astype(bool)].sort_values(["kab_code", "rank_rate", "code"],
+                                                                                 kind="stable")
+        out["kantong"] = pd.DataFrame({
+            "peringkat": d["rank_rate"].astype(int).to_numpy(), "kec_code": d["kec_code"].astype(str).to_numpy(),
+            "desa_code": d["code"].astype(str).to_numpy(), "desa": d["name"].astype(str).to_numpy(),
+            "p0": d["rate"].to_numpy(), "skor_deprivasi": d["score"].to_numpy(),
+            **({"klaster_lisa": d["hotspot_cluster"].fillna("").astype(str).to_numpy()}
+               if "hotspot_cluster" in d.columns else {}),
+            "keluarga_desil_1_4": d["registry_hh"].fillna(0).astype(int).to_numpy(),
+            "lokus": d["pocket_type"].astype(str).to_numpy(),
+        })
+    rd = load_section(cache, "registry_desa", kab_code)
+    if not rd.empty:
+        rd = rd[rd["eligible"] > 0]
+        names = _region_names()
+        out["cakupan"] = pd.DataFrame({
+            "desa_code": rd["desa_code"].astype(str).to_numpy(),
+            "desa": [names.get(str(c), str(c)) for c in rd["desa_code"]],
+            "program": [PROGRAMME_LABELS.get(str(p), str(p)) for p in rd["programme"]],
+            "sasaran": rd["eligible"].astype(int).to_numpy(), "menerima": rd["covered"].astype(int).to_numpy(),
+            "cakupan_pct": (rd["covered"] / rd["eligible"]).to_numpy(),
+            "tindak_lanjut": rd["missing"].astype(int).to_numpy(),
+        })
+    comp = load_section(cache, "annex_complaints", None if code == PROVINCE_CODE else code)
+    if not comp.empty:
+        comp = comp.assign(program=[PROGRAMME_LABELS.get(str(p), str(p)) for p in comp["program"]])
+        out["pengaduan"] = comp.drop(columns="kab_code").reset_index(drop=True) if code != PROVINCE_CODE else comp
+    return out
+
+
+#: Sections behind the LP2KD annex tables (their notes go to the workbook's ``Catatan`` sheet).
+ANNEX_SECTIONS = ("indicators", "annex_program", "annex_target", "pockets", "registry_desa", "annex_complaints")
+
+
+def annex_notes(cache: str | Path, kab_code: str) -> pd.DataFrame:
+    """Why annex tables are absent or incomplete, for the workbook's ``Catatan`` sheet.
+
+    One row per annex section that is not computed (``bagian``, ``keterangan``: the missing
+    note, or "TIDAK LENGKAP" with every line of the cause) and per input that lacks units.
+
+    Examples
+    --------
+    >>> annex_notes("derived/2024", "17")  # doctest: +SKIP
+    """
+    rows = []
+    fails = section_failures(cache)
+    for name in ANNEX_SECTIONS:
+        st = _index(cache)["sections"].get(name, {})
+        if name in fails:
+            rows.append((SECTIONS[name], "TIDAK LENGKAP, tidak dapat dihitung: " + "; ".join(fails[name])))
+        elif st.get("note"):
+            rows.append((SECTIONS[name], st["note"]))
+    for line in completeness_note(cache, kab_code, ("households", "labour", "villages", "programmes",
+                                                    "registry")).split("\n\n"):
+        if line:
+            rows.append(("kelengkapan data", line.replace("> **Perhatian:** ", "")))
+    return pd.DataFrame(rows, columns=["bagian", "keterangan"])
+
+
+def write_annex_workbook(tables: Mapping[str, pd.DataFrame], output_dir: str | Path | None, kab_code: str,
+                         year: int, *, run_id: str = "", min_sample: int = 0,
+                         info: Mapping[str, Any] | None = None,
+                         cache: str | Path | None = None) -> Path | None:
+    """Write the LP2KD annex workbook ``lampiran_lp2kd_<code>_<year>.xlsx`` into ``output_dir``.
+
+    Returns None (nothing written) when ``output_dir`` is empty. With ``info``
+    (:func:`cache_info` of the tables) the ``Catatan`` sheet also lists the options the numbers
+    were computed with: comparison year, target group, poverty lines and targets (own file or
+    reference table).
+    With ``cache``, the sheet also lists the annex tables that are absent or incomplete and why
+    (:func:`annex_notes`), so the workbook of a partial report says so as its HTML does.
+
+    Examples
+    --------
+    >>> write_annex_workbook({}, "", "1701", 2024) is None
+    True
+    """
+    if not output_dir:
+        return None
+    from tkpk_lib.reporting import excel
+
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    meta: dict[str, Any] = {"wilayah": unit_name(kab_code), "tahun": int(year), "run_id": run_id}
+    if info is not None:
+        opts = info.get("options") or {}
+        meta["Tahun pembanding"] = info.get("comparison_year") or "\u2013"
+        meta["Kelompok sasaran cakupan"] = TARGET_LABELS.get(str(info.get("target")), info.get("target"))
+        for key, label in (("poverty_lines", "Garis kemiskinan"), ("targets", "Target indikator")):
+            meta[label] = (f"tabel sendiri: {Path(str(opts[key + '_source'])).name}" if opts.get(key)
+                           else "tabel referensi tkpk_lib")
+    meta["min_n"] = min_sample
+    notes = annex_notes(cache, kab_code) if cache is not None else None
+    return excel.write_annex(tables, out / f"lampiran_lp2kd_{kab_code}_{int(year)}.xlsx", meta=meta,
+                             notes=notes if notes is not None and len(notes) else None)
+
+
+def annex_display(df: pd.DataFrame, table_id: str) -> pd.DataFrame:
+    """An annex table with Indonesian headers and number formats (for the HTML/PDF annex).
+
+    Examples
+    --------
+    >>> annex_display(pd.DataFrame({"pagu": [1.5e9]}), "program").columns.tolist()
+    ['Pagu anggaran (Rp)']
+    """
+    from tkpk_lib.reporting.excel import load_annex_template
+
+    tpl = load_annex_template()
+    tpl = tpl[tpl["table_id"] == table_id].set_index("column")
+    out = pd.DataFrame(index=df.index)
+    for col in df.columns:
+        if col not in tpl.index:
+            continue
+        row = tpl.loc[col]
+        fmt = row["format"]
+        vals = df[col]
+        unit_col = fmt.split(":", 1)[1] if fmt.startswith("by_unit:") else None
+        if unit_col:
+            text = [_fmt_value(v, u) for v, u in zip(vals, df[unit_col], strict=True)]
+        elif fmt.startswith("pct"):
+            text = [fmt_percent(v, int(fmt[3:])) for v in vals]
+        elif fmt in ("int", "rupiah"):
+            text = [fmt_int(v) for v in vals]
+        elif fmt.startswith("dec"):
+            text = [fmt_number(v, int(fmt[3:])) for v in vals]
+        else:
+            text = ["" if pd.isna(v) else str(v) for v in vals]
+        head = row["header"] + (f" ({row['unit']})" if row["unit"] else "")
+        if fmt == "rupiah":
+            head = row["header"] + " (Rp)"
+        out[head] = text
+    if table_id == "indikator" and {"SK 95% batas bawah", "SK 95% batas atas"} <= set(out.columns):
+        # narrower for A4: one CI column; code, unit and source stay in the Excel annex
+        ci = [f"{lo} \u2013 {hi}" if lo != "\u2013" else "\u2013"
+              for lo, hi in zip(out["SK 95% batas bawah"], out["SK 95% batas atas"], strict=True)]
+        out = out.drop(columns=[c for c in ("Kode wilayah", "Satuan", "Sumber", "SK 95% batas atas") if c in out])
+        out = out.rename(columns={"SK 95% batas bawah": "SK 95%"})
+        out["SK 95%"] = ci
+        if "Keandalan" in out:
+            out["Keandalan"] = out["Keandalan"].map(RELIABILITY_ID).fillna(out["Keandalan"])
+    return out.reset_index(drop=True)

@@ -1,0 +1,179 @@
+"""Notebook display helpers: styled tables, figures shown once at a fixed size, the exploration picker.
+
+``ipywidgets`` and ``IPython`` are imported only when a helper is called, so the library works
+without them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tkpk_lib.reporting.annex import annex_display
+from tkpk_lib.reporting.figures import map_note, pocket_maps, trend_figure
+from tkpk_lib.reporting.labels import unit_name
+from tkpk_lib.reporting.reading import load_section
+from tkpk_lib.reporting.tables import indicator_sheet
+
+
+def _png_opaque(fig: Any, dpi: float) -> bytes:
+    """PNG of an opaque figure: drawn once by Agg, stored as RGB at zlib level 3.
+
+    ``savefig`` writes RGBA at level 6; dropping the (all-opaque) alpha channel and a lighter
+    compression halve the encoding time (~15-25 ms per figure) and give smaller files.
+    """
+    import io
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image as PILImage
+
+    old = fig.dpi
+    fig.dpi = dpi
+    try:
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        rgb = np.asarray(canvas.buffer_rgba())[..., :3]
+    finally:
+        fig.dpi = old
+    buf = io.BytesIO()
+    PILImage.fromarray(rgb).save(buf, format="png", compress_level=3, dpi=(dpi, dpi))
+    return buf.getvalue()
+
+
+def show(fig: Any, dpi: int = 110) -> None:
+    """Display a matplotlib figure once as a PNG (works for pyplot and object-API figures).
+
+    The figure is closed afterwards, so the inline backend does not show it a second time.
+    ``None`` (a figure a section could not draw, e.g. :func:`~tkpk_lib.reporting.figures.upset`
+    without combinations) shows nothing.
+
+    Examples
+    --------
+    >>> show(trend_figure("derived/2024", "1701"))  # doctest: +SKIP
+    """
+    import io
+
+    from IPython.display import Image, display
+
+    from tkpk_lib.reporting.map_style import FIXED_LAYOUT
+
+    if fig is None:
+        return
+    if getattr(fig, FIXED_LAYOUT, False) and fig.get_facecolor()[3] == 1:
+        png = _png_opaque(fig, dpi)  # laid out in inches by this library: one draw, no crop
+    else:  # any other figure: cropped to its contents (a second draw)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+        png = buf.getvalue()
+    display(Image(png))
+    if getattr(fig.canvas, "manager", None) is not None:  # a pyplot figure: pyplot is imported
+        try:
+            import matplotlib.pyplot as plt
+
+            plt.close(fig)
+        except Exception:  # noqa: BLE001 - closing is only to avoid a duplicate inline image
+            pass
+
+
+def show_maps(cache: str | Path, data_root: str | Path, kab_code: str, dpi: int = 110) -> None:
+    """Display the poverty-pocket maps of one unit, or the note saying why there is none.
+
+    Examples
+    --------
+    >>> show_maps("derived/2024", "data/demo/generated", "1701")  # doctest: +SKIP
+    """
+    from IPython.display import Markdown, display
+
+    figs = pocket_maps(cache, data_root, kab_code)
+    if not figs:
+        display(Markdown(map_note(cache, data_root)))
+    for fig in figs:
+        show(fig, dpi)
+
+
+def show_annex(tables: Mapping[str, pd.DataFrame], table_id: str, rows: int | None = None) -> None:
+    """Display one annex table (its first ``rows`` rows) as the report shows it; nothing if absent.
+
+    Examples
+    --------
+    >>> show_annex({}, "program")  # an annex without programmes shows nothing
+    """
+    if table_id not in tables:
+        return
+    from IPython.display import display
+
+    df = tables[table_id] if rows is None else tables[table_id].head(rows)
+    display(styled(annex_display(df, table_id)))
+
+
+def explore_unit(out: Any, cache: str | Path, kab_code: str, year: int, min_sample: int = 0) -> None:
+    """Redraw the exploration view of one unit into an ipywidgets ``Output`` (explore notebook).
+
+    Examples
+    --------
+    >>> explore_unit(out, "derived/2024", "1701", 2024)  # doctest: +SKIP
+    """
+    from IPython.display import display
+
+    out.clear_output()
+    with out:
+        display(styled(indicator_sheet(cache, kab_code, year, min_sample=min_sample),
+                       f"{unit_name(kab_code)} {year}"))
+        show(trend_figure(cache, kab_code, min_sample=min_sample))
+
+
+def explore_picker(cache: str | Path, kab_code: str, year: int, min_sample: int = 0) -> Any:
+    """A kabupaten/kota dropdown that redraws :func:`explore_unit`, or None without ipywidgets.
+
+    Examples
+    --------
+    >>> explore_picker("derived/2024", "1701", 2024)  # doctest: +SKIP
+    """
+    try:
+        import ipywidgets as w
+    except ImportError:
+        return None
+    codes = sorted(set(load_section(cache, "indicators")["kab_code"].astype(str)))
+    pick = w.Dropdown(options=[(unit_name(c), c) for c in codes], value=str(kab_code), description="Wilayah")
+    out = w.Output()
+    pick.observe(lambda ch: explore_unit(out, cache, ch["new"], year, min_sample), names="value")
+    explore_unit(out, cache, str(kab_code), year, min_sample)
+    return w.VBox([pick, out])
+
+
+def show_picker(cache: str | Path, kab_code: str, year: int, min_sample: int = 0) -> None:
+    """Display :func:`explore_picker`, or say how to change the unit when ipywidgets is absent.
+
+    Examples
+    --------
+    >>> show_picker("derived/2024", "1701", 2024)  # doctest: +SKIP
+    """
+    from IPython.display import display
+
+    picker = explore_picker(cache, kab_code, year, min_sample)
+    if picker is None:
+        print("ipywidgets tidak terpasang: ubah kab_code di sel pertama")
+    else:
+        display(picker)
+
+
+def styled(df: pd.DataFrame, caption: str | None = None) -> Any:
+    """A pandas Styler without the index (for report tables).
+
+    Examples
+    --------
+    >>> styled(pd.DataFrame({"a": [1]}), "Tabel").caption
+    'Tabel'
+    """
+    # a table id from the content instead of pandas' random one: the same inputs give the same
+    # table HTML when a run is repeated (tests/test_pipeline.py::test_rerun_same_run_id_...)
+    digest = hashlib.sha1(f"{caption}\x1f{df.to_csv()}".encode()).hexdigest()[:10]
+    st = df.style.hide(axis="index").set_uuid(digest)
+    if caption:
+        st = st.set_caption(caption)
+    return st

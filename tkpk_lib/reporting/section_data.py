@@ -1,0 +1,248 @@
+"""The computations behind the report sections: indicators of a year, disaggregation, coverage,
+programme and complaint annexes, and stacking per-kabupaten results with the province.
+
+Pure functions of canonical frames; :mod:`tkpk_lib.reporting.sections` runs them one section at
+a time and records what failed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tkpk_lib.errors import ReportError
+from tkpk_lib.reporting.labels import (
+    LINE,
+    PROVINCE_CODE,
+    SIZE,
+    WELFARE,
+)
+
+
+def _plain(df: pd.DataFrame) -> pd.DataFrame:
+    """Drop geometry and make columns Parquet-friendly, rows in a stable order."""
+    if "geometry" in df.columns:
+        df = pd.DataFrame(df.drop(columns="geometry"))
+    else:
+        df = pd.DataFrame(df)
+    for c in df.columns:
+        if df[c].dtype == object:
+            sample = df[c].dropna()
+            if len(sample) and not all(isinstance(v, str | int | float | bool | np.generic) for v in sample.head(50)):
+                df[c] = df[c].map(lambda v: v if v is None else str(v))
+    return df.reset_index(drop=True)
+
+
+def _design() -> Any:
+    from tkpk_lib.design import SurveyDesign
+
+    return SurveyDesign("weight", "stratum", "psu", single_psu="center")
+
+
+def _both(func: Callable[..., pd.DataFrame], df: pd.DataFrame, design: Any, **kw: Any) -> pd.DataFrame:
+    """Estimate by kabupaten and for the province (kab_code "17") in one frame."""
+    by_kab = func(df, design, by="kab_code", **kw)
+    prov = func(df, design, **kw)
+    prov.insert(1 if "indicator" in prov.columns else 0, "kab_code", PROVINCE_CODE)
+    return pd.concat([by_kab, prov], ignore_index=True)
+
+
+def year_indicators(tables: Mapping[str, pd.DataFrame], year: int) -> pd.DataFrame:
+    """All headline indicators of one year, for every kabupaten/kota and the province.
+
+    Parameters
+    ----------
+    tables : mapping of str -> DataFrame
+        Canonical tables of the year: ``households`` (required), ``persons`` and ``labour``
+        (optional).
+    year : int
+        The year (written into the ``year`` column).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``year, kab_code, indicator`` and the estimate columns (estimate, se, ci_low, ci_high,
+        rse, deff, n, n_weighted, reliability); ``n`` counts sample households for Susenas
+        household indicators and sample persons otherwise.
+
+    Examples
+    --------
+    >>> # see tests/test_report.py::test_year_indicators_match_direct_calls
+    """
+    from tkpk_lib import indicators as ind
+
+    d = _design()
+    hh = tables["households"]
+    parts = [
+        # p0, p1, p2 (one core call) and poor_count; rows are sorted below
+        _both(ind.poverty_indicators, hh, d, welfare=WELFARE, line=LINE, size=SIZE),
+        # logit intervals for shares near 0 or 1 (a normal interval can leave [0, 1])
+        _both(ind.extreme_poverty, hh, d, welfare=WELFARE, year=int(year), size=SIZE, ci="logit"),
+        _both(ind.gini, hh, d, welfare=WELFARE, size=SIZE),
+        _both(ind.bottom40_share, hh, d, welfare=WELFARE, size=SIZE),
+        _both(ind.service_indicators, hh, d, level_of="households", ci="logit"),
+    ]
+    if tables.get("persons") is not None:
+        parts.append(_both(ind.service_indicators, tables["persons"], d, level_of="persons", ci="logit"))
+    if tables.get("labour") is not None:
+        parts.append(_both(ind.labour_indicators, tables["labour"], d))
+    out = pd.concat(parts, ignore_index=True)
+    out.insert(0, "year", int(year))
+    out["kab_code"] = out["kab_code"].astype(str)
+    return out
+
+
+def _disaggregation(hh: pd.DataFrame) -> pd.DataFrame:
+    from tkpk_lib import indicators as ind
+
+    d = _design()
+    dims = [c for c in ("urban", "head_female", "has_disabled", "has_elderly") if c in hh.columns]
+    dims.append("welfare_quintile")
+    kw = {"welfare": WELFARE, "line": LINE, "size": SIZE}
+    by_kab = ind.disaggregate(ind.fgt, hh, d, dims=dims, by="kab_code", **kw)
+    prov = ind.disaggregate(ind.fgt, hh, d, dims=dims, **kw)
+    prov["kab_code"] = PROVINCE_CODE
+    out = pd.concat([by_kab, prov], ignore_index=True)
+    return out[out["dimension"] != "total"].reset_index(drop=True)
+
+
+def _apply_poverty_lines(hh: pd.DataFrame, lines: pd.DataFrame, year: int) -> pd.DataFrame:
+    need = {"kab_code", "year", "poverty_line"}
+    if not need <= set(lines.columns):
+        raise ReportError(f"poverty-line table needs columns {sorted(need)}, has {list(lines.columns)}")
+    lines = lines.copy()
+    lines["kab_code"] = lines["kab_code"].astype(str)
+    lines = lines[lines["year"].astype(int) == int(year)]
+    keys = ["kab_code", "urban"] if "urban" in lines.columns else ["kab_code"]
+    merged = hh.drop(columns=[LINE]).merge(lines[[*keys, "poverty_line"]], on=keys, how="left")
+    bad = merged[LINE].isna()
+    if bad.any():
+        raise ReportError(
+            f"poverty-line table has no line for year {year} and kab_code "
+            f"{sorted(merged.loc[bad, 'kab_code'].unique())}"
+        )
+    return merged
+
+
+def _per_kab_by(frame: pd.DataFrame, fn: Callable[..., Mapping[str, pd.DataFrame]],
+                keep: Sequence[str]) -> pd.DataFrame:
+    """Tables of ``fn`` per kabupaten and for the province, stacked with ``kab_code`` and ``table``.
+
+    Two calls instead of one per kabupaten: ``fn(frame, by="kab_code")`` gives every kept
+    table with a ``kab_code`` column, the same numbers as ``fn`` on each kabupaten's rows;
+    ``fn(frame)`` gives the province ("17"). Layout: kabupaten in code order, then the
+    province; tables in ``keep`` order; columns in order of first appearance. It is the layout
+    of one ``fn`` call per kabupaten stacked (``tests/test_report.py`` keeps that simple
+    version as the reference).
+    """
+    key = frame["kab_code"].astype(str)
+    codes = [str(k) for k, _ in frame.groupby(key, sort=True)]
+    grouped = fn(frame.assign(kab_code=key), by="kab_code")
+    whole = fn(frame)
+    pieces: list[pd.DataFrame] = []
+    present: dict[str, set[str]] = {}
+    cols_of: dict[tuple[str, str], list[str]] = {}
+    for n_pos, name in enumerate(keep):
+        for src in ("kab", "prov"):
+            t = (grouped if src == "kab" else whole).get(name)
+            if t is None or t.empty:
+                continue
+            t = _plain(t)
+            if src == "kab":
+                where = t.pop("kab_code").astype(str)
+                present[name] = set(where)
+                pos = where.map({c: i for i, c in enumerate(codes)}).to_numpy()
+            else:
+                t = t.drop(columns=[c for c in ("kab_code",) if c in t.columns and name != "by_kab"])
+                where, pos = PROVINCE_CODE, np.full(len(t), len(codes))
+            cols_of[(src, name)] = ["kab_code", "table", *t.columns]
+            t.insert(0, "table", name)
+            t.insert(0, "kab_code", where.to_numpy() if src == "kab" else where)
+            pieces.append(t.assign(_k=pos, _n=n_pos, _r=np.arange(len(t))))
+    if not pieces:
+        return pd.DataFrame()
+    order: dict[str, None] = {}  # column order: first appearance, kabupaten-major
+    for code in [*codes, PROVINCE_CODE]:
+        for name in keep:
+            src = "prov" if code == PROVINCE_CODE else "kab"
+            if (src, name) in cols_of and (src == "prov" or code in present.get(name, ())):
+                order.update(dict.fromkeys(cols_of[(src, name)]))
+    out = pd.concat(pieces, ignore_index=True)
+    idx = np.lexsort((out["_r"].to_numpy(), out["_n"].to_numpy(), out["_k"].to_numpy()))
+    out = out.iloc[idx][list(order)].reset_index(drop=True)
+    for c in out.columns:
+        if out[c].dtype == object:
+            out[c] = out[c].map(lambda v: v if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))
+    return out
+
+
+def _coverage_sections(cov: Any, hh: pd.DataFrame, target: str,
+                       names: Sequence[str] = ("targeting", "coverage", "combinations"),
+                       memo: dict[str, Any] | None = None) -> dict[str, pd.DataFrame]:
+    """Adapter to :mod:`tkpk_lib.coverage`: kabupaten rows plus province rows (kab_code "17").
+
+    ``memo`` keeps the households with their target columns between calls for single sections.
+    """
+    from tkpk_lib.schemas import PROGRAMMES
+
+    d = _design()
+    progs = [p for p in PROGRAMMES if f"rcv_{p}" in hh.columns]
+    memo = {} if memo is None else memo
+    if "data" not in memo:
+        memo["data"] = cov.add_targets(hh)
+    data = memo["data"]
+    tcol = f"target_{target}"
+    if tcol not in data.columns:
+        raise ReportError(f"target group {target!r} needs column {tcol} (registry_decile for 'registry')")
+    make = {
+        "targeting": lambda: _both(cov.targeting, data, d, received=progs, target=tcol),
+        "coverage": lambda: _both(cov.coverage_by_group, data, d, programmes=progs, group="welfare_quintile"),
+        "combinations": lambda: _both(cov.programme_combinations, data, d, programmes=progs, among=tcol),
+    }
+    return {n: make[n]() for n in names}
+
+
+def _programme_annex(progs: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Programme-map aggregates in the LP2KD annex layout (plain sums of the map, per kabupaten)."""
+    from tkpk_lib.schemas import STRATEGIES
+
+    clusters = {1: "Bantuan sosial terpadu berbasis keluarga", 2: "Pemberdayaan masyarakat",
+                3: "Pemberdayaan usaha mikro dan kecil", 4: "Program pro-rakyat lainnya"}
+    g = progs.groupby(["kab_code", "strategy", "cluster", "programme", "opd", "fund_source"], as_index=False,
+                      sort=True)[["budget", "realisation"]].sum()
+    prog = pd.DataFrame({
+        "kab_code": g["kab_code"].astype(str),
+        "strategi": g["strategy"].map(STRATEGIES).astype(str),
+        "klaster": g["cluster"].map(clusters).astype(str),
+        "program": g["programme"].astype(str), "opd": g["opd"].astype(str),
+        "sumber_dana": g["fund_source"].astype(str), "pagu": g["budget"].astype(float),
+        "realisasi": g["realisation"].astype(float),
+    })
+    prog["realisasi_pct"] = np.where(prog["pagu"] > 0, prog["realisasi"] / prog["pagu"].where(prog["pagu"] > 0), np.nan)
+    t = progs.groupby(["kab_code", "programme", "activity", "target_unit"], as_index=False, sort=True)[
+        ["target_count", "reached_count"]].sum()
+    tgt = pd.DataFrame({
+        "kab_code": t["kab_code"].astype(str), "program": t["programme"].astype(str),
+        "indikator_kinerja": t["activity"].astype(str), "satuan": t["target_unit"].astype(str),
+        "target": t["target_count"].astype(float), "capaian": t["reached_count"].astype(float),
+    })
+    tgt["capaian_pct"] = tgt["capaian"] / tgt["target"].where(tgt["target"] > 0)
+    return {"annex_program": prog, "annex_target": tgt}
+
+
+def _complaints_annex(comp: pd.DataFrame) -> pd.DataFrame:
+    """Complaints per kabupaten x programme x channel: number, resolved, mean days to resolve."""
+    c = comp.copy()
+    c["selesai"] = (c["status"].astype(str) == "selesai").astype(int)
+    days = (pd.to_datetime(c["date_resolved"]) - pd.to_datetime(c["date_received"])).dt.days
+    c["hari"] = days.where(c["selesai"] == 1)
+    g = c.groupby(["kab_code", "programme", "channel"], as_index=False, sort=True).agg(
+        jumlah=("complaint_id", "size"), selesai=("selesai", "sum"), hari_rata=("hari", "mean"))
+    g = g.rename(columns={"programme": "program", "channel": "kanal"})
+    g["selesai_pct"] = g["selesai"] / g["jumlah"]
+    g["kab_code"] = g["kab_code"].astype(str)
+    return g[["kab_code", "program", "kanal", "jumlah", "selesai", "selesai_pct", "hari_rata"]]
