@@ -1,9 +1,9 @@
 """Survey side of programme coverage: targets, coverage, targeting errors, overlaps.
 
 Works on the canonical ``households`` table (Susenas KOR + KP) with its household weights
-and a :class:`~tkpk_lib.design.SurveyDesign`. Every indicator is a ratio of two weighted
-totals and is estimated with :func:`tkpk_lib.estimate.survey_ratio` or
-:func:`~tkpk_lib.estimate.survey_total`, so its standard error is design-based
+and a :class:`~tkpk_lib.estimation.design.SurveyDesign`. Every indicator is a ratio of two weighted
+totals and is estimated with :func:`tkpk_lib.estimation.estimators.survey_ratio` or
+:func:`~tkpk_lib.estimation.estimators.survey_total`, so its standard error is design-based
 (linearisation, strata and PSUs kept; domains by the zero-outside-the-domain rule).
 
 Indicators (domain notes 3.1; ASPIRE and Brown, Ravallion & van de Walle 2016)
@@ -33,9 +33,14 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from tkpk_lib.design import PreparedDesign, SurveyDesign, prepare_design
 from tkpk_lib.errors import Problem, SchemaError, TkpkError
-from tkpk_lib.estimate import domain_codes, reliability_flag, survey_ratio, survey_total
+from tkpk_lib.estimation.design import PreparedDesign, SurveyDesign, prepare_design
+from tkpk_lib.estimation.estimators import (
+    domain_codes,
+    reliability_flag,
+    survey_ratio,
+    survey_total,
+)
 from tkpk_lib.schemas import PROGRAMMES
 
 __all__ = [
@@ -387,7 +392,7 @@ def targeting(
     size : str, default "hh_size"
         Household size column for ``unit="persons"``.
     ci, level
-        Interval type and level, as in :func:`tkpk_lib.estimate.survey_ratio`.
+        Interval type and level, as in :func:`tkpk_lib.estimation.estimators.survey_ratio`.
 
     Returns
     -------
@@ -482,7 +487,7 @@ def coverage_by_group(
     size : str, default "hh_size"
         Household size column.
     ci, level
-        As in :func:`tkpk_lib.estimate.survey_ratio`.
+        As in :func:`tkpk_lib.estimation.estimators.survey_ratio`.
 
     Returns
     -------
@@ -558,8 +563,8 @@ def programme_receipt(df: pd.DataFrame, design: SurveyDesign | PreparedDesign,
     """Estimated number and share of households (or persons) receiving each programme.
 
     The survey counterpart of the registry's recipient counts
-    (:func:`tkpk_lib.registry.registry_coverage`, column ``recipients``) for
-    :func:`tkpk_lib.registry.compare_survey_registry` with ``registry_value="recipients"``
+    (:func:`tkpk_lib.analysis.registry.registry_coverage`, column ``recipients``) for
+    :func:`tkpk_lib.analysis.registry.compare_survey_registry` with ``registry_value="recipients"``
     and ``indicator="number"``.
 
     Parameters
@@ -670,7 +675,7 @@ def programme_combinations(
     size : str, default "hh_size"
         Household size column.
     ci, level
-        As in :func:`tkpk_lib.estimate.survey_total`.
+        As in :func:`tkpk_lib.estimation.estimators.survey_total`.
 
     Returns
     -------

@@ -1,6 +1,6 @@
 """Follow-up lists for the offices: who should get a programme but does not, per desa and office.
 
-:func:`tkpk_lib.registry.follow_up_list` finds the households; this module writes what an office
+:func:`tkpk_lib.analysis.registry.follow_up_list` finds the households; this module writes what an office
 acts on: per kabupaten/kota one list per responsible office (OPD), each row a household by its
 keyed pseudonym, desa and position in the original registry file, and a summary per desa. NIK, KK number, name and address never appear: the office holding the key finds
 the family in its own copy (``pseudonymise(nik, key)`` gives the same value, without the dash
@@ -152,9 +152,9 @@ def write_follow_up_lists(
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
+    from tkpk_lib.analysis.registry import follow_up_by_desa, follow_up_list
     from tkpk_lib.privacy import scan_text
     from tkpk_lib.reference_data import kab_slug, region_names
-    from tkpk_lib.registry import follow_up_by_desa, follow_up_list
 
     names = region_names()
     out_dir = Path(out_dir)

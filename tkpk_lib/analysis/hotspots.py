@@ -399,7 +399,7 @@ def stable_hot_spots(
     Parameters
     ----------
     gdf : geopandas.GeoDataFrame
-        Areas with point estimates and standard errors (e.g. :func:`tkpk_lib.sae.fay_herriot`
+        Areas with point estimates and standard errors (e.g. :func:`tkpk_lib.estimation.sae.fay_herriot`
         output joined to polygons: ``estimate`` and ``se``).
     estimate, se : str
         Columns with the point estimate and its standard error (root MSE), se >= 0.

@@ -1,9 +1,9 @@
 """TKPK monitoring indicators with design-based standard errors.
 
 Every function takes a canonical frame (:mod:`tkpk_lib.schemas`), a
-:class:`~tkpk_lib.design.SurveyDesign`, column names and ``by=`` (a column or a list of
+:class:`~tkpk_lib.estimation.design.SurveyDesign`, column names and ``by=`` (a column or a list of
 columns) and returns a tidy frame shaped like the estimation core
-(:mod:`tkpk_lib.estimate`): an ``indicator`` column (a code of the indicator catalogue),
+(:mod:`tkpk_lib.estimation.estimators`): an ``indicator`` column (a code of the indicator catalogue),
 the ``by`` columns, then ``estimate, se, ci_low, ci_high, rse, deff, n, n_weighted,
 reliability``. Rates are fractions (0.1208, not 12.08); reports multiply by 100.
 
@@ -30,9 +30,9 @@ columns to any result frame); the extreme-poverty lines in
 Variance
 --------
 No variance formula is written here: means, totals and ratios go through
-:mod:`tkpk_lib.estimate`, and the two non-linear statistics (Gini, bottom-40% share) pass
+:mod:`tkpk_lib.estimation.estimators`, and the two non-linear statistics (Gini, bottom-40% share) pass
 their linearised scores (influence functions) to
-:func:`tkpk_lib.estimate.linearized_variance`, so that strata, PSUs and fpc are honoured.
+:func:`tkpk_lib.estimation.estimators.linearized_variance`, so that strata, PSUs and fpc are honoured.
 Domain estimates are computed on the full sample with scores set to zero outside the domain
 (never by dropping rows, which would lose PSUs).
 """
@@ -49,9 +49,9 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from tkpk_lib import estimate as _est
-from tkpk_lib.design import SurveyDesign, linearized_variance
 from tkpk_lib.errors import Problem, SchemaError, TkpkError
+from tkpk_lib.estimation import estimators as _est
+from tkpk_lib.estimation.design import SurveyDesign, linearized_variance
 
 RESULT_COLUMNS: tuple[str, ...] = tuple(_est.RESULT_COLUMNS)
 """Statistic columns of every result frame, after ``indicator`` and the ``by`` columns."""
@@ -299,7 +299,7 @@ def _domain_indices(
 ) -> tuple[list[tuple[tuple[Any, ...], np.ndarray]], pd.DataFrame]:
     """Row positions of each domain (sorted by key, as the core sorts them) and the levels.
 
-    Uses :func:`tkpk_lib.estimate.domain_codes`, so rows with a missing ``by`` value belong to
+    Uses :func:`tkpk_lib.estimation.estimators.domain_codes`, so rows with a missing ``by`` value belong to
     no domain, exactly as in the core's means and totals.
     """
     codes, n_dom, levels = _est.domain_codes(df, by or None)
@@ -408,7 +408,7 @@ def fgt(
         Household size column for a household file: the weight becomes ``weight * size``
         (persons are the unit). Leave ``None`` for a person-level file.
     ci, level
-        Passed to :func:`tkpk_lib.estimate.survey_mean`.
+        Passed to :func:`tkpk_lib.estimation.estimators.survey_mean`.
 
     Returns
     -------
@@ -419,7 +419,7 @@ def fgt(
     Examples
     --------
     >>> import pandas as pd
-    >>> from tkpk_lib.design import SurveyDesign
+    >>> from tkpk_lib.estimation.design import SurveyDesign
     >>> hh = pd.DataFrame({"exp_pc": [50.0, 150.0], "gk": [100.0, 100.0],
     ...                    "hh_size": [3, 1], "weight": [1.0, 1.0]})
     >>> float(fgt(hh, SurveyDesign("weight"), "exp_pc", "gk", size="hh_size")["estimate"].iloc[0])
@@ -482,7 +482,7 @@ def poor_count(
     df, design, welfare, line, by, size
         As in :func:`fgt`; with ``size=None`` each row is one person.
     ci, level
-        Passed to :func:`tkpk_lib.estimate.survey_total`.
+        Passed to :func:`tkpk_lib.estimation.estimators.survey_total`.
 
     Returns
     -------
@@ -492,7 +492,7 @@ def poor_count(
     Examples
     --------
     >>> import pandas as pd
-    >>> from tkpk_lib.design import SurveyDesign
+    >>> from tkpk_lib.estimation.design import SurveyDesign
     >>> hh = pd.DataFrame({"exp_pc": [50.0, 150.0], "hh_size": [3, 1], "weight": [10.0, 10.0]})
     >>> float(poor_count(hh, SurveyDesign("weight"), "exp_pc", 100.0, size="hh_size")["estimate"].iloc[0])
     30.0
@@ -578,7 +578,7 @@ def extreme_poverty(
     Examples
     --------
     >>> import pandas as pd
-    >>> from tkpk_lib.design import SurveyDesign
+    >>> from tkpk_lib.estimation.design import SurveyDesign
     >>> hh = pd.DataFrame({"exp_pc": [300000.0, 500000.0], "hh_size": [1, 1], "weight": [1.0, 1.0]})
     >>> r = extreme_poverty(hh, SurveyDesign("weight"), "exp_pc", year=2024, size="hh_size")
     >>> float(r["estimate"].iloc[0])
@@ -637,7 +637,7 @@ def poverty_indicators(
     Examples
     --------
     >>> import pandas as pd
-    >>> from tkpk_lib.design import SurveyDesign
+    >>> from tkpk_lib.estimation.design import SurveyDesign
     >>> hh = pd.DataFrame({"exp_pc": [50.0, 150.0], "hh_size": [3, 1], "weight": [1.0, 1.0]})
     >>> poverty_indicators(hh, SurveyDesign("weight"), "exp_pc", 100.0, size="hh_size")["indicator"].tolist()
     ['p0', 'p1', 'p2', 'poor_count']
@@ -769,7 +769,7 @@ def gini(
     Point estimate: exactly ``laeken::gini`` (divided by 100) with person weights
     ``weight * size``. Standard error: the linearised variance of ``convey::svygini``
     (influence function of the Gini, Langel and Tille 2013 / Osier 2009) passed to
-    :func:`tkpk_lib.estimate.linearized_variance`, so strata, PSUs and fpc count. In domains
+    :func:`tkpk_lib.estimation.estimators.linearized_variance`, so strata, PSUs and fpc count. In domains
     the scores are computed within the domain and are zero elsewhere (as ``svyby`` does).
     Note: ``convey``'s own point estimate uses ``sum((2 r_i - 1) w_i x_i)`` instead of
     laeken's ``2 sum(w_i r_i x_i) - sum(w_i^2 x_i)``; the two agree for unit weights and
@@ -802,7 +802,7 @@ def gini(
     Examples
     --------
     >>> import pandas as pd
-    >>> from tkpk_lib.design import SurveyDesign
+    >>> from tkpk_lib.estimation.design import SurveyDesign
     >>> d = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "weight": 1.0})
     >>> round(float(gini(d, SurveyDesign("weight"), "x")["estimate"].iloc[0]), 4)
     0.25
@@ -855,7 +855,7 @@ def bottom40_share(
     as ``convey::svylorenz``): with ``Q`` the 40% quantile, ``T`` the partial total and ``Y``
     the total, the score of ``T`` is ``x 1[x <= Q] - Q (1[x <= Q] - p)`` (no density
     estimate needed) and that of the share ``S = T / Y`` is ``(score_T - S x) / Y``; the
-    scores go to :func:`tkpk_lib.estimate.linearized_variance`.
+    scores go to :func:`tkpk_lib.estimation.estimators.linearized_variance`.
 
     Parameters
     ----------
@@ -874,7 +874,7 @@ def bottom40_share(
     Examples
     --------
     >>> import pandas as pd
-    >>> from tkpk_lib.design import SurveyDesign
+    >>> from tkpk_lib.estimation.design import SurveyDesign
     >>> d = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0, 10.0], "weight": 1.0})
     >>> float(bottom40_share(d, SurveyDesign("weight"), "x")["estimate"].iloc[0])
     0.15
@@ -945,7 +945,7 @@ def welfare_quintile(
     Examples
     --------
     >>> import pandas as pd
-    >>> from tkpk_lib.design import SurveyDesign
+    >>> from tkpk_lib.estimation.design import SurveyDesign
     >>> d = pd.DataFrame({"x": [5.0, 1.0, 4.0, 2.0, 3.0], "weight": 1.0})
     >>> welfare_quintile(d, SurveyDesign("weight"), "x").tolist()
     [5, 1, 4, 2, 3]
@@ -1047,7 +1047,7 @@ def labour_indicators(
       ``wants_more_hours == 1`` / employed (BPS *setengah penganggur*).
 
     Each is a ratio of two weighted totals over the whole sample (indicators are zero for
-    persons outside the age range), estimated with :func:`tkpk_lib.estimate.survey_ratio`:
+    persons outside the age range), estimated with :func:`tkpk_lib.estimation.estimators.survey_ratio`:
     domain estimation without dropping rows. Use ``by=["female"]`` or ``by=["urban"]`` for
     sex and urban/rural, or ``disaggregate(labour_indicators, df, design,
     dims=LABOUR_DIMENSIONS)`` for the total and by kabupaten, urban/rural and sex at once.
@@ -1075,7 +1075,7 @@ def labour_indicators(
     Examples
     --------
     >>> import pandas as pd
-    >>> from tkpk_lib.design import SurveyDesign
+    >>> from tkpk_lib.estimation.design import SurveyDesign
     >>> lab = pd.DataFrame({"age": [20, 30, 40, 50], "lf_status": [1, 2, 1, 3],
     ...     "hours": [40.0, None, 20.0, None], "informal": [1, 0, 0, 0],
     ...     "wants_more_hours": [0, 0, 1, 0], "weight": 1.0})
@@ -1197,7 +1197,7 @@ def service_indicators(
     Examples
     --------
     >>> import pandas as pd
-    >>> from tkpk_lib.design import SurveyDesign
+    >>> from tkpk_lib.estimation.design import SurveyDesign
     >>> p = pd.DataFrame({"age": [8, 10, 14, 17], "school_status": [1, 2, 1, 1],
     ...                   "jkn_member": [1, 1, 0, 1], "weight": 1.0})
     >>> r = service_indicators(p, SurveyDesign("weight")).set_index("indicator")
@@ -1311,7 +1311,7 @@ def disaggregate(
     Examples
     --------
     >>> import pandas as pd
-    >>> from tkpk_lib.design import SurveyDesign
+    >>> from tkpk_lib.estimation.design import SurveyDesign
     >>> hh = pd.DataFrame({"exp_pc": [50.0, 150.0, 80.0, 300.0], "urban": [1, 1, 0, 0],
     ...                    "hh_size": 1, "weight": 1.0})
     >>> t = disaggregate(fgt, hh, SurveyDesign("weight"), dims=["urban"],

@@ -3,15 +3,15 @@
 Three steps, each a public function:
 
 1. :func:`kecamatan_p0` -- direct P0 per kecamatan from Susenas (persons, domain
-   estimation through :func:`tkpk_lib.indicators.fgt`), Podes covariates aggregated to
-   kecamatan, a Fay-Herriot model (:func:`tkpk_lib.sae.fay_herriot`) for *every* kecamatan,
+   estimation through :func:`tkpk_lib.analysis.indicators.fgt`), Podes covariates aggregated to
+   kecamatan, a Fay-Herriot model (:func:`tkpk_lib.estimation.sae.fay_herriot`) for *every* kecamatan,
    sampled or not, benchmarked to the direct kabupaten P0.
 2. :func:`pocket_list` -- kecamatan and desa ranked on both the **rate** and the **number**
    of poor. A high rate in a tiny village and a modest rate in a large one are both
    pockets, for different programmes (domain notes 2.1: a ranking by village status is not
    a ranking by number of poor): ``pocket_type`` "tingkat tinggi" (rate), "jumlah besar"
    (number) or "keduanya" (both). Spatial clusters and their stability under the sampling
-   error come from :mod:`tkpk_lib.hotspots`; the drivers (dimensions of deprivation above
+   error come from :mod:`tkpk_lib.analysis.hotspots`; the drivers (dimensions of deprivation above
    the province norm) are put in words; programme coverage is joined when given.
 3. :func:`province_pockets` -- everything for all kabupaten at once.
 
@@ -27,7 +27,7 @@ Design choices (and why)
   design variances (areas with a zero variance are then left out of the fit).
 * **Areas with fewer than ``min_n`` sampled households** keep their direct value in the
   output but enter the model as out of sample (synthetic estimate).
-* **Benchmarking** (ratio, :func:`tkpk_lib.sae.benchmark_estimates`) so that the
+* **Benchmarking** (ratio, :func:`tkpk_lib.estimation.sae.benchmark_estimates`) so that the
   population-weighted mean of kecamatan estimates equals the direct kabupaten P0 (the
   published level); ``se`` is scaled by the same factor so the CV is unchanged.
 * **Desa rates.** Susenas cannot give desa rates. With registry counts the desa *rate* is
@@ -47,12 +47,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tkpk_lib.deprivation import (
+from tkpk_lib.analysis.deprivation import (
     deprivation_score,
     describe_profile,
     dimension_names,
 )
-from tkpk_lib.deprivation import (
+from tkpk_lib.analysis.deprivation import (
     registry_counts as _registry_counts,
 )
 from tkpk_lib.errors import Problem, SchemaError, TkpkError
@@ -99,10 +99,10 @@ def kecamatan_covariates(
     Parameters
     ----------
     scores : DataFrame
-        Output of :func:`tkpk_lib.deprivation.deprivation_score` (needs ``kec_code``,
+        Output of :func:`tkpk_lib.analysis.deprivation.deprivation_score` (needs ``kec_code``,
         ``kab_code``, ``population``).
     registry : DataFrame, optional
-        Output of :func:`tkpk_lib.deprivation.registry_counts` by ``desa_code``.
+        Output of :func:`tkpk_lib.analysis.deprivation.registry_counts` by ``desa_code``.
 
     Returns
     -------
@@ -189,11 +189,11 @@ def kecamatan_p0(
         ``weight * hh_size``).
     covariates_from : DataFrame
         Either the canonical ``villages`` table (Podes; the deprivation score is computed
-        here) or an already computed :func:`~tkpk_lib.deprivation.deprivation_score`
+        here) or an already computed :func:`~tkpk_lib.analysis.deprivation.deprivation_score`
         result. Its kecamatan in the kabupaten present in ``households`` are the universe:
         unsampled kecamatan get a synthetic estimate.
     registry : DataFrame, optional
-        :func:`~tkpk_lib.deprivation.registry_counts` by desa; adds ``registry_share`` as a
+        :func:`~tkpk_lib.analysis.deprivation.registry_counts` by desa; adds ``registry_share`` as a
         covariate.
     covariates : sequence of str, optional
         Kecamatan covariates for the model; default all ``sub_<dimension>`` plus
@@ -228,8 +228,8 @@ def kecamatan_p0(
     --------
     >>> # see tests/test_pockets.py for an end-to-end example on a synthetic survey
     """
-    from tkpk_lib import indicators
-    from tkpk_lib.sae import fay_herriot
+    from tkpk_lib.analysis import indicators
+    from tkpk_lib.estimation.sae import fay_herriot
 
     for c in ("kab_code", "kec_code", welfare, size):
         if c not in households.columns:
@@ -302,7 +302,7 @@ def kecamatan_p0(
         if missing:
             raise SchemaError([Problem("benchmark", "kab_code",
                                        f"no kabupaten P0 to benchmark to for {missing}")])
-        from tkpk_lib.sae import benchmark_estimates
+        from tkpk_lib.estimation.sae import benchmark_estimates
 
         tmp = out[["kab_code", "population", "estimate_eblup"]].copy()
         tmp["population"] = tmp["population"].clip(lower=1)
@@ -439,11 +439,11 @@ def _hotspot_columns(gdf: Any, frame: pd.DataFrame, geo_key: str, value: str, se
                      hotspot_kw: Mapping[str, Any]) -> pd.DataFrame:
     """Hot spots of ``frame[value]`` (keyed by ``code``) on the ``gdf`` polygons.
 
-    With ``se``: :func:`tkpk_lib.hotspots.stable_hot_spots` (cluster of the point estimates
+    With ``se``: :func:`tkpk_lib.analysis.hotspots.stable_hot_spots` (cluster of the point estimates
     plus the share of plausible maps in which the unit is a pocket); without:
-    :func:`tkpk_lib.hotspots.hot_spots`.
+    :func:`tkpk_lib.analysis.hotspots.hot_spots`.
     """
-    from tkpk_lib import hotspots
+    from tkpk_lib.analysis import hotspots
 
     gkey = next((c for c in (geo_key, "code", "kode") if c in gdf.columns), None)
     if gkey is None:
@@ -497,11 +497,11 @@ def pocket_list(
 
     Uncertainty: for kecamatan, ``p_top_rate`` is the share of ``draws`` normal draws
     around the model estimate (with its model SE) in which the kecamatan is in the top;
-    with ``gdf``, :func:`tkpk_lib.hotspots.stable_hot_spots` on the kecamatan rates and SEs
+    with ``gdf``, :func:`tkpk_lib.analysis.hotspots.stable_hot_spots` on the kecamatan rates and SEs
     gives ``hotspot_cluster`` (LISA/Gi* label of the point estimates), ``hotspot_p``,
     ``hotspot_q``, ``pocket_share`` (share of plausible maps in which the kecamatan is a
     High-High/hot pocket) and ``stable_pocket``. With ``desa_gdf``,
-    :func:`tkpk_lib.hotspots.hot_spots` on the desa rate (analytical p-values by default).
+    :func:`tkpk_lib.analysis.hotspots.hot_spots` on the desa rate (analytical p-values by default).
 
     Parameters
     ----------
@@ -509,10 +509,10 @@ def pocket_list(
         Output of :func:`kecamatan_p0` (needs kab_code, kec_code, population, estimate, se,
         n_poor, reliability; ``sub_<dim>`` columns give the kecamatan drivers).
     village_scores : DataFrame
-        Output of :func:`~tkpk_lib.deprivation.deprivation_score` (optionally with
+        Output of :func:`~tkpk_lib.analysis.deprivation.deprivation_score` (optionally with
         typology columns merged in).
     registry_counts : DataFrame, optional
-        :func:`~tkpk_lib.deprivation.registry_counts` by desa_code: gives the desa rate and
+        :func:`~tkpk_lib.analysis.deprivation.registry_counts` by desa_code: gives the desa rate and
         number (see module docstring); without it the desa rate is the deprivation score.
         Its ``cov_<programme>`` columns (``programmes=`` there) are shown for desa and,
         weighted by ``registry_hh``, for kecamatan.
@@ -667,7 +667,7 @@ def pocket_list(
         kec = kec.merge(hs, on="code", how="left")
     if desa_gdf is not None:
         # desa: analytical p-values unless asked otherwise (permutation p-values cannot
-        # reach the FDR resolution needed for ~1,500 desa, see tkpk_lib.hotspots)
+        # reach the FDR resolution needed for ~1,500 desa, see tkpk_lib.analysis.hotspots)
         hs = _hotspot_columns(desa_gdf, desa, "desa_code", "rate", None,
                               {"permutations": 0, **hotspot_kw})
         desa = desa.merge(hs, on="code", how="left")
@@ -753,7 +753,7 @@ def province_pockets(
     --------
     >>> # see benchmarks/bench_pockets.py
     """
-    from tkpk_lib.deprivation import village_typology
+    from tkpk_lib.analysis.deprivation import village_typology
 
     t: dict[str, float] = {}
     t0 = time.perf_counter()

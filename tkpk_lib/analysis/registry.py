@@ -758,7 +758,7 @@ def registry_coverage(registry: RegistrySource, by: str | Sequence[str] | None =
     """Registry receipt counts and coverage of deciles 1..``max_decile``, per group and programme.
 
     This is the registry counterpart of the Susenas coverage of households whose linked
-    registry decile is 1-4 (``target_registry`` in :func:`tkpk_lib.coverage.add_targets`),
+    registry decile is 1-4 (``target_registry`` in :func:`tkpk_lib.analysis.coverage.add_targets`),
     for :func:`compare_survey_registry`.
 
     Parameters

@@ -7,7 +7,7 @@
   status of the latest estimate against them (achieved / on track / off track), taking the
   confidence interval into account, with the annual change still needed.
 
-Inputs are the tidy result frames of :mod:`tkpk_lib.indicators` / :mod:`tkpk_lib.estimate`
+Inputs are the tidy result frames of :mod:`tkpk_lib.analysis.indicators` / :mod:`tkpk_lib.estimation.estimators`
 (``estimate``, ``se``, ``ci_low``, ``ci_high``, optionally ``indicator`` and ``year``).
 """
 
@@ -58,7 +58,7 @@ def _need(df: pd.DataFrame, cols: Sequence[str], name: str) -> None:
 
 
 def _directions() -> dict[str, str]:
-    from tkpk_lib.indicators import indicator_catalogue
+    from tkpk_lib.analysis.indicators import indicator_catalogue
 
     cat = indicator_catalogue()
     return dict(zip(cat["code"], cat["direction"], strict=True))
@@ -201,7 +201,7 @@ def describe_change(
     decimals : int
         Decimals shown.
     label : str
-        Name of the indicator (e.g. from :func:`tkpk_lib.indicators.indicator_label`).
+        Name of the indicator (e.g. from :func:`tkpk_lib.analysis.indicators.indicator_label`).
     years : tuple, optional
         The two periods, shown in the sentence.
 

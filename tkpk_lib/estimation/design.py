@@ -30,7 +30,7 @@ Domains are handled by zeroing ``z`` outside the domain while keeping every PSU 
 Why hand-written: the estimator is a handful of ``np.bincount`` passes; one pass per column over
 the rows and then O(#PSU) work, which is what makes the 1.5-million-person benchmark run in a
 fraction of R's time (see ``benchmarks/bench_estimate.py`` and the docstring of
-:mod:`tkpk_lib.estimate` for the comparison with the ``svy`` package).
+:mod:`tkpk_lib.estimation.estimators` for the comparison with the ``svy`` package).
 """
 
 from __future__ import annotations

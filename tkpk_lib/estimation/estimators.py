@@ -1,6 +1,6 @@
 """Design-based estimates with sampling errors: totals, means/proportions, ratios, quantiles.
 
-Every function takes a DataFrame, a :class:`~tkpk_lib.design.SurveyDesign` and column names,
+Every function takes a DataFrame, a :class:`~tkpk_lib.estimation.design.SurveyDesign` and column names,
 and returns a tidy DataFrame with the ``by`` columns, then ``estimate, se, ci_low, ci_high,
 rse, deff, n, n_weighted, reliability`` (see ``docs/HELPERS.md``).
 
@@ -13,7 +13,7 @@ quantiles (estimate, Woodruff CI, SE) against svy 0.35, which implements R's def
 and against hand computations.
 
 * Variances: Taylor linearisation, ultimate-cluster, with-replacement within strata unless an
-  fpc is declared (:func:`tkpk_lib.design.linearized_variance`).
+  fpc is declared (:func:`tkpk_lib.estimation.design.linearized_variance`).
 * Domains (``by``): subpopulation estimation -- the linearised variable is zero outside the
   domain and the whole design is kept (R's ``svyby``), never subsetting.  Rows with a missing
   ``by`` value belong to no domain.
@@ -53,10 +53,10 @@ svy is not used.  Figures and method: ``benchmarks/README.md``.
 
 Performance notes
 -----------------
-A prepared design (:func:`tkpk_lib.design.prepare_design`) can be passed instead of a
+A prepared design (:func:`tkpk_lib.estimation.design.prepare_design`) can be passed instead of a
 :class:`SurveyDesign` to skip validation and id coding when many estimates are made on the
 same frame.  Temporaries live in per-thread reusable buffers
-(:func:`tkpk_lib.design.scratch`; free them with :func:`tkpk_lib.design.release_scratch`).
+(:func:`tkpk_lib.estimation.design.scratch`; free them with :func:`tkpk_lib.estimation.design.release_scratch`).
 """
 
 from __future__ import annotations
@@ -68,7 +68,8 @@ import numpy as np
 import pandas as pd
 from scipy import special  # scipy.stats costs ~2 s to import in every report kernel
 
-from tkpk_lib.design import (
+from tkpk_lib.errors import DesignError
+from tkpk_lib.estimation.design import (
     PreparedDesign,
     SurveyDesign,
     _codes,
@@ -78,7 +79,6 @@ from tkpk_lib.design import (
     scratch,
     variance_from_unit_totals,
 )
-from tkpk_lib.errors import DesignError
 
 __all__ = [
     "RELIABILITY_LEVELS",
@@ -527,7 +527,7 @@ def survey_total(
     df : pandas.DataFrame
         Survey microdata.
     design : SurveyDesign
-        Design declaration (or a prepared design from :func:`tkpk_lib.design.prepare_design`).
+        Design declaration (or a prepared design from :func:`tkpk_lib.estimation.design.prepare_design`).
     y : str or list of str
         Variable(s); a list gives one row per variable per domain and a ``variable`` column.
     by : str, list of str or None

@@ -1,0 +1,7 @@
+"""Deprecated location: use :mod:`tkpk_lib.analysis.deprivation` (moved in the layout of issue 14)."""
+
+import sys
+
+from tkpk_lib.analysis import deprivation as _module
+
+sys.modules[__name__] = _module

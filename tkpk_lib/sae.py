@@ -1,0 +1,7 @@
+"""Deprecated location: use :mod:`tkpk_lib.estimation.sae` (moved in the layout of issue 14)."""
+
+import sys
+
+from tkpk_lib.estimation import sae as _module
+
+sys.modules[__name__] = _module
