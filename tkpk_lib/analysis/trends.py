@@ -58,7 +58,7 @@ def _need(df: pd.DataFrame, cols: Sequence[str], name: str) -> None:
 
 
 def _directions() -> dict[str, str]:
-    from tkpk_lib.analysis.indicators import indicator_catalogue
+    from tkpk_lib.analysis.catalogue import indicator_catalogue
 
     cat = indicator_catalogue()
     return dict(zip(cat["code"], cat["direction"], strict=True))
