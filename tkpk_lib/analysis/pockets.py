@@ -1,6 +1,7 @@
 """Poverty pockets (kantong kemiskinan): kecamatan small-area P0 and the pocket list.
 
-Three steps, each a public function:
+Three steps, each a public function (step 1 lives in :mod:`tkpk_lib.analysis.small_area_p0` and
+is re-exported here, so ``tkpk_lib.analysis.pockets`` keeps every name it had):
 
 1. :func:`kecamatan_p0` -- direct P0 per kecamatan from Susenas (persons, domain
    estimation through :func:`tkpk_lib.analysis.indicators.fgt`), Podes covariates aggregated to
@@ -55,7 +56,14 @@ from tkpk_lib.analysis.deprivation import (
 from tkpk_lib.analysis.deprivation import (
     registry_counts as _registry_counts,
 )
-from tkpk_lib.errors import Problem, SchemaError, TkpkError
+from tkpk_lib.analysis.small_area_p0 import (  # noqa: F401 - re-exported (old layout)
+    _default_covariates,
+    _independent,
+    _reliability,
+    kecamatan_covariates,
+    kecamatan_p0,
+)
+from tkpk_lib.errors import Problem, SchemaError
 
 __all__ = [
     "POCKET_TYPES",
@@ -66,296 +74,25 @@ __all__ = [
     "province_pockets",
 ]
 
+
 POCKET_TYPES: tuple[str, ...] = ("keduanya", "tingkat tinggi", "jumlah besar", "bukan kantong")
+
+
 """Pocket types, in priority order: both, high rate, large number, not a pocket."""
+
 
 _RATE_MEASURES = {
     "kec": "P0 model (SAE Fay-Herriot, dibenchmark ke P0 langsung kabupaten)",
     "registry": "persentase penduduk di rumah tangga desil 1-4 (registri)",
     "score": "skor deprivasi desa (0-100, Podes)",
 }
+
+
 _COUNT_MEASURES = {
     "kec": "jumlah penduduk miskin (P0 model x penduduk)",
     "registry": "jumlah jiwa di rumah tangga desil 1-4 (registri)",
     "synthetic": "perkiraan sintetis: P0 kecamatan x penduduk desa",
 }
-
-
-# --------------------------------------------------------------------------------------
-# kecamatan covariates and P0
-# --------------------------------------------------------------------------------------
-
-
-def kecamatan_covariates(
-    scores: pd.DataFrame,
-    registry: pd.DataFrame | None = None,
-) -> pd.DataFrame:
-    """Podes (and registry) covariates aggregated from desa to kecamatan.
-
-    Population-weighted means of the deprivation sub-scores and of the score, the share of
-    the population living in kelurahan, and (with registry counts) the share of the
-    population in registry households of deciles 1-4.
-
-    Parameters
-    ----------
-    scores : DataFrame
-        Output of :func:`tkpk_lib.analysis.deprivation.deprivation_score` (needs ``kec_code``,
-        ``kab_code``, ``population``).
-    registry : DataFrame, optional
-        Output of :func:`tkpk_lib.analysis.deprivation.registry_counts` by ``desa_code``.
-
-    Returns
-    -------
-    DataFrame
-        ``kab_code``, ``kec_code``, ``population``, ``n_desa``, ``score``, ``sub_<dim>``,
-        ``kelurahan_share`` (if ``kelurahan`` present), ``registry_share`` (if registry).
-
-    Examples
-    --------
-    >>> s = pd.DataFrame({"kab_code": "1701", "kec_code": ["170101", "170101"],
-    ...     "desa_code": ["1701012001", "1701012002"], "population": [100, 300],
-    ...     "score": [10.0, 50.0], "sub_hazard": [0.0, 40.0]})
-    >>> kecamatan_covariates(s)["score"].tolist()
-    [40.0]
-    """
-    need = ["kab_code", "kec_code", "population", "score"]
-    miss = [c for c in need if c not in scores.columns]
-    if miss:
-        raise SchemaError([Problem("village scores", c, "column is missing") for c in miss])
-    df = scores.copy()
-    pop = pd.to_numeric(df["population"], errors="coerce").astype(float).fillna(0.0)
-    df["_pop"] = pop
-    cols = ["score"] + [f"sub_{d}" for d in dimension_names(df)]
-    if "kelurahan" in df.columns:
-        df["kelurahan_share"] = pd.to_numeric(df["kelurahan"], errors="coerce").astype(float)
-        cols.append("kelurahan_share")
-    if registry is not None:
-        reg = registry[["desa_code", "registry_persons"]]
-        df = df.merge(reg, on="desa_code", how="left")
-        df["registry_persons"] = df["registry_persons"].fillna(0.0)
-    g = df.groupby(["kab_code", "kec_code"], sort=True)
-    out = g["_pop"].sum().rename("population").to_frame()
-    out["n_desa"] = g.size()
-    for c in cols:
-        v = df[c].astype(float)
-        ok = v.notna()
-        num = (v.fillna(0.0) * df["_pop"]).groupby([df["kab_code"], df["kec_code"]]).sum()
-        den = (df["_pop"].where(ok, 0.0)).groupby([df["kab_code"], df["kec_code"]]).sum()
-        # a kecamatan without population falls back to the unweighted mean
-        plain = v.groupby([df["kab_code"], df["kec_code"]]).mean()
-        out[c] = (num / den.where(den > 0)).fillna(plain)
-    if registry is not None:
-        out["registry_share"] = (
-            df.groupby(["kab_code", "kec_code"])["registry_persons"].sum()
-            / out["population"].where(out["population"] > 0)
-        ).clip(upper=1.0)
-    out = out.reset_index()
-    out["population"] = out["population"].round().astype("int64")
-    return out
-
-
-def _default_covariates(cov: pd.DataFrame) -> list[str]:
-    cands = [c for c in cov.columns if c.startswith("sub_")]
-    if "kelurahan_share" in cov.columns:
-        cands.append("kelurahan_share")
-    if "registry_share" in cov.columns:
-        cands.append("registry_share")
-    return cands
-
-
-def kecamatan_p0(
-    households: pd.DataFrame,
-    design: Any,
-    covariates_from: pd.DataFrame,
-    *,
-    registry: pd.DataFrame | None = None,
-    covariates: Sequence[str] | None = None,
-    welfare: str = "exp_pc",
-    line: str | float = "poverty_line",
-    size: str = "hh_size",
-    method: str = "REML",
-    variance: str = "gvf",
-    min_n: int = 2,
-    benchmark: bool | Mapping[str, float] = True,
-) -> pd.DataFrame:
-    """Small-area P0 for every kecamatan: direct Susenas estimate + Fay-Herriot + benchmark.
-
-    Parameters
-    ----------
-    households : DataFrame
-        Canonical ``households`` table (one year), with ``kab_code`` and ``kec_code``.
-    design : SurveyDesign
-        Design of ``households`` (household weights; persons are counted with
-        ``weight * hh_size``).
-    covariates_from : DataFrame
-        Either the canonical ``villages`` table (Podes; the deprivation score is computed
-        here) or an already computed :func:`~tkpk_lib.analysis.deprivation.deprivation_score`
-        result. Its kecamatan in the kabupaten present in ``households`` are the universe:
-        unsampled kecamatan get a synthetic estimate.
-    registry : DataFrame, optional
-        :func:`~tkpk_lib.analysis.deprivation.registry_counts` by desa; adds ``registry_share`` as a
-        covariate.
-    covariates : sequence of str, optional
-        Kecamatan covariates for the model; default all ``sub_<dimension>`` plus
-        ``kelurahan_share`` and ``registry_share`` when available (constant columns are
-        dropped).
-    welfare, line, size : str
-        Per-capita expenditure, poverty line (column or number), household size.
-    method : {"REML", "ML", "FH"}
-        Variance estimator of the Fay-Herriot model.
-    variance : {"gvf", "direct"}
-        Sampling variances given to the model (see the module docstring).
-    min_n : int
-        Kecamatan with fewer sampled households enter the model as out of sample.
-    benchmark : bool or mapping
-        ``True``: benchmark to the direct kabupaten P0 computed here; a mapping kab_code ->
-        P0 (fractions) to benchmark to given (e.g. published) figures; ``False``: none.
-
-    Returns
-    -------
-    DataFrame
-        One row per kecamatan: ``kab_code``, ``kec_code``, ``population``, ``n_desa``,
-        ``n_hh`` (sampled households), ``direct``, ``direct_se``, ``direct_cv``,
-        ``direct_reliability``, ``estimate`` (benchmarked model P0), ``estimate_eblup``,
-        ``mse``, ``se``, ``cv``, ``reliability``, ``n_poor`` (estimate x population),
-        ``n_poor_se``, ``gamma``, ``in_sample``, ``benchmark_factor``, ``kab_direct``,
-        ``clipped`` (the EBLUP fell outside 0-1 and was clipped; the synthetic part of a
-        linear model can do that for very poor or very rich kecamatan), and the covariates.
-        Fay-Herriot diagnostics in ``result.attrs["diagnostics"]``; the covariates used in
-        ``result.attrs["covariates"]``.
-
-    Examples
-    --------
-    >>> # see tests/test_pockets.py for an end-to-end example on a synthetic survey
-    """
-    from tkpk_lib.analysis import indicators
-    from tkpk_lib.estimation.sae import fay_herriot
-
-    for c in ("kab_code", "kec_code", welfare, size):
-        if c not in households.columns:
-            raise SchemaError([Problem("households", c, "column is missing")])
-    if variance not in ("gvf", "direct"):
-        raise TkpkError("kecamatan_p0: variance must be 'gvf' or 'direct'")
-    if "year" in households.columns and households["year"].nunique() > 1:
-        raise SchemaError([Problem("households", "year", "several years "
-                                   f"{sorted(households['year'].unique().tolist())}: pass one year")])
-    scores = (covariates_from if "score" in covariates_from.columns
-              else deprivation_score(covariates_from))
-    cov = kecamatan_covariates(scores, registry)
-    # the universe: every kecamatan of the kabupaten the survey covers
-    cov = cov[cov["kab_code"].isin(set(households["kab_code"].astype(str)))].reset_index(drop=True)
-
-    d_kec = indicators.fgt(households, design, welfare, line, alpha=0, by="kec_code", size=size)
-    d_kab = indicators.fgt(households, design, welfare, line, alpha=0, by="kab_code", size=size)
-    n_hh = households.groupby("kec_code").size().rename("n_hh")
-    d_kec = d_kec.merge(n_hh, left_on="kec_code", right_index=True, how="left")
-    unknown = sorted(set(d_kec["kec_code"]) - set(cov["kec_code"]))
-    if unknown:
-        raise SchemaError([Problem("households", "kec_code",
-                                   f"kecamatan not in the villages (Podes) table: {unknown[:10]}")])
-    df = cov.merge(
-        d_kec[["kec_code", "estimate", "se", "reliability", "n_hh", "deff"]].rename(
-            columns={"estimate": "direct", "se": "direct_se", "reliability": "direct_reliability",
-                     "deff": "direct_deff"}),
-        on="kec_code", how="left")
-    kab_direct = dict(zip(d_kab["kab_code"], d_kab["estimate"].astype(float), strict=True))
-    df["kab_direct"] = df["kab_code"].map(kab_direct).astype(float)
-    df["n_hh"] = df["n_hh"].fillna(0).astype("int64")
-    df["direct_cv"] = df["direct_se"] / df["direct"].where(df["direct"] > 0)
-
-    # sampling variance given to the model
-    if variance == "gvf":
-        ok = (df["direct"] > 0) & (df["direct"] < 1) & np.isfinite(df["direct_deff"])
-        deff = float(np.nanmedian(df.loc[ok, "direct_deff"])) if ok.any() else 1.0
-        deff = max(deff, 1.0) if np.isfinite(deff) else 1.0
-        p = df["kab_direct"].clip(0.01, 0.99)
-        df["_psi"] = deff * p * (1 - p) / df["n_hh"].where(df["n_hh"] > 0)
-    else:
-        df["_psi"] = df["direct_se"] ** 2
-    use = df["direct"].notna() & (df["n_hh"] >= min_n) & (df["_psi"] > 0) & np.isfinite(df["_psi"])
-    df["_y"] = df["direct"].where(use)
-    df["_psi"] = df["_psi"].where(use)
-    if covariates is None:
-        covariates = [c for c in _default_covariates(df) if df[c].nunique(dropna=True) > 1]
-    covariates = list(covariates)
-    miss = [c for c in covariates if c not in df.columns]
-    if miss:
-        raise SchemaError([Problem("kecamatan covariates", c, "not available") for c in miss])
-    # drop covariates that leave the in-sample design rank-deficient (keep the first ones)
-    covariates = _independent(df.loc[use], covariates)
-    fh = fay_herriot(df, "_y", "_psi", covariates, "kec_code", method=method,
-                     source="kecamatan P0 (Susenas + Podes)")
-    diag = fh.attrs.get("diagnostics")
-    out = df.drop(columns=["_y", "_psi", "direct_deff"])
-    out["estimate_eblup"] = fh["estimate"].to_numpy()
-    out["mse"] = fh["mse"].to_numpy()
-    out["gamma"] = fh["gamma"].to_numpy()
-    out["in_sample"] = fh["in_sample"].to_numpy()
-    raw = out["estimate_eblup"].to_numpy(dtype=float)
-    est = np.clip(raw, 0.0, 1.0)
-    out["clipped"] = raw != est
-    out["estimate_eblup"] = est
-    factor = np.ones(len(out))
-    if benchmark is not False:
-        targets = kab_direct if benchmark is True else dict(benchmark)  # type: ignore[arg-type]
-        missing = sorted(set(out["kab_code"]) - set(targets))
-        if missing:
-            raise SchemaError([Problem("benchmark", "kab_code",
-                                       f"no kabupaten P0 to benchmark to for {missing}")])
-        from tkpk_lib.estimation.sae import benchmark_estimates
-
-        tmp = out[["kab_code", "population", "estimate_eblup"]].copy()
-        tmp["population"] = tmp["population"].clip(lower=1)
-        b = benchmark_estimates(tmp, "population", targets, by="kab_code", estimate="estimate_eblup")
-        factor = b["benchmark_factor"].to_numpy(dtype=float)
-    out["benchmark_factor"] = factor
-    out["estimate"] = np.clip(est * factor, 0.0, 1.0)
-    out["se"] = np.sqrt(out["mse"].to_numpy(dtype=float)) * factor
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out["cv"] = out["se"] / out["estimate"]
-    out["reliability"] = _reliability(out["cv"].to_numpy(dtype=float))
-    out["n_poor"] = out["estimate"] * out["population"]
-    out["n_poor_se"] = out["se"] * out["population"]
-    first = ["kab_code", "kec_code", "population", "n_desa", "n_hh", "direct", "direct_se",
-             "direct_cv", "direct_reliability", "estimate", "estimate_eblup", "mse", "se", "cv",
-             "reliability", "n_poor", "n_poor_se", "gamma", "in_sample", "benchmark_factor",
-             "kab_direct", "clipped"]
-    out = out[first + [c for c in out.columns if c not in first]].reset_index(drop=True)
-    out.attrs["diagnostics"] = diag
-    out.attrs["covariates"] = covariates
-    return out
-
-
-def _independent(df: pd.DataFrame, cols: Sequence[str]) -> list[str]:
-    """Greedy subset of ``cols`` keeping the design matrix (with intercept) of full rank."""
-    keep: list[str] = []
-    x = np.ones((len(df), 1))
-    m = len(df)
-    for c in cols:
-        v = df[c].to_numpy(dtype=float)
-        if not np.isfinite(v).all():
-            continue
-        trial = np.column_stack([x, v])
-        if trial.shape[1] + 2 > m:
-            break
-        if np.linalg.matrix_rank(trial) == trial.shape[1]:
-            keep.append(c)
-            x = trial
-    return keep
-
-
-def _reliability(cv: np.ndarray) -> np.ndarray:
-    out = np.full(cv.shape, "unreliable", dtype=object)
-    a = np.abs(cv)
-    out[a <= 0.50] = "caution"
-    out[a <= 0.25] = "reliable"
-    out[~np.isfinite(a)] = "unreliable"
-    return out
-
-
-# --------------------------------------------------------------------------------------
-# pocket list
-# --------------------------------------------------------------------------------------
 
 
 def _rank_desc(values: pd.Series, groups: pd.Series | None) -> pd.Series:
@@ -558,14 +295,7 @@ def pocket_list(
     >>> out.loc[out["level"] == "kecamatan", ["code", "pocket_type"]].values.tolist()
     [['170102', 'tingkat tinggi'], ['170101', 'jumlah besar']]
     """
-    need = ["kab_code", "kec_code", "population", "estimate", "n_poor"]
-    miss = [c for c in need if c not in kec_estimates.columns]
-    if miss:
-        raise SchemaError([Problem("kecamatan estimates", c, "column is missing") for c in miss])
-    need_v = ["desa_code", "kec_code", "kab_code", "population", "score"]
-    miss = [c for c in need_v if c not in village_scores.columns]
-    if miss:
-        raise SchemaError([Problem("village scores", c, "column is missing") for c in miss])
+    _check_pocket_inputs(kec_estimates, village_scores)
     hotspot_kw = {"seed": seed, **(hotspot_kw or {})}
     if names is None:
         try:
@@ -574,69 +304,11 @@ def pocket_list(
             names = region_names()
         except Exception:  # pragma: no cover - reference data always ships
             names = {}
-
-    # ---- kecamatan ------------------------------------------------------------------
     k = kec_estimates.copy()
     grp_k = k[within] if within else None
-    kec = pd.DataFrame({
-        "level": "kecamatan",
-        "code": k["kec_code"].astype(str),
-        "name": k["kec_code"].astype(str).map(lambda c: names.get(c, c)),
-        "kab_code": k["kab_code"].astype(str),
-        "kec_code": k["kec_code"].astype(str),
-        "population": k["population"].astype(float),
-        "rate": k["estimate"].astype(float),
-        "rate_measure": _RATE_MEASURES["kec"],
-        "count": k["n_poor"].astype(float),
-        "count_measure": _COUNT_MEASURES["kec"],
-    })
-    kec["se"] = k["se"].astype(float) if "se" in k.columns else np.nan
-    kec["reliability"] = k["reliability"] if "reliability" in k.columns else pd.NA
-    kec["rank_rate"] = _rank_desc(kec["rate"], grp_k)
-    kec["rank_count"] = _rank_desc(kec["count"], grp_k)
-    kec["p_top_rate"] = _p_top(kec["rate"].to_numpy(float), kec["se"].to_numpy(float),
-                               (grp_k.to_numpy() if grp_k is not None else np.zeros(len(kec))),
-                               top, draws, seed)
-    sub_cols = [c for c in k.columns if c.startswith("sub_")]
-    ids, ens = _drivers(k[sub_cols], threshold, max_drivers)
-    kec["drivers_id"], kec["drivers_en"] = ids, ens
-
-    # ---- desa -----------------------------------------------------------------------
+    kec = _kecamatan_rows(k, grp_k, names, top, draws, seed, threshold, max_drivers)
     v = village_scores.copy()
-    pop = pd.to_numeric(v["population"], errors="coerce").astype(float)
-    desa = pd.DataFrame({
-        "level": "desa",
-        "code": v["desa_code"].astype(str),
-        "name": (v["desa_name"].astype(str) if "desa_name" in v.columns
-                 else v["desa_code"].astype(str).map(lambda c: names.get(c, c))),
-        "kab_code": v["kab_code"].astype(str),
-        "kec_code": v["kec_code"].astype(str),
-        "population": pop,
-    })
-    if registry_counts is not None:
-        rc = registry_counts.set_index("desa_code")
-        persons = v["desa_code"].map(rc["registry_persons"]).fillna(0.0).astype(float)
-        desa["rate"] = (persons / pop.where(pop > 0)).clip(upper=1.0)
-        desa["rate_measure"] = _RATE_MEASURES["registry"]
-        desa["count"] = persons
-        desa["count_measure"] = _COUNT_MEASURES["registry"]
-        desa["registry_hh"] = v["desa_code"].map(rc["registry_hh"]).fillna(0).astype("int64")
-        # programme coverage of the registry's poorest households (registry_counts(programmes=))
-        cov_cols = [c for c in rc.columns if str(c).startswith("cov_")]
-        for c in cov_cols:
-            desa[c] = v["desa_code"].map(rc[c]).astype(float).to_numpy()
-        if cov_cols:
-            hhw = desa["registry_hh"].astype(float)
-            for c in cov_cols:
-                num = (desa[c].fillna(0.0) * hhw).groupby(desa["kec_code"]).sum()
-                den = hhw.where(desa[c].notna(), 0.0).groupby(desa["kec_code"]).sum()
-                kec[c] = kec["kec_code"].map(num / den.where(den > 0)).astype(float)
-    else:
-        kec_rate = dict(zip(kec["kec_code"], kec["rate"], strict=True))
-        desa["rate"] = v["score"].astype(float)
-        desa["rate_measure"] = _RATE_MEASURES["score"]
-        desa["count"] = v["kec_code"].map(kec_rate).astype(float) * pop
-        desa["count_measure"] = _COUNT_MEASURES["synthetic"]
+    desa = _desa_rows(v, kec, registry_counts, names)
     desa["se"] = np.nan
     desa["reliability"] = pd.NA
     grp_d = desa[within] if within else None
@@ -671,8 +343,112 @@ def pocket_list(
         hs = _hotspot_columns(desa_gdf, desa, "desa_code", "rate", None,
                               {"permutations": 0, **hotspot_kw})
         desa = desa.merge(hs, on="code", how="left")
+    kec, desa = _join_coverage(kec, desa, coverage)
+    return _sorted_pockets(kec, desa)
 
-    # ---- coverage -------------------------------------------------------------------
+
+def _check_pocket_inputs(kec_estimates: pd.DataFrame, village_scores: pd.DataFrame) -> None:
+    """Raise a SchemaError naming the columns :func:`pocket_list` needs and does not get."""
+    need = ["kab_code", "kec_code", "population", "estimate", "n_poor"]
+    miss = [c for c in need if c not in kec_estimates.columns]
+    if miss:
+        raise SchemaError([Problem("kecamatan estimates", c, "column is missing") for c in miss])
+    need_v = ["desa_code", "kec_code", "kab_code", "population", "score"]
+    miss = [c for c in need_v if c not in village_scores.columns]
+    if miss:
+        raise SchemaError([Problem("village scores", c, "column is missing") for c in miss])
+
+
+def _kecamatan_rows(
+    k: pd.DataFrame,
+    grp_k: pd.Series | None,
+    names: Mapping[str, str],
+    top: float | int,
+    draws: int,
+    seed: int,
+    threshold: float,
+    max_drivers: int,
+) -> pd.DataFrame:
+    """Kecamatan rows of the pocket list: rate and number, ranks, ``p_top_rate``, drivers."""
+    kec = pd.DataFrame({
+        "level": "kecamatan",
+        "code": k["kec_code"].astype(str),
+        "name": k["kec_code"].astype(str).map(lambda c: names.get(c, c)),
+        "kab_code": k["kab_code"].astype(str),
+        "kec_code": k["kec_code"].astype(str),
+        "population": k["population"].astype(float),
+        "rate": k["estimate"].astype(float),
+        "rate_measure": _RATE_MEASURES["kec"],
+        "count": k["n_poor"].astype(float),
+        "count_measure": _COUNT_MEASURES["kec"],
+    })
+    kec["se"] = k["se"].astype(float) if "se" in k.columns else np.nan
+    kec["reliability"] = k["reliability"] if "reliability" in k.columns else pd.NA
+    kec["rank_rate"] = _rank_desc(kec["rate"], grp_k)
+    kec["rank_count"] = _rank_desc(kec["count"], grp_k)
+    kec["p_top_rate"] = _p_top(kec["rate"].to_numpy(float), kec["se"].to_numpy(float),
+                               (grp_k.to_numpy() if grp_k is not None else np.zeros(len(kec))),
+                               top, draws, seed)
+    sub_cols = [c for c in k.columns if c.startswith("sub_")]
+    ids, ens = _drivers(k[sub_cols], threshold, max_drivers)
+    kec["drivers_id"], kec["drivers_en"] = ids, ens
+    return kec
+
+
+def _desa_rows(
+    v: pd.DataFrame,
+    kec: pd.DataFrame,
+    registry_counts: pd.DataFrame | None,
+    names: Mapping[str, str],
+) -> pd.DataFrame:
+    """Desa rows of the pocket list: rate and number (registry or synthetic, see the module docstring).
+
+    With registry counts that have ``cov_<programme>`` columns, their registry-household
+    weighted kecamatan means are added to ``kec`` (in place).
+    """
+    pop = pd.to_numeric(v["population"], errors="coerce").astype(float)
+    desa = pd.DataFrame({
+        "level": "desa",
+        "code": v["desa_code"].astype(str),
+        "name": (v["desa_name"].astype(str) if "desa_name" in v.columns
+                 else v["desa_code"].astype(str).map(lambda c: names.get(c, c))),
+        "kab_code": v["kab_code"].astype(str),
+        "kec_code": v["kec_code"].astype(str),
+        "population": pop,
+    })
+    if registry_counts is not None:
+        rc = registry_counts.set_index("desa_code")
+        persons = v["desa_code"].map(rc["registry_persons"]).fillna(0.0).astype(float)
+        desa["rate"] = (persons / pop.where(pop > 0)).clip(upper=1.0)
+        desa["rate_measure"] = _RATE_MEASURES["registry"]
+        desa["count"] = persons
+        desa["count_measure"] = _COUNT_MEASURES["registry"]
+        desa["registry_hh"] = v["desa_code"].map(rc["registry_hh"]).fillna(0).astype("int64")
+        # programme coverage of the registry's poorest households (registry_counts(programmes=))
+        cov_cols = [c for c in rc.columns if str(c).startswith("cov_")]
+        for c in cov_cols:
+            desa[c] = v["desa_code"].map(rc[c]).astype(float).to_numpy()
+        if cov_cols:
+            hhw = desa["registry_hh"].astype(float)
+            for c in cov_cols:
+                num = (desa[c].fillna(0.0) * hhw).groupby(desa["kec_code"]).sum()
+                den = hhw.where(desa[c].notna(), 0.0).groupby(desa["kec_code"]).sum()
+                kec[c] = kec["kec_code"].map(num / den.where(den > 0)).astype(float)
+    else:
+        kec_rate = dict(zip(kec["kec_code"], kec["rate"], strict=True))
+        desa["rate"] = v["score"].astype(float)
+        desa["rate_measure"] = _RATE_MEASURES["score"]
+        desa["count"] = v["kec_code"].map(kec_rate).astype(float) * pop
+        desa["count_measure"] = _COUNT_MEASURES["synthetic"]
+    return desa
+
+
+def _join_coverage(
+    kec: pd.DataFrame,
+    desa: pd.DataFrame,
+    coverage: pd.DataFrame | Sequence[pd.DataFrame] | None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Join each coverage frame to the desa (``desa_code``) or kecamatan (``kec_code``) rows."""
     covs = [] if coverage is None else ([coverage] if isinstance(coverage, pd.DataFrame)
                                        else list(coverage))
     for cf in covs:
@@ -684,7 +460,11 @@ def pocket_list(
             kec = kec.merge(extra.rename(columns={"kec_code": "code"}), on="code", how="left")
         else:
             raise SchemaError([Problem("coverage", None, "needs a desa_code or kec_code column")])
+    return kec, desa
 
+
+def _sorted_pockets(kec: pd.DataFrame, desa: pd.DataFrame) -> pd.DataFrame:
+    """Stack kecamatan and desa rows, sorted by level, group, pocket priority and best rank."""
     out = pd.concat([kec, desa], ignore_index=True)
     for c in ("rank_rate", "rank_count"):
         out[c] = out[c].astype("Int64")
