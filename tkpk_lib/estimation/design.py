@@ -389,8 +389,37 @@ def prepare_design(
 
     # weights (fast path: a float column with all weights positive and finite)
     w = _weights(df, design.weight, source)
+    psu_code, psu_stratum, n_raw, s_uniq, s_code_lazy = _strata_psus(df, design, source)
+    n_strata_raw = len(s_uniq)
+    n_h = np.bincount(psu_stratum, minlength=n_strata_raw)
+    strata_starts = np.concatenate(([0], np.cumsum(n_h)[:-1])).astype(np.intp)
+    h_scale, center_h, popsize = _stage1_scale(df, design, source, n_h, s_uniq, s_code_lazy)
+    prep = PreparedDesign(
+        n=n,
+        w=w,
+        psu_code=psu_code,
+        n_psu=n_raw,
+        n_strata=n_strata_raw,
+        psu_stratum=psu_stratum,
+        strata_starts=strata_starts,
+        n_h=n_h,
+        psu_scale=h_scale[psu_stratum],
+        lonely_center=center_h[psu_stratum],
+    )
+    if design.ssu is None or design.fpc is None:
+        return prep
+    return _with_stage2(prep, df, design, source, popsize)
 
-    # strata and PSUs; PSUs are nested in strata: the (stratum, psu) pair identifies a PSU
+
+def _strata_psus(
+    df: pd.DataFrame, design: SurveyDesign, source: str
+) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, _Lazy]:
+    """PSU codes (stratum-contiguous), the stratum of each PSU, the PSU count, stratum labels.
+
+    PSUs are nested in strata: the (stratum, psu) pair identifies a PSU. The last value is a
+    :class:`_Lazy` giving the row-level stratum codes when an error message or fpc needs them.
+    """
+    n = len(df)
     s_code: np.ndarray | None = None
     if design.psu is None:
         if design.strata is None:
@@ -428,7 +457,6 @@ def prepare_design(
                 n_raw = len(u)
                 raw_stratum = np.empty(n_raw, dtype=np.intp)
                 raw_stratum[raw_psu] = s_code
-    n_strata_raw = len(s_uniq)
     # renumber PSUs so that the PSUs of a stratum are contiguous
     if n_raw > 1 and (np.diff(raw_stratum) < 0).any():
         order = np.argsort(raw_stratum, kind="stable")
@@ -444,10 +472,23 @@ def prepare_design(
     else:
         row_codes = s_code
         s_code_lazy = _Lazy(lambda: row_codes)
-    n_h = np.bincount(psu_stratum, minlength=n_strata_raw)
-    strata_starts = np.concatenate(([0], np.cumsum(n_h)[:-1])).astype(np.intp)
+    return psu_code, psu_stratum, n_raw, s_uniq, s_code_lazy
 
-    # first-stage fpc
+
+def _stage1_scale(
+    df: pd.DataFrame,
+    design: SurveyDesign,
+    source: str,
+    n_h: np.ndarray,
+    s_uniq: np.ndarray,
+    s_code_lazy: _Lazy,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-stratum variance scale ``(1-f_h) n_h/(n_h-1)``, single-PSU centring, population sizes.
+
+    Applies the first-stage fpc and the ``single_psu`` rule (a DesignError naming the rows of
+    single-PSU strata under ``"error"``).
+    """
+    n_strata_raw = len(s_uniq)
     if design.fpc is None:
         one_minus_f = np.ones(n_strata_raw)
         popsize = np.full(n_strata_raw, np.inf)
@@ -477,25 +518,14 @@ def prepare_design(
     if design.single_psu == "center":
         center_h = lonely
         h_scale = np.where(lonely, one_minus_f, h_scale)
-    psu_scale = h_scale[psu_stratum]
-    lonely_center = center_h[psu_stratum]
+    return h_scale, center_h, popsize
 
-    prep = PreparedDesign(
-        n=n,
-        w=w,
-        psu_code=psu_code,
-        n_psu=n_raw,
-        n_strata=n_strata_raw,
-        psu_stratum=psu_stratum,
-        strata_starts=strata_starts,
-        n_h=n_h,
-        psu_scale=psu_scale,
-        lonely_center=lonely_center,
-    )
-    if design.ssu is None or design.fpc is None:
-        return prep
 
-    # second stage: SSUs nested in PSUs
+def _with_stage2(
+    prep: PreparedDesign, df: pd.DataFrame, design: SurveyDesign, source: str, popsize: np.ndarray
+) -> PreparedDesign:
+    """``prep`` with the second stage (SSUs nested in PSUs) added: codes and variance scales."""
+    psu_code, n_raw, n_h, psu_stratum = prep.psu_code, prep.n_psu, prep.n_h, prep.psu_stratum
     q_code, q_uniq = _codes(df, design.ssu, source)
     raw_ssu, u = _factorize(psu_code.astype(np.int64) * len(q_uniq) + q_code)
     n_ssu = len(u)
