@@ -415,23 +415,7 @@ def fay_herriot(
     v_all = df[variance].to_numpy(dtype=float)
     ins = np.isfinite(y_all)
     y, X, psi = y_all[ins], Xall[ins], v_all[ins]
-    m, p = X.shape
-    if m < p + 2:
-        raise SchemaError(
-            [Problem(source, direct, f"only {m} areas with a direct estimate for {p} coefficients")]
-        )
-    rank = np.linalg.matrix_rank(X)
-    if rank < p:
-        raise SchemaError(
-            [
-                Problem(
-                    source,
-                    None,
-                    "covariates are collinear (or constant) among the areas with a direct "
-                    f"estimate: design matrix rank {rank} < {p} columns {list(Xdf.columns)}",
-                )
-            ]
-        )
+    _check_rank(X, list(Xdf.columns), direct, source)
 
     A, info, iters, converged = _fit_variance(method, y, X, psi, tol, maxiter, start)
     notes: list[str] = []
@@ -457,46 +441,10 @@ def fay_herriot(
     gamma_all = np.zeros(len(df))
     gamma_all[ins] = gamma_in
 
-    # diagnostics
-    from scipy import stats
-
-    beta_se = np.sqrt(np.diag(Q))
-    beta_p = 2.0 * stats.norm.sf(np.abs(beta / beta_se))
-    loglike = -0.5 * float(np.sum(np.log(2 * np.pi * (A + psi)) + resid**2 / (A + psi)))
-    ybar_w = float((w * y).sum() / w.sum())
-    ss_tot = float((w * (y - ybar_w) ** 2).sum())
-    ss_res = float((w * resid**2).sum())
-    r2 = 1.0 - ss_res / ss_tot if ss_tot > 0 else float("nan")
-    if p > 1:
-        A0, *_ = _fit_variance(method, y, X[:, :1], psi, tol, maxiter, start)
-        r2_var = float(np.clip(1.0 - A / A0, 0.0, 1.0)) if A0 > 0 else float("nan")
-    else:
-        r2_var = 0.0
     std_res = resid / np.sqrt(A + psi)
-    u_hat = gamma_in * resid
-    std_re = u_hat / np.sqrt(A) if A > 0 else np.full(m, np.nan)
-    names = list(Xdf.columns)
-    diag = FHDiagnostics(
-        method=method,
-        sigma2_u=A,
-        sigma2_u_se=float(np.sqrt(var_A[0] if method == "FH" else 1.0 / info))
-        if np.isfinite(info)
-        else float("nan"),
-        beta=pd.Series(beta, index=names),
-        beta_se=pd.Series(beta_se, index=names),
-        beta_p=pd.Series(beta_p, index=names),
-        r2=r2,
-        r2_variance=r2_var,
-        loglike=loglike,
-        aic=-2.0 * loglike + 2.0 * (p + 1),
-        bic=-2.0 * loglike + (p + 1) * np.log(m),
-        shapiro_p_residuals=_shapiro_p(std_res),
-        shapiro_p_random_effects=_shapiro_p(std_re),
-        iterations=iters,
-        converged=converged,
-        n_in_sample=int(m),
-        n_out_of_sample=int((~ins).sum()),
-        notes=notes,
+    diag = _diagnostics(
+        method, A, info, var_A, y, X, psi, beta, Q, resid, std_res, list(Xdf.columns),
+        fit=(tol, maxiter, start, iters, converged), n_out=int((~ins).sum()), notes=notes,
     )
 
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -524,20 +472,115 @@ def fay_herriot(
         index=df.index,
     )
     if benchmark is not None:
-        spec = dict(benchmark)
-        wcol = spec.pop("weights")
-        by = spec.pop("by", None)
-        target = spec.pop("target")
-        if spec:
-            raise TkpkError(f"fay_herriot: unknown benchmark keys {sorted(spec)}")
-        extra = [c for c in [wcol, by] if c is not None and c not in out.columns]
-        for c in extra:
-            if c not in df.columns:
-                raise SchemaError([Problem(source, c, "benchmark column not found")])
-            out[c] = df[c].to_numpy()
-        out = benchmark_estimates(out, wcol, target, by=by)
+        out = _benchmark_output(out, df, benchmark, source)
     out.attrs["diagnostics"] = diag
     return out
+
+
+def _check_rank(X: np.ndarray, names: list[str], direct: str, source: str) -> None:
+    """SchemaError unless the in-sample design matrix has full column rank and >= p + 2 rows."""
+    m, p = X.shape
+    if m < p + 2:
+        raise SchemaError(
+            [Problem(source, direct, f"only {m} areas with a direct estimate for {p} coefficients")]
+        )
+    rank = np.linalg.matrix_rank(X)
+    if rank < p:
+        raise SchemaError(
+            [
+                Problem(
+                    source,
+                    None,
+                    "covariates are collinear (or constant) among the areas with a direct "
+                    f"estimate: design matrix rank {rank} < {p} columns {names}",
+                )
+            ]
+        )
+
+
+def _diagnostics(
+    method: str,
+    A: float,
+    info: float,
+    var_A: np.ndarray,
+    y: np.ndarray,
+    X: np.ndarray,
+    psi: np.ndarray,
+    beta: np.ndarray,
+    Q: np.ndarray,
+    resid: np.ndarray,
+    std_res: np.ndarray,
+    names: list[str],
+    *,
+    fit: tuple[float, int, float | None, int, bool],
+    n_out: int,
+    notes: list[str],
+) -> FHDiagnostics:
+    """Model diagnostics of a fitted Fay-Herriot model (coefficient tests, R2, fit, normality).
+
+    ``fit`` is ``(tol, maxiter, start, iterations, converged)`` of the variance fit; the
+    variance-explained R2 refits the intercept-only model with the same settings.
+    """
+    from scipy import stats
+
+    tol, maxiter, start, iters, converged = fit
+    m, p = X.shape
+    w = 1.0 / (A + psi)
+    gamma_in = A / (A + psi)
+    beta_se = np.sqrt(np.diag(Q))
+    beta_p = 2.0 * stats.norm.sf(np.abs(beta / beta_se))
+    loglike = -0.5 * float(np.sum(np.log(2 * np.pi * (A + psi)) + resid**2 / (A + psi)))
+    ybar_w = float((w * y).sum() / w.sum())
+    ss_tot = float((w * (y - ybar_w) ** 2).sum())
+    ss_res = float((w * resid**2).sum())
+    r2 = 1.0 - ss_res / ss_tot if ss_tot > 0 else float("nan")
+    if p > 1:
+        A0, *_ = _fit_variance(method, y, X[:, :1], psi, tol, maxiter, start)
+        r2_var = float(np.clip(1.0 - A / A0, 0.0, 1.0)) if A0 > 0 else float("nan")
+    else:
+        r2_var = 0.0
+    u_hat = gamma_in * resid
+    std_re = u_hat / np.sqrt(A) if A > 0 else np.full(m, np.nan)
+    return FHDiagnostics(
+        method=method,
+        sigma2_u=A,
+        sigma2_u_se=float(np.sqrt(var_A[0] if method == "FH" else 1.0 / info))
+        if np.isfinite(info)
+        else float("nan"),
+        beta=pd.Series(beta, index=names),
+        beta_se=pd.Series(beta_se, index=names),
+        beta_p=pd.Series(beta_p, index=names),
+        r2=r2,
+        r2_variance=r2_var,
+        loglike=loglike,
+        aic=-2.0 * loglike + 2.0 * (p + 1),
+        bic=-2.0 * loglike + (p + 1) * np.log(m),
+        shapiro_p_residuals=_shapiro_p(std_res),
+        shapiro_p_random_effects=_shapiro_p(std_re),
+        iterations=iters,
+        converged=converged,
+        n_in_sample=int(m),
+        n_out_of_sample=n_out,
+        notes=notes,
+    )
+
+
+def _benchmark_output(
+    out: pd.DataFrame, df: pd.DataFrame, benchmark: Mapping[str, Any], source: str
+) -> pd.DataFrame:
+    """Apply the ``benchmark=`` spec of :func:`fay_herriot` to its output frame."""
+    spec = dict(benchmark)
+    wcol = spec.pop("weights")
+    by = spec.pop("by", None)
+    target = spec.pop("target")
+    if spec:
+        raise TkpkError(f"fay_herriot: unknown benchmark keys {sorted(spec)}")
+    extra = [c for c in [wcol, by] if c is not None and c not in out.columns]
+    for c in extra:
+        if c not in df.columns:
+            raise SchemaError([Problem(source, c, "benchmark column not found")])
+        out[c] = df[c].to_numpy()
+    return benchmark_estimates(out, wcol, target, by=by)
 
 
 def benchmark_estimates(
