@@ -207,7 +207,6 @@ def test_single_psu_options_match_svy(option):
     [
         ("tkpk_lib.design", "tkpk_lib.estimation.design"),
         ("tkpk_lib.estimate", "tkpk_lib.estimation.estimators"),
-        ("tkpk_lib.estimation.estimate", "tkpk_lib.estimation.estimators"),
         ("tkpk_lib.sae", "tkpk_lib.estimation.sae"),
         ("tkpk_lib.indicators", "tkpk_lib.analysis.indicators"),
         ("tkpk_lib.trends", "tkpk_lib.analysis.trends"),

@@ -1,5 +1,9 @@
 """Design-based estimates with sampling errors: totals, means/proportions, ratios, quantiles.
 
+Domain coding lives in :mod:`tkpk_lib.estimation.domains` and the result frame (reliability
+classes, intervals, design effects) in :mod:`tkpk_lib.estimation.results`; their public names
+are re-exported here.
+
 Every function takes a DataFrame, a :class:`~tkpk_lib.estimation.design.SurveyDesign` and column names,
 and returns a tidy DataFrame with the ``by`` columns, then ``estimate, se, ci_low, ci_high,
 rse, deff, n, n_weighted, reliability`` (see ``docs/HELPERS.md``).
@@ -66,18 +70,32 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import special  # scipy.stats costs ~2 s to import in every report kernel
 
 from tkpk_lib.errors import DesignError
 from tkpk_lib.estimation.design import (
     PreparedDesign,
     SurveyDesign,
-    _codes,
     domain_variance,
     linearized_variance,
     prepare_design,
     scratch,
     variance_from_unit_totals,
+)
+from tkpk_lib.estimation.domains import By, _domain_codes, _domain_degf, _Domains, domain_codes
+
+# re-exported: these lived here before the layout of issue 14 (public API kept)
+from tkpk_lib.estimation.results import (  # noqa: F401
+    RELIABILITY_LEVELS,
+    RESULT_COLUMNS,
+    RSE_CAUTION_MAX,
+    RSE_RELIABLE_MAX,
+    DfSpec,
+    _crit,
+    _deff,
+    _finish,
+    _resolve_df,
+    _wald,
+    reliability_flag,
 )
 
 __all__ = [
@@ -94,137 +112,11 @@ __all__ = [
     "survey_total",
 ]
 
-RSE_RELIABLE_MAX = 0.25
-"""RSE at or below which an estimate is ``"reliable"`` (BPS: RSE <= 25%)."""
-RSE_CAUTION_MAX = 0.50
-"""RSE at or below which an estimate is ``"caution"`` (25% < RSE <= 50%); above: unreliable."""
-RELIABILITY_LEVELS = ("reliable", "caution", "unreliable")
-RESULT_COLUMNS = (
-    "estimate",
-    "se",
-    "ci_low",
-    "ci_high",
-    "rse",
-    "deff",
-    "n",
-    "n_weighted",
-    "reliability",
-)
 
 CiMethod = Literal["normal", "logit"]
-DfSpec = float | int | Literal["auto", "design"] | None
-By = str | Sequence[str] | None
+
+
 Design = SurveyDesign | PreparedDesign
-
-
-def reliability_flag(rse: float | np.ndarray | pd.Series) -> np.ndarray | str:
-    """BPS reliability class of a relative standard error.
-
-    Parameters
-    ----------
-    rse : float or array-like
-        Relative standard error(s) ``se / |estimate|`` as fractions (0.25 = 25%).
-
-    Returns
-    -------
-    str or ndarray of str
-        ``"reliable"`` (RSE <= 0.25), ``"caution"`` (0.25 < RSE <= 0.5) or ``"unreliable"``
-        (RSE > 0.5, infinite or NaN).
-
-    Examples
-    --------
-    >>> reliability_flag(0.1)
-    'reliable'
-    >>> reliability_flag([0.25, 0.3, 0.9]).tolist()
-    ['reliable', 'caution', 'unreliable']
-    """
-    scalar = np.ndim(rse) == 0
-    r = np.asarray(rse, dtype=np.float64)
-    out = np.where(
-        r <= RSE_RELIABLE_MAX,
-        RELIABILITY_LEVELS[0],
-        np.where(r <= RSE_CAUTION_MAX, RELIABILITY_LEVELS[1], RELIABILITY_LEVELS[2]),
-    ).astype(object)
-    return str(out) if scalar else out
-
-
-def domain_codes(df: pd.DataFrame, by: By) -> tuple[np.ndarray, int, pd.DataFrame]:
-    """Integer domain code of each row for the ``by`` columns, levels sorted.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-    by : str, list of str or None
-        Domain columns; ``None`` = one domain (the whole population).
-
-    Returns
-    -------
-    codes : ndarray of intp (n,)
-        Domain of each row in ``0..n_domains-1``; ``-1`` when a ``by`` value is missing.
-    n_domains : int
-    levels : pandas.DataFrame
-        One row per domain (in code order, sorted by the ``by`` columns), the ``by`` columns.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> codes, k, lev = domain_codes(pd.DataFrame({"g": ["b", "a", "b"]}), "g")
-    >>> codes.tolist(), k, lev["g"].tolist()
-    ([1, 0, 1], 2, ['a', 'b'])
-    """
-    return _domain_codes(df, by)
-
-
-def _domain_codes(
-    df: pd.DataFrame, by: By, out: np.ndarray | None = None
-) -> tuple[np.ndarray, int, pd.DataFrame]:
-    """:func:`domain_codes`, writing integer codes into ``out`` when it can (internal)."""
-    n = len(df)
-    if by is None or (not isinstance(by, str) and len(by) == 0):
-        if out is None:
-            return np.zeros(n, dtype=np.intp), 1, pd.DataFrame(index=pd.RangeIndex(1))
-        out.fill(0)
-        return out, 1, pd.DataFrame(index=pd.RangeIndex(1))
-    cols = [by] if isinstance(by, str) else list(by)
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise DesignError(f"by column(s) {', '.join(map(repr, missing))} not found in the frame")
-    if len(cols) == 1:
-        s = df[cols[0]]
-        if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iu":  # dense, sorted fast path
-            code, uniq = _codes(df, cols[0], "<frame>", out=out)
-            if len(uniq) < 2 or bool((np.diff(uniq) > 0).all()):
-                return code, len(uniq), pd.DataFrame({cols[0]: uniq.astype(s.dtype)})
-    codes_list, uniq_list = [], []
-    combined = np.zeros(n, dtype=np.int64)
-    bad = np.zeros(n, dtype=bool)
-    for c in cols:
-        code, uniq = pd.factorize(df[c], sort=True)
-        codes_list.append(code)
-        uniq_list.append(uniq)
-        bad |= code < 0
-        combined = combined * max(len(uniq), 1) + np.maximum(code, 0)
-    if len(cols) == 1:
-        dom = codes_list[0].astype(np.intp)
-        levels = pd.DataFrame({cols[0]: uniq_list[0]})
-        return dom, len(uniq_list[0]), levels
-    combined[bad] = -1
-    dom, comb_uniq = pd.factorize(combined, sort=True)
-    comb_uniq = np.asarray(comb_uniq, dtype=np.int64)
-    if (comb_uniq < 0).any():  # pd.factorize maps -1 to a level; drop it
-        keep = comb_uniq >= 0
-        remap = np.full(len(comb_uniq), -1, dtype=np.intp)
-        remap[keep] = np.arange(keep.sum())
-        dom = remap[dom]
-        comb_uniq = comb_uniq[keep]
-    data = {}
-    rest = comb_uniq.copy()
-    for c, uniq in reversed(list(zip(cols, uniq_list, strict=True))):
-        size = max(len(uniq), 1)
-        data[c] = uniq[rest % size]
-        rest //= size
-    levels = pd.DataFrame({c: data[c] for c in cols})
-    return dom.astype(np.intp), len(comb_uniq), levels
 
 
 def _as_list(y: str | Sequence[str]) -> tuple[list[str], bool]:
@@ -257,168 +149,6 @@ def _prepare(df: pd.DataFrame, design: Design) -> PreparedDesign:
             raise DesignError(f"prepared design has {design.n} rows but the frame has {len(df)}")
         return design
     return prepare_design(df, design)
-
-
-def _domain_degf(
-    prep: PreparedDesign, d: np.ndarray, valid: np.ndarray | None, n_dom: int
-) -> np.ndarray:
-    """R's degf() of each domain's subset design: PSUs minus strata with a row in it."""
-    present = (
-        np.bincount(prep.psu_code * n_dom + d, weights=valid, minlength=prep.n_psu * n_dom).reshape(
-            prep.n_psu, n_dom
-        )
-        > 0
-    )
-    n_psu_d = present.sum(axis=0)
-    strata_present = np.add.reduceat(present.astype(np.int64), prep.strata_starts, axis=0) > 0
-    return (n_psu_d - strata_present.sum(axis=0)).astype(np.float64)
-
-
-def _crit(level: float, df: np.ndarray | float | None) -> np.ndarray | float:
-    if not 0 < level < 1:
-        raise DesignError(f"level must be between 0 and 1, got {level}")
-    a = 1 - (1 - level) / 2
-    if df is None:
-        return float(special.ndtri(a))
-    dfa = np.asarray(df, dtype=np.float64)
-    with np.errstate(invalid="ignore"):
-        return np.where(
-            np.isinf(dfa), special.ndtri(a), special.stdtrit(np.where(dfa > 0, dfa, np.nan), a)
-        )
-
-
-def _resolve_df(df_spec: DfSpec, ci: str, default_design: bool) -> str | float | None:
-    if isinstance(df_spec, str):
-        if df_spec == "auto":
-            return "design" if (ci == "logit" or default_design) else None
-        if df_spec == "design":
-            return "design"
-        raise DesignError(f"df must be None, 'auto', 'design' or a number, got {df_spec!r}")
-    if df_spec is None:
-        return None
-    return float(df_spec)
-
-
-def _finish(
-    levels: pd.DataFrame,
-    variables: list[str] | None,
-    est: np.ndarray,
-    se: np.ndarray,
-    lo: np.ndarray,
-    hi: np.ndarray,
-    deff: np.ndarray,
-    n: np.ndarray,
-    nw: np.ndarray,
-    extra: dict[str, np.ndarray] | None = None,
-) -> pd.DataFrame:
-    """Assemble a result frame; arrays are (k, D) (variable x domain).
-
-    Built with one DataFrame constructor (the ``by`` columns keep their dtype through
-    ``take``): column-by-column assignment cost more than the estimation on survey-sized
-    frames.
-    """
-    k, n_dom = est.shape
-    rows = np.repeat(np.arange(n_dom), k)
-    cols: dict[str, object] = {c: levels[c].array.take(rows) for c in levels.columns}
-    if variables is not None:
-        cols["variable"] = np.tile(np.asarray(variables, dtype=object), n_dom)
-    for name, arr in (extra or {}).items():
-        cols[name] = np.asarray(arr).T.ravel()
-
-    def flat(a: np.ndarray) -> np.ndarray:
-        return np.asarray(a, dtype=np.float64).T.ravel()
-
-    e, s = flat(est), flat(se)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rse = s / np.abs(e)
-    cols["estimate"] = e
-    cols["se"] = s
-    cols["ci_low"] = flat(lo)
-    cols["ci_high"] = flat(hi)
-    cols["rse"] = rse
-    cols["deff"] = flat(deff)
-    cols["n"] = np.asarray(n).T.ravel().astype(np.int64)
-    cols["n_weighted"] = flat(nw)
-    cols["reliability"] = reliability_flag(rse)
-    return pd.DataFrame(cols, index=pd.RangeIndex(k * n_dom))
-
-
-def _deff(var: np.ndarray, ss: np.ndarray, nw: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """Design effect vs SRS with replacement of n rows (R's ``deff = "replace"``).
-
-    ``ss`` is the weighted sum of squares of the linearised values about their weighted mean
-    in the domain, ``sum_d w (z - zbar_w)^2``; ``v_srs = N/(n-1) * ss``.
-    """
-    with np.errstate(divide="ignore", invalid="ignore"):
-        vsrs = nw / (n - 1) * np.maximum(ss, 0.0)
-        return var / vsrs
-
-
-def _wald(
-    est: np.ndarray, se: np.ndarray, crit: np.ndarray | float, ci: str
-) -> tuple[np.ndarray, np.ndarray]:
-    if ci == "normal":
-        return est - crit * se, est + crit * se
-    if ci == "logit":
-        ok = np.isnan(est) | ((est >= 0) & (est <= 1))
-        if not ok.all():
-            raise DesignError(
-                "ci='logit' is for proportions (means of 0/1 variables); an estimate "
-                "outside [0, 1] was found"
-            )
-        with np.errstate(divide="ignore", invalid="ignore"):
-            lg = np.log(est / (1 - est))
-            se_l = se / (est * (1 - est))
-            lo = 1 / (1 + np.exp(-(lg - crit * se_l)))
-            hi = 1 / (1 + np.exp(-(lg + crit * se_l)))
-        lo = np.where(est == 0, 0.0, np.where(est == 1, 1.0, lo))
-        hi = np.where(est == 0, 0.0, np.where(est == 1, 1.0, hi))
-        return lo, hi
-    raise DesignError(f"ci must be 'normal' or 'logit', got {ci!r}")
-
-
-class _Domains:
-    """Domain codes and bincount helpers shared by all variables of one call (internal)."""
-
-    def __init__(self, prep: PreparedDesign, dom: np.ndarray, n_dom: int):
-        self.prep = prep
-        self.n_dom = n_dom
-        self.all_in = prep.n == 0 or int(dom.min()) >= 0
-        self.d = dom if self.all_in else np.where(dom >= 0, dom, 0)
-        self.in_dom = None if self.all_in else dom >= 0
-        u = prep.unit_code
-        if n_dom == 1:
-            self.idx = u
-        else:
-            self.idx = np.multiply(u, n_dom, out=scratch(prep.n, np.intp, "estimate.idx"))
-            self.idx += self.d
-        self._shared: tuple[np.ndarray, np.ndarray] | None = None
-
-    def by_unit(self, v: np.ndarray) -> np.ndarray:
-        p, k = self.prep, self.n_dom
-        return np.bincount(self.idx, weights=v, minlength=p.n_units * k).reshape(p.n_units, k)
-
-    def by_dom(self, v: np.ndarray | None = None) -> np.ndarray:
-        return np.bincount(self.d, weights=v, minlength=self.n_dom).astype(np.float64)
-
-    def valid(self, *cols: np.ndarray) -> np.ndarray | None:
-        """Rows in a domain with all ``cols`` non-missing; ``None`` when that is every row."""
-        mask = self.in_dom
-        for c in cols:
-            if np.isnan(np.sum(c)):  # cheap test first, mask only when needed
-                nan = np.isnan(c)
-                if nan.any():
-                    mask = ~nan if mask is None else mask & ~nan
-        return mask
-
-    def weights_and_counts(self, valid: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        """Weight totals by (unit, domain) and row counts by domain of the valid rows."""
-        w = self.prep.w
-        if valid is None:
-            if self._shared is None:
-                self._shared = (self.by_unit(w), self.by_dom())
-            return self._shared
-        return self.by_unit(np.where(valid, w, 0.0)), self.by_dom(valid.astype(np.float64))
 
 
 def _linear_stat(

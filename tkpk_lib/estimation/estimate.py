@@ -1,7 +1,0 @@
-"""Deprecated name: use :mod:`tkpk_lib.estimation.estimators` (renamed in the layout of issue 14)."""
-
-import sys
-
-from tkpk_lib.estimation import estimators as _module
-
-sys.modules[__name__] = _module
