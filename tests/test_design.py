@@ -224,3 +224,14 @@ def test_old_module_paths_are_the_moved_modules(old, new):
     import importlib
 
     assert importlib.import_module(old) is importlib.import_module(new)
+
+
+def test_variance_functions_still_importable_from_design():
+    """linearized_variance moved to estimation.variance; the documented design path still gives it."""
+    from tkpk_lib.design import domain_variance, linearized_variance
+    from tkpk_lib.estimation import variance
+
+    assert linearized_variance is variance.linearized_variance
+    assert domain_variance is variance.domain_variance
+    with pytest.raises(AttributeError):
+        from tkpk_lib.estimation.design import no_such_name  # noqa: F401

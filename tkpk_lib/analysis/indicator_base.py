@@ -20,7 +20,8 @@ from scipy import special
 
 from tkpk_lib.errors import Problem, SchemaError, TkpkError
 from tkpk_lib.estimation import estimators as _est
-from tkpk_lib.estimation.design import SurveyDesign, linearized_variance
+from tkpk_lib.estimation.design import SurveyDesign
+from tkpk_lib.estimation.variance import linearized_variance
 
 RESULT_COLUMNS: tuple[str, ...] = tuple(_est.RESULT_COLUMNS)
 

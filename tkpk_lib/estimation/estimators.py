@@ -72,15 +72,7 @@ import numpy as np
 import pandas as pd
 
 from tkpk_lib.errors import DesignError
-from tkpk_lib.estimation.design import (
-    PreparedDesign,
-    SurveyDesign,
-    domain_variance,
-    linearized_variance,
-    prepare_design,
-    scratch,
-    variance_from_unit_totals,
-)
+from tkpk_lib.estimation.design import PreparedDesign, SurveyDesign, prepare_design, scratch
 from tkpk_lib.estimation.domains import By, _domain_codes, _domain_degf, _Domains, domain_codes
 
 # re-exported: these lived here before the layout of issue 14 (public API kept)
@@ -96,6 +88,11 @@ from tkpk_lib.estimation.results import (  # noqa: F401
     _resolve_df,
     _wald,
     reliability_flag,
+)
+from tkpk_lib.estimation.variance import (
+    domain_variance,
+    linearized_variance,
+    variance_from_unit_totals,
 )
 
 __all__ = [
