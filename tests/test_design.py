@@ -233,5 +233,5 @@ def test_variance_functions_still_importable_from_design():
 
     assert linearized_variance is variance.linearized_variance
     assert domain_variance is variance.domain_variance
-    with pytest.raises(AttributeError):
+    with pytest.raises(ImportError):
         from tkpk_lib.estimation.design import no_such_name  # noqa: F401
