@@ -284,7 +284,7 @@ def _benchmark_factor(
         if missing:
             raise SchemaError([Problem("benchmark", "kab_code",
                                        f"no kabupaten P0 to benchmark to for {missing}")])
-        from tkpk_lib.estimation.sae import benchmark_estimates
+        from tkpk_lib.estimation.benchmark import benchmark_estimates
 
         tmp = out[["kab_code", "population", "estimate_eblup"]].copy()
         tmp["population"] = tmp["population"].clip(lower=1)

@@ -33,12 +33,14 @@ import numpy as np
 import pandas as pd
 
 from tkpk_lib.errors import Problem, SchemaError, TkpkError
+from tkpk_lib.estimation.benchmark import benchmark_estimates
 
 __all__ = [
     "FHDiagnostics",
     "benchmark_estimates",
     "fay_herriot",
 ]
+
 
 _METHODS = ("REML", "ML", "FH")
 
@@ -113,11 +115,6 @@ class FHDiagnostics:
                 "p_value": self.beta_p.to_numpy(),
             }
         )
-
-
-# --------------------------------------------------------------------------------------
-# numerical core (arrays only)
-# --------------------------------------------------------------------------------------
 
 
 def _gls(y: np.ndarray, X: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -232,11 +229,6 @@ def _shapiro_p(x: np.ndarray) -> float:
     return float(stats.shapiro(x).pvalue)
 
 
-# --------------------------------------------------------------------------------------
-# input handling
-# --------------------------------------------------------------------------------------
-
-
 def _design_matrix(df: pd.DataFrame, covariates: Sequence[str], source: str) -> pd.DataFrame:
     """Intercept + covariates; string / categorical covariates become 0/1 dummies (first level
     dropped), booleans become 0/1."""
@@ -320,11 +312,6 @@ def _reliability(cv: np.ndarray) -> np.ndarray:
     out[cv <= 0.25] = "reliable"
     out[~np.isfinite(cv)] = "unreliable"
     return out
-
-
-# --------------------------------------------------------------------------------------
-# public API
-# --------------------------------------------------------------------------------------
 
 
 def fay_herriot(
@@ -581,106 +568,3 @@ def _benchmark_output(
             raise SchemaError([Problem(source, c, "benchmark column not found")])
         out[c] = df[c].to_numpy()
     return benchmark_estimates(out, wcol, target, by=by)
-
-
-def benchmark_estimates(
-    est: pd.DataFrame,
-    weights: str,
-    target: float | Mapping[Any, float] | pd.Series,
-    by: str | None = None,
-    *,
-    estimate: str = "estimate",
-) -> pd.DataFrame:
-    """Ratio benchmarking: scale model estimates so their weighted mean hits a direct total.
-
-    Small-area estimates of kecamatan poverty rates, weighted by kecamatan population, rarely
-    reproduce the published (direct, BPS) kabupaten rate. Ratio benchmarking multiplies every
-    estimate in a group by the same factor
-    ``c_g = target_g / (sum_d w_d est_d / sum_d w_d)``, so that the population-weighted mean of
-    the benchmarked estimates equals ``target_g`` exactly, while ranks and relative
-    differences inside the group are kept.
-
-    The ``mse``/``cv`` columns are left as they are: they describe the unbenchmarked EBLUP.
-    Benchmarking to a reliable direct figure changes the estimates only by the (small) factor
-    and adds an error component that the Prasad-Rao MSE does not contain; report the factor.
-
-    Parameters
-    ----------
-    est : pandas.DataFrame
-        Estimates (e.g. the result of :func:`fay_herriot`).
-    weights : str
-        Column with the aggregation weights, e.g. population of each area (must be > 0).
-    target : float or mapping or pandas.Series
-        Benchmark value (the direct estimate of the weighted mean, e.g. the kabupaten poverty
-        rate). With ``by``, a mapping / Series from group value to target.
-    by : str, optional
-        Group column (e.g. kabupaten code); every group needs a target.
-    estimate : str
-        Column to benchmark.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Copy of ``est`` with ``estimate_benchmarked`` and ``benchmark_factor``.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> e = pd.DataFrame({"estimate": [0.10, 0.20], "pop": [1000, 3000]})
-    >>> b = benchmark_estimates(e, "pop", 0.21)
-    >>> round(float((b.estimate_benchmarked * b["pop"]).sum() / b["pop"].sum()), 10)
-    0.21
-    """
-    for col in [weights, estimate] + ([by] if by else []):
-        if col not in est.columns:
-            raise SchemaError([Problem("benchmark input", col, "column not found")])
-    out = est.copy()
-    w = out[weights].to_numpy(dtype=float)
-    x = out[estimate].to_numpy(dtype=float)
-    bad = ~(np.isfinite(w) & (w > 0))
-    if bad.any():
-        raise SchemaError(
-            [
-                Problem(
-                    "benchmark input",
-                    weights,
-                    "weights must be positive",
-                    list(np.flatnonzero(bad) + 1),
-                )
-            ]
-        )
-    bad = ~np.isfinite(x)
-    if bad.any():
-        raise SchemaError(
-            [
-                Problem(
-                    "benchmark input", estimate, "missing estimates", list(np.flatnonzero(bad) + 1)
-                )
-            ]
-        )
-    if by is None:
-        if isinstance(target, Mapping | pd.Series):
-            raise TkpkError("benchmark_estimates: a mapping of targets needs `by`")
-        groups = np.zeros(len(out), dtype=int)
-        targets = {0: float(target)}
-    else:
-        groups = out[by].to_numpy()
-        tmap = dict(target.items()) if isinstance(target, Mapping | pd.Series) else None
-        if tmap is None:
-            raise TkpkError("benchmark_estimates: with `by`, target must map group -> value")
-        missing = sorted({str(g) for g in pd.unique(groups) if g not in tmap})
-        if missing:
-            raise SchemaError(
-                [Problem("benchmark input", by, f"no benchmark target for groups {missing}")]
-            )
-        targets = {g: float(tmap[g]) for g in pd.unique(groups)}
-    factor = np.empty(len(out))
-    for g, t in targets.items():
-        sel = groups == g
-        wmean = float((w[sel] * x[sel]).sum() / w[sel].sum())
-        if wmean == 0:
-            raise TkpkError(f"benchmark_estimates: weighted mean of group {g!r} is 0")
-        factor[sel] = t / wmean
-    out["estimate_benchmarked"] = x * factor
-    out["benchmark_factor"] = factor
-    return out
