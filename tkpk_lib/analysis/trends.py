@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from functools import cache
 from importlib import resources
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -407,60 +408,7 @@ def compare_targets(
             raise TkpkError(
                 f"Indicator '{code}' has no direction (not in the catalogue); pass directions="
             )
-        lower = dirs[code] == "lower_better"
-        g = g.sort_values("year")
-        if g["year"].duplicated().any():
-            raise TkpkError(
-                f"estimates have several rows for {code} / {area} in one year; filter them first"
-            )
-        last = g.iloc[-1]
-        t = int(last["year"])
-        e, lo, hi = float(last["estimate"]), float(last["ci_low"]), float(last["ci_high"])
-        future = t_rows[t_rows["year"] >= t]
-        final = (future if not future.empty else t_rows).sort_values("year").iloc[-1]
-        big_t, target = int(final["year"]), float(final["target"])
-        years_left = big_t - t
-        needed = (target - e) / years_left if years_left > 0 else np.nan
-        trend = np.nan
-        if len(g) > 1:
-            prev = g.iloc[-2]
-            trend = (e - float(prev["estimate"])) / (t - int(prev["year"]))
-        good_side = (hi <= target) if lower else (lo >= target)
-        wrong_side = (lo > target) if lower else (hi < target)
-        if good_side:
-            status = "achieved"
-        elif years_left <= 0:
-            status = "off_track" if wrong_side else "inconclusive"
-        elif np.isfinite(trend):
-            sign = -1.0 if lower else 1.0
-            status = "on_track" if sign * trend >= sign * needed else "off_track"
-        else:
-            interim = t_rows[t_rows["year"] == t]
-            if interim.empty:
-                status = "insufficient_data"
-            else:
-                it = float(interim["target"].iloc[0])
-                status = "on_track" if ((e <= it) if lower else (e >= it)) else "off_track"
-        rows.append(
-            {
-                "indicator": code,
-                area_col: area,
-                "year": t,
-                "estimate": e,
-                "ci_low": lo,
-                "ci_high": hi,
-                "target_year": big_t,
-                "target": target,
-                "gap": e - target,
-                "years_left": years_left,
-                "annual_change_needed": needed,
-                "recent_annual_change": trend,
-                "status": status,
-                "status_id": STATUS_WORDS_ID[status],
-                "target_status": final.get("status", None),
-                "target_source": final.get("source", None),
-            }
-        )
+        rows.append(_target_row(g, t_rows, dirs[code] == "lower_better", code, area, area_col))
     cols = [
         "indicator",
         area_col,
@@ -480,3 +428,60 @@ def compare_targets(
         "target_source",
     ]
     return pd.DataFrame(rows, columns=cols)
+
+
+def _target_row(
+    g: pd.DataFrame, t_rows: pd.DataFrame, lower: bool, code: str, area: str, area_col: str
+) -> dict[str, Any]:
+    """The :func:`compare_targets` row of one indicator x area (its estimates and target rows)."""
+    g = g.sort_values("year")
+    if g["year"].duplicated().any():
+        raise TkpkError(
+            f"estimates have several rows for {code} / {area} in one year; filter them first"
+        )
+    last = g.iloc[-1]
+    t = int(last["year"])
+    e, lo, hi = float(last["estimate"]), float(last["ci_low"]), float(last["ci_high"])
+    future = t_rows[t_rows["year"] >= t]
+    final = (future if not future.empty else t_rows).sort_values("year").iloc[-1]
+    big_t, target = int(final["year"]), float(final["target"])
+    years_left = big_t - t
+    needed = (target - e) / years_left if years_left > 0 else np.nan
+    trend = np.nan
+    if len(g) > 1:
+        prev = g.iloc[-2]
+        trend = (e - float(prev["estimate"])) / (t - int(prev["year"]))
+    good_side = (hi <= target) if lower else (lo >= target)
+    wrong_side = (lo > target) if lower else (hi < target)
+    if good_side:
+        status = "achieved"
+    elif years_left <= 0:
+        status = "off_track" if wrong_side else "inconclusive"
+    elif np.isfinite(trend):
+        sign = -1.0 if lower else 1.0
+        status = "on_track" if sign * trend >= sign * needed else "off_track"
+    else:
+        interim = t_rows[t_rows["year"] == t]
+        if interim.empty:
+            status = "insufficient_data"
+        else:
+            it = float(interim["target"].iloc[0])
+            status = "on_track" if ((e <= it) if lower else (e >= it)) else "off_track"
+    return {
+        "indicator": code,
+        area_col: area,
+        "year": t,
+        "estimate": e,
+        "ci_low": lo,
+        "ci_high": hi,
+        "target_year": big_t,
+        "target": target,
+        "gap": e - target,
+        "years_left": years_left,
+        "annual_change_needed": needed,
+        "recent_annual_change": trend,
+        "status": status,
+        "status_id": STATUS_WORDS_ID[status],
+        "target_status": final.get("status", None),
+        "target_source": final.get("source", None),
+    }
