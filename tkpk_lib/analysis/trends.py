@@ -114,22 +114,7 @@ def change(
     keys = _as_list(by)
     if "indicator" in est_a.columns and "indicator" in est_b.columns and "indicator" not in keys:
         keys = ["indicator", *keys]
-    _need(est_a, [*keys, "estimate", "se"], "est_a")
-    _need(est_b, [*keys, "estimate", "se"], "est_b")
-    cols = ["estimate", "se"]
-    a = est_a[[*keys, *cols, *(["year"] if "year" in est_a.columns else [])]].copy()
-    b = est_b[[*keys, *cols, *(["year"] if "year" in est_b.columns else [])]].copy()
-    for fr, name in ((a, "est_a"), (b, "est_b")):
-        if keys and fr.duplicated(keys).any():
-            raise TkpkError(f"{name} has several rows for the same {keys}; give more by= columns")
-    if not keys:
-        if len(a) != 1 or len(b) != 1:
-            raise TkpkError("change() without by= needs one row in each frame")
-        merged = a.add_suffix("_a").join(b.add_suffix("_b"), how="cross")
-    else:
-        merged = a.merge(b, on=keys, how="inner", suffixes=("_a", "_b"))
-    if merged.empty:
-        raise TkpkError(f"No rows of est_a and est_b share the same {keys}")
+    merged = _paired(est_a, est_b, keys)
     diff = merged["estimate_b"].to_numpy(float) - merged["estimate_a"].to_numpy(float)
     se = np.sqrt(merged["se_a"].to_numpy(float) ** 2 + merged["se_b"].to_numpy(float) ** 2)
     zc = float(special.ndtri(0.5 + level / 2))
@@ -158,19 +143,47 @@ def change(
     out["change"] = direction
     out["change_id"] = [CHANGE_WORDS_ID[d] for d in direction]
     if "indicator" in out.columns:
-        dirs = _directions()
-        good = [dirs.get(i) for i in out["indicator"]]
-        assess = []
-        for d, g in zip(direction, good, strict=True):
-            if d == "none" or g is None:
-                assess.append("none" if g is not None else None)
-            elif (d == "down") == (g == "lower_better"):
-                assess.append("improved")
-            else:
-                assess.append("worsened")
+        assess = _assessment(direction, out["indicator"])
         out["assessment"] = assess
         out["assessment_id"] = [ASSESSMENT_WORDS_ID.get(x) if x else None for x in assess]
     return out.reset_index(drop=True)
+
+
+def _paired(est_a: pd.DataFrame, est_b: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Rows of the two frames matched on ``keys`` (columns suffixed ``_a`` / ``_b``)."""
+    _need(est_a, [*keys, "estimate", "se"], "est_a")
+    _need(est_b, [*keys, "estimate", "se"], "est_b")
+    cols = ["estimate", "se"]
+    a = est_a[[*keys, *cols, *(["year"] if "year" in est_a.columns else [])]].copy()
+    b = est_b[[*keys, *cols, *(["year"] if "year" in est_b.columns else [])]].copy()
+    for fr, name in ((a, "est_a"), (b, "est_b")):
+        if keys and fr.duplicated(keys).any():
+            raise TkpkError(f"{name} has several rows for the same {keys}; give more by= columns")
+    if not keys:
+        if len(a) != 1 or len(b) != 1:
+            raise TkpkError("change() without by= needs one row in each frame")
+        merged = a.add_suffix("_a").join(b.add_suffix("_b"), how="cross")
+    else:
+        merged = a.merge(b, on=keys, how="inner", suffixes=("_a", "_b"))
+    if merged.empty:
+        raise TkpkError(f"No rows of est_a and est_b share the same {keys}")
+    return merged
+
+
+def _assessment(direction: np.ndarray, indicators: pd.Series) -> list[str | None]:
+    """``improved`` / ``worsened`` / ``none`` from the change direction and the catalogue's
+    better direction of each indicator (``None`` for an indicator without one)."""
+    dirs = _directions()
+    good = [dirs.get(i) for i in indicators]
+    assess: list[str | None] = []
+    for d, g in zip(direction, good, strict=True):
+        if d == "none" or g is None:
+            assess.append("none" if g is not None else None)
+        elif (d == "down") == (g == "lower_better"):
+            assess.append("improved")
+        else:
+            assess.append("worsened")
+    return assess
 
 
 def _fmt_id(x: float, decimals: int) -> str:
