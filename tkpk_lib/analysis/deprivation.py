@@ -585,6 +585,29 @@ def village_typology(
     relabel[order] = np.arange(1, k + 1)
     labels = relabel[labels]
 
+    prof = _typology_profiles(scores, ok, dims, z, x, labels, k, score, threshold)
+    keys = [c for c in ("year", "desa_code") if c in scores.columns]
+    out = scores[keys].copy()
+    out["typology"] = pd.array([pd.NA] * len(out), dtype="Int64")
+    out.loc[ok, "typology"] = labels
+    out = out.merge(prof[["typology", "typology_id", "typology_en"]], on="typology", how="left")
+    return (out, prof) if return_profiles else out
+
+
+
+def _typology_profiles(
+    scores: pd.DataFrame,
+    ok: np.ndarray,
+    dims: list[str],
+    z: np.ndarray,
+    x: np.ndarray,
+    labels: np.ndarray,
+    k: int,
+    score: np.ndarray,
+    threshold: float,
+) -> pd.DataFrame:
+    """One row per type (labels 1..k): size, mean score and sub-scores, the profile in words."""
+    sub_cols = [f"sub_{d}" for d in dims]
     ind_cols = [c for c in scores.columns if c.startswith("ind_")]
     ind = scores.loc[ok, ind_cols].to_numpy(dtype=float) if ind_cols else None
     ind_mu = np.nanmean(ind, axis=0) if ind is not None else None
@@ -602,10 +625,4 @@ def village_typology(
         row.update({col: float(x[m, j].mean()) for j, col in enumerate(sub_cols)})
         row.update({"typology_id": did, "typology_en": den})
         profiles.append(row)
-    prof = pd.DataFrame(profiles)
-    keys = [c for c in ("year", "desa_code") if c in scores.columns]
-    out = scores[keys].copy()
-    out["typology"] = pd.array([pd.NA] * len(out), dtype="Int64")
-    out.loc[ok, "typology"] = labels
-    out = out.merge(prof[["typology", "typology_id", "typology_en"]], on="typology", how="left")
-    return (out, prof) if return_profiles else out
+    return pd.DataFrame(profiles)

@@ -214,6 +214,20 @@ def budget_tables(pm: pd.DataFrame, *, amounts: Amounts = "locus",
     tables["by_opd"] = _summarise(d, [*base, "opd"], base)
     tables["by_kab"] = _summarise(d, [*base, "kab_code"], base)
 
+    tables["by_programme"] = _by_programme(d, byl)
+    tg = d.groupby([*base, "target_group", "target_unit"], sort=True).agg(
+        n_programmes=("programme_id", "nunique"), target_count=("target_count", "sum"),
+        reached_count=("reached_count", "sum")).reset_index()
+    tg["n_programmes"] = tg["n_programmes"].astype("int64")
+    tg["reach_rate"] = _rate(tg["reached_count"], tg["target_count"])
+    tables["targets"] = tg
+
+    tables["checks"] = _budget_checks(pm, d, amounts)
+    return tables
+
+
+def _by_programme(d: pd.DataFrame, byl: list[str]) -> pd.DataFrame:
+    """One row per programme (over its loci): budget, realisation, targets reached, rates."""
     g = d.groupby([*byl, *_KEY], sort=True)
     bp = g.agg(programme=("programme", "first"), opd=("opd", "first"), strategy=("strategy", "first"),
                cluster=("cluster", "first"),
@@ -225,15 +239,12 @@ def budget_tables(pm: pd.DataFrame, *, amounts: Amounts = "locus",
     bp["n_loci"] = bp["n_loci"].astype("int64")
     bp["reach_rate"] = _rate(bp["reached_count"], bp["target_count"])
     bp["realisation_rate"] = _rate(bp["realisation"], bp["budget"])
-    tables["by_programme"] = bp
+    return bp
 
-    tg = d.groupby([*base, "target_group", "target_unit"], sort=True).agg(
-        n_programmes=("programme_id", "nunique"), target_count=("target_count", "sum"),
-        reached_count=("reached_count", "sum")).reset_index()
-    tg["n_programmes"] = tg["n_programmes"].astype("int64")
-    tg["reach_rate"] = _rate(tg["reached_count"], tg["target_count"])
-    tables["targets"] = tg
 
+
+def _budget_checks(pm: pd.DataFrame, d: pd.DataFrame, amounts: str) -> pd.DataFrame:
+    """Rows to check: budgets repeated over loci, realisation above budget, reach above target."""
     checks = []
     if amounts == "locus":
         rep = repeated_amounts(pm)
@@ -252,8 +263,7 @@ def budget_tables(pm: pd.DataFrame, *, amounts: Amounts = "locus",
         checks.append({"year": r["year"], "programme_id": r["programme_id"], "locus_desa": r["locus_desa"],
                        "issue": "reached_above_target",
                        "detail": f"capaian {r['reached_count']:g} > target {r['target_count']:g}"})
-    tables["checks"] = pd.DataFrame(checks, columns=["year", "programme_id", "locus_desa", "issue", "detail"])
-    return tables
+    return pd.DataFrame(checks, columns=["year", "programme_id", "locus_desa", "issue", "detail"])
 
 
 def _priority_set(priority_desa: pd.DataFrame | pd.Series | Sequence[str]) -> list[str]:
