@@ -153,8 +153,7 @@ def write_follow_up_lists(
     import pyarrow.parquet as pq
 
     from tkpk_lib.analysis.registry import follow_up_by_desa, follow_up_list
-    from tkpk_lib.privacy import scan_text
-    from tkpk_lib.reference_data import kab_slug, region_names
+    from tkpk_lib.reference_data import region_names
 
     names = region_names()
     out_dir = Path(out_dir)
@@ -173,39 +172,7 @@ def write_follow_up_lists(
             codes = sorted(str(v) for v in pc.unique(kab).to_pylist())
         moves: list[tuple[Path, Path]] = []
         for kab in codes:
-            lst = pq.read_table(fl_path, filters=[("kab_code", "=", str(kab))]).to_pandas()
-            summ = by_desa[by_desa["kab_code"].astype(str) == kab].copy()
-            for t in (lst, summ):
-                t["kecamatan"] = t["kec_code"].astype(str).map(names)
-                t["desa"] = t["desa_code"].astype(str).map(names)
-            lst["kode"] = lst["pseudonym"].str[:8] + "-" + lst["pseudonym"].str[8:]
-            folder = out_dir / f"{kab}_{kab_slug(kab)}"
-            summary = summ[list(SUMMARY_HEADERS)].rename(columns=SUMMARY_HEADERS)
-            kinds: set[str] = set()
-            # one list per office: CSV (semicolon, UTF-8 with BOM) opens directly in Excel;
-            # the privacy guard runs on the exact text, before anything is moved into place
-            for office, g in lst.groupby("office", sort=True):
-                g = g.sort_values(["desa_code", "row_no", "programme"])
-                final = folder / f"tindak_lanjut_{_slug(str(office))}.csv"
-                staged = stage / f"{len(moves)}.csv"
-                kinds |= _write_scanned_csv(
-                    g[list(LIST_HEADERS)].rename(columns=LIST_HEADERS), staged, scan_names,
-                    str(final),
-                )
-                moves.append((staged, final))
-            del lst
-            found = scan_text(summary.to_csv(sep=";", index=False), list(scan_names), source="ringkasan")
-            kinds |= set(found["kind"])
-            if kinds:
-                raise ReportError(
-                    f"follow-up lists of {kab}: the privacy scan found personal data "
-                    f"({sorted(kinds)}); nothing was written"
-                )
-            staged = stage / f"{len(moves)}.xlsx"
-            with pd.ExcelWriter(staged, engine="openpyxl") as xw:
-                summary.to_excel(xw, sheet_name="Ringkasan per desa", index=False)
-                _autosize(xw.sheets["Ringkasan per desa"], [14, 22, 14, 24, 10, 30, 18, 18])
-            moves.append((staged, folder / f"ringkasan_tindak_lanjut_{kab}.xlsx"))
+            _stage_kabupaten(kab, fl_path, by_desa, names, out_dir, stage, moves, scan_names)
         # all kabupaten passed the scan: only now is anything put in place
         written: list[Path] = []
         for staged, final in moves:
@@ -215,6 +182,62 @@ def write_follow_up_lists(
         return written
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+
+def _stage_kabupaten(
+    kab: str,
+    fl_path: Path,
+    by_desa: pd.DataFrame,
+    names: dict[str, str],
+    out_dir: Path,
+    stage: Path,
+    moves: list[tuple[Path, Path]],
+    scan_names: Sequence[str],
+) -> None:
+    """Write one kabupaten's lists (CSV per office) and summary (xlsx) into ``stage``.
+
+    Appends ``(staged, final)`` pairs to ``moves``; raises ReportError (nothing moved) when the
+    privacy scan finds personal data in the exact text of a list or the summary.
+    """
+    import pyarrow.parquet as pq
+
+    from tkpk_lib.privacy import scan_text
+    from tkpk_lib.reference_data import kab_slug
+
+    lst = pq.read_table(fl_path, filters=[("kab_code", "=", str(kab))]).to_pandas()
+    summ = by_desa[by_desa["kab_code"].astype(str) == kab].copy()
+    for t in (lst, summ):
+        t["kecamatan"] = t["kec_code"].astype(str).map(names)
+        t["desa"] = t["desa_code"].astype(str).map(names)
+    lst["kode"] = lst["pseudonym"].str[:8] + "-" + lst["pseudonym"].str[8:]
+    folder = out_dir / f"{kab}_{kab_slug(kab)}"
+    summary = summ[list(SUMMARY_HEADERS)].rename(columns=SUMMARY_HEADERS)
+    kinds: set[str] = set()
+    # one list per office: CSV (semicolon, UTF-8 with BOM) opens directly in Excel;
+    # the privacy guard runs on the exact text, before anything is moved into place
+    for office, g in lst.groupby("office", sort=True):
+        g = g.sort_values(["desa_code", "row_no", "programme"])
+        final = folder / f"tindak_lanjut_{_slug(str(office))}.csv"
+        staged = stage / f"{len(moves)}.csv"
+        kinds |= _write_scanned_csv(
+            g[list(LIST_HEADERS)].rename(columns=LIST_HEADERS), staged, scan_names,
+            str(final),
+        )
+        moves.append((staged, final))
+    del lst
+    found = scan_text(summary.to_csv(sep=";", index=False), list(scan_names), source="ringkasan")
+    kinds |= set(found["kind"])
+    if kinds:
+        raise ReportError(
+            f"follow-up lists of {kab}: the privacy scan found personal data "
+            f"({sorted(kinds)}); nothing was written"
+        )
+    staged = stage / f"{len(moves)}.xlsx"
+    with pd.ExcelWriter(staged, engine="openpyxl") as xw:
+        summary.to_excel(xw, sheet_name="Ringkasan per desa", index=False)
+        _autosize(xw.sheets["Ringkasan per desa"], [14, 22, 14, 24, 10, 30, 18, 18])
+    moves.append((staged, folder / f"ringkasan_tindak_lanjut_{kab}.xlsx"))
 
 
 def demo_key(root: str | Path) -> bytes:
