@@ -460,21 +460,9 @@ def stable_hot_spots(
         raise SchemaError([Problem(source, estimate, "Gi* needs non-negative values")])
     _fill(out, mu, has, w, prep, method, permutations, seed, fdr, alpha)
 
-    rng = np.random.default_rng(seed)
-    pocket = _POCKET[method]
-    count = np.zeros(int(has.sum()))
-    if prep is not None:
-        for d in range(draws):
-            y = rng.normal(mu[has], sd[has])
-            if bounds is not None:
-                y = np.clip(y, bounds[0], bounds[1])
-            if np.ptp(y) == 0:
-                continue
-            s, pv, dr = _local_test(
-                y, prep, draw_permutations, None if seed is None else seed + d + 1
-            )
-            _, _, lab = _labels(s, pv, dr, method, fdr, alpha)
-            count += lab == pocket
+    count = _pocket_counts(
+        mu[has], sd[has], prep, method, draws, bounds, draw_permutations, seed, fdr, alpha
+    )
     share = np.full(len(out), np.nan)
     share[has] = count / draws
     out["pocket_share"] = share
@@ -496,3 +484,34 @@ def stable_hot_spots(
         "n_no_neighbours": int((~has).sum()),
     }
     return out
+
+
+def _pocket_counts(
+    mu: np.ndarray,
+    sd: np.ndarray,
+    prep: _Prepared | None,
+    method: str,
+    draws: int,
+    bounds: tuple[float, float] | None,
+    draw_permutations: int,
+    seed: int | None,
+    fdr: float | None,
+    alpha: float,
+) -> np.ndarray:
+    """In how many of ``draws`` plausible maps ``N(mu, sd^2)`` each tested unit is a pocket."""
+    rng = np.random.default_rng(seed)
+    pocket = _POCKET[method]
+    count = np.zeros(len(mu))
+    if prep is not None:
+        for d in range(draws):
+            y = rng.normal(mu, sd)
+            if bounds is not None:
+                y = np.clip(y, bounds[0], bounds[1])
+            if np.ptp(y) == 0:
+                continue
+            s, pv, dr = _local_test(
+                y, prep, draw_permutations, None if seed is None else seed + d + 1
+            )
+            _, _, lab = _labels(s, pv, dr, method, fdr, alpha)
+            count += lab == pocket
+    return count
