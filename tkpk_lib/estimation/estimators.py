@@ -384,6 +384,52 @@ def _qrule_math(
     return out
 
 
+def _sorted_segments(
+    yv: np.ndarray, valid: np.ndarray, d: np.ndarray, w: np.ndarray, n_dom: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Valid values sorted by (domain, y), cumulative weights restarting at each domain.
+
+    Returns ``ys, cumw, seg_start, seg_end, tot, counts`` (per-domain segment bounds, weight
+    totals and row counts), the input of :func:`_qrule_math`.
+    """
+    idx = np.flatnonzero(valid)
+    order = idx[np.lexsort((yv[idx], d[idx]))]
+    ys, ds, wsr = yv[order], d[order], w[order]
+    counts = np.bincount(ds, minlength=n_dom)
+    seg_end = np.cumsum(counts)
+    seg_start = seg_end - counts
+    cw = np.cumsum(wsr)
+    base = np.concatenate(([0.0], cw))[seg_start]
+    cumw = cw - np.repeat(base, counts)
+    tot = np.bincount(ds, weights=wsr, minlength=n_dom)
+    return ys, cumw, seg_start, seg_end, tot, counts
+
+
+def _woodruff(
+    prep: PreparedDesign,
+    yv: np.ndarray,
+    valid: np.ndarray,
+    wv: np.ndarray,
+    d: np.ndarray,
+    n_dom: int,
+    segs: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    p: float,
+    crit: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Quantile ``p`` of each domain and its Woodruff interval (R's ``interval.type="mean"``)."""
+    ys, cumw, seg_start, seg_end, tot = segs
+    qhat = _qrule_math(ys, cumw, seg_start, seg_end, tot, np.full(n_dom, p))
+    u = np.where(valid, (yv <= qhat[d]).astype(np.float64), 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fhat = np.bincount(d, weights=wv * u, minlength=n_dom) / tot
+        z = np.where(valid, (u - fhat[d]) / tot[d], 0.0)
+    var_f = domain_variance(prep, (wv * z)[:, None], d, n_dom)[0]
+    se_f = np.sqrt(var_f)
+    lo = _qrule_math(ys, cumw, seg_start, seg_end, tot, fhat - crit * se_f)
+    hi = _qrule_math(ys, cumw, seg_start, seg_end, tot, fhat + crit * se_f)
+    return qhat, lo, hi
+
+
 def survey_quantile(
     df: pd.DataFrame,
     design: Design,
@@ -438,31 +484,15 @@ def survey_quantile(
     for name in ys_names:
         yv = _numeric(df, name)
         valid = in_dom & ~np.isnan(yv)
-        idx = np.flatnonzero(valid)
-        order = idx[np.lexsort((yv[idx], d[idx]))]
-        ys, ds, wsr = yv[order], d[order], w[order]
-        counts = np.bincount(ds, minlength=n_dom)
-        seg_end = np.cumsum(counts)
-        seg_start = seg_end - counts
-        cw = np.cumsum(wsr)
-        base = np.concatenate(([0.0], cw))[seg_start]
-        cumw = cw - np.repeat(base, counts)
-        tot = np.bincount(ds, weights=wsr, minlength=n_dom)
+        ys, cumw, seg_start, seg_end, tot, counts = _sorted_segments(yv, valid, d, w, n_dom)
         wv = np.where(valid, w, 0.0)
         if dfr == "design":
             crit = _crit(level, _domain_degf(prep, d, valid, n_dom))
         else:
             crit = np.broadcast_to(_crit(level, dfr), (n_dom,))
+        segs = (ys, cumw, seg_start, seg_end, tot)
         for p in qs:
-            qhat = _qrule_math(ys, cumw, seg_start, seg_end, tot, np.full(n_dom, p))
-            u = np.where(valid, (yv <= qhat[d]).astype(np.float64), 0.0)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                fhat = np.bincount(d, weights=wv * u, minlength=n_dom) / tot
-                z = np.where(valid, (u - fhat[d]) / tot[d], 0.0)
-            var_f = domain_variance(prep, (wv * z)[:, None], d, n_dom)[0]
-            se_f = np.sqrt(var_f)
-            lo = _qrule_math(ys, cumw, seg_start, seg_end, tot, fhat - crit * se_f)
-            hi = _qrule_math(ys, cumw, seg_start, seg_end, tot, fhat + crit * se_f)
+            qhat, lo, hi = _woodruff(prep, yv, valid, wv, d, n_dom, segs, p, crit)
             rows_est.append(qhat)
             rows_lo.append(lo)
             rows_hi.append(hi)
