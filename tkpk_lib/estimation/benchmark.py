@@ -91,22 +91,7 @@ def benchmark_estimates(
                 )
             ]
         )
-    if by is None:
-        if isinstance(target, Mapping | pd.Series):
-            raise TkpkError("benchmark_estimates: a mapping of targets needs `by`")
-        groups = np.zeros(len(out), dtype=int)
-        targets = {0: float(target)}
-    else:
-        groups = out[by].to_numpy()
-        tmap = dict(target.items()) if isinstance(target, Mapping | pd.Series) else None
-        if tmap is None:
-            raise TkpkError("benchmark_estimates: with `by`, target must map group -> value")
-        missing = sorted({str(g) for g in pd.unique(groups) if g not in tmap})
-        if missing:
-            raise SchemaError(
-                [Problem("benchmark input", by, f"no benchmark target for groups {missing}")]
-            )
-        targets = {g: float(tmap[g]) for g in pd.unique(groups)}
+    groups, targets = _group_targets(out, by, target)
     factor = np.empty(len(out))
     for g, t in targets.items():
         sel = groups == g
@@ -117,3 +102,23 @@ def benchmark_estimates(
     out["estimate_benchmarked"] = x * factor
     out["benchmark_factor"] = factor
     return out
+
+
+def _group_targets(
+    out: pd.DataFrame, by: str | None, target: Any
+) -> tuple[np.ndarray, dict[Any, float]]:
+    """Benchmark group of each row and the target of each group (one group without ``by``)."""
+    if by is None:
+        if isinstance(target, Mapping | pd.Series):
+            raise TkpkError("benchmark_estimates: a mapping of targets needs `by`")
+        return np.zeros(len(out), dtype=int), {0: float(target)}
+    groups = out[by].to_numpy()
+    tmap = dict(target.items()) if isinstance(target, Mapping | pd.Series) else None
+    if tmap is None:
+        raise TkpkError("benchmark_estimates: with `by`, target must map group -> value")
+    missing = sorted({str(g) for g in pd.unique(groups) if g not in tmap})
+    if missing:
+        raise SchemaError(
+            [Problem("benchmark input", by, f"no benchmark target for groups {missing}")]
+        )
+    return groups, {g: float(tmap[g]) for g in pd.unique(groups)}
