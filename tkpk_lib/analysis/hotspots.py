@@ -396,6 +396,9 @@ def stable_hot_spots(
     many units would make small pockets unstable by construction. Set ``draw_permutations``
     (e.g. 199) to use pseudo p-values in every draw (seeded ``seed + draw``).
 
+    Length: most of this function is this docstring; the body (about 60 lines) checks the
+    inputs, labels the point estimates and counts pockets over the draws (:func:`_pocket_counts`).
+
     Parameters
     ----------
     gdf : geopandas.GeoDataFrame

@@ -240,6 +240,9 @@ def pocket_list(
     High-High/hot pocket) and ``stable_pocket``. With ``desa_gdf``,
     :func:`tkpk_lib.analysis.hotspots.hot_spots` on the desa rate (analytical p-values by default).
 
+    Length: most of this function is this docstring; the body (about 65 lines) runs the named
+    steps (inputs, kecamatan rows, desa rows, flags, hot spots, coverage, sorting).
+
     Parameters
     ----------
     kec_estimates : DataFrame
