@@ -536,7 +536,7 @@ def province_pockets(
     --------
     >>> # see benchmarks/bench_pockets.py
     """
-    from tkpk_lib.analysis.deprivation import village_typology
+    from tkpk_lib.analysis.typology import village_typology
 
     t: dict[str, float] = {}
     t0 = time.perf_counter()
