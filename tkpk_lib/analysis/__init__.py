@@ -3,21 +3,27 @@
 Modules
 -------
 indicators
-    Facade over the indicator modules (poverty, inequality, labour, services).
+    Facade re-exporting the indicator modules below (the old ``tkpk_lib.indicators``).
+poverty, inequality, labour, services, disaggregation
+    Monitoring indicators: FGT and extreme poverty; Gini, bottom 40%, quintiles; Sakernas
+    labour; basic services; the total and by each dimension.
+catalogue, indicator_base
+    Indicator catalogue, labels and display formatting; shared input checks and result layout.
 trends
-    Changes between survey years and their significance.
-coverage
-    Programme coverage and targeting from the survey.
-registry
-    The welfare registry: needs, programme receipt and follow-up lists.
+    Changes between survey years, series and targets.
+coverage, targets, programme_overlap, coverage_figures, coverage_base
+    Programme coverage and targeting errors from the survey; target groups; combinations and
+    overlaps; the UpSet figure; shared helpers.
+registry, registry_rules, registry_source, registry_summary
+    The welfare registry: eligibility and follow-up lists; needs rules; DuckDB access; counts.
 programmes
-    The programme catalogue and budget tables.
-pockets
-    Poverty pockets at kecamatan and desa level.
+    The programme map: budget tables, convergence, complaints.
+small_area_p0, pockets
+    Kecamatan P0 by small-area estimation; the poverty-pocket list.
 hotspots
-    Spatial hot spots (local Getis-Ord / Moran statistics).
-deprivation
-    Village deprivation index and typology from Podes.
+    Spatial hot spots (local Moran / Getis-Ord) and their stability under sampling error.
+deprivation, typology
+    Village deprivation from Podes and registry counts by desa; the village typology.
 followup
-    Writing the follow-up lists for field offices.
+    Writing the follow-up lists for the offices (privacy-scanned).
 """
