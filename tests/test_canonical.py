@@ -7,7 +7,7 @@ import os
 import pandas as pd
 import test_readers as tr
 
-from tkpk_lib import canonical, readers
+from tkpk_lib.data import canonical, readers
 
 
 def _root(tmp_path):
@@ -51,3 +51,36 @@ def test_registry_is_read_once_for_all_years_and_rebuilt_when_it_changes(tmp_pat
     p23["registry"].unlink()
     canonical.build_canonical(root, 2023)
     assert len(calls) == 4 and p23["registry"].exists()
+
+
+def test_stamp_hashes_every_module_of_the_data_package():
+    """A change in any module of tkpk_lib/data (a reader, the recodes, validation) is in the stamp."""
+    import hashlib
+    from pathlib import Path
+
+    data = Path(canonical.__file__).parent
+    refs = canonical._stamp({})["reference"]
+    modules = sorted(data.rglob("*.py"))
+    assert len(modules) >= 15 and (data / "readers" / "susenas.py") in modules
+    for p in modules:
+        assert refs[p.relative_to(data).as_posix()] == hashlib.sha256(p.read_bytes()).hexdigest()[:16]
+
+
+def test_a_changed_reader_module_rebuilds_the_tables(tmp_path, monkeypatch):
+    import shutil
+    from pathlib import Path
+
+    root, _ = _root(tmp_path)
+    code = tmp_path / "code" / "data"
+    shutil.copytree(Path(canonical.__file__).parent, code)
+    monkeypatch.setattr(canonical, "__file__", str(code / "canonical.py"))
+    calls = []
+    real = readers.read_susenas
+    monkeypatch.setattr(readers, "read_susenas", lambda *a, **k: calls.append(a) or real(*a, **k))
+    canonical.build_canonical(root, 2024)
+    canonical.build_canonical(root, 2024)
+    assert len(calls) == 1
+    f = code / "readers" / "susenas.py"
+    f.write_text(f.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    canonical.build_canonical(root, 2024)
+    assert len(calls) == 2

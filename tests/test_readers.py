@@ -9,9 +9,9 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-from tkpk_lib import readers
+from tkpk_lib.data import readers
+from tkpk_lib.data.readers import crosswalk, tabular, values
 from tkpk_lib.errors import SchemaError, TkpkError
-from tkpk_lib.readers import crosswalk
 
 
 def _susenas_raw(year: int = 2024, n: int = 6) -> dict[str, pd.DataFrame]:
@@ -297,10 +297,10 @@ def test_plain_csv_fast_path_gives_the_pandas_frame(tmp_path, monkeypatch, name)
                 out.append(str(e))
         return out
 
-    monkeypatch.setattr(readers, "_read_plain_csv", spy)
+    monkeypatch.setattr(tabular, "_read_plain_csv", spy)
     fast = read_both()
     assert all(used) == (name in FAST)
-    monkeypatch.setattr(readers, "_read_plain_csv", lambda *a: None)
+    monkeypatch.setattr(tabular, "_read_plain_csv", lambda *a: None)
     for f, s in zip(fast, read_both(), strict=True):
         if isinstance(f, str) or isinstance(s, str):
             assert f == s
@@ -336,7 +336,7 @@ def test_digit_text_to_int_matches_to_numeric():
 
 
 def test_registry_fast_paths_give_the_same_table(tmp_path, monkeypatch):
-    from tkpk_lib import validate
+    from tkpk_lib.data import column_checks, identifiers, validate
 
     rows = [_reg_row(i, JML_ART=i % 7 + 1, DESIL=i % 10 + 1, JK_KRT=1 + i % 2) for i in range(1, 40)]
     rows[3]["NIK"] = rows[3]["NIK"] + ".0"
@@ -344,11 +344,12 @@ def test_registry_fast_paths_give_the_same_table(tmp_path, monkeypatch):
     rows[6]["NAMA"] = "Ani \u00c9 [SINTETIS]"
     p = _registry_csv(tmp_path, rows)
     fast = readers.read_registry(p)
-    for mod, name in ((readers, "_read_plain_csv"), (readers, "_digit_text_to_int"),
-                      (readers, "_whole_number_text"), (validate, "_digits_to_float")):
+    for mod, name in ((tabular, "_read_plain_csv"), (values, "_digit_text_to_int"),
+                      (values, "_whole_number_text"), (column_checks, "_digits_to_float")):
         monkeypatch.setattr(mod, name, lambda *a, **k: None)
-    monkeypatch.setattr(validate, "_fullmatch_text",
-                        lambda st, pat: st.fillna("").str.fullmatch(pat).fillna(False).to_numpy(dtype=bool))
+    for mod in (validate, identifiers):
+        monkeypatch.setattr(mod, "_fullmatch_text",
+                            lambda st, pat: st.fillna("").str.fullmatch(pat).fillna(False).to_numpy(dtype=bool))
     monkeypatch.setattr(validate, "_duplicated_keys", lambda out, key: out.duplicated(key, keep=False).to_numpy())
     monkeypatch.setattr(validate, "_isin_text", lambda st, values: st.isin(list(values)).to_numpy(dtype=bool))
     pd.testing.assert_frame_equal(fast, readers.read_registry(p))

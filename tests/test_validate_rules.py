@@ -16,11 +16,11 @@ import pyreadstat
 import pytest
 import test_readers as tr
 
-from tkpk_lib import readers
-from tkpk_lib.canonical import build_canonical
 from tkpk_lib.cli import main
+from tkpk_lib.data import readers
+from tkpk_lib.data.canonical import build_canonical
+from tkpk_lib.data.readers import crosswalk
 from tkpk_lib.errors import SchemaError
-from tkpk_lib.readers import crosswalk
 
 
 def _validate(capsys, *args: str) -> tuple[int, str]:
@@ -384,7 +384,7 @@ def test_sakernas_hours_and_sector_against_work_status(tmp_path, capsys):
 
 def test_every_checked_coded_variable_is_used_by_a_reader():
     """The coded variables whose codes are checked are exactly those a reader derives from."""
-    src = Path(readers.__file__).read_text(encoding="utf-8")
+    src = "".join(p.read_text(encoding="utf-8") for p in Path(readers.__file__).parent.glob("*.py"))
     for file in ("susenas_rt", "susenas_ind", "sakernas", "podes"):
         for name in readers.coded_variables(file):
             used = f'["{name}"]' in src
