@@ -7,7 +7,7 @@ import pytest
 
 from tkpk_lib.analysis.followup import write_follow_up_lists
 from tkpk_lib.analysis.registry import follow_up_by_desa
-from tkpk_lib.canonical import build_canonical
+from tkpk_lib.data.canonical import build_canonical
 from tkpk_lib.errors import ReportError
 from tkpk_lib.privacy import pseudonymise, scan_artifacts
 from tkpk_lib.synthetic import generate_demo
@@ -61,7 +61,7 @@ def _reference_follow_up_lists(registry, out_dir, key, scan_names=()):
 
     from tkpk_lib.analysis.followup import LIST_HEADERS, SUMMARY_HEADERS, _autosize, _slug
     from tkpk_lib.analysis.registry import follow_up_list
-    from tkpk_lib.reference_data import kab_slug, region_names
+    from tkpk_lib.data.reference_data import kab_slug, region_names
 
     fl = follow_up_list(registry, None, key)
     by_desa = follow_up_by_desa(registry, None)

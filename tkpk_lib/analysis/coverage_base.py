@@ -14,13 +14,13 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from tkpk_lib.data.schemas import PROGRAMMES
 from tkpk_lib.errors import Problem, SchemaError, TkpkError
 from tkpk_lib.estimation.design import PreparedDesign, SurveyDesign, prepare_design
 from tkpk_lib.estimation.estimators import (
     domain_codes,
     reliability_flag,
 )
-from tkpk_lib.schemas import PROGRAMMES
 
 _STATS = ("estimate", "se", "ci_low", "ci_high", "rse", "deff", "n", "n_weighted", "reliability")
 

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tkpk_lib.data.schemas import PROGRAMMES
 from tkpk_lib.errors import TkpkError
-from tkpk_lib.schemas import PROGRAMMES
 
 
 def upset_figure(

@@ -85,7 +85,7 @@ def _group_label(dimension: str, value: str) -> str:
         return labels[value]
     if dimension == "kab_code":
         try:
-            from tkpk_lib.reference_data import regions
+            from tkpk_lib.data.reference_data import regions
 
             names = regions().set_index("code")["name"]
             return str(names.get(value, value))

@@ -153,7 +153,7 @@ def write_follow_up_lists(
     import pyarrow.parquet as pq
 
     from tkpk_lib.analysis.registry import follow_up_by_desa, follow_up_list
-    from tkpk_lib.reference_data import region_names
+    from tkpk_lib.data.reference_data import region_names
 
     names = region_names()
     out_dir = Path(out_dir)
@@ -202,8 +202,8 @@ def _stage_kabupaten(
     """
     import pyarrow.parquet as pq
 
+    from tkpk_lib.data.reference_data import kab_slug
     from tkpk_lib.privacy import scan_text
-    from tkpk_lib.reference_data import kab_slug
 
     lst = pq.read_table(fl_path, filters=[("kab_code", "=", str(kab))]).to_pandas()
     summ = by_desa[by_desa["kab_code"].astype(str) == kab].copy()

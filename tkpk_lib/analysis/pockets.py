@@ -302,7 +302,7 @@ def pocket_list(
     hotspot_kw = {"seed": seed, **(hotspot_kw or {})}
     if names is None:
         try:
-            from tkpk_lib.reference_data import region_names
+            from tkpk_lib.data.reference_data import region_names
 
             names = region_names()
         except Exception:  # pragma: no cover - reference data always ships

@@ -33,8 +33,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from tkpk_lib.data.schemas import FUND_SOURCES, STRATEGIES
 from tkpk_lib.errors import Problem, SchemaError, TkpkError
-from tkpk_lib.schemas import FUND_SOURCES, STRATEGIES
 
 __all__ = [
     "CLUSTERS",

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tkpk_lib.data.schemas import PROGRAMMES
 from tkpk_lib.errors import Problem, SchemaError, TkpkError
-from tkpk_lib.schemas import PROGRAMMES
 
 RULE_COLUMNS: tuple[str, ...] = (
     "programme", "office", "active", "min_decile", "max_decile", "require_any", "require_all",

@@ -15,8 +15,8 @@ import duckdb
 import pandas as pd
 
 from tkpk_lib.analysis.registry_rules import _q
+from tkpk_lib.data.schemas import REGISTRY
 from tkpk_lib.errors import Problem, SchemaError, TkpkError
-from tkpk_lib.schemas import REGISTRY
 
 _REGION = ("kab_code", "kec_code", "desa_code")
 

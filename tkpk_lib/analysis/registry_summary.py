@@ -15,8 +15,8 @@ import pandas as pd
 
 from tkpk_lib.analysis.registry_rules import _active, _flags, _q
 from tkpk_lib.analysis.registry_source import RegistrySource, _by_list, _fetch, _Source
+from tkpk_lib.data.schemas import PROGRAMMES
 from tkpk_lib.errors import Problem, SchemaError, TkpkError
-from tkpk_lib.schemas import PROGRAMMES
 
 
 def registry_summary(registry: RegistrySource, rules: pd.DataFrame | str | Path | None = None,
