@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tkpk_lib.coverage import (
+from tkpk_lib.analysis.coverage import (
     INDICATORS,
     add_targets,
     coverage_by_group,
@@ -21,10 +21,10 @@ from tkpk_lib.coverage import (
     upset_figure,
     weighted_quantile_groups,
 )
-from tkpk_lib.design import SurveyDesign
+from tkpk_lib.analysis.registry import compare_survey_registry, registry_coverage
 from tkpk_lib.errors import SchemaError
-from tkpk_lib.estimate import survey_mean, survey_ratio, survey_total
-from tkpk_lib.registry import compare_survey_registry, registry_coverage
+from tkpk_lib.estimation.design import SurveyDesign
+from tkpk_lib.estimation.estimators import survey_mean, survey_ratio, survey_total
 
 ONE_STRATUM = SurveyDesign(weight="weight", strata="stratum", psu="psu")
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tkpk_lib.deprivation import (
+from tkpk_lib.analysis.deprivation import (
     deprivation_score,
     describe_profile,
     idm_like_status,

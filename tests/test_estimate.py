@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from tkpk_lib.design import SurveyDesign, linearized_variance, prepare_design
 from tkpk_lib.errors import DesignError
-from tkpk_lib.estimate import (
+from tkpk_lib.estimation.design import SurveyDesign, linearized_variance, prepare_design
+from tkpk_lib.estimation.estimators import (
     RELIABILITY_LEVELS,
     RESULT_COLUMNS,
     RSE_CAUTION_MAX,

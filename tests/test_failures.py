@@ -393,7 +393,10 @@ def test_missing_package_fails_its_sections_naming_the_package(tables, registry,
     import sys
 
     monkeypatch.setitem(sys.modules, "duckdb", None)  # not installed
-    monkeypatch.delitem(sys.modules, "tkpk_lib.registry", raising=False)
+    # the registry modules (old path and the analysis/ modules that import duckdb) load anew
+    for name in ("tkpk_lib.registry", "tkpk_lib.analysis.registry",
+                 "tkpk_lib.analysis.registry_summary", "tkpk_lib.analysis.registry_source"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
     cache = R.prepare_tables(tables, 2024, tmp_path / "c", registry=registry)
     fails = R.section_failures(cache)
     assert set(fails) == {"registry_summary", "registry_followup", "registry_desa"}

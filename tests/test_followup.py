@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tkpk_lib.canonical import build_canonical
+from tkpk_lib.analysis.followup import write_follow_up_lists
+from tkpk_lib.analysis.registry import follow_up_by_desa
+from tkpk_lib.data.canonical import build_canonical
 from tkpk_lib.errors import ReportError
-from tkpk_lib.followup import write_follow_up_lists
 from tkpk_lib.privacy import pseudonymise, scan_artifacts
-from tkpk_lib.registry import follow_up_by_desa
 from tkpk_lib.synthetic import generate_demo
 
 KEY = b"test-key-" + b"x" * 23
@@ -59,9 +59,9 @@ def _reference_follow_up_lists(registry, out_dir, key, scan_names=()):
     """The in-memory implementation the streamed one replaced (whole list in pandas, texts in memory)."""
     from pathlib import Path
 
-    from tkpk_lib.followup import LIST_HEADERS, SUMMARY_HEADERS, _autosize, _slug
-    from tkpk_lib.reference_data import kab_slug, region_names
-    from tkpk_lib.registry import follow_up_list
+    from tkpk_lib.analysis.followup import LIST_HEADERS, SUMMARY_HEADERS, _autosize, _slug
+    from tkpk_lib.analysis.registry import follow_up_list
+    from tkpk_lib.data.reference_data import kab_slug, region_names
 
     fl = follow_up_list(registry, None, key)
     by_desa = follow_up_by_desa(registry, None)
@@ -100,7 +100,7 @@ def _sheet_xml(path):
 
 @pytest.mark.parametrize("chunk", [7, 100_000])
 def test_streamed_lists_are_byte_identical_to_the_in_memory_ones(demo_registry, tmp_path, monkeypatch, chunk):
-    from tkpk_lib import followup
+    from tkpk_lib.analysis import followup
 
     reg, path = demo_registry
     monkeypatch.setattr(followup, "CHUNK_ROWS", chunk)
@@ -118,7 +118,7 @@ def test_streamed_lists_are_byte_identical_to_the_in_memory_ones(demo_registry, 
 
 
 def test_privacy_guard_finds_a_name_across_chunk_borders_and_writes_nothing(demo_registry, tmp_path, monkeypatch):
-    from tkpk_lib import followup
+    from tkpk_lib.analysis import followup
 
     reg, path = demo_registry
     monkeypatch.setattr(followup, "CHUNK_ROWS", 1)  # every row its own chunk

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tkpk_lib.canonical import load_tables
+from tkpk_lib.data.canonical import load_tables
 from tkpk_lib.report import year_indicators
 from tkpk_lib.synthetic import generate_demo
 

@@ -33,8 +33,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
+from tkpk_lib.analysis.hotspots import hot_spots, stable_hot_spots
 from tkpk_lib.errors import SchemaError
-from tkpk_lib.hotspots import hot_spots, stable_hot_spots
 
 POCKET = {"lisa": "High-High", "gi": "hot"}
 

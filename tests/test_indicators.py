@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tkpk_lib import indicators as ind
-from tkpk_lib.design import SurveyDesign
+from tkpk_lib.analysis import indicators as ind
 from tkpk_lib.errors import SchemaError, TkpkError
-from tkpk_lib.estimate import survey_mean
+from tkpk_lib.estimation.design import SurveyDesign
+from tkpk_lib.estimation.estimators import survey_mean
 
 W = SurveyDesign("weight")
 
@@ -479,8 +479,8 @@ def test_welfare_quintile_missing_group_is_missing():
 
 def test_ratio_indicators_count_the_denominator_group_in_n():
     """n of APS 7-12 is the number of sample children aged 7-12, not every person."""
-    from tkpk_lib.design import SurveyDesign
-    from tkpk_lib.indicators import service_indicators
+    from tkpk_lib.analysis.indicators import service_indicators
+    from tkpk_lib.estimation.design import SurveyDesign
 
     df = pd.DataFrame({"age": [8, 10, 14, 30, 9], "school_status": [1, 0, 1, 2, 1], "jkn_member": [1, 0, 1, 1, 0],
                        "w": [1.0, 2.0, 1.0, 1.0, 1.0], "g": ["a", "a", "a", "b", "b"]})
@@ -495,7 +495,7 @@ def test_ratio_indicators_count_the_denominator_group_in_n():
 def test_batched_blocks_equal_one_core_call_per_indicator(labour):
     """FGT, service and labour blocks use one core call for several variables: same numbers
     (and n) as one call per variable, here against direct estimate-core calls per variable."""
-    from tkpk_lib.estimate import survey_ratio
+    from tkpk_lib.estimation.estimators import survey_ratio
 
     rng = np.random.default_rng(4)
     n = 60

@@ -8,15 +8,15 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from tkpk_lib.deprivation import deprivation_score, registry_counts
-from tkpk_lib.design import SurveyDesign
-from tkpk_lib.pockets import (
+from tkpk_lib.analysis.deprivation import deprivation_score, registry_counts
+from tkpk_lib.analysis.pockets import (
     kecamatan_covariates,
     kecamatan_p0,
     pocket_list,
     pocket_types,
     province_pockets,
 )
+from tkpk_lib.estimation.design import SurveyDesign
 
 # ------------------------------------------------------------------ hand-made frames
 

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tkpk_lib.canonical import load_tables
-from tkpk_lib.design import SurveyDesign
-from tkpk_lib.pockets import kecamatan_p0
+from tkpk_lib.analysis.pockets import kecamatan_p0
+from tkpk_lib.data.canonical import load_tables
+from tkpk_lib.estimation.design import SurveyDesign
 from tkpk_lib.synthetic import generate_demo
 
 

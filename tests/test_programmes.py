@@ -6,9 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tkpk_lib.analysis.programmes import (
+    budget_tables,
+    complaints_summary,
+    convergence,
+    repeated_amounts,
+)
+from tkpk_lib.data.schemas import FUND_SOURCES
 from tkpk_lib.errors import SchemaError, TkpkError
-from tkpk_lib.programmes import budget_tables, complaints_summary, convergence, repeated_amounts
-from tkpk_lib.schemas import FUND_SOURCES
 
 DESA = [f"17{k:02d}{c:02d}{2000 + d}" for k in (1, 3) for c in (1, 2) for d in (1, 2, 3)]
 

@@ -9,9 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tkpk_lib.errors import SchemaError, TkpkError
-from tkpk_lib.privacy import pseudonymise, scan_artifacts
-from tkpk_lib.registry import (
+from tkpk_lib.analysis.registry import (
     FOLLOW_UP_COLUMNS,
     compare_survey_registry,
     eligibility,
@@ -23,7 +21,9 @@ from tkpk_lib.registry import (
     registry_summary,
     rollup_summary,
 )
-from tkpk_lib.schemas import PROGRAMMES, REGISTRY
+from tkpk_lib.data.schemas import PROGRAMMES, REGISTRY
+from tkpk_lib.errors import SchemaError, TkpkError
+from tkpk_lib.privacy import pseudonymise, scan_artifacts
 
 KEY = b"kunci-uji-yang-cukup-panjang-0123456789"
 CODES = list(PROGRAMMES)

@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 
 from tkpk_lib.errors import SchemaError
-from tkpk_lib.sae import benchmark_estimates, fay_herriot
+from tkpk_lib.estimation.sae import benchmark_estimates, fay_herriot
 
 DATA = Path(__file__).resolve().parent / "data" / "milk.csv"
 

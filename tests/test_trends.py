@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tkpk_lib import trends
+from tkpk_lib.analysis import trends
 from tkpk_lib.errors import SchemaError, TkpkError
 
 

@@ -1,0 +1,500 @@
+"""Change over time, year series and comparison with targets for TKPK indicators.
+
+* :func:`change`: difference between two years' estimates with its standard error and a 5%
+  significance flag, worded in Indonesian ("naik", "turun", "tidak berbeda nyata").
+* :func:`series`: stack yearly result frames into one tidy frame with CI-band columns.
+* :func:`target_table` / :func:`compare_targets`: targets (``reference/targets.csv``) and the
+  status of the latest estimate against them (achieved / on track / off track), taking the
+  confidence interval into account, with the annual change still needed.
+
+Inputs are the tidy result frames of :mod:`tkpk_lib.analysis.indicators` / :mod:`tkpk_lib.estimation.estimators`
+(``estimate``, ``se``, ``ci_low``, ``ci_high``, optionally ``indicator`` and ``year``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import special
+
+from tkpk_lib.errors import Problem, SchemaError, TkpkError
+
+CHANGE_WORDS_ID: dict[str, str] = {"up": "naik", "down": "turun", "none": "tidak berbeda nyata"}
+"""Indonesian wording of a change: significant increase, decrease, or no significant change."""
+
+ASSESSMENT_WORDS_ID: dict[str, str] = {
+    "improved": "membaik",
+    "worsened": "memburuk",
+    "none": "tidak berbeda nyata",
+}
+"""Indonesian wording of a change judged against the indicator's direction."""
+
+STATUS_WORDS_ID: dict[str, str] = {
+    "achieved": "tercapai",
+    "on_track": "sesuai jalur",
+    "off_track": "tidak sesuai jalur",
+    "inconclusive": "belum dapat disimpulkan",
+    "insufficient_data": "data belum cukup",
+}
+"""Indonesian labels of the target statuses of :func:`compare_targets`."""
+
+PROVINCE_CODE = "17"
+
+
+def _as_list(by: str | Sequence[str] | None) -> list[str]:
+    if by is None:
+        return []
+    return [by] if isinstance(by, str) else list(by)
+
+
+def _need(df: pd.DataFrame, cols: Sequence[str], name: str) -> None:
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise SchemaError([Problem(name, c, "column is missing") for c in missing])
+
+
+def _directions() -> dict[str, str]:
+    from tkpk_lib.analysis.catalogue import indicator_catalogue
+
+    cat = indicator_catalogue()
+    return dict(zip(cat["code"], cat["direction"], strict=True))
+
+
+# --------------------------------------------------------------------------- change
+def change(
+    est_a: pd.DataFrame,
+    est_b: pd.DataFrame,
+    by: str | Sequence[str] | None = None,
+    *,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Difference ``b - a`` between two estimates (e.g. two years) with SE and significance.
+
+    The two estimates are treated as coming from **independent samples**:
+    ``se = sqrt(se_a^2 + se_b^2)``. Susenas and Sakernas draw a new sample of census blocks
+    each year (with partial overlap in some rounds); a positive correlation between years
+    would make the true SE of the difference smaller, so this SE is conservative for
+    overlapping samples. The change is significant when ``|diff / se| > z_{1 - (1-level)/2}``
+    (1.96 at 5%), i.e. when the confidence interval of the difference excludes zero.
+
+    Parameters
+    ----------
+    est_a, est_b : pandas.DataFrame
+        Result frames of the earlier and later period (``estimate`` and ``se``, plus the
+        ``by`` columns; ``indicator`` is used as a key when both have it, ``year`` is
+        reported as ``year_a``/``year_b``).
+    by : str or list of str, optional
+        Key columns to match rows (e.g. ``"kab_code"``).
+    level : float
+        Confidence level of the interval and the test (0.95 = 5% significance).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Keys, ``[year_a, year_b]``, ``estimate_a, se_a, estimate_b, se_b, difference, se,
+        ci_low, ci_high, z, p_value, significant`` (bool), ``change`` (``up``/``down``/
+        ``none``), ``change_id`` (``naik``/``turun``/``tidak berbeda nyata``) and, when the
+        indicator is in the catalogue, ``assessment`` (``improved``/``worsened``/``none``)
+        and ``assessment_id`` (``membaik``/``memburuk``/``tidak berbeda nyata``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> a = pd.DataFrame({"indicator": ["p0"], "estimate": [0.15], "se": [0.003]})
+    >>> b = pd.DataFrame({"indicator": ["p0"], "estimate": [0.14], "se": [0.004]})
+    >>> r = change(a, b)
+    >>> round(float(r["se"].iloc[0]), 4), r["change_id"].iloc[0], r["assessment_id"].iloc[0]
+    (0.005, 'turun', 'membaik')
+    """
+    keys = _as_list(by)
+    if "indicator" in est_a.columns and "indicator" in est_b.columns and "indicator" not in keys:
+        keys = ["indicator", *keys]
+    merged = _paired(est_a, est_b, keys)
+    diff = merged["estimate_b"].to_numpy(float) - merged["estimate_a"].to_numpy(float)
+    se = np.sqrt(merged["se_a"].to_numpy(float) ** 2 + merged["se_b"].to_numpy(float) ** 2)
+    zc = float(special.ndtri(0.5 + level / 2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = diff / se
+    p = 2 * special.ndtr(-np.abs(z))
+    p = np.where(se == 0, np.where(diff == 0, 1.0, 0.0), p)
+    sig = np.abs(diff) > zc * se
+    out = merged[keys].copy() if keys else pd.DataFrame(index=merged.index)
+    if "year_a" in merged.columns:
+        out["year_a"] = merged["year_a"].to_numpy()
+    if "year_b" in merged.columns:
+        out["year_b"] = merged["year_b"].to_numpy()
+    out["estimate_a"] = merged["estimate_a"].to_numpy(float)
+    out["se_a"] = merged["se_a"].to_numpy(float)
+    out["estimate_b"] = merged["estimate_b"].to_numpy(float)
+    out["se_b"] = merged["se_b"].to_numpy(float)
+    out["difference"] = diff
+    out["se"] = se
+    out["ci_low"] = diff - zc * se
+    out["ci_high"] = diff + zc * se
+    out["z"] = z
+    out["p_value"] = p
+    out["significant"] = sig
+    direction = np.where(~sig, "none", np.where(diff > 0, "up", "down"))
+    out["change"] = direction
+    out["change_id"] = [CHANGE_WORDS_ID[d] for d in direction]
+    if "indicator" in out.columns:
+        assess = _assessment(direction, out["indicator"])
+        out["assessment"] = assess
+        out["assessment_id"] = [ASSESSMENT_WORDS_ID.get(x) if x else None for x in assess]
+    return out.reset_index(drop=True)
+
+
+def _paired(est_a: pd.DataFrame, est_b: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Rows of the two frames matched on ``keys`` (columns suffixed ``_a`` / ``_b``)."""
+    _need(est_a, [*keys, "estimate", "se"], "est_a")
+    _need(est_b, [*keys, "estimate", "se"], "est_b")
+    cols = ["estimate", "se"]
+    a = est_a[[*keys, *cols, *(["year"] if "year" in est_a.columns else [])]].copy()
+    b = est_b[[*keys, *cols, *(["year"] if "year" in est_b.columns else [])]].copy()
+    for fr, name in ((a, "est_a"), (b, "est_b")):
+        if keys and fr.duplicated(keys).any():
+            raise TkpkError(f"{name} has several rows for the same {keys}; give more by= columns")
+    if not keys:
+        if len(a) != 1 or len(b) != 1:
+            raise TkpkError("change() without by= needs one row in each frame")
+        merged = a.add_suffix("_a").join(b.add_suffix("_b"), how="cross")
+    else:
+        merged = a.merge(b, on=keys, how="inner", suffixes=("_a", "_b"))
+    if merged.empty:
+        raise TkpkError(f"No rows of est_a and est_b share the same {keys}")
+    return merged
+
+
+def _assessment(direction: np.ndarray, indicators: pd.Series) -> list[str | None]:
+    """``improved`` / ``worsened`` / ``none`` from the change direction and the catalogue's
+    better direction of each indicator (``None`` for an indicator without one)."""
+    dirs = _directions()
+    good = [dirs.get(i) for i in indicators]
+    assess: list[str | None] = []
+    for d, g in zip(direction, good, strict=True):
+        if d == "none" or g is None:
+            assess.append("none" if g is not None else None)
+        elif (d == "down") == (g == "lower_better"):
+            assess.append("improved")
+        else:
+            assess.append("worsened")
+    return assess
+
+
+def _fmt_id(x: float, decimals: int) -> str:
+    """Number in Indonesian notation: thousands '.', decimal ','."""
+    s = f"{x:,.{decimals}f}"
+    return s.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def describe_change(
+    estimate_a: float,
+    estimate_b: float,
+    significant: bool,
+    *,
+    unit: str = "fraction",
+    decimals: int = 2,
+    label: str = "",
+    years: tuple[object, object] | None = None,
+) -> str:
+    """One Indonesian sentence describing a change, e.g. for an LP2KD narrative.
+
+    Parameters
+    ----------
+    estimate_a, estimate_b : float
+        Earlier and later estimate.
+    significant : bool
+        Result of :func:`change` (``significant`` column).
+    unit : {"fraction", "persons", "Rp", "index"}
+        Catalogue unit: fractions are shown as percent and the change in *poin persen*.
+    decimals : int
+        Decimals shown.
+    label : str
+        Name of the indicator (e.g. from :func:`tkpk_lib.analysis.indicators.indicator_label`).
+    years : tuple, optional
+        The two periods, shown in the sentence.
+
+    Returns
+    -------
+    str
+        For example ``"Persentase penduduk miskin turun 0,48 poin persen, dari 14,04% (2023)
+        menjadi 13,56% (2024); perubahan ini berbeda nyata pada taraf 5%."``
+
+    Examples
+    --------
+    >>> describe_change(0.1404, 0.1356, True, label="P0", years=(2023, 2024))
+    'P0 turun 0,48 poin persen, dari 14,04% (2023) menjadi 13,56% (2024); perubahan ini berbeda nyata pada taraf 5%.'
+    >>> describe_change(0.1404, 0.1399, False, label="P0")
+    'P0 tidak berbeda nyata: 14,04% menjadi 13,99% (selisih -0,05 poin persen, tidak berbeda nyata pada taraf 5%).'
+    """
+    scale, suffix, diff_unit = (100.0, "%", " poin persen") if unit == "fraction" else (1.0, "", "")
+    if unit == "Rp":
+        suffix, diff_unit = "", ""
+    a, b = estimate_a * scale, estimate_b * scale
+    d = b - a
+    ya, yb = (f" ({years[0]})", f" ({years[1]})") if years else ("", "")
+    pre = "Rp" if unit == "Rp" else ""
+    va = f"{pre}{_fmt_id(a, decimals)}{suffix}"
+    vb = f"{pre}{_fmt_id(b, decimals)}{suffix}"
+    name = f"{label} " if label else ""
+    if significant:
+        word = "naik" if d > 0 else "turun"
+        return (
+            f"{name}{word} {_fmt_id(abs(d), decimals)}{diff_unit}, dari {va}{ya} menjadi {vb}{yb}; "
+            "perubahan ini berbeda nyata pada taraf 5%."
+        )
+    return (
+        f"{name}tidak berbeda nyata: {va}{ya} menjadi {vb}{yb} (selisih {_fmt_id(d, decimals)}"
+        f"{diff_unit}, tidak berbeda nyata pada taraf 5%)."
+    )
+
+
+# --------------------------------------------------------------------------- series
+def series(frames_by_year: Mapping[int, pd.DataFrame], *, year_col: str = "year") -> pd.DataFrame:
+    """Stack yearly result frames into one tidy frame with CI-band columns.
+
+    Parameters
+    ----------
+    frames_by_year : mapping of year -> pandas.DataFrame
+        Result frames (same columns), one per year.
+    year_col : str
+        Name of the year column added (after ``indicator`` if present, else first).
+
+    Returns
+    -------
+    pandas.DataFrame
+        All rows with the year column, sorted by year (stable within a year), plus
+        ``err_minus = estimate - ci_low`` and ``err_plus = ci_high - estimate`` (plotly
+        ``error_y`` arrays / band half-widths).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = lambda e: pd.DataFrame({"indicator": ["p0"], "estimate": [e], "se": [0.01],
+    ...                             "ci_low": [e - 0.02], "ci_high": [e + 0.02]})
+    >>> s = series({2024: f(0.13), 2023: f(0.14)})
+    >>> s["year"].tolist(), s["estimate"].tolist()
+    ([2023, 2024], [0.14, 0.13])
+    """
+    if not frames_by_year:
+        raise TkpkError("series() needs at least one year")
+    parts = []
+    for year in sorted(frames_by_year):
+        fr = frames_by_year[year].copy()
+        if year_col in fr.columns:
+            fr = fr.drop(columns=year_col)
+        pos = 1 if "indicator" in fr.columns and fr.columns[0] == "indicator" else 0
+        fr.insert(pos, year_col, int(year))
+        parts.append(fr)
+    out = pd.concat(parts, ignore_index=True)
+    _need(out, ["estimate", "ci_low", "ci_high"], "series input")
+    out["err_minus"] = out["estimate"] - out["ci_low"]
+    out["err_plus"] = out["ci_high"] - out["estimate"]
+    return out
+
+
+# --------------------------------------------------------------------------- targets
+@cache
+def _targets() -> pd.DataFrame:
+    with (
+        resources.files("tkpk_lib.reference")
+        .joinpath("targets.csv")
+        .open("r", encoding="utf-8") as fh
+    ):
+        t = pd.read_csv(fh, dtype={"kab_code": str}, keep_default_na=False, na_values=[""])
+    t["year"] = t["year"].astype(int)
+    t["target"] = t["target"].astype(float)
+    return t
+
+
+def target_table() -> pd.DataFrame:
+    """Targets shipped in ``tkpk_lib/reference/targets.csv``.
+
+    Columns: ``indicator`` (catalogue code), ``kab_code`` (``"17"`` = province), ``year``,
+    ``target`` (same unit as the estimate: fractions for rates), ``status`` (``official`` or
+    ``illustrative``), ``source`` and ``note``. The extreme-poverty target of 0% in 2024
+    (Inpres 4/2022) is official; the P0 paths are **illustrative** placeholders to be
+    replaced by the RPJMD target tables.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of the table.
+
+    Examples
+    --------
+    >>> t = target_table()
+    >>> float(t[(t.indicator == "p0_extreme") & (t.kab_code == "17")]["target"].iloc[0])
+    0.0
+    """
+    return _targets().copy()
+
+
+def compare_targets(
+    estimates: pd.DataFrame,
+    targets: pd.DataFrame | None = None,
+    *,
+    area_col: str = "kab_code",
+    default_area: str = PROVINCE_CODE,
+    directions: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Status of the latest estimate of each indicator and area against its target.
+
+    Rule (per indicator x area; ``t`` = latest estimate year, ``T`` = final target year: the
+    last target year on or after ``t``, or the last one if all are past):
+
+    1. **achieved** when the whole confidence interval lies on the right side of the final
+       target (``ci_high <= target`` for lower-is-better indicators, ``ci_low >= target``
+       otherwise); a point estimate past the target with the CI straddling it is *not* yet
+       achieved.
+    2. Deadline reached (``t >= T``) and not achieved: **off_track** if the whole CI is on
+       the wrong side, **inconclusive** if the CI contains the target.
+    3. Before the deadline: the annual change still needed is
+       ``(target - estimate) / (T - t)``; the recent trend is the annualised change between
+       the latest and the previous estimate year of the same area. **on_track** when the
+       trend moves in the good direction at least as fast as needed, **off_track** otherwise.
+       Without an earlier estimate the interim target of year ``t`` (if any) decides: on
+       track when the point estimate is on its right side; without one the status is
+       **insufficient_data**.
+
+    The trend uses point estimates (no test); read it with the ``change`` of
+    :func:`change` for significance.
+
+    Parameters
+    ----------
+    estimates : pandas.DataFrame
+        Tidy estimates with ``indicator``, ``year``, ``estimate``, ``ci_low``, ``ci_high`` and
+        optionally ``area_col`` (rows without it are the province, ``default_area``).
+    targets : pandas.DataFrame, optional
+        Same columns as :func:`target_table` (default: that table).
+    area_col : str
+        Area column shared by estimates and targets.
+    default_area : str
+        Area code used when ``estimates`` has no ``area_col`` (province ``"17"``).
+    directions : mapping, optional
+        ``indicator -> "lower_better" | "higher_better"``; default from the catalogue.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per indicator x area having a target: ``indicator, <area_col>, year,
+        estimate, ci_low, ci_high, target_year, target, gap`` (estimate - target),
+        ``years_left, annual_change_needed, recent_annual_change, status, status_id``
+        (Indonesian), ``target_status`` (official/illustrative) and ``target_source``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> est = pd.DataFrame({"indicator": ["p0", "p0"], "year": [2023, 2024],
+    ...     "estimate": [0.145, 0.1356], "ci_low": [0.141, 0.132], "ci_high": [0.149, 0.139]})
+    >>> tg = pd.DataFrame({"indicator": ["p0"], "kab_code": ["17"], "year": [2026],
+    ...     "target": [0.125], "status": ["illustrative"], "source": ["test"]})
+    >>> r = compare_targets(est, tg)
+    >>> r[["status", "status_id"]].values.tolist()
+    [['on_track', 'sesuai jalur']]
+    >>> round(float(r["annual_change_needed"].iloc[0]), 4)
+    -0.0053
+    """
+    tg = target_table() if targets is None else targets.copy()
+    _need(estimates, ["indicator", "year", "estimate", "ci_low", "ci_high"], "estimates")
+    _need(tg, ["indicator", area_col, "year", "target"], "targets")
+    est = estimates.copy()
+    if area_col not in est.columns:
+        est[area_col] = default_area
+    est[area_col] = est[area_col].astype(str)
+    tg[area_col] = tg[area_col].astype(str)
+    dirs = dict(_directions()) if directions is None else dict(directions)
+    # only (indicator, area) pairs with a target row are compared: drop the others first
+    pairs = set(zip(tg["indicator"], tg[area_col], strict=True))
+    est = est[[k in pairs for k in zip(est["indicator"], est[area_col], strict=True)]]
+    rows = []
+    for (code, area), g in est.groupby(["indicator", area_col], sort=True):
+        t_rows = tg[(tg["indicator"] == code) & (tg[area_col] == area)]
+        if t_rows.empty:
+            continue
+        if code not in dirs:
+            raise TkpkError(
+                f"Indicator '{code}' has no direction (not in the catalogue); pass directions="
+            )
+        rows.append(_target_row(g, t_rows, dirs[code] == "lower_better", code, area, area_col))
+    cols = [
+        "indicator",
+        area_col,
+        "year",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "target_year",
+        "target",
+        "gap",
+        "years_left",
+        "annual_change_needed",
+        "recent_annual_change",
+        "status",
+        "status_id",
+        "target_status",
+        "target_source",
+    ]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _target_row(
+    g: pd.DataFrame, t_rows: pd.DataFrame, lower: bool, code: str, area: str, area_col: str
+) -> dict[str, Any]:
+    """The :func:`compare_targets` row of one indicator x area (its estimates and target rows)."""
+    g = g.sort_values("year")
+    if g["year"].duplicated().any():
+        raise TkpkError(
+            f"estimates have several rows for {code} / {area} in one year; filter them first"
+        )
+    last = g.iloc[-1]
+    t = int(last["year"])
+    e, lo, hi = float(last["estimate"]), float(last["ci_low"]), float(last["ci_high"])
+    future = t_rows[t_rows["year"] >= t]
+    final = (future if not future.empty else t_rows).sort_values("year").iloc[-1]
+    big_t, target = int(final["year"]), float(final["target"])
+    years_left = big_t - t
+    needed = (target - e) / years_left if years_left > 0 else np.nan
+    trend = np.nan
+    if len(g) > 1:
+        prev = g.iloc[-2]
+        trend = (e - float(prev["estimate"])) / (t - int(prev["year"]))
+    good_side = (hi <= target) if lower else (lo >= target)
+    wrong_side = (lo > target) if lower else (hi < target)
+    if good_side:
+        status = "achieved"
+    elif years_left <= 0:
+        status = "off_track" if wrong_side else "inconclusive"
+    elif np.isfinite(trend):
+        sign = -1.0 if lower else 1.0
+        status = "on_track" if sign * trend >= sign * needed else "off_track"
+    else:
+        interim = t_rows[t_rows["year"] == t]
+        if interim.empty:
+            status = "insufficient_data"
+        else:
+            it = float(interim["target"].iloc[0])
+            status = "on_track" if ((e <= it) if lower else (e >= it)) else "off_track"
+    return {
+        "indicator": code,
+        area_col: area,
+        "year": t,
+        "estimate": e,
+        "ci_low": lo,
+        "ci_high": hi,
+        "target_year": big_t,
+        "target": target,
+        "gap": e - target,
+        "years_left": years_left,
+        "annual_change_needed": needed,
+        "recent_annual_change": trend,
+        "status": status,
+        "status_id": STATUS_WORDS_ID[status],
+        "target_status": final.get("status", None),
+        "target_source": final.get("source", None),
+    }
