@@ -1,0 +1,628 @@
+"""The run: plan the jobs, execute them in a process pool or on dask, commit unit folders,
+write the manifest (:func:`run_reports`, the engine behind ``tkpk run``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import hashlib
+import json
+import os
+import shutil
+import socket
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from tkpk_lib.batch.interrupts import (
+    RunInterrupted,
+    _shielded,
+    _shutdown_worker_kernels,
+    _stop_dask,
+    _stop_pool,
+    _worker_init,
+    terminate_as_interrupt,
+)
+from tkpk_lib.batch.jobs import (
+    _FORMATS,
+    _RUN_ID,
+    BUILTIN_PARAMETERS,
+    INCOMPLETE_MARKER,
+    PROVINCE_CODE,
+    STAGING,
+    RunResult,
+    _check_codes,
+    _check_year,
+    _declared,
+    _unit_name,
+    _validate_params,
+    new_run_id,
+    unit_slug,
+)
+from tkpk_lib.batch.summary import SUMMARY_COLUMNS, format_summary
+from tkpk_lib.batch.worker import _cancelled, _first_line, _unlink, run_job, warm_up
+from tkpk_lib.errors import ReportError
+
+
+def _make_client(scheduler: Any) -> tuple[Any, bool]:
+    from distributed import Client
+
+    if isinstance(scheduler, Client):
+        return scheduler, False
+    try:  # an address, or a cluster object (LocalCluster, SLURMCluster, ...)
+        return Client(scheduler, timeout="30s"), True
+    except (OSError, TimeoutError) as exc:
+        raise ReportError(f"cannot connect to the dask scheduler {scheduler!r}: {exc}") from exc
+
+
+def _execute(
+    jobs: list[dict[str, Any]], n_jobs: int, scheduler: Any, progress: bool,
+    before_run: Callable[[], Any] | None = None,
+    on_result: Callable[[dict[str, Any]], Any] | None = None,
+    on_start: Callable[[], Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Run the jobs (processes or dask); ``on_start`` is called in this process after
+    ``before_run``, before the first job is submitted, and ``on_result`` as each job
+    finishes. On any exception or interrupt, queued jobs are cancelled and running ones
+    stopped (workers' kernels and browsers killed) before it propagates."""
+    from tqdm.auto import tqdm
+
+    results: list[dict[str, Any]] = []
+    bar = None
+
+    def collected(r: dict[str, Any]) -> None:
+        results.append(r)
+        if on_result is not None:
+            on_result(r)
+        if bar is not None:
+            bar.update()
+
+    try:
+        if scheduler is not None:
+            from distributed import as_completed
+
+            client, own = _make_client(scheduler)
+            futures: list[Any] = []
+            try:
+                if before_run is not None:
+                    before_run()
+                if on_start is not None:
+                    on_start()
+                bar = tqdm(total=len(jobs), desc="laporan", unit="job", disable=not progress)
+                batch = uuid.uuid4().hex[:8]  # unique keys: a shared client never returns an old result
+                by_key = {}
+                for i, job in enumerate(jobs):
+                    key = f"tkpk-{job['kab_code']}-{Path(job['notebook']).stem}-{batch}-{i}"
+                    by_key[key] = (client.submit(run_job, job, pure=False, key=key), job)
+                futures = [f for f, _ in by_key.values()]
+                for fut in as_completed(futures):
+                    collected(_collect(fut, by_key[fut.key][1]))
+            except BaseException:
+                with _shielded():
+                    _stop_dask(client, futures, jobs[0].get("run_token", "") if jobs else "")
+                raise
+            finally:
+                _shutdown_worker_kernels(client)
+                if own:
+                    client.close()
+        else:
+            import multiprocessing as mp
+            from concurrent.futures import as_completed as cf_completed
+
+            # spawn: same behaviour on Linux, macOS and Windows, and safe when the caller has
+            # threads; each worker watches this process and stops when it dies (_worker_init)
+            workers = max(1, min(n_jobs, len(jobs)))
+            pool = ProcessPoolExecutor(
+                max_workers=workers, mp_context=mp.get_context("spawn"),
+                initializer=_worker_init, initargs=(os.getpid(),),
+            )
+            try:
+                # workers start their kernels while this process does the work before the run
+                warm = [pool.submit(warm_up, jobs[0]) for _ in range(workers)] if jobs else []
+                if before_run is not None:
+                    before_run()
+                for w in warm:
+                    w.exception()  # a failed warm-up only costs its own time
+                if on_start is not None:
+                    on_start()
+                bar = tqdm(total=len(jobs), desc="laporan", unit="job", disable=not progress)
+                fmap = {pool.submit(run_job, job): job for job in jobs}
+                for fut in cf_completed(fmap):
+                    collected(_collect(fut, fmap[fut]))
+                pool.shutdown(wait=True)
+            except BaseException:
+                with _shielded():
+                    _stop_pool(pool)
+                raise
+    except BaseException:
+        if bar is not None:
+            bar.leave = False  # the console keeps one line about the stop, not a half bar
+            bar.close()
+        raise
+    if bar is not None:
+        bar.close()
+    return results
+
+
+def _collect(fut: Any, job: Mapping[str, Any]) -> dict[str, Any]:
+    try:
+        return fut.result()
+    except Exception as exc:  # noqa: BLE001 - a dead worker fails its own job only
+        return {
+            "kab_code": job["kab_code"],
+            "notebook": Path(job["notebook"]).stem,
+            "status": "failed",
+            "seconds": 0.0,
+            "error": _first_line(f"worker error: {type(exc).__name__}: {exc}"),
+            "stage": "worker",
+            "kernel_s": 0.0,
+            "execute_s": 0.0,
+            "html_s": 0.0,
+            "pdf_s": 0.0,
+            "outputs": [],
+        }
+
+
+def _discover_inputs(data_root: Path | None) -> list[Path]:
+    if data_root is None or not data_root.is_dir():
+        return []
+    return [data_root]
+
+
+def run_reports(
+    notebooks: Sequence[str | Path],
+    kab_codes: Sequence[str],
+    year: int,
+    *,
+    params: Mapping[str, Any] | None = None,
+    run_id: str | None = None,
+    out_root: str | Path | None = None,
+    jobs: int = 2,
+    scheduler: Any = None,
+    formats: Sequence[str] = ("html", "pdf"),
+    notebook_formats: Mapping[str, Sequence[str]] | None = None,
+    progress: bool = True,
+    kab_params: Mapping[str, Mapping[str, Any]] | None = None,
+    notebook_params: Mapping[str, Mapping[str, Any]] | None = None,
+    available_years: Iterable[int] | Callable[[], Iterable[int]] | None = None,
+    data_root: str | Path | None = None,
+    inputs: Sequence[str | Path] | None = None,
+    data_vintage: str | None = None,
+    scan_names: Sequence[str] = (),
+    kernel_name: str = "python3",
+    cell_timeout: int | None = 1800,
+    fresh_kernels: bool = False,
+    before_run: Callable[[], Any] | None = None,
+    manifest_notes: Callable[[], Mapping[str, Any]] | None = None,
+) -> RunResult:
+    """Run report notebooks for kabupaten/kota (and the province) and export HTML/PDF.
+
+    Parameters
+    ----------
+    notebooks : sequence of path
+        Report notebooks, each with a cell tagged ``parameters`` declaring at least
+        ``kab_code`` and ``year``.
+    kab_codes : sequence of str
+        Units: ``"1701"`` … ``"1709"``, ``"1771"``, or ``"17"`` for the province roll-up.
+    year : int
+        Data year; checked against ``available_years``.
+    params : mapping, optional
+        Extra parameters for every notebook (each must be declared by every notebook).
+    run_id : str, optional
+        Run identifier (letters, digits, ``._-``); default ``<year>-<UTC time>``. Rerunning
+        an id replaces the folders of the units it runs (as a whole); folders of other units
+        stay and the manifest lists them with ``from_earlier_run``.
+    out_root : path, optional
+        Root of report runs; default :func:`tkpk_lib.paths.reports_root`.
+    jobs : int, default 2
+        Worker processes (without ``scheduler``). About the number of cores is fastest.
+    scheduler : str or distributed.Client or cluster, optional
+        Run on dask.distributed instead of local processes: a scheduler address
+        (``"tcp://host:8786"``), a ``Client`` (left open) or a cluster object such as
+        ``LocalCluster`` (a client is opened and closed). With an in-process cluster
+        (``processes=False``) the runner sets ``PLOTLY_RENDERER`` in this process.
+    formats : sequence of {"html", "pdf"}, default ("html", "pdf")
+        Exports besides the executed notebook.
+    notebook_formats : mapping of notebook stem -> sequence of format, optional
+        Per-notebook exports overriding ``formats`` (e.g. the annex as HTML only, since its
+        tables also go to Excel); formats must be in ``formats``.
+    progress : bool, default True
+        Show a tqdm progress bar and print the summary table at the end.
+    kab_params : mapping of code -> mapping, optional
+        Per-unit parameter overrides (for example ``{"1705": {"fail": True}}``).
+    notebook_params : mapping of notebook stem -> mapping, optional
+        Per-notebook parameter overrides.
+    available_years : iterable of int or callable, optional
+        Years that have data; default any year 2000-2100.
+    data_root : path, optional
+        Data folder passed as ``data_root`` to notebooks that declare it; default
+        :func:`tkpk_lib.paths.data_root`.
+    inputs : sequence of path, optional
+        Input files/folders to hash into the manifest (relative to ``data_root``); default
+        every file under ``data_root``.
+    data_vintage : str, optional
+        Data vintage shown in the footer; default ``"<year>, input <hash>"``.
+    scan_names : sequence of str, optional
+        Personal names that must not appear in any artefact (last privacy guard; NIK-like
+        numbers are always checked).
+    kernel_name : str, default "python3"
+        Jupyter kernel; ``python3`` is the environment running this function.
+    cell_timeout : int or None, default 1800
+        Seconds one cell may run.
+    fresh_kernels : bool, default False
+        Start a new kernel for every notebook. By default each worker keeps its kernel for
+        the next notebook of the run, with the namespace cleared in between and a new kernel
+        after any failure (:mod:`tkpk_lib.batch.kernels`); that saves 2-4 s of kernel start and
+        imports per notebook and gives the same outputs.
+    before_run : callable, optional
+        Called once in this process after every check has passed and the workers have been
+        started, before any notebook runs: for work the notebooks depend on, such as
+        computing the report tables (:func:`tkpk_lib.batch.pipeline.run_province`). Meanwhile each
+        local worker starts its kernel and imports (:func:`warm_up`). An exception stops
+        the run and propagates.
+    manifest_notes : callable, optional
+        Called once the notebooks have run; its mapping is added to the manifest (for example
+        the report sections that could not be computed and the inputs that lack units,
+        :func:`tkpk_lib.batch.pipeline.run_province`).
+
+    Returns
+    -------
+    RunResult
+        Summary table, run folder and manifest.
+
+    Raises
+    ------
+    ReportError
+        Before anything runs: unknown/invalid parameters, unknown codes, a year without data,
+        a missing notebook, a bad run id, or PDF requested without a browser.
+    RunInterrupted
+        Ctrl-C (SIGINT) or SIGTERM: queued notebooks were cancelled, running ones stopped
+        with their kernels and browsers; the units that had finished are in place, the run
+        folder keeps ``RUN_INCOMPLETE`` and the manifest says ``"status": "incomplete"``
+        (the other jobs ``"cancelled"``). A :class:`KeyboardInterrupt`.
+
+    Notes
+    -----
+    Local workers are started with the ``spawn`` method (the same on Linux, macOS and
+    Windows, and safe when the caller runs threads, e.g. a dask client). A plain script that
+    calls this function must do so under ``if __name__ == "__main__":``; notebooks, the
+    ``tkpk`` command and pytest need nothing. Measured on the 2-core development machine:
+    about 2 s kernel start + imports per notebook and 1.5-4 s for HTML plus PDF per report;
+    ``jobs=2`` is the sweet spot on 2 cores (``benchmarks/bench_run.py``).
+
+    Examples
+    --------
+    >>> res = run_reports(["notebooks/_smoke.ipynb"], ["1701", "17"], 2024,
+    ...                   run_id="uji", jobs=2)  # doctest: +SKIP
+    >>> res.ok  # doctest: +SKIP
+    True
+    """
+    from tkpk_lib import paths
+    from tkpk_lib.batch.export import find_browser
+    from tkpk_lib.batch.manifest import environment_info, hash_inputs, sha256_file, write_manifest
+
+    started = _dt.datetime.now(_dt.UTC)
+    params = dict(params or {})
+    kab_params = {str(k): dict(v) for k, v in (kab_params or {}).items()}
+    notebook_params = {str(k): dict(v) for k, v in (notebook_params or {}).items()}
+
+    # ---- validate everything before any work
+    codes = _check_codes(kab_codes)
+    year = _check_year(year, available_years)
+    extra_codes = sorted(set(kab_params) - set(codes))
+    if extra_codes:
+        raise ReportError(
+            f"kab_params given for code(s) {extra_codes} that are not in this run {codes}"
+        )
+    clash = sorted(
+        set(BUILTIN_PARAMETERS) & (set(params) | {k for v in kab_params.values() for k in v})
+    )
+    if clash:
+        raise ReportError(
+            f"parameter(s) {clash} are set by the runner; use the run's arguments instead"
+        )
+    formats = tuple(formats)
+    notebook_formats = {k: tuple(v) for k, v in (notebook_formats or {}).items()}
+    for stem, fm in notebook_formats.items():
+        if set(fm) - set(formats):
+            raise ReportError(
+                f"notebook_formats[{stem!r}] = {list(fm)} asks for formats outside {list(formats)}"
+            )
+    bad_formats = [f for f in formats if f not in _FORMATS]
+    if bad_formats:
+        raise ReportError(f"unknown format(s) {bad_formats}; choose from {list(_FORMATS)}")
+    if "pdf" in formats and find_browser() is None:
+        raise ReportError(
+            "PDF requested but no Chromium/Chrome/Edge browser found: apt-get install chromium, "
+            "set TKPK_BROWSER, or run with formats=('html',) (CLI: --formats html)"
+        )
+    auto_id = run_id is None
+    if run_id is None:
+        run_id = f"{year}-{started:%Y%m%dT%H%M%SZ}"  # checked now, taken by new_run_id below
+    if not _RUN_ID.match(run_id):
+        raise ReportError(
+            f"run id {run_id!r}: use letters, digits, '.', '_' or '-' (max 80 characters)"
+        )
+    if jobs < 1:
+        raise ReportError(f"jobs must be >= 1, got {jobs}")
+    nb_paths = [Path(n).resolve() for n in notebooks]
+    if not nb_paths:
+        raise ReportError("no notebook given")
+    stems = [p.stem for p in nb_paths]
+    if len(set(stems)) != len(stems):
+        raise ReportError(
+            f"two notebooks share a file name: {stems}; outputs would overwrite each other"
+        )
+    extra_nb = sorted((set(notebook_params) | set(notebook_formats)) - set(stems))
+    if extra_nb:
+        raise ReportError(
+            f"notebook_params given for {extra_nb}, which are not in this run {stems}"
+        )
+    declared = {p: _declared(p) for p in nb_paths}
+    root = Path(data_root) if data_root is not None else paths.data_root()
+    out_root = Path(out_root) if out_root is not None else paths.reports_root()
+    run_dir = out_root.resolve() / run_id
+
+    for nb in nb_paths:
+        _validate_params(nb, declared[nb], params, "in params")
+        _validate_params(nb, declared[nb], notebook_params.get(nb.stem, {}), "in notebook_params")
+        for code, over in kab_params.items():
+            _validate_params(nb, declared[nb], over, f"in kab_params[{code!r}]")
+    if auto_id:
+        run_id = new_run_id(year, out_root, now=started)
+        run_dir = out_root.resolve() / run_id
+
+    input_list = [Path(p) for p in inputs] if inputs is not None else _discover_inputs(root)
+    input_hashes = hash_inputs(input_list, root=root)
+    env = environment_info()
+    digest = hashlib.sha256(
+        "".join(f"{r['path']}:{r['sha256']};" for r in input_hashes).encode()
+    ).hexdigest()
+    vintage = data_vintage or f"{year}, input {digest[:12]}"
+    footer = f"Run {run_id} | Data: {vintage} | tkpk_lib {env['tkpk_lib']}"
+    run_token = f"{run_id}-{uuid.uuid4().hex[:12]}"
+    warm_key = "" if fresh_kernels else run_token
+    parent = _parent_info()
+    stage_root = run_dir / STAGING
+
+    job_list: list[dict[str, Any]] = []
+    for code in codes:
+        out_dir = stage_root / unit_slug(code)  # moved to run_dir once the unit is complete
+        for nb in nb_paths:
+            builtin = {
+                "kab_code": code,
+                "year": year,
+                "run_id": run_id,
+                "output_dir": str(out_dir),
+                "data_root": str(root),
+            }
+            p = {k: v for k, v in builtin.items() if k in declared[nb]}
+            p.update(params)
+            p.update(notebook_params.get(nb.stem, {}))
+            p.update(kab_params.get(code, {}))
+            job_list.append(
+                {
+                    "notebook": str(nb),
+                    "kab_code": code,
+                    "out_dir": str(out_dir),
+                    "parameters": p,
+                    "formats": list(notebook_formats.get(nb.stem, formats)),
+                    "footer": footer,
+                    "kernel_name": kernel_name,
+                    "cell_timeout": cell_timeout,
+                    "scan_names": list(scan_names),
+                    "title": f"{nb.stem} - {_unit_name(code)} {year}",
+                    "warm_key": warm_key,
+                    "run_token": run_token,
+                    "parent": parent,
+                }
+            )
+
+    # ---- run
+    order = {(j["kab_code"], Path(j["notebook"]).stem): i for i, j in enumerate(job_list)}
+    seeds = {k: v for k, v in params.items() if "seed" in k.lower()}
+    done: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def job_entry(r: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            **{k: r[k] for k in ("kab_code", "notebook", "status", "error", "stage", "outputs")},
+            "detail": r.get("detail", ""),
+            "parameters": job_list[order[(r["kab_code"], r["notebook"])]]["parameters"],
+            "folder": unit_slug(r["kab_code"]),
+            "redacted": r.get("redacted", 0),
+            **{
+                k: round(float(r[k]), 3)
+                for k in ("seconds", "kernel_s", "execute_s", "html_s", "pdf_s")
+            },
+        }
+
+    def manifest_now(status: str, finished: _dt.datetime | None, missing: str,
+                     note: str = "") -> dict[str, Any]:
+        rows = [
+            done.get((j["kab_code"], Path(j["notebook"]).stem)) or _cancelled(j, note)
+            for j in job_list
+        ]
+        for r in rows:
+            if r["status"] == "cancelled":
+                r["status"] = missing
+        out: dict[str, Any] = {
+            "run_id": run_id,
+            "status": status,
+            "year": year,
+            "kab_codes": codes,
+            "formats": list(formats),
+            "executor": (
+                f"dask.distributed ({scheduler if isinstance(scheduler, str) else type(scheduler).__name__})"
+                if scheduler is not None
+                else f"processes ({jobs})"
+            )
+            + ("" if fresh_kernels else ", warm kernels"),
+            "started_utc": started.isoformat(timespec="seconds"),
+            "finished_utc": finished.isoformat(timespec="seconds") if finished else None,
+            "seconds": round((finished - started).total_seconds(), 3) if finished else None,
+            "notebooks": [
+                {
+                    "path": str(p),
+                    "sha256": sha256_file(p),
+                    "declared_parameters": {k: v.get("default") for k, v in declared[p].items()},
+                }
+                for p in nb_paths
+            ],
+            "data_root": str(root),
+            "inputs": input_hashes,
+            "inputs_digest": digest,
+            "data_vintage": vintage,
+            "seeds": seeds,
+            "environment": env,
+            "jobs": [job_entry(r) for r in rows] + earlier,
+        }
+        if note:
+            out["interrupted"] = note
+        if manifest_notes is not None:
+            out.update(manifest_notes())
+        return out
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    earlier: list[dict[str, Any]] = []
+    begun: list[bool] = []
+
+    def begin() -> None:
+        # once the work before the run has succeeded: the run folder changes from here on
+        # units this run does not redo stay, with their record from the earlier manifest
+        earlier.extend(_earlier_units(run_dir, {unit_slug(c) for c in codes}))
+        _write_marker(run_dir, run_id)
+        begun.append(True)
+        shutil.rmtree(stage_root, ignore_errors=True)  # left by a killed run
+        for code in codes:  # a re-run replaces every unit folder it runs
+            shutil.rmtree(run_dir / unit_slug(code), ignore_errors=True)
+        write_manifest(run_dir / "manifest.json", manifest_now("incomplete", None, "pending"))
+
+    left = {code: sum(1 for j in job_list if j["kab_code"] == code) for code in codes}
+
+    def on_result(r: dict[str, Any]) -> None:
+        code = r["kab_code"]
+        done[(code, r["notebook"])] = r
+        left[code] -= 1
+        if r.get("stage") == "worker":  # the worker died mid-job: drop what it left half done
+            for f in (stage_root / unit_slug(code)).glob(f"{r['notebook']}.*"):
+                _unlink(f)
+        if left[code] == 0:
+            _commit_unit(stage_root / unit_slug(code), run_dir / unit_slug(code))
+            write_manifest(run_dir / "manifest.json", manifest_now("incomplete", None, "pending"))
+
+    # the province roll-up is the longest job: start it first so no worker waits for it at the end
+    submit = sorted(job_list, key=lambda j: j["kab_code"] != PROVINCE_CODE)
+    try:
+        with terminate_as_interrupt():
+            results = _execute(submit, jobs, scheduler, progress, before_run, on_result, begin)
+    except KeyboardInterrupt as exc:
+        name = exc.signal_name if isinstance(exc, RunInterrupted) else "SIGINT"
+        if not begun:  # stopped before the run folder changed
+            with contextlib.suppress(OSError):
+                run_dir.rmdir()  # only when this run created it and wrote nothing
+            raise RunInterrupted(name, None) from None
+        with _shielded():
+            shutil.rmtree(stage_root, ignore_errors=True)
+            write_manifest(
+                run_dir / "manifest.json",
+                manifest_now("incomplete", _dt.datetime.now(_dt.UTC), "cancelled",
+                             f"stopped by {name}"),
+            )
+        raise RunInterrupted(name, run_dir) from None
+    except BaseException:
+        if begun:
+            shutil.rmtree(stage_root, ignore_errors=True)
+            write_manifest(
+                run_dir / "manifest.json",
+                manifest_now("incomplete", _dt.datetime.now(_dt.UTC), "cancelled"),
+            )
+        raise
+    results.sort(key=lambda r: order[(r["kab_code"], r["notebook"])])
+    finished = _dt.datetime.now(_dt.UTC)
+    shutil.rmtree(stage_root, ignore_errors=True)
+
+    summary = pd.DataFrame(results)
+    summary = summary[SUMMARY_COLUMNS + [c for c in summary.columns if c not in SUMMARY_COLUMNS]]
+    manifest = manifest_now("complete", finished, "cancelled")
+    manifest_path = write_manifest(run_dir / "manifest.json", manifest)
+    _unlink(run_dir / INCOMPLETE_MARKER)
+    result = RunResult(
+        run_id=run_id,
+        run_dir=run_dir,
+        summary=summary,
+        manifest_path=manifest_path,
+        manifest=manifest,
+    )
+    if progress:
+        print(format_summary(summary))
+        print(f"laporan: {run_dir}")
+    return result
+
+
+def _parent_info() -> dict[str, Any]:
+    """This process as the parent of a run's jobs: host, pid and start time (pid reuse)."""
+    import psutil
+
+    return {"host": socket.gethostname(), "pid": os.getpid(),
+            "created": psutil.Process().create_time()}
+
+
+def _write_marker(run_dir: Path, run_id: str) -> None:
+    from tkpk_lib.batch.export import atomic_path
+
+    with atomic_path(run_dir / INCOMPLETE_MARKER) as tmp:
+        tmp.write_text(
+            f"Run {run_id} belum selesai atau dihentikan. Folder unit yang ada sudah lengkap; "
+            "unit lain belum dibuat. Lihat manifest.json (status, jobs). Berkas ini dihapus "
+            "ketika run selesai.\n",
+            encoding="utf-8",
+        )
+
+
+def _commit_unit(staged: Path, final: Path) -> None:
+    """Move a finished unit's folder into place (temporary leftovers dropped first)."""
+    if not staged.is_dir():
+        return  # every job of the unit died before writing (worker error): nothing to show
+    for p in staged.iterdir():
+        if p.name.startswith(".") or p.name.startswith("tkpk-print-"):
+            if p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                _unlink(p)
+    if final.exists():
+        shutil.rmtree(final)
+    os.replace(staged, final)
+
+
+def _earlier_units(run_dir: Path, redo: set[str]) -> list[dict[str, Any]]:
+    """Manifest rows of unit folders an earlier run with this id left and this run keeps."""
+    kept = sorted(
+        p.name for p in run_dir.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and p.name not in redo
+    )
+    if not kept:
+        return []
+    try:
+        old = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+        rows, when = list(old.get("jobs", [])), old.get("started_utc")
+    except (OSError, ValueError, AttributeError):
+        rows, when = [], None
+    out = []
+    for folder in kept:
+        mine = [dict(r) for r in rows if r.get("folder") == folder]
+        for r in mine:
+            r.setdefault("from_earlier_run", when)
+        out += mine or [{
+            "folder": folder,
+            "kab_code": folder.split("_", 1)[0],
+            "notebook": "",
+            "status": "unknown",
+            "error": "folder from an earlier run with this id that its manifest does not list",
+            "from_earlier_run": when,
+        }]
+    return out
