@@ -23,13 +23,14 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from tkpk_lib.batch.config import RunConfig, run_config_from_args
 from tkpk_lib.errors import TkpkError
 
-__all__ = ["NOTEBOOK_DIR", "registry_names", "run_cli", "run_province"]
+__all__ = ["NOTEBOOK_DIR", "RunConfig", "registry_names", "run_cli", "run_province"]
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks" / "reports"
 ALL_UNITS = ("1701", "1702", "1703", "1704", "1705", "1706", "1707", "1708", "1709", "1771", "17")
@@ -101,78 +102,32 @@ def _env_var(name: str, value: str | None) -> Iterator[None]:
 
 
 def run_province(
-    root: str | Path,
-    year: int,
+    root: str | Path | None = None,
+    year: int | None = None,
     *,
-    comparison_year: int | None = None,
-    kab_codes: Sequence[str] | None = None,
-    jobs: int = 2,
-    scheduler: Any = None,
-    out_root: str | Path | None = None,
-    run_id: str | None = None,
-    target: str = "poor",
-    formats: Sequence[str] = ("html", "pdf"),
-    annex_pdf: bool = False,
-    poverty_lines: str | Path | None = None,
-    targets: str | Path | None = None,
-    small: bool = False,
-    generate: bool | None = None,
-    notebooks: Sequence[str | Path] | None = None,
-    progress: bool = True,
-    params: dict[str, Any] | None = None,
-    fresh_kernels: bool = False,
-    partial: bool = False,
-    cache_dir: str | Path | None = None,
+    config: RunConfig | None = None,
+    **keywords: Any,
 ) -> tuple[Any, dict[str, float]]:
     """Run the whole job and return the runner's result and the seconds of each step.
 
     Parameters
     ----------
-    root : path
-        Data root.
-    year : int
+    root : path, optional
+        Data root (with ``year``: the older keyword call, see ``keywords``).
+    year : int, optional
         Report year.
-    comparison_year : int, optional
-        Year of comparison (default: the latest earlier year with data).
-    kab_codes : sequence of str, optional
-        Units; default the ten kabupaten/kota and the province ("17").
-    jobs, scheduler
-        Passed to :func:`tkpk_lib.batch.run.run_reports`.
-    out_root, run_id
-        Where reports go: ``<out_root>/<run_id>/<code>_<name>/``.
-    target : {"poor", "b40", "registry"}
-        Target group of programme coverage.
-    formats : sequence of {"html", "pdf"}
-        Exports of the evaluation report.
-    annex_pdf : bool
-        Also print the annex notebook to PDF (its tables always go to Excel and HTML).
-    poverty_lines : path, optional
-        CSV with kab_code, year, poverty_line (optionally urban) replacing the reference table.
-    targets : path, optional
-        CSV with indicator, kab_code, year, target replacing ``reference/targets.csv``.
-    small : bool
-        Small registry when the demo is generated.
-    generate : bool, optional
-        Generate the demo when the root has no Susenas folder; default (and only allowed):
-        when ``root`` is the demo root. A user root lacking an input is never filled with
-        synthetic data: the run stops naming the folder looked for.
-    notebooks : sequence of path, optional
-        Default every notebook in ``notebooks/reports``.
-    progress : bool
-        Progress bar and summary table.
-    params : dict, optional
-        Extra notebook parameters (e.g. ``{"min_sample": 20}``).
-    fresh_kernels : bool
-        A new kernel for every notebook instead of one kept per worker
-        (:mod:`tkpk_lib.batch.kernels`).
-    partial : bool
-        Write the reports of units whose sections could not all be computed, with a banner
-        "Bagian ini tidak lengkap" on each such section; those units are "partial" in the
-        summary. Default: such a unit fails, naming the file, column and rows at fault.
-    cache_dir : path, optional
-        Folder for the derived tables when the data root is read-only (see
-        :func:`tkpk_lib.paths.cache_root`; default ``$TKPK_CACHE_DIR`` or the data root). The
-        report kernels get it through ``TKPK_CACHE_DIR``.
+    config : RunConfig, optional
+        The run configuration (:func:`tkpk_lib.batch.config.run_config_from_args`); give
+        either ``config`` or ``root``, ``year`` and ``keywords``.
+    **keywords
+        The older keyword call, turned into a :class:`~tkpk_lib.batch.config.RunConfig` by
+        :meth:`~tkpk_lib.batch.config.RunConfig.from_keywords`: ``comparison_year``,
+        ``kab_codes`` (the field ``units``), ``jobs``, ``scheduler``, ``out_root``, ``run_id``,
+        ``target``, ``formats``, ``annex_pdf``, ``poverty_lines``, ``targets``, ``small``,
+        ``generate``, ``notebooks``, ``progress``, ``params``, ``fresh_kernels``, ``partial``,
+        ``cache_dir`` (meanings in :class:`~tkpk_lib.batch.config.RunConfig`). Notebooks get
+        ``partial``, the comparison year, the target group and the prepared tables' folder as
+        parameters; the report kernels get ``cache_dir`` through ``TKPK_CACHE_DIR``.
 
     Returns
     -------
@@ -181,37 +136,47 @@ def run_province(
 
     Raises
     ------
+    TypeError
+        Both ``config`` and keywords, or an unknown keyword.
     TkpkError
         No data for the year, or no data at all in a non-demo root (naming the folder looked
         for), or the output or cache folder is not writable (checked before any work).
 
     Examples
     --------
-    >>> res, t = run_province("data/demo/generated", 2024, kab_codes=["1701", "17"])  # doctest: +SKIP
+    >>> cfg = RunConfig(root="data/demo/generated", year=2024, units=["1701", "17"])
+    >>> res, t = run_province(config=cfg)  # doctest: +SKIP
     >>> res.ok  # doctest: +SKIP
     True
     """
     from tkpk_lib import canonical, paths, report
     from tkpk_lib.batch import run
 
-    root = Path(root)
+    if config is None:
+        if root is None or year is None:
+            raise TypeError("run_province() needs config, or root and year")
+        config = RunConfig.from_keywords(root, year, **keywords)
+    elif root is not None or year is not None or keywords:
+        raise TypeError("run_province(): give either config or root, year and keywords, not both")
+    cfg = config
+    root, year, comparison_year = cfg.root, cfg.year, cfg.comparison_year
+    cache_dir, progress, formats = cfg.cache_dir, cfg.progress, cfg.formats
     t: dict[str, float] = {}
     t0 = time.perf_counter()
     # every folder this run writes is checked before any work starts
     paths.require_writable(
-        Path(out_root) if out_root is not None else paths.reports_root(),
+        cfg.out_root if cfg.out_root is not None else paths.reports_root(),
         "choose another reports folder with --out",
     )
     if not canonical.raw_dir(root, "susenas").is_dir():
-        if generate is None:
-            generate = paths.is_demo_root(root)
+        generate = cfg.generate if cfg.generate is not None else paths.is_demo_root(root)
         if not generate:
             raise TkpkError(canonical.missing_susenas_message(root))
         from tkpk_lib.synthetic import generate_demo
 
         if progress:
             print(f"Data demo belum ada: membuat data sintetis Bengkulu di {root} ...", flush=True)
-        generate_demo(root, small=small)
+        generate_demo(root, small=cfg.small)
     t["demo"] = time.perf_counter() - t0
     paths.writable_cache_root(root, cache_dir)
     years = canonical.available_years(root)
@@ -237,20 +202,20 @@ def run_province(
     # every content-changing option goes into the cache key (one entry per key) and, the same,
     # to the notebooks, which use exactly this entry and never prepare with other options
     options: dict[str, Any] = {
-        "poverty_lines": str(Path(poverty_lines).resolve()) if poverty_lines else None,
-        "targets": str(Path(targets).resolve()) if targets else None,
+        "poverty_lines": str(cfg.poverty_lines.resolve()) if cfg.poverty_lines else None,
+        "targets": str(cfg.targets.resolve()) if cfg.targets else None,
     }
     year_dir = paths.derived_dir(root, year, cache_dir)
     # the key reads the canonical tables of the same cache root the build wrote (the kernels
     # and prepare() below see the same root through the environment)
     with _env_var(paths.CACHE_ENV, str(cache_dir) if cache_dir else None):
-        cache = report.cache_entry(root, year, comparison_year, target, year_dir, **options)
+        cache = report.cache_entry(root, year, comparison_year, cfg.target, year_dir, **options)
 
     def prepare() -> None:
         # called by the runner once the run's parameters are checked, while its workers start
         # their kernels (tkpk_lib.run.warm_up)
         p = time.perf_counter()
-        got = report.prepare_year(root, year, comparison_year, target, year_dir, **options)
+        got = report.prepare_year(root, year, comparison_year, cfg.target, year_dir, **options)
         if got != cache:
             raise TkpkError(
                 f"{root}: input files changed while the run was starting (prepared tables "
@@ -268,12 +233,12 @@ def run_province(
             for line in notes["incomplete_inputs"]:
                 print(f"Peringatan: {line}", file=sys.stderr, flush=True)
 
-    notes: dict[str, Any] = {"partial": bool(partial), "sections_failed": {}, "incomplete_inputs": [],
+    notes: dict[str, Any] = {"partial": cfg.partial, "sections_failed": {}, "incomplete_inputs": [],
                              "input_notes": []}
 
     t["prepare"] = 0.0
     s = time.perf_counter()
-    nbs = list(notebooks) if notebooks else sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+    nbs = list(cfg.notebooks) if cfg.notebooks else sorted(NOTEBOOK_DIR.glob("*.ipynb"))
     if not nbs:
         raise TkpkError(f"no report notebooks in {NOTEBOOK_DIR}")
     inputs = sorted(
@@ -287,37 +252,37 @@ def run_province(
     )
     run_params = {
         "comparison_year": int(comparison_year or 0),
-        "target": target,
+        "target": cfg.target,
         "cache_dir": str(cache),
         # own tables only when given: a notebook without these parameters still runs otherwise
         **{k: v for k, v in options.items() if v},
     }
-    if partial:
+    if cfg.partial:
         run_params["partial"] = True
-    run_params.update(params or {})
+    run_params.update(cfg.notebook_params() or {})
     # the kernels and workers started by the runner inherit the cache folder
     with _env_var(paths.CACHE_ENV, str(cache_dir) if cache_dir else None):
         result = run.run_reports(
             nbs,
-            list(kab_codes or ALL_UNITS),
+            list(cfg.units or ALL_UNITS),
             year,
             params=run_params,
-            run_id=run_id,
-            out_root=out_root,
-            jobs=jobs,
-            scheduler=scheduler,
+            run_id=cfg.run_id,
+            out_root=cfg.out_root,
+            jobs=cfg.jobs,
+            scheduler=cfg.scheduler,
             formats=tuple(formats),
             progress=progress,
             available_years=years,
             notebook_formats={
                 nb.stem: tuple(f for f in formats if f != "pdf")
                 for nb in map(Path, nbs)
-                if nb.stem.startswith("lampiran") and not annex_pdf
+                if nb.stem.startswith("lampiran") and not cfg.annex_pdf
             },
             data_root=root,
             inputs=inputs,
             scan_names=registry_names(root, cache_dir=cache_dir),
-            fresh_kernels=fresh_kernels,
+            fresh_kernels=cfg.fresh_kernels,
             before_run=prepare,
             manifest_notes=lambda: notes,
         )
@@ -349,32 +314,10 @@ def run_cli(args: argparse.Namespace) -> int:
     """
     from tkpk_lib.errors import ReportError
 
-    year = int(args.year)
-    # no run id: the runner takes a new one (timestamp and a unique suffix, folder claimed)
-    run_id = getattr(args, "run_id", None) or None
     try:
-        result, t = run_province(
-            args.root,
-            year,
-            comparison_year=getattr(args, "comparison_year", None),
-            kab_codes=getattr(args, "kab", None),
-            jobs=int(getattr(args, "jobs", 2) or 2),
-            scheduler=getattr(args, "scheduler", None),
-            out_root=getattr(args, "out", None),
-            run_id=run_id,
-            target=getattr(args, "target", "poor"),
-            formats=("html",) if getattr(args, "no_pdf", False) else ("html", "pdf"),
-            small=bool(getattr(args, "small", False)),
-            annex_pdf=bool(getattr(args, "annex_pdf", False)),
-            poverty_lines=getattr(args, "poverty_lines", None),
-            targets=getattr(args, "targets", None),
-            fresh_kernels=bool(getattr(args, "fresh_kernels", False)),
-            partial=bool(getattr(args, "partial", False)),
-            cache_dir=getattr(args, "cache_dir", None),
-            params={"min_sample": int(args.min_sample)}
-            if getattr(args, "min_sample", None) is not None
-            else None,
-        )
+        # built once here and passed down: the run's options are fixed from now on
+        config = run_config_from_args(args)
+        result, t = run_province(config=config)
     except (ReportError, TkpkError) as exc:
         print(f"tkpk run: {exc}", file=sys.stderr)
         return 2
