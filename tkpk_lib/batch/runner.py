@@ -297,7 +297,7 @@ def run_reports(
 
     Examples
     --------
-    >>> res = run_reports(["notebooks/_smoke.ipynb"], ["1701", "17"], 2024,
+    >>> res = run_reports(["tests/data/_smoke.ipynb"], ["1701", "17"], 2024,
     ...                   run_id="uji", jobs=2)  # doctest: +SKIP
     >>> res.ok  # doctest: +SKIP
     True

@@ -149,7 +149,7 @@ def run_job(job: Mapping[str, Any]) -> dict[str, Any]:
 
     Examples
     --------
-    >>> run_job({"notebook": "notebooks/_smoke.ipynb", "kab_code": "1701",
+    >>> run_job({"notebook": "tests/data/_smoke.ipynb", "kab_code": "1701",
     ...          "out_dir": "reports/x/1701_bengkulu_selatan", "parameters": {"kab_code": "1701"},
     ...          "formats": ["html"], "footer": "", "kernel_name": "python3",
     ...          "cell_timeout": 600, "scan_names": []})["status"]  # doctest: +SKIP
