@@ -1,5 +1,4 @@
-"""General file helpers: write a file so that readers never see it half written.
-"""
+"""General file helpers: write a file so that readers never see it half written."""
 
 from __future__ import annotations
 

@@ -129,6 +129,87 @@ def _unit_name(code: str) -> str:
     return "Provinsi Bengkulu" if code == PROVINCE_CODE else _ref.region_names().get(code, code)
 
 
+@dataclass(frozen=True)
+class Job:
+    """One notebook for one unit: everything a worker needs to run and export it.
+
+    The runner plans a run as a list of jobs; each travels to its worker as the plain mapping
+    :meth:`as_task` returns (it pickles to a process pool and to dask alike, and
+    :func:`tkpk_lib.batch.worker.run_job` takes that mapping).
+
+    Parameters
+    ----------
+    notebook : str
+        Path of the report notebook.
+    kab_code : str
+        Unit code (kabupaten/kota or the province).
+    out_dir : str
+        The unit's staging folder.
+    parameters : mapping
+        Notebook parameters (the runner's own, the run's, the notebook's, the unit's).
+    formats : tuple of str
+        Exports of this notebook.
+    footer, title : str
+        HTML/PDF footer and document title.
+    kernel_name : str
+        Jupyter kernel.
+    cell_timeout : int or None
+        Seconds a cell may run.
+    scan_names : tuple of str
+        Names the privacy guard scans for.
+    warm_key, run_token : str
+        Warm-kernel key ("" for a fresh kernel) and the run's token (for stopping it).
+    parent : mapping
+        The run's parent process (host, pid, start time) watched by the worker.
+
+    Examples
+    --------
+    >>> job = Job(notebook="a.ipynb", kab_code="1701", out_dir="out", parameters={"year": 2024},
+    ...           formats=("html",), footer="f", kernel_name="python3", cell_timeout=60,
+    ...           scan_names=(), title="a - 1701", warm_key="", run_token="t", parent={})
+    >>> job.as_task()["formats"], job.as_task()["parameters"]
+    (['html'], {'year': 2024})
+    """
+
+    notebook: str
+    kab_code: str
+    out_dir: str
+    parameters: Mapping[str, Any]
+    formats: tuple[str, ...]
+    footer: str
+    kernel_name: str
+    cell_timeout: int | None
+    scan_names: tuple[str, ...]
+    title: str
+    warm_key: str
+    run_token: str
+    parent: Mapping[str, Any]
+
+    def as_task(self) -> dict[str, Any]:
+        """The job as the mapping :func:`~tkpk_lib.batch.worker.run_job` takes.
+
+        Returns
+        -------
+        dict
+            The fields, with lists for ``formats`` and ``scan_names``.
+        """
+        return {
+            "notebook": self.notebook,
+            "kab_code": self.kab_code,
+            "out_dir": self.out_dir,
+            "parameters": dict(self.parameters),
+            "formats": list(self.formats),
+            "footer": self.footer,
+            "kernel_name": self.kernel_name,
+            "cell_timeout": self.cell_timeout,
+            "scan_names": list(self.scan_names),
+            "title": self.title,
+            "warm_key": self.warm_key,
+            "run_token": self.run_token,
+            "parent": self.parent,
+        }
+
+
 @dataclass
 class RunResult:
     """Outcome of :func:`run_reports`.

@@ -101,6 +101,72 @@ def _env_var(name: str, value: str | None) -> Iterator[None]:
                 os.environ[name] = old
 
 
+def _ensure_data(cfg: RunConfig) -> None:
+    """Check the reports folder is writable; generate the demo where the root has no Susenas.
+
+    Raises
+    ------
+    TkpkError
+        The reports folder is not writable, or a non-demo root has no Susenas folder (naming
+        the folder looked for; a user's root is never filled with synthetic data).
+    """
+    from tkpk_lib import canonical, paths
+
+    root = cfg.root
+    # every folder this run writes is checked before any work starts
+    paths.require_writable(
+        cfg.out_root if cfg.out_root is not None else paths.reports_root(),
+        "choose another reports folder with --out",
+    )
+    if not canonical.raw_dir(root, "susenas").is_dir():
+        generate = cfg.generate if cfg.generate is not None else paths.is_demo_root(root)
+        if not generate:
+            raise TkpkError(canonical.missing_susenas_message(root))
+        from tkpk_lib.synthetic import generate_demo
+
+        if cfg.progress:
+            print(f"Data demo belum ada: membuat data sintetis Bengkulu di {root} ...", flush=True)
+        generate_demo(root, small=cfg.small)
+
+
+def _check_years(cfg: RunConfig) -> list[int]:
+    """The years with Susenas data; the report and comparison years must be among them.
+
+    Also checks the cache folder is writable (before any work).
+    """
+    from tkpk_lib import canonical, paths
+
+    root = cfg.root
+    paths.writable_cache_root(root, cfg.cache_dir)
+    years = canonical.available_years(root)
+    if cfg.year not in years:
+        raise TkpkError(
+            f"{canonical.raw_dir(root, 'susenas') / str(cfg.year)}: no Susenas data for {cfg.year}; "
+            f"years available: {years or 'none'}"
+        )
+    if cfg.comparison_year is not None and cfg.comparison_year not in years:
+        raise TkpkError(
+            f"{canonical.raw_dir(root, 'susenas') / str(cfg.comparison_year)}: no Susenas data "
+            f"for comparison year {cfg.comparison_year}; years available: {years}"
+        )
+    return years
+
+
+def _run_params(cfg: RunConfig, cache: Path, options: dict[str, Any]) -> dict[str, Any]:
+    """Parameters every report notebook of the run gets (on top of the runner's own)."""
+    run_params: dict[str, Any] = {
+        "comparison_year": int(cfg.comparison_year or 0),
+        "target": cfg.target,
+        "cache_dir": str(cache),
+        # own tables only when given: a notebook without these parameters still runs otherwise
+        **{k: v for k, v in options.items() if v},
+    }
+    if cfg.partial:
+        run_params["partial"] = True
+    run_params.update(cfg.notebook_params() or {})
+    return run_params
+
+
 def run_province(
     root: str | Path | None = None,
     year: int | None = None,
@@ -163,33 +229,9 @@ def run_province(
     cache_dir, progress, formats = cfg.cache_dir, cfg.progress, cfg.formats
     t: dict[str, float] = {}
     t0 = time.perf_counter()
-    # every folder this run writes is checked before any work starts
-    paths.require_writable(
-        cfg.out_root if cfg.out_root is not None else paths.reports_root(),
-        "choose another reports folder with --out",
-    )
-    if not canonical.raw_dir(root, "susenas").is_dir():
-        generate = cfg.generate if cfg.generate is not None else paths.is_demo_root(root)
-        if not generate:
-            raise TkpkError(canonical.missing_susenas_message(root))
-        from tkpk_lib.synthetic import generate_demo
-
-        if progress:
-            print(f"Data demo belum ada: membuat data sintetis Bengkulu di {root} ...", flush=True)
-        generate_demo(root, small=cfg.small)
+    _ensure_data(cfg)
     t["demo"] = time.perf_counter() - t0
-    paths.writable_cache_root(root, cache_dir)
-    years = canonical.available_years(root)
-    if year not in years:
-        raise TkpkError(
-            f"{canonical.raw_dir(root, 'susenas') / str(year)}: no Susenas data for {year}; "
-            f"years available: {years or 'none'}"
-        )
-    if comparison_year is not None and comparison_year not in years:
-        raise TkpkError(
-            f"{canonical.raw_dir(root, 'susenas') / str(comparison_year)}: no Susenas data for "
-            f"comparison year {comparison_year}; years available: {years}"
-        )
+    years = _check_years(cfg)
 
     used = [y for y in years if y <= year or y == comparison_year]
     if progress:
@@ -250,16 +292,7 @@ def run_province(
         }
         | {Path(v) for v in options.values() if v}  # own poverty lines and targets
     )
-    run_params = {
-        "comparison_year": int(comparison_year or 0),
-        "target": cfg.target,
-        "cache_dir": str(cache),
-        # own tables only when given: a notebook without these parameters still runs otherwise
-        **{k: v for k, v in options.items() if v},
-    }
-    if cfg.partial:
-        run_params["partial"] = True
-    run_params.update(cfg.notebook_params() or {})
+    run_params = _run_params(cfg, cache, options)
     # the kernels and workers started by the runner inherit the cache folder
     with _env_var(paths.CACHE_ENV, str(cache_dir) if cache_dir else None):
         result = run.run_reports(

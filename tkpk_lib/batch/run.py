@@ -83,6 +83,7 @@ from tkpk_lib.batch.jobs import (  # noqa: F401
     STAGING,
     STATUSES,
     WARM_UP_CODE,
+    Job,
     RunResult,
     _check_codes,
     _check_year,

@@ -35,6 +35,7 @@ from tkpk_lib.batch.jobs import (
     INCOMPLETE_MARKER,
     PROVINCE_CODE,
     STAGING,
+    Job,
     RunResult,
     _check_codes,
     _check_year,
@@ -174,6 +175,110 @@ def _discover_inputs(data_root: Path | None) -> list[Path]:
     return [data_root]
 
 
+def _check_overrides(
+    codes: Sequence[str], params: Mapping[str, Any], kab_params: Mapping[str, Mapping[str, Any]]
+) -> None:
+    """Per-unit parameters only for units of the run; no parameter the runner sets itself."""
+    extra_codes = sorted(set(kab_params) - set(codes))
+    if extra_codes:
+        raise ReportError(
+            f"kab_params given for code(s) {extra_codes} that are not in this run {codes}"
+        )
+    clash = sorted(
+        set(BUILTIN_PARAMETERS) & (set(params) | {k for v in kab_params.values() for k in v})
+    )
+    if clash:
+        raise ReportError(
+            f"parameter(s) {clash} are set by the runner; use the run's arguments instead"
+        )
+
+
+def _check_formats(
+    formats: Sequence[str], notebook_formats: Mapping[str, Sequence[str]] | None
+) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
+    """Known export formats, per-notebook formats within the run's, a browser when PDF is asked."""
+    # looked up through the export facade at call time (tests replace it there)
+    from tkpk_lib.batch.export import find_browser
+
+    formats = tuple(formats)
+    per_notebook = {k: tuple(v) for k, v in (notebook_formats or {}).items()}
+    for stem, fm in per_notebook.items():
+        if set(fm) - set(formats):
+            raise ReportError(
+                f"notebook_formats[{stem!r}] = {list(fm)} asks for formats outside {list(formats)}"
+            )
+    bad_formats = [f for f in formats if f not in _FORMATS]
+    if bad_formats:
+        raise ReportError(f"unknown format(s) {bad_formats}; choose from {list(_FORMATS)}")
+    if "pdf" in formats and find_browser() is None:
+        raise ReportError(
+            "PDF requested but no Chromium/Chrome/Edge browser found: apt-get install chromium, "
+            "set TKPK_BROWSER, or run with formats=('html',) (CLI: --formats html)"
+        )
+    return formats, per_notebook
+
+
+def _check_notebooks(
+    notebooks: Sequence[str | Path],
+    notebook_params: Mapping[str, Mapping[str, Any]],
+    notebook_formats: Mapping[str, Sequence[str]],
+) -> list[Path]:
+    """Resolved notebook paths: at least one, distinct file names, overrides only for them."""
+    nb_paths = [Path(n).resolve() for n in notebooks]
+    if not nb_paths:
+        raise ReportError("no notebook given")
+    stems = [p.stem for p in nb_paths]
+    if len(set(stems)) != len(stems):
+        raise ReportError(
+            f"two notebooks share a file name: {stems}; outputs would overwrite each other"
+        )
+    extra_nb = sorted((set(notebook_params) | set(notebook_formats)) - set(stems))
+    if extra_nb:
+        raise ReportError(
+            f"notebook_params given for {extra_nb}, which are not in this run {stems}"
+        )
+    return nb_paths
+
+
+def _plan_jobs(
+    codes: Sequence[str],
+    nb_paths: Sequence[Path],
+    declared: Mapping[Path, Mapping[str, Any]],
+    stage_root: Path,
+    *,
+    builtin: Mapping[str, Any],
+    params: Mapping[str, Any],
+    notebook_params: Mapping[str, Mapping[str, Any]],
+    kab_params: Mapping[str, Mapping[str, Any]],
+    formats: Sequence[str],
+    notebook_formats: Mapping[str, Sequence[str]],
+    common: Mapping[str, Any],
+) -> list[Job]:
+    """One :class:`~tkpk_lib.batch.jobs.Job` per unit and notebook, units in the given order.
+
+    A notebook gets the runner's own parameters (``kab_code``, ``output_dir`` and
+    ``builtin``: year, run id, data root) that it declares, then ``params``, then its
+    ``notebook_params``, then the unit's ``kab_params``. ``common`` holds the fields every job
+    shares (footer, kernel, timeout, names to scan for, warm key, run token, parent).
+    """
+    out = []
+    for code in codes:
+        out_dir = stage_root / unit_slug(code)  # moved to run_dir once the unit is complete
+        for nb in nb_paths:
+            own = {"kab_code": code, "output_dir": str(out_dir), **builtin}
+            p = {k: own[k] for k in BUILTIN_PARAMETERS if k in own and k in declared[nb]}
+            p.update(params)
+            p.update(notebook_params.get(nb.stem, {}))
+            p.update(kab_params.get(code, {}))
+            out.append(Job(
+                notebook=str(nb), kab_code=code, out_dir=str(out_dir), parameters=p,
+                formats=tuple(notebook_formats.get(nb.stem, formats)),
+                title=f"{nb.stem} - {_unit_name(code)} {builtin['year']}", **common,
+            ))
+    return out
+
+
+
 def run_reports(
     notebooks: Sequence[str | Path],
     kab_codes: Sequence[str],
@@ -288,6 +393,13 @@ def run_reports(
 
     Notes
     -----
+    Length: the checks and the job plan are separate functions (:func:`_check_formats`,
+    :func:`_check_notebooks`, :func:`_plan_jobs`); what stays here (about 200 lines) is the
+    run's state shared by the executor's callbacks and the interrupt path: the finished jobs,
+    the earlier units and whether the run folder has changed, kept in closures
+    (``manifest_now``, ``begin``, ``on_result``) so that every manifest written, also the one
+    after Ctrl-C, comes from the same state.
+
     Local workers are started with the ``spawn`` method (the same on Linux, macOS and
     Windows, and safe when the caller runs threads, e.g. a dask client). A plain script that
     calls this function must do so under ``if __name__ == "__main__":``; notebooks, the
@@ -303,7 +415,6 @@ def run_reports(
     True
     """
     from tkpk_lib import paths
-    from tkpk_lib.batch.export import find_browser
     from tkpk_lib.batch.manifest import environment_info, hash_inputs, sha256_file, write_manifest
 
     started = _dt.datetime.now(_dt.UTC)
@@ -314,33 +425,8 @@ def run_reports(
     # ---- validate everything before any work
     codes = _check_codes(kab_codes)
     year = _check_year(year, available_years)
-    extra_codes = sorted(set(kab_params) - set(codes))
-    if extra_codes:
-        raise ReportError(
-            f"kab_params given for code(s) {extra_codes} that are not in this run {codes}"
-        )
-    clash = sorted(
-        set(BUILTIN_PARAMETERS) & (set(params) | {k for v in kab_params.values() for k in v})
-    )
-    if clash:
-        raise ReportError(
-            f"parameter(s) {clash} are set by the runner; use the run's arguments instead"
-        )
-    formats = tuple(formats)
-    notebook_formats = {k: tuple(v) for k, v in (notebook_formats or {}).items()}
-    for stem, fm in notebook_formats.items():
-        if set(fm) - set(formats):
-            raise ReportError(
-                f"notebook_formats[{stem!r}] = {list(fm)} asks for formats outside {list(formats)}"
-            )
-    bad_formats = [f for f in formats if f not in _FORMATS]
-    if bad_formats:
-        raise ReportError(f"unknown format(s) {bad_formats}; choose from {list(_FORMATS)}")
-    if "pdf" in formats and find_browser() is None:
-        raise ReportError(
-            "PDF requested but no Chromium/Chrome/Edge browser found: apt-get install chromium, "
-            "set TKPK_BROWSER, or run with formats=('html',) (CLI: --formats html)"
-        )
+    _check_overrides(codes, params, kab_params)
+    formats, notebook_formats = _check_formats(formats, notebook_formats)
     auto_id = run_id is None
     if run_id is None:
         run_id = f"{year}-{started:%Y%m%dT%H%M%SZ}"  # checked now, taken by new_run_id below
@@ -350,19 +436,7 @@ def run_reports(
         )
     if jobs < 1:
         raise ReportError(f"jobs must be >= 1, got {jobs}")
-    nb_paths = [Path(n).resolve() for n in notebooks]
-    if not nb_paths:
-        raise ReportError("no notebook given")
-    stems = [p.stem for p in nb_paths]
-    if len(set(stems)) != len(stems):
-        raise ReportError(
-            f"two notebooks share a file name: {stems}; outputs would overwrite each other"
-        )
-    extra_nb = sorted((set(notebook_params) | set(notebook_formats)) - set(stems))
-    if extra_nb:
-        raise ReportError(
-            f"notebook_params given for {extra_nb}, which are not in this run {stems}"
-        )
+    nb_paths = _check_notebooks(notebooks, notebook_params, notebook_formats)
     declared = {p: _declared(p) for p in nb_paths}
     root = Path(data_root) if data_root is not None else paths.data_root()
     out_root = Path(out_root) if out_root is not None else paths.reports_root()
@@ -390,38 +464,20 @@ def run_reports(
     parent = _parent_info()
     stage_root = run_dir / STAGING
 
-    job_list: list[dict[str, Any]] = []
-    for code in codes:
-        out_dir = stage_root / unit_slug(code)  # moved to run_dir once the unit is complete
-        for nb in nb_paths:
-            builtin = {
-                "kab_code": code,
-                "year": year,
-                "run_id": run_id,
-                "output_dir": str(out_dir),
-                "data_root": str(root),
-            }
-            p = {k: v for k, v in builtin.items() if k in declared[nb]}
-            p.update(params)
-            p.update(notebook_params.get(nb.stem, {}))
-            p.update(kab_params.get(code, {}))
-            job_list.append(
-                {
-                    "notebook": str(nb),
-                    "kab_code": code,
-                    "out_dir": str(out_dir),
-                    "parameters": p,
-                    "formats": list(notebook_formats.get(nb.stem, formats)),
-                    "footer": footer,
-                    "kernel_name": kernel_name,
-                    "cell_timeout": cell_timeout,
-                    "scan_names": list(scan_names),
-                    "title": f"{nb.stem} - {_unit_name(code)} {year}",
-                    "warm_key": warm_key,
-                    "run_token": run_token,
-                    "parent": parent,
-                }
-            )
+    job_list = [
+        job.as_task()
+        for job in _plan_jobs(
+            codes, nb_paths, declared, stage_root,
+            builtin={"year": year, "run_id": run_id, "data_root": str(root)},
+            params=params, notebook_params=notebook_params, kab_params=kab_params,
+            formats=formats, notebook_formats=notebook_formats,
+            common={
+                "footer": footer, "kernel_name": kernel_name, "cell_timeout": cell_timeout,
+                "scan_names": tuple(scan_names), "warm_key": warm_key, "run_token": run_token,
+                "parent": parent,
+            },
+        )
+    ]
 
     # ---- run
     order = {(j["kab_code"], Path(j["notebook"]).stem): i for i, j in enumerate(job_list)}

@@ -173,7 +173,14 @@ def run_job(job: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _run_job(job: Mapping[str, Any]) -> dict[str, Any]:
-    """The work of :func:`run_job` (it turns a stop into status "cancelled")."""
+    """The work of :func:`run_job` (it turns a stop into status "cancelled").
+
+    Length (about 130 lines): one job's stages in order (execute, keep or withdraw the
+    executed notebook, HTML, PDF, the files the notebook wrote, the personal-data scan), each
+    checking that the run was not stopped (``_guard``) before it writes and each updating the
+    one ``result`` record; read top to bottom it is the job's life, which split functions
+    would scatter.
+    """
     import papermill as pm
 
     from tkpk_lib.batch.export import html_to_pdf, notebook_to_html
