@@ -39,7 +39,8 @@ second, before writing anything more.
 The runner is split by job (issue 14): :mod:`tkpk_lib.batch.jobs` (constants, run ids,
 :class:`RunResult`, parameter checks), :mod:`tkpk_lib.batch.worker` (:func:`run_job`,
 :func:`warm_up`), :mod:`tkpk_lib.batch.interrupts` (signals, watchdog, stopping workers),
-:mod:`tkpk_lib.batch.runner` (:func:`run_reports`) and :mod:`tkpk_lib.batch.summary`
+:mod:`tkpk_lib.batch.runner` (:func:`run_reports`), :mod:`tkpk_lib.batch.executors`
+(process pool or dask) and :mod:`tkpk_lib.batch.summary`
 (:func:`format_summary`). This module re-exports their names, so ``tkpk_lib.run`` and
 ``tkpk_lib.batch.run`` keep working; :mod:`tkpk_lib.batch.pipeline` calls
 ``run.run_reports`` through this module, so patching it here still reaches ``tkpk run``.
@@ -47,6 +48,11 @@ The runner is split by job (issue 14): :mod:`tkpk_lib.batch.jobs` (constants, ru
 
 from __future__ import annotations
 
+from tkpk_lib.batch.executors import (  # noqa: F401
+    _collect,
+    _execute,
+    _make_client,
+)
 from tkpk_lib.batch.interrupts import (  # noqa: F401
     _CURRENT,
     _QUIET,
@@ -95,12 +101,9 @@ from tkpk_lib.batch.jobs import (  # noqa: F401
     unit_slug,
 )
 from tkpk_lib.batch.runner import (  # noqa: F401
-    _collect,
     _commit_unit,
     _discover_inputs,
     _earlier_units,
-    _execute,
-    _make_client,
     _parent_info,
     _write_marker,
     run_reports,
