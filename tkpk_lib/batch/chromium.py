@@ -14,10 +14,12 @@ system Chromium, kept open per worker; the lead decides):
   Chromium 156, 2-core machine): 2.6 s wall and 3.6 browser CPU-s per evaluation report for
   a fresh ``--print-to-pdf`` browser, against 0.57-0.75 s and 0.94 CPU-s per report through
   this client (11 reports of one province run: 1.09 s/report including the browser start).
-  Playwright would reach the same gain only by also keeping one browser open per worker; it
-  drives Chromium over the same pipe, so it would not print faster.
-* What Playwright would need: the ``playwright`` wheel (~40 MB, a bundled Node.js driver
-  run as one more process per worker) and ``chromium.launch(executable_path=...)`` pointed at
+  Playwright would reach the same gain only by also keeping one browser open per worker, and
+  no more: it drives Chromium over the same kind of pipe, and the remaining ~0.85 CPU-s per
+  report is Chromium's own work (renderer, print compositor; ``benchmarks/README.md``).
+* What Playwright would need: the ``playwright`` package (165 MB installed through
+  ``nbconvert[webpdf]`` in the export notes, with a bundled Node.js driver that runs as one
+  more process per worker) and ``chromium.launch(executable_path=...)`` pointed at
   :func:`~tkpk_lib.batch.browser.find_browser`'s result, since ``playwright install`` cannot
   download its own browser offline (``shared/reference/report-export-notes.md``: "Failed to
   download Chrome for Testing") and Playwright supports only its pinned Chromium build,
