@@ -23,7 +23,7 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -167,6 +167,22 @@ def _run_params(cfg: RunConfig, cache: Path, options: dict[str, Any]) -> dict[st
     return run_params
 
 
+def _input_files(cfg: RunConfig, years: Sequence[int], options: dict[str, Any]) -> list[Path]:
+    """The raw files the run reads (years up to the report year and the comparison year), and
+    the user's own poverty lines and targets: the manifest hashes them."""
+    from tkpk_lib import canonical
+
+    return sorted(
+        {
+            p
+            for y in years
+            if y <= cfg.year or y == cfg.comparison_year
+            for p in canonical.raw_files(cfg.root, y).values()
+        }
+        | {Path(v) for v in options.values() if v}  # own poverty lines and targets
+    )
+
+
 def run_province(
     root: str | Path | None = None,
     year: int | None = None,
@@ -283,15 +299,7 @@ def run_province(
     nbs = list(cfg.notebooks) if cfg.notebooks else sorted(NOTEBOOK_DIR.glob("*.ipynb"))
     if not nbs:
         raise TkpkError(f"no report notebooks in {NOTEBOOK_DIR}")
-    inputs = sorted(
-        {
-            p
-            for y in years
-            if y <= year or y == comparison_year
-            for p in canonical.raw_files(root, y).values()
-        }
-        | {Path(v) for v in options.values() if v}  # own poverty lines and targets
-    )
+    inputs = _input_files(cfg, years, options)
     run_params = _run_params(cfg, cache, options)
     # the kernels and workers started by the runner inherit the cache folder
     with _env_var(paths.CACHE_ENV, str(cache_dir) if cache_dir else None):
