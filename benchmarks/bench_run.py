@@ -27,7 +27,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--jobs", nargs="+", type=int, default=[1, 2])
     ap.add_argument("--formats", default="html,pdf")
-    ap.add_argument("--notebook", default=str(ROOT / "notebooks" / "_smoke.ipynb"))
+    ap.add_argument("--notebook", default=str(ROOT / "tests" / "data" / "_smoke.ipynb"))
     args = ap.parse_args()
     formats = tuple(f for f in args.formats.split(",") if f)
     if "pdf" in formats and find_browser() is None:

@@ -405,7 +405,7 @@ def test_default_run_ids_in_the_same_second_differ(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(ids)  # each folder claimed
     # the runner uses it when no run id is given
     seen = []
-    monkeypatch.setattr(pipeline, "run_province", lambda *a, **k: seen.append(k["run_id"]) or (_ for _ in ()).throw(
+    monkeypatch.setattr(pipeline, "run_province", lambda *a, **k: seen.append(k["config"].run_id) or (_ for _ in ()).throw(
         ReportError("stop")))
     ns = argparse.Namespace(year=2024, root=str(tmp_path), run_id=None)
     assert pipeline.run_cli(ns) == 2
@@ -414,7 +414,7 @@ def test_default_run_ids_in_the_same_second_differ(tmp_path, monkeypatch):
 
 def test_min_sample_zero_reaches_the_notebooks(monkeypatch):
     seen = []
-    monkeypatch.setattr(pipeline, "run_province", lambda *a, **k: seen.append(k["params"]) or (_ for _ in ()).throw(
+    monkeypatch.setattr(pipeline, "run_province", lambda *a, **k: seen.append(k["config"].notebook_params()) or (_ for _ in ()).throw(
         ReportError("stop")))
     pipeline.run_cli(argparse.Namespace(year=2024, root=".", run_id="x", min_sample=0))
     pipeline.run_cli(argparse.Namespace(year=2024, root=".", run_id="x", min_sample=None))

@@ -103,7 +103,7 @@ def test_html_to_pdf_a4_page_numbers(tmp_path):
 def test_html_to_pdf_errors(tmp_path, monkeypatch):
     html = tmp_path / "a.html"
     html.write_text("<html><head></head><body>x</body></html>", encoding="utf-8")
-    import tkpk_lib.export as export
+    import tkpk_lib.batch.pdf as export  # html_to_pdf looks the browser up there
 
     monkeypatch.setattr(export, "find_browser", lambda: None)
     with pytest.raises(ReportError, match="apt-get install chromium"):
@@ -295,7 +295,7 @@ def test_printer_missing_browser_and_page_errors(tmp_path):
 
 
 def test_reuse_falls_back_to_one_shot_without_pipe(tmp_path, monkeypatch):
-    import tkpk_lib.export as export
+    import tkpk_lib.batch.pdf as export  # shared_printer and html_to_pdf live there
 
     html = tmp_path / "a.html"
     html.write_text("<html><head></head><body>x</body></html>", encoding="utf-8")

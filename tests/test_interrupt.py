@@ -33,7 +33,7 @@ DRIVER = """
 import sys
 from tkpk_lib import cli, pipeline, run
 
-def fake_run_province(root, year, **kw):
+def fake_run_province(*, config):  # tkpk run passes the run configuration it built
     scheduler = None
     if {dask!r}:  # an in-process dask cluster: the run's kernels are this process's children
         import logging
@@ -47,7 +47,7 @@ def fake_run_province(root, year, **kw):
         scheduler = LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
                                  dashboard_address=None)
     res = run.run_reports(
-        [{probe!r}], {codes!r}, year, run_id=kw["run_id"], out_root=kw["out_root"], jobs=2,
+        [{probe!r}], {codes!r}, config.year, run_id=config.run_id, out_root=config.out_root, jobs=2,
         formats={formats!r}, progress=False, params={{"sleep": 1.5}}, scheduler=scheduler,
     )
     return res, {{"demo": 0.0, "canonical": 0.0, "prepare": 0.0, "notebooks": 0.0, "total": 0.0}}

@@ -1,4 +1,4 @@
-"""Report runs end to end on notebooks/_smoke.ipynb: execution, failure path, dask path,
+"""Report runs end to end on tests/data/_smoke.ipynb: execution, failure path, dask path,
 manifest, validation before execution, privacy guard."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from tkpk_lib.privacy import is_nik_like, load_key, pseudonymise, scan_artifacts
 from tkpk_lib.run import format_summary, run_reports, unit_slug
 
 ROOT = Path(__file__).resolve().parents[1]
-SMOKE = ROOT / "notebooks" / "_smoke.ipynb"
+SMOKE = ROOT / "tests" / "data" / "_smoke.ipynb"
 HAVE_BROWSER = find_browser() is not None
 
 
