@@ -29,8 +29,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tkpk_lib.design import SurveyDesign, prepare_design  # noqa: E402
-from tkpk_lib.estimate import survey_mean  # noqa: E402
+from tkpk_lib.estimation.design import SurveyDesign, prepare_design  # noqa: E402
+from tkpk_lib.estimation.estimators import survey_mean  # noqa: E402
 
 R_SECONDS = 5.7  # R survey 4.1, same job (issue 3)
 

@@ -7,7 +7,7 @@ four ways:
 * ``one-shot, plotly`` : a fresh headless Chromium per report with ``--print-to-pdf``, print
   copy still carrying plotly.js (what ``html_to_pdf`` did before the persistent printer);
 * ``one-shot, static`` : the same with the interactive chart replaced by a note;
-* ``printer, static``  : one :class:`tkpk_lib.export.ChromiumPrinter` for all N prints
+* ``printer, static``  : one :class:`tkpk_lib.batch.export.ChromiumPrinter` for all N prints
   (the first print includes the browser start, reported separately);
 * ``printer, untagged``: the same with ``tagged=False`` (no accessibility structure).
 
@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tkpk_lib.export import ChromiumPrinter, html_to_pdf, pdf_text  # noqa: E402
+from tkpk_lib.batch.export import ChromiumPrinter, html_to_pdf, pdf_text  # noqa: E402
 
 
 class BrowserCpu:

@@ -3,7 +3,7 @@
 Builds a province-sized synthetic input on the real region reference (129 kecamatan,
 1,513 desa/kelurahan), a Susenas-like sample (~7,000 households in ~700 census blocks, two
 strata per kabupaten, some kecamatan unsampled) and a welfare registry (~400,000
-households), then times every step of :func:`tkpk_lib.pockets.province_pockets` with and
+households), then times every step of :func:`tkpk_lib.analysis.pockets.province_pockets` with and
 without the hot-spot analysis on the real boundaries (``../shared/data``, skipped when
 absent), and the three static maps.
 
@@ -34,10 +34,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tkpk_lib.deprivation import deprivation_score, registry_counts, village_typology  # noqa: E402
-from tkpk_lib.design import SurveyDesign  # noqa: E402
-from tkpk_lib.pockets import kecamatan_p0, pocket_list, province_pockets  # noqa: E402
-from tkpk_lib.reference_data import regions  # noqa: E402
+from tkpk_lib.analysis.deprivation import deprivation_score, registry_counts, village_typology  # noqa: E402
+from tkpk_lib.analysis.pockets import kecamatan_p0, pocket_list, province_pockets  # noqa: E402
+from tkpk_lib.data.reference_data import regions  # noqa: E402
+from tkpk_lib.estimation.design import SurveyDesign  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 
@@ -115,7 +115,7 @@ def timed(fn, repeat: int):  # noqa: ANN001, ANN201
 
 def demo_accuracy(root: Path) -> None:
     """Run province_pockets on the synthetic demo and compare with its true kecamatan P0."""
-    from tkpk_lib import canonical
+    from tkpk_lib.data import canonical
     from tkpk_lib.synthetic import generate_demo
 
     if not (root / "truth").exists():
@@ -186,7 +186,7 @@ def main() -> None:
               f"stable pockets: {int(kp['stable_pocket'].fillna(False).sum())}; "
               f"model reliability: {out['kecamatan']['reliability'].value_counts().to_dict()}")
         if not args.no_maps:
-            from tkpk_lib import maps
+            from tkpk_lib.reporting import maps
 
             g = kec_gdf.merge(out["kecamatan"], left_on="kode", right_on="kec_code", how="left")
             _, res["map: choropleth kecamatan (render+png, 1 run)"] = timed(

@@ -1,4 +1,4 @@
-"""Benchmark of ``tkpk_lib.report.prepare_year(root, year, force=True)``: the serial first step
+"""Benchmark of ``tkpk_lib.reporting.report.prepare_year(root, year, force=True)``: the serial first step
 of a province report run (every report section of the whole province into the cache).
 
 Each run is a fresh Python process (as in a report run: imports included). Prints the median
@@ -23,7 +23,7 @@ from pathlib import Path
 CHILD = """
 import json, resource, sys, time
 t0 = time.perf_counter()
-from tkpk_lib import report
+from tkpk_lib.reporting import report
 t1 = time.perf_counter()
 cache = report.prepare_year(sys.argv[1], int(sys.argv[2]), cache_dir=sys.argv[3], force=True)
 t2 = time.perf_counter()

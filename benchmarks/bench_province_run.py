@@ -54,7 +54,10 @@ def _calibration() -> float:
 
 
 def main() -> None:
-    from tkpk_lib import canonical, paths, pipeline, report, run
+    from tkpk_lib import paths
+    from tkpk_lib.batch import pipeline, run
+    from tkpk_lib.data import canonical
+    from tkpk_lib.reporting import report
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--root", default=str(paths.demo_root()))

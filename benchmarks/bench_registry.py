@@ -1,4 +1,4 @@
-"""Benchmark of the registry follow-up engine (tkpk_lib.registry) at demo and province scale.
+"""Benchmark of the registry follow-up engine (tkpk_lib.analysis.registry) at demo and province scale.
 
 Synthesises a canonical ``registry`` table (with synthetic NIK, KK number, name and address)
 over the real Bengkulu desa codes, then times, each in a fresh process so that the peak
@@ -48,9 +48,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tkpk_lib import registry as R  # noqa: E402
-from tkpk_lib.reference_data import regions  # noqa: E402
-from tkpk_lib.schemas import PROGRAMMES  # noqa: E402
+from tkpk_lib.analysis import registry as R  # noqa: E402
+from tkpk_lib.data.reference_data import regions  # noqa: E402
+from tkpk_lib.data.schemas import PROGRAMMES  # noqa: E402
 
 KEY = b"benchmark-key-not-secret-0123456789abcdef"
 FIRST = np.array(["Siti", "Budi", "Rahmat", "Dewi", "Yusuf", "Nur", "Agus", "Sri", "Andi", "Rina"])

@@ -69,7 +69,7 @@ def make_registry(src: Path, dst: Path, scale: int) -> int:
 
 
 def _build(raw: Path, can: Path, q: mp.Queue) -> None:
-    from tkpk_lib import canonical
+    from tkpk_lib.data import canonical
 
     t0, c0 = time.perf_counter(), time.process_time()
     out = canonical._build_registry(can, raw, force=True)
@@ -81,8 +81,8 @@ def _build(raw: Path, can: Path, q: mp.Queue) -> None:
 
 
 def _follow_up(root: Path, out: Path, q: mp.Queue) -> None:
-    from tkpk_lib.followup import write_follow_up_lists
-    from tkpk_lib.pipeline import registry_names
+    from tkpk_lib.analysis.followup import write_follow_up_lists
+    from tkpk_lib.batch.pipeline import registry_names
 
     t0, c0 = time.perf_counter(), time.process_time()
     names = registry_names(root)

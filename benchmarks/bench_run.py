@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tkpk_lib.export import find_browser  # noqa: E402
-from tkpk_lib.run import KAB_CODES, PROVINCE_CODE, run_reports  # noqa: E402
+from tkpk_lib.batch.export import find_browser  # noqa: E402
+from tkpk_lib.batch.run import KAB_CODES, PROVINCE_CODE, run_reports  # noqa: E402
 
 
 def main() -> int:

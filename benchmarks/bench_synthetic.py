@@ -50,7 +50,7 @@ def run(small: bool) -> None:
 
 def data_step(root: Path, year: int = 2024) -> dict[str, float]:
     """Generate the full demo under ``root`` and build its canonical tables (one process)."""
-    from tkpk_lib import canonical
+    from tkpk_lib.data import canonical
     from tkpk_lib.synthetic import generate_demo
 
     t0, c0 = time.perf_counter(), time.process_time()

@@ -28,10 +28,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from tkpk_lib import pipeline, run
-from tkpk_lib import report as R
+from tkpk_lib.batch import pipeline, run
 from tkpk_lib.errors import ReportError
 from tkpk_lib.reporting import cache as C
+from tkpk_lib.reporting import report as R
 
 pytestmark = pytest.mark.slow
 
@@ -159,7 +159,7 @@ def test_min_sample_suppresses_cells(root, plain, tmp_path):
 
 
 def test_min_sample_reaches_figures_changes_and_the_narrative(root):
-    from tkpk_lib import narrative as N
+    from tkpk_lib.reporting import narrative as N
 
     entry = R.prepare_year(root, 2024)
     ind = R.load_section(entry, "indicators")
@@ -197,7 +197,7 @@ def test_min_sample_reaches_figures_changes_and_the_narrative(root):
 
 
 def test_targets_file_reaches_the_target_column(root, plain, tmp_path):
-    from tkpk_lib import trends
+    from tkpk_lib.analysis import trends
 
     tg = trends.target_table()
     tg = tg[~((tg["indicator"] == "p0") & (tg["kab_code"] == CODE))]
@@ -423,7 +423,7 @@ def test_min_sample_zero_reaches_the_notebooks(monkeypatch):
 
 
 def test_concurrent_canonical_builds_reuse_and_never_rewrite(root):
-    from tkpk_lib import canonical
+    from tkpk_lib.data import canonical
 
     paths = canonical.build_canonical(root, 2024)
     stamps = {k: p.stat().st_mtime_ns for k, p in paths.items()}

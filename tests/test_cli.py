@@ -51,7 +51,7 @@ def test_import_is_light():
 
 
 def test_canonical_cache_rebuilds_when_a_raw_file_changes(tmp_path):
-    from tkpk_lib.canonical import build_canonical
+    from tkpk_lib.data.canonical import build_canonical
 
     root = tmp_path / "root"
     raw = tr._susenas_raw()

@@ -1,4 +1,4 @@
-"""Tests of tkpk_lib.coverage: targets, coverage and targeting errors with design-based SEs."""
+"""Tests of tkpk_lib.analysis.coverage: targets, coverage and targeting errors with design-based SEs."""
 
 from __future__ import annotations
 

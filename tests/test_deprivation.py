@@ -1,4 +1,4 @@
-"""Tests of tkpk_lib.deprivation: hand-computed scores, registry counts, typology."""
+"""Tests of tkpk_lib.analysis.deprivation: hand-computed scores, registry counts, typology."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests of tkpk_lib.design: validation messages, single-PSU strata, fpc forms."""
+"""Tests of tkpk_lib.estimation.design: validation messages, single-PSU strata, fpc forms."""
 
 from __future__ import annotations
 
@@ -205,18 +205,18 @@ def test_single_psu_options_match_svy(option):
 @pytest.mark.parametrize(
     ("old", "new"),
     [
-        ("tkpk_lib.design", "tkpk_lib.estimation.design"),
-        ("tkpk_lib.estimate", "tkpk_lib.estimation.estimators"),
-        ("tkpk_lib.sae", "tkpk_lib.estimation.sae"),
-        ("tkpk_lib.indicators", "tkpk_lib.analysis.indicators"),
-        ("tkpk_lib.trends", "tkpk_lib.analysis.trends"),
-        ("tkpk_lib.coverage", "tkpk_lib.analysis.coverage"),
-        ("tkpk_lib.registry", "tkpk_lib.analysis.registry"),
-        ("tkpk_lib.programmes", "tkpk_lib.analysis.programmes"),
-        ("tkpk_lib.pockets", "tkpk_lib.analysis.pockets"),
-        ("tkpk_lib.hotspots", "tkpk_lib.analysis.hotspots"),
-        ("tkpk_lib.deprivation", "tkpk_lib.analysis.deprivation"),
-        ("tkpk_lib.followup", "tkpk_lib.analysis.followup"),
+        ("tkpk_lib.estimation.design", "tkpk_lib.estimation.design"),
+        ("tkpk_lib.estimation.estimators", "tkpk_lib.estimation.estimators"),
+        ("tkpk_lib.estimation.sae", "tkpk_lib.estimation.sae"),
+        ("tkpk_lib.analysis.indicators", "tkpk_lib.analysis.indicators"),
+        ("tkpk_lib.analysis.trends", "tkpk_lib.analysis.trends"),
+        ("tkpk_lib.analysis.coverage", "tkpk_lib.analysis.coverage"),
+        ("tkpk_lib.analysis.registry", "tkpk_lib.analysis.registry"),
+        ("tkpk_lib.analysis.programmes", "tkpk_lib.analysis.programmes"),
+        ("tkpk_lib.analysis.pockets", "tkpk_lib.analysis.pockets"),
+        ("tkpk_lib.analysis.hotspots", "tkpk_lib.analysis.hotspots"),
+        ("tkpk_lib.analysis.deprivation", "tkpk_lib.analysis.deprivation"),
+        ("tkpk_lib.analysis.followup", "tkpk_lib.analysis.followup"),
     ],
 )
 def test_old_module_paths_are_the_moved_modules(old, new):
@@ -228,8 +228,8 @@ def test_old_module_paths_are_the_moved_modules(old, new):
 
 def test_variance_functions_still_importable_from_design():
     """linearized_variance moved to estimation.variance; the documented design path still gives it."""
-    from tkpk_lib.design import domain_variance, linearized_variance
     from tkpk_lib.estimation import variance
+    from tkpk_lib.estimation.design import domain_variance, linearized_variance
 
     assert linearized_variance is variance.linearized_variance
     assert domain_variance is variance.domain_variance

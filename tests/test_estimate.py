@@ -1,4 +1,4 @@
-"""Tests of tkpk_lib.estimate against R survey 4.1.1 and hand-computed frames."""
+"""Tests of tkpk_lib.estimation.estimators against R survey 4.1.1 and hand-computed frames."""
 
 from __future__ import annotations
 

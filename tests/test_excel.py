@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tkpk_lib.errors import ReportError
-from tkpk_lib.excel import load_annex_template, suppress_small_cells, write_annex
+from tkpk_lib.reporting.excel import load_annex_template, suppress_small_cells, write_annex
 
 
 @pytest.fixture

@@ -14,8 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tkpk_lib.errors import ReportError
-from tkpk_lib.export import (
+from tkpk_lib.batch.export import (
     ChromiumPrinter,
     external_references,
     find_browser,
@@ -27,6 +26,7 @@ from tkpk_lib.export import (
     shared_printer,
     strip_plotly,
 )
+from tkpk_lib.errors import ReportError
 
 HAVE_BROWSER = find_browser() is not None
 
@@ -342,7 +342,7 @@ def test_browser_dies_with_its_process(tmp_path):
     """No orphan browser when a report worker is killed: its DevTools pipe closes."""
     script = (
         "import os, signal\n"
-        "from tkpk_lib.export import ChromiumPrinter\n"
+        "from tkpk_lib.batch.export import ChromiumPrinter\n"
         "p = ChromiumPrinter()\n"
         "p.start()\n"
         "print(p.pid, p._profile, flush=True)\n"

@@ -24,11 +24,11 @@ import pandas as pd
 import pytest
 from test_report import make_programme_map, make_registry, make_tables
 
-from tkpk_lib import pipeline
-from tkpk_lib import report as R
+from tkpk_lib.batch import pipeline
+from tkpk_lib.data.schemas import PROGRAMMES
 from tkpk_lib.errors import Problem, SchemaError
+from tkpk_lib.reporting import report as R
 from tkpk_lib.reporting import sections as S
-from tkpk_lib.schemas import PROGRAMMES
 
 SRC = {"complaints": "raw/complaints/pengaduan_2024.csv", "programmes": "raw/programmes/peta_2024.xlsx"}
 
@@ -226,7 +226,8 @@ def bad_complaints_root(tmp_path_factory):
     rejects it stops the run before any report (exit 2, naming the file), which is tested with
     the readers.
     """
-    from tkpk_lib import canonical, synthetic
+    from tkpk_lib import synthetic
+    from tkpk_lib.data import canonical
 
     root = tmp_path_factory.mktemp("badcomp")
     synthetic.generate_demo(root, small=True, years=(2023, 2024))
@@ -351,7 +352,7 @@ def test_boundary_file_that_fails_is_not_called_missing(tmp_path_factory):
 def test_one_coverage_table_failing_leaves_the_others(tables, tmp_path, monkeypatch):
     import types
 
-    from tkpk_lib import coverage
+    from tkpk_lib.analysis import coverage
 
     def broken(*a, **k):
         raise SchemaError([Problem("households", "rcv_pkh", "not 0/1", [7])])
@@ -368,7 +369,7 @@ def test_one_coverage_table_failing_leaves_the_others(tables, tmp_path, monkeypa
 
 
 def test_summary_line_of_a_schema_error_carries_its_first_problem():
-    from tkpk_lib.run import _first_line
+    from tkpk_lib.batch.run import _first_line
 
     exc = SchemaError([Problem("a.csv", "x", "bad", [3]), Problem("a.csv", "y", "worse", [4])])
     assert _first_line(f"cell 4: SchemaError: {exc}") == (
@@ -394,7 +395,7 @@ def test_missing_package_fails_its_sections_naming_the_package(tables, registry,
 
     monkeypatch.setitem(sys.modules, "duckdb", None)  # not installed
     # the registry modules (old path and the analysis/ modules that import duckdb) load anew
-    for name in ("tkpk_lib.registry", "tkpk_lib.analysis.registry",
+    for name in ("tkpk_lib.analysis.registry", "tkpk_lib.analysis.registry",
                  "tkpk_lib.analysis.registry_summary", "tkpk_lib.analysis.registry_source"):
         monkeypatch.delitem(sys.modules, name, raising=False)
     cache = R.prepare_tables(tables, 2024, tmp_path / "c", registry=registry)

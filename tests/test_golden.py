@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from tkpk_lib.data.canonical import load_tables
-from tkpk_lib.report import year_indicators
+from tkpk_lib.reporting.report import year_indicators
 from tkpk_lib.synthetic import generate_demo
 
 GOLDEN = Path(__file__).resolve().parent / "data" / "golden_indicators_1705_2024.csv"

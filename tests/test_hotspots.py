@@ -1,4 +1,4 @@
-"""Tests of tkpk_lib.hotspots on hand-made square lattices (shapely boxes).
+"""Tests of tkpk_lib.analysis.hotspots on hand-made square lattices (shapely boxes).
 
 Lattice: 10 x 10 unit squares, background values N(0.20, 0.03), a planted 3 x 3 block
 (rows 3-5, cols 3-5) with values N(0.60, 0.03). Queen contiguity, FDR 0.05, 999 permutations.

@@ -1,4 +1,4 @@
-"""Tests of tkpk_lib.indicators: hand-computed frames, independent formulas, domain logic."""
+"""Tests of tkpk_lib.analysis.indicators: hand-computed frames, independent formulas, domain logic."""
 
 from __future__ import annotations
 

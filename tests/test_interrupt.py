@@ -20,8 +20,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tkpk_lib.export import find_browser
-from tkpk_lib.run import run_reports, unit_slug
+from tkpk_lib.batch.export import find_browser
+from tkpk_lib.batch.run import run_reports, unit_slug
 
 ROOT = Path(__file__).resolve().parents[1]
 PROBE = ROOT / "tests" / "data" / "warm_probe.ipynb"
@@ -31,7 +31,8 @@ CODES = ["1701", "1702", "1703", "1704", "1705", "1706", "1707", "1708", "1709"]
 
 DRIVER = """
 import sys
-from tkpk_lib import cli, pipeline, run
+from tkpk_lib import cli
+from tkpk_lib.batch import pipeline, run
 
 def fake_run_province(*, config):  # tkpk run passes the run configuration it built
     scheduler = None
@@ -134,8 +135,8 @@ def _finish(proc: subprocess.Popen, timeout: float) -> tuple[int | None, str]:
 
 
 def _profiles_of(procs: list[psutil.Process]) -> list[str]:
-    """Browser profiles (tkpk_lib.export) still on disk that belong to the given processes."""
-    from tkpk_lib.export import _profile_root
+    """Browser profiles (tkpk_lib.batch.export) still on disk that belong to the given processes."""
+    from tkpk_lib.batch.export import _profile_root
 
     pids = {str(p.pid) for p in procs}
     roots = {_profile_root(), Path("/tmp") / "tkpk-chromium"}

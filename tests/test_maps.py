@@ -1,4 +1,4 @@
-"""Tests of tkpk_lib.maps: hatching where reliability says so, legends, fonts, PNG output."""
+"""Tests of tkpk_lib.reporting.maps: hatching where reliability says so, legends, fonts, PNG output."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from tkpk_lib import canonical, maps
+from tkpk_lib.data import canonical
 from tkpk_lib.errors import SchemaError
+from tkpk_lib.reporting import maps
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -165,8 +166,8 @@ def test_tall_map_is_capped_and_note_is_wrapped():
 
 
 def test_boundaries_are_cached_until_the_file_changes(tmp_path, monkeypatch):
-    from tkpk_lib import readers
-    from tkpk_lib.reference_data import regions
+    from tkpk_lib.data import readers
+    from tkpk_lib.data.reference_data import regions
 
     kec = regions("kecamatan")
     kec = kec[kec["code"].str[:4] == "1701"].reset_index(drop=True)

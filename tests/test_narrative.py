@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tkpk_lib import narrative as N
-from tkpk_lib.trends import change
+from tkpk_lib.analysis.trends import change
+from tkpk_lib.reporting import narrative as N
 
 
 def _est(rows):

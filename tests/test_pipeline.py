@@ -14,9 +14,10 @@ import re
 import pandas as pd
 import pytest
 
-from tkpk_lib import pipeline, report
-from tkpk_lib.export import find_browser, html_to_pdf, pdf_text
+from tkpk_lib.batch import pipeline
+from tkpk_lib.batch.export import find_browser, html_to_pdf, pdf_text
 from tkpk_lib.privacy import scan_artifacts
+from tkpk_lib.reporting import report
 
 pytestmark = pytest.mark.slow
 

@@ -1,4 +1,4 @@
-"""Tests of tkpk_lib.pockets: ranking logic on hand-made frames, SAE P0 end to end."""
+"""Tests of tkpk_lib.analysis.pockets: ranking logic on hand-made frames, SAE P0 end to end."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests of tkpk_lib.programmes: annex budget tables add up, convergence, complaints."""
+"""Tests of tkpk_lib.analysis.programmes: annex budget tables add up, convergence, complaints."""
 
 from __future__ import annotations
 

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import Polygon, box
 
-from tkpk_lib import readers
 from tkpk_lib.cli import main
+from tkpk_lib.data import readers
 from tkpk_lib.errors import SchemaError, TkpkError
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "bengkulu_1771_kecamatan.geojson"

@@ -11,8 +11,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from tkpk_lib import readers
 from tkpk_lib.cli import main
+from tkpk_lib.data import readers
 from tkpk_lib.errors import SchemaError
 
 PROGRAMME = {

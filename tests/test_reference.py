@@ -7,14 +7,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tkpk_lib.reference_data import (
+from tkpk_lib.data.reference_data import (
     KAB_CODES,
     calibration_grid,
     kab_slug,
     official_indicators,
     regions,
 )
-from tkpk_lib.schemas import SCHEMAS, data_dictionary_markdown
+from tkpk_lib.data.schemas import SCHEMAS, data_dictionary_markdown
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

@@ -1,4 +1,4 @@
-"""Tests of tkpk_lib.registry: needs rules, eligibility, follow-up lists, summaries."""
+"""Tests of tkpk_lib.analysis.registry: needs rules, eligibility, follow-up lists, summaries."""
 
 from __future__ import annotations
 

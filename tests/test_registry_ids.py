@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 import test_readers as tr
 
-from tkpk_lib import readers, registry_stream
 from tkpk_lib.cli import main
+from tkpk_lib.data import readers, registry_stream
+from tkpk_lib.data.validate import IdentifierCheck
 from tkpk_lib.errors import SchemaError
-from tkpk_lib.validate import IdentifierCheck
 
 
 def _rows(n: int = 12) -> list[dict]:

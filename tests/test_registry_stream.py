@@ -7,9 +7,9 @@ import pyarrow.parquet as pq
 import pytest
 import test_readers as tr
 
-from tkpk_lib import canonical, readers, registry_stream
+from tkpk_lib.data import canonical, readers, registry_stream
+from tkpk_lib.data.registry_stream import validate_registry, write_registry_parquet
 from tkpk_lib.errors import SchemaError
-from tkpk_lib.registry_stream import validate_registry, write_registry_parquet
 
 
 def _rows(n: int) -> list[dict]:

@@ -13,13 +13,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tkpk_lib import indicators as ind
-from tkpk_lib import report as R
-from tkpk_lib.design import SurveyDesign
+from tkpk_lib.analysis import indicators as ind
+from tkpk_lib.data.reference_data import KAB_CODES, regions
+from tkpk_lib.data.schemas import PROGRAMMES
 from tkpk_lib.errors import ReportError
-from tkpk_lib.reference_data import KAB_CODES, regions
+from tkpk_lib.estimation.design import SurveyDesign
+from tkpk_lib.reporting import report as R
 from tkpk_lib.reporting import sections as S
-from tkpk_lib.schemas import PROGRAMMES
 
 
 def make_tables(year: int, seed: int = 1, n_psu: int = 6, hh_per_psu: int = 8) -> dict[str, pd.DataFrame]:
@@ -261,7 +261,7 @@ def test_missing_modules_are_noted_not_invented(tables, tmp_path, monkeypatch):
     assert st.loc["pockets", "status"] == "missing"
     assert R.load_section(cache, "pockets").empty
     assert R.section_note(cache, "pockets") == (
-        "> **Bagian belum tersedia** (daftar kantong kemiskinan): bagian ini menunggu modul tkpk_lib.pockets.")
+        "> **Bagian belum tersedia** (daftar kantong kemiskinan): bagian ini menunggu modul tkpk_lib.analysis.pockets.")
     assert R.section_note(cache, "indicators") == ""
 
 
@@ -334,7 +334,7 @@ def test_comparison_and_quadrant_tables(full_cache):
 
 
 def test_annex_tables_fit_the_template_and_add_up(full_cache, tables):
-    from tkpk_lib.excel import load_annex_template
+    from tkpk_lib.reporting.excel import load_annex_template
 
     tpl = load_annex_template()
     annex = R.annex_tables(full_cache, "1706", 2024, min_sample=10)
@@ -366,7 +366,7 @@ def _assert_inside_figure(fig) -> None:
 def test_figures_draw(full_cache):
     from matplotlib.colors import to_hex
 
-    from tkpk_lib.maps import FIXED_LAYOUT
+    from tkpk_lib.reporting.maps import FIXED_LAYOUT
 
     ind_ = R.load_section(full_cache, "indicators")
     p0 = ind_[ind_["indicator"] == "p0"]
@@ -448,7 +448,7 @@ def test_pocket_maps_from_the_cache(full_cache, tmp_path):
     from matplotlib.colors import to_hex
     from shapely.geometry import box
 
-    from tkpk_lib import maps
+    from tkpk_lib.reporting import maps
 
     cache = tmp_path / "cache"
     shutil.copytree(full_cache, cache)
@@ -544,7 +544,7 @@ def _per_kab_reference(frame, fn, keep):
 def test_per_kab_by_equals_one_call_per_kabupaten():
     from test_programmes import _programme_map  # tests/ is on sys.path under pytest
 
-    from tkpk_lib.programmes import budget_tables, complaints_summary
+    from tkpk_lib.analysis.programmes import budget_tables, complaints_summary
 
     pm = _programme_map(seed=11, n_prog=40)
     keep = ("total", "by_strategy", "by_cluster", "by_fund_source", "by_opd", "by_programme")

@@ -22,9 +22,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tkpk_lib import canonical, cli, paths, pipeline, readers
+from tkpk_lib import cli, paths
+from tkpk_lib.batch import pipeline
+from tkpk_lib.data import canonical, readers
+from tkpk_lib.data.summary import weighted_p0_by_kab
 from tkpk_lib.errors import TkpkError
-from tkpk_lib.summary import weighted_p0_by_kab
 from tkpk_lib.synthetic import generate_demo
 
 
@@ -153,7 +155,7 @@ def test_run_on_capitalised_root_prepares_from_the_users_files(capitalised, tmp_
     """``tkpk run`` gets past the data step (canonical tables + prepared tables) on ``raw/Susenas``."""
     from types import SimpleNamespace
 
-    from tkpk_lib import run
+    from tkpk_lib.batch import run
 
     seen = {}
 

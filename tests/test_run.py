@@ -10,11 +10,11 @@ import nbformat
 import pandas as pd
 import pytest
 
+from tkpk_lib.batch.export import external_references, find_browser, pdf_text
+from tkpk_lib.batch.manifest import read_manifest, sha256_file
+from tkpk_lib.batch.run import format_summary, run_reports, unit_slug
 from tkpk_lib.errors import ReportError
-from tkpk_lib.export import external_references, find_browser, pdf_text
-from tkpk_lib.manifest import read_manifest, sha256_file
 from tkpk_lib.privacy import is_nik_like, load_key, pseudonymise, scan_artifacts, scan_text
-from tkpk_lib.run import format_summary, run_reports, unit_slug
 
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE = ROOT / "tests" / "data" / "_smoke.ipynb"
@@ -198,7 +198,7 @@ def test_dask_path_same_tables(smoke_run, tmp_path, data_root):
         cluster.close()
     assert res.ok, format_summary(res.summary)
     assert "dask" in res.manifest["executor"]
-    from tkpk_lib.kernels import kernel_stats
+    from tkpk_lib.batch.kernels import kernel_stats
 
     stats = kernel_stats()  # the in-process worker's warm kernel was shut down after the run
     assert stats["started"] >= 1 and stats["running"] == 0
@@ -235,7 +235,7 @@ def test_validation_before_execution(tmp_path):
 
 
 def test_pdf_without_browser_fails_before_execution(tmp_path, monkeypatch):
-    import tkpk_lib.export as export
+    import tkpk_lib.batch.export as export
 
     monkeypatch.setattr(export, "find_browser", lambda: None)
     with pytest.raises(ReportError, match="no Chromium/Chrome/Edge browser"):
@@ -294,8 +294,8 @@ def _openpyxl_text(path: Path) -> str:
 def test_xlsx_text_matches_openpyxl(tmp_path):
     from openpyxl import Workbook
 
-    from tkpk_lib.excel import write_annex
     from tkpk_lib.privacy import xlsx_text
+    from tkpk_lib.reporting.excel import write_annex
 
     wb = Workbook()
     ws = wb.active
@@ -357,8 +357,8 @@ def test_pseudonymise_and_key(tmp_path, monkeypatch):
 
 def test_notebook_formats_override_per_notebook(tmp_path):
     """The annex-style override: one notebook exported to HTML only while formats include PDF."""
+    from tkpk_lib.batch.run import run_reports
     from tkpk_lib.errors import ReportError
-    from tkpk_lib.run import run_reports
 
     with pytest.raises(ReportError, match="asks for formats outside"):
         run_reports([SMOKE], ["1701"], 2024, out_root=tmp_path, run_id="x", formats=("html",),

@@ -1,4 +1,4 @@
-"""Tests of tkpk_lib.sae (Fay-Herriot EBLUP, MSE, benchmarking).
+"""Tests of tkpk_lib.estimation.sae (Fay-Herriot EBLUP, MSE, benchmarking).
 
 Reference: the fresh-milk expenditure data of R package ``sae`` (``data(milk)``, 43 areas;
 Arora and Lahiri 1997, You and Chapman 2006), shipped as tests/data/milk.csv (public data from

@@ -16,8 +16,8 @@ import pyreadstat
 import pytest
 import shapely
 
-from tkpk_lib.reference_data import KAB_CODES, calibration_grid, regions
-from tkpk_lib.schemas import FUND_SOURCES
+from tkpk_lib.data.reference_data import KAB_CODES, calibration_grid, regions
+from tkpk_lib.data.schemas import FUND_SOURCES
 from tkpk_lib.synthetic import generate_demo
 from tkpk_lib.synthetic._io import crosswalk, raw_names
 
@@ -441,8 +441,8 @@ def test_deterministic_and_subset_stable(demo, tmp_path):
 
 def test_readers_accept_the_demo(demo):
     """Contract check: the project's raw-file readers turn the demo into valid canonical tables."""
-    from tkpk_lib import readers
-    from tkpk_lib.validate import validate_table
+    from tkpk_lib.data import readers
+    from tkpk_lib.data.validate import validate_table
 
     root, _ = demo
     t = readers.read_susenas(root / "raw" / "susenas" / "2024", 2024)

@@ -1,4 +1,4 @@
-"""Tests of tkpk_lib.trends: change between years, series, target comparison."""
+"""Tests of tkpk_lib.analysis.trends: change between years, series, target comparison."""
 
 from __future__ import annotations
 

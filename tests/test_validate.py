@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tkpk_lib import validate
+from tkpk_lib.data import validate
 
 TEXT = ["1701011234567891", "170101123456789", "17010112345678910", "\uff11\uff1701011234567891",
         "17010112345678a1", "", None, " 1701011234567891", "1701011234567891", "\u0663701011234567891",

@@ -1,5 +1,13 @@
 """tkpk-workbench: analytics for TKPK poverty-reduction coordination teams.
 
+The package is laid out as the data flows: :mod:`tkpk_lib.data` (raw files -> validated
+canonical tables), :mod:`tkpk_lib.estimation` (survey design, estimators, small-area models),
+:mod:`tkpk_lib.analysis` (indicators, coverage, registry, programmes, pockets),
+:mod:`tkpk_lib.reporting` (prepared sections, tables, figures, maps, narrative, annex) and
+:mod:`tkpk_lib.batch` (run configuration, runner, kernels, export, manifest); the demo
+generator is :mod:`tkpk_lib.synthetic`. Modules that moved there keep their old import path
+(``tkpk_lib.readers`` ...) through an import hook, with a DeprecationWarning.
+
 The public API, in the order data flows through it:
 
 1. raw files -> validated canonical tables: ``read_susenas``, ``read_sakernas``, ``read_podes``,
@@ -26,6 +34,10 @@ nbconvert, esda, geopandas and duckdb load only when a function that needs them 
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import importlib.util
+import sys
+import warnings
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +50,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 _EXPORTS: dict[str, tuple[str, ...]] = {
     # 1. raw files -> canonical tables
-    "reference_data": (
+    "data.reference_data": (
         "regions",
         "region_names",
         "kab_slug",
@@ -47,8 +59,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "KAB_CODES",
         "YEARS",
     ),
-    "schemas": ("SCHEMAS", "PROGRAMMES", "STRATEGIES", "FUND_SOURCES", "data_dictionary_markdown"),
-    "readers": (
+    "data.schemas": ("SCHEMAS", "PROGRAMMES", "STRATEGIES", "FUND_SOURCES", "data_dictionary_markdown"),
+    "data.readers": (
         "crosswalk",
         "read_raw",
         "read_susenas",
@@ -60,8 +72,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "read_boundaries",
         "default_poverty_lines",
     ),
-    "validate": ("validate_table",),
-    "canonical": (
+    "data.validate": ("validate_table",),
+    "data.canonical": (
         "available_years",
         "raw_files",
         "build_canonical",
@@ -70,8 +82,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "synthetic": ("generate_demo",),
     # 2. estimation core
-    "design": ("SurveyDesign", "PreparedDesign", "prepare_design", "linearized_variance"),
-    "estimate": (
+    "estimation.design": ("SurveyDesign", "PreparedDesign", "prepare_design", "linearized_variance"),
+    "estimation.estimators": (
         "survey_total",
         "survey_mean",
         "survey_ratio",
@@ -81,7 +93,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "RESULT_COLUMNS",
     ),
     # 3. indicators and trends
-    "indicators": (
+    "analysis.indicators": (
         "fgt",
         "poor_count",
         "poverty_indicators",
@@ -97,9 +109,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "indicator_label",
         "format_results",
     ),
-    "trends": ("change", "describe_change", "series", "target_table", "compare_targets"),
+    "analysis.trends": ("change", "describe_change", "series", "target_table", "compare_targets"),
     # 4. coverage, registry, programme map
-    "coverage": (
+    "analysis.coverage": (
         "add_targets",
         "targeting",
         "coverage_by_group",
@@ -108,7 +120,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "overlap_matrix",
         "upset_figure",
     ),
-    "registry": (
+    "analysis.registry": (
         "load_rules",
         "eligibility",
         "follow_up_list",
@@ -119,24 +131,68 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "registry_coverage",
         "compare_survey_registry",
     ),
-    "programmes": ("budget_tables", "convergence", "complaints_summary"),
-    "followup": ("write_follow_up_lists",),
+    "analysis.programmes": ("budget_tables", "convergence", "complaints_summary"),
+    "analysis.followup": ("write_follow_up_lists",),
     # 5. poverty pockets
-    "sae": ("fay_herriot", "benchmark_estimates", "FHDiagnostics"),
-    "hotspots": ("hot_spots", "stable_hot_spots"),
-    "deprivation": ("deprivation_score", "idm_like_status", "registry_counts", "village_typology"),
-    "pockets": ("kecamatan_p0", "pocket_list", "province_pockets"),
-    "maps": ("choropleth", "cluster_map", "pocket_map", "interactive_map"),
+    "estimation.sae": ("fay_herriot", "benchmark_estimates", "FHDiagnostics"),
+    "analysis.hotspots": ("hot_spots", "stable_hot_spots"),
+    "analysis.deprivation": ("deprivation_score", "idm_like_status", "registry_counts", "village_typology"),
+    "analysis.pockets": ("kecamatan_p0", "pocket_list", "province_pockets"),
+    "reporting.maps": ("choropleth", "cluster_map", "pocket_map", "interactive_map"),
     # 6. reports
-    "report": ("prepare_year", "load_section"),
-    "narrative": ("draft_narrative", "narrative_markdown"),
-    "excel": ("write_annex", "suppress_small_cells"),
+    "reporting.report": ("prepare_year", "load_section"),
+    "reporting.narrative": ("draft_narrative", "narrative_markdown"),
+    "reporting.excel": ("write_annex", "suppress_small_cells"),
     "privacy": ("scan_artifacts", "pseudonymise", "load_key"),
-    "export": ("notebook_to_html", "html_to_pdf", "find_browser", "ChromiumPrinter", "shared_printer"),
-    "run": ("run_reports",),
+    "batch.export": ("notebook_to_html", "html_to_pdf", "find_browser", "ChromiumPrinter", "shared_printer"),
+    "batch.run": ("run_reports",),
+    "batch.config": ("RunConfig", "run_config_from_args"),
 }
 
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+
+#: Modules that moved into the subpackages of the layout (issue 14): their old import paths
+#: (``tkpk_lib.readers``, ``from tkpk_lib import report``) still give the same module object,
+#: with a DeprecationWarning, so existing notebooks and scripts keep working.
+_MOVED: dict[str, str] = {
+    **{m: f"data.{m}" for m in ("readers", "schemas", "validate", "canonical", "reference_data",
+                                "registry_stream", "summary")},
+    "design": "estimation.design",
+    "estimate": "estimation.estimators",
+    "sae": "estimation.sae",
+    **{m: f"analysis.{m}" for m in ("indicators", "trends", "coverage", "registry", "programmes",
+                                    "pockets", "hotspots", "deprivation", "followup")},
+    **{m: f"reporting.{m}" for m in ("report", "maps", "narrative", "excel")},
+    **{m: f"batch.{m}" for m in ("pipeline", "run", "kernels", "manifest", "export")},
+}
+
+
+class _MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Import hook that resolves the old path of a moved module to the module itself.
+
+    One hook instead of a stub file per old path keeps the package's top level to what lives
+    there; the old name is the very same module object, so monkeypatching through either path
+    patches both.
+    """
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        prefix, _, name = fullname.partition(".")
+        if prefix == __name__ and name in _MOVED:
+            return importlib.util.spec_from_loader(fullname, self)
+        return None
+
+    def create_module(self, spec: Any) -> Any:
+        new = f"{__name__}.{_MOVED[spec.name.partition('.')[2]]}"
+        warnings.warn(f"{spec.name} moved to {new}; import it from there", DeprecationWarning,
+                      stacklevel=2)
+        return importlib.import_module(new)
+
+    def exec_module(self, module: Any) -> None:
+        """Nothing to run: the module was executed at its new place."""
+
+
+if not any(isinstance(f, _MovedModules) for f in sys.meta_path):
+    sys.meta_path.append(_MovedModules())
 
 __all__ = [
     "__version__",
@@ -163,25 +219,41 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from tkpk_lib.canonical import (  # noqa: F401
+    from tkpk_lib.analysis.coverage import (  # noqa: F401
+        add_targets,
+        coverage_by_group,
+        programme_combinations,
+        targeting,
+    )
+    from tkpk_lib.analysis.hotspots import hot_spots, stable_hot_spots  # noqa: F401
+    from tkpk_lib.analysis.indicators import (  # noqa: F401
+        fgt,
+        gini,
+        labour_indicators,
+        poor_count,
+        service_indicators,
+    )
+    from tkpk_lib.analysis.pockets import kecamatan_p0, pocket_list, province_pockets  # noqa: F401
+    from tkpk_lib.batch.run import run_reports  # noqa: F401
+    from tkpk_lib.data.canonical import (  # noqa: F401
         available_years,
         build_canonical,
         load_boundaries,
         load_tables,
         raw_files,
     )
-    from tkpk_lib.coverage import add_targets, coverage_by_group, programme_combinations, targeting  # noqa: F401
-    from tkpk_lib.design import SurveyDesign, linearized_variance  # noqa: F401
-    from tkpk_lib.estimate import survey_mean, survey_quantile, survey_ratio, survey_total  # noqa: F401
-    from tkpk_lib.hotspots import hot_spots, stable_hot_spots  # noqa: F401
-    from tkpk_lib.indicators import fgt, gini, labour_indicators, poor_count, service_indicators  # noqa: F401
-    from tkpk_lib.pockets import kecamatan_p0, pocket_list, province_pockets  # noqa: F401
-    from tkpk_lib.readers import (  # noqa: F401
+    from tkpk_lib.data.readers import (  # noqa: F401
         read_boundaries,
         read_podes,
         read_registry,
         read_sakernas,
         read_susenas,
     )
-    from tkpk_lib.run import run_reports  # noqa: F401
-    from tkpk_lib.sae import fay_herriot  # noqa: F401
+    from tkpk_lib.estimation.design import SurveyDesign, linearized_variance  # noqa: F401
+    from tkpk_lib.estimation.estimators import (  # noqa: F401
+        survey_mean,
+        survey_quantile,
+        survey_ratio,
+        survey_total,
+    )
+    from tkpk_lib.estimation.sae import fay_herriot  # noqa: F401

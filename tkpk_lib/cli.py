@@ -20,7 +20,7 @@ def _ensure_data(root: Path, *, small: bool = False, quiet: bool = False) -> Non
     Any other root lacking it (a user's data) is never written: a :class:`TkpkError` names the
     folder looked for.
     """
-    from tkpk_lib.canonical import missing_susenas_message, raw_dir
+    from tkpk_lib.data.canonical import missing_susenas_message, raw_dir
     from tkpk_lib.paths import is_demo_root
 
     if raw_dir(root, "susenas").is_dir():
@@ -57,7 +57,7 @@ def cmd_demo_data(a: argparse.Namespace) -> int:
 
 
 def cmd_validate(a: argparse.Namespace) -> int:
-    from tkpk_lib import readers
+    from tkpk_lib.data import readers
 
     if (a.crs or a.repair) and a.source != "boundaries":
         print("--crs and --repair apply to --source boundaries only", file=sys.stderr)
@@ -89,7 +89,7 @@ def cmd_validate(a: argparse.Namespace) -> int:
                 t = fn(p, a.year)
                 n = {a.source: len(t)}
             elif a.source == "registry":
-                from tkpk_lib.registry_stream import validate_registry
+                from tkpk_lib.data.registry_stream import validate_registry
 
                 rows, layout = validate_registry(p)  # streamed: any size, as the build reads it
                 n = {"registry": rows}
@@ -120,7 +120,7 @@ def cmd_validate(a: argparse.Namespace) -> int:
 
 
 def cmd_build(a: argparse.Namespace) -> int:
-    from tkpk_lib.canonical import (
+    from tkpk_lib.data.canonical import (
         available_years,
         build_canonical,
         missing_susenas_message,
@@ -144,9 +144,9 @@ def cmd_build(a: argparse.Namespace) -> int:
 
 
 def cmd_summary(a: argparse.Namespace) -> int:
-    from tkpk_lib.canonical import report_inputs
+    from tkpk_lib.data.canonical import report_inputs
+    from tkpk_lib.data.summary import demo_summary
     from tkpk_lib.paths import writable_cache_root
-    from tkpk_lib.summary import demo_summary
 
     root = Path(a.root)
     _ensure_data(root)
@@ -157,10 +157,10 @@ def cmd_summary(a: argparse.Namespace) -> int:
 
 
 def cmd_follow_up(a: argparse.Namespace) -> int:
-    from tkpk_lib.canonical import build_registry
-    from tkpk_lib.followup import demo_key, write_follow_up_lists
+    from tkpk_lib.analysis.followup import demo_key, write_follow_up_lists
+    from tkpk_lib.batch.pipeline import registry_names
+    from tkpk_lib.data.canonical import build_registry
     from tkpk_lib.paths import followup_dir, is_demo_root, require_writable, writable_cache_root
-    from tkpk_lib.pipeline import registry_names
     from tkpk_lib.privacy import load_key
 
     root = Path(a.root)
@@ -191,8 +191,8 @@ def cmd_follow_up(a: argparse.Namespace) -> int:
 
 
 def cmd_dictionary(a: argparse.Namespace) -> int:
+    from tkpk_lib.data.schemas import data_dictionary_markdown
     from tkpk_lib.paths import require_writable
-    from tkpk_lib.schemas import data_dictionary_markdown
 
     out = Path(a.output)
     require_writable(out.parent, "choose another file with --output")
@@ -203,7 +203,7 @@ def cmd_dictionary(a: argparse.Namespace) -> int:
 
 
 def cmd_run(a: argparse.Namespace) -> int:
-    from tkpk_lib.pipeline import run_cli
+    from tkpk_lib.batch.pipeline import run_cli
 
     return run_cli(a)
 
@@ -376,7 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``tkpk`` console script."""
-    from tkpk_lib.run import RunInterrupted, terminate_as_interrupt
+    from tkpk_lib.batch.run import RunInterrupted, terminate_as_interrupt
 
     args = build_parser().parse_args(argv)
     try:

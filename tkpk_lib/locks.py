@@ -1,8 +1,8 @@
 """An exclusive lock on a file, released by the operating system when its holder ends.
 
 Used where two runs on one data root (two people, one shared folder) could write the same
-files at once: the canonical tables (:func:`tkpk_lib.canonical.build_canonical`) and the
-prepared report tables (:func:`tkpk_lib.report.prepare_year`). The lock is advisory (both
+files at once: the canonical tables (:func:`tkpk_lib.data.canonical.build_canonical`) and the
+prepared report tables (:func:`tkpk_lib.reporting.report.prepare_year`). The lock is advisory (both
 sides must take it) and is released on exit, also when the process is killed, so a crashed
 run never leaves a stale lock behind.
 """

@@ -3,7 +3,7 @@
 Modules
 -------
 indicators
-    Facade re-exporting the indicator modules below (the old ``tkpk_lib.indicators``).
+    Facade re-exporting the indicator modules below (the old ``tkpk_lib.analysis.indicators``).
 poverty, inequality, labour, services, disaggregation
     Monitoring indicators: FGT and extreme poverty; Gini, bottom 40%, quintiles; Sakernas
     labour; basic services; the total and by each dimension.

@@ -4,7 +4,7 @@ Target groups live in :mod:`~tkpk_lib.analysis.targets`, combinations and overla
 :mod:`~tkpk_lib.analysis.programme_overlap`, the UpSet figure in
 :mod:`~tkpk_lib.analysis.coverage_figures` and shared helpers in
 :mod:`~tkpk_lib.analysis.coverage_base`; all are re-exported here, so ``tkpk_lib.analysis.coverage``
-(and ``tkpk_lib.coverage``) keeps every name it had.
+(and ``tkpk_lib.analysis.coverage``) keeps every name it had.
 
 Works on the canonical ``households`` table (Susenas KOR + KP) with its household weights
 and a :class:`~tkpk_lib.estimation.design.SurveyDesign`. Every indicator is a ratio of two weighted

@@ -62,7 +62,7 @@ def upset_figure(
     """
     from matplotlib.figure import Figure
 
-    from tkpk_lib.maps import FIXED_LAYOUT
+    from tkpk_lib.reporting.maps import FIXED_LAYOUT
 
     d, members, order = _upset_rows(combos, indicator, max_combinations, programmes)
     # object API (no pyplot import or figure manager) and a layout fixed in inches, so the

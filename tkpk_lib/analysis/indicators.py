@@ -1,7 +1,7 @@
 """TKPK monitoring indicators with design-based standard errors (facade over the indicator modules).
 
 The indicators live in one module per job, re-exported here so that ``tkpk_lib.analysis.indicators``
-(and the old path ``tkpk_lib.indicators``) keeps every name:
+(and the old path ``tkpk_lib.analysis.indicators``) keeps every name:
 
 * :mod:`~tkpk_lib.analysis.poverty`: FGT indices, number of poor, extreme poverty.
 * :mod:`~tkpk_lib.analysis.inequality`: Gini, bottom-40% share, welfare quintiles.
@@ -11,7 +11,7 @@ The indicators live in one module per job, re-exported here so that ``tkpk_lib.a
 * :mod:`~tkpk_lib.analysis.catalogue`: indicator catalogue, labels, display formatting.
 * :mod:`~tkpk_lib.analysis.indicator_base`: shared input checks and the result layout.
 
-Every function takes a canonical frame (:mod:`tkpk_lib.schemas`), a
+Every function takes a canonical frame (:mod:`tkpk_lib.data.schemas`), a
 :class:`~tkpk_lib.estimation.design.SurveyDesign`, column names and ``by=`` (a column or a list of
 columns) and returns a tidy frame shaped like the estimation core
 (:mod:`tkpk_lib.estimation.estimators`): an ``indicator`` column (a code of the indicator catalogue),

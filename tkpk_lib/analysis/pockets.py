@@ -261,7 +261,7 @@ def pocket_list(
         joined to the matching level as they are.
     gdf, desa_gdf : GeoDataFrame, optional
         Kecamatan / desa boundaries with ``kec_code`` / ``desa_code`` (or ``code`` as
-        :func:`tkpk_lib.readers.read_boundaries` gives, or ``kode``).
+        :func:`tkpk_lib.data.readers.read_boundaries` gives, or ``kode``).
     top : float or int
         Share (0-1) or number of units flagged in each ranking and group.
     within : str or None

@@ -3,7 +3,7 @@
 The rules live in :mod:`~tkpk_lib.analysis.registry_rules`, the DuckDB access in
 :mod:`~tkpk_lib.analysis.registry_source` and the counts for the TKPK tables in
 :mod:`~tkpk_lib.analysis.registry_summary`; all are re-exported here, so
-``tkpk_lib.analysis.registry`` (and ``tkpk_lib.registry``) keeps every name it had.
+``tkpk_lib.analysis.registry`` (and ``tkpk_lib.analysis.registry``) keeps every name it had.
 
 The welfare registry (DTKS / P3KE / DTSEN style, canonical table ``registry``) lists every
 registered household by name and address with its welfare decile and its receipt flags

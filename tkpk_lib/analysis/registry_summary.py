@@ -241,7 +241,7 @@ def registry_coverage(registry: RegistrySource, by: str | Sequence[str] | None =
     max_decile : int, default 4
         Target deciles are 1..max_decile.
     programmes : sequence of str, optional
-        Programme codes; default every ``rcv_<code>`` of :data:`tkpk_lib.schemas.PROGRAMMES`
+        Programme codes; default every ``rcv_<code>`` of :data:`tkpk_lib.data.schemas.PROGRAMMES`
         present in the registry.
 
     Returns

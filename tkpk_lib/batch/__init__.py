@@ -10,7 +10,7 @@ jobs, worker, executors, interrupts, runner, summary
     The runner: what a job and a result are, one job in a worker, the process pool or dask,
     stopping a run, :func:`~tkpk_lib.batch.runner.run_reports`, the summary table.
 run
-    Facade re-exporting the runner's names (the old ``tkpk_lib.run``).
+    Facade re-exporting the runner's names (the old ``tkpk_lib.batch.run``).
 kernels
     Warm Jupyter kernels kept per worker process.
 manifest
@@ -19,5 +19,5 @@ html, browser, chromium, pdf, files
     Exports: offline HTML, finding the browser, the DevTools pipe client, HTML -> PDF, atomic
     file writes.
 export
-    Facade re-exporting the exporters' names (the old ``tkpk_lib.export``).
+    Facade re-exporting the exporters' names (the old ``tkpk_lib.batch.export``).
 """

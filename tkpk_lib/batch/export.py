@@ -29,7 +29,7 @@ print copy), :mod:`tkpk_lib.batch.browser` (finding and starting the browser, pr
 :mod:`tkpk_lib.batch.chromium` (the DevTools pipe client :class:`ChromiumPrinter`),
 :mod:`tkpk_lib.batch.pdf` (shared printers, :func:`html_to_pdf`, :func:`pdf_text`) and
 :mod:`tkpk_lib.batch.files` (:func:`atomic_path`). This module re-exports their names, so
-``tkpk_lib.export`` and ``tkpk_lib.batch.export`` keep working; patch a function in the module
+``tkpk_lib.batch.export`` and ``tkpk_lib.batch.export`` keep working; patch a function in the module
 that defines it (e.g. ``tkpk_lib.batch.pdf.find_browser`` for :func:`html_to_pdf`).
 """
 

@@ -18,11 +18,11 @@ from typing import Any
 
 import pandas as pd
 
-from tkpk_lib import reference_data as _ref
 from tkpk_lib.batch.summary import format_summary
+from tkpk_lib.data import reference_data as _ref
 from tkpk_lib.errors import ReportError
 
-#: Units a run accepts: the ten kabupaten/kota and the province roll-up (tkpk_lib.reference_data).
+#: Units a run accepts: the ten kabupaten/kota and the province roll-up (tkpk_lib.data.reference_data).
 KAB_CODES: tuple[str, ...] = _ref.KAB_CODES
 PROVINCE_CODE = _ref.PROVINCE
 

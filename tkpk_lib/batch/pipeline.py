@@ -5,9 +5,9 @@ Steps, each timed:
 1. **demo**: when the data root is the demo root and holds no data, generate the synthetic
    demo (:func:`tkpk_lib.synthetic.generate_demo`, small registry with ``--small``);
 2. **canonical**: read and validate the raw files of every year into canonical Parquet tables
-   (:func:`tkpk_lib.canonical.build_canonical`, reused when present);
+   (:func:`tkpk_lib.data.canonical.build_canonical`, reused when present);
 3. **prepare**: compute every report table once for the whole province
-   (:func:`tkpk_lib.report.prepare_year`) in this process, before any notebook starts;
+   (:func:`tkpk_lib.reporting.report.prepare_year`) in this process, before any notebook starts;
 4. **notebooks**: run the report notebooks (``notebooks/reports/*.ipynb``) for the ten
    kabupaten/kota and the province with :func:`tkpk_lib.batch.run.run_reports` (processes or dask),
    exporting HTML and PDF; the annex notebook writes the Excel annex into each unit's folder.
@@ -110,7 +110,8 @@ def _ensure_data(cfg: RunConfig) -> None:
         The reports folder is not writable, or a non-demo root has no Susenas folder (naming
         the folder looked for; a user's root is never filled with synthetic data).
     """
-    from tkpk_lib import canonical, paths
+    from tkpk_lib import paths
+    from tkpk_lib.data import canonical
 
     root = cfg.root
     # every folder this run writes is checked before any work starts
@@ -134,7 +135,8 @@ def _check_years(cfg: RunConfig) -> list[int]:
 
     Also checks the cache folder is writable (before any work).
     """
-    from tkpk_lib import canonical, paths
+    from tkpk_lib import paths
+    from tkpk_lib.data import canonical
 
     root = cfg.root
     paths.writable_cache_root(root, cfg.cache_dir)
@@ -170,7 +172,7 @@ def _run_params(cfg: RunConfig, cache: Path, options: dict[str, Any]) -> dict[st
 def _input_files(cfg: RunConfig, years: Sequence[int], options: dict[str, Any]) -> list[Path]:
     """The raw files the run reads (years up to the report year and the comparison year), and
     the user's own poverty lines and targets: the manifest hashes them."""
-    from tkpk_lib import canonical
+    from tkpk_lib.data import canonical
 
     return sorted(
         {
@@ -181,6 +183,29 @@ def _input_files(cfg: RunConfig, years: Sequence[int], options: dict[str, Any]) 
         }
         | {Path(v) for v in options.values() if v}  # own poverty lines and targets
     )
+
+
+def _prepared_notes(cache: Path, progress: bool) -> dict[str, Any]:
+    """The manifest's notes on a prepared cache entry, printed as warnings with ``progress``.
+
+    Failed sections with every line of their cause, units absent from an input, and notes on
+    absent inputs (:func:`tkpk_lib.reporting.report.section_failures` and friends).
+    """
+    from tkpk_lib.reporting import report
+
+    notes: dict[str, Any] = {
+        "sections_failed": report.section_failures(cache),
+        "incomplete_inputs": report.completeness_warnings(cache),
+        "input_notes": report.input_notes(cache),
+    }
+    if progress:
+        for name, lines in notes["sections_failed"].items():
+            print(f"Peringatan: bagian {name} ({report.SECTIONS.get(name, name)}) tidak dapat "
+                  "dihitung: " + "\n  ".join(lines),
+                  file=sys.stderr, flush=True)
+        for line in notes["incomplete_inputs"]:
+            print(f"Peringatan: {line}", file=sys.stderr, flush=True)
+    return notes
 
 
 def run_province(
@@ -231,8 +256,10 @@ def run_province(
     >>> res.ok  # doctest: +SKIP
     True
     """
-    from tkpk_lib import canonical, paths, report
+    from tkpk_lib import paths
     from tkpk_lib.batch import run
+    from tkpk_lib.data import canonical
+    from tkpk_lib.reporting import report
 
     if config is None:
         if root is None or year is None:
@@ -271,7 +298,7 @@ def run_province(
 
     def prepare() -> None:
         # called by the runner once the run's parameters are checked, while its workers start
-        # their kernels (tkpk_lib.run.warm_up)
+        # their kernels (tkpk_lib.batch.run.warm_up)
         p = time.perf_counter()
         got = report.prepare_year(root, year, comparison_year, cfg.target, year_dir, **options)
         if got != cache:
@@ -280,16 +307,7 @@ def run_province(
                 f"{got.name}, expected {cache.name}); start the run again"
             )
         t["prepare"] = time.perf_counter() - p
-        notes["sections_failed"] = report.section_failures(cache)
-        notes["incomplete_inputs"] = report.completeness_warnings(cache)
-        notes["input_notes"] = report.input_notes(cache)
-        if progress:
-            for name, lines in notes["sections_failed"].items():
-                print(f"Peringatan: bagian {name} ({report.SECTIONS.get(name, name)}) tidak dapat "
-                      "dihitung: " + "\n  ".join(lines),
-                      file=sys.stderr, flush=True)
-            for line in notes["incomplete_inputs"]:
-                print(f"Peringatan: {line}", file=sys.stderr, flush=True)
+        notes.update(_prepared_notes(cache, progress))
 
     notes: dict[str, Any] = {"partial": cfg.partial, "sections_failed": {}, "incomplete_inputs": [],
                              "input_notes": []}

@@ -41,7 +41,7 @@ The runner is split by job (issue 14): :mod:`tkpk_lib.batch.jobs` (constants, ru
 :func:`warm_up`), :mod:`tkpk_lib.batch.interrupts` (signals, watchdog, stopping workers),
 :mod:`tkpk_lib.batch.runner` (:func:`run_reports`), :mod:`tkpk_lib.batch.executors`
 (process pool or dask) and :mod:`tkpk_lib.batch.summary`
-(:func:`format_summary`). This module re-exports their names, so ``tkpk_lib.run`` and
+(:func:`format_summary`). This module re-exports their names, so ``tkpk_lib.batch.run`` and
 ``tkpk_lib.batch.run`` keep working; :mod:`tkpk_lib.batch.pipeline` calls
 ``run.run_reports`` through this module, so patching it here still reaches ``tkpk run``.
 """

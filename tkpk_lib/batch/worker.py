@@ -46,8 +46,8 @@ def _first_line(text: str) -> str:
 
 def _partial_sections(nb: Any) -> dict[str, list[str]]:
     """Sections an executed report marked incomplete (outputs with the ``tkpk_partial`` metadata
-    that :func:`tkpk_lib.report.section_notice` writes in a partial report), with their causes."""
-    from tkpk_lib.report import PARTIAL_KEY
+    that :func:`tkpk_lib.reporting.report.section_notice` writes in a partial report), with their causes."""
+    from tkpk_lib.reporting.report import PARTIAL_KEY
 
     found: dict[str, list[str]] = {}
     for cell in nb.cells:

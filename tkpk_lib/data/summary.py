@@ -13,7 +13,7 @@ from tkpk_lib.data.reference_data import calibration_grid, region_names
 def weighted_p0_by_kab(households: pd.DataFrame) -> pd.DataFrame:
     """Share of persons under the poverty line per kabupaten, with its design-based SE.
 
-    A thin wrapper over :func:`tkpk_lib.indicators.fgt` (persons = weight x household size;
+    A thin wrapper over :func:`tkpk_lib.analysis.indicators.fgt` (persons = weight x household size;
     stratified cluster design of the canonical table).
 
     Parameters
@@ -34,8 +34,8 @@ def weighted_p0_by_kab(households: pd.DataFrame) -> pd.DataFrame:
     >>> float(weighted_p0_by_kab(hh)["p0"].iloc[0])
     0.5
     """
-    from tkpk_lib.design import SurveyDesign
-    from tkpk_lib.indicators import fgt
+    from tkpk_lib.analysis.indicators import fgt
+    from tkpk_lib.estimation.design import SurveyDesign
 
     d = SurveyDesign(weight="weight", strata="stratum", psu="psu", single_psu="center")
     r = fgt(households, d, welfare="exp_pc", line="poverty_line", alpha=0, by="kab_code", size="hh_size")

@@ -10,7 +10,7 @@ The schema check of one table lives here; the vectorised column tests are in
 :mod:`tkpk_lib.data.column_checks`, the cross-field rules of the office tables in
 :mod:`tkpk_lib.data.cross_field` and the identifier checks in :mod:`tkpk_lib.data.identifiers`
 (their names are re-exported here, so ``tkpk_lib.data.validate.IdentifierCheck`` and the old
-``tkpk_lib.validate`` keep working).
+``tkpk_lib.data.validate`` keep working).
 """
 
 from __future__ import annotations

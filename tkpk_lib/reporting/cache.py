@@ -37,7 +37,7 @@ def _fingerprint(files: Mapping[str, Path], extra: Sequence[Any], contents: Mapp
     reference tables, small) are hashed byte for byte, so a changed estimator gives another
     key even when a checkout keeps the file times.
     """
-    from tkpk_lib.canonical import _file_stamp
+    from tkpk_lib.data.canonical import _file_stamp
 
     h = hashlib.sha256()
     for name in sorted(files):
@@ -87,7 +87,7 @@ def _read_registry(path: str | Path) -> pd.DataFrame:
     """The canonical registry without its personal-data columns (only counts are computed)."""
     import pyarrow.parquet as pq
 
-    from tkpk_lib.schemas import REGISTRY
+    from tkpk_lib.data.schemas import REGISTRY
 
     pii = set(REGISTRY.pii_columns)
     return pd.read_parquet(path, columns=[c for c in pq.read_schema(path).names if c not in pii])
@@ -135,7 +135,7 @@ class _Plan:
 
     def __init__(self, root: str | Path, year: int, comparison_year: int | None, target: str,
                  cache_dir: str | Path | None, poverty_lines: Any, targets: Any) -> None:
-        from tkpk_lib import canonical
+        from tkpk_lib.data import canonical
 
         if target not in ("poor", "b40", "registry"):
             raise ReportError(f"target must be 'poor', 'b40' or 'registry', got {target!r}")
@@ -347,7 +347,7 @@ def prepare_year(
     >>> cache = prepare_year("data/demo/generated", 2024)  # doctest: +SKIP
     >>> load_section(cache, "indicators", "1701").head()  # doctest: +SKIP
     """
-    from tkpk_lib import canonical
+    from tkpk_lib.data import canonical
 
     plan = _Plan(root, year, comparison_year, target, cache_dir, poverty_lines, targets)
     entry = plan.entry
@@ -399,8 +399,8 @@ def prepare_year(
 
 def _looked_for(root: str | Path, year: int) -> dict[str, str]:
     """Where each missing input of ``year`` was looked for, by input table (from
-    :func:`tkpk_lib.canonical.input_status`: the folder and why nothing was found there)."""
-    from tkpk_lib import canonical
+    :func:`tkpk_lib.data.canonical.input_status`: the folder and why nothing was found there)."""
+    from tkpk_lib.data import canonical
 
     table_of = {"sakernas": "labour", "podes": "villages", "registry": "registry", "programmes": "programmes",
                 "complaints": "complaints", "boundaries/kecamatan": "boundaries/kecamatan",
@@ -425,7 +425,7 @@ def input_sources(root: str | Path, year: int) -> dict[str, str]:
     >>> input_sources("/nonexistent", 2024)
     {}
     """
-    from tkpk_lib import canonical
+    from tkpk_lib.data import canonical
 
     raw = canonical.raw_files(root, year)
     out: dict[str, str] = {}

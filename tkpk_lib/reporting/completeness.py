@@ -27,7 +27,7 @@ def unit_completeness(
     A province figure computed from a table that lacks some kabupaten/kota would silently stand
     for fewer units; this lists, per input present (Susenas households of every year, Sakernas,
     Podes villages, programme map, registry and boundaries of ``year``), the units of
-    :func:`tkpk_lib.reference_data.regions` that have no row or polygon in it.
+    :func:`tkpk_lib.data.reference_data.regions` that have no row or polygon in it.
 
     Returns
     -------
@@ -42,7 +42,7 @@ def unit_completeness(
     >>> unit_completeness({2024: {"households": hh}}, 2024)["households"]["missing"][:2]
     ['1703', '1704']
     """
-    from tkpk_lib.reference_data import regions
+    from tkpk_lib.data.reference_data import regions
 
     expected = sorted(regions("kabupaten")["code"].astype(str))
     sources = dict(sources or {})
@@ -82,7 +82,7 @@ def completeness_warnings(cache: str | Path) -> list[str]:
     >>> completeness_warnings("derived/2024")  # doctest: +SKIP
     ['rumah tangga Susenas 2024 (raw/susenas/2024): tidak ada 1703 Kabupaten Bengkulu Utara; ...']
     """
-    from tkpk_lib.reference_data import region_names
+    from tkpk_lib.data.reference_data import region_names
 
     names = region_names()
     lines = []
@@ -107,7 +107,7 @@ def completeness_note(cache: str | Path, kab_code: str, inputs: Sequence[str] = 
     >>> completeness_note("derived/2024", "17")  # doctest: +SKIP
     '> **Perhatian:** angka provinsi dari rumah tangga Susenas 2024 dihitung dari 9 dari 10 ...'
     """
-    from tkpk_lib.reference_data import region_names
+    from tkpk_lib.data.reference_data import region_names
 
     names = region_names()
     info = _index(cache)

@@ -170,7 +170,7 @@ def suppress_small_cells(
     Parameters
     ----------
     df : pandas.DataFrame
-        Estimates, e.g. the result of :mod:`tkpk_lib.estimate` (estimate, se, ci_low, ...).
+        Estimates, e.g. the result of :mod:`tkpk_lib.estimation.estimators` (estimate, se, ci_low, ...).
     n_col : str
         Column with the number of sample households behind each row.
     min_n : int
@@ -484,7 +484,7 @@ def write_annex(
 
     _notes_sheet(wb.create_sheet("Catatan"), meta, shown, dropped, notes)
 
-    from tkpk_lib.export import atomic_path
+    from tkpk_lib.batch.export import atomic_path
 
     path = Path(path)
     with atomic_path(path) as tmp:

@@ -15,7 +15,7 @@ class SectionError(ReportError):
 
 def _user_columns(table: str) -> dict[str, str]:
     """canonical column -> the column name of the user's file, where the reader has a fixed map."""
-    from tkpk_lib import readers
+    from tkpk_lib.data import readers
 
     maps = {"complaints": "COMPLAINT_COLUMNS", "programmes": "PROGRAMME_COLUMNS", "registry": "REGISTRY_COLUMNS"}
     m = getattr(readers, maps.get(table, ""), None) or {}

@@ -232,7 +232,7 @@ def pocket_maps(cache: str | Path, data_root: str | Path, kab_code: str) -> list
     --------
     >>> pocket_maps("derived/2024", "data/demo/generated", "1701")  # doctest: +SKIP
     """
-    from tkpk_lib import canonical
+    from tkpk_lib.data import canonical
     from tkpk_lib.reporting import static_maps as maps
 
     raw = canonical.raw_files(data_root, 0)
@@ -290,7 +290,7 @@ def map_note(cache: str | Path, data_root: str | Path) -> str:
     >>> map_note("derived/2024", "data/demo/generated")  # doctest: +SKIP
     '> Peta tidak tersedia: file batas wilayah (desa) tidak ditemukan (dicari di ...).'
     """
-    from tkpk_lib import canonical
+    from tkpk_lib.data import canonical
 
     info = _index(cache)
     raw = canonical.raw_files(data_root, 0)
@@ -316,7 +316,7 @@ def upset(cache: str | Path, kab_code: str, max_combinations: int = 12, *, min_s
     combos = combinations_for(cache, kab_code, min_sample=min_sample)
     if combos.empty:
         return None
-    from tkpk_lib.coverage import upset_figure
+    from tkpk_lib.analysis.coverage import upset_figure
 
     return upset_figure(combos, indicator="number", max_combinations=max_combinations,
                         title=f"Kombinasi program pada rumah tangga sasaran, {unit_name(kab_code)}")

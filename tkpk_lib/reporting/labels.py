@@ -49,7 +49,7 @@ _CATALOGUE: pd.DataFrame | None = None
 
 
 def _catalogue() -> pd.DataFrame:
-    # read the shipped CSV directly: importing tkpk_lib.indicators pulls in scipy.stats (~1-4 s
+    # read the shipped CSV directly: importing tkpk_lib.analysis.indicators pulls in scipy.stats (~1-4 s
     # per notebook kernel) and the report notebooks only need names, units and directions
     global _CATALOGUE
     if _CATALOGUE is None:
@@ -122,7 +122,7 @@ TARGET_LABELS = {"poor": "penduduk miskin", "b40": "40% penduduk terbawah",
 
 @functools.cache
 def _region_names() -> dict[str, str]:
-    from tkpk_lib.reference_data import region_names
+    from tkpk_lib.data.reference_data import region_names
 
     return region_names()
 

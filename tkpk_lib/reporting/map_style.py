@@ -57,7 +57,7 @@ POCKET_COLOURS: dict[str, str] = {
     "jumlah besar": "#6a51a3",
     "bukan kantong": "#f0f0f0",
 }
-"""Fixed colours of pocket types (see :data:`tkpk_lib.pockets.POCKET_TYPES`)."""
+"""Fixed colours of pocket types (see :data:`tkpk_lib.analysis.pockets.POCKET_TYPES`)."""
 
 POCKET_LABELS: dict[str, str] = {
     "keduanya": "Kantong: tingkat tinggi dan jumlah besar",

@@ -6,7 +6,7 @@ comparison year, the kabupaten/kota against the province, extreme poverty agains
 Inpres 4/2022 target, and the largest programme coverage gaps. The text is a draft for the
 TKPK secretariat to edit: every sentence states only what the tables show, with the test used.
 
-Significance of a change comes from :func:`tkpk_lib.trends.change` (independent samples,
+Significance of a change comes from :func:`tkpk_lib.analysis.trends.change` (independent samples,
 5%). A kabupaten is compared with the province by ``z = (a - b) / sqrt(se_a^2 + se_b^2)``; the
 kabupaten is part of the province, so the covariance is positive and this SE overstates the SE
 of the difference: the test is conservative (it says "berbeda nyata" less often than an exact
@@ -132,7 +132,7 @@ def change_sentences(change: pd.DataFrame, kab_code: str,
     Parameters
     ----------
     change : pandas.DataFrame
-        ``change`` section (:func:`tkpk_lib.trends.change` by kab_code): indicator, kab_code,
+        ``change`` section (:func:`tkpk_lib.analysis.trends.change` by kab_code): indicator, kab_code,
         year_a, year_b, difference, significant, change, and optionally assessment.
     kab_code : str
         Unit.
@@ -228,7 +228,7 @@ def extreme_poverty_sentence(targets: pd.DataFrame, kab_code: str) -> str:
     Parameters
     ----------
     targets : pandas.DataFrame
-        ``targets`` section (:func:`tkpk_lib.trends.compare_targets`).
+        ``targets`` section (:func:`tkpk_lib.analysis.trends.compare_targets`).
 
     Examples
     --------
@@ -268,7 +268,7 @@ def coverage_sentences(targeting: pd.DataFrame, kab_code: str, target_label: str
     Parameters
     ----------
     targeting : pandas.DataFrame
-        ``targeting`` section (:func:`tkpk_lib.coverage.targeting` with kab_code).
+        ``targeting`` section (:func:`tkpk_lib.analysis.coverage.targeting` with kab_code).
     kab_code : str
         Unit.
     target_label : str

@@ -63,7 +63,7 @@ def section_note(cache: str | Path, name: str) -> str:
     Examples
     --------
     >>> section_note("derived/2024", "budget")  # doctest: +SKIP
-    '> **Bagian belum tersedia** (peta program ...): bagian ini menunggu modul tkpk_lib.programmes'
+    '> **Bagian belum tersedia** (peta program ...): bagian ini menunggu modul tkpk_lib.analysis.programmes'
     """
     st = _index(cache)["sections"].get(name)
     if st is None:

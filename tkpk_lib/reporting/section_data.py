@@ -38,7 +38,7 @@ def _plain(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _design() -> Any:
-    from tkpk_lib.design import SurveyDesign
+    from tkpk_lib.estimation.design import SurveyDesign
 
     return SurveyDesign("weight", "stratum", "psu", single_psu="center")
 
@@ -73,7 +73,7 @@ def year_indicators(tables: Mapping[str, pd.DataFrame], year: int) -> pd.DataFra
     --------
     >>> # see tests/test_report.py::test_year_indicators_match_direct_calls
     """
-    from tkpk_lib import indicators as ind
+    from tkpk_lib.analysis import indicators as ind
 
     d = _design()
     hh = tables["households"]
@@ -97,7 +97,7 @@ def year_indicators(tables: Mapping[str, pd.DataFrame], year: int) -> pd.DataFra
 
 
 def _disaggregation(hh: pd.DataFrame) -> pd.DataFrame:
-    from tkpk_lib import indicators as ind
+    from tkpk_lib.analysis import indicators as ind
 
     d = _design()
     dims = [c for c in ("urban", "head_female", "has_disabled", "has_elderly") if c in hh.columns]
@@ -183,11 +183,11 @@ def _per_kab_by(frame: pd.DataFrame, fn: Callable[..., Mapping[str, pd.DataFrame
 def _coverage_sections(cov: Any, hh: pd.DataFrame, target: str,
                        names: Sequence[str] = ("targeting", "coverage", "combinations"),
                        memo: dict[str, Any] | None = None) -> dict[str, pd.DataFrame]:
-    """Adapter to :mod:`tkpk_lib.coverage`: kabupaten rows plus province rows (kab_code "17").
+    """Adapter to :mod:`tkpk_lib.analysis.coverage`: kabupaten rows plus province rows (kab_code "17").
 
     ``memo`` keeps the households with their target columns between calls for single sections.
     """
-    from tkpk_lib.schemas import PROGRAMMES
+    from tkpk_lib.data.schemas import PROGRAMMES
 
     d = _design()
     progs = [p for p in PROGRAMMES if f"rcv_{p}" in hh.columns]
@@ -208,7 +208,7 @@ def _coverage_sections(cov: Any, hh: pd.DataFrame, target: str,
 
 def _programme_annex(progs: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Programme-map aggregates in the LP2KD annex layout (plain sums of the map, per kabupaten)."""
-    from tkpk_lib.schemas import STRATEGIES
+    from tkpk_lib.data.schemas import STRATEGIES
 
     clusters = {1: "Bantuan sosial terpadu berbasis keluarga", 2: "Pemberdayaan masyarakat",
                 3: "Pemberdayaan usaha mikro dan kecil", 4: "Program pro-rakyat lainnya"}

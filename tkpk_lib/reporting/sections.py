@@ -304,7 +304,7 @@ def prepare_tables(
     ind = ind.sort_values(["year", "kab_code", "indicator"], kind="stable").reset_index(drop=True)
     s.ok("indicators", ind)
     s.lap("indicators")
-    from tkpk_lib import trends
+    from tkpk_lib.analysis import trends
 
     # each apart: a failure of one takes down no other
     def _change(_: Any) -> dict[str, pd.DataFrame]:
@@ -325,7 +325,7 @@ def prepare_tables(
     # one call per section (the target columns are added once): a failure of one leaves the others
     prepared: dict[str, Any] = {}
     for name in ("coverage", "targeting", "combinations"):
-        s.run([name], "coverage", lambda cov, name=name: _coverage_sections(cov, hh, target, (name,), prepared))
+        s.run([name], "analysis.coverage", lambda cov, name=name: _coverage_sections(cov, hh, target, (name,), prepared))
 
     def _where(table: str) -> str:
         return (looked_for or {}).get(table) or LOOKED_FOR.get(table, table).replace("<tahun>", str(year))
@@ -353,7 +353,7 @@ def prepare_tables(
         return {"registry_summary": pd.concat([summ, prov], ignore_index=True), "registry_followup": fu,
                 "registry_desa": desa}
 
-    s.run(["registry_summary", "registry_followup", "registry_desa"], "registry", _registry)
+    s.run(["registry_summary", "registry_followup", "registry_desa"], "analysis.registry", _registry)
 
     # ---- pockets
     def _pockets(pk: Any) -> dict[str, pd.DataFrame]:
@@ -370,7 +370,7 @@ def prepare_tables(
         return {"pockets_kecamatan": _plain(res["kecamatan"]), "pockets_desa": _plain(res["scores"]),
                 "pockets": _plain(res["pockets"])}
 
-    s.run(["pockets_kecamatan", "pockets_desa", "pockets"], "pockets", _pockets)
+    s.run(["pockets_kecamatan", "pockets_desa", "pockets"], "analysis.pockets", _pockets)
     _note_podes_round(s, cur.get("villages"), year)
 
     # ---- programme map: budget (and its annex), convergence and complaints are computed apart,
@@ -385,7 +385,7 @@ def prepare_tables(
         keep = ("total", "by_strategy", "by_cluster", "by_fund_source", "by_opd", "by_programme")
         return {"budget": _per_kab_by(progs, pm.budget_tables, keep)}
 
-    s.run(["budget"], "programmes", _budget)
+    s.run(["budget"], "analysis.programmes", _budget)
 
     def _convergence(pm: Any) -> dict[str, pd.DataFrame]:
         if progs is None or not len(progs):
@@ -393,7 +393,7 @@ def prepare_tables(
             return {}
         return _convergence_section(pm, progs, s, year)
 
-    s.run(["convergence"], "programmes", _convergence)
+    s.run(["convergence"], "analysis.programmes", _convergence)
 
     def _complaints(pm: Any) -> dict[str, pd.DataFrame]:
         if comp is None or not len(comp):
@@ -405,7 +405,7 @@ def prepare_tables(
         out["annex_complaints"] = _complaints_annex(comp)
         return out
 
-    s.run(["complaints", "annex_complaints"], "programmes", _complaints)
+    s.run(["complaints", "annex_complaints"], "analysis.programmes", _complaints)
 
     def _annex_programmes(_: Any) -> dict[str, pd.DataFrame]:
         if progs is None or not len(progs):

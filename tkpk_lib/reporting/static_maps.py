@@ -418,7 +418,7 @@ def cluster_map(
     Parameters
     ----------
     gdf : GeoDataFrame
-        Output of :func:`tkpk_lib.hotspots.hot_spots` (or any layer with a cluster column).
+        Output of :func:`tkpk_lib.analysis.hotspots.hot_spots` (or any layer with a cluster column).
     cluster_col : str
         Column with "High-High", "Low-Low", "High-Low", "Low-High", "hot", "cold",
         "not significant", "no neighbours" (missing = not significant).
@@ -498,7 +498,7 @@ def pocket_map(
     desa_gdf : GeoDataFrame
         Desa polygons with ``key`` (or ``code``/``kode``) and, when ``pockets`` is None, ``pocket_col``.
     pockets : DataFrame, optional
-        :func:`tkpk_lib.pockets.pocket_list` output (its desa rows are joined on ``code``).
+        :func:`tkpk_lib.analysis.pockets.pocket_list` output (its desa rows are joined on ``code``).
     kec_gdf : GeoDataFrame, optional
         Kecamatan polygons drawn as outlines on top.
     pocket_col : str

@@ -226,7 +226,7 @@ def targeting_table(cache: str | Path, kab_code: str, *, min_sample: int = 0) ->
 
 
 def combinations_for(cache: str | Path, kab_code: str, *, min_sample: int = 0) -> pd.DataFrame:
-    """Programme combinations of one unit (input of :func:`tkpk_lib.coverage.upset_figure`).
+    """Programme combinations of one unit (input of :func:`tkpk_lib.analysis.coverage.upset_figure`).
 
     Combinations seen in fewer than ``min_sample`` sample units are left out.
 

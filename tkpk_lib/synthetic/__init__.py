@@ -5,7 +5,7 @@ a DTKS/P3KE-style registry (.csv), a programme map (.xlsx), a complaints log (.c
 boundaries (.gpkg) under one root, with the raw variable names of
 ``tkpk_lib/reference/crosswalk.csv`` for each year, plus the model's true poverty rates
 (``truth/``) and a README. Everything is drawn from one population model (see
-:mod:`tkpk_lib.synthetic._world`) calibrated to :func:`tkpk_lib.reference_data.calibration_grid`:
+:mod:`tkpk_lib.synthetic._world`) calibrated to :func:`tkpk_lib.data.reference_data.calibration_grid`:
 the kabupaten P0, poverty line, population, Gini, TPT and TPAK of each year.
 
 The data are synthetic: no row describes a real person, household or programme. Names end
@@ -317,7 +317,7 @@ def _write_readme(
         "",
         f"* Generator: `tkpk_lib.synthetic.generate_demo`, seed **{seed}**, years {years[0]}-{years[-1]}, "
         f"small={small}.",
-        "* Calibration: `tkpk_lib.reference_data.calibration_grid()` (published BPS figures; gaps filled "
+        "* Calibration: `tkpk_lib.data.reference_data.calibration_grid()` (published BPS figures; gaps filled "
         "by documented rules, listed below).",
         "* `truth/susenas_truth_<year>.csv`: the model's true P0 per kecamatan and kabupaten "
         "(`pocket` = 1 for kecamatan built as poverty pockets).",

@@ -12,7 +12,7 @@ Every reader returns a frame validated by :func:`tkpk_lib.data.validate.validate
 one :class:`~tkpk_lib.errors.SchemaError` naming file, column and rows.
 
 This package is split by job; this module re-exports every name of its parts, so
-``tkpk_lib.data.readers.read_susenas`` (and the old ``tkpk_lib.readers``) keep working:
+``tkpk_lib.data.readers.read_susenas`` (and the old ``tkpk_lib.data.readers``) keep working:
 
 - :mod:`~tkpk_lib.data.readers.tabular`: file formats, header/layout detection, ``read_raw``;
 - :mod:`~tkpk_lib.data.readers.values`: numbers, identifier text and region codes of raw cells;

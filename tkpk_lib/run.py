@@ -1,6 +1,0 @@
-"""Deprecated location: use :mod:`tkpk_lib.batch.run` (moved in the layout of issue 14)."""
-import sys
-
-from tkpk_lib.batch import run as _module
-
-sys.modules[__name__] = _module

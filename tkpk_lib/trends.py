@@ -1,8 +1,0 @@
-"""Deprecated location: use :mod:`tkpk_lib.analysis.trends` (moved in the layout of issue 14)."""
-
-import importlib
-import sys
-
-# import_module (not ``from package import name``): it loads the module again when a test has
-# removed it from sys.modules, instead of returning the package attribute left from before
-sys.modules[__name__] = importlib.import_module("tkpk_lib.analysis.trends")
