@@ -240,7 +240,15 @@ def _fill_slivers(geom: object, max_area: float = 1e-6) -> object:
 
 
 def _write_truth(world: World, root: Path, year: int, t: pd.DataFrame) -> dict[str, int]:
-    """True (model) P0 per kecamatan and kabupaten: the target small-area estimates should hit."""
+    """True (model) P0 per kecamatan and kabupaten: the target small-area estimates should hit.
+
+    Every value is the model value, not a finite-population value: ``p0`` is the expected
+    share of persons below the poverty line under the population model (normal CDF of each
+    desa x household-type cell, weighted by the cell's model population), and ``population``
+    the model population. No finite list of households is enumerated; the Susenas sample is
+    drawn household by household from the same model, so its design-unbiased estimates vary
+    around these values.
+    """
     names = region_names()
     pocket = dict(zip(world.kec["code"], world.kec["pocket"].astype(int), strict=True))
     pop = t["population"].to_numpy(dtype=float)
@@ -282,11 +290,16 @@ def _assumptions(world: World) -> list[str]:
         "One poverty line per kabupaten for urban and rural areas (as calibration_grid gives it).",
         "Urban = kelurahan, all of Kota Bengkulu and ~35% of desa in each kabupaten's seat kecamatan.",
         "Desa populations: fixed lognormal shares of the kabupaten population (kelurahan 2.2x larger).",
-        "Susenas: ~600 census blocks x 10 households a year, systematic PPS within kabupaten x urban strata "
-        "(frame sorted by the desa's expected welfare: implicit stratification); weights ratio-adjusted to the model population of each stratum.",
-        "Survey household types and noise are balanced (Latin-hypercube) draws within each stratum: the "
-        "samples sit closer to the calibration targets than independent draws would, while the spread "
-        "between PSUs, and so the estimated standard errors, look like ordinary survey data.",
+        "Susenas: ~600 census blocks x 10 households a year; strata kabupaten x urban/rural; blocks selected "
+        "with probability proportional to their household count (random-order systematic PPS), 10 households "
+        "per block by simple random sampling; base weight = inverse inclusion probability M_h / (10 n_h), "
+        "then ratio-adjusted to the model population of each stratum.",
+        "Survey households are independent draws from the population model (block effect s.d. 0.15 plus a "
+        "household term): the samples vary from draw to draw like a real survey's, so the demo's standard "
+        "errors and confidence intervals are as wide as real ones.",
+        "Truth files hold model values: the expected share of persons below the line under the population "
+        "model (superpopulation P0 of each desa, summed with the model populations), not the rate of a "
+        "finite list of households; no finite population is enumerated.",
         "Sakernas: ~540 blocks x 10 households, persons aged 10+; participation and unemployment intercepts "
         "solved per kabupaten-year to reproduce the calibration TPAK and TPT.",
         "Registry families (KK) have a mean size of 3.45; deciles rank a noisy welfare score (PMT error s.d. "
@@ -320,7 +333,9 @@ def _write_readme(
         "* Calibration: `tkpk_lib.data.reference_data.calibration_grid()` (published BPS figures; gaps filled "
         "by documented rules, listed below).",
         "* `truth/susenas_truth_<year>.csv`: the model's true P0 per kecamatan and kabupaten "
-        "(`pocket` = 1 for kecamatan built as poverty pockets).",
+        "(`pocket` = 1 for kecamatan built as poverty pockets). These are model values (the expected "
+        "share of persons under the line in the population model), not finite-population values: the "
+        "Susenas sample is a probability sample whose estimates vary around them.",
         f"* Seats used for the geometry: {seats}.",
         "",
         "## Files",

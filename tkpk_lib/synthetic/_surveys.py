@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
-from scipy.special import expit, ndtr, ndtri
+from scipy.special import expit, ndtr
 
 from ..reference_data import KAB_CODES
 from . import _io
@@ -18,7 +18,6 @@ from ._world import (
     draw_types,
     household_expenditure,
     members,
-    stratified_uniform,
     welfare_score,
 )
 
@@ -30,15 +29,20 @@ MEAN_SIZE = {0: 4.0, 1: 3.79}  # expected household size (rural, urban) of house
 
 # ------------------------------------------------------------------------- sample design
 def sample_blocks(world: World, gen: np.random.Generator, year: int, n_psu: int) -> pd.DataFrame:
-    """Two-stage design: census blocks by systematic PPS within kabupaten x urban strata.
+    """Two-stage probability sample: census blocks by PPS within kabupaten x urban strata.
 
-    The frame is every desa split into blocks of ~100 households, ordered within a stratum by
-    the desa's expected welfare (implicit stratification, as BPS sorts its Susenas frame by a
-    block welfare/education indicator), then by code. Kabupaten get
-    PSUs proportional to the square root of their population; urban/rural strata within a
-    kabupaten proportional to households (at least 3 PSUs). Selected blocks then yield
-    ``HH_PER_PSU`` households each (simple random sample), so the design is self-weighting
-    within a stratum: base weight = M_h / (n_h * 10).
+    The frame is every desa split into blocks of ~100 households. Kabupaten get PSUs
+    proportional to the square root of their population; urban/rural strata within a
+    kabupaten proportional to households (at least 3 PSUs). Within a stratum ``n_h`` blocks are
+    selected with probability proportional to their household count (systematic PPS on a
+    randomly ordered frame, i.e. random-order PPS without replacement; no sorting by welfare,
+    so there is no implicit stratification that the usual with-replacement variance estimator
+    would not see). Selected blocks then yield ``HH_PER_PSU`` households each by simple random
+    sampling. Inclusion probability of a household: ``pi = n_h M_b / M_h x 10 / M_b =
+    10 n_h / M_h``, so the base weight (``base_weight``) is its inverse ``M_h / (10 n_h)``
+    (``M_b`` block households, ``M_h`` stratum households): the design is self-weighting
+    within a stratum. Susenas/Sakernas then ratio-adjust the base weights to the model
+    population of each stratum (as BPS calibrates to population projections).
     """
     d = world.desa
     pop = world.desa_pop(year)
@@ -48,7 +52,6 @@ def sample_blocks(world: World, gen: np.random.Generator, year: int, n_psu: int)
     b_desa = np.repeat(np.arange(len(d)), nb)
     b_size = (n_hh / nb)[b_desa]
     kab = d["kab_code"].to_numpy(dtype=object)
-    welfare = world.desa_base(year)
     kab_pop = {k: pop[kab == k].sum() for k in KAB_CODES}
     root = np.sqrt(np.array([kab_pop[k] for k in KAB_CODES]))
     n_kab = np.maximum(20, np.rint(n_psu * root / root.sum())).astype(int)
@@ -68,7 +71,7 @@ def sample_blocks(world: World, gen: np.random.Generator, year: int, n_psu: int)
             if n_h == 0:
                 continue
             idx = np.where(in_k & (urban[b_desa] == u))[0]
-            idx = idx[np.argsort(welfare[b_desa[idx]], kind="stable")]
+            idx = idx[gen.permutation(len(idx))]
             cum = np.cumsum(b_size[idx])
             step = cum[-1] / n_h
             picks = gen.uniform(0, step) + step * np.arange(n_h)
@@ -117,11 +120,12 @@ def _households(
     b = np.repeat(np.arange(len(blocks)), HH_PER_PSU)
     desa_idx = blocks["desa_idx"].to_numpy()[b]
     urban = blocks["urban"].to_numpy()[b]
-    stratum = blocks["stratum"].to_numpy()
-    t_idx = draw_types(gen, world.types, urban, u=stratified_uniform(gen, stratum[b]))
+    # independent draws (ordinary sampling): households are a simple random sample of the
+    # block's households, each drawn from the population model
+    t_idx = draw_types(gen, world.types, urban, u=gen.random(n))
     t = world.types.iloc[t_idx]
-    block_eff = SIGMA_BLOCK * ndtri(stratified_uniform(gen, stratum))[b]
-    z = ndtri(stratified_uniform(gen, stratum[b]))
+    block_eff = SIGMA_BLOCK * gen.standard_normal(len(blocks))[b]
+    z = gen.standard_normal(n)
     x = household_expenditure(world, gen, year, desa_idx, t_idx, block_effect=block_eff, z=z)
     hh = pd.DataFrame(
         {
@@ -170,7 +174,39 @@ def _ordered(
 # ------------------------------------------------------------------------- Susenas
 def susenas(world: World, root: Path, year: int) -> dict[str, int]:
     """Write the three Susenas March files of ``year``; return rows per file."""
-    gen = _io.rng(world.seed, _io.SUSENAS, year)
+    return write_susenas(root, year, *draw_susenas(world, year))
+
+
+def draw_susenas(
+    world: World, year: int, draw: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Draw one Susenas March sample of ``year`` from the fixed population model.
+
+    Parameters
+    ----------
+    world : World
+        The population model (:func:`tkpk_lib.synthetic._world.build_world`).
+    year : int
+        Survey year.
+    draw : int
+        Sample number: 0 is the demo's own sample; other values give independent samples of
+        the same design from the same population (the coverage study redraws with them).
+
+    Returns
+    -------
+    tuple of DataFrame
+        ``(rt, ind, kp)``: household, person and expenditure (KP blok 43) tables with the
+        raw variable names that :func:`write_susenas` writes.
+
+    Examples
+    --------
+    >>> from tkpk_lib.synthetic._world import build_world
+    >>> w = build_world(2024, (2024,), geometry=False)  # doctest: +SKIP
+    >>> rt, ind, kp = draw_susenas(w, 2024, draw=1)  # doctest: +SKIP
+    >>> len(rt) == len(kp)  # doctest: +SKIP
+    True
+    """
+    gen = _io.rng(world.seed, _io.SUSENAS, year, draw)
     d = world.desa
     blocks = sample_blocks(world, gen, year, SUSENAS_PSUS)
     hh = _households(world, gen, year, blocks)
@@ -367,6 +403,14 @@ def susenas(world: World, root: Path, year: int) -> dict[str, int]:
             "exp_pc": hh["exp_pc"].to_numpy(),
         }
     )
+    return rt, ind, kp
+
+
+def write_susenas(
+    root: Path, year: int, rt: pd.DataFrame, ind: pd.DataFrame, kp: pd.DataFrame
+) -> dict[str, int]:
+    """Write the Susenas tables of :func:`draw_susenas` in the raw formats; return rows per file."""
+    w_name = _io.raw_names("susenas_rt", year)["weight"]
     yy = f"{year % 100:02d}"
     base = root / "raw" / "susenas" / str(year)
     _io.write_labelled(
@@ -500,8 +544,6 @@ def sakernas(world: World, root: Path, year: int, ref: dict[int, pd.DataFrame]) 
     a = np.array([params[k][0] for k in kab])
     b = np.array([params[k][1] for k in kab])
     r = gen.random((n, 6))
-    r[:, 0] = stratified_uniform(gen, kab)
-    r[:, 1] = stratified_uniform(gen, kab)
     adult = age >= 15
     p_lf = np.where(adult, expit(a + _age_effect(age, _LF_PROFILE) - 1.5 * female), 0.0)
     in_lf = r[:, 0] < p_lf
