@@ -256,18 +256,6 @@ def test_poverty_gradients(demo):
     assert kec_mean.std() > 0.15
 
 
-def test_stratified_uniform_is_balanced():
-    from tkpk_lib.synthetic._world import stratified_uniform
-
-    gen = np.random.default_rng(1)
-    groups = np.repeat([3, 1, 2], [50, 7, 200])
-    u = stratified_uniform(gen, groups)
-    for g, m in ((3, 50), (1, 7), (2, 200)):
-        cells = np.sort(np.floor(u[groups == g] * m).astype(int))
-        assert (cells == np.arange(m)).all()  # exactly one draw per interval [i/m, (i+1)/m)
-    assert 0 < u.min() and u.max() < 1
-
-
 def test_sakernas_rates(demo, grid):
     root, _ = demo
     for year in (2023, 2024):

@@ -519,28 +519,6 @@ def true_fgt(world: World, year: int, extreme_line: float) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------- households & persons
-def stratified_uniform(gen: np.random.Generator, groups: np.ndarray) -> np.ndarray:
-    """Latin-hypercube uniforms: within each group of size m, one draw in each interval [i/m, (i+1)/m).
-
-    Marginally U(0, 1) and randomly ordered like independent draws, but the empirical
-    distribution inside every group is balanced. The generator uses it for the household-level
-    noise of the survey samples: the sample then reproduces the model distribution more closely
-    than simple random draws would (a quasi-random draw from the superpopulation), while the
-    spread between PSUs, and hence the estimated standard errors, look like ordinary data.
-    """
-    n = len(groups)
-    if n == 0:
-        return np.empty(0)
-    order = np.lexsort((gen.random(n), groups))
-    g_sorted = np.asarray(groups)[order]
-    starts = np.r_[0, np.flatnonzero(g_sorted[1:] != g_sorted[:-1]) + 1]
-    sizes = np.diff(np.r_[starts, n])
-    rank = np.arange(n) - np.repeat(starts, sizes)
-    u = np.empty(n)
-    u[order] = (rank + gen.random(n)) / np.repeat(sizes, sizes)
-    return u
-
-
 def draw_types(
     gen: np.random.Generator, types: pd.DataFrame, urban: np.ndarray, u: np.ndarray | None = None
 ) -> np.ndarray:
