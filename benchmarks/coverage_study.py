@@ -173,7 +173,17 @@ def _merge_and_summarise(us, ks, unit_truth, kec_truth) -> pd.DataFrame:
     kec = pd.concat(ks, ignore_index=True).merge(kec_truth, on="kec_code", validate="many_to_one")
     out = summarise(units, kec)
     out.insert(0, "draws", len(us))
+    out.attrs["by_unit"] = unit_coverage(units)
     return out
+
+
+def unit_coverage(units: pd.DataFrame) -> pd.DataFrame:
+    """Coverage per kabupaten/kota (and province '17') and indicator, with the true value."""
+    c = units.assign(covered=(units["ci_low"] <= units["truth"]) & (units["truth"] <= units["ci_high"]),
+                     zero=(units["ci_high"] - units["ci_low"]) <= 0)
+    out = c.groupby(["indicator", "kab_code"]).agg(truth=("truth", "first"), coverage=("covered", "mean"),
+                                                    zero_width=("zero", "mean")).reset_index()
+    return out.pivot(index="kab_code", columns="indicator", values=["truth", "coverage", "zero_width"])
 
 
 def main() -> None:
@@ -186,8 +196,11 @@ def main() -> None:
     pd.set_option("display.width", 200)
     print(f"\n{a.draws} draws, population seed {a.seed}, year {YEAR}, {per:.2f} s per draw\n")
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print("\nBy kabupaten/kota (17 = province):\n")
+    print(table.attrs["by_unit"].to_string(float_format=lambda v: f"{v:.4f}"))
     if a.csv:
         table.to_csv(a.csv, index=False)
+        table.attrs["by_unit"].to_csv(a.csv.with_name(a.csv.stem + "_by_unit.csv"))
 
 
 if __name__ == "__main__":
