@@ -37,7 +37,8 @@ WARM_UP_CODE = (
     "import matplotlib.figure\n"
     "import geopandas\n"
     "import plotly.graph_objects\n"
-    "from tkpk_lib import narrative, paths, report\n"
+    "from tkpk_lib import paths\n"
+    "from tkpk_lib.reporting import narrative, report\n"
 )
 #: Job statuses: "ok"; "partial" (report written with sections marked incomplete, only when the
 #: run asked for partial reports); "failed" (an error, named in ``error``); "blocked" (personal data).
