@@ -208,15 +208,51 @@ def cmd_run(a: argparse.Namespace) -> int:
     return run_cli(a)
 
 
+def lab_notebook(folder: str | Path) -> Path:
+    """The exploration notebook to open in ``folder``: a copy of the shipped one, made once.
+
+    The shipped ``explore.ipynb`` is package data (read-only in site-packages and committed
+    without outputs in a checkout), so ``tkpk lab`` works on a copy in the user's folder and
+    never overwrites a copy that is already there (it may hold the user's edits).
+
+    Parameters
+    ----------
+    folder : path
+        Working folder (``tkpk lab --dir``; default the current directory).
+
+    Returns
+    -------
+    pathlib.Path
+        ``<folder>/explore.ipynb``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     lab_notebook(d).name, lab_notebook(d).stat().st_size > 1000
+    ('explore.ipynb', True)
+    """
+    import shutil
+
+    from tkpk_lib.paths import NOTEBOOKS
+
+    target = Path(folder) / "explore.ipynb"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(NOTEBOOKS / "explore.ipynb", target)
+    return target
+
+
 def cmd_lab(a: argparse.Namespace) -> int:
     import shutil
     import subprocess
 
     exe = shutil.which("jupyter")
     if exe is None:
-        raise TkpkError("JupyterLab is not installed: pip install -e '.[lab]'")
-    nb = Path(__file__).resolve().parent.parent / "notebooks" / "explore.ipynb"
-    return subprocess.call([exe, "lab", str(nb)])
+        raise TkpkError("JupyterLab is not installed: pip install 'tkpk-workbench[lab]'")
+    nb = lab_notebook(a.dir)
+    print(f"Opening {nb} (a copy of the shipped exploration notebook)", flush=True)
+    return subprocess.call([exe, "lab", nb.name], cwd=nb.parent)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -370,6 +406,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_dictionary)
 
     s = sub.add_parser("lab", help="open JupyterLab on the exploration notebook")
+    s.add_argument(
+        "--dir", default=".",
+        help="folder for your copy of explore.ipynb (made once, never overwritten; default: %(default)s)",
+    )
     s.set_defaults(func=cmd_lab)
     return p
 

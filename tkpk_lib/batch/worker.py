@@ -323,7 +323,7 @@ def warm_up(job: Mapping[str, Any]) -> float:
 
     Examples
     --------
-    >>> warm_up({"notebook": "notebooks/reports/evaluasi_tahunan.ipynb", "warm_key": "r1",
+    >>> warm_up({"notebook": "tkpk_lib/notebooks/reports/evaluasi_tahunan.ipynb", "warm_key": "r1",
     ...          "formats": ["html", "pdf"], "kernel_name": "python3"})  # doctest: +SKIP
     2.8
     """
