@@ -27,7 +27,10 @@ def _sources() -> list[tuple[str, str]]:
         for p in sorted((ROOT / folder).rglob("*.py")):
             if p.name not in EXEMPT:
                 out.append((str(p.relative_to(ROOT)), p.read_text(encoding="utf-8")))
-    for p in sorted((ROOT / "notebooks").rglob("*.ipynb")) + sorted((ROOT / "tests").rglob("*.ipynb")):
+    notebooks = [p for folder in ("tkpk_lib", "notebooks", "tests") for p in sorted((ROOT / folder).rglob("*.ipynb"))
+                 if ".ipynb_checkpoints" not in p.parts]
+    assert any(p.parent.name == "reports" for p in notebooks)  # the report notebooks are scanned
+    for p in notebooks:
         nb = json.loads(p.read_text(encoding="utf-8"))
         code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
         out.append((str(p.relative_to(ROOT)), code))
