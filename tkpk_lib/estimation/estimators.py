@@ -87,8 +87,8 @@ from tkpk_lib.estimation.domains import (
     By,
     _domain_codes,
     _domain_degf,
-    _domain_psus,
     _Domains,
+    _psus_from_unit_weights,
     domain_codes,
 )
 
@@ -209,7 +209,6 @@ def _linear_stat(
     n_psu = np.full((k, n_dom), MIN_PSU_FOR_VARIANCE)
     degf = np.full((k, n_dom), np.nan)
     why = np.zeros((k, n_dom), dtype=np.int8)  # 1: single PSU, 2: degenerate zero variance
-    psus_all: tuple[np.ndarray, np.ndarray] | None = None
     for j in range(k):
         y = _numeric(df, num[j])
         x = _numeric(df, den[j]) if den is not None else None
@@ -256,9 +255,7 @@ def _linear_stat(
         if ci == "beta":
             cases[j] = dm.by_dom((y0 != 0).astype(np.float64))
         if kind != "total":  # a one-PSU domain's linearised PSU total is identically 0
-            if valid is None and psus_all is None:
-                psus_all = _domain_psus(prep, dm.d, None, n_dom)
-            n_psu[j], degf[j] = psus_all if valid is None else _domain_psus(prep, dm.d, valid, n_dom)
+            n_psu[j], degf[j] = _psus_from_unit_weights(prep, w_u)
             with np.errstate(divide="ignore", invalid="ignore"):
                 vsrs = w_d / (n_d - 1) * np.maximum(ss_z, 0.0)
             why[j] = np.where(n_psu[j] < MIN_PSU_FOR_VARIANCE, 1, np.where(
