@@ -423,7 +423,9 @@ def fay_herriot(
     if transformation not in ("none", "arcsin"):
         raise TkpkError(f"fay_herriot: transformation must be 'none' or 'arcsin', got {transformation!r}")
     if transformation == "arcsin":
-        out = _fay_herriot_arcsin(df, area, y_all, v_all, ins, Xdf, method, eff_n, source,
+        from tkpk_lib.estimation.sae_arcsin import fay_herriot_arcsin
+
+        out = fay_herriot_arcsin(df, area, y_all, v_all, ins, Xdf, method, eff_n, source,
                                   fit=(tol, maxiter, start), boot=(mse_boot, seed))
         if benchmark is not None:
             diag = out.attrs["diagnostics"]
@@ -598,82 +600,3 @@ def _benchmark_output(
     # Steorts and Ghosh (2013): MSE of the benchmarked EBLUP ~ MSE(EBLUP) + adjustment^2
     res["mse_benchmarked"] = res["mse"] + (res["estimate_benchmarked"] - res["estimate"]) ** 2
     return res
-
-
-def _fay_herriot_arcsin(
-    df: pd.DataFrame,
-    area: str,
-    y_all: np.ndarray,
-    v_all: np.ndarray,
-    ins: np.ndarray,
-    Xdf: pd.DataFrame,
-    method: str,
-    eff_n: str | None,
-    source: str,
-    *,
-    fit: tuple[float, int, float | None],
-    boot: tuple[int, int],
-) -> pd.DataFrame:
-    """The ``transformation="arcsin"`` branch of :func:`fay_herriot` (same output columns)."""
-    from tkpk_lib.estimation.sae_arcsin import bootstrap_mse_arcsin, fit_arcsin
-
-    if eff_n is None or eff_n not in df.columns:
-        raise SchemaError([Problem(source, eff_n, "transformation='arcsin' needs the effective "
-                                   "sample size column eff_n")])
-    n_all = df[eff_n].to_numpy(dtype=float)
-    bad = ins & ~((y_all >= 0) & (y_all <= 1) & np.isfinite(n_all) & (n_all > 0))
-    if bad.any():
-        raise SchemaError([Problem(source, eff_n, "arcsin needs proportions in [0, 1] and a "
-                                   "positive effective sample size", list(np.flatnonzero(bad) + 1))])
-    tol, maxiter, start = fit
-    Xall = Xdf.to_numpy(dtype=float)
-    X = Xall[ins]
-    y_t = np.arcsin(np.sqrt(y_all[ins]))
-    psi_t = 1.0 / (4.0 * n_all[ins])
-    f = fit_arcsin(y_t, X, psi_t, Xall, ins, method, tol, maxiter, start)
-    A, beta, Q = float(f["A"]), np.asarray(f["beta"]), np.asarray(f["Q"])  # type: ignore[arg-type]
-    mse = bootstrap_mse_arcsin(f, X, psi_t, Xall, ins, method, B=boot[0], seed=boot[1],
-                               maxiter=maxiter)
-    notes = ["arcsine-square-root model: sigma2_u, beta and residuals are on the arcsine scale; "
-             f"estimates back-transformed with bias correction, MSE by a {boot[0]}-replicate "
-             "parametric bootstrap"]
-    if not f["converged"]:
-        notes.append(f"{method} did not converge in {maxiter} iterations")
-    resid = y_t - X @ beta
-    std_res = resid / np.sqrt(A + psi_t)
-    _, var_A = _mse(method, A, X, psi_t, Xall, np.where(ins, 1.0, np.inf))
-    diag = _diagnostics(
-        method, A, float(f["info"]), var_A, y_t, X, psi_t, beta, Q, resid, std_res,  # type: ignore[arg-type]
-        list(Xdf.columns), fit=(tol, maxiter, start, int(f["iterations"]), bool(f["converged"])),  # type: ignore[call-overload]
-        n_out=int((~ins).sum()), notes=notes,
-    )
-    est = np.asarray(f["estimate"])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        se = np.sqrt(mse)
-        cv = se / est
-        direct_cv = np.sqrt(v_all) / y_all
-    std_res_all = np.full(len(df), np.nan)
-    std_res_all[ins] = std_res
-    return pd.DataFrame(
-        {
-            area: df[area].to_numpy(),
-            "direct": y_all,
-            "direct_variance": np.where(ins, v_all, np.nan),
-            "direct_cv": np.where(ins, direct_cv, np.nan),
-            "estimate": est,
-            "mse": mse,
-            "se": se,
-            "cv": cv,
-            "reliability": _reliability(np.abs(cv)),
-            "gamma": np.asarray(f["gamma"]),
-            "synthetic": np.asarray(f["synthetic"]),
-            "std_residual": std_res_all,
-            "in_sample": ins,
-        },
-        index=df.index,
-    ).pipe(_with_diag, diag)
-
-
-def _with_diag(out: pd.DataFrame, diag: FHDiagnostics) -> pd.DataFrame:
-    out.attrs["diagnostics"] = diag
-    return out
