@@ -4,7 +4,7 @@ Step 1 of the poverty-pocket analysis (:mod:`tkpk_lib.analysis.pockets`):
 :func:`kecamatan_covariates` aggregates the desa deprivation scores (and registry counts) to
 kecamatan, :func:`kecamatan_p0` fits a Fay-Herriot model (:func:`tkpk_lib.estimation.sae.fay_herriot`)
 for *every* kecamatan, sampled or not, and benchmarks it to the direct kabupaten P0. The design
-choices (GVF-smoothed sampling variances, ``min_n``, ratio benchmarking) are explained in the
+choices (arcsine model, area GVF, ``min_n``, benchmarked MSE) are explained in the
 docstring of :mod:`tkpk_lib.analysis.pockets`.
 """
 

@@ -358,7 +358,9 @@ def fay_herriot(
     benchmark : mapping, optional
         If given, passed to :func:`benchmark_estimates` as
         ``dict(weights=<column of df>, target=<float or mapping by group>, by=<column or None>)``;
-        adds ``estimate_benchmarked`` and ``benchmark_factor``.
+        adds ``estimate_benchmarked``, ``benchmark_factor`` and ``mse_benchmarked``
+        (``mse + (estimate_benchmarked - estimate)^2``, the second-order MSE of the benchmarked
+        EBLUP of Steorts and Ghosh 2013, Statistica Sinica 23: 749-767).
     tol, maxiter, start : float, int, float or None
         Convergence tolerance on the relative change of ``sigma2_u`` (``sae`` uses 1e-4, which
         stops early and moves EBLUPs by up to ~1e-6; the default 1e-10 runs to convergence),
