@@ -31,7 +31,7 @@ import pandas as pd
 SETTINGS = {
     "before (linear, GVF at the kabupaten rate, se x factor)": "legacy",
     "linear, area GVF, benchmark MSE": dict(transformation="none"),
-    "arcsin, bootstrap MSE, benchmark MSE": dict(transformation="arcsin", mse_boot=100),
+    "arcsin (default), bootstrap MSE B=200, benchmark MSE": dict(transformation="arcsin"),
 }
 
 
