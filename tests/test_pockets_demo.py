@@ -43,7 +43,10 @@ def test_every_kecamatan_gets_a_model_estimate(sae_vs_truth):
 def test_model_cv_is_lower_than_direct_cv(sae_vs_truth):
     s = sae_vs_truth[sae_vs_truth["in_sample"] & (sae_vs_truth["direct"] > 0)]
     assert len(s) > 80
-    assert s["cv"].median() < 0.7 * s["direct_cv"].median()
+    # the model error now includes benchmarking and, on the arcsine scale, grows with the rate
+    # as the real error does (benchmarks/fh_tails.py): the gain is smaller than the 0.7 the
+    # flat linear MSE showed, and honest
+    assert s["cv"].median() < 0.8 * s["direct_cv"].median()
     # most, not all: where the direct estimate is high by chance the model pulls it down and
     # its CV (se / estimate) can end above the direct one
     assert (s["cv"] <= s["direct_cv"] + 1e-12).mean() > 2 / 3
