@@ -20,6 +20,7 @@ def _runnable(item: pytest.Item) -> bool:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect the doctests whose every example is marked ``+SKIP``."""
     keep = [it for it in items if _runnable(it)]
     dropped = [it for it in items if not _runnable(it)]
     if dropped:

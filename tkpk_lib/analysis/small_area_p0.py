@@ -278,8 +278,9 @@ def _direct_estimates(
 
 
 def _model_inputs(df: pd.DataFrame, variance: str, min_n: int) -> pd.Series:
-    """Add the model's response ``_y``, sampling variance ``_psi`` and effective sample size
-    ``_neff`` to ``df`` (in place).
+    """Add the model's response, sampling variance and effective sample size to ``df``.
+
+    The columns are ``_y``, ``_psi`` and ``_neff``, added in place.
 
     Returns the in-sample mask: a direct estimate, at least ``min_n`` sampled households and a
     positive finite variance; other kecamatan get missing ``_y``/``_psi`` (out of sample).
@@ -347,9 +348,12 @@ def _fit_linear(
     df: pd.DataFrame, covariates: list[str], method: str, variance: str, source: str,
     iterations: int = 3,
 ) -> pd.DataFrame:
-    """Linear Fay-Herriot; with ``"gvf"`` the variances are re-modelled from each kecamatan's
-    own synthetic rate ``x_d' beta`` (not its direct rate, which would tie the variance to the
-    sampling error of the estimate) and the model refitted, ``iterations`` times."""
+    """Fit the linear Fay-Herriot model, re-modelling the variances with ``"gvf"``.
+
+    With ``"gvf"`` the variances are re-modelled from each kecamatan's own synthetic rate
+    ``x_d' beta`` (not its direct rate, which would tie the variance to the sampling error of
+    the estimate) and the model refitted, ``iterations`` times.
+    """
     from tkpk_lib.estimation.sae import fay_herriot
 
     fh = fay_herriot(df, "_y", "_psi", covariates, "kec_code", method=method, source=source)

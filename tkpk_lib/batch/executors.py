@@ -44,10 +44,13 @@ def _execute(
     on_result: Callable[[dict[str, Any]], Any] | None = None,
     on_start: Callable[[], Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """Run the jobs (processes or dask); ``on_start`` is called in this process after
-    ``before_run``, before the first job is submitted, and ``on_result`` as each job
-    finishes. On any exception or interrupt, queued jobs are cancelled and running ones
-    stopped (workers' kernels and browsers killed) before it propagates."""
+    """Run the jobs (processes or dask).
+
+    ``on_start`` is called in this process after ``before_run``, before the first job is
+    submitted, and ``on_result`` as each job finishes. On any exception or interrupt, queued
+    jobs are cancelled and running ones stopped (workers' kernels and browsers killed) before
+    it propagates.
+    """
     from tqdm.auto import tqdm
 
     results: list[dict[str, Any]] = []

@@ -1,5 +1,6 @@
-"""What a report run is made of: its constants, run ids, unit names, the result, and the checks
-of a notebook's parameters made before anything runs.
+"""What a report run is made of: constants, run ids, unit names, result, parameter checks.
+
+The checks of a notebook's parameters are made before anything runs.
 
 A job (one notebook for one unit) travels to the workers as a plain mapping so that it
 pickles to a process pool and to dask alike; :class:`RunResult` is what

@@ -173,8 +173,11 @@ def _run_params(cfg: RunConfig, cache: Path, options: dict[str, Any]) -> dict[st
 
 
 def _input_files(cfg: RunConfig, years: Sequence[int], options: dict[str, Any]) -> list[Path]:
-    """The raw files the run reads (years up to the report year and the comparison year), and
-    the user's own poverty lines and targets: the manifest hashes them."""
+    """The raw files the run reads and the user's own tables: the manifest hashes them.
+
+    The raw files are those of the years up to the report year and of the comparison year;
+    the user's own tables are poverty lines and targets.
+    """
     from tkpk_lib.data import canonical
 
     return sorted(

@@ -230,8 +230,11 @@ def _shapiro_p(x: np.ndarray) -> float:
 
 
 def _design_matrix(df: pd.DataFrame, covariates: Sequence[str], source: str) -> pd.DataFrame:
-    """Intercept + covariates; string / categorical covariates become 0/1 dummies (first level
-    dropped), booleans become 0/1."""
+    """Design matrix: intercept + covariates.
+
+    String / categorical covariates become 0/1 dummies (first level dropped), booleans
+    become 0/1.
+    """
     parts: list[pd.DataFrame] = [pd.DataFrame({"intercept": np.ones(len(df))}, index=df.index)]
     problems: list[Problem] = []
     for col in covariates:

@@ -1,5 +1,7 @@
-"""The computations behind the report sections: indicators of a year, disaggregation, coverage,
-programme and complaint annexes, and stacking per-kabupaten results with the province.
+"""The computations behind the report sections.
+
+Indicators of a year, disaggregation, coverage, programme and complaint annexes, and
+stacking per-kabupaten results with the province.
 
 Pure functions of canonical frames; :mod:`tkpk_lib.reporting.sections` runs them one section at
 a time and records what failed.
