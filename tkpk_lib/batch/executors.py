@@ -38,7 +38,7 @@ def _make_client(scheduler: Any) -> tuple[Any, bool]:
         raise ReportError(f"cannot connect to the dask scheduler {scheduler!r}: {exc}") from exc
 
 
-def _execute(
+def _execute(  # noqa: C901 - process pool and dask paths, each with cancellation on interrupt
     jobs: list[dict[str, Any]], n_jobs: int, scheduler: Any, progress: bool,
     before_run: Callable[[], Any] | None = None,
     on_result: Callable[[dict[str, Any]], Any] | None = None,

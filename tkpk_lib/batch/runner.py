@@ -158,7 +158,7 @@ def _plan_jobs(
 
 
 
-def run_reports(
+def run_reports(  # noqa: C901 - run state shared by executor callbacks and the Ctrl-C path (see Notes)
     notebooks: Sequence[str | Path],
     kab_codes: Sequence[str],
     year: int,

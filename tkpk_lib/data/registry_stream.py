@@ -404,7 +404,7 @@ def write_registry_parquet(
     return n
 
 
-def _stream(
+def _stream(  # noqa: C901 - pyarrow and pandas batch readers with the short-row fallback
     p: Path,
     tmp: Path | None,
     columns: dict[str, str] | None,
