@@ -5,13 +5,15 @@ sample is redrawn (``draw_susenas(world, year, draw=r)``, r = 1..R: same design,
 sample seeds). Each draw goes through the product's own path: the raw files are written in
 their real formats, read by the reader into the canonical tables, then the indicator table
 (:func:`tkpk_lib.reporting.section_data.year_indicators`'s poverty part: P0/P1 with normal
-intervals, extreme poverty with its logit interval, design from ``section_data._design``) and
+intervals, extreme poverty with its Korn-Graubard (ci='beta') interval, design from ``section_data._design``) and
 the small-area step (:func:`tkpk_lib.analysis.small_area_p0.kecamatan_p0`: direct and
 Fay-Herriot kecamatan P0). The estimates are compared with the model truth
 (:func:`tkpk_lib.synthetic._world.true_fgt`; model values, not finite-population values).
 
 Printed per quantity: coverage of the 95% interval, mean reported SE / SD of the estimates
-over the draws (calibration), bias, and the share of zero-width intervals.
+over the draws (calibration), bias, the share of zero-width intervals and the share of
+estimates without a standard error (``no_se``: the SE cannot be estimated, e.g. a single PSU;
+left out of the coverage).
 
 Run::
 
@@ -83,7 +85,7 @@ def one_draw(root: Path, world, draw: int, villages: pd.DataFrame, year: int = Y
     d = sd._design()
     parts = [
         sd._both(ind.poverty_indicators, hh, d, welfare=sd.WELFARE, line=sd.LINE, size=sd.SIZE),
-        sd._both(ind.extreme_poverty, hh, d, welfare=sd.WELFARE, year=year, size=sd.SIZE, ci="logit"),
+        sd._both(ind.extreme_poverty, hh, d, welfare=sd.WELFARE, year=year, size=sd.SIZE, ci="beta"),
     ]
     units = pd.concat(parts, ignore_index=True)
     units = units[units["indicator"].isin(["p0", "p1", "p0_extreme"])]
@@ -96,10 +98,12 @@ def one_draw(root: Path, world, draw: int, villages: pd.DataFrame, year: int = Y
 
 def _summ(est, se, lo, hi, truth) -> dict:
     est, se, lo, hi, truth = (np.asarray(v, dtype=float) for v in (est, se, lo, hi, truth))
-    ok = np.isfinite(est)
+    has_est = np.isfinite(est)
+    ok = has_est & np.isfinite(se) & np.isfinite(lo) & np.isfinite(hi)
     cover = (lo <= truth) & (truth <= hi)
     return {
         "n": int(ok.sum()),
+        "no_se": float(np.mean(~ok[has_est])) if has_est.any() else np.nan,
         "coverage": float(np.mean(cover[ok])),
         "se_over_sd": float(np.nanmean(se[ok]) / np.std(est[ok], ddof=1)) if ok.sum() > 2 else np.nan,
         "bias": float(np.mean(est[ok] - truth[ok])),
@@ -137,7 +141,7 @@ def summarise(units: pd.DataFrame, kec: pd.DataFrame) -> pd.DataFrame:
             s = _summ(sub[e], sub[se], sub[e] - z * sub[se], sub[e] + z * sub[se], sub["truth"])
             per = [u[se].mean() / u[e].std(ddof=1) for _, u in sub.groupby("kec_code")
                    if len(u) > 2 and u[e].std(ddof=1) > 0]
-            s["se_over_sd"] = float(np.median(per)) if per else np.nan
+            s["se_over_sd"] = float(np.nanmedian(per)) if per else np.nan
             rows.append({"quantity": name, "level": label, **s})
     return pd.DataFrame(rows)
 

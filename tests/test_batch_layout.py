@@ -94,9 +94,11 @@ def test_every_batch_module_says_its_job_and_stays_small():
 def test_notebook_dir_holds_only_the_report_notebooks():
     from tkpk_lib.batch.pipeline import NOTEBOOK_DIR
 
-    assert NOTEBOOK_DIR == REPO / "notebooks" / "reports"
+    assert NOTEBOOK_DIR == REPO / "tkpk_lib" / "notebooks" / "reports"  # package data
     assert sorted(p.name for p in NOTEBOOK_DIR.glob("*.ipynb")) == [
         "evaluasi_tahunan.ipynb", "lampiran_lp2kd.ipynb"]
+    # one copy of each notebook: the repo's notebooks/ folder only points to the package's
+    assert not list((REPO / "notebooks").rglob("*.ipynb"))
     # the runner's smoke notebook is test data, not a user notebook
-    assert not list((REPO / "notebooks").rglob("_smoke.ipynb"))
+    assert not list((REPO / "tkpk_lib").rglob("_smoke.ipynb"))
     assert (REPO / "tests" / "data" / "_smoke.ipynb").is_file()

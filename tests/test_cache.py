@@ -334,7 +334,7 @@ def test_cache_key_follows_options_and_inputs(root, tmp_path):
         R.cache_entry(own, 2024, cache_dir=ydir)
     finally:
         C._fingerprint = real
-    assert "lib/estimate.py" in seen[0] and "lib/reference/targets.csv" in seen[0]
+    assert "lib/estimation/estimators.py" in seen[0] and "lib/reference/targets.csv" in seen[0]
     # every module of every subpackage too: a changed report section or generator is another key
     assert {"lib/reporting/sections.py", "lib/reporting/cache.py", "lib/synthetic/__init__.py"} <= set(seen[0])
     assert not [k for k in seen[0] if "__pycache__" in k]

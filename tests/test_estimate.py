@@ -26,7 +26,7 @@ from tkpk_lib.estimation.estimators import (
     survey_total,
 )
 
-API_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "testdata" / "r_survey_api"
+API_DIR = Path(__file__).resolve().parent / "data" / "r_survey_api"  # copy of shared/testdata, see SOURCE.md
 REF_FILE = API_DIR / "api_reference.json"
 
 # the R calls of make_api_reference.R, as SurveyDesign declarations
@@ -45,22 +45,11 @@ EST_RTOL = 1e-9
 SE_RTOL = 1e-6
 
 
-def _load_reference() -> dict | None:
-    if not REF_FILE.exists():
-        return None
-    return json.loads(REF_FILE.read_text())
-
-
-REF = _load_reference()
-needs_ref = pytest.mark.skipif(
-    REF is None, reason=f"R reference data not found at {API_DIR} (/work/shared absent)"
-)
+REF = json.loads(REF_FILE.read_text())
 
 
 def _cases() -> list:
     """One case per reference statistic (and per svyby group) in api_reference.json."""
-    if REF is None:
-        return [pytest.param(None, None, None, marks=needs_ref, id="no-reference-data")]
     out = []
     for dname, entry in REF["designs"].items():
         for key, val in entry.items():
@@ -97,14 +86,12 @@ def _run(dname: str, key: str) -> pd.DataFrame:
     return fn(df, design, rest, by=by)
 
 
-@needs_ref
 def test_reference_covers_all_designs():
     assert set(REF["designs"]) == set(R_DESIGNS)
     assert REF["data"]["apiclus2"]["n_enroll_na"] == 6
     assert int(api("apiclus2")["enroll"].isna().sum()) == 6
 
 
-@needs_ref
 @pytest.mark.parametrize("dname", list(R_DESIGNS))
 def test_design_degf_and_weights(dname):
     data, design = R_DESIGNS[dname]
@@ -114,7 +101,6 @@ def test_design_degf_and_weights(dname):
     assert df[design.weight].sum() == pytest.approx(entry["sum_weights"], rel=1e-12)
 
 
-@needs_ref
 def test_dclus2_weights_equal_fpc_derived_weights():
     """R derives dclus2's weights from fpc1/fpc2; using pw instead is exact (weights_check)."""
     df = api("apiclus2")
@@ -141,7 +127,6 @@ def test_against_r_survey(dname, key, group):
     assert row["rse"] == pytest.approx(want["se"] / abs(want["estimate"]), rel=SE_RTOL)
 
 
-@needs_ref
 def test_enroll_missing_is_a_domain_not_a_subset():
     """na.rm: dropping the 6 NA rows by subsetting would lose PSUs and change the SE."""
     df = api("apiclus2")

@@ -191,7 +191,7 @@ def test_registry_sections_compute_in_a_kernel_without_ipywidgets(registry, tmp_
         "import pkgutil, importlib, pandas as pd, tkpk_lib\n"
         "for m in pkgutil.iter_modules(tkpk_lib.__path__):\n"
         "    importlib.import_module('tkpk_lib.' + m.name)\n"
-        "from tkpk_lib import registry as G\n"
+        "from tkpk_lib.analysis import registry as G\n"
         f"reg = pd.read_parquet({str(tmp_path / 'reg.parquet')!r})\n"
         "desa = G.registry_summary(reg, by=('kab_code', 'kec_code', 'desa_code'))\n"
         "print(desa.groupby('programme')['n_households'].sum().to_dict())\n"
@@ -360,7 +360,7 @@ def test_one_coverage_table_failing_leaves_the_others(tables, tmp_path, monkeypa
     fake = types.SimpleNamespace(**{k: getattr(coverage, k) for k in dir(coverage) if not k.startswith("__")})
     fake.programme_combinations = broken
     real = S._module
-    monkeypatch.setattr(S, "_module", lambda name: fake if name == "coverage" else real(name))
+    monkeypatch.setattr(S, "_module", lambda name: fake if name == "analysis.coverage" else real(name))
     cache = R.prepare_tables(tables, 2024, tmp_path / "c", sources={"households": "raw/susenas/2024"})
     st = R.section_status(cache).set_index("section")["status"]
     assert (st["coverage"], st["targeting"], st["combinations"]) == ("ok", "ok", "error")
@@ -395,7 +395,7 @@ def test_missing_package_fails_its_sections_naming_the_package(tables, registry,
 
     monkeypatch.setitem(sys.modules, "duckdb", None)  # not installed
     # the registry modules (old path and the analysis/ modules that import duckdb) load anew
-    for name in ("tkpk_lib.analysis.registry", "tkpk_lib.analysis.registry",
+    for name in ("tkpk_lib.registry", "tkpk_lib.analysis.registry",
                  "tkpk_lib.analysis.registry_summary", "tkpk_lib.analysis.registry_source"):
         monkeypatch.delitem(sys.modules, name, raising=False)
     cache = R.prepare_tables(tables, 2024, tmp_path / "c", registry=registry)

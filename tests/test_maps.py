@@ -15,7 +15,7 @@ from tkpk_lib.data import canonical
 from tkpk_lib.errors import SchemaError
 from tkpk_lib.reporting import maps
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+DATA = Path(__file__).resolve().parent / "data"  # real boundary samples, see their SOURCE.md
 
 
 def grid(n: int = 4) -> gpd.GeoDataFrame:
@@ -267,10 +267,8 @@ def test_interactive_map_is_offline_scatter():
 
 
 def test_real_bengkulu_kecamatan_map(tmp_path):
-    path = SHARED / "bengkulu_kecamatan.geojson"
-    if not path.exists():
-        pytest.skip("shared/data/bengkulu_kecamatan.geojson not available")
-    k = gpd.read_file(path)
+    k = gpd.read_file(DATA / "bengkulu_1771_kecamatan.geojson")
+    assert len(k) == 9
     rng = np.random.default_rng(0)
     k["p0"] = rng.uniform(0.05, 0.3, len(k))
     k["rel"] = np.where(np.arange(len(k)) % 5 == 0, "caution", "reliable")

@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "tkpk_lib" / "notebooks"  # package data
 #: The report notebooks and the exploration notebook: library calls only.
 THIN = sorted((NOTEBOOKS / "reports").glob("*.ipynb")) + [NOTEBOOKS / "explore.ipynb"]
 ALL = sorted(NOTEBOOKS.rglob("*.ipynb"))

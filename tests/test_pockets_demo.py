@@ -43,9 +43,10 @@ def test_every_kecamatan_gets_a_model_estimate(sae_vs_truth):
 def test_model_cv_is_lower_than_direct_cv(sae_vs_truth):
     s = sae_vs_truth[sae_vs_truth["in_sample"] & (sae_vs_truth["direct"] > 0)]
     assert len(s) > 80
-    # ordinary (independent) survey draws since issue 15: the median model CV is 0.71 of the
-    # direct one on the seed-2024 demo (0.2817 vs 0.3985); the balanced draws before gave < 0.7
-    assert s["cv"].median() < 0.75 * s["direct_cv"].median()
+    # the model error includes benchmarking and, on the arcsine scale, grows with the rate as
+    # the real error does (benchmarks/fh_tails.py); the demo's samples are ordinary random
+    # draws since issue 15: the gain is smaller than the 0.7 the flat linear MSE showed, and honest
+    assert s["cv"].median() < 0.8 * s["direct_cv"].median()
     # most, not all: where the direct estimate is high by chance the model pulls it down and
     # its CV (se / estimate) can end above the direct one
     assert (s["cv"] <= s["direct_cv"] + 1e-12).mean() > 2 / 3

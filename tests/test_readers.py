@@ -220,16 +220,16 @@ def test_programme_map_comma_decimals_xlsx(tmp_path):
 
 
 def test_boundaries_reader_on_real_open_data():
-    shared = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-    f = shared / "bengkulu_kecamatan.geojson"
-    if not f.exists():
-        pytest.skip(f"real boundary files not available at {shared} (shared reference folder absent)")
-    g = readers.read_boundaries(f, "kecamatan")
-    assert len(g) == 129
+    data = Path(__file__).resolve().parent / "data"  # real boundary samples, see their SOURCE.md
+    g = readers.read_boundaries(data / "bengkulu_1771_kecamatan.geojson", "kecamatan")
+    assert sorted(g["code"]) == [f"17710{i}" for i in range(1, 10)]
     assert g["name"].notna().all()
-    assert len(g.attrs["unmatched"]) == 0
-    k = readers.read_boundaries(shared / "bengkulu_kabupaten.geojson", "kabupaten")
+    um = g.attrs["unmatched"]
+    assert not (um["side"] == "file").any()  # every polygon's code is a real kecamatan
+    assert (um["side"] == "region list").sum() == 129 - 9  # the sample covers Kota Bengkulu only
+    k = readers.read_boundaries(data / "bengkulu_kabupaten.geojson", "kabupaten")
     assert sorted(k["code"]) == ["1701", "1702", "1703", "1704", "1705", "1706", "1707", "1708", "1709", "1771"]
+    assert len(k.attrs["unmatched"]) == 0
 
 
 def test_boundaries_unmatched_codes_are_reported(tmp_path):

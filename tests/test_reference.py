@@ -16,7 +16,7 @@ from tkpk_lib.data.reference_data import (
 )
 from tkpk_lib.data.schemas import SCHEMAS, data_dictionary_markdown
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+DATA = Path(__file__).resolve().parent / "data"  # copy of shared/data/bengkulu_wilayah.csv, see SOURCE.md
 
 
 def test_region_counts_match_kemendagri_2025():
@@ -33,11 +33,9 @@ def test_region_counts_match_kemendagri_2025():
     assert kab_slug("1771") == "kota_bengkulu"
 
 
-def test_regions_agree_with_shared_reference():
-    f = SHARED / "bengkulu_wilayah.csv"
-    if not f.exists():
-        pytest.skip(f"shared reference folder absent ({f})")
-    ref = pd.read_csv(f, dtype=str, keep_default_na=False)
+def test_regions_agree_with_independent_reference():
+    ref = pd.read_csv(DATA / "bengkulu_wilayah.csv.gz", dtype=str, keep_default_na=False)
+    assert len(ref) == 1653  # 1 provinsi, 10 kabupaten/kota, 129 kecamatan, 1,513 desa/kelurahan
     ours = regions()
     m = ref.merge(ours, left_on="kode", right_on="code", how="outer", indicator=True)
     assert (m["_merge"] == "both").all()

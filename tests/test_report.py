@@ -270,7 +270,7 @@ def test_failing_section_is_recorded_with_its_cause(tables, tmp_path, monkeypatc
         def add_targets(self, hh):
             raise ValueError("rusak\nbaris kedua")
 
-    monkeypatch.setattr(S, "_module", lambda name: Broken() if name == "coverage" else None)
+    monkeypatch.setattr(S, "_module", lambda name: Broken() if name == "analysis.coverage" else None)
     cache = R.prepare_tables(tables, 2024, tmp_path / "c")
     assert R.section_status(cache).set_index("section").loc["targeting", "status"] == "error"
     assert R.section_failures(cache)["targeting"] == ["ValueError: rusak", "baris kedua"]

@@ -45,6 +45,7 @@ def _add_cache_dir(s: argparse.ArgumentParser) -> None:
 
 
 def cmd_demo_data(a: argparse.Namespace) -> int:
+    """Generate the synthetic demo data in the real BPS file formats (``tkpk demo-data``)."""
     from tkpk_lib.synthetic import generate_demo
 
     root = Path(a.root)
@@ -57,6 +58,7 @@ def cmd_demo_data(a: argparse.Namespace) -> int:
 
 
 def cmd_validate(a: argparse.Namespace) -> int:
+    """Check the user's own raw files before any analysis (``tkpk validate``)."""
     from tkpk_lib.data import readers
 
     if (a.crs or a.repair) and a.source != "boundaries":
@@ -120,6 +122,7 @@ def cmd_validate(a: argparse.Namespace) -> int:
 
 
 def cmd_build(a: argparse.Namespace) -> int:
+    """Read the raw files and write the validated canonical tables (``tkpk build``)."""
     from tkpk_lib.data.canonical import (
         available_years,
         build_canonical,
@@ -144,6 +147,7 @@ def cmd_build(a: argparse.Namespace) -> int:
 
 
 def cmd_summary(a: argparse.Namespace) -> int:
+    """Print a summary of the canonical tables (``tkpk summary``)."""
     from tkpk_lib.data.canonical import report_inputs
     from tkpk_lib.data.summary import demo_summary
     from tkpk_lib.paths import writable_cache_root
@@ -157,6 +161,7 @@ def cmd_summary(a: argparse.Namespace) -> int:
 
 
 def cmd_follow_up(a: argparse.Namespace) -> int:
+    """Write the pseudonymised follow-up lists per desa and office (``tkpk follow-up``)."""
     from tkpk_lib.analysis.followup import demo_key, write_follow_up_lists
     from tkpk_lib.batch.pipeline import registry_names
     from tkpk_lib.data.canonical import build_registry
@@ -191,6 +196,7 @@ def cmd_follow_up(a: argparse.Namespace) -> int:
 
 
 def cmd_dictionary(a: argparse.Namespace) -> int:
+    """Write the data dictionary generated from the schemas (``tkpk dictionary``)."""
     from tkpk_lib.data.schemas import data_dictionary_markdown
     from tkpk_lib.paths import require_writable
 
@@ -203,23 +209,62 @@ def cmd_dictionary(a: argparse.Namespace) -> int:
 
 
 def cmd_run(a: argparse.Namespace) -> int:
+    """Run the report notebooks per kabupaten/kota: HTML, PDF, Excel annex (``tkpk run``)."""
     from tkpk_lib.batch.pipeline import run_cli
 
     return run_cli(a)
 
 
+def lab_notebook(folder: str | Path) -> Path:
+    """The exploration notebook to open in ``folder``: a copy of the shipped one, made once.
+
+    The shipped ``explore.ipynb`` is package data (read-only in site-packages and committed
+    without outputs in a checkout), so ``tkpk lab`` works on a copy in the user's folder and
+    never overwrites a copy that is already there (it may hold the user's edits).
+
+    Parameters
+    ----------
+    folder : path
+        Working folder (``tkpk lab --dir``; default the current directory).
+
+    Returns
+    -------
+    pathlib.Path
+        ``<folder>/explore.ipynb``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     lab_notebook(d).name, lab_notebook(d).stat().st_size > 1000
+    ('explore.ipynb', True)
+    """
+    import shutil
+
+    from tkpk_lib.paths import NOTEBOOKS
+
+    target = Path(folder) / "explore.ipynb"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(NOTEBOOKS / "explore.ipynb", target)
+    return target
+
+
 def cmd_lab(a: argparse.Namespace) -> int:
+    """Open JupyterLab on a copy of the exploration notebook (``tkpk lab``)."""
     import shutil
     import subprocess
 
     exe = shutil.which("jupyter")
     if exe is None:
-        raise TkpkError("JupyterLab is not installed: pip install -e '.[lab]'")
-    nb = Path(__file__).resolve().parent.parent / "notebooks" / "explore.ipynb"
-    return subprocess.call([exe, "lab", str(nb)])
+        raise TkpkError("JupyterLab is not installed: pip install 'tkpk-workbench[lab]'")
+    nb = lab_notebook(a.dir)
+    print(f"Opening {nb} (a copy of the shipped exploration notebook)", flush=True)
+    return subprocess.call([exe, "lab", nb.name], cwd=nb.parent)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``tkpk`` command and its subcommands."""
     from tkpk_lib.paths import data_root
 
     p = argparse.ArgumentParser(
@@ -370,6 +415,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_dictionary)
 
     s = sub.add_parser("lab", help="open JupyterLab on the exploration notebook")
+    s.add_argument(
+        "--dir", default=".",
+        help="folder for your copy of explore.ipynb (made once, never overwritten; default: %(default)s)",
+    )
     s.set_defaults(func=cmd_lab)
     return p
 

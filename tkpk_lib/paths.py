@@ -1,7 +1,19 @@
 """Where data, derived tables and reports live.
 
-The data root holds ``raw/<source>/<year>/`` files as delivered; the shipped demo lives in
-``data/demo`` (generated on first use). ``TKPK_DATA_ROOT`` overrides the default.
+The data root holds ``raw/<source>/<year>/`` files as delivered; the synthetic demo is generated
+on first use in the demo root. ``TKPK_DATA_ROOT`` overrides the default data root.
+
+Defaults depend on how the workbench is installed (:func:`in_checkout`):
+
+- run from a git checkout (``pip install -e .`` or ``PYTHONPATH``): the demo in
+  ``<checkout>/data/demo/generated``, reports in ``<checkout>/reports``;
+- installed as a package (``pip install .``, a wheel, ``conda env create -f environment.yml``):
+  nothing is written beside site-packages; the demo goes to ``./tkpk-demo`` and reports to
+  ``./reports`` under the current working directory.
+
+``TKPK_DEMO_ROOT`` and ``TKPK_REPORTS_ROOT`` override either. The report notebooks and the
+exploration notebook are package data in ``tkpk_lib/notebooks/`` (:data:`NOTEBOOKS`), beside the
+reference tables in ``tkpk_lib/reference/``.
 
 Derived tables (``canonical/`` Parquet tables and their stamps, ``derived/<year>/`` report
 caches, the default ``tindak_lanjut/<year>/`` follow-up lists) go to the *cache root* of a data
@@ -21,17 +33,47 @@ from pathlib import Path
 
 from tkpk_lib.errors import TkpkError
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+"""The installed ``tkpk_lib`` package folder."""
+PROJECT_ROOT = PACKAGE_DIR.parent
+"""Folder that holds ``tkpk_lib``: the checkout, or site-packages when installed."""
+NOTEBOOKS = PACKAGE_DIR / "notebooks"
+"""Package data: ``reports/*.ipynb`` (run by ``tkpk run``) and ``explore.ipynb`` (``tkpk lab``)."""
 CACHE_ENV = "TKPK_CACHE_DIR"
 DEMO_MARKER = "tkpk_demo.json"
 """File written first by :func:`tkpk_lib.synthetic.generate_demo`: the folder holds the demo."""
 CACHE_HINT = f"give --cache-dir DIR (or set {CACHE_ENV}) to write the derived tables elsewhere"
 
 
+def in_checkout() -> bool:
+    """Whether ``tkpk_lib`` is imported from a source checkout rather than an installed package.
+
+    True when the folder that holds ``tkpk_lib`` also holds the project's ``pyproject.toml``
+    (never the case in site-packages).
+
+    Examples
+    --------
+    >>> in_checkout() == (PROJECT_ROOT / "pyproject.toml").is_file()
+    True
+    """
+    return (PROJECT_ROOT / "pyproject.toml").is_file()
+
+
 def demo_root() -> Path:
-    """Folder of the synthetic demo data (``data/demo/generated`` in the checkout)."""
+    """Folder of the synthetic demo data.
+
+    ``$TKPK_DEMO_ROOT``, else ``data/demo/generated`` in a checkout, else ``./tkpk-demo`` under
+    the current working directory (an installed package never writes into site-packages).
+
+    Examples
+    --------
+    >>> demo_root().name in ("generated", "tkpk-demo") or "TKPK_DEMO_ROOT" in os.environ
+    True
+    """
     env = os.environ.get("TKPK_DEMO_ROOT")
-    return Path(env) if env else PROJECT_ROOT / "data" / "demo" / "generated"
+    if env:
+        return Path(env)
+    return PROJECT_ROOT / "data" / "demo" / "generated" if in_checkout() else Path.cwd() / "tkpk-demo"
 
 
 def data_root() -> Path:
@@ -41,9 +83,20 @@ def data_root() -> Path:
 
 
 def reports_root() -> Path:
-    """Folder where report runs are written (``reports/`` in the checkout)."""
+    """Folder where report runs are written.
+
+    ``$TKPK_REPORTS_ROOT``, else ``reports/`` in a checkout, else ``./reports`` under the
+    current working directory.
+
+    Examples
+    --------
+    >>> reports_root().name == "reports" or "TKPK_REPORTS_ROOT" in os.environ
+    True
+    """
     env = os.environ.get("TKPK_REPORTS_ROOT")
-    return Path(env) if env else PROJECT_ROOT / "reports"
+    if env:
+        return Path(env)
+    return (PROJECT_ROOT if in_checkout() else Path.cwd()) / "reports"
 
 
 def is_demo_root(root: str | Path) -> bool:

@@ -90,7 +90,7 @@ def _mask(kind: str, value: str) -> str:
 
 
 def scan_text(text: str, names: Sequence[str] = (), *, source: str = "") -> pd.DataFrame:
-    """Find NIK-like numbers and given names in a text.
+    r"""Find NIK-like numbers and given names in a text.
 
     Long base64 runs (embedded images) and the inlined plotly.js library are skipped. Names
     match case-insensitively as whole-word sequences (``"Siti  Aminah"`` and ``"siti\naminah"``

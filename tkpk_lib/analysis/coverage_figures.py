@@ -1,5 +1,4 @@
-"""Figures of programme coverage: the UpSet-style figure of programme combinations.
-"""
+"""Figures of programme coverage: the UpSet-style figure of programme combinations."""
 
 from __future__ import annotations
 

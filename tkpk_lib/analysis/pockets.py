@@ -18,19 +18,30 @@ is re-exported here, so ``tkpk_lib.analysis.pockets`` keeps every name it had):
 
 Design choices (and why)
 ------------------------
+* **Arcsine-square-root model (default ``transformation="arcsin"``).** A rate's sampling
+  variance depends on the rate, so the linear model on the rate gives the poorest kecamatan
+  too little weight, shrinks them hard towards the regression line and reports an almost flat
+  error. The default fits the model to ``asin(sqrt(P0))``, whose sampling variance
+  ``1 / (4 n_eff)`` (``n_eff = n_d / deff``) does not depend on the rate, back-transforms
+  with emdi's bias correction and estimates the MSE by a parametric bootstrap
+  (:mod:`tkpk_lib.estimation.sae_arcsin`). ``transformation="none"`` keeps the linear model.
 * **Smoothed sampling variances (GVF).** A kecamatan has a handful of Susenas census blocks;
   its direct variance is itself very noisy and is 0 when no (or every) sampled household is
   poor, which a Fay-Herriot model would read as "exactly known". The default
-  ``variance="gvf"`` replaces it by ``deff * p_kab (1 - p_kab) / n_d``: the binomial
-  variance at the kabupaten's direct rate, times the median design effect of the
-  kecamatan estimates, over the kecamatan's sampled households ``n_d`` (a generalised
-  variance function, as the sae docstring recommends). ``variance="direct"`` uses the raw
-  design variances (areas with a zero variance are then left out of the fit).
+  ``variance="gvf"`` replaces it by ``deff * p_d (1 - p_d) / n_d``: the binomial variance at
+  the kecamatan's own smoothed rate ``p_d`` (the model's synthetic prediction, iterated;
+  not the direct rate, which would tie the variance to the estimate's own sampling error), times a
+  design effect pooled over the kecamatan with stable direct variances
+  (:func:`~tkpk_lib.analysis.small_area_p0.gvf_deff`), over the sampled households ``n_d``.
+  ``variance="direct"`` uses the raw design variances (areas with a zero variance are then
+  left out of the fit).
 * **Areas with fewer than ``min_n`` sampled households** keep their direct value in the
   output but enter the model as out of sample (synthetic estimate).
 * **Benchmarking** (ratio, :func:`tkpk_lib.estimation.sae.benchmark_estimates`) so that the
   population-weighted mean of kecamatan estimates equals the direct kabupaten P0 (the
-  published level); ``se`` is scaled by the same factor so the CV is unchanged.
+  published level). The reported ``se`` is that of the benchmarked estimate:
+  ``c^2 mse + (benchmarked - EBLUP)^2`` (Steorts and Ghosh 2013), so the adjustment's error is
+  in it. ``benchmarks/fh_tails.py`` measures the coverage of the resulting intervals.
 * **Desa rates.** Susenas cannot give desa rates. With registry counts the desa *rate* is
   the share of the population in registry households of deciles 1-4 and the *number* is
   those persons; without them the rate is the deprivation score and the number is the

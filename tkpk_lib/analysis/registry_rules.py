@@ -40,7 +40,7 @@ def _split_cols(value: Any) -> list[str]:
     return [p.strip() for p in re.split(r"[,;]", str(value)) if p.strip()]
 
 
-def load_rules(path: str | Path | pd.DataFrame | None = None) -> pd.DataFrame:
+def load_rules(path: str | Path | pd.DataFrame | None = None) -> pd.DataFrame:  # noqa: C901 - one check per column of a user's rules file, each with its own message
     """Load and check a needs-rules table.
 
     Parameters

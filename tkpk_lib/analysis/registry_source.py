@@ -111,8 +111,10 @@ class _Source:
 
 
 def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
-    """Run a query and return a pandas frame through Arrow (several times faster than ``.df()``
-    for string columns under pandas 3)."""
+    """Run a query and return a pandas frame through Arrow.
+
+    Several times faster than ``.df()`` for string columns under pandas 3.
+    """
     return con.sql(sql, params=params).to_arrow_table().to_pandas()
 
 

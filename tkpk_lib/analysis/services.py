@@ -1,5 +1,4 @@
-"""Basic-service indicators from Susenas: water, sanitation, electricity, housing, school participation, JKN.
-"""
+"""Basic-service indicators from Susenas: water, sanitation, electricity, housing, school participation, JKN."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ Step 1 of the poverty-pocket analysis (:mod:`tkpk_lib.analysis.pockets`):
 :func:`kecamatan_covariates` aggregates the desa deprivation scores (and registry counts) to
 kecamatan, :func:`kecamatan_p0` fits a Fay-Herriot model (:func:`tkpk_lib.estimation.sae.fay_herriot`)
 for *every* kecamatan, sampled or not, and benchmarks it to the direct kabupaten P0. The design
-choices (GVF-smoothed sampling variances, ``min_n``, ratio benchmarking) are explained in the
+choices (arcsine model, area GVF, ``min_n``, benchmarked MSE) are explained in the
 docstring of :mod:`tkpk_lib.analysis.pockets`.
 """
 
@@ -114,6 +114,9 @@ def kecamatan_p0(
     variance: str = "gvf",
     min_n: int = 2,
     benchmark: bool | Mapping[str, float] = True,
+    transformation: str = "arcsin",
+    mse_boot: int = 200,
+    seed: int = 0,
 ) -> pd.DataFrame:
     """Small-area P0 for every kecamatan: direct Susenas estimate + Fay-Herriot + benchmark.
 
@@ -144,12 +147,23 @@ def kecamatan_p0(
     method : {"REML", "ML", "FH"}
         Variance estimator of the Fay-Herriot model.
     variance : {"gvf", "direct"}
-        Sampling variances given to the model (see the module docstring).
+        Sampling variances given to the model: ``"gvf"`` (default) the generalised variance
+        function ``deff * p_d (1 - p_d) / n_d`` with ``p_d`` the kecamatan's own smoothed rate
+        (:func:`gvf_variances`); ``"direct"`` the design variances (zero ones left out).
     min_n : int
         Kecamatan with fewer sampled households enter the model as out of sample.
     benchmark : bool or mapping
         ``True``: benchmark to the direct kabupaten P0 computed here; a mapping kab_code ->
         P0 (fractions) to benchmark to given (e.g. published) figures; ``False``: none.
+        The reported ``se`` includes the benchmarking step (``mse_benchmarked``, see
+        :func:`_benchmarked_mse`).
+    transformation : {"arcsin", "none"}
+        ``"arcsin"`` (default): Fay-Herriot on ``asin(sqrt(P0))`` with variance
+        ``1 / (4 n_eff)``, ``n_eff = n_hh / deff``, bias-corrected back-transformation and a
+        parametric-bootstrap MSE (as R emdi); its intervals keep their coverage on the poorest
+        kecamatan (``benchmarks/fh_tails.py``). ``"none"``: the linear model (as R sae).
+    mse_boot, seed : int
+        Bootstrap replicates and seed of the arcsine MSE.
 
     Returns
     -------
@@ -157,7 +171,7 @@ def kecamatan_p0(
         One row per kecamatan: ``kab_code``, ``kec_code``, ``population``, ``n_desa``,
         ``n_hh`` (sampled households), ``direct``, ``direct_se``, ``direct_cv``,
         ``direct_reliability``, ``estimate`` (benchmarked model P0), ``estimate_eblup``,
-        ``mse``, ``se``, ``cv``, ``reliability``, ``n_poor`` (estimate x population),
+        ``mse`` (of the EBLUP), ``mse_benchmarked``, ``se`` (its root), ``cv``, ``reliability``, ``n_poor`` (estimate x population),
         ``n_poor_se``, ``gamma``, ``in_sample``, ``benchmark_factor``, ``kab_direct``,
         ``clipped`` (the EBLUP fell outside 0-1 and was clipped; the synthetic part of a
         linear model can do that for very poor or very rich kecamatan), and the covariates.
@@ -184,6 +198,8 @@ def kecamatan_p0(
     # the universe: every kecamatan of the kabupaten the survey covers
     cov = cov[cov["kab_code"].isin(set(households["kab_code"].astype(str)))].reset_index(drop=True)
     df, kab_direct = _direct_estimates(households, design, cov, welfare, line, size)
+    if transformation not in ("arcsin", "none"):
+        raise TkpkError("kecamatan_p0: transformation must be 'arcsin' or 'none'")
     use = _model_inputs(df, variance, min_n)
     if covariates is None:
         covariates = [c for c in _default_covariates(df) if df[c].nunique(dropna=True) > 1]
@@ -193,10 +209,14 @@ def kecamatan_p0(
         raise SchemaError([Problem("kecamatan covariates", c, "not available") for c in miss])
     # drop covariates that leave the in-sample design rank-deficient (keep the first ones)
     covariates = _independent(df.loc[use], covariates)
-    fh = fay_herriot(df, "_y", "_psi", covariates, "kec_code", method=method,
-                     source="kecamatan P0 (Susenas + Podes)")
+    src = "kecamatan P0 (Susenas + Podes)"
+    if transformation == "arcsin":
+        fh = fay_herriot(df, "_y", "_psi", covariates, "kec_code", method=method, source=src,
+                         transformation="arcsin", eff_n="_neff", mse_boot=mse_boot, seed=seed)
+    else:
+        fh = _fit_linear(df, covariates, method, variance, src)
     diag = fh.attrs.get("diagnostics")
-    out = df.drop(columns=["_y", "_psi", "direct_deff"])
+    out = df.drop(columns=["_y", "_psi", "_neff", "direct_deff"])
     out["estimate_eblup"] = fh["estimate"].to_numpy()
     out["mse"] = fh["mse"].to_numpy()
     out["gamma"] = fh["gamma"].to_numpy()
@@ -208,14 +228,16 @@ def kecamatan_p0(
     factor = _benchmark_factor(out, benchmark, kab_direct)
     out["benchmark_factor"] = factor
     out["estimate"] = np.clip(est * factor, 0.0, 1.0)
-    out["se"] = np.sqrt(out["mse"].to_numpy(dtype=float)) * factor
+    out["mse_benchmarked"] = _benchmarked_mse(out["mse"].to_numpy(dtype=float), est,
+                                              out["estimate"].to_numpy(dtype=float), factor)
+    out["se"] = np.sqrt(out["mse_benchmarked"])
     with np.errstate(divide="ignore", invalid="ignore"):
         out["cv"] = out["se"] / out["estimate"]
     out["reliability"] = _reliability(out["cv"].to_numpy(dtype=float))
     out["n_poor"] = out["estimate"] * out["population"]
     out["n_poor_se"] = out["se"] * out["population"]
     first = ["kab_code", "kec_code", "population", "n_desa", "n_hh", "direct", "direct_se",
-             "direct_cv", "direct_reliability", "estimate", "estimate_eblup", "mse", "se", "cv",
+             "direct_cv", "direct_reliability", "estimate", "estimate_eblup", "mse", "mse_benchmarked", "se", "cv",
              "reliability", "n_poor", "n_poor_se", "gamma", "in_sample", "benchmark_factor",
              "kab_direct", "clipped"]
     out = out[first + [c for c in out.columns if c not in first]].reset_index(drop=True)
@@ -256,24 +278,113 @@ def _direct_estimates(
 
 
 def _model_inputs(df: pd.DataFrame, variance: str, min_n: int) -> pd.Series:
-    """Add the model's response ``_y`` and sampling variance ``_psi`` to ``df`` (in place).
+    """Add the model's response, sampling variance and effective sample size to ``df``.
+
+    The columns are ``_y``, ``_psi`` and ``_neff``, added in place.
 
     Returns the in-sample mask: a direct estimate, at least ``min_n`` sampled households and a
     positive finite variance; other kecamatan get missing ``_y``/``_psi`` (out of sample).
+    With ``"gvf"`` the variance starts at the kabupaten rate; :func:`_fit_linear` then iterates
+    it on each kecamatan's own synthetic rate (the arcsine model needs only ``_neff``).
     """
-    # sampling variance given to the model
+    n = df["n_hh"].where(df["n_hh"] > 0)
     if variance == "gvf":
-        ok = (df["direct"] > 0) & (df["direct"] < 1) & np.isfinite(df["direct_deff"])
-        deff = float(np.nanmedian(df.loc[ok, "direct_deff"])) if ok.any() else 1.0
-        deff = max(deff, 1.0) if np.isfinite(deff) else 1.0
-        p = df["kab_direct"].clip(0.01, 0.99)
-        df["_psi"] = deff * p * (1 - p) / df["n_hh"].where(df["n_hh"] > 0)
+        deff = gvf_deff(df["direct"], df["direct_se"], df["n_hh"])
+        df["_psi"] = gvf_variances(df["kab_direct"], df["n_hh"], deff)
+        df["_neff"] = n / deff
+        df.attrs["gvf_deff"] = deff
     else:
         df["_psi"] = df["direct_se"] ** 2
+        p = df["direct"]
+        df["_neff"] = p * (1 - p) / df["_psi"].where(df["_psi"] > 0)
     use = df["direct"].notna() & (df["n_hh"] >= min_n) & (df["_psi"] > 0) & np.isfinite(df["_psi"])
+    use &= np.isfinite(df["_neff"]) & (df["_neff"] > 0)
     df["_y"] = df["direct"].where(use)
     df["_psi"] = df["_psi"].where(use)
     return use
+
+
+def gvf_deff(direct: pd.Series, se: pd.Series, n: pd.Series, min_stable: int = 20) -> float:
+    """Design effect of the generalised variance function, from the stable kecamatan.
+
+    A moment (pooled-ratio) estimate ``sum v_d / sum p_d (1 - p_d) / n_d`` over the kecamatan
+    whose direct variance is stable: ``0 < p_d < 1`` and at least ``min_stable`` sampled
+    households (all kecamatan with ``0 < p_d < 1`` if fewer than five qualify). The pooled
+    ratio is used rather than the median of the per-kecamatan design effects because those
+    are right-skewed (a ratio of variances): their median understates the design effect.
+    Floored at 1.
+
+    Examples
+    --------
+    >>> d = pd.Series([0.2, 0.5, 0.1]); n = pd.Series([50, 40, 10])
+    >>> se = (2 * d * (1 - d) / n) ** 0.5
+    >>> round(gvf_deff(d, se, n, min_stable=5), 10)
+    2.0
+    """
+    ok = (direct > 0) & (direct < 1) & np.isfinite(se) & (se > 0) & (n > 0)
+    stable = ok & (n >= min_stable)
+    if stable.sum() >= 5:
+        ok = stable
+    if not ok.any():
+        return 1.0
+    p, v, m = direct[ok], se[ok] ** 2, n[ok]
+    deff = float(v.sum() / (p * (1 - p) / m).sum())
+    return max(deff, 1.0) if np.isfinite(deff) else 1.0
+
+
+def gvf_variances(p: pd.Series, n: pd.Series, deff: float) -> pd.Series:
+    """GVF sampling variances ``deff * p (1 - p) / n``, ``p`` clipped to [0.01, 0.99].
+
+    Examples
+    --------
+    >>> gvf_variances(pd.Series([0.2, 0.0]), pd.Series([40, 10]), 2.0).round(6).tolist()
+    [0.008, 0.00198]
+    """
+    q = p.clip(0.01, 0.99)
+    return deff * q * (1 - q) / n.where(n > 0)
+
+
+def _fit_linear(
+    df: pd.DataFrame, covariates: list[str], method: str, variance: str, source: str,
+    iterations: int = 3,
+) -> pd.DataFrame:
+    """Fit the linear Fay-Herriot model, re-modelling the variances with ``"gvf"``.
+
+    With ``"gvf"`` the variances are re-modelled from each kecamatan's own synthetic rate
+    ``x_d' beta`` (not its direct rate, which would tie the variance to the sampling error of
+    the estimate) and the model refitted, ``iterations`` times.
+    """
+    from tkpk_lib.estimation.sae import fay_herriot
+
+    fh = fay_herriot(df, "_y", "_psi", covariates, "kec_code", method=method, source=source)
+    if variance == "gvf":
+        use = df["_y"].notna()
+        for _ in range(iterations):
+            p = pd.Series(fh["synthetic"].to_numpy(), index=df.index)
+            df["_psi"] = gvf_variances(p, df["n_hh"], df.attrs["gvf_deff"]).where(use)
+            fh = fay_herriot(df, "_y", "_psi", covariates, "kec_code", method=method,
+                             source=source)
+    return fh
+
+
+def _benchmarked_mse(
+    mse: np.ndarray, est: np.ndarray, est_b: np.ndarray, factor: np.ndarray
+) -> np.ndarray:
+    """MSE of the ratio-benchmarked estimate ``c * est``.
+
+    ``c^2 * mse`` (the error of the EBLUP scaled with it) plus the squared adjustment
+    ``(est_b - est)^2``: the benchmarked estimator is not the best predictor under the model
+    and the adjustment is its bias there (Steorts and Ghosh 2013, Statistica Sinica 23,
+    749-767: MSE of the benchmarked EBLUP = MSE of the EBLUP + squared adjustment, to second
+    order). With factor 1 it is the EBLUP MSE.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> _benchmarked_mse(np.array([0.0004]), np.array([0.20]), np.array([0.22]), np.array([1.1]))
+    array([0.000884])
+    """
+    return factor**2 * mse + (est_b - est) ** 2
 
 
 def _benchmark_factor(

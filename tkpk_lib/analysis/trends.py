@@ -171,8 +171,11 @@ def _paired(est_a: pd.DataFrame, est_b: pd.DataFrame, keys: list[str]) -> pd.Dat
 
 
 def _assessment(direction: np.ndarray, indicators: pd.Series) -> list[str | None]:
-    """``improved`` / ``worsened`` / ``none`` from the change direction and the catalogue's
-    better direction of each indicator (``None`` for an indicator without one)."""
+    """``improved`` / ``worsened`` / ``none`` for each indicator's change.
+
+    From the change direction and the catalogue's better direction of each indicator
+    (``None`` for an indicator without one).
+    """
     dirs = _directions()
     good = [dirs.get(i) for i in indicators]
     assess: list[str | None] = []

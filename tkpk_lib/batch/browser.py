@@ -142,9 +142,12 @@ PROFILE_DIR = "tkpk-chromium"
 
 
 def _profile_root() -> Path:
-    """Where profiles go: the temporary folder, or ``/tmp`` when its path is so long that
-    Chromium's socket path (``<TMPDIR>/org.chromium.Chromium.XXXXXX/SingletonSocket``, at most
-    107 bytes) would not fit: the browser then dies at start."""
+    """Where profiles go: the temporary folder, or ``/tmp`` when its path is too long.
+
+    A long temporary folder path makes Chromium's socket path
+    (``<TMPDIR>/org.chromium.Chromium.XXXXXX/SingletonSocket``, at most 107 bytes) not fit:
+    the browser then dies at start.
+    """
     base = tempfile.gettempdir()
     if os.name == "posix" and len(base) > 40 and os.path.isdir("/tmp"):
         base = "/tmp"

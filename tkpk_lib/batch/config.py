@@ -74,7 +74,7 @@ class RunConfig:
     fresh_kernels : bool
         A new kernel for every notebook.
     notebooks : sequence of path, optional
-        Report notebooks (default every notebook in ``notebooks/reports``).
+        Report notebooks (default every notebook in ``tkpk_lib/notebooks/reports``).
     progress : bool
         Progress bar and console messages.
     params : mapping, optional

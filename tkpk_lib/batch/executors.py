@@ -38,16 +38,19 @@ def _make_client(scheduler: Any) -> tuple[Any, bool]:
         raise ReportError(f"cannot connect to the dask scheduler {scheduler!r}: {exc}") from exc
 
 
-def _execute(
+def _execute(  # noqa: C901 - process pool and dask paths, each with cancellation on interrupt
     jobs: list[dict[str, Any]], n_jobs: int, scheduler: Any, progress: bool,
     before_run: Callable[[], Any] | None = None,
     on_result: Callable[[dict[str, Any]], Any] | None = None,
     on_start: Callable[[], Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """Run the jobs (processes or dask); ``on_start`` is called in this process after
-    ``before_run``, before the first job is submitted, and ``on_result`` as each job
-    finishes. On any exception or interrupt, queued jobs are cancelled and running ones
-    stopped (workers' kernels and browsers killed) before it propagates."""
+    """Run the jobs (processes or dask).
+
+    ``on_start`` is called in this process after ``before_run``, before the first job is
+    submitted, and ``on_result`` as each job finishes. On any exception or interrupt, queued
+    jobs are cancelled and running ones stopped (workers' kernels and browsers killed) before
+    it propagates.
+    """
     from tqdm.auto import tqdm
 
     results: list[dict[str, Any]] = []

@@ -263,8 +263,10 @@ _EXPORTERS = threading.local()
 
 
 def _exporter(hide_code: bool) -> Any:
-    """nbconvert's HTML exporter, one per thread and setting: building one compiles the Jinja
-    templates again (~0.25 s per report)."""
+    """Nbconvert's HTML exporter, one per thread and setting.
+
+    Building one compiles the Jinja templates again (~0.25 s per report).
+    """
     cache = getattr(_EXPORTERS, "by_setting", None)
     if cache is None:
         cache = _EXPORTERS.by_setting = {}

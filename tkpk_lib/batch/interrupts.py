@@ -64,8 +64,10 @@ def _raise_interrupt(signum: int, frame: Any) -> None:
 
 @contextlib.contextmanager
 def terminate_as_interrupt() -> Iterator[None]:
-    """While the block runs, SIGTERM raises :class:`RunInterrupted` as Ctrl-C raises
-    :class:`KeyboardInterrupt` (main thread only; elsewhere nothing changes).
+    """While the block runs, SIGTERM raises :class:`RunInterrupted`.
+
+    Just as Ctrl-C raises :class:`KeyboardInterrupt`; main thread only (elsewhere nothing
+    changes).
 
     Examples
     --------
@@ -160,8 +162,10 @@ def _kill_descendants() -> None:
 
 
 def _abort_process(exit_code: int | None) -> None:
-    """Kill this process's kernels and browsers at once, remove their temporary files
-    (browser profiles, kernel connection files); then exit when ``exit_code`` is given.
+    """Kill this process's kernels and browsers at once and remove their temporary files.
+
+    The temporary files are browser profiles and kernel connection files; then exit when
+    ``exit_code`` is given.
 
     No locks and no polite shutdowns: called from a signal handler or a watchdog thread
     while a notebook or a print runs.
@@ -202,8 +206,11 @@ def _worker_init(parent: int) -> None:
 
 
 def _stop_run(token: str) -> int:
-    """Stop one run's work in a dask worker (the worker itself lives on): its jobs write
-    nothing more, and the worker's kernels and browser are killed so running notebooks end."""
+    """Stop one run's work in a dask worker (the worker itself lives on).
+
+    Its jobs write nothing more, and the worker's kernels and browser are killed so running
+    notebooks end.
+    """
     from tkpk_lib.batch.export import abort_shared_printers
     from tkpk_lib.batch.kernels import kill_kernels
 
@@ -214,8 +221,11 @@ def _stop_run(token: str) -> int:
 
 
 def _stop_pool(pool: ProcessPoolExecutor, grace: float = 5.0) -> None:
-    """Cancel queued jobs and stop the workers: SIGTERM (each kills its kernels and browser
-    and exits), then SIGKILL for any worker or descendant still running after ``grace``."""
+    """Cancel queued jobs and stop the workers: SIGTERM, then SIGKILL after ``grace``.
+
+    On SIGTERM each worker kills its kernels and browser and exits; SIGKILL goes to any worker
+    or descendant still running after ``grace``.
+    """
     import psutil
 
     procs: list[psutil.Process] = []

@@ -1,5 +1,6 @@
-"""What a report run is made of: its constants, run ids, unit names, the result, and the checks
-of a notebook's parameters made before anything runs.
+"""What a report run is made of: constants, run ids, unit names, result, parameter checks.
+
+The checks of a notebook's parameters are made before anything runs.
 
 A job (one notebook for one unit) travels to the workers as a plain mapping so that it
 pickles to a process pool and to dask alike; :class:`RunResult` is what
@@ -37,7 +38,8 @@ WARM_UP_CODE = (
     "import matplotlib.figure\n"
     "import geopandas\n"
     "import plotly.graph_objects\n"
-    "from tkpk_lib import narrative, paths, report\n"
+    "from tkpk_lib import paths\n"
+    "from tkpk_lib.reporting import narrative, report\n"
 )
 #: Job statuses: "ok"; "partial" (report written with sections marked incomplete, only when the
 #: run asked for partial reports); "failed" (an error, named in ``error``); "blocked" (personal data).

@@ -292,6 +292,7 @@ class WarmEngine(_Base):  # type: ignore[misc,valid-type]
         save_on_error: str | None = None,
         **kwargs: Any,
     ) -> Any:
+        """Run a notebook in this thread's kept kernel (or a new one); keep it if the run ends well."""
         from papermill.clientwrap import PapermillNotebookClient
         from papermill.engines import logger
         from papermill.utils import merge_kwargs, remove_args

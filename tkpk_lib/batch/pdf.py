@@ -114,7 +114,7 @@ def html_to_pdf(
     reuse: bool = False,
     static_charts: bool = True,
 ) -> Path:
-    """Print an HTML report to an A4 PDF with page numbers using headless Chromium.
+    r"""Print an HTML report to an A4 PDF with page numbers using headless Chromium.
 
     A copy of the HTML (:func:`printable_html`: the print stylesheet with A4,
     ``Halaman n dari m`` in the bottom margin box and cells not split; interactive plotly
@@ -164,7 +164,7 @@ def html_to_pdf(
     * Ubuntu: ``chromium-browser`` is a snap (private ``/tmp``; reports are under the project
       so that is fine) or install Google Chrome's ``.deb``.
     * Windows (conda or venv): nothing to install, Microsoft Edge is Chromium-based and
-      is found in ``Program Files (x86)\\Microsoft\\Edge\\Application``; Google Chrome works too.
+      is found in ``Program Files (x86)\Microsoft\Edge\Application``; Google Chrome works too.
       Set ``TKPK_BROWSER`` to a browser path if it lives elsewhere. Windows always uses a
       one-shot browser per report (``--remote-debugging-pipe`` needs inherited handles).
     * macOS: Google Chrome, Chromium or Edge in ``/Applications``.
@@ -218,7 +218,7 @@ def html_to_pdf(
 
 
 def pdf_text(pdf: str | Path, *, layout: bool = False) -> str:
-    """Text of a PDF through poppler's ``pdftotext`` (for tests and checks).
+    r"""Text of a PDF through poppler's ``pdftotext`` (for tests and checks).
 
     Parameters
     ----------
@@ -230,7 +230,7 @@ def pdf_text(pdf: str | Path, *, layout: bool = False) -> str:
     Returns
     -------
     str
-        The text; pages are separated by form feeds (``\\f``).
+        The text; pages are separated by form feeds (``\f``).
 
     Raises
     ------

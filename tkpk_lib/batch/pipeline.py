@@ -8,7 +8,8 @@ Steps, each timed:
    (:func:`tkpk_lib.data.canonical.build_canonical`, reused when present);
 3. **prepare**: compute every report table once for the whole province
    (:func:`tkpk_lib.reporting.report.prepare_year`) in this process, before any notebook starts;
-4. **notebooks**: run the report notebooks (``notebooks/reports/*.ipynb``) for the ten
+4. **notebooks**: run the report notebooks (package data ``tkpk_lib/notebooks/reports/*.ipynb``,
+   :data:`NOTEBOOK_DIR`) for the ten
    kabupaten/kota and the province with :func:`tkpk_lib.batch.run.run_reports` (processes or dask),
    exporting HTML and PDF; the annex notebook writes the Excel annex into each unit's folder.
 
@@ -29,10 +30,12 @@ from typing import Any
 
 from tkpk_lib.batch.config import RunConfig, run_config_from_args
 from tkpk_lib.errors import TkpkError
+from tkpk_lib.paths import NOTEBOOKS
 
 __all__ = ["NOTEBOOK_DIR", "RunConfig", "registry_names", "run_cli", "run_province"]
 
-NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks" / "reports"
+NOTEBOOK_DIR = NOTEBOOKS / "reports"
+"""The report notebooks, shipped as package data (also in an installed wheel)."""
 ALL_UNITS = ("1701", "1702", "1703", "1704", "1705", "1706", "1707", "1708", "1709", "1771", "17")
 
 
@@ -170,8 +173,11 @@ def _run_params(cfg: RunConfig, cache: Path, options: dict[str, Any]) -> dict[st
 
 
 def _input_files(cfg: RunConfig, years: Sequence[int], options: dict[str, Any]) -> list[Path]:
-    """The raw files the run reads (years up to the report year and the comparison year), and
-    the user's own poverty lines and targets: the manifest hashes them."""
+    """The raw files the run reads and the user's own tables: the manifest hashes them.
+
+    The raw files are those of the years up to the report year and of the comparison year;
+    the user's own tables are poverty lines and targets.
+    """
     from tkpk_lib.data import canonical
 
     return sorted(

@@ -1,5 +1,7 @@
-"""The run: check the options, plan the jobs, execute them (:mod:`tkpk_lib.batch.executors`),
-commit unit folders, write the manifest (:func:`run_reports`, the engine behind ``tkpk run``).
+"""The run: check the options, plan and execute the jobs, commit, write the manifest.
+
+Jobs are executed by :mod:`tkpk_lib.batch.executors`, unit folders committed, and the
+manifest written by :func:`run_reports`, the engine behind ``tkpk run``.
 """
 
 from __future__ import annotations
@@ -156,7 +158,7 @@ def _plan_jobs(
 
 
 
-def run_reports(
+def run_reports(  # noqa: C901 - run state shared by executor callbacks and the Ctrl-C path (see Notes)
     notebooks: Sequence[str | Path],
     kab_codes: Sequence[str],
     year: int,
@@ -498,7 +500,7 @@ def run_reports(
 
 
 def _parent_info() -> dict[str, Any]:
-    """This process as the parent of a run's jobs: host, pid and start time (pid reuse)."""
+    """The current process as the parent of a run's jobs: host, pid and start time (pid reuse)."""
     import psutil
 
     return {"host": socket.gethostname(), "pid": os.getpid(),

@@ -27,8 +27,10 @@ def _cell_seconds(nb: Any) -> float:
 
 
 def _first_line(text: str) -> str:
-    r"""The summary line of an error: its first line, and when that only announces a list
-    ("SchemaError: 2 problem(s) found:") the first item too, so the cause is never left out.
+    r"""The summary line of an error: its first line, and the first item of a list it announces.
+
+    When the first line only announces a list ("SchemaError: 2 problem(s) found:") the first
+    item is added too, so the cause is never left out.
 
     Examples
     --------
@@ -45,8 +47,11 @@ def _first_line(text: str) -> str:
 
 
 def _partial_sections(nb: Any) -> dict[str, list[str]]:
-    """Sections an executed report marked incomplete (outputs with the ``tkpk_partial`` metadata
-    that :func:`tkpk_lib.reporting.report.section_notice` writes in a partial report), with their causes."""
+    """Sections an executed report marked incomplete, with their causes.
+
+    They are the outputs with the ``tkpk_partial`` metadata that
+    :func:`tkpk_lib.reporting.report.section_notice` writes in a partial report.
+    """
     from tkpk_lib.reporting.report import PARTIAL_KEY
 
     found: dict[str, list[str]] = {}
@@ -81,8 +86,11 @@ def _redact_kept(nb_path: Path, job: Mapping[str, Any], result: dict[str, Any]) 
 
 
 def _start_worker(job: Mapping[str, Any]) -> None:
-    """Worker set-up shared by :func:`run_job` and :func:`warm_up`: plotly renderer for the
-    kernel (which inherits this environment) and, for PDF jobs, the browser starting early."""
+    """Worker set-up shared by :func:`run_job` and :func:`warm_up`.
+
+    Sets the plotly renderer for the kernel (which inherits this environment) and, for PDF
+    jobs, starts the browser early.
+    """
     os.environ["PLOTLY_RENDERER"] = PLOTLY_RENDERER  # plotly then writes HTML+JS outputs
     if "pdf" in job.get("formats", ()):
         from tkpk_lib.batch.export import shared_printer
@@ -93,8 +101,9 @@ def _start_worker(job: Mapping[str, Any]) -> None:
 
 
 def _kernel_kwargs(job: Mapping[str, Any]) -> dict[str, Any]:
-    """papermill arguments that choose the kernel: the same for a job and its worker's
-    warm-up, so the warm-up's kernel is the one the job finds (:mod:`tkpk_lib.batch.kernels`).
+    """Papermill arguments that choose the kernel, the same for a job and its worker's warm-up.
+
+    So the warm-up's kernel is the one the job finds (:mod:`tkpk_lib.batch.kernels`).
 
     With a ``warm_key`` the worker keeps its kernel for the next notebook; the notebook is
     written once at the end (and on any error), not after every cell as papermill does by
@@ -323,7 +332,7 @@ def warm_up(job: Mapping[str, Any]) -> float:
 
     Examples
     --------
-    >>> warm_up({"notebook": "notebooks/reports/evaluasi_tahunan.ipynb", "warm_key": "r1",
+    >>> warm_up({"notebook": "tkpk_lib/notebooks/reports/evaluasi_tahunan.ipynb", "warm_key": "r1",
     ...          "formats": ["html", "pdf"], "kernel_name": "python3"})  # doctest: +SKIP
     2.8
     """

@@ -104,7 +104,7 @@ def _to_parquet(df: pd.DataFrame, path: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _build_canonical(
+def _build_canonical(  # noqa: C901 - one reuse-or-build branch per canonical table
     root: str | Path,
     year: int,
     *,

@@ -54,12 +54,12 @@ _FIXED_DIGITS = re.compile(r"\\d\{(\d+)\}")
 
 
 def _fullmatch_text(st: pd.Series, pattern: str) -> np.ndarray:
-    """``st.fillna("").str.fullmatch(pattern)`` as a bool array (False where missing).
+    r"""``st.fillna("").str.fullmatch(pattern)`` as a bool array (False where missing).
 
-    A pattern ``\\d{N}`` (NIK, KK and region codes) on an all-ASCII pyarrow-backed column is
+    A pattern ``\d{N}`` (NIK, KK and region codes) on an all-ASCII pyarrow-backed column is
     checked as "N characters, all ASCII digits" with two pyarrow kernels instead of a regex
-    over every cell. For ASCII text that is exactly what ``\\d{N}`` means; other text (where
-    pandas' ``\\d`` also accepts other Unicode digits) takes the pandas path.
+    over every cell. For ASCII text that is exactly what ``\d{N}`` means; other text (where
+    pandas' ``\d`` also accepts other Unicode digits) takes the pandas path.
     """
     m = _FIXED_DIGITS.fullmatch(pattern)
     if m and isinstance(st.dtype, pd.StringDtype) and st.dtype.storage == "pyarrow":

@@ -22,11 +22,11 @@ REEXPORT_AS_TEXT = (
 
 
 class IdentifierCheck:
-    """Evidence that a NIK/KK column went through Excel as numbers, gathered over batches.
+    r"""Evidence that a NIK/KK column went through Excel as numbers, gathered over batches.
 
     Excel keeps 15 significant digits of a number: a 16-digit NIK or KK number typed or pasted
     into a cell formatted as a number loses its last digit (it becomes 0), and the cell shows
-    ``1.70101E+15``. The damaged numbers still have 16 digits, so the ``\\d{16}`` pattern
+    ``1.70101E+15``. The damaged numbers still have 16 digits, so the ``\d{16}`` pattern
     passes them, and every pseudonym made from them is wrong. Three signs are checked:
 
     * the file stores the column as numbers (numeric Excel cells, numeric Parquet column);

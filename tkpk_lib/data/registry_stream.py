@@ -355,7 +355,7 @@ def write_registry_parquet(
     columns: dict[str, str] | None = None,
     batch_rows: int = BATCH_ROWS,
 ) -> int:
-    """Read, validate and write a registry export to the canonical Parquet file in batches.
+    r"""Read, validate and write a registry export to the canonical Parquet file in batches.
 
     Parameters
     ----------
@@ -387,7 +387,7 @@ def write_registry_parquet(
     --------
     >>> import tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (d / "r.csv").write_text("NIK;KODE_DESA\\n1701012001000001;1701012001\\n")
+    >>> _ = (d / "r.csv").write_text("NIK;KODE_DESA\n1701012001000001;1701012001\n")
     >>> try:
     ...     write_registry_parquet(d / "r.csv", d / "registry.parquet")
     ... except SchemaError as e:
@@ -404,7 +404,7 @@ def write_registry_parquet(
     return n
 
 
-def _stream(
+def _stream(  # noqa: C901 - pyarrow and pandas batch readers with the short-row fallback
     p: Path,
     tmp: Path | None,
     columns: dict[str, str] | None,

@@ -34,8 +34,11 @@ def benchmark_estimates(
     differences inside the group are kept.
 
     The ``mse``/``cv`` columns are left as they are: they describe the unbenchmarked EBLUP.
-    Benchmarking to a reliable direct figure changes the estimates only by the (small) factor
-    and adds an error component that the Prasad-Rao MSE does not contain; report the factor.
+    Benchmarking adds an error component that the Prasad-Rao MSE does not contain:
+    :func:`~tkpk_lib.estimation.sae.fay_herriot` (``benchmark=``) adds ``mse_benchmarked`` =
+    ``mse + (estimate_benchmarked - estimate)^2`` (Steorts and Ghosh 2013), and
+    :func:`~tkpk_lib.analysis.small_area_p0.kecamatan_p0` reports the ``se`` of the
+    benchmarked estimate.
 
     Parameters
     ----------

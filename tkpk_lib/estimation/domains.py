@@ -105,15 +105,36 @@ def _domain_degf(
     prep: PreparedDesign, d: np.ndarray, valid: np.ndarray | None, n_dom: int
 ) -> np.ndarray:
     """R's degf() of each domain's subset design: PSUs minus strata with a row in it."""
+    return _domain_psus(prep, d, valid, n_dom)[1]
+
+
+def _domain_psus(
+    prep: PreparedDesign, d: np.ndarray, valid: np.ndarray | None, n_dom: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """PSUs with a (valid) row in each domain, and the domain's design df (PSUs - strata)."""
     present = (
         np.bincount(prep.psu_code * n_dom + d, weights=valid, minlength=prep.n_psu * n_dom).reshape(
             prep.n_psu, n_dom
         )
         > 0
     )
+    return _psus_present(prep, present)
+
+
+def _psus_from_unit_weights(
+    prep: PreparedDesign, w_u: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_domain_psus` from the (unit x domain) weight table (weights > 0): no row pass."""
+    present = w_u > 0
+    if prep.ssu_code is not None:
+        present = np.add.reduceat(present.astype(np.int64), prep.ssu_psu_starts, axis=0) > 0
+    return _psus_present(prep, present)
+
+
+def _psus_present(prep: PreparedDesign, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     n_psu_d = present.sum(axis=0)
     strata_present = np.add.reduceat(present.astype(np.int64), prep.strata_starts, axis=0) > 0
-    return (n_psu_d - strata_present.sum(axis=0)).astype(np.float64)
+    return n_psu_d, (n_psu_d - strata_present.sum(axis=0)).astype(np.float64)
 
 
 class _Domains:

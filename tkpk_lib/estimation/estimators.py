@@ -30,7 +30,16 @@ and against hand computations.
   replacement* of the same number of rows, ``N/(n-1) * sum_d w (z - zbar_w)^2`` -- R's
   ``deff = "replace"`` (for totals and means this equals R exactly).  NaN for quantiles.
 * Confidence intervals: ``ci="normal"`` Wald intervals (R's ``confint`` default, normal
-  quantiles); ``ci="logit"`` for proportions, R's ``svyciprop(method = "logit")``.  ``dof``
+  quantiles); ``ci="logit"`` for proportions, R's ``svyciprop(method = "logit")``;
+  ``ci="beta"`` for proportions and shares, the Korn-Graubard interval (R's
+  ``svyciprop(method = "beta")``, checked against svy 0.35 and statsmodels), which stays
+  honest near 0: a domain with no sampled case gets ``[0, u]`` with ``u > 0`` (see
+  :func:`tkpk_lib.estimation.results.korn_graubard`).  ``ci="beta"`` frames add ``n_cases``
+  (sample rows with a non-zero value, i.e. with the characteristic) and ``reliability_note``;
+  fewer than :data:`~tkpk_lib.estimation.results.MIN_CASES` cases -> ``"unreliable"``.
+* Domains without an estimable variance: a mean/proportion/ratio of a domain sampled in one
+  PSU (or with a degenerate zero design variance while its values vary) gets ``se`` NaN and
+  ``"unreliable"`` -- never a spurious 0 (R reports 0 there).  ``dof``
   selects the reference distribution: ``None`` normal, ``"design"`` Student t with the design
   degrees of freedom of the domain (PSUs minus strata with at least one row in the domain,
   as R's ``degf`` of the subset design), or a number.  The default ``"auto"`` is normal for
@@ -40,7 +49,8 @@ and against hand computations.
   Wald interval for the estimated CDF at the quantile, ``Fhat(qhat) +/- t * SE``, mapped back
   through the quantile rule; ``se = (ci_high - ci_low) / (2 t)``.
 * ``reliability``: BPS convention on the relative standard error (RSE = se/|estimate|):
-  ``"reliable"`` RSE <= 25%, ``"caution"`` 25-50%, ``"unreliable"`` > 50% (or undefined).
+  ``"reliable"`` RSE <= 25%, ``"caution"`` 25-50%, ``"unreliable"`` > 50% (or undefined, e.g.
+  a NaN se), and for ``ci="beta"`` also ``"unreliable"`` below ``MIN_CASES`` cases.
 
 Why not the ``svy`` package (0.35, Rust/polars)
 -----------------------------------------------
@@ -73,20 +83,33 @@ import pandas as pd
 
 from tkpk_lib.errors import DesignError
 from tkpk_lib.estimation.design import PreparedDesign, SurveyDesign, prepare_design, scratch
-from tkpk_lib.estimation.domains import By, _domain_codes, _domain_degf, _Domains, domain_codes
+from tkpk_lib.estimation.domains import (
+    By,
+    _domain_codes,
+    _domain_degf,
+    _Domains,
+    _psus_from_unit_weights,
+    domain_codes,
+)
 
 # re-exported: these lived here before the layout of issue 14 (public API kept)
 from tkpk_lib.estimation.results import (  # noqa: F401
+    MIN_CASES,
+    MIN_PSU_FOR_VARIANCE,
+    NOTE_FEW_PSU,
+    NOTE_ZERO_VAR,
     RELIABILITY_LEVELS,
     RESULT_COLUMNS,
     RSE_CAUTION_MAX,
     RSE_RELIABLE_MAX,
+    ZERO_VARIANCE_RTOL,
     DfSpec,
     _crit,
     _deff,
     _finish,
     _resolve_df,
     _wald,
+    korn_graubard,
     reliability_flag,
 )
 from tkpk_lib.estimation.variance import (
@@ -96,11 +119,13 @@ from tkpk_lib.estimation.variance import (
 )
 
 __all__ = [
+    "MIN_CASES",
     "RELIABILITY_LEVELS",
     "RSE_CAUTION_MAX",
     "RSE_RELIABLE_MAX",
     "RESULT_COLUMNS",
     "domain_codes",
+    "korn_graubard",
     "linearized_variance",
     "reliability_flag",
     "survey_mean",
@@ -110,7 +135,7 @@ __all__ = [
 ]
 
 
-CiMethod = Literal["normal", "logit"]
+CiMethod = Literal["normal", "logit", "beta"]
 
 
 Design = SurveyDesign | PreparedDesign
@@ -180,6 +205,10 @@ def _linear_stat(
     nw = np.empty((k, n_dom))
     cnt = np.empty((k, n_dom))
     valids: list[np.ndarray | None] = []
+    cases = np.zeros((k, n_dom))
+    n_psu = np.full((k, n_dom), MIN_PSU_FOR_VARIANCE)
+    degf = np.full((k, n_dom), np.nan)
+    why = np.zeros((k, n_dom), dtype=np.int8)  # 1: single PSU, 2: degenerate zero variance
     for j in range(k):
         y = _numeric(df, num[j])
         x = _numeric(df, den[j]) if den is not None else None
@@ -223,18 +252,64 @@ def _linear_stat(
                 e = y0 - r[dm.d] * x0  # residuals (0 outside the valid rows)
                 ss_z = dm.by_dom(w * e * e) / (x_d * x_d)
             v = variance_from_unit_totals(prep, t)
+        if ci == "beta":
+            cases[j] = dm.by_dom((y0 != 0).astype(np.float64))
+        if kind != "total":  # a one-PSU domain's linearised PSU total is identically 0
+            n_psu[j], degf[j] = _psus_from_unit_weights(prep, w_u)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                vsrs = w_d / (n_d - 1) * np.maximum(ss_z, 0.0)
+            why[j] = np.where(n_psu[j] < MIN_PSU_FOR_VARIANCE, 1, np.where(
+                (vsrs > 0) & (v <= ZERO_VARIANCE_RTOL * vsrs), 2, 0))
+            v = np.where(why[j] > 0, np.nan, v)
         var[j] = v
         deff[j] = _deff(v, ss_z, w_d, n_d)
+    return _intervals(levels, variables, est, var, deff, cnt, nw, (kind, ci, level, df_spec),
+                      (prep, dm, valids, why, degf, cases))
+
+
+def _intervals(
+    levels: pd.DataFrame,
+    variables: list[str] | None,
+    est: np.ndarray,
+    var: np.ndarray,
+    deff: np.ndarray,
+    cnt: np.ndarray,
+    nw: np.ndarray,
+    spec: tuple[str, str, float, DfSpec],
+    dom_info: tuple,
+) -> pd.DataFrame:
+    """Intervals and the result frame of :func:`_linear_stat` (Wald/logit, or Korn-Graubard)."""
+    kind, ci, level, df_spec = spec
+    prep, dm, valids, why, degf, cases = dom_info
+    n_dom = est.shape[1]
     se = np.sqrt(var)
     dfr = _resolve_df(df_spec, ci, default_design=False)
-    if dfr == "design":
-        crit = np.vstack(
-            [_crit(level, _domain_degf(prep, dm.d, valids[j], n_dom)) for j in range(k)]
-        )
+    if dfr == "design" and kind != "total":
+        dfa: np.ndarray | float | None = degf
+    elif dfr == "design":
+        dfa = np.vstack([_domain_degf(prep, dm.d, valids[j], n_dom) for j in range(len(valids))])
     else:
-        crit = _crit(level, dfr)
-    lo, hi = _wald(est, se, crit, ci)
-    return _finish(levels, variables, est, se, lo, hi, deff, cnt, nw)
+        dfa = dfr
+    why = np.where(cnt > 0, why, 0)
+    notes = None
+    if why.any():
+        notes = np.choose(why, np.array(["", NOTE_FEW_PSU, NOTE_ZERO_VAR], dtype=object))
+    if ci == "beta":
+        if kind == "total":
+            raise DesignError("ci='beta' is for proportions (survey_mean/survey_ratio), not totals")
+        bad = ~(np.isnan(est) | ((est >= 0) & (est <= 1)))
+        if bad.any():
+            raise DesignError(
+                "ci='beta' is for proportions (means of 0/1 variables or shares); an estimate "
+                "outside [0, 1] was found"
+            )
+        lo, hi = korn_graubard(est, var, cnt, dfa, level)
+        if notes is None:
+            notes = np.full(est.shape, "", dtype=object)
+        return _finish(levels, variables, est, se, lo, hi, deff, cnt, nw, n_cases=cases,
+                       notes=notes)
+    lo, hi = _wald(est, se, _crit(level, dfa), ci)
+    return _finish(levels, variables, est, se, lo, hi, deff, cnt, nw, notes=notes)
 
 
 def survey_total(
@@ -259,8 +334,8 @@ def survey_total(
         Variable(s); a list gives one row per variable per domain and a ``variable`` column.
     by : str, list of str or None
         Domain columns (subpopulation estimation, the full design is kept).
-    ci : {"normal", "logit"}
-        Interval type (see module docstring).
+    ci : {"normal", "logit", "beta"}
+        Interval type (see module docstring); ``"beta"`` only for means and ratios in [0, 1].
     level : float
         Confidence level.
     dof : None, "auto", "design" or float
@@ -297,7 +372,10 @@ def survey_mean(
     """Estimated population mean (a proportion for a 0/1 column) with its sampling error.
 
     Parameters are as for :func:`survey_total`; ``ci="logit"`` gives R's
-    ``svyciprop(method = "logit")`` interval (t with design df unless ``dof`` says otherwise).
+    ``svyciprop(method = "logit")`` interval and ``ci="beta"`` the Korn-Graubard interval of
+    ``svyciprop(method = "beta")`` (both with design df unless ``dof`` says otherwise); use
+    ``"beta"`` for proportions (P0, extreme poverty, coverage rates): it adds the ``n_cases``
+    and ``reliability_note`` columns.
 
     Returns
     -------

@@ -1,5 +1,4 @@
-"""Annex tables of the LP2KD report and their Excel workbook.
-"""
+"""Annex tables of the LP2KD report and their Excel workbook."""
 
 from __future__ import annotations
 

@@ -398,8 +398,11 @@ def prepare_year(
 
 
 def _looked_for(root: str | Path, year: int) -> dict[str, str]:
-    """Where each missing input of ``year`` was looked for, by input table (from
-    :func:`tkpk_lib.data.canonical.input_status`: the folder and why nothing was found there)."""
+    """Where each missing input of ``year`` was looked for, by input table.
+
+    From :func:`tkpk_lib.data.canonical.input_status`: the folder and why nothing was found
+    there.
+    """
     from tkpk_lib.data import canonical
 
     table_of = {"sakernas": "labour", "podes": "villages", "registry": "registry", "programmes": "programmes",

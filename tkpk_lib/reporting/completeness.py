@@ -1,5 +1,4 @@
-"""Which kabupaten/kota each input covers, and the notes a report shows when a figure rests on fewer units.
-"""
+"""Which kabupaten/kota each input covers, and the notes a report shows when a figure rests on fewer units."""
 
 from __future__ import annotations
 

@@ -86,7 +86,7 @@ _BAD_SHEET_CHARS = set("[]:*?/\\")
 _HEADER_ROW = 4
 
 
-def load_annex_template(path: str | Path | None = None) -> pd.DataFrame:
+def load_annex_template(path: str | Path | None = None) -> pd.DataFrame:  # noqa: C901 - one check per column of a user's template, each with its own message
     """Read and check an annex template.
 
     Parameters
@@ -317,7 +317,7 @@ def _notes_sheet(ws: Any, meta: Mapping[str, Any], shown: Sequence[tuple[str, st
             cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
-def write_annex(
+def write_annex(  # noqa: C901 - one branch per sheet layout (see Notes)
     tables: Mapping[str, pd.DataFrame],
     path: str | Path,
     *,

@@ -1,5 +1,4 @@
-"""Why a report section failed, in the user's terms (file, column as the user's file names it, rows).
-"""
+"""Why a report section failed, in the user's terms (file, column as the user's file names it, rows)."""
 
 from __future__ import annotations
 
@@ -14,7 +13,7 @@ class SectionError(ReportError):
 
 
 def _user_columns(table: str) -> dict[str, str]:
-    """canonical column -> the column name of the user's file, where the reader has a fixed map."""
+    """Canonical column -> the column name of the user's file, where the reader has a fixed map."""
     from tkpk_lib.data import readers
 
     maps = {"complaints": "COMPLAINT_COLUMNS", "programmes": "PROGRAMME_COLUMNS", "registry": "REGISTRY_COLUMNS"}

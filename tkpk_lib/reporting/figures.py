@@ -1,5 +1,4 @@
-"""Report figures (matplotlib for the printed reports, plotly for exploration) read from the section cache.
-"""
+"""Report figures (matplotlib for the printed reports, plotly for exploration) read from the section cache."""
 
 from __future__ import annotations
 

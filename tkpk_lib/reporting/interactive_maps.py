@@ -33,7 +33,7 @@ def _rings(geom: Any) -> list[np.ndarray]:
 
 
 def _ring_xy(geoms: Any, idx: np.ndarray) -> tuple[list[float | None], list[float | None]]:
-    """x and y of the exterior rings of ``geoms.iloc[idx]``, rings separated by ``None`` (one trace)."""
+    """X and y of the exterior rings of ``geoms.iloc[idx]``, rings separated by ``None`` (one trace)."""
     xs: list[float | None] = []
     ys: list[float | None] = []
     for i in idx:

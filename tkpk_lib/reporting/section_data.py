@@ -1,5 +1,7 @@
-"""The computations behind the report sections: indicators of a year, disaggregation, coverage,
-programme and complaint annexes, and stacking per-kabupaten results with the province.
+"""The computations behind the report sections.
+
+Indicators of a year, disaggregation, coverage, programme and complaint annexes, and
+stacking per-kabupaten results with the province.
 
 Pure functions of canonical frames; :mod:`tkpk_lib.reporting.sections` runs them one section at
 a time and records what failed.
@@ -80,14 +82,15 @@ def year_indicators(tables: Mapping[str, pd.DataFrame], year: int) -> pd.DataFra
     parts = [
         # p0, p1, p2 (one core call) and poor_count; rows are sorted below
         _both(ind.poverty_indicators, hh, d, welfare=WELFARE, line=LINE, size=SIZE),
-        # logit intervals for shares near 0 or 1 (a normal interval can leave [0, 1])
-        _both(ind.extreme_poverty, hh, d, welfare=WELFARE, year=int(year), size=SIZE, ci="logit"),
+        # Korn-Graubard intervals for shares near 0 or 1 (issue 15): a normal interval can leave
+        # [0, 1] and a logit one is [0, 0] when no sampled household has the characteristic
+        _both(ind.extreme_poverty, hh, d, welfare=WELFARE, year=int(year), size=SIZE, ci="beta"),
         _both(ind.gini, hh, d, welfare=WELFARE, size=SIZE),
         _both(ind.bottom40_share, hh, d, welfare=WELFARE, size=SIZE),
-        _both(ind.service_indicators, hh, d, level_of="households", ci="logit"),
+        _both(ind.service_indicators, hh, d, level_of="households", ci="beta"),
     ]
     if tables.get("persons") is not None:
-        parts.append(_both(ind.service_indicators, tables["persons"], d, level_of="persons", ci="logit"))
+        parts.append(_both(ind.service_indicators, tables["persons"], d, level_of="persons", ci="beta"))
     if tables.get("labour") is not None:
         parts.append(_both(ind.labour_indicators, tables["labour"], d))
     out = pd.concat(parts, ignore_index=True)

@@ -207,7 +207,7 @@ def _convergence_section(pm: Any, progs: pd.DataFrame, s: _Sections, year: int) 
     return {"convergence": _per_kab_by(progs, _one, ("by_strategy", "summary", "desa"))}
 
 
-def prepare_tables(
+def prepare_tables(  # noqa: C901 - one guarded call per report section (see Notes)
     tables_by_year: Mapping[int, Mapping[str, pd.DataFrame]],
     year: int,
     cache_dir: str | Path,

@@ -120,8 +120,10 @@ def _set_map_aspect(ax: Any, gdf: Any) -> None:
 
 
 def _note_text(note: str | None) -> str | None:
-    """The source note broken into lines (instead of ``wrap=True``, which measures every word
-    at every draw)."""
+    """The source note broken into lines.
+
+    Instead of ``wrap=True``, which measures every word at every draw.
+    """
     return textwrap.fill(note, _NOTE_CHARS) if note else note
 
 
@@ -240,8 +242,10 @@ def add_north_arrow(ax: Any, *, fontsize: float = 10.0) -> None:
 
 
 def _legend(ax: Any, handles: list[Any], title: str | None, loc: Any) -> None:
-    """Legend at 9 pt; "upper right" sits below the north arrow (Bengkulu runs NW-SE, so
-    the upper-right and lower-left corners are empty on province maps)."""
+    """Legend at 9 pt; "upper right" sits below the north arrow.
+
+    Bengkulu runs NW-SE, so the upper-right and lower-left corners are empty on province maps.
+    """
     kw: dict[str, Any] = {"loc": loc}
     if loc == "upper right":
         kw["bbox_to_anchor"] = (1.0, 0.84)

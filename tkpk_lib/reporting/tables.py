@@ -1,5 +1,4 @@
-"""Report tables read from the section cache, formatted for display (one kabupaten/kota or the province).
-"""
+"""Report tables read from the section cache, formatted for display (one kabupaten/kota or the province)."""
 
 from __future__ import annotations
 

@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..data.reference_data import KAB_CODES, region_names
 from ..paths import DEMO_MARKER, is_demo_folder
-from ..reference_data import KAB_CODES, region_names
 from . import _admin, _surveys
 from ._world import SEATS, World, build_world, true_p0
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..schemas import FUND_SOURCES, PROGRAMMES
+from ..data.schemas import FUND_SOURCES, PROGRAMMES
 from . import _io
 from ._world import (
     World,

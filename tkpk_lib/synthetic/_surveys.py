@@ -9,7 +9,7 @@ import pandas as pd
 from scipy.optimize import brentq
 from scipy.special import expit, ndtr
 
-from ..reference_data import KAB_CODES
+from ..data.reference_data import KAB_CODES
 from . import _io
 from ._world import (
     SIGMA_BLOCK,

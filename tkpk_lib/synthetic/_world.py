@@ -32,7 +32,7 @@ import shapely
 from scipy.optimize import brentq
 from scipy.special import expit, ndtr, ndtri
 
-from ..reference_data import KAB_CODES, calibration_grid, regions
+from ..data.reference_data import KAB_CODES, calibration_grid, regions
 from . import _io
 
 # --- facts typed in: seat coordinates -----------------------------------------------------

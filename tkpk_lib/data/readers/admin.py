@@ -1,5 +1,6 @@
-"""Administrative tables as offices export them: registry (DTKS/DTSEN), programme map and
-complaints log -> canonical tables.
+"""Administrative tables as offices export them -> canonical tables.
+
+The tables are the registry (DTKS/DTSEN), the programme map and the complaints log.
 """
 
 from __future__ import annotations

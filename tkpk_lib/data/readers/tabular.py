@@ -33,7 +33,7 @@ def read_raw(
     as_text: bool = False,
     expected: Iterable[str] | None = None,
 ) -> pd.DataFrame:
-    """Read one raw file into a frame, whatever format it was delivered in.
+    r"""Read one raw file into a frame, whatever format it was delivered in.
 
     A ``_row`` column holds the 1-based data row of the file (used in error messages and as
     the household's position for follow-up lists). Stata/SPSS value labels are kept in
@@ -66,7 +66,7 @@ def read_raw(
     --------
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.csv"
-    >>> _ = p.write_text("a;b\\n1;2,5\\n", encoding="latin-1")
+    >>> _ = p.write_text("a;b\n1;2,5\n", encoding="latin-1")
     >>> read_raw(p)[["a", "b"]].to_dict("records")
     [{'a': 1, 'b': 2.5}]
     """
@@ -315,7 +315,7 @@ def _read_workbook(
 def read_user_table(
     path: str | Path, expected: Iterable[str], *, text_columns: Iterable[str] = ()
 ) -> pd.DataFrame:
-    """A small table the user gives as an option (.csv/.xlsx), read as every reader reads one.
+    r"""A small table the user gives as an option (.csv/.xlsx), read as every reader reads one.
 
     For tables outside the canonical sources (own poverty lines, own targets): the header row
     and sheet are found by :func:`find_header`, numbers are parsed as in :func:`read_raw`,
@@ -334,7 +334,7 @@ def read_user_table(
     --------
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "garis.csv"
-    >>> _ = p.write_text("GARIS KEMISKINAN\\nkab_code;year;poverty_line\\n1701;2024;612345,5\\n")
+    >>> _ = p.write_text("GARIS KEMISKINAN\nkab_code;year;poverty_line\n1701;2024;612345,5\n")
     >>> read_user_table(p, ["kab_code", "year", "poverty_line"], text_columns=["kab_code"]).to_dict("records")
     [{'kab_code': '1701', 'year': 2024, 'poverty_line': 612345.5}]
     """

@@ -1,0 +1,228 @@
+"""Korn-Graubard intervals, the few-cases rule and single-PSU domains (issue 15).
+
+References: hand computations (closed forms of the Clopper-Pearson bounds), statsmodels'
+``proportion_confint(method="beta")`` on the effective counts, and svy 0.35's
+``ci_method="beta"`` (its own implementation of R ``svyciprop(method = "beta")``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from statsmodels.stats.proportion import proportion_confint
+
+from tkpk_lib.errors import DesignError
+from tkpk_lib.estimation.design import SurveyDesign
+from tkpk_lib.estimation.estimators import survey_mean, survey_ratio, survey_total
+from tkpk_lib.estimation.results import MIN_CASES, korn_graubard
+
+
+def test_kg_without_design_is_clopper_pearson_by_hand():
+    # p = 0: upper bound of Clopper-Pearson 0/n is 1 - (a/2)^(1/n); n = 30 -> 0.115703
+    lo, hi = korn_graubard(0.0, 0.0, 30, None)
+    assert lo == 0.0
+    assert hi == pytest.approx(1 - 0.025 ** (1 / 30), rel=1e-12)
+    assert hi == pytest.approx(0.1157033, abs=1e-7)
+    # p = 1: mirror image
+    lo, hi = korn_graubard(1.0, 0.0, 30, None)
+    assert hi == 1.0 and lo == pytest.approx(0.025 ** (1 / 30), rel=1e-12)
+    # SRS variance p(1-p)/n gives n* = n: the textbook Clopper-Pearson 10/50
+    lo, hi = korn_graubard(0.2, 0.2 * 0.8 / 50, 50, None)
+    sm = proportion_confint(10, 50, alpha=0.05, method="beta")
+    np.testing.assert_allclose([lo, hi], sm, rtol=1e-12)
+    assert (float(lo), float(hi)) == pytest.approx((0.1003022, 0.3371831), abs=1e-7)
+
+
+def test_kg_df_adjustment_by_hand_and_statsmodels():
+    # p = 0.2, v = 0.0016 -> n* = 0.16/0.0016 = 100; n = 500 rows, df = 10:
+    # n* <- 100 * (t_{499,.025} / t_{10,.025})^2 = 100 * (1.964729 / 2.228139)^2 = 77.7538
+    p, v, n, df = 0.2, 0.0016, 500, 10
+    n_star = 100 * (1.9647293 / 2.2281389) ** 2
+    assert n_star == pytest.approx(77.7538, abs=1e-3)
+    lo, hi = korn_graubard(p, v, n, df)
+    sm = proportion_confint(n_star * p, n_star, alpha=0.05, method="beta")
+    np.testing.assert_allclose([lo, hi], sm, rtol=1e-6)
+    # wider than the unadjusted interval on n* = 100
+    sm100 = proportion_confint(20, 100, alpha=0.05, method="beta")
+    assert lo < sm100[0] and hi > sm100[1]
+    # 90% level and vector input
+    lo, hi = korn_graubard([0.05, 0.5], [0.0004, 0.0025], [800, 800], [40, 40], level=0.9)
+    for i, (pp, vv) in enumerate([(0.05, 0.0004), (0.5, 0.0025)]):
+        from scipy import stats
+
+        ns = pp * (1 - pp) / vv * (stats.t.ppf(0.05, 799) / stats.t.ppf(0.05, 40)) ** 2
+        sm = proportion_confint(ns * pp, ns, alpha=0.1, method="beta")
+        np.testing.assert_allclose([lo[i], hi[i]], sm, rtol=1e-9)
+
+
+def test_kg_zero_estimate_uses_domain_sample_size_df_adjusted():
+    lo, hi = korn_graubard(0.0, 0.0, 200, 9)
+    from scipy import stats
+
+    ns = 200 * (stats.t.ppf(0.025, 199) / stats.t.ppf(0.025, 9)) ** 2
+    assert lo == 0.0
+    assert hi == pytest.approx(1 - 0.025 ** (1 / ns), rel=1e-10)
+    assert hi > 0.0
+    # NaN variance (not estimable) with 0 < p < 1: no interval rather than a false one
+    lo, hi = korn_graubard(0.3, np.nan, 50, 5)
+    assert np.isnan(lo) and np.isnan(hi)
+
+
+def _clustered(seed: int = 5, n_psu: int = 240) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    psu = np.repeat(np.arange(n_psu), rng.integers(8, 16, size=n_psu))
+    eff = rng.normal(0, 0.8, size=n_psu)[psu]
+    dom = (np.arange(n_psu) % 5)[psu]
+    base = np.array([-3.5, -2.0, -1.0, 0.0, 0.8])[dom]
+    prob = 1 / (1 + np.exp(-(base + eff)))
+    return pd.DataFrame(
+        {
+            "stratum": (np.arange(n_psu) % 6)[psu],
+            "psu": psu,
+            "w": rng.uniform(40, 160, size=n_psu)[psu],
+            "p": (rng.uniform(size=len(psu)) < prob).astype(int),
+            "dom": dom,
+        }
+    )
+
+
+def test_beta_interval_matches_svy_package_r_compatible_method():
+    svy = pytest.importorskip("svy")
+    pl = pytest.importorskip("polars")
+    df = _clustered()
+    design = SurveyDesign("w", "stratum", "psu")
+    sample = svy.Sample(
+        data=pl.from_pandas(df),
+        design=svy.Design(stratum="stratum", psu="psu", wgt="w", wr=True),
+    )
+    theirs = sample.estimation.prop("p", ci_method="beta")
+    one = [e for e in theirs.estimates if e.y_level == 1][0]
+    mine = survey_mean(df, design, "p", ci="beta").iloc[0]
+    assert mine["estimate"] == pytest.approx(one.est, rel=1e-12)
+    assert mine["se"] == pytest.approx(one.se, rel=1e-10)
+    assert mine["ci_low"] == pytest.approx(one.lci, rel=1e-8)
+    assert mine["ci_high"] == pytest.approx(one.uci, rel=1e-8)
+    assert mine["ci_low"] > 0 and mine["ci_high"] < 1
+    by = survey_mean(df, design, "p", by="dom", ci="beta")
+    rows = sorted(
+        (e for e in sample.estimation.prop("p", by="dom", ci_method="beta").estimates
+         if e.y_level == 1),
+        key=lambda e: e.by_level,
+    )
+    assert [r.by_level[0] for r in rows] == by["dom"].tolist()
+    np.testing.assert_allclose(by["ci_low"], [r.lci for r in rows], rtol=1e-8)
+    np.testing.assert_allclose(by["ci_high"], [r.uci for r in rows], rtol=1e-8)
+
+
+def test_beta_changes_only_the_interval_columns():
+    df = _clustered()
+    design = SurveyDesign("w", "stratum", "psu")
+    wald = survey_mean(df, design, "p", by="dom")
+    beta = survey_mean(df, design, "p", by="dom", ci="beta")
+    for c in ["dom", "estimate", "se", "rse", "deff", "n", "n_weighted"]:
+        pd.testing.assert_series_equal(wald[c], beta[c])
+    assert (beta["n_cases"] == df.groupby("dom")["p"].sum().to_numpy()).all()
+    assert list(beta.columns[-2:]) == ["reliability", "reliability_note"]
+
+
+def test_zero_case_domain_gets_positive_upper_bound():
+    df = _clustered()
+    df.loc[df["dom"] == 0, "p"] = 0  # no extremely poor household sampled in domain 0
+    design = SurveyDesign("w", "stratum", "psu")
+    wald = survey_mean(df, design, "p", by="dom").iloc[0]
+    assert wald["ci_low"] == wald["ci_high"] == 0.0  # the zero-width interval of before
+    r = survey_mean(df, design, "p", by="dom", ci="beta").iloc[0]
+    assert r["estimate"] == 0.0 and r["se"] == 0.0 and r["n_cases"] == 0
+    n = int((df["dom"] == 0).sum())
+    sub = df[df["dom"] == 0]
+    degf = sub["psu"].nunique() - sub["stratum"].nunique()
+    from scipy import stats
+
+    ns = n * (stats.t.ppf(0.025, n - 1) / stats.t.ppf(0.025, degf)) ** 2
+    assert r["ci_low"] == 0.0
+    assert r["ci_high"] == pytest.approx(1 - 0.025 ** (1 / ns), rel=1e-10)
+    assert r["reliability"] == "unreliable"
+    assert "no sample case" in r["reliability_note"]
+
+
+def test_few_cases_flag_unreliable_whatever_the_rse():
+    # 400 rows in 40 PSUs, 12 cases spread one per PSU: RSE small-ish but only 12 cases
+    n_psu = 40
+    psu = np.repeat(np.arange(n_psu), 10)
+    p = np.zeros(len(psu), dtype=int)
+    p[np.arange(12) * 10] = 1
+    df = pd.DataFrame({"psu": psu, "w": 1.0, "p": p, "q": 1 - p})
+    design = SurveyDesign("w", psu="psu")
+    r = survey_mean(df, design, ["p", "q"], ci="beta")
+    assert r["n_cases"].tolist() == [12, 388]
+    assert 12 < MIN_CASES
+    assert r["reliability"].tolist()[0] == "unreliable"
+    assert r["reliability_note"].tolist() == ["fewer than 20 sample cases", ""]
+    assert r["reliability"].tolist()[1] == "reliable"
+
+
+def _one_psu_domain() -> pd.DataFrame:
+    # stratum 1 has 3 PSUs; kecamatan "B" lies entirely in PSU 12 (4 households, 2 poor)
+    return pd.DataFrame(
+        {
+            "stratum": [1] * 12 + [2] * 8,
+            "psu": [11] * 4 + [12] * 4 + [13] * 4 + [21] * 4 + [22] * 4,
+            "w": [10.0] * 20,
+            "kec": ["A"] * 4 + ["B"] * 4 + ["A"] * 4 + ["C"] * 8,
+            "poor": [0, 1, 0, 0, 1, 1, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 1, 1, 1, 0],
+            "x": [1.0] * 20,
+        }
+    )
+
+
+def test_single_psu_domain_has_no_variance_and_is_unreliable():
+    df = _one_psu_domain()
+    design = SurveyDesign("w", "stratum", "psu")
+    for res in (
+        survey_mean(df, design, "poor", by="kec"),
+        survey_ratio(df, design, "poor", "x", by="kec"),
+    ):
+        b = res.set_index("kec").loc["B"]
+        assert b["estimate"] == 0.5
+        assert np.isnan(b["se"])  # was 0.0 with "reliable" before issue 15
+        assert np.isnan(b["ci_low"]) and np.isnan(b["ci_high"])
+        assert b["reliability"] == "unreliable"
+        a = res.set_index("kec").loc["A"]  # two PSUs: estimable, positive se
+        assert a["se"] > 0
+    beta = survey_mean(df, design, "poor", by="kec", ci="beta").set_index("kec")
+    assert beta.loc["B", "reliability_note"].startswith("variance not estimable")
+    assert np.isnan(beta.loc["B", "ci_low"])
+    # totals keep R's subpopulation variance (the other PSUs of the stratum are zeros)
+    tot = survey_total(df, design, "poor", by="kec").set_index("kec")
+    # PSU totals of 'poor' in B: stratum 1 -> (0, 20, 0); 3/2 * sum (t - 20/3)^2
+    assert tot.loc["B", "se"] == pytest.approx(np.sqrt(1.5 * (2 * (20 / 3) ** 2 + (40 / 3) ** 2)))
+
+
+def test_degenerate_zero_variance_is_not_reported_as_exact():
+    # kecamatan A: PSUs 11 and 13 both 1 poor of 4 -> linearised PSU totals 0 and 0 -> v = 0
+    df = _one_psu_domain()
+    df.loc[10, "poor"] = 0
+    design = SurveyDesign("w", "stratum", "psu")
+    r = survey_mean(df, design, "poor", by="kec", ci="beta").set_index("kec")
+    assert r.loc["A", "estimate"] == 0.25
+    assert np.isnan(r.loc["A", "se"]) and r.loc["A", "reliability"] == "unreliable"
+    assert r.loc["A", "reliability_note"].startswith("variance not estimable: zero")
+    # a domain whose values do not vary keeps se 0 and gets a positive Korn-Graubard bound
+    df["none"] = 0
+    z = survey_mean(df, design, "none", by="kec", ci="beta")
+    assert z["se"].tolist()[0] == 0.0 and z["se"].tolist()[2] == 0.0
+    # single-PSU B: se NaN, but the interval of a zero estimate still has a positive bound
+    # (Clopper-Pearson 0/4 on its 4 rows: df = 0, no adjustment)
+    assert np.isnan(z["se"].tolist()[1])
+    assert z["ci_high"].tolist()[1] == pytest.approx(1 - 0.025 ** (1 / 4), rel=1e-12)
+    assert (z["ci_high"] > 0).all() and (z["ci_low"] == 0).all()
+
+
+def test_beta_rejects_totals_and_non_proportions():
+    df = _one_psu_domain().assign(y=lambda d: d["poor"] * 3.0)
+    design = SurveyDesign("w", "stratum", "psu")
+    with pytest.raises(DesignError, match="proportions"):
+        survey_total(df, design, "poor", ci="beta")
+    with pytest.raises(DesignError, match="outside"):
+        survey_mean(df, design, "y", ci="beta")
