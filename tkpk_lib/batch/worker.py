@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from tkpk_lib.batch.files import publish_mode
 from tkpk_lib.batch.interrupts import _CURRENT, _QUIET, _guard, _JobCancelled
 from tkpk_lib.batch.jobs import KERNEL_ARGS, PLOTLY_RENDERER, WARM_UP_CODE
 
@@ -245,6 +246,7 @@ def _run_job(job: Mapping[str, Any]) -> dict[str, Any]:
             result["error"] = _first_line(f"{type(exc).__name__}: {exc}")
             result["detail"] = redact_text(str(exc), job.get("scan_names", ()))[0]
         if tmp_nb.exists() and tmp_nb.stat().st_size > 0:
+            publish_mode(tmp_nb)
             os.replace(tmp_nb, failed_nb)
             result["outputs"] = [failed_nb.name]
             _redact_kept(failed_nb, job, result)
@@ -256,6 +258,7 @@ def _run_job(job: Mapping[str, Any]) -> dict[str, Any]:
     result["execute_s"] = _cell_seconds(nb)
     result["kernel_s"] = max(t_exec - result["execute_s"], 0.0)
     _guard(job)
+    publish_mode(tmp_nb)
     os.replace(tmp_nb, final_nb)
     _unlink(failed_nb)
     outputs = [final_nb.name]

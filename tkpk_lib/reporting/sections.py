@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from tkpk_lib.batch.files import publish_mode
 from tkpk_lib.errors import ReportError
 from tkpk_lib.reporting.completeness import unit_completeness
 from tkpk_lib.reporting.failures import describe_failure
@@ -149,6 +150,7 @@ def _write_cache(cache_dir: Path, frames: Mapping[str, pd.DataFrame], index: Map
         if cache_dir.exists():
             old = cache_dir.with_name(f".{cache_dir.name}.old{os.getpid()}")
             os.replace(cache_dir, old)
+        publish_mode(tmp)  # mkdtemp makes it owner-only; others sharing the cache must read it
         os.replace(tmp, cache_dir)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
