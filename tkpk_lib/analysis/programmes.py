@@ -33,7 +33,11 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from tkpk_lib.analysis.programme_catalogue import CLUSTER_LABELS, FUND_SOURCE_LABELS, guideline_clusters
+from tkpk_lib.analysis.programme_catalogue import (
+    CLUSTER_LABELS,
+    FUND_SOURCE_LABELS,
+    guideline_clusters,
+)
 from tkpk_lib.data.schemas import FUND_SOURCES, STRATEGIES
 from tkpk_lib.errors import Problem, SchemaError, TkpkError
 
