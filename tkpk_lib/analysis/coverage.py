@@ -77,6 +77,7 @@ __all__ = [
     "programme_combinations",
     "programme_receipt",
     "targeting",
+    "targeting_own",
     "upset_figure",
     "weighted_quantile_groups",
 ]
@@ -201,6 +202,71 @@ def targeting(
         columns=["_p", "_i"]
     )
     return out[[*byl, "programme", "target", "unit", "indicator", *_STATS]]
+
+
+def targeting_own(
+    df: pd.DataFrame,
+    design: SurveyDesign | PreparedDesign,
+    by: By = None,
+    *,
+    catalogue: pd.DataFrame | None = None,
+    ci: Literal["normal", "logit"] = "normal",
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Coverage and targeting errors of each programme against its own target group (programme catalogue).
+
+    The target group of each programme comes from
+    :func:`~tkpk_lib.analysis.programme_catalogue.survey_targets` (decile range, required
+    members, the kind of area it applies to), not from one definition for all programmes:
+    LPG 3 kg or PBI-JKN are judged against the bottom 40%, PIP against families with
+    school-age children in it, BLT Dana Desa against those living in desa. Programmes whose
+    target cannot be observed in Susenas (``survey_target`` 0, KUR) are left out.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Households with ``welfare_decile`` (see :func:`add_targets`), ``rcv_<code>`` and the
+        columns the catalogue's target groups name; ``target_own_<code>`` columns already
+        present are used as they are.
+    design : SurveyDesign or PreparedDesign
+        Survey design of ``df``.
+    by : str or sequence of str, optional
+        Domain columns (e.g. ``["kab_code", "head_female"]``).
+    catalogue : DataFrame, optional
+        Programme catalogue; default the active one.
+    ci, level
+        As in :func:`targeting`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`targeting` (``target`` = ``target_own_<code>``, unit households)
+        plus ``target_group`` (the catalogue's words), programmes in catalogue order.
+
+    Examples
+    --------
+    >>> hh = pd.DataFrame({"w": 1.0, "welfare_decile": [1, 2, 3, 8, 9], "kec_code": "170101",
+    ...     "n_children_7_18": [1, 0, 1, 1, 0], "rcv_pip": [1, 0, 0, 1, 0]})
+    >>> t = targeting_own(hh, SurveyDesign("w")).set_index("indicator")
+    >>> t.loc[["coverage", "inclusion_error"], "estimate"].tolist()
+    [0.5, 0.5]
+    """
+    from tkpk_lib.analysis.programme_catalogue import load_catalogue, survey_targets
+
+    cat = load_catalogue() if catalogue is None else catalogue
+    data = df if any(c.startswith("target_own_") for c in df.columns) else survey_targets(df, cat)
+    prep = _prep(data, design)
+    words = dict(zip(cat["code"], cat["target_group"], strict=True))
+    parts = []
+    for code in cat["code"]:
+        if f"target_own_{code}" not in data.columns or f"rcv_{code}" not in data.columns:
+            continue
+        t = targeting(data, prep, code, f"target_own_{code}", by=by, ci=ci, level=level)
+        parts.append(t.assign(target_group=words[code]))
+    if not parts:
+        raise SchemaError([Problem("households", "rcv_<code>", "no programme of the catalogue with a "
+                                   "receipt column and a survey target group")])
+    return pd.concat(parts, ignore_index=True)
 
 
 def coverage_by_group(
