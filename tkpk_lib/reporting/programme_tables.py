@@ -42,7 +42,9 @@ __all__ = [
     "followup_table",
     "format_count",
     "format_share_ci",
+    "groups_footnote",
     "programme_display",
+    "registry_annex_note",
     "registry_desa_annex",
     "suppress_registry_counts",
     "targeting_footnote",
@@ -438,3 +440,33 @@ def followup_footnote() -> str:
             f"hanya dinilai di desa (tidak di kelurahan). Jumlah 1-{SUPPRESS_BELOW - 1} ditampilkan "
             f"\"<{SUPPRESS_BELOW}\" agar rumah tangga tidak dapat dikenali; angka persis hanya ada di daftar "
             "tindak lanjut per OPD yang memakai pseudonim (`tkpk follow-up`).")
+
+
+def groups_footnote() -> str:
+    """Note under the table by sex of the head and vulnerable groups (and why complaints are not split).
+
+    Examples
+    --------
+    >>> "3.2.4.e" in groups_footnote()
+    True
+    """
+    return ("Catatan: cakupan = persentase rumah tangga kelompok sasaran program (katalog program) yang "
+            "menerima program, di dalam kelompok rumah tangga itu dan di luarnya (pembanding), sesuai Pedoman "
+            "TKPK 3.2.4.e (pemantauan memperhatikan gender, lansia, penyandang disabilitas dan anak). Angka "
+            "dalam kurung = SK 95%; dua selang yang bertumpang tindih belum menunjukkan perbedaan. \u2013 = "
+            "tidak ada atau terlalu sedikit sampel sasaran di kelompok itu. Log pengaduan tidak mencatat jenis "
+            "kelamin atau kelompok rentan pengadu, sehingga pengaduan belum dapat dirinci menurut kelompok ini.")
+
+
+def registry_annex_note() -> str:
+    """Note under annex L.5: unit and the suppression rule.
+
+    Examples
+    --------
+    >>> "rumah tangga" in registry_annex_note()
+    True
+    """
+    return (f"Catatan: satuan {REGISTRY_UNIT}. Jumlah 1-{SUPPRESS_BELOW - 1} ditampilkan \"<{SUPPRESS_BELOW}\"; "
+            "bila \"menerima\" atau \"perlu tindak lanjut\" ditekan, pasangannya dan persentase cakupan ditampilkan "
+            "\"x\" agar tidak dapat dihitung dari selisih. Angka persis hanya ada di daftar tindak lanjut per OPD "
+            "yang memakai pseudonim. BLT Dana Desa hanya dinilai di desa.")
