@@ -137,12 +137,12 @@ def _targeting_rows(t: pd.DataFrame, words: dict[str, str], min_sample: int) -> 
         n_t = int(g.loc["coverage", "n"]) if "coverage" in g.index else 0
         n_r = int(g.loc["inclusion_error", "n"]) if "inclusion_error" in g.index else 0
         rows.append({
-            "Program": programme_name(str(prog)),
+            "Program": programme_name(str(prog), short=True),
             "Kelompok sasaran": words.get(str(prog), ""),
             "Cakupan, % (SK 95%)": _cell(g, "coverage", min_sample),
             "Kesalahan eksklusi, % (SK 95%)": _cell(g, "exclusion_error", min_sample),
             "Kesalahan inklusi, % (SK 95%)": _cell(g, "inclusion_error", min_sample),
-            "Sampel rumah tangga sasaran / penerima": f"{fmt_int(n_t)} / {fmt_int(n_r)}",
+            "Sampel sasaran / penerima": f"{fmt_int(n_t)} / {fmt_int(n_r)}",
         })
     return pd.DataFrame(rows)
 
@@ -204,26 +204,27 @@ def targeting_footnote(kab_code: str, target: str | None = None) -> str:
     True
     """
     cat = load_catalogue()
-    skipped = [str(r["short_name"]) for _, r in cat.iterrows() if int(r["survey_target"]) != 1]
     absent = [str(r["short_name"]) for _, r in cat.iterrows() if not applies_to_unit(str(r["code"]), str(kab_code))]
+    tail = (f" Tidak berlaku di wilayah ini: {', '.join(absent)} (program ini hanya untuk desa, dan wilayah ini "
+            "tidak memiliki desa); tidak dihitung sebagai kesenjangan." if absent else "")
+    if target:
+        return (f"Catatan: tabel pembanding ini menilai semua program terhadap satu kelompok yang sama "
+                f"({TARGET_LABELS.get(target, target)}), bukan terhadap kelompok sasaran masing-masing program; "
+                "kesalahan inklusi di sini mencakup penerima yang memang termasuk sasaran program tetapi tidak "
+                "termasuk kelompok ini. Definisi dan satuan seperti tabel di atas." + tail)
+    skipped = [str(r["short_name"]) for _, r in cat.iterrows() if int(r["survey_target"]) != 1]
     parts = [
         "Catatan: **Kesalahan eksklusi** = persentase rumah tangga kelompok sasaran program yang tidak "
         "menerima program; **kesalahan inklusi** = persentase rumah tangga penerima program yang berada di "
         "luar kelompok sasarannya. Cakupan = 100% dikurangi kesalahan eksklusi.",
-        "Kelompok sasaran tiap program menurut katalog program (`programme_catalogue.csv`); desil = desil "
+        "Kelompok sasaran tiap program menurut katalog program (programme_catalogue.csv); desil = desil "
         "pengeluaran per kapita Susenas dalam kabupaten/kota, padanan desil data terpadu. Satuan: rumah tangga "
         "(sampel Susenas Maret, berbobot). Angka dalam kurung = selang kepercayaan 95% (SK 95%); * RSE 25-50%, "
         "** RSE > 50%.",
     ]
-    if target:
-        parts.append(f"Tabel pembanding menilai semua program terhadap satu kelompok yang sama "
-                     f"({TARGET_LABELS.get(target, target)}), bukan sasaran masing-masing program.")
     if skipped:
         parts.append(f"Tidak dinilai: {', '.join(skipped)} (kelompok sasarannya tidak teramati di Susenas).")
-    if absent:
-        parts.append(f"Tidak berlaku di wilayah ini: {', '.join(absent)} (program ini hanya untuk desa, "
-                     "dan wilayah ini tidak memiliki desa); tidak dihitung sebagai kesenjangan.")
-    return " ".join(parts)
+    return " ".join(parts) + tail
 
 
 def targeting_groups_table(cache: str | Path, kab_code: str, *, min_sample: int = 0) -> pd.DataFrame:
@@ -232,9 +233,10 @@ def targeting_groups_table(cache: str | Path, kab_code: str, *, min_sample: int 
     Returns
     -------
     pandas.DataFrame
-        ``Program``, ``Kelompok`` (the group and its comparison), ``Cakupan kelompok, % (SK 95%)``,
-        ``Cakupan pembanding, % (SK 95%)``; a cell is ``"\u2013"`` when the target group has no
-        (or fewer than ``min_sample``) sample households in it.
+        One row per household group (``Kelompok rumah tangga``: the group, then the rest of the
+        households), one column per programme (short name): coverage of the programme's target
+        group within that group, ``% (SK 95%)``; ``"–"`` when the target group has no
+        (or fewer than ``min_sample``) sample households there.
 
     Examples
     --------
@@ -244,21 +246,19 @@ def targeting_groups_table(cache: str | Path, kab_code: str, *, min_sample: int 
     if t.empty:
         return pd.DataFrame()
     t = t[t["indicator"] == "coverage"]
+    progs = list(dict.fromkeys(t["programme"].astype(str)))
+    cells = {(str(r.programme), str(r.dimension), int(r.group)): r for r in t.itertuples(index=False)}
     rows = []
-    for (prog, dim), g in t.groupby(["programme", "dimension"], sort=False):
-        g = g.set_index("group")
-        yes, no = GROUP_LABELS.get(str(dim), (str(dim), "lainnya"))
-
-        def cell(v: int, g: pd.DataFrame = g) -> str:
-            if v not in g.index:
-                return DASH
-            r = g.loc[v]
-            if r["n"] == 0 or (min_sample and r["n"] < min_sample):
-                return DASH
-            return format_share_ci(r["estimate"], r["ci_low"], r["ci_high"], r["rse"])
-
-        rows.append({"Program": programme_name(str(prog), short=True), "Kelompok": f"{yes} / {no}",
-                     "Cakupan kelompok, % (SK 95%)": cell(1), "Cakupan pembanding, % (SK 95%)": cell(0)})
+    for dim in dict.fromkeys(t["dimension"].astype(str)):
+        yes, no = GROUP_LABELS.get(dim, (dim, "lainnya"))
+        for value, label in ((1, yes), (0, no[:1].upper() + no[1:])):
+            row = {"Kelompok rumah tangga": label}
+            for p in progs:
+                r = cells.get((p, dim, value))
+                small = r is None or r.n == 0 or (min_sample and r.n < min_sample)
+                row[programme_name(p, short=True)] = DASH if small else format_share_ci(
+                    r.estimate, r.ci_low, r.ci_high, r.rse)
+            rows.append(row)
     return pd.DataFrame(rows)
 
 

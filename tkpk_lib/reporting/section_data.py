@@ -202,8 +202,9 @@ def _coverage_sections(cov: Any, hh: pd.DataFrame, target: str,
     if tcol not in data.columns:
         raise ReportError(f"target group {target!r} needs column {tcol} (registry_decile for 'registry')")
     make = {
-        "targeting": lambda: _both(cov.targeting, data, d, received=progs, target=tcol),
-        "coverage": lambda: _both(cov.coverage_by_group, data, d, programmes=progs, group="welfare_quintile"),
+        "targeting": lambda: _applicable(_both(cov.targeting, data, d, received=progs, target=tcol)),
+        "coverage": lambda: _applicable(_both(cov.coverage_by_group, data, d, programmes=progs,
+                                              group="welfare_quintile")),
         "combinations": lambda: _both(cov.programme_combinations, data, d, programmes=progs, among=tcol),
         "targeting_own": lambda: _targeting_own(cov, data, d, memo),
         "targeting_groups": lambda: _targeting_own(cov, data, d, memo, TARGETING_GROUPS),
@@ -215,6 +216,16 @@ def _coverage_sections(cov: Any, hh: pd.DataFrame, target: str,
 TARGETING_GROUPS: tuple[str, ...] = ("head_female", "has_elderly", "has_disabled", "has_school_child")
 
 
+def _applicable(out: pd.DataFrame) -> pd.DataFrame:
+    """Rows of programmes that apply in their unit (no BLT Dana Desa rows for a kota without desa)."""
+    from tkpk_lib.analysis.programme_catalogue import applies_to_unit
+
+    out["kab_code"] = out["kab_code"].astype(str)
+    pairs = pd.MultiIndex.from_arrays([out["programme"].astype(str), out["kab_code"]])
+    ok = {pk: applies_to_unit(*pk) for pk in pairs.unique()}
+    return out[[ok[pk] for pk in pairs]].reset_index(drop=True)
+
+
 def _targeting_own(cov: Any, data: pd.DataFrame, d: Any, memo: dict[str, Any],
                    groups: Sequence[str] = ()) -> pd.DataFrame:
     """Targeting of each programme against its own catalogue target group, kabupaten rows and province.
@@ -223,7 +234,7 @@ def _targeting_own(cov: Any, data: pd.DataFrame, d: Any, memo: dict[str, Any],
     Rows of a programme that does not apply in a unit (BLT Dana Desa in a kota without desa)
     are dropped: there it is not a gap.
     """
-    from tkpk_lib.analysis.programme_catalogue import applies_to_unit, survey_targets
+    from tkpk_lib.analysis.programme_catalogue import survey_targets
 
     if "own" not in memo:
         own = survey_targets(data)
@@ -242,9 +253,7 @@ def _targeting_own(cov: Any, data: pd.DataFrame, d: Any, memo: dict[str, Any],
             prov.insert(0, "kab_code", PROVINCE_CODE)
             parts.append(pd.concat([by_kab, prov], ignore_index=True).assign(dimension=g))
         out = pd.concat(parts, ignore_index=True)
-    out["kab_code"] = out["kab_code"].astype(str)
-    keep = [applies_to_unit(p, k) for p, k in zip(out["programme"], out["kab_code"], strict=True)]
-    return out[keep].reset_index(drop=True)
+    return _applicable(out)
 
 
 def _programme_annex(progs: pd.DataFrame) -> dict[str, pd.DataFrame]:
