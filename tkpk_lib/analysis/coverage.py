@@ -112,7 +112,7 @@ def targeting(
     df: pd.DataFrame,
     design: SurveyDesign | PreparedDesign,
     received: str | Sequence[str],
-    target: str,
+    target: str | dict[str, str],
     by: By = None,
     *,
     unit: Unit = "households",
@@ -131,8 +131,9 @@ def targeting(
     received : str, sequence of str or None
         Receipt flag(s): programme codes (``"pkh"``) or columns (``"rcv_pkh"``); ``None``
         for every ``rcv_<code>`` column present.
-    target : str
-        0/1 target-group column (``target_poor``, ``target_b40``, ``target_registry``...).
+    target : str or dict of str to str
+        0/1 target-group column (``target_poor``, ``target_b40``, ``target_registry``...), or
+        one column per programme (``{"pip": "target_own_pip", ...}``; all in one estimation).
     by : str or sequence of str, optional
         Domain columns (e.g. ``"kab_code"``).
     unit : {"households", "persons"}, default "households"
@@ -161,15 +162,18 @@ def targeting(
     """
     byl = _by_list(by)
     progs = _programme_columns(df, [received] if isinstance(received, str) else received)  # None: all
-    if target not in df.columns:
-        raise SchemaError([Problem("households", target, "target column not found (see add_targets)")])
+    tcols = {p: (target if isinstance(target, str) else target.get(p, "")) for p in progs}
+    for col in dict.fromkeys(tcols.values()):
+        if col not in df.columns:
+            raise SchemaError([Problem("households", col or "target", "target column not found (see add_targets)")])
     prep = _prep(df, design)
-    t = _flag(df, target)
+    flags = {c: _flag(df, c) for c in dict.fromkeys(tcols.values())}
     m = _multiplier(df, unit, size)
     work = _work_frame(df, byl)
     nums, dens, masks = [], [], []
     new: dict[str, np.ndarray] = {}
-    for i, col in enumerate(progs.values()):
+    for i, (p, col) in enumerate(progs.items()):
+        t = flags[tcols[p]]
         r = _flag(df, col)
         new[f"_c{i}"], new[f"_t{i}"] = r * t * m, t * m
         new[f"_i{i}"], new[f"_r{i}"] = r * (1 - t) * m, r * m
@@ -194,7 +198,7 @@ def targeting(
         ("inclusion_error", inc),
         ("target_share_of_recipients", _complement(inc)),
     ):
-        parts.append(frame.assign(programme=prog, target=target, unit=unit, indicator=name))
+        parts.append(frame.assign(programme=prog, target=[tcols[p] for p in prog], unit=unit, indicator=name))
     out = pd.concat(parts, ignore_index=True)
     out["_p"] = out["programme"].map({p: i for i, p in enumerate(progs)})
     out["_i"] = out["indicator"].map({p: i for i, p in enumerate(INDICATORS)})
@@ -255,18 +259,13 @@ def targeting_own(
 
     cat = load_catalogue() if catalogue is None else catalogue
     data = df if any(c.startswith("target_own_") for c in df.columns) else survey_targets(df, cat)
-    prep = _prep(data, design)
     words = dict(zip(cat["code"], cat["target_group"], strict=True))
-    parts = []
-    for code in cat["code"]:
-        if f"target_own_{code}" not in data.columns or f"rcv_{code}" not in data.columns:
-            continue
-        t = targeting(data, prep, code, f"target_own_{code}", by=by, ci=ci, level=level)
-        parts.append(t.assign(target_group=words[code]))
-    if not parts:
+    codes = [c for c in cat["code"] if f"target_own_{c}" in data.columns and f"rcv_{c}" in data.columns]
+    if not codes:
         raise SchemaError([Problem("households", "rcv_<code>", "no programme of the catalogue with a "
                                    "receipt column and a survey target group")])
-    return pd.concat(parts, ignore_index=True)
+    t = targeting(data, design, codes, {c: f"target_own_{c}" for c in codes}, by=by, ci=ci, level=level)
+    return t.assign(target_group=t["programme"].map(words))
 
 
 def coverage_by_group(
