@@ -45,6 +45,7 @@ __all__ = [
     "STRATEGY_LABELS",
     "applies_to_unit",
     "area_kind",
+    "catalogue_markdown",
     "guideline_clusters",
     "load_catalogue",
     "programme_info",
@@ -376,3 +377,42 @@ def guideline_clusters(pm: pd.DataFrame) -> pd.DataFrame:
     out["cluster"] = c.where(c != 4, 2).astype("int64")
     return out
 
+
+
+def catalogue_markdown(catalogue: pd.DataFrame | None = None) -> str:
+    """The programme catalogue as a Markdown section of the data dictionary.
+
+    Examples
+    --------
+    >>> catalogue_markdown().splitlines()[0]
+    '## programme catalogue (reference/programme_catalogue.csv)'
+    """
+    cat = load_catalogue() if catalogue is None else catalogue
+    out = [
+        "## programme catalogue (reference/programme_catalogue.csv)", "",
+        "One row per programme with a receipt flag `rcv_<code>` in the survey and the registry. Every "
+        "coverage, targeting, follow-up and narrative figure takes the programme's name, target group, "
+        "unit and area from here. Replace it with your own file (same columns) through the environment "
+        f"variable `{ENV_VAR}`; it is checked like an input (file, column and rows named).", "",
+        "| column | description |", "|---|---|",
+        "| code | programme code (`pkh`, `bpnt`, ...; the suffix of `rcv_<code>`) |",
+        "| name, short_name | Indonesian name in tables and sentences, short name for narrow columns |",
+        "| strategy | 1-3, guideline 2.5: " + "; ".join(f"{k} {v}" for k, v in STRATEGY_LABELS.items()) + " |",
+        "| cluster | 1-3, guideline 1.1: " + "; ".join(f"{k} {v}" for k, v in CLUSTER_LABELS.items()) + " |",
+        "| target_group | the group the programme is meant for, in words (shown in the tables) |",
+        "| target_min_decile, target_max_decile | decile range of the target group (Susenas welfare decile "
+        "within the kabupaten/kota as the counterpart of the registry decile) |",
+        "| target_require_any | member columns of which at least one must be positive (PIP: n_children_7_18) |",
+        "| survey_target | 1 = targeting measured in Susenas; 0 = the target group is not observed (KUR) |",
+        "| unit | keluarga, rumah tangga, jiwa or usaha (registry counts are always rumah tangga) |",
+        "| area_kind | desa, kelurahan or both: where the programme applies (BLT Dana Desa: desa only; "
+        "elsewhere it is not a gap) |",
+        "| office | responsible office (OPD) |",
+        "| source, confidence | where the row comes from; PRIMARY, SECONDARY or UNCONFIRMED |", "",
+        "| code | name | strategy | cluster | target group | deciles | unit | area |", "|---|---|---|---|---|---|---|---|",
+    ]
+    for _, r in cat.iterrows():
+        dec = (f"{r['target_min_decile']}-{r['target_max_decile']}" if int(r["survey_target"]) == 1 else "-")
+        out.append(f"| {r['code']} | {r['name']} | {r['strategy']} | {r['cluster']} | {r['target_group']} | {dec} "
+                   f"| {r['unit']} | {r['area_kind']} |")
+    return "\n".join(out)

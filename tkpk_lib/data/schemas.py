@@ -633,4 +633,8 @@ def data_dictionary_markdown() -> str:
                 f"| `{c.name}` | {c.dtype} | {req} | {'; '.join(checks)} | {c.description} | {c.source} |"
             )
         out.append("")
+    # the programme catalogue is reference data read by every programme figure: documented here too
+    from tkpk_lib.analysis.programme_catalogue import catalogue_markdown
+
+    out += [catalogue_markdown(), ""]
     return "\n".join(out)
