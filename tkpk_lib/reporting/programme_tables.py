@@ -59,7 +59,7 @@ SUPPRESS_BELOW = 5
 DASH = "\u2013"
 
 GROUP_LABELS: dict[str, tuple[str, str]] = {
-    "head_female": ("Kepala rumah tangga perempuan", "laki-laki"),
+    "head_female": ("Kepala rumah tangga perempuan", "kepala rumah tangga laki-laki"),
     "has_elderly": ("Ada anggota lansia (60+)", "tanpa lansia"),
     "has_disabled": ("Ada anggota penyandang disabilitas", "tanpa penyandang disabilitas"),
     "has_school_child": ("Ada anak usia sekolah (7-18)", "tanpa anak usia sekolah"),
@@ -419,6 +419,8 @@ def followup_table(cache: str | Path, kab_code: str, top: int = 15) -> pd.DataFr
     out = pd.DataFrame({"Kode desa": tot["desa_code"].astype(str).to_numpy(),
                         "Desa/kelurahan": [names.get(str(c), str(c)) for c in tot["desa_code"]],
                         "Kecamatan": [names.get(str(c)[:6], str(c)[:6]) for c in tot["desa_code"]]})
+    if str(kab_code) == PROVINCE_CODE:  # the province compares kabupaten/kota: say where each desa is
+        out.insert(3, "Kabupaten/kota", [names.get(str(c)[:4], str(c)[:4]) for c in tot["desa_code"]])
     for prog in order:
         out[programme_name(str(prog), short=True)] = [
             format_count(per.loc[c, prog]) if c in per.index else "0" for c in tot["desa_code"]]
