@@ -214,8 +214,8 @@ def targeting_footnote(kab_code: str, target: str | None = None) -> str:
                 "termasuk kelompok ini. Definisi dan satuan seperti tabel di atas." + tail)
     skipped = [str(r["short_name"]) for _, r in cat.iterrows() if int(r["survey_target"]) != 1]
     parts = [
-        "Catatan: **Kesalahan eksklusi** = persentase rumah tangga kelompok sasaran program yang tidak "
-        "menerima program; **kesalahan inklusi** = persentase rumah tangga penerima program yang berada di "
+        "Catatan: **Kesalahan eksklusi** = proporsi (%) rumah tangga kelompok sasaran program yang tidak "
+        "menerima program; **kesalahan inklusi** = proporsi (%) rumah tangga penerima program yang berada di "
         "luar kelompok sasarannya. Cakupan = 100% dikurangi kesalahan eksklusi.",
         "Kelompok sasaran tiap program menurut katalog program (programme_catalogue.csv); desil = desil "
         "pengeluaran per kapita Susenas dalam kabupaten/kota, padanan desil data terpadu. Satuan: rumah tangga "
@@ -452,7 +452,7 @@ def groups_footnote() -> str:
     >>> "3.2.4.e" in groups_footnote()
     True
     """
-    return ("Catatan: cakupan = persentase rumah tangga kelompok sasaran program (katalog program) yang "
+    return ("Catatan: cakupan = proporsi (%) rumah tangga kelompok sasaran program (katalog program) yang "
             "menerima program, di dalam kelompok rumah tangga itu dan di luarnya (pembanding), sesuai Pedoman "
             "TKPK 3.2.4.e (pemantauan memperhatikan gender, lansia, penyandang disabilitas dan anak). Angka "
             "dalam kurung = SK 95%; dua selang yang bertumpang tindih belum menunjukkan perbedaan. \u2013 = "
@@ -469,6 +469,6 @@ def registry_annex_note() -> str:
     True
     """
     return (f"Catatan: satuan {REGISTRY_UNIT}. Jumlah 1-{SUPPRESS_BELOW - 1} ditampilkan \"<{SUPPRESS_BELOW}\"; "
-            "bila \"menerima\" atau \"perlu tindak lanjut\" ditekan, pasangannya dan persentase cakupan ditampilkan "
+            "bila \"menerima\" atau \"perlu tindak lanjut\" ditekan, pasangannya dan angka cakupan ditampilkan "
             "\"x\" agar tidak dapat dihitung dari selisih. Angka persis hanya ada di daftar tindak lanjut per OPD "
             "yang memakai pseudonim. BLT Dana Desa hanya dinilai di desa.")
