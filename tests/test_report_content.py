@@ -152,6 +152,13 @@ def test_blt_dd_needs_a_desa_in_the_registry():
     assert pc.applies_to_unit("blt_dd", "1771") is False and pc.applies_to_unit("blt_dd", "1701") is True
 
 
+def test_blt_dd_survey_target_only_where_the_kecamatan_has_desa():
+    hh = pd.DataFrame({"welfare_decile": [1, 1, 1, 5], "kec_code": ["177101", "170101", "1771010", "170101"],
+                       "rcv_blt_dd": 0})
+    # 177101: kelurahan only; 170101: desa; an unknown (BPS 7-digit) code cannot rule anyone out
+    assert pc.survey_targets(hh)["target_own_blt_dd"].tolist() == [0, 1, 1, 0]
+
+
 # ---------------------------------------------------------------- 5. registry publication
 
 

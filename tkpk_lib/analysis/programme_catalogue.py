@@ -258,6 +258,13 @@ def _desa_counts() -> dict[str, int]:
     return out
 
 
+@cache
+def _kecamatan_codes() -> frozenset[str]:
+    from tkpk_lib.data.reference_data import regions
+
+    return frozenset(regions("kecamatan")["code"])
+
+
 def applies_to_unit(code: str, unit_code: str, catalogue: pd.DataFrame | None = None) -> bool:
     """Whether a programme applies in a kabupaten/kota, kecamatan or the province (region list).
 
@@ -290,8 +297,10 @@ def _in_area(df: pd.DataFrame, kind: str) -> np.ndarray:
         raise SchemaError([Problem("households", "kec_code", "column not found (needed for programmes of "
                                    f"{kind} only)")])
     counts = _desa_counts()
+    known = _kecamatan_codes()
     kec = df["kec_code"].astype(str).str.strip()
-    has_desa = kec.map(lambda k: counts.get(k, 0) > 0).to_numpy()
+    # a kecamatan code outside the region list (another coding) cannot rule anyone out: kept
+    has_desa = kec.map(lambda k: counts.get(k, 0) > 0 or k not in known).to_numpy()
     # a kecamatan of desa only has no kelurahan and the other way round; mixed ones keep everyone
     return (has_desa if kind == "desa" else np.ones(len(df), dtype=bool)).astype(float)
 
