@@ -226,3 +226,35 @@ def test_beta_rejects_totals_and_non_proportions():
         survey_total(df, design, "poor", ci="beta")
     with pytest.raises(DesignError, match="outside"):
         survey_mean(df, design, "y", ci="beta")
+
+
+def test_indicator_results_keep_the_number_of_cases_and_the_note():
+    """Issue 15: the tidy indicator frames kept only RESULT_COLUMNS and lost n_cases.
+
+    Extreme poverty of two kabupaten, persons counted with hh_size: kab A has 4 extremely poor
+    households (4 cases, flagged by cases whatever its RSE), kab B none.
+    """
+    from tkpk_lib.analysis import indicators as ind
+
+    rng = np.random.default_rng(3)
+    n = 400
+    kab = np.repeat(["A", "B"], n // 2)
+    exp_pc = rng.uniform(500_000, 900_000, n)
+    exp_pc[[0, 30, 60, 90]] = 300_000.0  # extremely poor (line 391,000 in 2024)
+    hh = pd.DataFrame({"kab_code": kab, "exp_pc": exp_pc, "hh_size": rng.integers(1, 6, n),
+                       "weight": 50.0, "stratum": np.repeat([1, 2], n // 2),
+                       "psu": np.repeat(np.arange(40), 10)})
+    design = SurveyDesign("weight", "stratum", "psu")
+    r = ind.extreme_poverty(hh, design, "exp_pc", year=2024, by="kab_code", size="hh_size",
+                            ci="beta").set_index("kab_code")
+    assert r["n_cases"].tolist() == [4, 0]
+    assert r["reliability_note"].tolist() == ["fewer than 20 sample cases",
+                                              "no sample case: interval from the domain sample size"]
+    assert r["reliability"].tolist() == ["unreliable", "unreliable"]
+    w = hh["hh_size"].to_numpy() * 50.0
+    a = hh["kab_code"].to_numpy() == "A"
+    assert r.loc["A", "estimate"] == pytest.approx(w[[0, 30, 60, 90]].sum() / w[a].sum(), rel=1e-12)
+    assert r.loc["B", "ci_high"] > 0
+    # the normal-interval frames keep their columns
+    p0 = ind.fgt(hh, design, "exp_pc", 391_000.0, by="kab_code", size="hh_size")
+    assert "n_cases" not in p0.columns
