@@ -115,8 +115,10 @@ def _person_view(
 
 
 def _tidy(res: pd.DataFrame, code: str, by: list[str]) -> pd.DataFrame:
-    """Put ``indicator`` first, then the by columns, the statistic columns and, when the
-    estimator gave them (``ci="beta"``), :data:`CASE_COLUMNS` (one constructor)."""
+    """Put ``indicator`` first, then the by columns and the statistic columns (one constructor).
+
+    :data:`CASE_COLUMNS` follow when the estimator gave them (``ci="beta"``).
+    """
     keep = [*by, *[c for c in (*RESULT_COLUMNS, *CASE_COLUMNS) if c in res.columns]]
     out = pd.DataFrame({c: res[c].array for c in keep}, index=pd.RangeIndex(len(res)))
     out.insert(0, "indicator", code)
