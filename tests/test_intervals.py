@@ -258,3 +258,27 @@ def test_indicator_results_keep_the_number_of_cases_and_the_note():
     # the normal-interval frames keep their columns
     p0 = ind.fgt(hh, design, "exp_pc", 391_000.0, by="kab_code", size="hh_size")
     assert "n_cases" not in p0.columns
+
+
+def test_fgt_intervals_use_t_with_the_domain_design_df():
+    """Issue 15: kabupaten P1 covered 92.8% with the normal quantile; t with the design df."""
+    from scipy import stats
+
+    from tkpk_lib.analysis import indicators as ind
+
+    df = _clustered()
+    df = df.assign(exp_pc=np.where(df["p"] == 1, 80.0, 150.0) * (1 + 0.1 * (df.index % 3)),
+                   hh_size=1 + df.index % 4)
+    design = SurveyDesign("w", "stratum", "psu")
+    r = ind.poverty_indicators(df, design, "exp_pc", 100.0, by="dom", size="hh_size")
+    for code in ("p0", "p1", "p2"):
+        g = r[r["indicator"] == code].set_index("dom")
+        for dom, sub in df.groupby("dom"):
+            degf = sub["psu"].nunique() - sub["stratum"].nunique()
+            q = stats.t.ppf(0.975, degf)
+            row = g.loc[dom]
+            assert row["ci_high"] - row["estimate"] == pytest.approx(q * row["se"], rel=1e-10)
+            assert row["estimate"] - row["ci_low"] == pytest.approx(q * row["se"], rel=1e-10)
+    # the normal quantile on request (R's confint(svymean(...)))
+    n = ind.fgt(df, design, "exp_pc", 100.0, alpha=1, by="dom", size="hh_size", dof=None)
+    np.testing.assert_allclose(n["ci_high"] - n["estimate"], 1.959963984540054 * n["se"], rtol=1e-12)
