@@ -18,7 +18,6 @@ from tkpk_lib.analysis.indicator_base import (
     _as_list,
     _line_values,
     _numeric,
-    _person_view,
     _tidy,
 )
 from tkpk_lib.errors import TkpkError
@@ -112,19 +111,15 @@ def _fgt_block(
     The core estimates each variable of a call independently (shared design and domain
     codes), so the numbers are those of one :func:`fgt` call per alpha.
     """
-    y = _numeric(df, welfare, "poverty indices (welfare)")
-    z = _line_values(df, line, "poverty indices (line)")
-    poor = y < z
-    cols: dict[str, np.ndarray] = {}
-    for alpha in alphas:
-        if alpha == 0:
-            cols[f"{_TMP}fgt{alpha}"] = poor.astype(float)
-        else:
-            cols[f"{_TMP}fgt{alpha}"] = np.where(poor, ((z - y) / z) ** alpha, 0.0)
-    work, d = _person_view(df.assign(**cols), design, size)
-    names = list(cols)
-    res = _est.survey_mean(work, d, names, by=byl or None, ci=ci, level=level, dof=dof)
-    k = len(names)
+    from tkpk_lib.estimation.fgt import fgt_block
+
+    if not isinstance(line, str):
+        _line_values(df.iloc[:0], line, "poverty indices (line)")  # a positive number
+    if size is not None and isinstance(design, SurveyDesign):
+        _numeric(df, design.weight, "the survey weight", positive=True)
+    res = fgt_block(df, design, welfare, line, tuple(alphas), byl or None, size, ci=ci,
+                    level=level, dof=dof)
+    k = len(alphas)
     return pd.concat(
         [_tidy(res.iloc[j::k], f"p{a}", byl) for j, a in enumerate(alphas)], ignore_index=True
     )
