@@ -71,7 +71,7 @@ def fgt(
         ``degf`` of the subset design), as Stata's ``svy: mean`` and SAS ``PROC SURVEYMEANS``
         do by default. A kabupaten's SE rests on 45-85 PSUs: with the normal quantile the
         kabupaten P1 intervals covered 92.8% of 500 redraws of the demo sample, with t
-        about one point more (``benchmarks/coverage_study.py``, issue 15). ``None``: normal
+        93.3% (P0: 93.9% -> 94.3%; ``benchmarks/coverage_study.py``, issue 15). ``None``: normal
         quantile (R ``confint(svymean(...))``).
 
     Returns
