@@ -282,3 +282,31 @@ def test_fgt_intervals_use_t_with_the_domain_design_df():
     # the normal quantile on request (R's confint(svymean(...)))
     n = ind.fgt(df, design, "exp_pc", 100.0, alpha=1, by="dom", size="hh_size", dof=None)
     np.testing.assert_allclose(n["ci_high"] - n["estimate"], 1.959963984540054 * n["se"], rtol=1e-12)
+
+
+def test_domain_without_design_df_gets_no_t_interval_and_is_unreliable():
+    """A domain in 2 PSUs of 2 strata has a variance but df 0: t has no quantile there."""
+    from tkpk_lib.analysis import indicators as ind
+
+    rows = []
+    for stratum in (1, 2):
+        for psu in range(4):
+            for h in range(5):
+                small = psu == 0 and h < 2  # domain "B": two households in PSU 0 of each stratum
+                rows.append({"stratum": stratum, "psu": f"{stratum}-{psu}", "w": 10.0 + h,
+                             "dom": "B" if small else "A",
+                             "exp_pc": 50.0 + 30 * h + 7 * psu + 11 * stratum})
+    df = pd.DataFrame(rows)
+    design = SurveyDesign("w", "stratum", "psu")
+    r = ind.fgt(df, design, "exp_pc", 100.0, alpha=1, by="dom").set_index("dom")
+    assert np.isfinite(r.loc["B", "se"]) and r.loc["B", "se"] > 0
+    assert np.isnan(r.loc["B", "ci_low"]) and np.isnan(r.loc["B", "ci_high"])
+    assert r.loc["B", "reliability"] == "unreliable"
+    assert np.isfinite(r.loc["A", "ci_low"])  # df = 8 PSUs - 2 strata = 6
+    from scipy import stats
+
+    half = stats.t.ppf(0.975, 6) * r.loc["A", "se"]
+    assert r.loc["A", "ci_high"] - r.loc["A", "estimate"] == pytest.approx(half, rel=1e-10)
+    m = survey_mean(df.assign(g=np.where(df["exp_pc"] < 100, 1 - df["exp_pc"] / 100, 0.0)), design,
+                    "g", by="dom", dof="design").set_index("dom")
+    assert m.loc["B", "reliability"] == "unreliable" and np.isnan(m.loc["B", "ci_low"])
