@@ -11,6 +11,9 @@ effects and reliability for the 10 domains. Timed:
   checks, design prepared in the call, one pass over the rows);
 * ``fgt_block, prepared``: :func:`tkpk_lib.estimation.fgt.fgt_block` with a design prepared
   once per data set (what a report computing many indicators and domains reuses);
+* ``poverty_indicators`` (P0-P2 and the number of poor) by domain and for the whole
+  population, as a report computes them per kabupaten and for the province, with the design
+  declared or prepared once;
 * one vectorised pass (``np.bincount`` of the weights by domain), for scale.
 
 The results of the three paths are checked to be identical (``assert_frame_equal``, exact).
@@ -103,6 +106,10 @@ def main() -> None:
          lambda: poverty._fgt_block(df, design, "cons", 1.0, (0, 1, 2), ["dom"], None, "normal", 0.95)),
         ("fgt_block, design in the call", lambda: fgt_block(df, design, "cons", 1.0, by="dom")),
         ("fgt_block, design prepared once", lambda: fgt_block(df, prep, "cons", 1.0, by="dom")),
+        ("poverty_indicators, by dom + total, design each call",
+         lambda: [poverty.poverty_indicators(df, design, "cons", 1.0, by=b) for b in ("dom", None)]),
+        ("poverty_indicators, by dom + total, prepared once",
+         lambda: [poverty.poverty_indicators(df, prep, "cons", 1.0, by=b) for b in ("dom", None)]),
         ("one pass: np.bincount(dom, w)", lambda: np.bincount(dom, weights=w, minlength=10)),
     ]
     rows = []

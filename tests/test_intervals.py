@@ -310,3 +310,22 @@ def test_domain_without_design_df_gets_no_t_interval_and_is_unreliable():
     m = survey_mean(df.assign(g=np.where(df["exp_pc"] < 100, 1 - df["exp_pc"] / 100, 0.0)), design,
                     "g", by="dom", dof="design").set_index("dom")
     assert m.loc["B", "reliability"] == "unreliable" and np.isnan(m.loc["B", "ci_low"])
+
+
+def test_poverty_block_accepts_a_design_prepared_once():
+    """Issue 14 section 4: one PreparedDesign per data set serves every poverty index and domain."""
+    from tkpk_lib.analysis import indicators as ind
+    from tkpk_lib.estimation.design import prepare_design
+
+    df = _clustered()
+    df = df.assign(exp_pc=np.where(df["p"] == 1, 80.0, 150.0) * (1 + 0.1 * (df.index % 3)),
+                   hh_size=1 + df.index % 4, year=2024)
+    design = SurveyDesign("w", "stratum", "psu")
+    prep = prepare_design(df, design)
+    for by in (None, "dom"):
+        a = ind.poverty_indicators(df, design, "exp_pc", 100.0, by=by, size="hh_size")
+        b = ind.poverty_indicators(df, prep, "exp_pc", 100.0, by=by, size="hh_size")
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+        a = ind.extreme_poverty(df, design, "exp_pc", line=90.0, by=by, size="hh_size", ci="beta")
+        b = ind.extreme_poverty(df, prep, "exp_pc", line=90.0, by=by, size="hh_size", ci="beta")
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
