@@ -22,7 +22,7 @@ from tkpk_lib.analysis.indicator_base import (
 )
 from tkpk_lib.errors import TkpkError
 from tkpk_lib.estimation import estimators as _est
-from tkpk_lib.estimation.design import SurveyDesign
+from tkpk_lib.estimation.design import PreparedDesign, SurveyDesign, prepare_design
 from tkpk_lib.estimation.results import DfSpec
 
 
@@ -163,8 +163,11 @@ def poor_count(
     z = _line_values(df, line, "the number of poor (line)")
     s = np.ones(len(df)) if size is None else _numeric(df, size, "household size", positive=True)
     col = f"{_TMP}poor_persons"
-    work = df.assign(**{col: s * (y < z)})
-    res = _est.survey_total(work, design, col, by=byl or None, ci=ci, level=level)
+    # a frame of the by columns and the count only, with the design prepared on ``df``: no copy
+    # of the whole table (issue 14 section 4)
+    prep = design if isinstance(design, PreparedDesign) else prepare_design(df, design)
+    work = pd.DataFrame({**{c: df[c].array for c in byl if c in df.columns}, col: s * (y < z)})
+    res = _est.survey_total(work, prep, col, by=byl or None, ci=ci, level=level)
     return _tidy(res, "poor_count", byl)
 
 
