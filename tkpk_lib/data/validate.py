@@ -11,6 +11,11 @@ The schema check of one table lives here; the vectorised column tests are in
 :mod:`tkpk_lib.data.cross_field` and the identifier checks in :mod:`tkpk_lib.data.identifiers`
 (their names are re-exported here, so ``tkpk_lib.data.validate.IdentifierCheck`` and the old
 ``tkpk_lib.data.validate`` keep working).
+
+Why not pandera (measured in ``benchmarks/bench_pandera.py``, pandera 0.35): no faster on clean tables
+(117 ms against 111 ms for 300,500 households) and 1.5-5 times slower when it finds problems; its
+failure cases name neither the user's file and column nor the file's rows (only 0-based frame
+positions), which the messages here must, and it would add pydantic and four more packages.
 """
 
 from __future__ import annotations
