@@ -51,6 +51,7 @@ __all__ = [
     "slugify",
     "unit_label",
     "use_region",
+    "use_root",
 ]
 
 #: File at a data root that names its province (``province = "NN"``, the two-digit code).
@@ -647,3 +648,23 @@ def unit_label(code: object) -> str:
     if len(code) >= 4 and code[:2] in province_names():
         return Region.from_code(code[:2]).unit_name(code)
     return code
+
+
+def use_root(root: str | Path, *, announce: bool = False) -> Region:
+    """Make the province of the data root ``root`` the process's and return it.
+
+    ``$TKPK_PROVINCE`` (set by the runner for its kernels) wins over the root's files.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "tkpk.toml").write_text('province = "13"')
+    >>> use_root(d).code if not os.environ.get(PROVINCE_ENV) else "13"
+    '13'
+    >>> _ = use_region(None)
+    """
+    env = os.environ.get(PROVINCE_ENV, "").strip()
+    region = Region.from_code(env) if env else region_of_root(root, announce=announce)
+    use_region(region)
+    return region
