@@ -623,6 +623,8 @@ def data_dictionary_markdown() -> str:
         "# Data dictionary (generated from `tkpk_lib/schemas.py`; do not edit by hand)",
         "",
         "Flags are 0/1; region codes are Kemendagri codes without dots; money is Rupiah.",
+        "`{province}` in a pattern is the two-digit code of the data root's province "
+        "(`tkpk.toml` or the files; see `tkpk_lib.data.region`).",
         "Columns marked PII are personal data and never reach a report, a log or a committed file.",
         "",
     ]
