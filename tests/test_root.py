@@ -383,4 +383,4 @@ def test_input_status_and_console_name_missing_inputs(user_template, tmp_path, c
         f"Batas wilayah desa tidak ada: dicari di {root / 'raw' / 'boundaries'} "
         "(tidak ada file desa.gpkg/.geojson/.shp)",
     ]
-    assert out[4] == "2024: households, persons, programmes, registry, villages"
+    assert out[5] == "2024: households, persons, programmes, registry, villages"
