@@ -16,7 +16,8 @@ import pytest
 from tkpk_lib import cli
 from tkpk_lib.data import readers
 from tkpk_lib.data import reference_data as ref
-from tkpk_lib.data.region import Region, current_region, region_of_root, use_region, use_root
+from tkpk_lib.data.region import Region, current_region, use_region
+from tkpk_lib.data.region_root import region_of_root, use_root
 from tkpk_lib.errors import SchemaError, TkpkError
 
 
