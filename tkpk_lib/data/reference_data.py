@@ -434,6 +434,7 @@ def missing_reference_tables(
     if not region.has_bps_bridge:
         out.append(
             f"Padanan kode kecamatan BPS-Kemendagri {region.title} tidak tersedia di "
-            "tkpk_lib/reference/regions.csv: kode kecamatan Susenas tidak dapat dipadankan"
+            "tkpk_lib/reference/regions.csv: kode kecamatan Susenas tidak dapat dipadankan; "
+            "letakkan padanan sendiri di bps_kecamatan.csv pada folder data (kolom kec_code, kec_bps)"
         )
     return out

@@ -14,6 +14,7 @@ from tkpk_lib.data.readers.recodes import flag, recode
 from tkpk_lib.data.readers.tabular import SURVEY_SUFFIXES, _pop_attrs, read_raw, source_label
 from tkpk_lib.data.readers.values import _bps_kec_map, _id_text, _kab_code, _num
 from tkpk_lib.data.region import current_region
+from tkpk_lib.data.region_root import BRIDGE_FILE
 from tkpk_lib.data.validate import _isin_text, validate_table
 from tkpk_lib.errors import Problem, SchemaError, TkpkError
 
@@ -176,7 +177,8 @@ def _household_frame(rt: pd.DataFrame, year: int, f_rt: Path, problems: list[Pro
                 crosswalk("susenas_rt", year)["kec_bps"],
                 "kecamatan code not in the BPS-Kemendagri bridging table"
                 + ("" if region.has_bps_bridge else f" (the bridge of {region.title} is not "
-                   "shipped in tkpk_lib/reference/regions.csv)"),
+                   "shipped in tkpk_lib/reference/regions.csv: put your own in "
+                   f"{BRIDGE_FILE} at the data root, columns kec_code, kec_bps)"),
                 list(rt["_row"][unk]),
             )
         )
