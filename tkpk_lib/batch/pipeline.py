@@ -9,8 +9,10 @@ Steps, each timed:
 3. **prepare**: compute every report table once for the whole province
    (:func:`tkpk_lib.reporting.report.prepare_year`) in this process, before any notebook starts;
 4. **notebooks**: run the report notebooks (package data ``tkpk_lib/notebooks/reports/*.ipynb``,
-   :data:`NOTEBOOK_DIR`) for the
-   kabupaten/kota and the province (:class:`tkpk_lib.data.region.Region` of the data root) with :func:`tkpk_lib.batch.run.run_reports` (processes or dask),
+   :data:`NOTEBOOK_DIR`) for the kabupaten/kota and the province (the
+   :class:`~tkpk_lib.data.region.Region` of the data root, read once and carried on the
+   :class:`~tkpk_lib.batch.config.RunConfig`) with :func:`tkpk_lib.batch.run.run_reports`
+   (processes or dask; kernels and workers get the province through ``$TKPK_PROVINCE``),
    exporting HTML and PDF; the annex notebook writes the Excel annex into each unit's folder.
 
 The registry's names are handed to the runner's privacy guard, so a report that would show a
