@@ -26,7 +26,6 @@ import gzip
 import io
 import os
 import re
-import sys
 from dataclasses import dataclass
 from functools import cache, cached_property
 from importlib import resources
@@ -505,11 +504,7 @@ def current_region() -> Region:
 def _root_region(root: str) -> Region:
     from tkpk_lib.data.region_root import region_of_root
 
-    try:
-        return region_of_root(root)
-    except TkpkError as exc:
-        print(f"tkpk: {exc}", file=sys.stderr)
-        raise
+    return region_of_root(root)
 
 
 def province_code() -> str:
