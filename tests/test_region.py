@@ -243,3 +243,17 @@ def test_users_own_bps_kecamatan_bridge(tmp_path, fresh_region):
             region_of_root(tmp_path)
     finally:
         R._USER_BRIDGE.clear()
+
+
+def test_run_configuration_carries_the_region(tmp_path, fresh_region):
+    from tkpk_lib.batch import pipeline
+    from tkpk_lib.batch.config import RunConfig
+
+    assert RunConfig(root=tmp_path, year=2024, region="13").region is Region.from_code("13")
+    (tmp_path / "tkpk.toml").write_text('province = "13"\n', encoding="utf-8")
+    cfg = pipeline._with_region(RunConfig(root=tmp_path, year=2024, progress=False))
+    assert cfg.region.title == "Provinsi Sumatera Barat"
+    assert current_region() is cfg.region  # the process's province for the run
+    assert pipeline.ALL_UNITS == cfg.region.unit_codes and len(cfg.region.unit_codes) == 20
+    with pytest.raises(Exception, match="cannot assign"):
+        cfg.region = Region.from_code("17")
