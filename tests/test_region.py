@@ -42,6 +42,14 @@ def test_national_reference_is_shipped_whole(national):
     dk = national[national["level"] == "desa_kelurahan"]
     # desa vs kelurahan from the code: 4th segment starting with 2 = desa, 1 = kelurahan
     assert (dk["jenis"] == dk["kode"].str[6].map({"1": "kelurahan", "2": "desa"}).fillna("?")).all()
+    # the province-only read gives exactly the province's rows, for every province
+    from tkpk_lib.data import region as R
+
+    for code in national.loc[national["level"] == "provinsi", "kode"]:
+        want = national[national["kode"].str.startswith(code)].reset_index(drop=True)
+        pd.testing.assert_frame_equal(R._wilayah_rows(code), want)
+    upper = national[national["kode"].str.len() <= 4].reset_index(drop=True)
+    pd.testing.assert_frame_equal(R.national_units(), upper)
 
 
 @pytest.mark.parametrize(
