@@ -11,6 +11,7 @@ import pandas as pd
 from tkpk_lib.reporting.completeness import completeness_note
 from tkpk_lib.reporting.formatting import _fmt_value, fmt_int, fmt_number, fmt_percent
 from tkpk_lib.reporting.labels import (
+    CLUSTER_LABELS_ID,
     PROGRAMME_LABELS,
     PROVINCE_CODE,
     RELIABILITY_ID,
@@ -64,6 +65,10 @@ def annex_tables(cache: str | Path, kab_code: str, year: int, *, min_sample: int
     cols = ["kab_code", "wilayah", "indikator", "satuan", "estimate", "se", "ci_low", "ci_high", "rse", "n",
             "reliability", "sumber"]
     tab = cur[cols].reset_index(drop=True)
+    # every indicator is a share, count or index: no interval below zero (nor a share above 100%)
+    tab["ci_low"] = tab["ci_low"].clip(lower=0.0)
+    frac = tab["satuan"] == "fraction"
+    tab.loc[frac, "ci_high"] = tab.loc[frac, "ci_high"].clip(upper=1.0)
     if min_sample:
         tab = excel.suppress_small_cells(tab, "n", min_sample, value_cols=["estimate", "se", "ci_low", "ci_high",
                                                                           "rse"]).drop(columns="suppressed")
@@ -79,11 +84,16 @@ def annex_tables(cache: str | Path, kab_code: str, year: int, *, min_sample: int
         out["kantong"] = pd.DataFrame({
             "peringkat": d["rank_rate"].astype(int).to_numpy(), "kec_code": d["kec_code"].astype(str).to_numpy(),
             "desa_code": d["code"].astype(str).to_numpy(), "desa": d["name"].astype(str).to_numpy(),
-            "p0": d["rate"].to_numpy(), "skor_deprivasi": d["score"].to_numpy(),
-            **({"klaster_lisa": d["hotspot_cluster"].fillna("").astype(str).to_numpy()}
+            # the desa figure is the share of people in registry households of deciles 1-4 (not a poverty
+            # rate); without the registry the rate is the deprivation score, already in its own column
+            "persen_desil_1_4": d["rate"].where(d["rate_measure"].astype(str).str.contains("desil")).to_numpy()
+            if "rate_measure" in d.columns else d["rate"].to_numpy(),
+            "skor_deprivasi": d["score"].to_numpy(),
+            **({"klaster_lisa": d["hotspot_cluster"].map(
+                lambda v: CLUSTER_LABELS_ID.get(str(v), str(v)) if pd.notna(v) else "").to_numpy()}
                if "hotspot_cluster" in d.columns else {}),
-            "keluarga_desil_1_4": d["registry_hh"].fillna(0).astype(int).to_numpy(),
-            "lokus": d["pocket_type"].astype(str).to_numpy(),
+            "rumah_tangga_desil_1_4": d["registry_hh"].fillna(0).astype(int).to_numpy(),
+            "jenis_kantong": d["pocket_type"].astype(str).to_numpy(),
         })
     rd = load_section(cache, "registry_desa", kab_code)
     if not rd.empty:

@@ -274,7 +274,7 @@ def pocket_maps(cache: str | Path, data_root: str | Path, kab_code: str) -> list
                 g = desa.merge(h, on="code", how="left")
                 figs.append(maps.cluster_map(
                     g, "hotspot_cluster", outline=kec, title=f"Klaster spasial (LISA) desa, {unit_name(code)}",
-                    note="Tinggi-Tinggi: desa rawan dikelilingi desa rawan (kantong spasial); uji permutasi, FDR 5%."))
+                    note="Tinggi-Tinggi: desa rawan dikelilingi desa rawan (kantong spasial); p-value analitis, FDR 5%."))
     return figs
 
 

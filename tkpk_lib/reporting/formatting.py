@@ -87,6 +87,43 @@ def rse_mark(rse: Any) -> str:
     return "**" if r > 0.5 else "*" if r > 0.25 else ""
 
 
+#: Units whose values cannot be negative (shares, counts, indices): their CIs are cut at 0.
+NON_NEGATIVE = frozenset({"fraction", "persons", "households", "count", "index", "Rp"})
+
+
+def ci_bounds(low: Any, high: Any, unit: str = "fraction") -> tuple[float, float]:
+    """A confidence interval as printed: never below 0 for shares and counts, never above 100% for shares.
+
+    A normal-approximation interval of a small share or count can reach below zero; no share or
+    count is negative, so the printed interval stops at 0 (and a share's at 1).
+
+    Parameters
+    ----------
+    low, high : float
+        Interval bounds as estimated.
+    unit : str
+        Catalogue unit (``fraction``, ``persons``, ``index``...).
+
+    Returns
+    -------
+    tuple of float
+
+    Examples
+    --------
+    >>> ci_bounds(-0.004, 0.012)
+    (0.0, 0.012)
+    >>> ci_bounds(-120.0, 900.0, "persons")
+    (0.0, 900.0)
+    """
+    lo = float(low) if low is not None and not pd.isna(low) else float("nan")
+    hi = float(high) if high is not None and not pd.isna(high) else float("nan")
+    if unit in NON_NEGATIVE:
+        lo, hi = (max(lo, 0.0) if lo == lo else lo), (max(hi, 0.0) if hi == hi else hi)
+    if unit == "fraction":
+        lo, hi = (min(lo, 1.0) if lo == lo else lo), (min(hi, 1.0) if hi == hi else hi)
+    return lo, hi
+
+
 def _fmt_value(x: Any, unit: str, decimals: int = 2) -> str:
     if unit == "fraction":
         return fmt_percent(x, decimals)
@@ -154,7 +191,8 @@ def format_estimates(
             continue
         est.append(_fmt_value(r["estimate"], u, decimals) + rse_mark(r.get("rse")))
         se.append(_fmt_value(r.get("se"), u, decimals))
-        lo.append(f"{_fmt_value(r.get('ci_low'), u, decimals)} \u2013 {_fmt_value(r.get('ci_high'), u, decimals)}")
+        low, high = ci_bounds(r.get("ci_low"), r.get("ci_high"), u)
+        lo.append(f"{_fmt_value(low, u, decimals)} \u2013 {_fmt_value(high, u, decimals)}")
         hi.append("")
     out["Estimasi"] = est
     out["SE"] = se

@@ -17,7 +17,11 @@ from tkpk_lib.reporting.formatting import (
     rse_mark,
 )
 from tkpk_lib.reporting.labels import (
+    CLUSTER_LABELS_ID,
+    DESA_REGISTRY_COUNT,
+    DESA_REGISTRY_RATE,
     HEADLINE,
+    ILLUSTRATIVE_TARGET,
     PROGRAMME_LABELS,
     PROVINCE_CODE,
     _catalogue,
@@ -84,12 +88,42 @@ def indicator_sheet(cache: str | Path, kab_code: str, year: int, *, min_sample: 
     tg = load_section(cache, "targets", min_sample=min_sample)
     if not tg.empty:
         tg = tg[tg["kab_code"] == str(kab_code)].drop_duplicates("indicator").set_index("indicator")
-        out["Target"] = [
-            f"{_fmt_value(tg.loc[c, 'target'], _unit_of(c, cat))} ({int(tg.loc[c, 'target_year'])})"
-            if c in tg.index else "" for c in cur["indicator"]]
+        out["Target"] = [target_cell(tg.loc[c], _unit_of(c, cat)) if c in tg.index else ""
+                         for c in cur["indicator"]]
         out["Status"] = [("\u2013" if pd.isna(tg.loc[c, "status_id"]) else str(tg.loc[c, "status_id"]))
                          if c in tg.index else "" for c in cur["indicator"]]
     return out
+
+
+def target_cell(row: pd.Series, unit: str = "fraction") -> str:
+    """A target as the report prints it: value, year, how it was obtained and whether it is illustrative.
+
+    Parameters
+    ----------
+    row : pandas.Series
+        A row of the ``targets`` section (``target``, ``target_year`` and optionally
+        ``target_basis`` and ``target_status``).
+    unit : str
+        Catalogue unit of the indicator (``fraction`` prints percent).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> target_cell(pd.Series({"target": 0.129, "target_year": 2024, "target_status": "illustrative"}))
+    '12,90 (2024, target ilustratif)'
+    >>> target_cell(pd.Series({"target": 0.14, "target_year": 2024, "target_basis": "interpolasi",
+    ...     "target_status": "own"}))
+    '14,00 (2024, interpolasi)'
+    """
+    parts = [str(int(row["target_year"]))]
+    if str(row.get("target_basis", "")) == "interpolasi":
+        parts.append("interpolasi")
+    if str(row.get("target_status", "")) == "illustrative":
+        parts.append(ILLUSTRATIVE_TARGET)
+    return f"{_fmt_value(row['target'], unit)} ({', '.join(parts)})"
 
 
 def comparison_table(cache: str | Path, year: int, indicator: str = "p0", *, min_sample: int = 0) -> pd.DataFrame:
@@ -143,17 +177,18 @@ def overview_table(cache: str | Path, year: int, indicators: Sequence[str] = ("p
 
 
 def disaggregation_table(cache: str | Path, kab_code: str, *, min_sample: int = 0) -> pd.DataFrame:
-    """P0 by urban/rural, sex of the head, disability, elderly and quintile, for one unit.
+    """P0 by urban/rural, sex of the head, disability and elderly members, for one unit.
 
     Examples
     --------
     >>> disaggregation_table("derived/2024", "1701")  # doctest: +SKIP
     """
     dis = load_section(cache, "disaggregation")
-    dis = dis[dis["kab_code"] == str(kab_code)].reset_index(drop=True)
+    # P0 by expenditure quintile is not shown: the poor are the bottom of the expenditure distribution, so
+    # quintiles 2-5 are 0 by construction (a tautology, not a finding)
+    dis = dis[(dis["kab_code"] == str(kab_code)) & (dis["dimension"] != "welfare_quintile")].reset_index(drop=True)
     dim_names = {"urban": "Perkotaan/perdesaan", "head_female": "Jenis kelamin kepala rumah tangga",
-                 "has_disabled": "Ada anggota penyandang disabilitas", "has_elderly": "Ada anggota lansia",
-                 "welfare_quintile": "Kuintil pengeluaran"}
+                 "has_disabled": "Ada anggota penyandang disabilitas", "has_elderly": "Ada anggota lansia"}
     out = format_estimates(dis, min_sample=min_sample, label_col=None)
     out.insert(0, "Kelompok", [str(g) for g in dis["group_label"]])
     out.insert(0, "Dimensi", [dim_names.get(d, d) for d in dis["dimension"]])
@@ -196,7 +231,7 @@ def targeting_table(cache: str | Path, kab_code: str, *, min_sample: int = 0) ->
     Returns
     -------
     pandas.DataFrame
-        Program, Cakupan, "Exclusion error", "Inclusion error", "n sasaran" (percent
+        Program, Cakupan, "Kesalahan eksklusi", "Kesalahan inklusi", "n sasaran" (percent
         strings with RSE marks; small cells suppressed).
 
     Examples
@@ -211,8 +246,8 @@ def targeting_table(cache: str | Path, kab_code: str, *, min_sample: int = 0) ->
     for prog, g in t.groupby("programme", sort=False):
         g = g.set_index("indicator")
         row = {"Program": PROGRAMME_LABELS.get(str(prog), str(prog))}
-        for ind, lab in (("coverage", "Cakupan"), ("exclusion_error", "Exclusion error"),
-                         ("inclusion_error", "Inclusion error")):
+        for ind, lab in (("coverage", "Cakupan"), ("exclusion_error", "Kesalahan eksklusi"),
+                         ("inclusion_error", "Kesalahan inklusi")):
             if ind not in g.index:
                 row[lab] = "\u2013"
                 continue
@@ -257,16 +292,33 @@ def pocket_table(cache: str | Path, kab_code: str, level: str = "kecamatan", top
         pk = pk.sort_values(["rate", "code"], ascending=[False, True], kind="stable").head(top)
     else:
         pk = pk.sort_values(["rank_rate", "code"], kind="stable").head(top)
-    return pd.DataFrame({
+    rate_head, count_head = _pocket_heads(pk, level)
+    clusters = (pk["hotspot_cluster"].map(lambda v: CLUSTER_LABELS_ID.get(str(v), "") if pd.notna(v) else "")
+                if "hotspot_cluster" in pk.columns else None)
+    out = pd.DataFrame({
         "Peringkat": [fmt_int(v) for v in pk["rank_rate"]],
         "Kode": pk["code"].astype(str).to_numpy(),
         "Nama": pk["name"].astype(str).to_numpy(),
-        "Tingkat": [fmt_percent(v) + rse_mark(r) if pd.notna(v) else "\u2013"
-                    for v, r in zip(pk["rate"], pk["se"] / pk["rate"].where(pk["rate"] > 0), strict=True)],
-        "Jumlah": [fmt_int(v) for v in pk["count"]],
+        rate_head: [fmt_percent(v) + rse_mark(r) if pd.notna(v) else "\u2013"
+                    for v, r in zip(pk["rate"], pk["se"] / pk["rate"].where(pk["rate"] > 0), strict=True)]
+        if "%" in rate_head else [fmt_number(v, 1) for v in pk["rate"]],
+        count_head: [fmt_int(v) for v in pk["count"]],
         "Jenis kantong": pk["pocket_type"].astype(str).to_numpy(),
         "Penyebab utama": pk["drivers_id"].fillna("").astype(str).to_numpy(),
     })
+    if clusters is not None and clusters.str.len().gt(0).any():
+        out["Klaster spasial (LISA)"] = clusters.to_numpy()
+    return out
+
+
+def _pocket_heads(pk: pd.DataFrame, level: str) -> tuple[str, str]:
+    """Column heads of the pocket table naming what the rate and number are, with their units."""
+    measure = str(pk["rate_measure"].iloc[0]) if "rate_measure" in pk.columns and len(pk) else ""
+    if level == "kecamatan":
+        return "P0 model SAE (%)", "Jumlah penduduk miskin, model (jiwa)"
+    if "desil" in measure:
+        return DESA_REGISTRY_RATE, DESA_REGISTRY_COUNT
+    return "Skor deprivasi desa (0-100)", "Perkiraan penduduk miskin, alokasi P0 kecamatan (jiwa)"
 
 
 def _subset(frame: pd.DataFrame, kab_code: str) -> pd.DataFrame:
