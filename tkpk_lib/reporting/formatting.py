@@ -200,3 +200,72 @@ def format_estimates(
     if "n" in df:
         out["n"] = [fmt_int(v) for v in df["n"]]
     return out.reset_index(drop=True)
+
+
+def se_step(se: Any, floor: float = 0.0) -> float:
+    """Rounding step a standard error supports: one tenth of its leading power of ten.
+
+    A figure is printed to the digit its SE still lets the reader trust: SE 4.591 jiwa ->
+    step 100 (``31.500``), SE 0,68 points -> step 0,01. ``floor`` is the finest step allowed.
+
+    Examples
+    --------
+    >>> se_step(4591.0), se_step(0.0068), se_step(float("nan"), 0.01)
+    (100.0, 0.0001, 0.01)
+    """
+    s = float(se) if se is not None and not pd.isna(se) else float("nan")
+    if not s > 0:
+        return floor if floor > 0 else 1.0
+    return max(10.0 ** (math.floor(math.log10(s)) - 1), floor)
+
+
+def about(x: Any, se: Any, unit: str = "fraction") -> tuple[str, float]:
+    """A figure rounded to the precision its SE supports, as the summary prints it, and the value shown.
+
+    Shares print in percent (at most 2 decimals, at least to 0,1 point when the SE allows only
+    that), counts of 10.000 and more in thousands ("ribu") with the decimals the SE allows.
+
+    Parameters
+    ----------
+    x : float
+        Estimate (a fraction for ``unit="fraction"``).
+    se : float
+        Its standard error, same unit.
+    unit : str
+        ``fraction``, ``persons`` (jiwa) or ``index``.
+
+    Returns
+    -------
+    tuple of (str, float)
+        The text ("18,1 persen", "31,5 ribu jiwa") and the number shown in the text's own unit
+        (18.1, 31.5).
+
+    Examples
+    --------
+    >>> about(0.180738, 0.026394)
+    ('18,1 persen', 18.1)
+    >>> about(31489.7, 4590.6, "persons")
+    ('31,5 ribu jiwa', 31.5)
+    >>> about(298912.3, 14462.6, "persons")
+    ('299 ribu jiwa', 299.0)
+    >>> about(812.0, 95.0, "persons")
+    ('812 jiwa', 812.0)
+    """
+    if unit == "fraction":
+        step = se_step(100.0 * float(se), 0.01) if not pd.isna(se) else 0.01
+        dec = max(0, min(2, -math.floor(math.log10(step))))
+        v = round(100.0 * float(x), dec)
+        return f"{fmt_number(v, dec)} persen", v
+    if unit in {"persons", "households", "count"}:
+        step = se_step(se, 1.0)
+        v = round(float(x) / step) * step
+        word = {"persons": "jiwa", "households": "rumah tangga"}.get(unit, "")
+        if v >= 10000:
+            dec = max(0, min(3, 3 - int(math.log10(step))))
+            shown = round(v / 1000.0, dec)
+            return f"{fmt_number(shown, dec)} ribu {word}".strip(), shown
+        return f"{fmt_int(v)} {word}".strip(), v
+    step = se_step(se, 0.001)
+    dec = max(0, min(3, -math.floor(math.log10(step))))
+    v = round(float(x), dec)
+    return fmt_number(v, dec), v
