@@ -12,6 +12,7 @@ from tkpk_lib.reporting.completeness import completeness_note
 from tkpk_lib.reporting.formatting import _fmt_value, fmt_int, fmt_number, fmt_percent
 from tkpk_lib.reporting.labels import (
     CLUSTER_LABELS_ID,
+    ILLUSTRATIVE_TARGET,
     PROGRAMME_LABELS,
     PROVINCE_CODE,
     RELIABILITY_ID,
@@ -174,7 +175,9 @@ def write_annex_workbook(tables: Mapping[str, pd.DataFrame], output_dir: str | P
         meta["Kelompok sasaran cakupan"] = TARGET_LABELS.get(str(info.get("target")), info.get("target"))
         for key, label in (("poverty_lines", "Garis kemiskinan"), ("targets", "Target indikator")):
             meta[label] = (f"tabel sendiri: {Path(str(opts[key + '_source'])).name}" if opts.get(key)
-                           else "tabel referensi tkpk_lib")
+                           else "tabel referensi tkpk_lib" + (
+                               f" ({ILLUSTRATIVE_TARGET} untuk P0, bukan target RPJMD; target kemiskinan ekstrem "
+                               "Inpres 4/2022)" if key == "targets" else ""))
     meta["min_n"] = min_sample
     notes = annex_notes(cache, kab_code) if cache is not None else None
     return excel.write_annex(tables, out / f"lampiran_lp2kd_{kab_code}_{int(year)}.xlsx", meta=meta,

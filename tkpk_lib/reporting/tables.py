@@ -126,6 +126,42 @@ def target_cell(row: pd.Series, unit: str = "fraction") -> str:
     return f"{_fmt_value(row['target'], unit)} ({', '.join(parts)})"
 
 
+def targets_note(cache: str | Path, kab_code: str) -> str:
+    """Which targets the report compared with and where each came from (Markdown, shown under the sheet).
+
+    Own targets (``raw/targets/`` or ``--targets``) are named by document and file; official
+    reference targets (Inpres 4/2022) by their regulation; the package's placeholder targets are
+    called "target ilustratif" with what to do about them.
+
+    Examples
+    --------
+    >>> targets_note("derived/2024", "1701")  # doctest: +SKIP
+    """
+    tg = load_section(cache, "targets")
+    if tg.empty:
+        return ("Target: tidak ada target untuk wilayah ini. Target sendiri (RPJMD/RPKD/RKPD) dapat diletakkan di "
+                "`raw/targets/` pada folder data.")
+    tg = tg[tg["kab_code"].astype(str) == str(kab_code)].drop_duplicates("indicator")
+    cat = _catalogue()
+    items = []
+    for _, r in tg.iterrows():
+        code = str(r["indicator"])
+        name = str(cat.loc[code, "name_id"]) if code in cat.index else code
+        status = str(r.get("target_status"))
+        where = (f"{ILLUSTRATIVE_TARGET}: angka contoh dari tabel bawaan tkpk_lib, bukan target RPJMD"
+                 if status == "illustrative" else
+                 ("tabel referensi: " if status == "official" else "target sendiri: ")
+                 + str(r.get("target_source") or "").split(" (berlaku")[0])
+        items.append(f"{name} {target_cell(r, _unit_of(code, cat))}, {where}")
+    if not items:
+        return "Target: tidak ada target untuk wilayah ini."
+    text = "Target yang dipakai: " + "; ".join(items) + "."
+    if any(str(v) == "illustrative" for v in tg["target_status"]):
+        text += (" Target ilustratif hanya contoh; letakkan target RPJMD/RPKD/RKPD sendiri di `raw/targets/` "
+                 "(lihat README) agar status capaian bermakna.")
+    return text
+
+
 def comparison_table(cache: str | Path, year: int, indicator: str = "p0", *, min_sample: int = 0) -> pd.DataFrame:
     """One indicator for every kabupaten/kota and the province, with the change, for the roll-up.
 
