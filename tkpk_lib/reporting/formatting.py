@@ -16,9 +16,10 @@ import pandas as pd
 from tkpk_lib.reporting.labels import _catalogue, _decimals, _unit_of
 
 FOOTNOTE_RSE = (
-    "Catatan: * RSE 25-50%, estimasi perlu digunakan dengan hati-hati; ** RSE > 50%, estimasi "
-    "tidak reliabel. SK 95% = selang kepercayaan 95%. Sel dengan sampel kurang dari {n} rumah "
-    "tangga tidak ditampilkan (\u2013)."
+    "Catatan: * RSE 25-50%, estimasi perlu digunakan dengan hati-hati; ** RSE > 50% atau kurang dari 20 "
+    "kasus sampel (rumah tangga miskin dalam sampel untuk angka kemiskinan), estimasi tidak andal. SK 95% = "
+    "selang kepercayaan 95%, tidak pernah di bawah nol. Sel dengan sampel, atau kasus sampel, kurang dari {n} "
+    "rumah tangga tidak ditampilkan (\u2013)."
 )
 
 
@@ -181,7 +182,14 @@ def format_estimates(
         units = ["fraction"] * len(df)
         decs = [decimals] * len(df)
     est, se, lo, hi = [], [], [], []
-    small = (df["n"] < min_sample).to_numpy() if ("n" in df and min_sample) else np.zeros(len(df), bool)
+    thin = np.zeros(len(df), bool)
+    if "n_cases" in df:  # fewer sample cases than the estimation's publication rule: unreliable (**)
+        from tkpk_lib.estimation.results import MIN_CASES
+
+        thin = (pd.to_numeric(df["n_cases"], errors="coerce") < MIN_CASES).to_numpy()
+    size = np.fmin(pd.to_numeric(df["n"], errors="coerce"), pd.to_numeric(df["n_cases"], errors="coerce")
+                   .fillna(np.inf)) if ("n" in df and "n_cases" in df) else (df["n"] if "n" in df else None)
+    small = (np.asarray(size) < min_sample) if (size is not None and min_sample) else np.zeros(len(df), bool)
     for i, (_, r) in enumerate(df.iterrows()):
         u, decimals = units[i], decs[i]
         if small[i]:
@@ -189,7 +197,7 @@ def format_estimates(
             se.append("\u2013")
             lo.append("\u2013")
             continue
-        est.append(_fmt_value(r["estimate"], u, decimals) + rse_mark(r.get("rse")))
+        est.append(_fmt_value(r["estimate"], u, decimals) + ("**" if thin[i] else rse_mark(r.get("rse"))))
         se.append(_fmt_value(r.get("se"), u, decimals))
         low, high = ci_bounds(r.get("ci_low"), r.get("ci_high"), u)
         lo.append(f"{_fmt_value(low, u, decimals)} \u2013 {_fmt_value(high, u, decimals)}")
