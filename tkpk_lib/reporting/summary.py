@@ -96,13 +96,14 @@ def _cite(caption: str) -> str:
     return f" [Tabel: {caption}]"
 
 
-def _ind_rows(cache: str | Path, kab_code: str, year: int) -> pd.DataFrame:
-    ind = load_section(cache, "indicators")
+def _ind_rows(cache: str | Path, kab_code: str, year: int, min_sample: int = 0) -> pd.DataFrame:
+    ind = load_section(cache, "indicators", min_sample=min_sample)
     return ind[(ind["year"] == int(year)) & (ind["kab_code"].astype(str) == str(kab_code))].set_index("indicator")
 
 
-def _level(cache: str | Path, kab_code: str, year: int, sheet: pd.DataFrame, cap: str) -> list[tuple]:
-    ind = _ind_rows(cache, kab_code, year)
+def _level(cache: str | Path, kab_code: str, year: int, sheet: pd.DataFrame, cap: str,
+           min_sample: int) -> list[tuple]:
+    ind = _ind_rows(cache, kab_code, year, min_sample)
     if "p0" not in ind.index or pd.isna(ind.loc["p0", "estimate"]):
         return []
     r = ind.loc["p0"]
@@ -117,18 +118,22 @@ def _level(cache: str | Path, kab_code: str, year: int, sheet: pd.DataFrame, cap
         c = ind.loc["poor_count"]
         text += f", atau sekitar {about(c['estimate'], c['se'], 'persons')[0]}"
         rows.append(indicator_name("poor_count"))
+        if indicator_name("poor_count") in shown.index:
+            count_cell = str(shown.loc[indicator_name("poor_count"), "Estimasi"])
+            p0_cell = max(str(p0_cell), count_cell, key=lambda v: len(v) - len(v.rstrip("*")))
     return [(text + _flag(p0_cell, r.get("reliability")) + "." + _cite(cap), cap, rows)]
 
 
-def _province(cache: str | Path, kab_code: str, year: int, cap: str) -> list[tuple]:
+def _province(cache: str | Path, kab_code: str, year: int, cap: str, min_sample: int) -> list[tuple]:
     """The unit against the province (conservative z-test), from the comparison table's two rows."""
     from tkpk_lib.reporting.narrative import Z95
 
     if str(kab_code) == PROVINCE_CODE:
         return []
-    ind = load_section(cache, "indicators")
+    ind = load_section(cache, "indicators", min_sample=min_sample)
     e = ind[(ind["year"] == int(year)) & (ind["indicator"] == "p0")].set_index("kab_code")
-    if str(kab_code) not in e.index or PROVINCE_CODE not in e.index:
+    if str(kab_code) not in e.index or PROVINCE_CODE not in e.index or e.loc[[str(kab_code), PROVINCE_CODE],
+                                                                            "estimate"].isna().any():
         return []
     a, b = e.loc[str(kab_code)], e.loc[PROVINCE_CODE]
     se = float((a["se"] ** 2 + b["se"] ** 2) ** 0.5)
@@ -215,7 +220,7 @@ def _targets(cache: str | Path, kab_code: str, sheet: pd.DataFrame, cap: str, mi
         return []
     tg = tg[tg["kab_code"].astype(str) == str(kab_code)].drop_duplicates("indicator")
     shown = sheet.set_index("Indikator")
-    ind = _ind_rows(cache, kab_code, int(tg["year"].max()) if len(tg) else 0)
+    ind = _ind_rows(cache, kab_code, int(tg["year"].max()) if len(tg) else 0, min_sample)
     out = []
     for _, r in tg.iterrows():
         name = indicator_name(str(r["indicator"]))
@@ -274,8 +279,9 @@ def _pockets(cache: str | Path, kab_code: str, caps: dict[str, str], n: int = 3)
         rate_col = t.columns[3]
         items = [f"{r['Nama']} ({r[rate_col]})" for _, r in t.iterrows()]
         joined = ", ".join(items[:-1]) + " dan " + items[-1] if len(items) > 1 else items[0]
-        measure = "P0 model SAE, persen" if level == "kecamatan" else rate_col
-        out.append((f"{what} ({measure}): {joined}." + _cite(caps[key]), caps[key], list(t["Nama"])))
+        measure = "P0 model SAE, %" if level == "kecamatan" else rate_col
+        worst = max(t[rate_col].astype(str), key=lambda c: len(c) - len(c.rstrip("*")))
+        out.append((f"{what} ({measure}): {joined}{_flag(worst)}." + _cite(caps[key]), caps[key], list(t["Nama"])))
     return out
 
 
@@ -309,8 +315,8 @@ def summary_sentences(cache: str | Path, kab_code: str, year: int, *, min_sample
     caps = table_captions(kab_code, year, target)
     sheet = tables.indicator_sheet(cache, kab_code, year, min_sample=min_sample)
     rows: list[tuple] = []
-    rows += _level(cache, kab_code, year, sheet, caps["indicator_sheet"])
-    rows += _province(cache, kab_code, year, caps["comparison_table"])
+    rows += _level(cache, kab_code, year, sheet, caps["indicator_sheet"], min_sample)
+    rows += _province(cache, kab_code, year, caps["comparison_table"], min_sample)
     rows += _rollup(cache, kab_code, year, caps["comparison_table"], min_sample)
     rows += _changes(cache, kab_code, sheet, caps["indicator_sheet"], min_sample)
     rows += _targets(cache, kab_code, sheet, caps["indicator_sheet"], min_sample)
