@@ -155,7 +155,9 @@ def test_min_sample_suppresses_cells(root, plain, tmp_path):
     assert set(sheet["Perubahan"]) == {"\u2013"} and "sesuai jalur" not in " ".join(sheet["Status"])
     assert _styled_html(entry, sheet, f"Indikator utama, {R.unit_name(CODE)} 2024") in res["html"]
     md = " ".join(res["markdown"])
-    assert "(tidak ada data untuk ringkasan)" in md and "persen" not in md.split("Ringkasan otomatis")[1]
+    # the summary keeps only sentences from tables the rule does not blank (the model-based pocket tables)
+    summary = md.split("Ringkasan otomatis")[1]
+    assert "persen" not in summary and "[Tabel: Indikator utama" not in summary
 
 
 def test_min_sample_reaches_figures_changes_and_the_narrative(root):

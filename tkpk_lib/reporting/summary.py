@@ -198,7 +198,7 @@ def _changes(cache: str | Path, kab_code: str, sheet: pd.DataFrame, cap: str, mi
     others = len(sig) - 1
     text = (f"Dibandingkan tahun {year_a}, perubahan nyata terbesar (uji beda 5%): {indicator_name(code)} {verb} "
             f"sekitar {amount} ({word})")
-    text += (f"; {others} indikator lain juga berubah nyata dan {len(ch) - len(sig)} tidak berbeda nyata"
+    text += (f"; {others} indikator lain juga berubah nyata dan {len(ch) - len(sig)} indikator tidak berbeda nyata"
              if others else f"; {len(ch) - 1} indikator lain tidak berbeda nyata")
     return [(text + _flag(cell) + "." + _cite(cap), cap, [indicator_name(code)])]
 
