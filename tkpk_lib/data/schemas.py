@@ -632,4 +632,9 @@ def data_dictionary_markdown() -> str:
                 f"| `{c.name}` | {c.dtype} | {req} | {'; '.join(checks)} | {c.description} | {c.source} |"
             )
         out.append("")
+    from tkpk_lib.data.targets_input import (
+        dictionary_markdown,  # the user's own targets (not canonical)
+    )
+
+    out.append(dictionary_markdown())
     return "\n".join(out)

@@ -32,7 +32,8 @@ import pandas as pd
 
 from tkpk_lib.errors import Problem, SchemaError
 
-__all__ = ["DOCUMENTS", "TARGET_ALIASES", "find_targets", "merge_with_reference", "read_targets"]
+__all__ = ["DOCUMENTS", "TARGET_ALIASES", "dictionary_markdown", "find_targets", "merge_with_reference",
+           "read_targets"]
 
 #: Source documents a target may come from (upper case; "LAINNYA" for any other).
 DOCUMENTS = ("RPJMD", "RPKD", "RKPD", "RENSTRA", "INPRES", "LAINNYA")
@@ -209,3 +210,33 @@ def merge_with_reference(own: pd.DataFrame, reference: pd.DataFrame) -> pd.DataF
                                                              strict=True)], dtype=bool)
     ref = reference[(reference["status"] == "official").to_numpy() & keep]
     return pd.concat([own, ref], ignore_index=True)
+
+
+def dictionary_markdown() -> str:
+    """The data-dictionary section of the own-targets input (``raw/targets/``), in Markdown.
+
+    Examples
+    --------
+    >>> dictionary_markdown().splitlines()[0]
+    '## targets (own input, raw/targets/)'
+    """
+    rows = [
+        ("indicator", "str", "yes", "catalogue code", "Indicator code (p0, p0_extreme, tpt, ...)", "indikator"),
+        ("kab_code", "str", "yes", "known kab code or 17", "Kabupaten/kota code, 17 = province", "kode_wilayah"),
+        ("year", "int", "yes", "2000-2100; one row per indicator, unit and year",
+         "Target year (interim years are rows of their own)", "tahun"),
+        ("target", "float", "yes", "shares 0-1", "Target in the indicator's unit (12,9% is 0.129)", "nilai"),
+        ("document", "str", "yes (or source)", "in {" + ", ".join(DOCUMENTS) + "}",
+         "Source document of the target", "dokumen"),
+        ("source", "str", "no", "", "Title, number or page of the document", "sumber"),
+        ("interpolate", "str", "no", "ya/tidak",
+         "ya on two rows: straight-line targets for the years between them", "interpolasi"),
+    ]
+    out = ["## targets (own input, raw/targets/)", "",
+           "The user's indicator targets (RPJMD/RPKD/RKPD), one or more .csv/.xlsx files under "
+           "`raw/targets/`, read by `tkpk run` by default and checked by `tkpk validate --source targets`. "
+           "Official reference targets (Inpres 4/2022) are kept for pairs the files do not give; the "
+           "package's illustrative targets are then not used.", "",
+           "| column | type | required | checks | description | Indonesian header |", "|---|---|---|---|---|---|"]
+    out += [f"| `{a}` | {b} | {c} | {d} | {e} | {f} |" for a, b, c, d, e, f in rows]
+    return "\n".join(out) + "\n"

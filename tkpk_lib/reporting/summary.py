@@ -224,7 +224,12 @@ def _targets(cache: str | Path, kab_code: str, sheet: pd.DataFrame, cap: str, mi
     out = []
     for _, r in tg.iterrows():
         name = indicator_name(str(r["indicator"]))
-        if name not in shown.index or pd.isna(r["estimate"]) or str(r["indicator"]) not in ind.index:
+        if name not in shown.index:
+            continue
+        if pd.isna(r["estimate"]) or str(r["indicator"]) not in ind.index:  # withheld by the small-cell rule
+            out.append((f"{name} {unit_name(kab_code)} tidak ditampilkan karena sampel atau kasus sampelnya di "
+                        f"bawah batas minimum; capaian target tahun {int(r['target_year'])} belum dapat "
+                        "disimpulkan." + _cite(cap), cap, [name]))
             continue
         se = ind.loc[str(r["indicator"]), "se"]
         status = str(r["status_id"]) if pd.notna(r.get("status_id")) else "belum dapat disimpulkan"
