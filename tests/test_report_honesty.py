@@ -244,6 +244,23 @@ def test_no_tautology_and_no_interval_below_zero(shared_run):
     assert ci_bounds(-0.01, 0.02) == (0.0, 0.02)
 
 
+def test_p1_p2_are_indices_and_resolution_time_is_one_statistic(shared_run):
+    from tkpk_lib.reporting.reading import load_section
+
+    folder = shared_run["folders"]["1701"]
+    wb = openpyxl.load_workbook(folder / f"lampiran_lp2kd_1701_{YEAR}.xlsx", read_only=True)
+    rows = {r[2]: r for r in wb["Indikator"].iter_rows(values_only=True) if r and r[0] == "1701"}
+    ind = load_section(shared_run["cache"], "indicators").set_index(["indicator", "kab_code", "year"])
+    for code, name in (("p1", "Indeks kedalaman kemiskinan (P1)"), ("p2", "Indeks keparahan kemiskinan (P2)")):
+        assert rows[name][3] == "indeks"
+        assert rows[name][4] == pytest.approx(100 * ind.loc[(code, "1701", YEAR), "estimate"], rel=1e-12)
+    # the report and the annex give the mean resolution time, the same figure
+    report = tables.complaints_table(shared_run["cache"], "1701")
+    assert "Rata-rata hari penyelesaian" in report.columns and not any("Median" in c for c in report.columns)
+    annex = _xlsx_text(folder / f"lampiran_lp2kd_1701_{YEAR}.xlsx")
+    assert "Rata-rata waktu penyelesaian" in annex and "Median" not in annex
+
+
 def test_poverty_cells_flagged_by_their_sample_cases(shared_run):
     from tkpk_lib.reporting.reading import load_section
 

@@ -13,6 +13,7 @@ from tkpk_lib.reporting.formatting import _fmt_value, fmt_int, fmt_number, fmt_p
 from tkpk_lib.reporting.labels import (
     CLUSTER_LABELS_ID,
     ILLUSTRATIVE_TARGET,
+    INDEX_100,
     PROGRAMME_LABELS,
     PROVINCE_CODE,
     RELIABILITY_ID,
@@ -66,6 +67,10 @@ def annex_tables(cache: str | Path, kab_code: str, year: int, *, min_sample: int
     cols = ["kab_code", "wilayah", "indikator", "satuan", "estimate", "se", "ci_low", "ci_high", "rse", "n",
             "reliability", "sumber"]
     tab = cur[cols].reset_index(drop=True)
+    # P1 and P2 are indices on BPS's 0-100 scale, not percentages
+    idx = cur["indicator"].isin(INDEX_100).to_numpy()
+    tab.loc[idx, ["estimate", "se", "ci_low", "ci_high"]] = tab.loc[idx, ["estimate", "se", "ci_low", "ci_high"]] * 100
+    tab.loc[idx, "satuan"] = "index"
     # every indicator is a share, count or index: no interval below zero (nor a share above 100%)
     tab["ci_low"] = tab["ci_low"].clip(lower=0.0)
     frac = tab["satuan"] == "fraction"

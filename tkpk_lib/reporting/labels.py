@@ -108,6 +108,11 @@ TABLE_LABELS: dict[str, str] = {
 }
 
 
+#: Indices BPS publishes on a 0-100 scale without "persen" (poverty gap P1 and severity P2): estimated as
+#: fractions, shown x 100 as an index.
+INDEX_100 = ("p1", "p2")
+
+
 HEADLINE = ("p0", "poor_count", "p1", "p2", "p0_extreme", "gini", "bottom40_share", "tpt", "tpak",
             "informal_share", "water_safe", "sanitation_safe", "decent_housing", "aps_13_15",
             "aps_16_18", "jkn_coverage")
