@@ -239,7 +239,8 @@ def quadrant_table(cache: str | Path, year: int, *, min_sample: int = 0) -> pd.D
     Returns
     -------
     pandas.DataFrame
-        kab_code, name, p0, p0_change, tpt, gini; the province row has kab_code "17".
+        kab_code, name, p0, p0_change, tpt, gini and their standard errors (``<column>_se``, for the
+        95% error bars); the province row has kab_code "17".
 
     Examples
     --------
@@ -248,15 +249,19 @@ def quadrant_table(cache: str | Path, year: int, *, min_sample: int = 0) -> pd.D
     ind = load_section(cache, "indicators", min_sample=min_sample)
     cur = ind[ind["year"] == int(year)].pivot_table(index="kab_code", columns="indicator", values="estimate",
                                                     dropna=False)
+    ses = ind[ind["year"] == int(year)].pivot_table(index="kab_code", columns="indicator", values="se", dropna=False)
     out = pd.DataFrame({"kab_code": cur.index.astype(str)})
     for c in ("p0", "tpt", "gini"):
         out[c] = cur[c].to_numpy() if c in cur.columns else np.nan
+        out[c + "_se"] = ses[c].reindex(cur.index).to_numpy() if c in ses.columns else np.nan
     ch = load_section(cache, "change", min_sample=min_sample)
     if not ch.empty:
-        d = ch[ch["indicator"] == "p0"].set_index("kab_code")["difference"]
-        out["p0_change"] = out["kab_code"].map(d)
+        d = ch[ch["indicator"] == "p0"].set_index("kab_code")
+        out["p0_change"] = out["kab_code"].map(d["difference"])
+        out["p0_change_se"] = out["kab_code"].map(d["se"])
     else:
         out["p0_change"] = np.nan
+        out["p0_change_se"] = np.nan
     out.insert(1, "name", [unit_name(c) for c in out["kab_code"]])
     return out.reset_index(drop=True)
 
