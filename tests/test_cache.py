@@ -19,6 +19,7 @@ import concurrent.futures as cf
 import datetime as dt
 import json
 import multiprocessing
+import re
 import threading
 from pathlib import Path
 
@@ -155,9 +156,12 @@ def test_min_sample_suppresses_cells(root, plain, tmp_path):
     assert set(sheet["Perubahan"]) == {"\u2013"} and "sesuai jalur" not in " ".join(sheet["Status"])
     assert _styled_html(entry, sheet, f"Indikator utama, {R.unit_name(CODE)} 2024") in res["html"]
     md = " ".join(res["markdown"])
-    # the summary keeps only sentences from tables the rule does not blank (the model-based pocket tables)
-    summary = md.split("Ringkasan otomatis")[1]
-    assert "persen" not in summary and "[Tabel: Indikator utama" not in summary
+    # the summary states no survey figure: only that the figures are withheld, and the model-based pockets
+    summary = md.split("Ringkasan otomatis")[1].split("Draf otomatis")[0]
+    assert "persen" not in summary
+    for line in summary.splitlines():
+        if "[Tabel: Indikator utama" in line:
+            assert "tidak ditampilkan" in line and not re.search(r"\d,\d", line)
 
 
 def test_min_sample_reaches_figures_changes_and_the_narrative(root):
