@@ -271,7 +271,8 @@ def _coverage(cache: str | Path, kab_code: str, target: str, cap: str, min_sampl
     if left_out:
         text += (f" ({', '.join(PROGRAMME_LABELS.get(p, p) for p in left_out)} tidak dibandingkan karena tidak "
                  f"berlaku di {unit_name(kab_code)}: tidak ada desa)")
-    return [(text + _flag(low["Cakupan"]) + "." + _cite(cap), cap, list(t["Program"]))]
+    worst = max(t["Cakupan"].astype(str), key=lambda c: len(c) - len(c.rstrip("*")))  # the comparison rests on all
+    return [(text + _flag(worst) + "." + _cite(cap), cap, list(t["Program"]))]
 
 
 def _pockets(cache: str | Path, kab_code: str, caps: dict[str, str], n: int = 3) -> list[tuple]:
