@@ -361,8 +361,10 @@ def test_own_poverty_lines_errors_name_the_file(root, tmp_path):
     tg = tmp_path / "tg.csv"
     pd.DataFrame({"indicator": ["p0"], "kab_code": ["1701"], "year": [2026], "target": ["sepuluh"]}).to_csv(
         tg, index=False)
-    with pytest.raises(ReportError, match=r"tg\.csv: column 'target' is not a number in row\(s\) 2"):
+    # the checked reader of own targets (tkpk_lib.data.targets_input): data rows, every problem at once
+    with pytest.raises(ReportError, match=r"tg\.csv, column 'target': not a number \[rows 1;") as e:
         R.cache_entry(root, 2024, targets=tg)
+    assert "column 'document': column missing" in str(e.value)
 
 
 def test_notebook_never_recomputes_a_run_cache_with_other_options(root, pristine, tmp_path):

@@ -157,8 +157,8 @@ def read_targets(path: str | Path) -> pd.DataFrame:
     frames, problems = [], []
     for p in files:
         t, probs, user = _read_one(p)
-        if not probs:
-            probs = _check(t, p, user)
+        if all(c in t.columns for c in REQUIRED):  # every problem at once, a missing document too
+            probs = probs + _check(t, p, user)
         problems += probs
         if not probs:
             frames.append(_tidy(t, p))

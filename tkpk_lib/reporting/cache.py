@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from tkpk_lib import paths as tkpk_paths
-from tkpk_lib.errors import ReportError
+from tkpk_lib.errors import ReportError, SchemaError
 from tkpk_lib.locks import locked
 from tkpk_lib.reporting.reading import CACHE_VERSION, COMPLETE_MARKER, cache_info
 from tkpk_lib.reporting.section_data import _apply_poverty_lines
@@ -108,7 +108,10 @@ def _read_targets(targets: str | Path | pd.DataFrame | None) -> pd.DataFrame | N
         from tkpk_lib.analysis.trends import target_table
         from tkpk_lib.data.targets_input import merge_with_reference, read_targets
 
-        return merge_with_reference(read_targets(p), target_table())
+        try:
+            return merge_with_reference(read_targets(p), target_table())
+        except SchemaError as e:  # a report option: the same error type as the other option tables
+            raise ReportError(str(e)) from e
     missing = [c for c in ("indicator", "kab_code", "year", "target") if c not in t.columns]
     if missing:
         raise ReportError(f"{name}: column(s) {missing} missing; the file has {list(t.columns)}")
