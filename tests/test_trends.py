@@ -210,5 +210,6 @@ def test_compare_targets_higher_better_and_default_table():
     # 0% target: CI [0.8%, 1.6%] lies above the 0.5% tolerance; CI [-0.1%, 0.3%] lies within it
     assert r.loc["17", "status"] == "not_achieved" and r.loc["17", "target_status"] == "official"
     assert r.loc["1771", "status"] == "achieved" and trends.ZERO_TARGET_TOLERANCE == 0.005
+    assert "toleransi 0,5 poin persen untuk target 0%" in r.loc["17", "reason_id"]
     with pytest.raises(TkpkError, match="direction"):
         trends.compare_targets(est.assign(indicator="xyz"), _targets([("xyz", "17", 2026, 0.0)]))

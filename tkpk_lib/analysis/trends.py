@@ -523,6 +523,10 @@ def _target_row(
         status, why = "off_track", "laju perubahan (batas SK 95% terbaik) lebih lambat dari yang diperlukan"
     else:
         status, why = "inconclusive", "perubahan tahunan belum dapat dibedakan dari nol atau dari laju yang diperlukan"
+    if compared == 0 and lower and status in ("achieved", "not_achieved", "off_track", "inconclusive") \
+            and not unreliable:
+        tol = f"{100 * ZERO_TARGET_TOLERANCE:.1f}".replace(".", ",")
+        why += f" (toleransi {tol} poin persen untuk target 0%)"
     return {
         "indicator": code, area_col: area, "year": t, "estimate": e, "ci_low": lo, "ci_high": hi,
         "target_year": compared_year, "target": compared, "target_basis": basis,
