@@ -220,6 +220,13 @@ def test_the_desa_measure_is_named_for_what_it_is(shared_run):
     heads = [str(v) for row in wb["Kantong kemiskinan"].iter_rows(values_only=True) for v in row if v]
     assert any(h.startswith("% penduduk di rumah tangga desil 1-4 DTKS") for h in heads)
     assert not any("(dugaan)" in h or "Persentase penduduk miskin" in h for h in heads)
+    # every count has its unit, and registry counts of 1-4 households are not published
+    rows = list(wb["Kantong kemiskinan"].iter_rows(values_only=True))
+    head = next(i for i, r in enumerate(rows) if r and "Jumlah rumah tangga desil 1-4 DTKS" in r)
+    col = list(rows[head]).index("Jumlah rumah tangga desil 1-4 DTKS")
+    assert rows[head + 1][col] == "(rumah tangga)"
+    counts = [r[col] for r in rows[head + 2:] if r and isinstance(r[col], int | float)]
+    assert counts and not any(1 <= c <= 4 for c in counts)
     desa = tables.pocket_table(shared_run["cache"], "1701", "desa")
     assert "% penduduk di rumah tangga desil 1-4 DTKS" in desa.columns
     assert "Penduduk di rumah tangga desil 1-4 DTKS (jiwa)" in desa.columns

@@ -26,6 +26,9 @@ from tkpk_lib.reporting.labels import (
 )
 from tkpk_lib.reporting.reading import _index, load_section, section_failures
 
+#: Registry counts below this (1-4 households) are not published in the annex tables.
+SMALL_COUNT = 5
+
 
 def annex_tables(cache: str | Path, kab_code: str, year: int, *, min_sample: int = 0) -> dict[str, pd.DataFrame]:
     """The LP2KD annex tables of one unit in the layout of ``annex_template.csv``.
@@ -98,7 +101,9 @@ def annex_tables(cache: str | Path, kab_code: str, year: int, *, min_sample: int
             **({"klaster_lisa": d["hotspot_cluster"].map(
                 lambda v: CLUSTER_LABELS_ID.get(str(v), str(v)) if pd.notna(v) else "").to_numpy()}
                if "hotspot_cluster" in d.columns else {}),
-            "rumah_tangga_desil_1_4": d["registry_hh"].fillna(0).astype(int).to_numpy(),
+            # small registry counts are not published (fewer than SMALL_COUNT households, 0 is shown)
+            "rumah_tangga_desil_1_4": d["registry_hh"].fillna(0).astype(int).where(
+                ~d["registry_hh"].fillna(0).between(1, SMALL_COUNT - 1)).to_numpy(),
             "jenis_kantong": d["pocket_type"].astype(str).to_numpy(),
         })
     rd = load_section(cache, "registry_desa", kab_code)
