@@ -20,6 +20,7 @@ from tkpk_lib.reporting.labels import PROVINCE_CODE, SECTIONS, TARGET_LABELS
 
 CACHE_VERSION = 2
 _READ_CACHE: dict[tuple[str, str, int], pd.DataFrame] = {}
+_SUPPRESSED: dict[tuple[str, str, int, int], pd.DataFrame] = {}
 
 
 #: Written last into a cache entry: the entry's key and options, and the size and SHA-256 of
@@ -259,7 +260,13 @@ def load_section(cache: str | Path, name: str, kab_code: str | None = None, *,
                           f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}); "
                           "run tkpk run again to rebuild the cache") from exc
     # a shallow copy is safe under copy-on-write: callers cannot change the cached frame
-    df = _suppress_small(_READ_CACHE[key].copy(deep=False), name, cache, min_sample)
+    # the small-cell rule once per table and limit (the summary and the tables read the same sections)
+    skey = (*key, int(min_sample or 0))
+    if skey not in _SUPPRESSED:
+        if len(_SUPPRESSED) > 64:
+            _SUPPRESSED.clear()
+        _SUPPRESSED[skey] = _suppress_small(_READ_CACHE[key].copy(deep=False), name, cache, min_sample)
+    df = _SUPPRESSED[skey].copy(deep=False)
     if kab_code is None or str(kab_code) == PROVINCE_CODE:
         return df
     code = str(kab_code)
