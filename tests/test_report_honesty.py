@@ -263,6 +263,11 @@ def test_p1_p2_are_indices_and_resolution_time_is_one_statistic(shared_run):
     for code, name in (("p1", "Indeks kedalaman kemiskinan (P1)"), ("p2", "Indeks keparahan kemiskinan (P2)")):
         assert rows[name][3] == "indeks"
         assert rows[name][4] == pytest.approx(100 * ind.loc[(code, "1701", YEAR), "estimate"], rel=1e-12)
+    # the same figure with the same decimals in the report and the annex (Gini: 3)
+    sheet = tables.indicator_sheet(shared_run["cache"], "1701", YEAR, min_sample=MIN_SAMPLE).set_index("Indikator")
+    gini = sheet.loc["Rasio Gini", "Estimasi"].rstrip("*")
+    assert len(gini.split(",")[1]) == 3
+    assert f"Rasio Gini {gini} " in " ".join(_html_text(folder / "lampiran_lp2kd.html").split())
     # the report and the annex give the mean resolution time, the same figure
     report = tables.complaints_table(shared_run["cache"], "1701")
     assert "Rata-rata hari penyelesaian" in report.columns and not any("Median" in c for c in report.columns)

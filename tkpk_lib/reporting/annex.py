@@ -20,6 +20,7 @@ from tkpk_lib.reporting.labels import (
     SECTIONS,
     TARGET_LABELS,
     _catalogue,
+    _decimals,
     _region_names,
     _unit_of,
     unit_name,
@@ -207,6 +208,10 @@ def annex_display(df: pd.DataFrame, table_id: str) -> pd.DataFrame:
     tpl = load_annex_template()
     tpl = tpl[tpl["table_id"] == table_id].set_index("column")
     out = pd.DataFrame(index=df.index)
+    cat = _catalogue()
+    by_name = {str(n): c for c, n in zip(cat.index, cat["name_id"], strict=True)}
+    codes = ([by_name.get(str(n), "") for n in df["indikator"]] if table_id == "indikator" and "indikator" in df
+             else None)
     for col in df.columns:
         if col not in tpl.index:
             continue
@@ -215,7 +220,9 @@ def annex_display(df: pd.DataFrame, table_id: str) -> pd.DataFrame:
         vals = df[col]
         unit_col = fmt.split(":", 1)[1] if fmt.startswith("by_unit:") else None
         if unit_col:
-            text = [_fmt_value(v, u) for v, u in zip(vals, df[unit_col], strict=True)]
+            # an index with its catalogue decimals (Gini 3), as the report's indicator sheet prints it
+            decs = ([_decimals(c, cat) for c in codes] if codes is not None else [2] * len(df))
+            text = [_fmt_value(v, u, d) for v, u, d in zip(vals, df[unit_col], decs, strict=True)]
         elif fmt.startswith("pct"):
             text = [fmt_percent(v, int(fmt[3:])) for v in vals]
         elif fmt in ("int", "rupiah"):
