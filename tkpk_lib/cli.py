@@ -8,10 +8,11 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from tkpk_lib.errors import TkpkError
 
-SOURCES = ("susenas", "sakernas", "podes", "registry", "programmes", "complaints", "boundaries")
+SOURCES = ("susenas", "sakernas", "podes", "registry", "programmes", "complaints", "boundaries", "targets")
 
 
 def _ensure_data(root: Path, *, small: bool = False, quiet: bool = False) -> None:
@@ -72,6 +73,20 @@ def cmd_demo_data(a: argparse.Namespace) -> int:
     return 0
 
 
+def _read_table_source(a: argparse.Namespace, p: Path) -> tuple[Any, dict[str, int], str | None]:
+    """Programme map, complaints log or own targets for ``tkpk validate``: table, row counts, layout."""
+    from tkpk_lib.data import readers
+
+    if a.source == "targets":
+        from tkpk_lib.data.targets_input import read_targets
+
+        t = read_targets(p)
+    else:
+        fn = readers.read_programmes if a.source == "programmes" else readers.read_complaints
+        t = fn(p, year=a.year or readers.year_in_name(p))
+    return t, {a.source: len(t)}, t.attrs.get("layout")
+
+
 def cmd_validate(a: argparse.Namespace) -> int:
     """Check the user's own raw files before any analysis (``tkpk validate``)."""
     from tkpk_lib.data import readers
@@ -111,11 +126,8 @@ def cmd_validate(a: argparse.Namespace) -> int:
 
                 rows, layout = validate_registry(p)  # streamed: any size, as the build reads it
                 n = {"registry": rows}
-            elif a.source in ("programmes", "complaints"):
-                fn = readers.read_programmes if a.source == "programmes" else readers.read_complaints
-                t = fn(p, year=a.year or readers.year_in_name(p))
-                n = {a.source: len(t)}
-                layout = t.attrs.get("layout")
+            elif a.source in ("programmes", "complaints", "targets"):
+                t, n, layout = _read_table_source(a, p)
             else:
                 level = a.level or next(
                     (lv for lv in ("kabupaten", "kecamatan", "desa") if lv in p.name), "desa"

@@ -226,7 +226,9 @@ def _input_files(cfg: RunConfig, years: Sequence[int], options: dict[str, Any]) 
             if y <= cfg.year or y == cfg.comparison_year
             for p in canonical.raw_files(cfg.root, y).values()
         }
-        | {Path(v) for v in options.values() if v}  # own poverty lines and targets
+        # own poverty lines and targets (a folder: raw/targets/ and its files)
+        | {f for v in options.values() if v
+           for f in (sorted(x for x in Path(v).iterdir() if x.is_file()) if Path(v).is_dir() else [Path(v)])}
     )
 
 
@@ -335,7 +337,8 @@ def run_province(
     # to the notebooks, which use exactly this entry and never prepare with other options
     options: dict[str, Any] = {
         "poverty_lines": str(cfg.poverty_lines.resolve()) if cfg.poverty_lines else None,
-        "targets": str(cfg.targets.resolve()) if cfg.targets else None,
+        # own targets: --targets, else the data root's raw/targets/ folder when it holds a file
+        "targets": str(cfg.targets.resolve()) if cfg.targets else _own_targets(root),
     }
     year_dir = paths.derived_dir(root, year, cache_dir)
     # the key reads the canonical tables of the same cache root the build wrote (the kernels
@@ -462,3 +465,11 @@ def _detail(row: Any) -> str:
     """Every line of a job's cause (``detail``), else its one-line error, indented for the console."""
     detail = str(row.get("detail", "") or "").strip()
     return detail.replace("\n", "\n    ") if detail else str(row["error"])
+
+
+def _own_targets(root: Path) -> str | None:
+    """The data root's ``raw/targets`` folder when it holds a target file (read by default), else None."""
+    from tkpk_lib.data.targets_input import find_targets
+
+    found = find_targets(root)
+    return str(found.resolve()) if found else None

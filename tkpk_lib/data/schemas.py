@@ -668,4 +668,9 @@ def data_dictionary_markdown() -> str:
     from tkpk_lib.analysis.programme_catalogue import catalogue_markdown
 
     out += [catalogue_markdown(), ""]
+    from tkpk_lib.data.targets_input import (
+        dictionary_markdown,  # the user's own targets (not canonical)
+    )
+
+    out.append(dictionary_markdown())
     return "\n".join(out)

@@ -24,7 +24,7 @@ import pandas as pd
 from tkpk_lib import paths as tkpk_paths
 from tkpk_lib.data.region import PROVINCE_ENV, province_code, use_region
 from tkpk_lib.data.region_root import use_root
-from tkpk_lib.errors import ReportError
+from tkpk_lib.errors import ReportError, SchemaError
 from tkpk_lib.locks import locked
 from tkpk_lib.reporting.reading import CACHE_VERSION, COMPLETE_MARKER, cache_info
 from tkpk_lib.reporting.section_data import _apply_poverty_lines
@@ -103,11 +103,17 @@ def _read_targets(targets: str | Path | pd.DataFrame | None) -> pd.DataFrame | N
         t, name = targets.copy(), "target table"
     else:
         p = Path(targets)
-        if not p.is_file():
+        if not p.exists():
             raise ReportError(f"{p}: target table not found (columns indicator, kab_code, year, target)")
-        t = (pd.read_csv(p, dtype={"kab_code": str}, keep_default_na=False, na_values=[""])
-             if p.suffix.lower() == ".csv" else pd.read_excel(p, dtype={"kab_code": str}))
-        name = str(p)
+        # the checked reader of own targets (tkpk_lib.data.targets_input): a file or the raw/targets folder,
+        # with the official reference targets (Inpres 4/2022) for pairs the file does not give
+        from tkpk_lib.analysis.trends import target_table
+        from tkpk_lib.data.targets_input import merge_with_reference, read_targets
+
+        try:
+            return merge_with_reference(read_targets(p), target_table())
+        except SchemaError as e:  # a report option: the same error type as the other option tables
+            raise ReportError(str(e)) from e
     missing = [c for c in ("indicator", "kab_code", "year", "target") if c not in t.columns]
     if missing:
         raise ReportError(f"{name}: column(s) {missing} missing; the file has {list(t.columns)}")

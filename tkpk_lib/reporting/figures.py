@@ -196,6 +196,10 @@ def quadrant_figure(cache: str | Path, year: int, highlight: str | None = None,
         yv = pd.to_numeric(kabs[y], errors="coerce").to_numpy(dtype=float) * mult.get(y, 1)
         ok = np.isfinite(xv) & np.isfinite(yv)
         ax.scatter(xv[ok], yv[ok], c=list(colour[ok]), s=22)  # one collection, one point per unit
+        xe, ye = (pd.to_numeric(kabs[c + "_se"], errors="coerce").to_numpy(dtype=float) * mult.get(c, 1) * 1.96
+                  for c in (x, y))
+        ax.errorbar(xv[ok], yv[ok], xerr=np.nan_to_num(xe[ok]), yerr=np.nan_to_num(ye[ok]), fmt="none",
+                    ecolor="#bbbbbb", elinewidth=0.6, zorder=0)  # 95% intervals of both axes
         if x == "p0_change":
             ax.axvline(0, color="#999", ls=":", lw=0.8)
         elif len(prov) and pd.notna(prov[x].iloc[0]):
@@ -275,7 +279,7 @@ def pocket_maps(cache: str | Path, data_root: str | Path, kab_code: str) -> list
                 g = desa.merge(h, on="code", how="left")
                 figs.append(maps.cluster_map(
                     g, "hotspot_cluster", outline=kec, title=f"Klaster spasial (LISA) desa, {unit_name(code)}",
-                    note="Tinggi-Tinggi: desa rawan dikelilingi desa rawan (kantong spasial); uji permutasi, FDR 5%."))
+                    note="Tinggi-Tinggi: desa rawan dikelilingi desa rawan (kantong spasial); p-value analitis, FDR 5%."))
     return figs
 
 

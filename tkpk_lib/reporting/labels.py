@@ -110,14 +110,32 @@ TABLE_LABELS: dict[str, str] = {
 }
 
 
+#: Indices BPS publishes on a 0-100 scale without "persen" (poverty gap P1 and severity P2): estimated as
+#: fractions, shown x 100 as an index.
+INDEX_100 = ("p1", "p2")
+
+
 HEADLINE = ("p0", "poor_count", "p1", "p2", "p0_extreme", "gini", "bottom40_share", "tpt", "tpak",
             "informal_share", "water_safe", "sanitation_safe", "decent_housing", "aps_13_15",
             "aps_16_18", "jkn_coverage")
 
 
 PROGRAMME_LABELS = {"pkh": "PKH", "bpnt": "Sembako/BPNT", "pbi": "PBI-JKN", "pip": "PIP", "blt_dd": "BLT Dana Desa",
-                    "lpg": "Subsidi LPG 3 kg", "listrik": "Subsidi listrik", "kur": "KUR"}
+                    "lpg": "Subsidi LPG 3 kg", "listrik": "Subsidi listrik", "kur": "KUR",
+                    "any": "Salah satu program"}
 RELIABILITY_ID = {"reliable": "andal", "caution": "hati-hati", "unreliable": "tidak andal", "suppressed": "ditekan"}
+#: Indonesian names of the local spatial cluster labels of :mod:`tkpk_lib.analysis.hotspots` (LISA quadrants,
+#: Gi* hot/cold), for tables; the maps use the same words with their colours.
+CLUSTER_LABELS_ID = {"High-High": "Tinggi-Tinggi", "Low-Low": "Rendah-Rendah", "High-Low": "Tinggi-Rendah",
+                     "Low-High": "Rendah-Tinggi", "hot": "Titik panas", "cold": "Titik dingin",
+                     "not significant": "Tidak signifikan", "no neighbours": "Tanpa tetangga"}
+#: Label of the desa measure of the pocket tables when it comes from the welfare registry: the share of
+#: people in registry households of deciles 1-4, not a poverty rate.
+DESA_REGISTRY_RATE = "% penduduk di rumah tangga desil 1-4 DTKS"
+DESA_REGISTRY_COUNT = "Penduduk di rumah tangga desil 1-4 DTKS (jiwa)"
+#: Words of a target that comes from the package's placeholder table (reference/targets.csv, status
+#: ``illustrative``): printed beside it wherever it appears.
+ILLUSTRATIVE_TARGET = "target ilustratif"
 TARGET_LABELS = {"poor": "penduduk miskin", "b40": "40% penduduk terbawah",
                  "registry": "rumah tangga desil 1-4 data terpadu"}
 

@@ -24,6 +24,7 @@ from tkpk_lib.reporting.formatting import fmt_int, fmt_number, fmt_percent
 from tkpk_lib.reporting.labels import unit_name
 
 __all__ = [
+    "report_summary",
     "compare_with_province",
     "coverage_sentences",
     "draft_narrative",
@@ -237,7 +238,7 @@ def extreme_poverty_sentence(targets: pd.DataFrame, kab_code: str) -> str:
     ...     "estimate": 0.0246, "ci_low": 0.0, "ci_high": 0.06, "target": 0.0, "target_year": 2024,
     ...     "status": "inconclusive", "status_id": "belum dapat disimpulkan"}, index=[0])
     >>> extreme_poverty_sentence(t, "1701")
-    'Persentase penduduk miskin ekstrem tahun 2024 sebesar 2,46 persen, sedangkan target Inpres 4/2022 adalah 0,00 persen pada tahun 2024: belum dapat dipastikan tercapai karena selang kepercayaan 95% masih memuat target (status: belum dapat disimpulkan).'
+    'Persentase penduduk miskin ekstrem tahun 2024 sebesar 2,46 persen, sedangkan target Inpres 4/2022 adalah 0,00 persen pada tahun 2024: belum dapat dipastikan tercapai karena selang kepercayaan 95% masih memuat batas target (status: belum dapat disimpulkan).'
     """
     t = targets[(targets["indicator"] == "p0_extreme") & (targets["kab_code"].astype(str) == str(kab_code))]
     if t.empty:
@@ -246,10 +247,11 @@ def extreme_poverty_sentence(targets: pd.DataFrame, kab_code: str) -> str:
     status = str(r["status"])
     deadline = int(r["target_year"]) <= int(r["year"])
     verdict = {
-        "achieved": "target tercapai, seluruh selang kepercayaan 95% berada pada atau di bawah target",
-        "off_track": ("target tidak tercapai, seluruh selang kepercayaan 95% berada di atas target" if deadline
+        "achieved": "target tercapai, seluruh selang kepercayaan 95% berada pada atau di bawah batas target",
+        "not_achieved": "target tidak tercapai, seluruh selang kepercayaan 95% berada di atas batas target",
+        "off_track": ("target tidak tercapai, seluruh selang kepercayaan 95% berada di atas batas target" if deadline
                       else "laju penurunan belum cukup untuk mencapai target"),
-        "inconclusive": "belum dapat dipastikan tercapai karena selang kepercayaan 95% masih memuat target",
+        "inconclusive": "belum dapat dipastikan tercapai karena selang kepercayaan 95% masih memuat batas target",
         "on_track": "laju penurunan sesuai jalur menuju target",
     }.get(status, "status capaian belum dapat ditentukan")
     return (f"Persentase penduduk miskin ekstrem tahun {int(r['year'])} sebesar {fmt_percent(r['estimate'])} persen, "
@@ -428,3 +430,15 @@ def narrative_markdown(sentences: Sequence[str], title: str = "Ringkasan otomati
     body = "\n".join(f"- {s}" for s in sentences) if sentences else "- (tidak ada data untuk ringkasan)"
     return (f"### {title}\n\n{body}\n\n*Draf otomatis dari tabel estimasi; periksa dan sunting sebelum "
             "digunakan. Uji beda pada taraf 5%.*")
+
+
+def report_summary(cache: str, kab_code: str, year: int, *, min_sample: int = 0, target: str = "poor") -> str:
+    """The report's automatic summary: every sentence from a displayed table row (:mod:`tkpk_lib.reporting.summary`).
+
+    Examples
+    --------
+    >>> report_summary("derived/2024", "1701", 2024)  # doctest: +SKIP
+    """
+    from tkpk_lib.reporting.summary import summary_markdown
+
+    return summary_markdown(cache, kab_code, year, min_sample=min_sample, target=target)

@@ -96,7 +96,26 @@ def year_indicators(tables: Mapping[str, pd.DataFrame], year: int) -> pd.DataFra
     out = pd.concat(parts, ignore_index=True)
     out.insert(0, "year", int(year))
     out["kab_code"] = out["kab_code"].astype(str)
-    return out
+    return _with_cases(out, hh, year)
+
+
+def _with_cases(out: pd.DataFrame, hh: pd.DataFrame, year: int, dims: Sequence[str] = ()) -> pd.DataFrame:
+    """Add ``n_cases`` (sample poor / extreme-poor households behind a poverty figure) if the estimators did not.
+
+    A proportion on fewer than MIN_CASES cases is "unreliable" whatever its RSE.
+    """
+    from tkpk_lib.analysis.disaggregation import sample_cases
+    from tkpk_lib.estimation.results import MIN_CASES
+
+    keys = ["kab_code", "indicator", *(["dimension", "group"] if dims else [])]
+    cases = sample_cases(hh, year, welfare=WELFARE, line=LINE, dims=dims)
+    merged = out.drop(columns=[c for c in ("n_cases",) if c in out.columns and out[c].isna().all()])
+    if "n_cases" not in merged.columns:
+        merged = merged.merge(cases, on=keys, how="left")
+    few = (merged["n_cases"] < MIN_CASES).to_numpy()
+    if "reliability" in merged.columns:
+        merged.loc[few, "reliability"] = "unreliable"
+    return merged
 
 
 def _disaggregation(hh: pd.DataFrame) -> pd.DataFrame:
@@ -104,13 +123,17 @@ def _disaggregation(hh: pd.DataFrame) -> pd.DataFrame:
 
     d = _design()
     dims = [c for c in ("urban", "head_female", "has_disabled", "has_elderly") if c in hh.columns]
-    dims.append("welfare_quintile")
+    # no welfare quintile: P0 is 0 in quintiles 2-5 by construction (the poor are the bottom of the same
+    # expenditure distribution), a tautology on the page
     kw = {"welfare": WELFARE, "line": LINE, "size": SIZE}
     by_kab = ind.disaggregate(ind.fgt, hh, d, dims=dims, by="kab_code", **kw)
     prov = ind.disaggregate(ind.fgt, hh, d, dims=dims, **kw)
     prov["kab_code"] = province_code()
     out = pd.concat([by_kab, prov], ignore_index=True)
-    return out[out["dimension"] != "total"].reset_index(drop=True)
+    out = out[out["dimension"] != "total"].reset_index(drop=True)
+    if "year" not in hh.columns or hh.empty:
+        return out
+    return _with_cases(out, hh, int(hh["year"].iloc[0]), dims=dims)
 
 
 def _apply_poverty_lines(hh: pd.DataFrame, lines: pd.DataFrame, year: int) -> pd.DataFrame:
