@@ -6,11 +6,10 @@ indicator catalogue they read names, units and decimals from.
 
 from __future__ import annotations
 
-import functools
-
 import pandas as pd
 
-PROVINCE_CODE = "17"
+from tkpk_lib.data.region import current_region, province_code, unit_label
+
 WELFARE, LINE, SIZE = "exp_pc", "poverty_line", "hh_size"
 
 #: Sections written by :func:`prepare_tables` and what they hold (Indonesian, shown in notes).
@@ -76,7 +75,7 @@ def _decimals(code: str, cat: pd.DataFrame, default: int = 2) -> int:
 
 
 def unit_name(code: str) -> str:
-    """Name of a kabupaten/kota or ``"Provinsi Bengkulu"`` for ``"17"``.
+    """Name of a kabupaten/kota, or ``"Provinsi <Nama>"`` for the province code.
 
     Examples
     --------
@@ -85,9 +84,9 @@ def unit_name(code: str) -> str:
     >>> unit_name("17")
     'Provinsi Bengkulu'
     """
-    if str(code) == PROVINCE_CODE:
-        return "Provinsi Bengkulu"
-    return _region_names().get(str(code), str(code))
+    if str(code) == province_code():
+        return current_region().title
+    return unit_label(str(code))
 
 
 #: Where each canonical table comes from, as a data root lays it out (named in notes of absent inputs).
@@ -120,7 +119,6 @@ TARGET_LABELS = {"poor": "penduduk miskin", "b40": "40% penduduk terbawah",
                  "registry": "rumah tangga desil 1-4 data terpadu"}
 
 
-@functools.cache
 def _region_names() -> dict[str, str]:
     from tkpk_lib.data.reference_data import region_names
 
@@ -148,3 +146,10 @@ def title_markdown(kab_code: str, year: int, what: str = "Evaluasi Tahunan Penan
     '# Evaluasi Tahunan Penanggulangan Kemiskinan'
     """
     return f"# {what}\n\n## {unit_name(kab_code)}, tahun {int(year)}"
+
+
+def __getattr__(name: str) -> str:
+    # PROVINCE_CODE was a constant; the province is now a setting (tkpk_lib.data.region)
+    if name == "PROVINCE_CODE":
+        return province_code()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
