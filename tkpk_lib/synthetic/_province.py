@@ -5,6 +5,7 @@ calibration grid of published BPS figures (:func:`tkpk_lib.data.reference_data.c
 so its demo stays the same to the byte. Every other province is built from the national region
 reference (Kepmendagri 2025 codes and names, see ``tkpk_lib/reference/SOURCES.md``) with:
 
+* its units from the national region reference (:class:`tkpk_lib.data.region.Region`);
 * synthetic geometry: seats spread over a synthetic disc-like outline at a neutral place
   (not the real shape or location), kota cut to a small disc around their seat;
 * a synthetic BPS kecamatan code (kabupaten code + the Kemendagri kecamatan number x 10), since
@@ -16,24 +17,20 @@ reference (Kepmendagri 2025 codes and names, see ``tkpk_lib/reference/SOURCES.md
 
 from __future__ import annotations
 
-import gzip
 import math
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import shapely
 
+from ..errors import TkpkError
 from . import _io
 
 REFERENCE_PROVINCE = "17"
 """The province whose published figures, seats and outline are shipped (the default demo)."""
-
-NATIONAL_FILE = "indonesia_wilayah.csv.gz"
-"""National region reference (all provinces; columns kode, level, jenis, nama, kode_induk)."""
 
 SYNTHETIC_CENTRE = (117.0, -2.5)
 """(lon, lat) of the synthetic outline of a province other than the reference one (an assumption)."""
@@ -144,48 +141,20 @@ def demo_province(code: str = REFERENCE_PROVINCE, seed: int = 2024) -> DemoProvi
 
 @cache
 def _reference_province() -> DemoProvince:
-    from ..data.reference_data import regions
     from ._world import ANCHORS, OUTLINE, SEATS
 
-    reg = regions()[["code", "name", "level", "parent", "code_bps"]]
+    reg = province_regions(REFERENCE_PROVINCE)
     name = str(reg.loc[reg["level"] == "provinsi", "name"].iloc[0])
     return DemoProvince(REFERENCE_PROVINCE, name, reg, SEATS, OUTLINE, ANCHORS, published=True)
 
 
-@cache
-def national_regions() -> pd.DataFrame:
-    """The national region reference (code, level, jenis, name, parent), all as text.
-
-    Read from ``tkpk_lib/reference/indonesia_wilayah.csv.gz`` (package data), or, in a checkout
-    whose package data does not have it yet, from ``../shared/data/``.
-
-    Examples
-    --------
-    >>> int((national_regions()["level"] == "provinsi").sum())
-    38
-    """
-    ref = resources.files("tkpk_lib.reference").joinpath(NATIONAL_FILE)
-    if ref.is_file():
-        with ref.open("rb") as fh, gzip.open(fh, "rt", encoding="utf-8") as txt:
-            df = pd.read_csv(txt, dtype=str, keep_default_na=False)
-    else:
-        from ..paths import PROJECT_ROOT
-
-        df = pd.read_csv(
-            PROJECT_ROOT.parent / "shared" / "data" / NATIONAL_FILE, dtype=str, keep_default_na=False
-        )
-    return df.rename(columns={"kode": "code", "nama": "name", "kode_induk": "parent"})[
-        ["code", "level", "jenis", "name", "parent"]
-    ]
-
-
 def province_regions(code: str) -> pd.DataFrame:
-    """Regions of one province from the national reference, in the demo's region format.
+    """Regions of one province (:class:`tkpk_lib.data.region.Region`), with a BPS kecamatan code.
 
-    Levels: provinsi; kabupaten or kota (from the name, "Kota ..."); kecamatan; desa or
-    kelurahan (from the Kemendagri code: 4th segment starting with 1 = kelurahan, else desa).
-    ``code_bps`` of a kecamatan is synthetic: kabupaten code + Kemendagri number x 10
-    (``130101`` -> ``1301010``), the BPS numbering pattern, not BPS's real code.
+    Levels: provinsi, kabupaten, kota, kecamatan, desa, kelurahan. Where the BPS-Kemendagri
+    bridge is not shipped for the province, ``code_bps`` of a kecamatan is synthetic: kabupaten
+    code + Kemendagri number x 10 (``130101`` -> ``1301010``), the BPS numbering pattern, not
+    BPS's real code.
 
     Examples
     --------
@@ -193,23 +162,15 @@ def province_regions(code: str) -> pd.DataFrame:
     >>> r.loc[r["code"] == "130101", ["level", "code_bps"]].values.tolist()
     [['kecamatan', '1301010']]
     """
-    nat = national_regions()
-    df = nat[nat["code"].str[:2] == code].copy()
-    if df.empty or not (df["level"] == "provinsi").any():
-        known = ", ".join(nat.loc[nat["level"] == "provinsi", "code"])
-        raise ValueError(f"province {code!r} is not in the national region reference ({known})")
-    lv = df["level"].to_numpy(dtype=object).copy()
-    kabkota = lv == "kabupaten_kota"
-    lv[kabkota] = np.where(df["name"][kabkota].str.startswith("Kota "), "kota", "kabupaten")
-    village = lv == "desa_kelurahan"
-    lv[village] = np.where(df["code"][village].str[6] == "1", "kelurahan", "desa")
-    df["level"] = lv
-    kec = df["level"] == "kecamatan"
-    df["code_bps"] = ""
+    from ..data.region import Region
+
+    try:
+        df = Region.from_code(code).table()[["code", "name", "level", "parent", "code_bps"]]
+    except TkpkError as exc:
+        raise ValueError(str(exc)) from exc
+    kec = (df["level"] == "kecamatan") & (df["code_bps"] == "")
     df.loc[kec, "code_bps"] = df.loc[kec, "code"].map(lambda c: f"{c[:4]}{int(c[4:]) * 10:03d}")
-    df.loc[df["level"] == "provinsi", "code_bps"] = code
-    df.loc[df["level"].isin(("kabupaten", "kota")), "code_bps"] = df["code"]
-    return df[["code", "name", "level", "parent", "code_bps"]].reset_index(drop=True)
+    return df.reset_index(drop=True)
 
 
 @cache
@@ -311,17 +272,19 @@ def _row(kab: str, y: int, ind: str, v: float, unit: str, how: str) -> dict[str,
 def write_province_config(root: Path, province: DemoProvince) -> dict[str, int]:
     """Write the data root's province configuration and, without a shipped bridge, the BPS bridge.
 
-    ``tkpk_config.json`` holds ``{"province": "<code>"}``. For a province other than the
-    reference one, ``reference/bps_kecamatan_bridge.csv`` (code, code_bps) holds the demo's
-    synthetic BPS kecamatan codes, as a user would supply the real bridge.
+    ``tkpk.toml`` (:data:`tkpk_lib.data.region.CONFIG_FILE`) holds ``province = "<code>"``. For
+    a province other than the reference one, ``reference/bps_kecamatan_bridge.csv`` (code,
+    code_bps) holds the demo's synthetic BPS kecamatan codes, as a user would supply the real
+    bridge.
     """
-    import json
+    from ..data.region import CONFIG_FILE
 
     out = {}
-    (root / "tkpk_config.json").write_text(
-        json.dumps({"province": province.code, "name": province.name}) + "\n", encoding="utf-8"
+    (root / CONFIG_FILE).write_text(
+        f'# Provinsi {province.name} (data demo sintetis)\nprovince = "{province.code}"\n',
+        encoding="utf-8",
     )
-    out["tkpk_config.json"] = 1
+    out[CONFIG_FILE] = 1
     if not province.published:
         kec = province.level_of("kecamatan")[["code", "code_bps"]]
         path = root / "reference" / "bps_kecamatan_bridge.csv"

@@ -346,7 +346,11 @@ def _grid_wide(
     years: tuple[int, ...], prov: DemoProvince, seed: int
 ) -> tuple[pd.DataFrame, list[str]]:
     all_years = tuple(sorted(set(years) | set(range(2019, 2025))))
-    g = calibration_grid(all_years) if prov.published else assumed_grid(prov, all_years, seed)
+    g = (
+        calibration_grid(all_years, province=prov.code)
+        if prov.published
+        else assumed_grid(prov, all_years, seed)
+    )
     wide = g.pivot_table(index=["kab_code", "year"], columns="indicator", values="value")
     notes = sorted({f"{r.indicator}: {r.assumption}" for r in g.itertuples() if r.assumed})
     return wide, notes
