@@ -227,7 +227,7 @@ def assumed_grid(province: DemoProvince, years: tuple[int, ...], seed: int = 202
     --------
     >>> g = assumed_grid(demo_province("13"), (2023, 2024))
     >>> len(g), bool(g["assumed"].all())
-    (228, True)
+    (684, True)
     """
     gen = _io.rng(seed, _io.REFERENCE, 0, int(province.code))
     kabs = province.kab_codes
