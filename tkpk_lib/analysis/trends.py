@@ -47,7 +47,15 @@ STATUS_WORDS_ID: dict[str, str] = {
 }
 """Indonesian labels of the target statuses of :func:`compare_targets`."""
 
-PROVINCE_CODE = "17"
+
+
+def __getattr__(name: str) -> str:
+    # PROVINCE_CODE was a constant; the province is a setting (tkpk_lib.data.region)
+    if name == "PROVINCE_CODE":
+        from tkpk_lib.data.region import province_code
+
+        return province_code()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _as_list(by: str | Sequence[str] | None) -> list[str]:
@@ -343,14 +351,19 @@ def _targets() -> pd.DataFrame:
     return t
 
 
-def target_table() -> pd.DataFrame:
-    """Targets shipped in ``tkpk_lib/reference/targets.csv``.
+def target_table(province: str | None = None) -> pd.DataFrame:
+    """Targets shipped in ``tkpk_lib/reference/targets.csv``, all or of one province.
 
-    Columns: ``indicator`` (catalogue code), ``kab_code`` (``"17"`` = province), ``year``,
+    Columns: ``indicator`` (catalogue code), ``kab_code`` (the two-digit code = province), ``year``,
     ``target`` (same unit as the estimate: fractions for rates), ``status`` (``official`` or
     ``illustrative``), ``source`` and ``note``. The extreme-poverty target of 0% in 2024
     (Inpres 4/2022) is official; the P0 paths are **illustrative** placeholders to be
     replaced by the RPJMD target tables.
+
+    Parameters
+    ----------
+    province : str, optional
+        Keep the rows of this province and its kabupaten/kota (empty when none is shipped).
 
     Returns
     -------
@@ -359,11 +372,16 @@ def target_table() -> pd.DataFrame:
 
     Examples
     --------
-    >>> t = target_table()
+    >>> t = target_table("17")
     >>> float(t[(t.indicator == "p0_extreme") & (t.kab_code == "17")]["target"].iloc[0])
     0.0
+    >>> len(target_table("13"))
+    0
     """
-    return _targets().copy()
+    t = _targets()
+    if province is not None:
+        t = t[t["kab_code"].str[:2] == str(province)].reset_index(drop=True)
+    return t.copy()
 
 
 def compare_targets(
@@ -371,7 +389,7 @@ def compare_targets(
     targets: pd.DataFrame | None = None,
     *,
     area_col: str = "kab_code",
-    default_area: str = PROVINCE_CODE,
+    default_area: str | None = None,
     directions: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Status of the latest estimate of each indicator and area against its target.
@@ -405,8 +423,9 @@ def compare_targets(
         Same columns as :func:`target_table` (default: that table).
     area_col : str
         Area column shared by estimates and targets.
-    default_area : str
-        Area code used when ``estimates`` has no ``area_col`` (province ``"17"``).
+    default_area : str, optional
+        Area code used when ``estimates`` has no ``area_col`` (default the province code,
+        :func:`tkpk_lib.data.region.province_code`).
     directions : mapping, optional
         ``indicator -> "lower_better" | "higher_better"``; default from the catalogue.
 
@@ -436,6 +455,10 @@ def compare_targets(
     _need(tg, ["indicator", area_col, "year", "target"], "targets")
     est = estimates.copy()
     if area_col not in est.columns:
+        if default_area is None:
+            from tkpk_lib.data.region import province_code
+
+            default_area = province_code()
         est[area_col] = default_area
     est[area_col] = est[area_col].astype(str)
     tg[area_col] = tg[area_col].astype(str)

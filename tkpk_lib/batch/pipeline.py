@@ -9,8 +9,8 @@ Steps, each timed:
 3. **prepare**: compute every report table once for the whole province
    (:func:`tkpk_lib.reporting.report.prepare_year`) in this process, before any notebook starts;
 4. **notebooks**: run the report notebooks (package data ``tkpk_lib/notebooks/reports/*.ipynb``,
-   :data:`NOTEBOOK_DIR`) for the ten
-   kabupaten/kota and the province with :func:`tkpk_lib.batch.run.run_reports` (processes or dask),
+   :data:`NOTEBOOK_DIR`) for the
+   kabupaten/kota and the province (:class:`tkpk_lib.data.region.Region` of the data root) with :func:`tkpk_lib.batch.run.run_reports` (processes or dask),
    exporting HTML and PDF; the annex notebook writes the Excel annex into each unit's folder.
 
 The registry's names are handed to the runner's privacy guard, so a report that would show a
@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from tkpk_lib.batch.config import RunConfig, run_config_from_args
+from tkpk_lib.data.region import PROVINCE_ENV
 from tkpk_lib.errors import TkpkError
 from tkpk_lib.paths import NOTEBOOKS
 
@@ -36,7 +37,15 @@ __all__ = ["NOTEBOOK_DIR", "RunConfig", "registry_names", "run_cli", "run_provin
 
 NOTEBOOK_DIR = NOTEBOOKS / "reports"
 """The report notebooks, shipped as package data (also in an installed wheel)."""
-ALL_UNITS = ("1701", "1702", "1703", "1704", "1705", "1706", "1707", "1708", "1709", "1771", "17")
+
+
+def __getattr__(name: str) -> object:
+    # every unit of a run: the kabupaten/kota and the roll-up of the process's province
+    if name == "ALL_UNITS":
+        from tkpk_lib.data.region import current_region
+
+        return current_region().unit_codes
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def registry_names(
@@ -129,8 +138,23 @@ def _ensure_data(cfg: RunConfig) -> None:
         from tkpk_lib.synthetic import generate_demo
 
         if cfg.progress:
-            print(f"Data demo belum ada: membuat data sintetis Bengkulu di {root} ...", flush=True)
+            print(f"Data demo belum ada: membuat data sintetis di {root} ...", flush=True)
         generate_demo(root, small=cfg.small)
+
+
+def _with_region(cfg: RunConfig) -> RunConfig:
+    """``cfg`` with the data root's province (read once; announced when read from the files).
+
+    The province becomes the process's (:func:`tkpk_lib.data.region.use_region`); the kernels
+    and workers get it through ``$TKPK_PROVINCE``.
+    """
+    import dataclasses
+
+    from tkpk_lib.data.region import region_of_root, use_region
+
+    region = cfg.region or region_of_root(cfg.root, announce=cfg.progress)
+    use_region(region)
+    return dataclasses.replace(cfg, region=region)
 
 
 def _check_years(cfg: RunConfig) -> list[int]:
@@ -279,6 +303,7 @@ def run_province(
     t: dict[str, float] = {}
     t0 = time.perf_counter()
     _ensure_data(cfg)
+    cfg = _with_region(cfg)
     t["demo"] = time.perf_counter() - t0
     years = _check_years(cfg)
 
@@ -326,10 +351,11 @@ def run_province(
     inputs = _input_files(cfg, years, options)
     run_params = _run_params(cfg, cache, options)
     # the kernels and workers started by the runner inherit the cache folder
-    with _env_var(paths.CACHE_ENV, str(cache_dir) if cache_dir else None):
+    with _env_var(paths.CACHE_ENV, str(cache_dir) if cache_dir else None), \
+            _env_var(PROVINCE_ENV, cfg.region.code):
         result = run.run_reports(
             nbs,
-            list(cfg.units or ALL_UNITS),
+            list(cfg.units or cfg.region.unit_codes),
             year,
             params=run_params,
             run_id=cfg.run_id,

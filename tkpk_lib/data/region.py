@@ -10,7 +10,8 @@ read (about 0.07 s instead of 0.33 s for all 91,599 units), once per process.
 Which province a data root holds (:func:`region_of_root`):
 
 1. ``tkpk.toml`` at the root: ``province = "NN"`` (the demo generator writes it);
-2. otherwise the province code in the files (Susenas KOR household files), confirmed on the
+2. otherwise the province code in the files (Susenas KOR household files, the registry's
+   desa codes), confirmed on the
    console (``Provinsi dibaca dari berkas: NN Nama``); files of two provinces are an error
    naming the files;
 3. otherwise, for the demo folder only, the demo's province (``reference/demo.json``).
@@ -51,6 +52,7 @@ __all__ = [
     "slugify",
     "unit_label",
     "use_region",
+    "use_root",
 ]
 
 #: File at a data root that names its province (``province = "NN"``, the two-digit code).
@@ -437,13 +439,19 @@ def _config_province(root: Path) -> str | None:
     return code
 
 
+def _raw(root: Path, source: str) -> Path:
+    from tkpk_lib.data.canonical import raw_dir  # any case: raw/Susenas is raw/susenas
+
+    return raw_dir(root, source)
+
+
 def _susenas_provinces(root: Path) -> dict[str, set[str]]:
     """Province codes in the first rows of each Susenas KOR household file: file -> codes."""
     from tkpk_lib.data.readers.codes import crosswalk
     from tkpk_lib.data.readers.tabular import SURVEY_SUFFIXES, read_raw
 
     found: dict[str, set[str]] = {}
-    for year_dir in sorted((root / "raw" / "susenas").glob("[0-9][0-9][0-9][0-9]")):
+    for year_dir in sorted(_raw(root, "susenas").glob("[0-9][0-9][0-9][0-9]")):
         for f in sorted(year_dir.glob("*")):
             if "kor_rt" not in f.name.lower() or f.suffix.lower() not in SURVEY_SUFFIXES:
                 continue
@@ -452,6 +460,28 @@ def _susenas_provinces(root: Path) -> dict[str, set[str]]:
             except (KeyError, TkpkError):
                 continue
             codes = _read_codes(f, col, read_raw)
+            if codes:
+                found[str(f)] = codes
+    return found
+
+
+def _registry_provinces(root: Path) -> dict[str, set[str]]:
+    """Province (first two digits) of the desa codes in the first rows of each registry CSV."""
+    from tkpk_lib.data.readers.admin import REGISTRY_COLUMNS
+
+    desa_col = next(k for k, v in REGISTRY_COLUMNS.items() if v == "desa_code")
+    found: dict[str, set[str]] = {}
+    for f in sorted(_raw(root, "registry").glob("*")):
+        if f.suffix.lower() not in (".csv", ".txt"):
+            continue
+        try:
+            head = pd.read_csv(f, sep=None, engine="python", nrows=500, dtype=str,
+                               usecols=lambda c: str(c).strip().upper() == desa_col)
+        except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError):
+            continue
+        if head.shape[1]:
+            codes = head.iloc[:, 0].dropna().str.strip()
+            codes = {c[:2] for c in codes if len(c) == 10 and c.isdigit()}
             if codes:
                 found[str(f)] = codes
     return found
@@ -522,7 +552,7 @@ def region_of_root(root: str | Path, *, announce: bool = False) -> Region:
     code = _config_province(root)
     if code is not None:
         return Region.from_code(code)
-    found = _susenas_provinces(root)
+    found = {**_susenas_provinces(root), **_registry_provinces(root)}
     codes = sorted(set().union(*found.values())) if found else []
     if len(codes) > 1:
         by_code = {c: [f for f, cs in found.items() if c in cs] for c in codes}
@@ -541,8 +571,9 @@ def region_of_root(root: str | Path, *, announce: bool = False) -> Region:
     if paths.is_demo_root(root) or paths.is_demo_folder(root):
         return Region.from_code(_demo_province())
     raise TkpkError(
-        f"{root}: cannot tell the province: no {CONFIG_FILE} and no Susenas KOR household "
-        f'file with a province code; write {root / CONFIG_FILE} with province = "NN" '
+        f"{root}: cannot tell the province: no {CONFIG_FILE}, no province code in "
+        f"{_raw(root, 'susenas')} (Susenas KOR household files) or {_raw(root, 'registry')} "
+        f'(registry KODE_DESA); write {root / CONFIG_FILE} with province = "NN" '
         "(two-digit Kemendagri code)"
     )
 
@@ -647,3 +678,23 @@ def unit_label(code: object) -> str:
     if len(code) >= 4 and code[:2] in province_names():
         return Region.from_code(code[:2]).unit_name(code)
     return code
+
+
+def use_root(root: str | Path, *, announce: bool = False) -> Region:
+    """Make the province of the data root ``root`` the process's and return it.
+
+    ``$TKPK_PROVINCE`` (set by the runner for its kernels) wins over the root's files.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "tkpk.toml").write_text('province = "13"')
+    >>> use_root(d).code if not os.environ.get(PROVINCE_ENV) else "13"
+    '13'
+    >>> _ = use_region(None)
+    """
+    env = os.environ.get(PROVINCE_ENV, "").strip()
+    region = Region.from_code(env) if env else region_of_root(root, announce=announce)
+    use_region(region)
+    return region

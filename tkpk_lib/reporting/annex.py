@@ -8,11 +8,11 @@ from typing import Any
 
 import pandas as pd
 
+from tkpk_lib.data.region import province_code
 from tkpk_lib.reporting.completeness import completeness_note
 from tkpk_lib.reporting.formatting import _fmt_value, fmt_int, fmt_number, fmt_percent
 from tkpk_lib.reporting.labels import (
     PROGRAMME_LABELS,
-    PROVINCE_CODE,
     RELIABILITY_ID,
     SECTIONS,
     TARGET_LABELS,
@@ -47,7 +47,7 @@ def annex_tables(cache: str | Path, kab_code: str, year: int, *, min_sample: int
     code = str(kab_code)
     out: dict[str, pd.DataFrame] = {}
     ind = load_section(cache, "indicators")
-    cur = ind[(ind["year"] == int(year)) & ((ind["kab_code"] == code) | (code == PROVINCE_CODE))].copy()
+    cur = ind[(ind["year"] == int(year)) & ((ind["kab_code"] == code) | (code == province_code()))].copy()
     cat = _catalogue()
     src = {"Susenas": "BPS, Susenas Maret", "Sakernas": "BPS, Sakernas Agustus"}
     cur = cur.assign(
@@ -59,7 +59,7 @@ def annex_tables(cache: str | Path, kab_code: str, year: int, *, min_sample: int
     )
     order = {c: i for i, c in enumerate(cat.index)}
     cur["_o"] = cur["indicator"].map(order).fillna(len(order))
-    cur["_p"] = cur["kab_code"] == PROVINCE_CODE
+    cur["_p"] = cur["kab_code"] == province_code()
     cur = cur.sort_values(["_p", "kab_code", "_o"], kind="stable")
     cols = ["kab_code", "wilayah", "indikator", "satuan", "estimate", "se", "ci_low", "ci_high", "rse", "n",
             "reliability", "sumber"]
@@ -69,9 +69,9 @@ def annex_tables(cache: str | Path, kab_code: str, year: int, *, min_sample: int
                                                                           "rse"]).drop(columns="suppressed")
     out["indikator"] = tab
     for name, tid in (("annex_program", "program"), ("annex_target", "target")):
-        t = load_section(cache, name, None if code == PROVINCE_CODE else code)
+        t = load_section(cache, name, None if code == province_code() else code)
         if not t.empty:
-            out[tid] = t.drop(columns="kab_code").reset_index(drop=True) if code != PROVINCE_CODE else t
+            out[tid] = t.drop(columns="kab_code").reset_index(drop=True) if code != province_code() else t
     pk = load_section(cache, "pockets", kab_code)
     if not pk.empty:
         d = pk[(pk["level"] == "desa") & pk["is_pocket"].astype(bool)].sort_values(["kab_code", "rank_rate", "code"],
@@ -97,10 +97,10 @@ def annex_tables(cache: str | Path, kab_code: str, year: int, *, min_sample: int
             "cakupan_pct": (rd["covered"] / rd["eligible"]).to_numpy(),
             "tindak_lanjut": rd["missing"].astype(int).to_numpy(),
         })
-    comp = load_section(cache, "annex_complaints", None if code == PROVINCE_CODE else code)
+    comp = load_section(cache, "annex_complaints", None if code == province_code() else code)
     if not comp.empty:
         comp = comp.assign(program=[PROGRAMME_LABELS.get(str(p), str(p)) for p in comp["program"]])
-        out["pengaduan"] = comp.drop(columns="kab_code").reset_index(drop=True) if code != PROVINCE_CODE else comp
+        out["pengaduan"] = comp.drop(columns="kab_code").reset_index(drop=True) if code != province_code() else comp
     return out
 
 

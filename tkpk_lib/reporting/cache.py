@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from tkpk_lib import paths as tkpk_paths
+from tkpk_lib.data.region import use_root
 from tkpk_lib.errors import ReportError
 from tkpk_lib.locks import locked
 from tkpk_lib.reporting.reading import CACHE_VERSION, COMPLETE_MARKER, cache_info
@@ -500,6 +501,7 @@ def ensure_prepared(
     --------
     >>> cache = ensure_prepared("data/demo/generated", 2024)  # doctest: +SKIP
     """
+    use_root(data_root)  # the province of the data root (or of the run, $TKPK_PROVINCE)
     cache = Path(cache_dir) if cache_dir else None
     if cache is not None and ((cache / COMPLETE_MARKER).exists() or (cache / "sections.json").exists()):
         if not _entry_problem(cache):

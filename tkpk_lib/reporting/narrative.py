@@ -19,8 +19,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from tkpk_lib.data.region import province_code
 from tkpk_lib.reporting.formatting import fmt_int, fmt_number, fmt_percent
-from tkpk_lib.reporting.labels import PROVINCE_CODE, unit_name
+from tkpk_lib.reporting.labels import unit_name
 
 __all__ = [
     "compare_with_province",
@@ -202,13 +203,13 @@ def compare_with_province(estimates: pd.DataFrame, kab_code: str, year: int, ind
     >>> compare_with_province(e, "1701", 2024)
     'Persentase penduduk miskin (P0) Kabupaten Bengkulu Selatan (21,26 persen) lebih tinggi daripada angka provinsi (11,72 persen) dan perbedaannya nyata secara statistik.'
     """
-    if str(kab_code) == PROVINCE_CODE:
+    if str(kab_code) == province_code():
         return ""
     e = estimates[(estimates["year"] == int(year)) & (estimates["indicator"] == indicator)]
     e = e.set_index(e["kab_code"].astype(str))
-    if str(kab_code) not in e.index or PROVINCE_CODE not in e.index:
+    if str(kab_code) not in e.index or province_code() not in e.index:
         return ""
-    a, b = e.loc[str(kab_code)], e.loc[PROVINCE_CODE]
+    a, b = e.loc[str(kab_code)], e.loc[province_code()]
     se = (float(a["se"]) ** 2 + float(b["se"]) ** 2) ** 0.5
     diff = float(a["estimate"]) - float(b["estimate"])
     sig = se > 0 and abs(diff / se) > Z95
@@ -319,7 +320,7 @@ def province_sentences(change: pd.DataFrame, indicator: str = "p0") -> list[str]
     Dibandingkan tahun 2023, persentase penduduk miskin (P0) turun secara nyata di 1 kabupaten/kota (Kabupaten Bengkulu Selatan) dan naik secara nyata di 1 kabupaten/kota (Kabupaten Rejang Lebong).
     Di 1 kabupaten/kota lainnya (Kota Bengkulu) perubahannya tidak berbeda nyata secara statistik.
     """
-    c = change[(change["indicator"] == indicator) & (change["kab_code"].astype(str) != PROVINCE_CODE)]
+    c = change[(change["indicator"] == indicator) & (change["kab_code"].astype(str) != province_code())]
     if c.empty:
         return []
     c = c.sort_values("kab_code", kind="stable")
@@ -399,13 +400,13 @@ def draft_narrative(
     if targets is not None and "estimate" in targets.columns:
         targets = targets[targets["estimate"].notna()]
     out = [s for s in [level_sentence(estimates, kab_code, year)] if s]
-    if str(kab_code) != PROVINCE_CODE:
+    if str(kab_code) != province_code():
         s = compare_with_province(estimates, kab_code, year)
         if s:
             out.append(s)
     if change is not None and not change.empty:
         out += change_sentences(change, kab_code, indicators)
-        if str(kab_code) == PROVINCE_CODE:
+        if str(kab_code) == province_code():
             out += province_sentences(change)
     if targets is not None and not targets.empty:
         s = extreme_poverty_sentence(targets, kab_code)

@@ -14,9 +14,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tkpk_lib.data.region import province_code
 from tkpk_lib.errors import ReportError
 from tkpk_lib.reporting.failures import SectionError
-from tkpk_lib.reporting.labels import PROVINCE_CODE, SECTIONS, TARGET_LABELS
+from tkpk_lib.reporting.labels import SECTIONS, TARGET_LABELS
 
 CACHE_VERSION = 2
 _READ_CACHE: dict[tuple[str, str, int], pd.DataFrame] = {}
@@ -248,7 +249,7 @@ def load_section(cache: str | Path, name: str, kab_code: str | None = None, *,
                           "run tkpk run again to rebuild the cache") from exc
     # a shallow copy is safe under copy-on-write: callers cannot change the cached frame
     df = _suppress_small(_READ_CACHE[key].copy(deep=False), name, cache, min_sample)
-    if kab_code is None or str(kab_code) == PROVINCE_CODE:
+    if kab_code is None or str(kab_code) == province_code():
         return df
     code = str(kab_code)
     for col in ("kab_code", "kec_code", "desa_code", "locus_desa"):

@@ -16,10 +16,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tkpk_lib.data.region import province_code
 from tkpk_lib.errors import ReportError
 from tkpk_lib.reporting.labels import (
     LINE,
-    PROVINCE_CODE,
     SIZE,
     WELFARE,
 )
@@ -49,7 +49,7 @@ def _both(func: Callable[..., pd.DataFrame], df: pd.DataFrame, design: Any, **kw
     """Estimate by kabupaten and for the province (kab_code "17") in one frame."""
     by_kab = func(df, design, by="kab_code", **kw)
     prov = func(df, design, **kw)
-    prov.insert(1 if "indicator" in prov.columns else 0, "kab_code", PROVINCE_CODE)
+    prov.insert(1 if "indicator" in prov.columns else 0, "kab_code", province_code())
     return pd.concat([by_kab, prov], ignore_index=True)
 
 
@@ -108,7 +108,7 @@ def _disaggregation(hh: pd.DataFrame) -> pd.DataFrame:
     kw = {"welfare": WELFARE, "line": LINE, "size": SIZE}
     by_kab = ind.disaggregate(ind.fgt, hh, d, dims=dims, by="kab_code", **kw)
     prov = ind.disaggregate(ind.fgt, hh, d, dims=dims, **kw)
-    prov["kab_code"] = PROVINCE_CODE
+    prov["kab_code"] = province_code()
     out = pd.concat([by_kab, prov], ignore_index=True)
     return out[out["dimension"] != "total"].reset_index(drop=True)
 
@@ -161,7 +161,7 @@ def _per_kab_by(frame: pd.DataFrame, fn: Callable[..., Mapping[str, pd.DataFrame
                 pos = where.map({c: i for i, c in enumerate(codes)}).to_numpy()
             else:
                 t = t.drop(columns=[c for c in ("kab_code",) if c in t.columns and name != "by_kab"])
-                where, pos = PROVINCE_CODE, np.full(len(t), len(codes))
+                where, pos = province_code(), np.full(len(t), len(codes))
             cols_of[(src, name)] = ["kab_code", "table", *t.columns]
             t.insert(0, "table", name)
             t.insert(0, "kab_code", where.to_numpy() if src == "kab" else where)
@@ -169,9 +169,9 @@ def _per_kab_by(frame: pd.DataFrame, fn: Callable[..., Mapping[str, pd.DataFrame
     if not pieces:
         return pd.DataFrame()
     order: dict[str, None] = {}  # column order: first appearance, kabupaten-major
-    for code in [*codes, PROVINCE_CODE]:
+    for code in [*codes, province_code()]:
         for name in keep:
-            src = "prov" if code == PROVINCE_CODE else "kab"
+            src = "prov" if code == province_code() else "kab"
             if (src, name) in cols_of and (src == "prov" or code in present.get(name, ())):
                 order.update(dict.fromkeys(cols_of[(src, name)]))
     out = pd.concat(pieces, ignore_index=True)

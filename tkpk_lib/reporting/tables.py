@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tkpk_lib.data.region import province_code
 from tkpk_lib.reporting.formatting import (
     _fmt_value,
     fmt_int,
@@ -19,7 +20,6 @@ from tkpk_lib.reporting.formatting import (
 from tkpk_lib.reporting.labels import (
     HEADLINE,
     PROGRAMME_LABELS,
-    PROVINCE_CODE,
     _catalogue,
     _decimals,
     _region_names,
@@ -101,7 +101,7 @@ def comparison_table(cache: str | Path, year: int, indicator: str = "p0", *, min
     """
     ind = load_section(cache, "indicators")
     cur = ind[(ind["year"] == int(year)) & (ind["indicator"] == indicator)].copy()
-    cur["_prov"] = cur["kab_code"] == PROVINCE_CODE
+    cur["_prov"] = cur["kab_code"] == province_code()
     cur = cur.sort_values(["_prov", "estimate"], ascending=[True, False], kind="stable")
     out = format_estimates(cur, min_sample=min_sample, label_col="indicator")
     out.insert(0, "Wilayah", [unit_name(c) for c in cur["kab_code"]])
@@ -131,7 +131,7 @@ def overview_table(cache: str | Path, year: int, indicators: Sequence[str] = ("p
     ind = load_section(cache, "indicators")
     cur = ind[ind["year"] == int(year)]
     cat = _catalogue()
-    codes = [*sorted(c for c in set(cur["kab_code"]) if c != PROVINCE_CODE), PROVINCE_CODE]
+    codes = [*sorted(c for c in set(cur["kab_code"]) if c != province_code()), province_code()]
     out = pd.DataFrame({"Wilayah": [unit_name(c) for c in codes]})
     for code in indicators:
         sub = cur[cur["indicator"] == code].set_index("kab_code").reindex(codes)
@@ -253,7 +253,7 @@ def pocket_table(cache: str | Path, kab_code: str, level: str = "kecamatan", top
     if pk.empty:
         return pk
     pk = pk[pk["level"] == level]
-    if str(kab_code) == PROVINCE_CODE:
+    if str(kab_code) == province_code():
         pk = pk.sort_values(["rate", "code"], ascending=[False, True], kind="stable").head(top)
     else:
         pk = pk.sort_values(["rank_rate", "code"], kind="stable").head(top)

@@ -13,6 +13,7 @@ from tkpk_lib.data.readers.messages import missing_kabupaten
 from tkpk_lib.data.readers.recodes import flag, recode
 from tkpk_lib.data.readers.tabular import SURVEY_SUFFIXES, _pop_attrs, read_raw, source_label
 from tkpk_lib.data.readers.values import _bps_kec_map, _id_text, _kab_code, _num
+from tkpk_lib.data.region import current_region
 from tkpk_lib.data.validate import _isin_text, validate_table
 from tkpk_lib.errors import Problem, SchemaError, TkpkError
 
@@ -153,13 +154,14 @@ def _household_frame(rt: pd.DataFrame, year: int, f_rt: Path, problems: list[Pro
     """Households of the KOR file: ids, region codes (checked), urban and the design columns."""
     hh = pd.DataFrame({"_row": rt["_row"], "year": year, "hh_id": rt["hh_id"]})
     prov = _num(rt["prov"])
-    bad_prov = prov.ne(17).to_numpy()
+    region = current_region()
+    bad_prov = prov.ne(int(region.code)).to_numpy()
     if bad_prov.any():
         problems.append(
             Problem(
                 f_rt.name,
                 crosswalk("susenas_rt", year)["prov"],
-                "province code is not 17 (Bengkulu)",
+                f"province code is not {region.describe()} (the province of the data root)",
                 list(rt["_row"][bad_prov]),
             )
         )
@@ -172,7 +174,9 @@ def _household_frame(rt: pd.DataFrame, year: int, f_rt: Path, problems: list[Pro
             Problem(
                 f_rt.name,
                 crosswalk("susenas_rt", year)["kec_bps"],
-                "kecamatan code not in the BPS-Kemendagri bridging table",
+                "kecamatan code not in the BPS-Kemendagri bridging table"
+                + ("" if region.has_bps_bridge else f" (the bridge of {region.title} is not "
+                   "shipped in tkpk_lib/reference/regions.csv)"),
                 list(rt["_row"][unk]),
             )
         )
