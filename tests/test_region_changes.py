@@ -117,7 +117,7 @@ def test_shipped_table_points_at_the_national_reference():
 
 
 def test_bad_table_names_column_and_rows():
-    with pytest.raises(SchemaError, match="kind.*rows 3"):
+    with pytest.raises(SchemaError, match=r"kind.*line\(s\) 3 "):
         region_changes(_table([("1", "2", 2010, "split"), ("1", "3", 2010, "pemekaran")]))
     with pytest.raises(SchemaError, match="new_code"):
         region_changes(pd.DataFrame({"old_code": ["1"], "year": [2010], "kind": ["split"]}))

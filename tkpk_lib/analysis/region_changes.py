@@ -82,11 +82,11 @@ def region_changes(table: pd.DataFrame | None = None) -> pd.DataFrame:
     bad = ~df["kind"].isin(list(KINDS))
     if bad.any():
         rows = ", ".join(str(i + 2) for i in df.index[bad][:5])
-        raise SchemaError([Problem(name, "kind", f"unknown kind on rows {rows}; use one of {sorted(KINDS)}")])
+        raise SchemaError([Problem(name, "kind", f"unknown kind on line(s) {rows} of the file; use one of {sorted(KINDS)}")])
     years = pd.to_numeric(df["year"], errors="coerce")
     if years.isna().any():
         rows = ", ".join(str(i + 2) for i in df.index[years.isna()][:5])
-        raise SchemaError([Problem(name, "year", f"not a year on rows {rows}")])
+        raise SchemaError([Problem(name, "year", f"not a year on line(s) {rows} of the file")])
     df["year"] = years.astype(int)
     df["old_code"] = df["old_code"].astype(str).str.strip()
     df["new_code"] = df["new_code"].astype(str).str.strip()

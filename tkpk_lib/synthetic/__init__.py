@@ -147,6 +147,8 @@ def generate_demo(
             files.update(_admin.complaints(world, root, y, p0_of(y)))
     files.update(write_boundaries(world, root))
     files.update(write_province_config(root, prov))
+    if not prov.published:
+        files.update(_write_poverty_lines(world, root))
     for y in years:
         files.update(
             _write_truth(world, root, y, truth.get(y) if y in truth else true_p0(world, y))
@@ -297,6 +299,21 @@ def write_boundaries(world: World, root: Path) -> dict[str, int]:
         g.to_file(path, driver="GPKG", layer=name)
         out[f"raw/boundaries/{name}.gpkg"] = len(g)
     return out
+
+
+def _write_poverty_lines(world: World, root: Path) -> dict[str, int]:
+    """Write the demo's (assumed) poverty lines as a user-supplied table: ``reference/poverty_lines.csv``.
+
+    Columns kab_code, year, poverty_line (Rp/capita/month), the lines the demo's expenditure is
+    calibrated to; pass it with ``tkpk run --poverty-lines``. Written only for a province
+    without published lines.
+    """
+    g = world.grid["garis_kemiskinan"].rename("poverty_line").reset_index()
+    g["poverty_line"] = g["poverty_line"].round(0)
+    path = root / "reference" / "poverty_lines.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    g[["kab_code", "year", "poverty_line"]].to_csv(path, index=False)
+    return {"reference/poverty_lines.csv": len(g)}
 
 
 def _fill_slivers(geom: object, max_area: float = 1e-6) -> object:
