@@ -150,3 +150,65 @@ def test_reference_province_keeps_published_figures(tmp_path):
 def test_unknown_province_is_refused(tmp_path):
     with pytest.raises(ValueError, match="99"):
         generate_demo(tmp_path / "x", years=(2024,), small=True, province="99")
+
+
+# --------------------------------------------------------------------------- the whole run
+@pytest.fixture(scope="module")
+def run13(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """``tkpk run --year 2024`` over every unit of a small province-13 demo (HTML only, 2 jobs)."""
+    import argparse
+    import time
+
+    from tkpk_lib.batch import pipeline
+
+    root = tmp_path_factory.mktemp("run13_data")
+    t0 = time.perf_counter()
+    generate_demo(root, years=YEARS, seed=SEED, small=True, province=PROVINCE)
+    out = tmp_path_factory.mktemp("run13_reports")
+    args = argparse.Namespace(
+        year=2024, comparison_year=None, kab=None, jobs=2, scheduler=None, root=str(root),
+        out=str(out), run_id="sumbar", target="poor", no_pdf=True, small=True)
+    code = pipeline.run_cli(args)
+    return {"code": code, "root": root, "run_dir": out / "sumbar", "seconds": time.perf_counter() - t0}
+
+
+def test_whole_province_run(run13, region):
+    assert run13["code"] == 0
+    run_dir = run13["run_dir"]
+    folders = sorted(p.name for p in run_dir.iterdir() if p.is_dir())
+    expected = sorted(region.unit_slug(c) for c in region.unit_codes)
+    assert folders == expected and len(folders) == 20
+    assert "1371_kota_padang" in folders and "13_provinsi_sumatera_barat" in folders
+    for code in region.unit_codes:
+        unit = run_dir / region.unit_slug(code)
+        for name in ("evaluasi_tahunan.html", "lampiran_lp2kd.html", f"lampiran_lp2kd_{code}_2024.xlsx"):
+            assert (unit / name).is_file(), (code, name)
+        assert not list(unit.glob("*.pdf"))  # HTML only
+    html = (run_dir / "13_provinsi_sumatera_barat" / "evaluasi_tahunan.html").read_text(encoding="utf-8")
+    assert "<title>evaluasi_tahunan - Provinsi Sumatera Barat 2024</title>" in html
+    for unit in region.units:
+        assert unit.name in html, unit.name  # the province report names every kabupaten/kota
+
+
+def test_whole_province_run_never_says_bengkulu(run13):
+    hits = [
+        str(p.relative_to(run13["run_dir"]))
+        for p in run13["run_dir"].rglob("*")
+        if p.is_file() and b"bengkulu" in p.read_bytes().lower()
+    ]
+    assert hits == []
+
+
+def test_whole_province_run_tables_cover_every_unit(run13, region):
+    entries = list((run13["root"] / "derived" / "2024").glob("*/indicators.parquet"))
+    assert len(entries) == 1
+    ind = pd.read_parquet(entries[0])
+    cur = ind[(ind["year"] == 2024) & (ind["indicator"] == "p0")]
+    assert sorted(cur["kab_code"]) == sorted(region.unit_codes)
+    assert cur["se"].gt(0).all() and cur["estimate"].between(0, 1).all()
+    change = pd.read_parquet(entries[0].with_name("change.parquet"))
+    assert set(change["kab_code"]) == set(region.unit_codes) and change["comparable"].all()
+    # the demo's own poverty lines were used (assumed, shipped with the demo, not Bengkulu's)
+    lines = pd.read_csv(run13["root"] / "reference" / "poverty_lines.csv", dtype={"kab_code": str})
+    assert sorted(lines["kab_code"].unique()) == sorted(region.kab_codes)
+    print(f"province 13 demo + whole run: {run13['seconds']:.1f} s")
