@@ -20,6 +20,7 @@ import pytest
 import shapely
 
 from tkpk_lib.data.region import Region
+from tkpk_lib.errors import SchemaError, TkpkError
 from tkpk_lib.synthetic import demo_assumed_note, generate_demo
 from tkpk_lib.synthetic._io import raw_names
 from tkpk_lib.synthetic._province import assumed_grid, demo_province
@@ -148,7 +149,7 @@ def test_reference_province_keeps_published_figures(tmp_path):
 
 
 def test_unknown_province_is_refused(tmp_path):
-    with pytest.raises(ValueError, match="99"):
+    with pytest.raises(TkpkError, match="'99' is not a province code"):
         generate_demo(tmp_path / "x", years=(2024,), small=True, province="99")
 
 
@@ -212,3 +213,47 @@ def test_whole_province_run_tables_cover_every_unit(run13, region):
     lines = pd.read_csv(run13["root"] / "reference" / "poverty_lines.csv", dtype={"kab_code": str})
     assert sorted(lines["kab_code"].unique()) == sorted(region.kab_codes)
     print(f"province 13 demo + whole run: {run13['seconds']:.1f} s")
+
+
+# --------------------------------------------------------------------------- a province's own tables
+def test_root_tables_of_a_province_without_shipped_figures(tmp_path):
+    from tkpk_lib.batch.config import RunConfig
+    from tkpk_lib.batch.pipeline import _with_root_lines
+    from tkpk_lib.data.readers.susenas import root_kec_bridge
+
+    cfg = RunConfig(root=tmp_path, year=2024, region=Region.from_code(PROVINCE))
+    with pytest.raises(TkpkError, match=r"Provinsi Sumatera Barat.*--poverty-lines.*reference/poverty_lines.csv"):
+        _with_root_lines(cfg)
+    (tmp_path / "reference").mkdir()
+    (tmp_path / "reference" / "poverty_lines.csv").write_text("kab_code,year,poverty_line\n1301,2024,600000\n")
+    assert _with_root_lines(cfg).poverty_lines == tmp_path / "reference" / "poverty_lines.csv"
+    given = RunConfig(root=tmp_path, year=2024, region=Region.from_code(PROVINCE), poverty_lines=tmp_path / "x.csv")
+    assert _with_root_lines(given).poverty_lines == tmp_path / "x.csv"  # the user's option wins
+    shipped = RunConfig(root=tmp_path, year=2024, region=Region.from_code("17"))
+    assert _with_root_lines(shipped).poverty_lines is None  # published lines: nothing to add
+    assert root_kec_bridge(tmp_path) is None
+    (tmp_path / "reference" / "bps_kecamatan_bridge.csv").write_text(
+        "code,code_bps\n130101,1301010\n130102,13010200\n")
+    with pytest.raises(SchemaError, match=r"bps_kecamatan_bridge.csv.*code_bps.*7-digit.*2"):
+        root_kec_bridge(tmp_path)
+    (tmp_path / "reference" / "bps_kecamatan_bridge.csv").write_text("code,code_bps\n130101,1301010\n")
+    assert root_kec_bridge(tmp_path) == {"130101": "1301010"}
+
+
+def test_cli_demo_data_takes_the_province(monkeypatch, tmp_path, capsys):
+    import tkpk_lib.synthetic as synthetic
+    from tkpk_lib.cli import build_parser
+
+    seen = {}
+
+    def fake(root, **kw):
+        seen.update(kw)
+        return {"assumed": False}
+
+    monkeypatch.setattr(synthetic, "generate_demo", fake)
+    args = build_parser().parse_args(["demo-data", "--province", "13", "--small", "--root", str(tmp_path)])
+    assert args.func(args) == 0
+    assert seen == {"seed": 2024, "small": True, "province": "13"}
+    seen.clear()
+    args = build_parser().parse_args(["demo-data", "--root", str(tmp_path)])
+    assert args.func(args) == 0 and "province" not in seen

@@ -26,7 +26,6 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..errors import TkpkError
 from . import _io
 
 REFERENCE_PROVINCE = "17"
@@ -122,7 +121,7 @@ def demo_province(code: str = REFERENCE_PROVINCE, seed: int = 2024) -> DemoProvi
 
     Raises
     ------
-    ValueError
+    TkpkError
         ``code`` is not a province of the national reference.
 
     Examples
@@ -164,10 +163,7 @@ def province_regions(code: str) -> pd.DataFrame:
     """
     from ..data.region import Region
 
-    try:
-        df = Region.from_code(code).table()[["code", "name", "level", "parent", "code_bps"]]
-    except TkpkError as exc:
-        raise ValueError(str(exc)) from exc
+    df = Region.from_code(code).table()[["code", "name", "level", "parent", "code_bps"]]
     kec = (df["level"] == "kecamatan") & (df["code_bps"] == "")
     df.loc[kec, "code_bps"] = df.loc[kec, "code"].map(lambda c: f"{c[:4]}{int(c[4:]) * 10:03d}")
     return df.reset_index(drop=True)

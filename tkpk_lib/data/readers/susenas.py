@@ -17,7 +17,6 @@ from tkpk_lib.data.region import current_region
 from tkpk_lib.data.validate import _isin_text, validate_table
 from tkpk_lib.errors import Problem, SchemaError, TkpkError
 
-
 ROOT_BRIDGE = "reference/bps_kecamatan_bridge.csv"
 """A data root's own BPS kecamatan bridge (columns code, code_bps), for a province without a shipped one."""
 
