@@ -121,3 +121,23 @@ def test_bad_table_names_column_and_rows():
         region_changes(_table([("1", "2", 2010, "split"), ("1", "3", 2010, "pemekaran")]))
     with pytest.raises(SchemaError, match="new_code"):
         region_changes(pd.DataFrame({"old_code": ["1"], "year": [2010], "kind": ["split"]}))
+
+
+def test_report_tables_say_why_there_is_no_change(shared_run, tmp_path):
+    import shutil
+
+    from tkpk_lib.reporting import tables
+
+    cache = tmp_path / "cache"
+    shutil.copytree(shared_run["cache"], cache)
+    ch = pd.read_parquet(cache / "change.parquet")
+    note = "tidak dapat dibandingkan (pemekaran 2024)"
+    row = (ch["kab_code"] == "1701") & (ch["indicator"] == "p0")
+    assert row.sum() == 1
+    ch.loc[row, ["difference", "se", "ci_low", "ci_high"]] = np.nan
+    ch.loc[row, ["change", "change_id", "assessment", "assessment_id"]] = ["not_comparable", note, "not_comparable", note]
+    ch.to_parquet(cache / "change.parquet")
+    sheet = tables.indicator_sheet(cache, "1701", 2024, indicators=("p0",))
+    assert sheet["Perubahan"].tolist() == ["\u2013"] and sheet["Keterangan"].tolist() == [note]
+    comp = tables.comparison_table(cache, 2024, "p0")
+    assert comp.set_index("Wilayah").loc["Kabupaten Bengkulu Selatan", "Keterangan"] == note

@@ -203,7 +203,7 @@ def demo_assumed_note(root: str | Path) -> str | None:
     return marker.get("assumed_note") if marker.get("assumed") else None
 
 
-def _claim(root: Path, seed: int, prov: DemoProvince) -> None:
+def _claim(root: Path, seed: int, prov: DemoProvince | None = None) -> None:
     """Refuse a folder that holds anything but a demo; then mark it as a demo folder."""
     import json
 
@@ -222,7 +222,7 @@ def _claim(root: Path, seed: int, prov: DemoProvince) -> None:
             {"synthetic": True, "generator": "tkpk_lib.synthetic.generate_demo", "seed": seed}
             | (
                 {}
-                if prov.published
+                if prov is None or prov.published
                 else {"province": prov.code, "assumed": True, "assumed_note": assumed_note(prov.name)}
             )
         )
