@@ -46,7 +46,7 @@ def _add_cache_dir(s: argparse.ArgumentParser) -> None:
 
 def _use_root(root: Path) -> None:
     """Make the province of ``root`` the process's (printed when read from the files)."""
-    from tkpk_lib.data.region import use_root
+    from tkpk_lib.data.region_root import use_root
 
     use_root(root, announce=True)
 

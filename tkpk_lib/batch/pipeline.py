@@ -150,7 +150,8 @@ def _with_region(cfg: RunConfig) -> RunConfig:
     """
     import dataclasses
 
-    from tkpk_lib.data.region import region_of_root, use_region
+    from tkpk_lib.data.region import use_region
+    from tkpk_lib.data.region_root import region_of_root
 
     region = cfg.region or region_of_root(cfg.root, announce=cfg.progress)
     use_region(region)

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from tkpk_lib import paths as tkpk_paths
-from tkpk_lib.data.region import use_root
+from tkpk_lib.data.region_root import use_root
 from tkpk_lib.errors import ReportError
 from tkpk_lib.locks import locked
 from tkpk_lib.reporting.reading import CACHE_VERSION, COMPLETE_MARKER, cache_info

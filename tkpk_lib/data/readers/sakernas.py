@@ -95,7 +95,7 @@ def read_sakernas(path: str | Path, year: int) -> pd.DataFrame:
             Problem(
                 p.name,
                 crosswalk("sakernas", year)["prov"],
-                f"province code is not {region.describe()} (the province of the data root)",
+                f"province code is not {region.code} ({region.name}), the province of the data root",
                 list(t["_row"][bad_prov]),
             )
         )

@@ -71,15 +71,15 @@ def default_poverty_lines() -> pd.DataFrame:
     >>> float(pl.query("kab_code == '1771' and year == 2024")["poverty_line"].iloc[0])
     820354.0
     """
-    return _default_poverty_lines().copy()
+    return _default_poverty_lines(current_region().code).copy()
 
 
 @cache
-def _default_poverty_lines() -> pd.DataFrame:
+def _default_poverty_lines(province: str) -> pd.DataFrame:
     # calibration_grid() takes ~0.35 s; the shipped reference tables do not change in a process
     from tkpk_lib.data.reference_data import calibration_grid
 
-    g = calibration_grid()
+    g = calibration_grid(province=province)
     g = g[g["indicator"] == "garis_kemiskinan"]
     return g.rename(columns={"value": "poverty_line"})[
         ["kab_code", "year", "poverty_line", "assumed"]
@@ -197,7 +197,7 @@ def _household_frame(rt: pd.DataFrame, year: int, f_rt: Path, problems: list[Pro
             Problem(
                 f_rt.name,
                 crosswalk("susenas_rt", year)["prov"],
-                f"province code is not {region.describe()} (the province of the data root)",
+                f"province code is not {region.code} ({region.name}), the province of the data root",
                 list(rt["_row"][bad_prov]),
             )
         )
@@ -276,6 +276,15 @@ def _add_expenditure(hh: pd.DataFrame, rt: pd.DataFrame, kp: pd.DataFrame, year:
 def _add_poverty_line(hh: pd.DataFrame, year: int, poverty_lines: pd.DataFrame | None,
                       problems: list[Problem]) -> None:
     """The poverty line of each household's kabupaten (and urban/rural, when the table has it)."""
+    from tkpk_lib.data import reference_data as ref
+
+    if poverty_lines is None and not ref.has_official_indicators():
+        # no published lines of this province are shipped: the user's own are needed
+        problems.append(Problem("poverty-line table", "poverty_line", ref.missing_reference_message(
+            "published poverty lines", "official_indicators.csv", current_region(),
+            "give your own with --poverty-lines FILE (columns kab_code, year, poverty_line)"), []))
+        hh["poverty_line"] = np.nan
+        return
     pl = default_poverty_lines() if poverty_lines is None else poverty_lines
     pl = pl[pl["year"] == year]
     if "urban" in pl.columns:
