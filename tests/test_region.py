@@ -193,3 +193,30 @@ def test_root_configured_for_another_province_than_its_files(bengkulu_files, tmp
     assert cli.main(["build", "--root", str(root), "--cache-dir", str(tmp_path / "c")]) == 2
     err = capsys.readouterr().err
     assert kor in err and "province code is not 13 (Sumatera Barat)" in err
+
+
+def test_missing_reference_tables_are_named_never_replaced(fresh_region):
+    from tkpk_lib.analysis import trends
+
+    assert ref.missing_reference_tables("17") == []
+    lines = ref.missing_reference_tables("13")
+    assert lines == [
+        "Angka resmi BPS (garis kemiskinan, P0, penduduk) Provinsi Sumatera Barat tidak tersedia di "
+        "tkpk_lib/reference/official_indicators.csv: berikan garis kemiskinan sendiri dengan "
+        "--poverty-lines FILE (kolom kab_code, year, poverty_line)",
+        "Target indikator Provinsi Sumatera Barat tidak tersedia di tkpk_lib/reference/targets.csv: "
+        "bagian target kosong; berikan target sendiri dengan --targets FILE",
+        "Padanan kode kecamatan BPS-Kemendagri Provinsi Sumatera Barat tidak tersedia di "
+        "tkpk_lib/reference/regions.csv: kode kecamatan Susenas tidak dapat dipadankan",
+    ]
+    assert len(ref.missing_reference_tables("13", own_poverty_lines=True, own_targets=True)) == 1
+    # targets of another province are never compared: the province's own rows only
+    assert trends.target_table("13").empty
+    assert set(trends.target_table("17")["kab_code"].str[:2]) == {"17"}
+    use_region("13")
+    est = pd.DataFrame({"indicator": ["p0"], "year": [2024], "estimate": [0.1], "ci_low": [0.09],
+                        "ci_high": [0.11]})
+    tg = pd.DataFrame({"indicator": ["p0", "p0"], "kab_code": ["13", "17"], "year": [2026, 2026],
+                       "target": [0.05, 0.2], "status": "illustrative", "source": "test"})
+    got = trends.compare_targets(est, tg)
+    assert got["kab_code"].tolist() == ["13"] and got["target"].tolist() == [0.05]

@@ -158,6 +158,20 @@ def _with_region(cfg: RunConfig) -> RunConfig:
     return dataclasses.replace(cfg, region=region)
 
 
+def _missing_reference(cfg: RunConfig) -> list[str]:
+    """Reference tables not shipped for the run's province, printed as warnings with ``progress``."""
+    from tkpk_lib.data.readers.susenas import root_kec_bridge
+    from tkpk_lib.data.reference_data import missing_reference_tables
+
+    lines = missing_reference_tables(cfg.region, own_poverty_lines=cfg.poverty_lines is not None,
+                                     own_targets=cfg.targets is not None,
+                                     own_bridge=root_kec_bridge(cfg.root) is not None)
+    if cfg.progress:
+        for line in lines:
+            print(f"Peringatan: {line}", file=sys.stderr, flush=True)
+    return lines
+
+
 def _check_years(cfg: RunConfig) -> list[int]:
     """The years with Susenas data; the report and comparison years must be among them.
 
@@ -305,6 +319,7 @@ def run_province(
     t0 = time.perf_counter()
     _ensure_data(cfg)
     cfg = _with_root_lines(_with_region(cfg))
+    missing_reference = _missing_reference(cfg)
     t["demo"] = time.perf_counter() - t0
     years = _check_years(cfg)
 
@@ -343,7 +358,8 @@ def run_province(
         notes.update(_prepared_notes(cache, progress))
 
     notes: dict[str, Any] = {"partial": cfg.partial, "sections_failed": {}, "incomplete_inputs": [],
-                             "input_notes": []}
+                             "input_notes": [], "province": cfg.region.code,
+                             "reference_missing": missing_reference}
 
     t["prepare"] = 0.0
     s = time.perf_counter()

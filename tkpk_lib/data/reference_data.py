@@ -384,3 +384,59 @@ def _kab_labour_and_gini(
             "provincial Gini (kabupaten not published), "
             "+0.03 for a kota, -0.01 for a kabupaten",
         )
+
+
+def missing_reference_tables(
+    province: str | Region | None = None, *, own_poverty_lines: bool = False, own_targets: bool = False,
+    own_bridge: bool = False,
+) -> list[str]:
+    """Reference tables the package does not ship for the province, one Indonesian line each.
+
+    Published BPS figures (the default poverty lines), indicator targets and the BPS
+    kecamatan bridge exist for some provinces only; a province without them runs with the
+    user's own files, and these lines say what is missing and how to supply it.
+
+    Parameters
+    ----------
+    province : str or Region, optional
+        Default the process's province.
+    own_poverty_lines, own_targets, own_bridge : bool
+        The run has the user's own poverty lines / targets / BPS kecamatan bridge (the data
+        root's ``reference/bps_kecamatan_bridge.csv``); their lines are then left out.
+
+    Returns
+    -------
+    list of str
+        Empty when every table is shipped.
+
+    Examples
+    --------
+    >>> missing_reference_tables("17")
+    []
+    >>> for line in missing_reference_tables("13", own_targets=True):
+    ...     print(line[:72])
+    Angka resmi BPS (garis kemiskinan, P0, penduduk) Provinsi Sumatera Barat
+    Padanan kode kecamatan BPS-Kemendagri Provinsi Sumatera Barat tidak ters
+    """
+    region = _region(province)
+    out = []
+    if not own_poverty_lines and not has_official_indicators(region):
+        out.append(
+            f"Angka resmi BPS (garis kemiskinan, P0, penduduk) {region.title} tidak tersedia di "
+            "tkpk_lib/reference/official_indicators.csv: berikan garis kemiskinan sendiri dengan "
+            "--poverty-lines FILE (kolom kab_code, year, poverty_line)"
+        )
+    from tkpk_lib.analysis.trends import target_table
+
+    if not own_targets and target_table(region.code).empty:
+        out.append(
+            f"Target indikator {region.title} tidak tersedia di tkpk_lib/reference/targets.csv: "
+            "bagian target kosong; berikan target sendiri dengan --targets FILE"
+        )
+    if not region.has_bps_bridge and not own_bridge:
+        out.append(
+            f"Padanan kode kecamatan BPS-Kemendagri {region.title} tidak tersedia di "
+            "tkpk_lib/reference/regions.csv: kode kecamatan Susenas tidak dapat dipadankan "
+            "(berikan reference/bps_kecamatan_bridge.csv di folder data, kolom code, code_bps)"
+        )
+    return out

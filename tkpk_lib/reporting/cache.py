@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from tkpk_lib import paths as tkpk_paths
+from tkpk_lib.data.region import PROVINCE_ENV, province_code, use_region
 from tkpk_lib.data.region_root import use_root
 from tkpk_lib.errors import ReportError
 from tkpk_lib.locks import locked
@@ -165,6 +166,7 @@ class _Plan:
             "years": self.used,
             "poverty_lines": _table_digest(self.lines), "poverty_lines_source": source(poverty_lines, self.lines),
             "targets": _table_digest(self.targets), "targets_source": source(targets, self.targets),
+            "province": province_code(),  # tables of one province (tkpk_lib.data.region)
         }
         self.canon = {y: canonical.build_canonical(self.root, y) for y in self.used}  # reused when up to date
         files: dict[str, Path] = {}
@@ -501,16 +503,23 @@ def ensure_prepared(
     --------
     >>> cache = ensure_prepared("data/demo/generated", 2024)  # doctest: +SKIP
     """
-    use_root(data_root)  # the province of the data root (or of the run, $TKPK_PROVINCE)
     cache = Path(cache_dir) if cache_dir else None
     if cache is not None and ((cache / COMPLETE_MARKER).exists() or (cache / "sections.json").exists()):
         if not _entry_problem(cache):
-            diff = _option_mismatch(cache_info(cache), year, comparison_year, target, poverty_lines, targets)
+            info = cache_info(cache)
+            diff = _option_mismatch(info, year, comparison_year, target, poverty_lines, targets)
             if diff:
                 raise ReportError(f"{cache}: the prepared tables do not match this notebook's options ("
                                   + "; ".join(diff) + "); run the notebook with the run's options or "
                                   "with an empty cache_dir")
+            province = os.environ.get(PROVINCE_ENV) or info["options"].get("province")
+            if province:  # the province the tables were prepared for
+                use_region(province)
             return cache
         cache = cache.parent  # unfinished or damaged: rebuilt below with these same options
+    from tkpk_lib.data.canonical import raw_dir
+
+    if raw_dir(data_root, "susenas").is_dir():  # else prepare_year names the missing folder
+        use_root(data_root)  # the province of the data root (or of the run, $TKPK_PROVINCE)
     return prepare_year(data_root, year, comparison_year or None, target, cache,
                         poverty_lines=poverty_lines or None, targets=targets or None)
