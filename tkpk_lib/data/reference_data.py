@@ -436,7 +436,6 @@ def missing_reference_tables(
     if not region.has_bps_bridge and not own_bridge:
         out.append(
             f"Padanan kode kecamatan BPS-Kemendagri {region.title} tidak tersedia di "
-            "tkpk_lib/reference/regions.csv: kode kecamatan Susenas tidak dapat dipadankan "
-            "(berikan reference/bps_kecamatan_bridge.csv di folder data, kolom code, code_bps)"
+            "tkpk_lib/reference/regions.csv: kode kecamatan Susenas tidak dapat dipadankan"
         )
     return out
