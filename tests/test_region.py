@@ -207,7 +207,8 @@ def test_missing_reference_tables_are_named_never_replaced(fresh_region):
         "Target indikator Provinsi Sumatera Barat tidak tersedia di tkpk_lib/reference/targets.csv: "
         "bagian target kosong; berikan target sendiri dengan --targets FILE",
         "Padanan kode kecamatan BPS-Kemendagri Provinsi Sumatera Barat tidak tersedia di "
-        "tkpk_lib/reference/regions.csv: kode kecamatan Susenas tidak dapat dipadankan",
+        "tkpk_lib/reference/regions.csv: kode kecamatan Susenas tidak dapat dipadankan; "
+        "letakkan padanan sendiri di bps_kecamatan.csv pada folder data (kolom kec_code, kec_bps)",
     ]
     assert len(ref.missing_reference_tables("13", own_poverty_lines=True, own_targets=True)) == 1
     # targets of another province are never compared: the province's own rows only
@@ -220,3 +221,25 @@ def test_missing_reference_tables_are_named_never_replaced(fresh_region):
                        "target": [0.05, 0.2], "status": "illustrative", "source": "test"})
     got = trends.compare_targets(est, tg)
     assert got["kab_code"].tolist() == ["13"] and got["target"].tolist() == [0.05]
+
+
+def test_users_own_bps_kecamatan_bridge(tmp_path, fresh_region):
+    from tkpk_lib.data import region as R
+    from tkpk_lib.data.readers.values import _bps_kec_map
+
+    (tmp_path / "tkpk.toml").write_text('province = "13"\n', encoding="utf-8")
+    (tmp_path / "bps_kecamatan.csv").write_text("kec_code,kec_bps\n130601,1306010\n130602,1306020\n",
+                                                encoding="utf-8")
+    try:
+        assert not Region.from_code("13").has_bps_bridge
+        region_of_root(tmp_path)
+        assert Region.from_code("13").has_bps_bridge
+        assert _bps_kec_map()["1306020"] == "130602"
+        assert len(ref.missing_reference_tables("13")) == 2  # official figures and targets
+        (tmp_path / "bps_kecamatan.csv").write_text("kec_code,kec_bps\n130601,1306010\n170101,1701042\n",
+                                                    encoding="utf-8")
+        with pytest.raises(TkpkError, match=r"bps_kecamatan.csv, columns 'kec_code', 'kec_bps': not a "
+                                            r"kecamatan of Provinsi Sumatera Barat .*\[rows 3; 1 row"):
+            region_of_root(tmp_path)
+    finally:
+        R._USER_BRIDGE.clear()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
@@ -20,7 +21,7 @@ import pytest
 import shapely
 
 from tkpk_lib.data.region import Region
-from tkpk_lib.errors import SchemaError, TkpkError
+from tkpk_lib.errors import TkpkError
 from tkpk_lib.synthetic import demo_assumed_note, generate_demo
 from tkpk_lib.synthetic._io import raw_names
 from tkpk_lib.synthetic._province import assumed_grid, demo_province
@@ -87,7 +88,8 @@ def test_surveys_carry_the_province(demo13, region):
     kab = (PROVINCE + rt[names["kab"]].astype(int).map("{:02d}".format)).unique()
     assert sorted(kab) == sorted(region.kab_codes)
     # BPS kecamatan codes: the synthetic bridge written at the root covers every sampled one
-    bridge = pd.read_csv(root / "reference" / "bps_kecamatan_bridge.csv", dtype=str)
+    bridge = pd.read_csv(root / "bps_kecamatan.csv", dtype=str).rename(
+        columns={"kec_code": "code", "kec_bps": "code_bps"})
     assert len(bridge) == 179 and bridge["code_bps"].str.len().eq(7).all()
     sampled = set(
         PROVINCE + rt[names["kab"]].astype(int).map("{:02d}".format)
@@ -155,7 +157,7 @@ def test_unknown_province_is_refused(tmp_path):
 
 # --------------------------------------------------------------------------- the whole run
 @pytest.fixture(scope="module")
-def run13(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def run13(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """``tkpk run --year 2024`` over every unit of a small province-13 demo (HTML only, 2 jobs)."""
     import argparse
     import time
@@ -170,7 +172,12 @@ def run13(tmp_path_factory: pytest.TempPathFactory) -> dict:
         year=2024, comparison_year=None, kab=None, jobs=2, scheduler=None, root=str(root),
         out=str(out), run_id="sumbar", target="poor", no_pdf=True, small=True)
     code = pipeline.run_cli(args)
-    return {"code": code, "root": root, "run_dir": out / "sumbar", "seconds": time.perf_counter() - t0}
+    yield {"code": code, "root": root, "run_dir": out / "sumbar", "seconds": time.perf_counter() - t0}
+    # the run made its province and the demo's own BPS bridge the process's: leave none behind
+    from tkpk_lib.data import region as region_mod
+
+    region_mod._USER_BRIDGE.pop(PROVINCE, None)
+    region_mod.use_region(None)
 
 
 def test_whole_province_run(run13, region):
@@ -220,11 +227,9 @@ def test_whole_province_run_tables_cover_every_unit(run13, region):
 
 
 # --------------------------------------------------------------------------- a province's own tables
-def test_root_tables_of_a_province_without_shipped_figures(tmp_path):
+def test_root_poverty_lines_of_a_province_without_shipped_ones(tmp_path):
     from tkpk_lib.batch.config import RunConfig
     from tkpk_lib.batch.pipeline import _with_root_lines
-    from tkpk_lib.data.readers.susenas import root_kec_bridge
-
     cfg = RunConfig(root=tmp_path, year=2024, region=Region.from_code(PROVINCE))
     with pytest.raises(TkpkError, match=r"Provinsi Sumatera Barat.*--poverty-lines.*reference/poverty_lines.csv"):
         _with_root_lines(cfg)
@@ -235,13 +240,6 @@ def test_root_tables_of_a_province_without_shipped_figures(tmp_path):
     assert _with_root_lines(given).poverty_lines == tmp_path / "x.csv"  # the user's option wins
     shipped = RunConfig(root=tmp_path, year=2024, region=Region.from_code("17"))
     assert _with_root_lines(shipped).poverty_lines is None  # published lines: nothing to add
-    assert root_kec_bridge(tmp_path) is None
-    (tmp_path / "reference" / "bps_kecamatan_bridge.csv").write_text(
-        "code,code_bps\n130101,1301010\n130102,13010200\n")
-    with pytest.raises(SchemaError, match=r"bps_kecamatan_bridge.csv.*code_bps.*7-digit.*2"):
-        root_kec_bridge(tmp_path)
-    (tmp_path / "reference" / "bps_kecamatan_bridge.csv").write_text("code,code_bps\n130101,1301010\n")
-    assert root_kec_bridge(tmp_path) == {"130101": "1301010"}
 
 
 def test_cli_demo_data_takes_the_province(monkeypatch, tmp_path, capsys):

@@ -47,7 +47,7 @@ class RunConfig:
     units : sequence of str, optional
         Kabupaten/kota codes and/or the province code; default every unit of ``region``.
     region : Region or str, optional
-        The province of the data root (:func:`tkpk_lib.data.region.region_of_root`, filled in
+        The province of the data root (:func:`tkpk_lib.data.region_root.region_of_root`, filled in
         by :func:`tkpk_lib.batch.pipeline.run_province` when not given).
     jobs : int
         Local worker processes.

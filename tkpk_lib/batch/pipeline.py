@@ -9,8 +9,10 @@ Steps, each timed:
 3. **prepare**: compute every report table once for the whole province
    (:func:`tkpk_lib.reporting.report.prepare_year`) in this process, before any notebook starts;
 4. **notebooks**: run the report notebooks (package data ``tkpk_lib/notebooks/reports/*.ipynb``,
-   :data:`NOTEBOOK_DIR`) for the
-   kabupaten/kota and the province (:class:`tkpk_lib.data.region.Region` of the data root) with :func:`tkpk_lib.batch.run.run_reports` (processes or dask),
+   :data:`NOTEBOOK_DIR`) for the kabupaten/kota and the province (the
+   :class:`~tkpk_lib.data.region.Region` of the data root, read once and carried on the
+   :class:`~tkpk_lib.batch.config.RunConfig`) with :func:`tkpk_lib.batch.run.run_reports`
+   (processes or dask; kernels and workers get the province through ``$TKPK_PROVINCE``),
    exporting HTML and PDF; the annex notebook writes the Excel annex into each unit's folder.
 
 The registry's names are handed to the runner's privacy guard, so a report that would show a
@@ -160,12 +162,10 @@ def _with_region(cfg: RunConfig) -> RunConfig:
 
 def _missing_reference(cfg: RunConfig) -> list[str]:
     """Reference tables not shipped for the run's province, printed as warnings with ``progress``."""
-    from tkpk_lib.data.readers.susenas import root_kec_bridge
     from tkpk_lib.data.reference_data import missing_reference_tables
 
     lines = missing_reference_tables(cfg.region, own_poverty_lines=cfg.poverty_lines is not None,
-                                     own_targets=cfg.targets is not None,
-                                     own_bridge=root_kec_bridge(cfg.root) is not None)
+                                     own_targets=cfg.targets is not None)
     if cfg.progress:
         for line in lines:
             print(f"Peringatan: {line}", file=sys.stderr, flush=True)

@@ -57,7 +57,6 @@ from tkpk_lib.data.inputs import (  # noqa: F401 - re-exported
     raw_files,
     report_inputs,
 )
-from tkpk_lib.data.readers.susenas import root_kec_bridge
 from tkpk_lib.data.registry_stream import write_registry_parquet
 from tkpk_lib.errors import TkpkError
 
@@ -176,8 +175,7 @@ def _build_canonical(  # noqa: C901 - one reuse-or-build branch per canonical ta
     stamp_path.unlink(missing_ok=True)
     if force or not (target("households").exists() and target("persons").exists()):
         t = readers.read_susenas(
-            raw_dir(root, "susenas") / str(year), year, poverty_lines=poverty_lines,
-            kec_bridge=root_kec_bridge(root),
+            raw_dir(root, "susenas") / str(year), year, poverty_lines=poverty_lines
         )
         for k in ("households", "persons"):
             _to_parquet(t[k].drop(columns="_row"), target(k))

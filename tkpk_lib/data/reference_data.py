@@ -387,8 +387,7 @@ def _kab_labour_and_gini(
 
 
 def missing_reference_tables(
-    province: str | Region | None = None, *, own_poverty_lines: bool = False, own_targets: bool = False,
-    own_bridge: bool = False,
+    province: str | Region | None = None, *, own_poverty_lines: bool = False, own_targets: bool = False
 ) -> list[str]:
     """Reference tables the package does not ship for the province, one Indonesian line each.
 
@@ -400,9 +399,8 @@ def missing_reference_tables(
     ----------
     province : str or Region, optional
         Default the process's province.
-    own_poverty_lines, own_targets, own_bridge : bool
-        The run has the user's own poverty lines / targets / BPS kecamatan bridge (the data
-        root's ``reference/bps_kecamatan_bridge.csv``); their lines are then left out.
+    own_poverty_lines, own_targets : bool
+        The run has the user's own poverty lines / targets (their lines are then left out).
 
     Returns
     -------
@@ -433,9 +431,10 @@ def missing_reference_tables(
             f"Target indikator {region.title} tidak tersedia di tkpk_lib/reference/targets.csv: "
             "bagian target kosong; berikan target sendiri dengan --targets FILE"
         )
-    if not region.has_bps_bridge and not own_bridge:
+    if not region.has_bps_bridge:
         out.append(
             f"Padanan kode kecamatan BPS-Kemendagri {region.title} tidak tersedia di "
-            "tkpk_lib/reference/regions.csv: kode kecamatan Susenas tidak dapat dipadankan"
+            "tkpk_lib/reference/regions.csv: kode kecamatan Susenas tidak dapat dipadankan; "
+            "letakkan padanan sendiri di bps_kecamatan.csv pada folder data (kolom kec_code, kec_bps)"
         )
     return out

@@ -26,7 +26,6 @@ import gzip
 import io
 import os
 import re
-import sys
 from dataclasses import dataclass
 from functools import cache, cached_property
 from importlib import resources
@@ -368,8 +367,8 @@ class Region:
 
     @property
     def has_bps_bridge(self) -> bool:
-        """Whether the BPS kecamatan codes of the province are shipped (``reference/regions.csv``)."""
-        return any(k.startswith(self.code) for k in bps_bridge())
+        """Whether the BPS kecamatan codes of the province are known (shipped or the user's)."""
+        return any(k.startswith(self.code) for k in kecamatan_bridge())
 
 
 @cache
@@ -396,6 +395,37 @@ def bps_bridge() -> dict[str, str]:
         r = pd.read_csv(fh, dtype=str, keep_default_na=False)
     k = r[(r["level"] == "kecamatan") & (r["code_bps"] != "")]
     return dict(zip(k["code"], k["code_bps"], strict=True))
+
+
+#: The user's own BPS kecamatan bridges (``bps_kecamatan.csv`` at a data root), per province.
+_USER_BRIDGE: dict[str, dict[str, str]] = {}
+
+
+def add_bps_bridge(province: str, bridge: dict[str, str]) -> None:
+    """Use the user's BPS kecamatan bridge (Kemendagri -> BPS code) for a province.
+
+    Examples
+    --------
+    >>> add_bps_bridge("13", {"130601": "1306010"})
+    >>> kecamatan_bridge()["130601"], Region.from_code("13").has_bps_bridge
+    ('1306010', True)
+    >>> _USER_BRIDGE.clear()
+    """
+    _USER_BRIDGE[str(province)] = dict(bridge)
+
+
+def kecamatan_bridge() -> dict[str, str]:
+    """Kemendagri -> BPS kecamatan code: the shipped bridge and the user's (:func:`add_bps_bridge`).
+
+    Examples
+    --------
+    >>> kecamatan_bridge() == bps_bridge()
+    True
+    """
+    out = dict(bps_bridge())
+    for bridge in _USER_BRIDGE.values():
+        out.update(bridge)
+    return out
 
 
 @cache
@@ -474,11 +504,7 @@ def current_region() -> Region:
 def _root_region(root: str) -> Region:
     from tkpk_lib.data.region_root import region_of_root
 
-    try:
-        return region_of_root(root)
-    except TkpkError as exc:
-        print(f"tkpk: {exc}", file=sys.stderr)
-        raise
+    return region_of_root(root)
 
 
 def province_code() -> str:

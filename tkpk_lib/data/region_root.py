@@ -4,7 +4,8 @@
 code in the first rows of the Susenas KOR household files and the registry's desa codes
 (confirmed on the console; files of two provinces are an error naming them), else, for the
 demo folder only, the demo's province (``reference/demo.json``). :func:`use_root` makes it the
-process's province (:func:`tkpk_lib.data.region.use_region`).
+process's province (:func:`tkpk_lib.data.region.use_region`). A root whose province has no
+shipped BPS kecamatan bridge may hold its own (``bps_kecamatan.csv``: kec_code, kec_bps).
 """
 
 from __future__ import annotations
@@ -16,11 +17,21 @@ from pathlib import Path
 
 import pandas as pd
 
-from tkpk_lib.data.region import PROVINCE_ENV, Region, _open_reference, province_names, use_region
+from tkpk_lib.data.region import (
+    PROVINCE_ENV,
+    Region,
+    _open_reference,
+    add_bps_bridge,
+    province_names,
+    use_region,
+)
 from tkpk_lib.errors import TkpkError
 
-__all__ = ["CONFIG_FILE", "region_of_root", "use_root"]
+__all__ = ["BRIDGE_FILE", "CONFIG_FILE", "region_of_root", "use_root"]
 
+#: The user's BPS kecamatan bridge at a data root (columns kec_code, kec_bps), for provinces
+#: whose bridge is not shipped.
+BRIDGE_FILE = "bps_kecamatan.csv"
 #: File at a data root that names its province (``province = "NN"``, the two-digit code).
 CONFIG_FILE = "tkpk.toml"
 
@@ -153,7 +164,34 @@ def region_of_root(root: str | Path, *, announce: bool = False) -> Region:
     >>> region_of_root(d).title
     'Provinsi Sumatera Barat'
     """
-    root = Path(root)
+    region = _province_of_root(Path(root), announce)
+    _load_bridge(Path(root), region)
+    return region
+
+
+def _load_bridge(root: Path, region: Region) -> None:
+    """Register the root's own BPS kecamatan bridge (``bps_kecamatan.csv``), when it has one."""
+    f = root / BRIDGE_FILE
+    if not f.is_file():
+        return
+    try:
+        t = pd.read_csv(f, dtype=str, keep_default_na=False, sep=None, engine="python")
+    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise TkpkError(f"{f}: cannot read the BPS kecamatan bridge ({exc})") from exc
+    missing = [c for c in ("kec_code", "kec_bps") if c not in t.columns]
+    if missing:
+        raise TkpkError(f"{f}: columns {missing} missing (kec_code = Kemendagri kecamatan code, "
+                        "kec_bps = 7-digit BPS code)")
+    kec, bps = t["kec_code"].str.strip(), t["kec_bps"].str.strip()
+    bad = ~kec.isin(region.kecamatan()["code"]) | ~bps.str.fullmatch(rf"{region.code}\d{{5}}")
+    if bad.any():
+        rows = ", ".join(str(i + 2) for i in bad[bad].index[:20])  # spreadsheet rows (header = 1)
+        raise TkpkError(f"{f}, columns 'kec_code', 'kec_bps': not a kecamatan of {region.title} "
+                        f"with its 7-digit BPS code [rows {rows}; {int(bad.sum())} row(s) in all]")
+    add_bps_bridge(region.code, dict(zip(kec, bps, strict=True)))
+
+
+def _province_of_root(root: Path, announce: bool) -> Region:
     code = _config_province(root)
     if code is not None:
         return Region.from_code(code)

@@ -409,7 +409,7 @@ def _assumptions(world: World) -> list[str]:
                 "population, Gini, TPT and TPAK are assumed defaults (see the calibration lines below), not "
                 "the province's statistics.",
                 "BPS kecamatan codes are synthetic (kabupaten code + Kemendagri kecamatan number x 10), "
-                "written as the user-supplied bridge reference/bps_kecamatan_bridge.csv.",
+                "written as the user-supplied bridge bps_kecamatan.csv.",
             ]
         ),
         "JML_BALITA counts members aged 0-4 (balita), JML_ANAK_SEKOLAH members aged 7-18.",

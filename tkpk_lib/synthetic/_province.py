@@ -10,7 +10,7 @@ reference (Kepmendagri 2025 codes and names, see ``tkpk_lib/reference/SOURCES.md
   (not the real shape or location), kota cut to a small disc around their seat;
 * a synthetic BPS kecamatan code (kabupaten code + the Kemendagri kecamatan number x 10), since
   the BPS-Kemendagri bridge is shipped for Bengkulu only; the demo writes it to the data root
-  as a user-supplied bridge (``reference/bps_kecamatan_bridge.csv``);
+  as a user-supplied bridge (``bps_kecamatan.csv``, :data:`tkpk_lib.data.region_root.BRIDGE_FILE`);
 * assumed calibration figures (:func:`assumed_grid`): no published figures are shipped for the
   province, every value is marked assumed with its rule.
 """
@@ -268,12 +268,12 @@ def _row(kab: str, y: int, ind: str, v: float, unit: str, how: str) -> dict[str,
 def write_province_config(root: Path, province: DemoProvince) -> dict[str, int]:
     """Write the data root's province configuration and, without a shipped bridge, the BPS bridge.
 
-    ``tkpk.toml`` (:data:`tkpk_lib.data.region.CONFIG_FILE`) holds ``province = "<code>"``. For
-    a province other than the reference one, ``reference/bps_kecamatan_bridge.csv`` (code,
-    code_bps) holds the demo's synthetic BPS kecamatan codes, as a user would supply the real
-    bridge.
+    ``tkpk.toml`` (:data:`tkpk_lib.data.region_root.CONFIG_FILE`) holds ``province = "<code>"``.
+    For a province other than the reference one, ``bps_kecamatan.csv`` (kec_code, kec_bps;
+    :data:`tkpk_lib.data.region_root.BRIDGE_FILE`) holds the demo's synthetic BPS kecamatan
+    codes, as a user supplies the real bridge.
     """
-    from ..data.region import CONFIG_FILE
+    from ..data.region_root import BRIDGE_FILE, CONFIG_FILE
 
     out = {}
     (root / CONFIG_FILE).write_text(
@@ -283,8 +283,7 @@ def write_province_config(root: Path, province: DemoProvince) -> dict[str, int]:
     out[CONFIG_FILE] = 1
     if not province.published:
         kec = province.level_of("kecamatan")[["code", "code_bps"]]
-        path = root / "reference" / "bps_kecamatan_bridge.csv"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        kec.to_csv(path, index=False)
-        out["reference/bps_kecamatan_bridge.csv"] = len(kec)
+        kec.columns = ["kec_code", "kec_bps"]
+        kec.to_csv(root / BRIDGE_FILE, index=False)
+        out[BRIDGE_FILE] = len(kec)
     return out

@@ -14,39 +14,9 @@ from tkpk_lib.data.readers.recodes import flag, recode
 from tkpk_lib.data.readers.tabular import SURVEY_SUFFIXES, _pop_attrs, read_raw, source_label
 from tkpk_lib.data.readers.values import _bps_kec_map, _id_text, _kab_code, _num
 from tkpk_lib.data.region import current_region
+from tkpk_lib.data.region_root import BRIDGE_FILE
 from tkpk_lib.data.validate import _isin_text, validate_table
 from tkpk_lib.errors import Problem, SchemaError, TkpkError
-
-ROOT_BRIDGE = "reference/bps_kecamatan_bridge.csv"
-"""A data root's own BPS kecamatan bridge (columns code, code_bps), for a province without a shipped one."""
-
-
-def root_kec_bridge(root: str | Path) -> dict[str, str] | None:
-    """The data root's BPS kecamatan bridge (:data:`ROOT_BRIDGE`), Kemendagri -> BPS code; None without one.
-
-    Raises
-    ------
-    SchemaError
-        The file lacks a column or holds a code that is not 6 (code) or 7 (code_bps) digits.
-
-    Examples
-    --------
-    >>> root_kec_bridge("/nonexistent") is None
-    True
-    """
-    path = Path(root) / ROOT_BRIDGE
-    if not path.is_file():
-        return None
-    t = pd.read_csv(path, dtype=str, keep_default_na=False)
-    problems = [Problem(path.name, c, "column is missing") for c in ("code", "code_bps") if c not in t.columns]
-    for col, n in (("code", 6), ("code_bps", 7)):
-        if col in t.columns:
-            bad = ~t[col].str.fullmatch(rf"\d{{{n}}}")
-            if bad.any():
-                problems.append(Problem(path.name, col, f"not a {n}-digit code", [int(i) + 1 for i in t.index[bad]]))
-    if problems:
-        raise SchemaError(problems)
-    return dict(zip(t["code"], t["code_bps"], strict=True))
 
 
 # --------------------------------------------------------------------------- Susenas
@@ -91,7 +61,6 @@ def read_susenas(
     year: int,
     *,
     poverty_lines: pd.DataFrame | None = None,
-    kec_bridge: dict[str, str] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Read one year of Susenas March (KOR household + KOR individual + KP expenditure).
 
@@ -104,9 +73,6 @@ def read_susenas(
     poverty_lines : DataFrame, optional
         Columns kab_code, year, poverty_line (optionally urban); defaults to
         :func:`default_poverty_lines`.
-    kec_bridge : dict, optional
-        Kemendagri -> 7-digit BPS kecamatan code for a province whose bridge is not shipped
-        (the data root's ``reference/bps_kecamatan_bridge.csv``, :func:`root_kec_bridge`).
 
     Returns
     -------
@@ -153,7 +119,7 @@ def read_susenas(
 
     for t in (rt, ind, kp):
         t["hh_id"] = _id_text(t["hh_id"])
-    hh = _household_frame(rt, year, f_rt, problems, kec_bridge)
+    hh = _household_frame(rt, year, f_rt, problems)
     _add_expenditure(hh, rt, kp, year, f_rt, f_kp, problems)
     _add_poverty_line(hh, year, poverty_lines, problems)
     ind, head_flag, pbi, pip = _add_members(hh, rt, ind, year, f_rt, f_ind, problems)
@@ -185,8 +151,7 @@ def read_susenas(
     return {"households": households, "persons": persons}
 
 
-def _household_frame(rt: pd.DataFrame, year: int, f_rt: Path, problems: list[Problem],
-                     kec_bridge: dict[str, str] | None = None) -> pd.DataFrame:
+def _household_frame(rt: pd.DataFrame, year: int, f_rt: Path, problems: list[Problem]) -> pd.DataFrame:
     """Households of the KOR file: ids, region codes (checked), urban and the design columns."""
     hh = pd.DataFrame({"_row": rt["_row"], "year": year, "hh_id": rt["hh_id"]})
     prov = _num(rt["prov"])
@@ -203,7 +168,7 @@ def _household_frame(rt: pd.DataFrame, year: int, f_rt: Path, problems: list[Pro
         )
     hh["kab_code"] = _kab_code(rt["kab"])
     kec_bps = hh["kab_code"] + _num(rt["kec_bps"]).astype("Int64").astype("string").str.zfill(3)
-    hh["kec_code"] = kec_bps.map(_bps_kec_map() | {b: k for k, b in (kec_bridge or {}).items()})
+    hh["kec_code"] = kec_bps.map(_bps_kec_map())
     unk = hh["kec_code"].isna() & kec_bps.notna()
     if unk.any():
         problems.append(
@@ -211,8 +176,9 @@ def _household_frame(rt: pd.DataFrame, year: int, f_rt: Path, problems: list[Pro
                 f_rt.name,
                 crosswalk("susenas_rt", year)["kec_bps"],
                 "kecamatan code not in the BPS-Kemendagri bridging table"
-                + ("" if region.has_bps_bridge or kec_bridge else f" (the bridge of {region.title} is not "
-                   f"shipped in tkpk_lib/reference/regions.csv; give it as {ROOT_BRIDGE} at the data root)"),
+                + ("" if region.has_bps_bridge else f" (the bridge of {region.title} is not "
+                   "shipped in tkpk_lib/reference/regions.csv: put your own in "
+                   f"{BRIDGE_FILE} at the data root, columns kec_code, kec_bps)"),
                 list(rt["_row"][unk]),
             )
         )
