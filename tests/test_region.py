@@ -42,6 +42,14 @@ def test_national_reference_is_shipped_whole(national):
     dk = national[national["level"] == "desa_kelurahan"]
     # desa vs kelurahan from the code: 4th segment starting with 2 = desa, 1 = kelurahan
     assert (dk["jenis"] == dk["kode"].str[6].map({"1": "kelurahan", "2": "desa"}).fillna("?")).all()
+    # the province-only read gives exactly the province's rows, for every province
+    from tkpk_lib.data import region as R
+
+    for code in national.loc[national["level"] == "provinsi", "kode"]:
+        want = national[national["kode"].str.startswith(code)].reset_index(drop=True)
+        pd.testing.assert_frame_equal(R._wilayah_rows(code), want)
+    upper = national[national["kode"].str.len() <= 4].reset_index(drop=True)
+    pd.testing.assert_frame_equal(R.national_units(), upper)
 
 
 @pytest.mark.parametrize(
@@ -186,8 +194,6 @@ def test_root_configured_for_another_province_than_its_files(bengkulu_files, tmp
     kor = next((root / "raw" / "susenas" / "2024").glob("*kor_rt*")).name
     assert re.search(rf"{re.escape(kor)}, column 'R101' \(prov\): province code is not 13 \(Sumatera "
                      r"Barat\), the province of the data root \[rows 1, 2, 3", msg)
-    # a province without shipped poverty lines names what is missing (never another province's)
-    assert "published poverty lines of Provinsi Sumatera Barat (13) are not shipped" in msg
     # the command stops before writing anything, naming the file
     use_region(None)
     assert cli.main(["build", "--root", str(root), "--cache-dir", str(tmp_path / "c")]) == 2
@@ -243,3 +249,42 @@ def test_users_own_bps_kecamatan_bridge(tmp_path, fresh_region):
             region_of_root(tmp_path)
     finally:
         R._USER_BRIDGE.clear()
+
+
+def test_run_configuration_carries_the_region(tmp_path, fresh_region):
+    from tkpk_lib.batch import pipeline
+    from tkpk_lib.batch.config import RunConfig
+
+    assert RunConfig(root=tmp_path, year=2024, region="13").region is Region.from_code("13")
+    (tmp_path / "tkpk.toml").write_text('province = "13"\n', encoding="utf-8")
+    cfg = pipeline._with_region(RunConfig(root=tmp_path, year=2024, progress=False))
+    assert cfg.region.title == "Provinsi Sumatera Barat"
+    assert current_region() is cfg.region  # the process's province for the run
+    assert pipeline.ALL_UNITS == cfg.region.unit_codes and len(cfg.region.unit_codes) == 20
+    with pytest.raises(Exception, match="cannot assign"):
+        cfg.region = Region.from_code("17")
+
+
+def test_province_without_shipped_poverty_lines_needs_the_users_own(fresh_region):
+    from tkpk_lib.data.readers.susenas import _add_poverty_line
+    from tkpk_lib.errors import ReportError
+    from tkpk_lib.reporting.cache import require_poverty_lines
+
+    hh = pd.DataFrame({"kab_code": ["1371", "1306"], "urban": [1, 0]})
+    use_region("13")
+    problems: list = []
+    _add_poverty_line(hh, 2024, None, problems)
+    # left empty, never filled with another province's lines; the prepare step then stops
+    assert problems == [] and hh["poverty_line"].isna().all()
+    with pytest.raises(ReportError, match=r"^2024: published poverty lines of Provinsi Sumatera Barat "
+                                          r"\(13\) are not shipped .*--poverty-lines FILE"):
+        require_poverty_lines(hh, 2024)
+    own = pd.DataFrame({"kab_code": ["1371", "1306"], "year": 2024, "poverty_line": [700000.0, 600000.0]})
+    _add_poverty_line(hh, 2024, own, problems)
+    assert hh["poverty_line"].tolist() == [700000.0, 600000.0] and problems == []
+    require_poverty_lines(hh, 2024)
+    # the province with shipped lines gets its published line
+    use_region("17")
+    kota = pd.DataFrame({"kab_code": ["1771"], "urban": [1]})
+    _add_poverty_line(kota, 2024, None, problems)
+    assert kota["poverty_line"].tolist() == [820354.0]

@@ -239,8 +239,10 @@ HOUSEHOLDS = TableSchema(
         Column(
             "poverty_line",
             "float",
-            "Poverty line of the kabupaten x urban/rural x year (Rp/capita/month)",
+            "Poverty line of the kabupaten x urban/rural x year (Rp/capita/month); empty for a "
+            "province whose published lines are not shipped (the run's --poverty-lines fill it)",
             "reference: BPS garis kemiskinan",
+            nullable=True,
             positive=True,
         ),
         _flag("head_female", "Household head is a woman", "R405 of the head (1 male, 2 female)"),

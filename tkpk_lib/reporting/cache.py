@@ -372,6 +372,7 @@ def prepare_year(
                     t["households"] = _apply_poverty_lines(t["households"], plan.lines, y)
                 except ReportError as exc:  # name the user's file
                     raise ReportError(f"{plan.options['poverty_lines_source']}: {exc}") from exc
+            require_poverty_lines(t["households"], y)
             tables[y] = t
             if y == plan.year and "registry" in paths:
                 registry = _read_registry(paths["registry"])
@@ -456,6 +457,27 @@ def input_sources(root: str | Path, year: int) -> dict[str, str]:
             if earlier:
                 out[f"households_{y}"] = rel(earlier[0])
     return out
+
+
+def require_poverty_lines(households: pd.DataFrame, year: int) -> None:
+    """Stop when the households of ``year`` have no poverty line (none shipped, none given).
+
+    Raises
+    ------
+    ReportError
+        Naming the province, the reference table that lacks it and ``--poverty-lines``.
+
+    Examples
+    --------
+    >>> require_poverty_lines(pd.DataFrame({"poverty_line": [612345.0]}), 2024)
+    """
+    from tkpk_lib.data.reference_data import missing_reference_message
+    from tkpk_lib.data.region import current_region
+
+    if len(households) and households["poverty_line"].isna().all():
+        raise ReportError(f"{year}: " + missing_reference_message(
+            "published poverty lines", "official_indicators.csv", current_region(),
+            "give your own with --poverty-lines FILE (columns kab_code, year, poverty_line)"))
 
 
 def _option_mismatch(info: Mapping[str, Any], year: int, comparison_year: int | None, target: str,

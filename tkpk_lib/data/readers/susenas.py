@@ -245,10 +245,9 @@ def _add_poverty_line(hh: pd.DataFrame, year: int, poverty_lines: pd.DataFrame |
     from tkpk_lib.data import reference_data as ref
 
     if poverty_lines is None and not ref.has_official_indicators():
-        # no published lines of this province are shipped: the user's own are needed
-        problems.append(Problem("poverty-line table", "poverty_line", ref.missing_reference_message(
-            "published poverty lines", "official_indicators.csv", current_region(),
-            "give your own with --poverty-lines FILE (columns kab_code, year, poverty_line)"), []))
+        # no published lines of this province are shipped: left empty here, the run's own lines
+        # (--poverty-lines) fill them when the report tables are prepared (never another
+        # province's lines)
         hh["poverty_line"] = np.nan
         return
     pl = default_poverty_lines() if poverty_lines is None else poverty_lines
