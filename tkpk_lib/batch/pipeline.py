@@ -327,9 +327,8 @@ def run_province(
     if progress:
         canonical.report_inputs(root, used, admin_year=year)
     s = time.perf_counter()
-    lines = _own_lines_for_build(cfg)
     for y in used:
-        canonical.build_canonical(root, y, cache_dir=cache_dir, poverty_lines=lines)
+        canonical.build_canonical(root, y, cache_dir=cache_dir)
     t["canonical"] = time.perf_counter() - s
 
     # every content-changing option goes into the cache key (one entry per key) and, the same,
@@ -409,7 +408,8 @@ def _with_root_lines(cfg: RunConfig) -> RunConfig:
 
     Without ``--poverty-lines``, a province without published lines takes
     :data:`ROOT_POVERTY_LINES` from its data root (the demo of such a province writes one);
-    without either the build stops with the message naming both.
+    without either, the prepare step stops naming what is missing
+    (:func:`tkpk_lib.reporting.cache.require_poverty_lines`).
     """
     import dataclasses
 
@@ -418,26 +418,7 @@ def _with_root_lines(cfg: RunConfig) -> RunConfig:
     own = Path(cfg.root) / ROOT_POVERTY_LINES
     if cfg.poverty_lines is not None or cfg.region is None or has_official_indicators(cfg.region):
         return cfg
-    if not own.is_file():
-        raise TkpkError(
-            f"{cfg.region.title}: no published poverty lines are shipped for this province; give them "
-            f"with --poverty-lines FILE or as {own} (columns kab_code, year, poverty_line)"
-        )
-    return dataclasses.replace(cfg, poverty_lines=own)
-
-
-def _own_lines_for_build(cfg: RunConfig) -> Any:
-    """The run's poverty-line table for the build when the package ships no lines for the province.
-
-    Without published lines the Susenas reader has no default; the user's table is then the
-    line of the canonical tables too (rebuilt each run, as with any given table).
-    """
-    from tkpk_lib.data.reference_data import has_official_indicators
-    from tkpk_lib.reporting.cache import _read_poverty_lines
-
-    if cfg.poverty_lines is None or cfg.region is None or has_official_indicators(cfg.region):
-        return None
-    return _read_poverty_lines(cfg.poverty_lines)
+    return dataclasses.replace(cfg, poverty_lines=own) if own.is_file() else cfg
 
 
 def run_cli(args: argparse.Namespace) -> int:
