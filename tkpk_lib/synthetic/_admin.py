@@ -150,7 +150,7 @@ def _targeted(
 
 
 def registry(world: World, root: Path, year: int, n_households: int) -> dict[str, int]:
-    """Write ``raw/registry/dtks_17_<year>.csv`` with ``n_households`` synthetic families."""
+    """Write ``raw/registry/dtks_<province>_<year>.csv`` with ``n_households`` synthetic families."""
     gen = _io.rng(world.seed, _io.REGISTRY, year)
     d = world.desa
     n = int(n_households)
@@ -243,10 +243,10 @@ def registry(world: World, root: Path, year: int, n_households: int) -> dict[str
             **{f"FLAG_{k}": v.astype(np.int8) for k, v in flags.items()},
         }
     )[REGISTRY_COLUMNS]
-    path = root / "raw" / "registry" / f"dtks_17_{year}.csv"
+    path = root / "raw" / "registry" / f"dtks_{world.province.code}_{year}.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     _write_registry_csv(df, path)
-    return {f"raw/registry/dtks_17_{year}.csv": len(df)}
+    return {f"raw/registry/dtks_{world.province.code}_{year}.csv": len(df)}
 
 
 def _text(arr: object) -> pd.Series:
@@ -965,7 +965,7 @@ CATALOGUE: tuple[tuple[str, str, str, int, int, str, str, str, int, tuple[int, i
     (
         "TJSL Air Bersih",
         "Sumur bor dan tandon air",
-        "CSR PT Bank Bengkulu",
+        "CSR PT Bank {provinsi}",
         3,
         4,
         "Non-pemerintah",
@@ -1033,7 +1033,7 @@ def programme_map(world: World, root: Path, year: int, p0_desa: np.ndarray) -> d
                     "KODE": code,
                     "PROGRAM": prog,
                     "KEGIATAN": keg,
-                    "OPD": opd,
+                    "OPD": opd.format(provinsi=world.province.name),
                     "STRATEGI": strat,
                     "KLASTER": klas,
                     "SUMBER_DANA": fund,
