@@ -162,14 +162,83 @@ def show_picker(cache: str | Path, kab_code: str, year: int, min_sample: int = 0
         display(picker)
 
 
-def styled(df: pd.DataFrame, caption: str | None = None) -> Any:
-    """A pandas Styler without the index (for report tables).
+#: Why a table is empty, by a column it would have had (first match wins).
+EMPTY_REASONS: tuple[tuple[str, str], ...] = (
+    ("budget", "Peta program tahun ini tidak memuat baris program untuk wilayah ini, sehingga tabel ini kosong."),
+    ("programme", "Peta program tahun ini tidak memuat baris program untuk wilayah ini, sehingga tabel ini kosong."),
+    ("complaints", "Log pengaduan tidak memuat pengaduan untuk wilayah ini pada tahun laporan."),
+    ("n_complaints", "Log pengaduan tidak memuat pengaduan untuk wilayah ini pada tahun laporan."),
+    ("desa_code", "Tidak ada desa/kelurahan yang memenuhi kriteria tabel ini untuk wilayah ini."),
+)
+#: Said of an empty table when no column tells why.
+EMPTY_DEFAULT = "Data masukan tidak memuat baris untuk tabel ini pada wilayah dan tahun laporan."
+
+
+class EmptyTable:
+    """What a report shows for a table without rows: its title and one sentence why.
+
+    Attributes
+    ----------
+    caption : str or None
+        Title of the table that would have been shown.
+    reason : str
+        The sentence.
+    """
+
+    def __init__(self, caption: str | None, reason: str) -> None:
+        self.caption = caption
+        self.reason = reason
+
+    def _repr_html_(self) -> str:
+        import html
+
+        title = f'<p class="tkpk-empty-title"><strong>{html.escape(self.caption)}</strong></p>' if self.caption else ""
+        return f'<div class="tkpk-empty-table">{title}<p>{html.escape(self.reason)}</p></div>'
+
+    def _repr_markdown_(self) -> str:
+        return (f"**{self.caption}**\n\n" if self.caption else "") + self.reason
+
+
+def empty_reason(df: pd.DataFrame) -> str:
+    """The sentence that explains an empty table, from the columns it would have had.
+
+    Examples
+    --------
+    >>> empty_reason(pd.DataFrame(columns=["kab_code", "budget"]))[:40]
+    'Peta program tahun ini tidak memuat bari'
+    """
+    cols = {str(c) for c in df.columns}
+    return next((text for col, text in EMPTY_REASONS if col in cols), EMPTY_DEFAULT)
+
+
+def styled(df: pd.DataFrame, caption: str | None = None, empty: str | None = None) -> Any:
+    """A pandas Styler without the index (for report tables); one sentence for an empty table.
+
+    A table without rows is never shown as a row of column names: :class:`EmptyTable` shows
+    its caption and ``empty`` (default :func:`empty_reason`, from the table's columns).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table as shown.
+    caption : str, optional
+        Table title.
+    empty : str, optional
+        Why the table is empty (shown instead of the table when it has no rows).
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler or EmptyTable
 
     Examples
     --------
     >>> styled(pd.DataFrame({"a": [1]}), "Tabel").caption
     'Tabel'
+    >>> styled(pd.DataFrame(columns=["budget"]), "Pagu").reason[:13]
+    'Peta program '
     """
+    if df.empty:
+        return EmptyTable(caption, empty or empty_reason(df))
     # a table id from the content instead of pandas' random one: the same inputs give the same
     # table HTML when a run is repeated (tests/test_pipeline.py::test_rerun_same_run_id_...)
     digest = hashlib.sha1(f"{caption}\x1f{df.to_csv()}".encode()).hexdigest()[:10]
