@@ -288,13 +288,13 @@ def _toc_html(state: _Numbering) -> str:
                 f'{_html.escape(text)}</span><span class="tkpk-toc-page" data-target="{_html.escape(ident)}">'
                 f"</span></a></li>")
 
-    parts = ['<nav class="tkpk-toc" aria-label="Daftar isi">', '<p class="tkpk-toc-title">Daftar Isi</p><ol>']
+    parts = ['<nav class="tkpk-toc" aria-label="Daftar isi">', '<p class="tkpk-toc-title">Daftar Isi</p><ol class="tkpk-toc-sections">']
     parts += [item(f"tkpk-toc-l{lvl}", ident, text, ho) for lvl, ident, text, ho in state.toc]
     parts.append("</ol>")
     for kind, title in (("Tabel", "Daftar Tabel"), ("Gambar", "Daftar Gambar")):
         rows = [c for c in state.captions if c[0] == kind and c[2].startswith(kind)]
         if rows:
-            parts.append(f'<p class="tkpk-toc-title tkpk-toc-list">{title}</p><ol>')
+            parts.append(f'<p class="tkpk-toc-title tkpk-toc-list">{title}</p><ol class="tkpk-toc-captions">')
             parts += [item("tkpk-toc-l3", ident, label, ho) for _k, ident, label, ho in rows]
             parts.append("</ol>")
     parts.append("</nav>")
@@ -344,7 +344,9 @@ def page_css(title: str, info: DocumentInfo) -> str:
     return "<style>" + "\n".join(rules) + "</style>"
 
 
-_TITLE = re.compile(r"<h1\b[^>]*>(?P<t>.*?)</h1>\s*(?:<h2\b[^>]*>.*?</h2>)?", re.IGNORECASE | re.DOTALL)
+# the title block of labels.title_markdown: "# <title>" and "## <unit>, tahun <year>"
+_TITLE = re.compile(r"<h1\b[^>]*>(?P<t>.*?)</h1>(?:\s*<h2\b[^>]*>[^<]*, tahun \d{4}.*?</h2>)?",
+                    re.IGNORECASE | re.DOTALL)
 
 
 def _in_script(text: str, pos: int) -> bool:

@@ -49,7 +49,7 @@ th.tkpk-sort-desc::after { content: " \\25BC"; color: #333; }
 @media screen and (min-width: 1000px) {
   .tkpk-toc { position: fixed; top: 0; left: 0; bottom: 0; width: 270px; overflow-y: auto;
     padding: 1em 1em 2em; box-sizing: border-box; background: #f7f7f7; border-right: 1px solid #ddd; }
-  .tkpk-toc .tkpk-toc-list, .tkpk-toc .tkpk-toc-list + ol { display: none; }
+  .tkpk-toc .tkpk-toc-list, .tkpk-toc .tkpk-toc-captions { display: none; }
   .tkpk-toc-page { display: none; }
   .tkpk-toc a.tkpk-current { font-weight: bold; color: #0b5394; }
   body.jp-Notebook, body { padding-left: 290px !important; }
@@ -112,7 +112,7 @@ DOCUMENT_JS = """<script>
     });
   }
   function follow() {
-    var links = Array.prototype.slice.call(document.querySelectorAll(".tkpk-toc a"));
+    var links = Array.prototype.slice.call(document.querySelectorAll(".tkpk-toc-sections a"));
     var targets = links.map(function (a) {
       return document.getElementById(decodeURIComponent(a.getAttribute("href").slice(1)));
     });
