@@ -143,6 +143,39 @@ def source_line(section: str, synthetic: bool) -> str:
     return f"Sumber: {text}."
 
 
+#: The closing source note of a report on official inputs.
+SOURCES_NOTE = ("Sumber: BPS (Susenas Maret, Sakernas Agustus, Podes), data terpadu kesejahteraan sosial, "
+                "peta program dan log pengaduan daerah; diolah TKPK dengan `tkpk_lib`.")
+
+
+def sources_markdown(data_root: str | None = None) -> str:
+    """The closing source note of a report; for the synthetic demo it says the data are synthetic.
+
+    Parameters
+    ----------
+    data_root : str, optional
+        The data root of the report (default :func:`tkpk_lib.paths.data_root`).
+
+    Returns
+    -------
+    str
+        Markdown.
+
+    Examples
+    --------
+    >>> sources_markdown("/nonexistent").startswith("---")
+    True
+    """
+    from tkpk_lib import paths
+
+    root = data_root or str(paths.data_root())
+    if paths.is_demo_folder(root) or paths.is_demo_root(root):
+        return (f"---\n**{SYNTHETIC_MARK}.** Sumber: data sintetis yang dibangkitkan generator demo `tkpk_lib` "
+                "dalam format berkas BPS (Susenas, Sakernas, Podes), data terpadu, peta program dan log "
+                "pengaduan; angka dalam laporan ini bukan statistik resmi.")
+    return "---\n" + SOURCES_NOTE
+
+
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script\s*>", re.IGNORECASE | re.DOTALL)
 _TOKEN = re.compile(
     r"(?P<h><h(?P<lvl>[23])\b(?P<hattr>[^>]*)>(?P<htext>.*?)</h[23]>)"
@@ -188,21 +221,21 @@ class _Numbering:
         return m.group(0)
 
     def _label(self, kind: str, count: int) -> str:
-        return f"{kind} {self.number}.{count}" if self.number else ""
+        return f"{kind} {self.number}.{count}"
 
     def table(self, m: re.Match[str]) -> str:
         cap = _text(m.group("cap") or "")
         self.open_table = False
-        if self.annex or cap.startswith("Tabel ") or not (self.number or self.section):
+        if self.annex or cap.startswith("Tabel ") or not self.number:
             return m.group(0)
         self.tables += 1
         label = self._label("Tabel", self.tables)
         title = cap or self.sub or re.sub(r"^\d+\.\s*", "", self.section)
         self.open_table = True
         open_tag = m.group(0)[: m.group(0).find(">") + 1]
-        ident = _anchor(label or f"tabel-{self.section}-{self.tables}")
+        ident = _anchor(label)
         self.captions.append(("Tabel", ident, f"{label} {title}".strip(), self.html_only))
-        num = f'<span class="tkpk-num" id="{ident}">{_html.escape(label)}</span> ' if label else ""
+        num = f'<span class="tkpk-num" id="{ident}">{_html.escape(label)}</span> '
         return f"{open_tag}<caption>{num}{_html.escape(title)}</caption>"
 
     def table_end(self) -> str:
@@ -212,16 +245,17 @@ class _Numbering:
         return f'</table><p class="tkpk-source">{_html.escape(source_line(self.section, self.synthetic))}</p>'
 
     def figure(self, tag: str) -> str:
-        if not (self.number or self.section) or self.annex:
+        if not self.number or self.annex:
             return tag
         self.figures += 1
         label = self._label("Gambar", self.figures)
-        title = self.sub or re.sub(r"^\d+\.\s*", "", self.section)
-        ident = _anchor(label or f"gambar-{self.section}-{self.figures}")
+        own = re.search(r'\bdata-title="([^"]*)"', tag)
+        title = _html.unescape(own.group(1)) if own else self.sub or re.sub(r"^\d+\.\s*", "", self.section)
+        ident = _anchor(label)
         self.captions.append(("Gambar", ident, f"{label} {title}".strip(), self.html_only))
         if tag.startswith("<img"):
             tag = re.sub(r"\balt=\"[^\"]*\"", "", tag).replace("<img", f'<img alt="{_html.escape(title)}"', 1)
-        num = f'<span class="tkpk-num">{_html.escape(label)}</span> ' if label else ""
+        num = f'<span class="tkpk-num">{_html.escape(label)}</span> '
         return (f'{tag}<p class="tkpk-figcaption" id="{ident}">{num}{_html.escape(title)}</p>'
                 f'<p class="tkpk-source">{_html.escape(source_line(self.section, self.synthetic))}</p>')
 
@@ -229,6 +263,24 @@ class _Numbering:
 def _anchor(label: str) -> str:
     """An HTML id from a label ("Tabel 2.1" -> "tkpk-tabel-2-1")."""
     return "tkpk-" + re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+
+
+_FIG_TITLE = re.compile(r'<p class="tkpk-figure-title" hidden>(.*?)</p>', re.DOTALL)
+
+
+def _attach_figure_titles(body: str) -> str:
+    """Move each hidden figure title (:func:`~tkpk_lib.reporting.notebook.show`) onto its image."""
+    parts: list[str] = []
+    pos = 0
+    for m in _FIG_TITLE.finditer(body):
+        img = body.rfind("<img", pos, m.start())
+        if img >= 0:
+            parts.append(body[pos:img] + f'<img data-title="{m.group(1)}"')
+            pos = img + len("<img")
+        parts.append(body[pos: m.start()])
+        pos = m.end()
+    parts.append(body[pos:])
+    return "".join(parts)
 
 
 def number_tables_figures(body: str, synthetic: bool = False) -> tuple[str, _Numbering]:
@@ -259,6 +311,7 @@ def number_tables_figures(body: str, synthetic: bool = False) -> tuple[str, _Num
     (True, [(2, '2.-P0', '2. P0', False)])
     """
     state = _Numbering(synthetic)
+    body = _attach_figure_titles(body)
     out: list[str] = []
     pos = 0
 

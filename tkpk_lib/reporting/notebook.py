@@ -45,6 +45,29 @@ def _png_opaque(fig: Any, dpi: float) -> bytes:
     return buf.getvalue()
 
 
+def figure_title(fig: Any) -> str:
+    """The title a matplotlib figure shows (its suptitle, else the first axes title), or "".
+
+    The HTML export uses it as the figure's caption after its number ("Gambar 4.1 ...").
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> fig = Figure()
+    >>> _ = fig.add_subplot().set_title("P0 kecamatan", loc="left")
+    >>> figure_title(fig)
+    'P0 kecamatan'
+    """
+    sup = getattr(fig, "_suptitle", None)
+    if sup is not None and sup.get_text().strip():
+        return sup.get_text().strip()
+    for ax in fig.axes:
+        for loc in ("center", "left", "right"):
+            if ax.get_title(loc=loc).strip():
+                return ax.get_title(loc=loc).strip()
+    return ""
+
+
 def show(fig: Any, dpi: int = 110) -> None:
     """Display a matplotlib figure once as a PNG (works for pyplot and object-API figures).
 
@@ -71,6 +94,13 @@ def show(fig: Any, dpi: int = 110) -> None:
         fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
         png = buf.getvalue()
     display(Image(png))
+    title = figure_title(fig)
+    if title:  # read by the HTML export for the caption (tkpk_lib.reporting.document); not shown
+        import html
+
+        from IPython.display import HTML
+
+        display(HTML(f'<p class="tkpk-figure-title" hidden>{html.escape(title)}</p>'))
     if getattr(fig.canvas, "manager", None) is not None:  # a pyplot figure: pyplot is imported
         try:
             import matplotlib.pyplot as plt
