@@ -46,6 +46,12 @@ th.tkpk-sortable { cursor: pointer; }
 th.tkpk-sortable::after { content: " \\2195"; color: #999; font-size: 80%; }
 th.tkpk-sort-asc::after { content: " \\25B2"; color: #333; }
 th.tkpk-sort-desc::after { content: " \\25BC"; color: #333; }
+@media screen {
+  .tkpk-cover { padding: 1em 1em 1.5em; }
+  .tkpk-cover-mark { display: none; }
+  .tkpk-cover-title { margin-top: .5em; }
+  .tkpk-cover-team { margin: 1em 0; }
+}
 @media screen and (min-width: 1000px) {
   .tkpk-toc { position: fixed; top: 0; left: 0; bottom: 0; width: 270px; overflow-y: auto;
     padding: 1em 1em 2em; box-sizing: border-box; background: #f7f7f7; border-right: 1px solid #ddd; }
