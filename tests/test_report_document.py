@@ -166,6 +166,7 @@ def test_interactive_html_in_a_browser_offline(shared_run):
       const wait = ms => new Promise(r => setTimeout(r, ms));
       const graphs = Array.from(document.querySelectorAll('.plotly-graph-div'));
       const drawn = graphs.map(g => g.querySelectorAll('.main-svg').length > 0);
+      const separators = graphs.map(g => g._fullLayout.separators);
       const hover = graphs.map(g => (g.data || []).map(t => Array.isArray(t.text) ? t.text.join('|') : '').join('|'));
       const table = Array.from(document.querySelectorAll('table')).find(
         t => t.caption && t.caption.textContent.includes('Desa prioritas'));
@@ -185,13 +186,14 @@ def test_interactive_html_in_a_browser_offline(shared_run):
       await wait(100);
       const current = Array.from(document.querySelectorAll('.tkpk-toc a.tkpk-current')).map(a => a.textContent);
       const nav = getComputedStyle(document.querySelector('.tkpk-toc'));
-      return {drawn, hover, before, sorted, filtered, current, navPosition: nav.position,
+      return {drawn, separators, hover, before, sorted, filtered, current, navPosition: nav.position,
               navTop: document.querySelector('.tkpk-toc').getBoundingClientRect().top};
     })()"""
     seen = check_page(html, script)
     assert seen.errors == [] and seen.requests == []
     res = seen.result
     assert len(res["drawn"]) >= 2 and all(res["drawn"])  # the trend chart and the map
+    assert res["separators"] == [",."] * len(res["drawn"])  # decimal comma in every chart's hover and axes
     map_text = next(t for t in res["hover"] if "Kecamatan" in t)
     assert "SK 95%" in map_text and "Keandalan:" in map_text and "Status kantong kemiskinan" in map_text
     assert re.search(r"P0 model: \d+,\d persen", map_text)  # Indonesian decimal comma

@@ -1,7 +1,8 @@
 """Stylesheet and script of the report documents (cover, contents, side panel, table tools).
 
 Used by :func:`tkpk_lib.reporting.document.finish_document`. Everything is inline (the
-HTML works offline). On screen the contents are a side panel that follows the reader (the
+HTML works offline). Plotly charts get the Indonesian number format (decimal comma) and
+full trace names in hover labels. On screen the contents are a side panel that follows the reader (the
 section in view is highlighted) and tables with more than a few rows can be sorted (click a
 column heading; Indonesian numbers "1.234,5" sort as numbers) and filtered (a search box
 above the table). In print the cover and the contents are pages of their own, and the
@@ -130,8 +131,16 @@ DOCUMENT_JS = """<script>
     window.addEventListener("scroll", mark, { passive: true });
     mark();
   }
+  function indonesian() {
+    if (!window.Plotly) { return; }
+    document.querySelectorAll(".plotly-graph-div").forEach(function (g) {
+      if (g.layout && g.layout.separators === ",.") { return; }
+      window.Plotly.relayout(g, { separators: ",.", "hoverlabel.namelength": -1 });
+    });
+  }
   function init() {
     document.querySelectorAll(".jp-OutputArea-output table").forEach(sortable);
+    indonesian();
     follow();
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); }
