@@ -83,6 +83,7 @@ def test_tables_and_figures_numbered_with_caption_and_source(shared_run):
     assert f"Tabel 2.1 Indikator utama, {UNIT} 2024" in text
     assert "Gambar 2.1 Tren persentase penduduk miskin (P0)" in text
     assert re.search(r"Tabel 4\.1 Kecamatan prioritas", text)
+    assert f"Gambar 4.1 P0 kecamatan (SAE), {UNIT}" in text  # a map's caption is its own title
     # numbering restarts in each section and is consecutive
     numbers = re.findall(r"Tabel (\d)\.(\d+) ", text.split("Daftar Gambar")[-1])
     by_section: dict[str, list[int]] = {}
@@ -208,3 +209,16 @@ def test_one_copy_of_plotly_per_file(shared_run):
     text = (shared_run["folders"]["1701"] / "evaluasi_tahunan.html").read_text(encoding="utf-8")
     assert text.count('class="plotly-graph-div"') >= 2
     assert len(re.findall(r"plotly\.js v\d", text)) == 1
+
+
+def test_figure_caption_is_the_figure_title_shown_by_the_notebook():
+    page = finish_document(
+        '<html><head></head><body><h2 id="4.-K">4. Kantong</h2><h3 id="x">Peta</h3>'
+        '<img alt="No description" src="data:image/png;base64,AAAA">'
+        '<p class="tkpk-figure-title" hidden="">P0 kecamatan (SAE), Kabupaten Kaur</p>'
+        '<img src="data:image/png;base64,BBBB"></body></html>',
+        DocumentInfo("Kabupaten Kaur", 2024))
+    assert re.search(r'<img alt="P0 kecamatan \(SAE\), Kabupaten Kaur"[^>]*base64,AAAA"', page)
+    assert "Gambar 4.1</span> P0 kecamatan (SAE), Kabupaten Kaur" in page
+    assert "Gambar 4.2</span> Peta" in page  # no title shown: the sub-heading
+    assert 'class="tkpk-figure-title"' not in page

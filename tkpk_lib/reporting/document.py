@@ -176,7 +176,26 @@ def sources_markdown(data_root: str | None = None) -> str:
     return "---\n" + SOURCES_NOTE
 
 
-_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script\s*>", re.IGNORECASE | re.DOTALL)
+_SCRIPT_OPEN = re.compile(r"<script\b", re.IGNORECASE)
+_SCRIPT_CLOSE = re.compile(r"</script\s*>", re.IGNORECASE)
+
+
+def _split_scripts(text: str) -> list[tuple[str, bool]]:
+    """``text`` cut into (part, is_script) pieces; scripts end at the first ``</script>``.
+
+    Literal searches only: one lazy regex over the ~5 MB of inlined plotly.js takes ~0.25 s.
+    """
+    parts: list[tuple[str, bool]] = []
+    pos = 0
+    while True:
+        start = _SCRIPT_OPEN.search(text, pos)
+        end = _SCRIPT_CLOSE.search(text, start.end()) if start else None
+        if start is None or end is None:
+            break
+        parts += [(text[pos: start.start()], False), (text[start.start(): end.end()], True)]
+        pos = end.end()
+    parts.append((text[pos:], False))
+    return parts
 _TOKEN = re.compile(
     r"(?P<h><h(?P<lvl>[23])\b(?P<hattr>[^>]*)>(?P<htext>.*?)</h[23]>)"
     r"|(?P<table><table\b[^>]*>(?:\s*<caption>(?P<cap>.*?)</caption>)?)"
@@ -253,8 +272,10 @@ class _Numbering:
         title = _html.unescape(own.group(1)) if own else self.sub or re.sub(r"^\d+\.\s*", "", self.section)
         ident = _anchor(label)
         self.captions.append(("Gambar", ident, f"{label} {title}".strip(), self.html_only))
-        if tag.startswith("<img"):
-            tag = re.sub(r"\balt=\"[^\"]*\"", "", tag).replace("<img", f'<img alt="{_html.escape(title)}"', 1)
+        if tag.startswith("<img"):  # the alt text says what the figure shows (not the base64 data)
+            head, src, data = tag.partition(" src=")
+            head = re.sub(r"\balt=\"[^\"]*\"", "", head).replace("<img", f'<img alt="{_html.escape(title)}"', 1)
+            tag = head + src + data
         num = f'<span class="tkpk-num">{_html.escape(label)}</span> '
         return (f'{tag}<p class="tkpk-figcaption" id="{ident}">{num}{_html.escape(title)}</p>'
                 f'<p class="tkpk-source">{_html.escape(source_line(self.section, self.synthetic))}</p>')
@@ -265,7 +286,7 @@ def _anchor(label: str) -> str:
     return "tkpk-" + re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
 
 
-_FIG_TITLE = re.compile(r'<p class="tkpk-figure-title" hidden>(.*?)</p>', re.DOTALL)
+_FIG_TITLE = re.compile(r'<p class="tkpk-figure-title" hidden(?:="[^"]*")?>(.*?)</p>', re.DOTALL)
 
 
 def _attach_figure_titles(body: str) -> str:
@@ -313,7 +334,6 @@ def number_tables_figures(body: str, synthetic: bool = False) -> tuple[str, _Num
     state = _Numbering(synthetic)
     body = _attach_figure_titles(body)
     out: list[str] = []
-    pos = 0
 
     def token(m: re.Match[str]) -> str:
         if m.group("h"):
@@ -324,11 +344,8 @@ def number_tables_figures(body: str, synthetic: bool = False) -> tuple[str, _Num
             return state.table_end()
         return state.figure(m.group(0))
 
-    for script in _SCRIPT.finditer(body):
-        out.append(_TOKEN.sub(token, body[pos: script.start()]))
-        out.append(script.group(0))
-        pos = script.end()
-    out.append(_TOKEN.sub(token, body[pos:]))
+    for part, is_script in _split_scripts(body):
+        out.append(part if is_script else _TOKEN.sub(token, part))
     return "".join(out), state
 
 
@@ -402,12 +419,6 @@ _TITLE = re.compile(r"<h1\b[^>]*>(?P<t>.*?)</h1>(?:\s*<h2\b[^>]*>[^<]*, tahun \d
                     re.IGNORECASE | re.DOTALL)
 
 
-def _in_script(text: str, pos: int) -> bool:
-    """Whether ``pos`` lies inside a ``<script>`` element of ``text``."""
-    opened = text.lower().rfind("<script", 0, pos)
-    return opened >= 0 and text.lower().find("</script", opened) > pos
-
-
 def finish_document(body: str, info: DocumentInfo) -> str:
     """Turn nbconvert's HTML of a report into the document (cover, contents, numbers, marks).
 
@@ -438,13 +449,18 @@ def finish_document(body: str, info: DocumentInfo) -> str:
     """
     if _DOC_MARK in body:
         return body
-    head_end = body.lower().find("</head>")
-    head_end = head_end + len("</head>") if head_end >= 0 else 0
+    head_m = re.search(r"</head>", body, re.IGNORECASE)
+    head_end = head_m.end() if head_m else 0
     head, rest = body[:head_end], body[head_end:]
-    title_m = next((m for m in _TITLE.finditer(rest) if not _in_script(rest, m.start())), None)
-    title = _text(title_m.group("t")) if title_m else "Laporan"
-    if title_m:
-        rest = rest[: title_m.start()] + rest[title_m.end():]
+    parts = _split_scripts(rest)
+    title = "Laporan"
+    for i, (part, is_script) in enumerate(parts):
+        title_m = None if is_script else _TITLE.search(part)
+        if title_m:
+            title = _text(title_m.group("t"))
+            parts[i] = (part[: title_m.start()] + part[title_m.end():], False)
+            break
+    rest = "".join(part for part, _s in parts)
     rest, state = number_tables_figures(rest, info.synthetic)
     front = cover_html(title, info) + _toc_html(state)
     if info.synthetic:
@@ -452,7 +468,7 @@ def finish_document(body: str, info: DocumentInfo) -> str:
     body_open = re.search(r"<body\b[^>]*>", rest, re.IGNORECASE)
     at = body_open.end() if body_open else 0
     rest = rest[:at] + f'<main class="tkpk-document">{front}' + rest[at:]
-    close = rest.lower().rfind("</body>")
+    close = max(rest.rfind("</body>"), rest.rfind("</BODY>"))
     rest = (rest[:close] + "</main>" + DOCUMENT_JS + rest[close:]) if close >= 0 else rest + "</main>" + DOCUMENT_JS
     style = _DOC_MARK + DOCUMENT_CSS + page_css(title, info)
     if head:
