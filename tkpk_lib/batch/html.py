@@ -261,6 +261,44 @@ def printable_html(html_text: str, *, static_charts: bool = True) -> str:
     return html_text
 
 
+_PLOTLY_BANNER = re.compile(r"plotly\.js v\d")
+
+
+def with_plotly_js(html_text: str) -> str:
+    """Make sure an HTML page with plotly charts carries plotly.js exactly once.
+
+    Plotly's notebook renderer inlines plotly.js with the first chart a *kernel* shows; a
+    warm kernel that runs several reports gives it to the first report only, and the charts
+    of the others stay blank ("Plotly is not defined"). A page with charts and without the
+    library gets the installed plotly's copy in its head; a page that has it is unchanged.
+
+    Parameters
+    ----------
+    html_text : str
+        The HTML report.
+
+    Returns
+    -------
+    str
+        The HTML with plotly.js once when it has charts.
+
+    Examples
+    --------
+    >>> page = '<html><head></head><body><div class="plotly-graph-div"></div></body></html>'
+    >>> len(_PLOTLY_BANNER.findall(with_plotly_js(page)))
+    1
+    >>> with_plotly_js("<p>no chart</p>")
+    '<p>no chart</p>'
+    """
+    if 'class="plotly-graph-div"' not in html_text or _PLOTLY_BANNER.search(html_text):
+        return html_text
+    from plotly.offline import get_plotlyjs
+
+    lib = ("<script>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>"
+           f'<script type="text/javascript">{get_plotlyjs()}</script>')
+    return _inject_head(html_text, lib)
+
+
 _EXPORTERS = threading.local()
 #: Cell tag of notebook cells that are for the analyst only (removed from HTML and PDF).
 NOTEBOOK_ONLY_TAG = "notebook-only"
@@ -348,6 +386,7 @@ def notebook_to_html(
     exporter = _exporter(hide_code)
     body, _resources = exporter.from_notebook_node(nb)
     body = _make_offline(body)
+    body = with_plotly_js(body)
     body = _inject_head(body, PRINT_CSS)
     if document:
         from tkpk_lib.reporting.document import document_info, finish_document
