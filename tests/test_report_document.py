@@ -240,3 +240,16 @@ def test_figure_caption_is_the_figure_title_shown_by_the_notebook():
     assert "Gambar 4.1</span> P0 kecamatan (SAE), Kabupaten Kaur" in page
     assert "Gambar 4.2</span> Peta" in page  # no title shown: the sub-heading
     assert 'class="tkpk-figure-title"' not in page
+
+
+def test_absent_annex_table_says_why(monkeypatch):
+    from tkpk_lib.reporting.notebook import show_annex
+
+    shown: list = []
+    monkeypatch.setattr("IPython.display.display", lambda *objs, **_kw: shown.extend(objs))
+    show_annex({}, "program")  # Kaur: no programme rows in the programme map
+    show_annex({"pengaduan": pd.DataFrame(columns=["program", "n"])}, "pengaduan")
+    html = [obj._repr_html_() for obj in shown]
+    assert len(html) == 2 and all("<th" not in h for h in html)
+    assert "tidak memuat baris program untuk wilayah ini" in html[0]
+    assert "tidak memuat pengaduan" in html[1]

@@ -126,19 +126,35 @@ def show_maps(cache: str | Path, data_root: str | Path, kab_code: str, dpi: int 
         show(fig, dpi)
 
 
+_PROGRAMME_MAP_EMPTY = "Peta program tahun ini tidak memuat baris program untuk wilayah ini, sehingga tabel ini kosong."
+#: Why an annex table is absent or empty, by its id.
+ANNEX_EMPTY: dict[str, str] = {
+    "program": _PROGRAMME_MAP_EMPTY,
+    "target": _PROGRAMME_MAP_EMPTY,
+    "pengaduan": "Log pengaduan tidak memuat pengaduan untuk wilayah ini pada tahun laporan.",
+    "kantong": "Tidak ada data desa (Podes atau batas wilayah) untuk menentukan kantong kemiskinan wilayah ini.",
+    "cakupan": "Data terpadu tidak memuat rumah tangga untuk wilayah ini.",
+}
+
+
 def show_annex(tables: Mapping[str, pd.DataFrame], table_id: str, rows: int | None = None) -> None:
-    """Display one annex table (its first ``rows`` rows) as the report shows it; nothing if absent.
+    """Display one annex table (its first ``rows`` rows) as the report shows it.
+
+    An absent or empty table shows one sentence saying why (:data:`ANNEX_EMPTY`), never a
+    heading with nothing under it or a row of column names.
 
     Examples
     --------
-    >>> show_annex({}, "program")  # an annex without programmes shows nothing
+    >>> show_annex({}, "program")  # doctest: +SKIP
     """
-    if table_id not in tables:
-        return
     from IPython.display import display
 
+    reason = ANNEX_EMPTY.get(table_id)
+    if table_id not in tables:
+        display(EmptyTable(None, reason or EMPTY_DEFAULT))
+        return
     df = tables[table_id] if rows is None else tables[table_id].head(rows)
-    display(styled(annex_display(df, table_id)))
+    display(styled(annex_display(df, table_id), empty=reason))
 
 
 def explore_unit(out: Any, cache: str | Path, kab_code: str, year: int, min_sample: int = 0) -> None:
