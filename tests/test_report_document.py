@@ -195,7 +195,10 @@ def test_interactive_html_in_a_browser_offline(shared_run):
     res = seen.result
     assert len(res["drawn"]) >= 2 and all(res["drawn"])  # the trend chart and the map
     assert res["separators"] == [",."] * len(res["drawn"])  # decimal comma in every chart's hover and axes
-    map_text = next(t for t in res["hover"] if "Kecamatan" in t)
+    assert len(res["drawn"]) >= 3  # trend, kecamatan map, desa map
+    desa_text = next(t for t in res["hover"] if "data registri" in t)
+    assert "Kecamatan " in desa_text and "Status kantong kemiskinan" in desa_text
+    map_text = next(t for t in res["hover"] if "P0 model" in t)
     assert "SK 95%" in map_text and "Keandalan:" in map_text and "Status kantong kemiskinan" in map_text
     assert re.search(r"P0 model: \d+,\d persen", map_text)  # Indonesian decimal comma
     assert res["sorted"] == sorted(res["before"], key=str.lower) and res["sorted"] != res["before"]

@@ -240,12 +240,26 @@ def _kecamatan_hover(row: Any, unit: str) -> str:
     return "<br>".join(parts)
 
 
-def pocket_map_interactive(cache: Any, data_root: Any, kab_code: str) -> Any:
-    """Interactive map of the kecamatan of a unit (the whole province for the province code).
+def _desa_hover(row: Any, kec_names: Mapping[str, str], unit: str) -> str:
+    """Hover text of one desa: name, kecamatan, its measure (registry: no sampling error), pocket status."""
+    parts = [f"<b>{row['name']}</b>", f"Kecamatan {kec_names.get(str(row['code'])[:6], '-')}", unit]
+    if np.isfinite(row["rate"]):
+        parts.append(f"{row['rate_measure']}: {_pct(row['rate'])} persen (data registri, tanpa galat sampling)")
+    else:
+        parts.append(f"{row['rate_measure'] if isinstance(row['rate_measure'], str) else 'Nilai'}: {MISSING_LABEL}")
+    status = row["pocket_type"] if isinstance(row["pocket_type"], str) else "tidak dinilai"
+    parts.append(f"Status kantong kemiskinan: {status}")
+    return "<br>".join(parts)
 
-    Colours: P0 model (SAE) of each kecamatan; hover: kecamatan and kabupaten/kota name, P0
-    with its 95% confidence interval and reliability (Indonesian number format), pocket
-    status. Drawn offline (:func:`interactive_map`).
+
+def pocket_map_interactive(cache: Any, data_root: Any, kab_code: str, level: str = "kecamatan") -> Any:
+    """Interactive map of the kecamatan (or desa) of a unit; kecamatan of the whole province for "17".
+
+    Kecamatan: coloured by P0 model (SAE); hover: kecamatan and kabupaten/kota name, P0 with
+    its 95% confidence interval and reliability (Indonesian number format), pocket status.
+    Desa (kabupaten/kota only; the province would carry 1,500 polygons): coloured by the desa
+    measure of the pockets (registry share, no sampling error); hover: desa and kecamatan
+    name, the measure, pocket status. Drawn offline (:func:`interactive_map`).
 
     Parameters
     ----------
@@ -255,11 +269,13 @@ def pocket_map_interactive(cache: Any, data_root: Any, kab_code: str) -> Any:
         Data root with the boundary files.
     kab_code : str
         Kabupaten/kota code, or the province code.
+    level : {"kecamatan", "desa"}, default "kecamatan"
+        Units of the map.
 
     Returns
     -------
     plotly.graph_objects.Figure or None
-        None without kecamatan boundaries or pocket estimates.
+        None without boundaries or pockets of that level (and for desa of the province).
 
     Examples
     --------
@@ -269,26 +285,32 @@ def pocket_map_interactive(cache: Any, data_root: Any, kab_code: str) -> Any:
     from tkpk_lib.reporting.labels import PROVINCE_CODE, unit_name
     from tkpk_lib.reporting.reading import load_section
 
-    if "boundaries/kecamatan" not in canonical.raw_files(data_root, 0):
-        return None
-    pk = load_section(cache, "pockets", kab_code)
-    pk = pk[pk["level"] == "kecamatan"] if "level" in pk.columns else pk.iloc[0:0]
-    kec = canonical.load_boundaries(data_root, "kecamatan")
     code = str(kab_code)
-    if code != PROVINCE_CODE:
-        kec = kec[kec["code"].astype(str).str[:4] == code]
-    if pk.empty or kec.empty:
+    if f"boundaries/{level}" not in canonical.raw_files(data_root, 0) or (level == "desa" and code == PROVINCE_CODE):
         return None
-    g = kec[["code", "geometry"]].merge(pk[["code", "name", "kab_code", "rate", "se", "reliability", "pocket_type"]],
-                                        on="code", how="left")
-    g["rate"] = pd.to_numeric(g["rate"], errors="coerce")
-    g["se"] = pd.to_numeric(g["se"], errors="coerce")
+    pockets = load_section(cache, "pockets", kab_code)
+    pk = pockets[pockets["level"] == level] if "level" in pockets.columns else pockets.iloc[0:0]
+    shapes = canonical.load_boundaries(data_root, level)
+    if code != PROVINCE_CODE:
+        shapes = shapes[shapes["code"].astype(str).str[:4] == code]
+    if pk.empty or shapes.empty:
+        return None
+    cols = ["code", "name", "rate", "se", "reliability", "pocket_type", "rate_measure"]
+    g = shapes[["code", "geometry"]].merge(pk[[c for c in cols if c in pk.columns]], on="code", how="left")
+    for col in ("rate", "se"):
+        g[col] = pd.to_numeric(g[col], errors="coerce") if col in g.columns else np.nan
     g["name"] = g["name"].fillna(g["code"].astype(str))
-    text = [_kecamatan_hover(r, unit_name(str(r["code"])[:4])) for _i, r in g.iterrows()]
+    if level == "desa":
+        kec = pockets[pockets["level"] == "kecamatan"]
+        names = dict(zip(kec["code"].astype(str), kec["name"].astype(str), strict=True))
+        text = [_desa_hover(r, names, unit_name(code)) for _i, r in g.iterrows()]
+        title, legend, reliability = f"Kantong kemiskinan desa, {unit_name(code)}", "Desil 1-4 (%)", None
+    else:
+        text = [_kecamatan_hover(r, unit_name(str(r["code"])[:4])) for _i, r in g.iterrows()]
+        title, legend, reliability = f"P0 model kecamatan (SAE), {unit_name(code)}", "P0 (%)", "reliability"
     span = float(max(g.total_bounds[2] - g.total_bounds[0], g.total_bounds[3] - g.total_bounds[1]))
-    fig = interactive_map(g, "rate", title=f"P0 model kecamatan (SAE), {unit_name(code)}",
-                          legend_title="P0 (%)", k=4, fmt="{:.1f}", multiplier=100,
-                          reliability="reliability", hover_text=text, simplify=span / 800)
+    fig = interactive_map(g, "rate", title=title, legend_title=legend, k=4, fmt="{:.1f}", multiplier=100,
+                          reliability=reliability, hover_text=text, simplify=span / 800)
     for trace in fig.data:  # legend intervals with decimal commas
         if trace.name:
             trace.name = trace.name.replace(".", ",")

@@ -137,6 +137,23 @@ ANNEX_EMPTY: dict[str, str] = {
 }
 
 
+def show_interactive_maps(cache: str | Path, data_root: str | Path, kab_code: str) -> None:
+    """Display the interactive kecamatan map and (kabupaten/kota) desa map of a unit (HTML report).
+
+    Examples
+    --------
+    >>> show_interactive_maps("derived/2024", "data/demo/generated", "1701")  # doctest: +SKIP
+    """
+    from IPython.display import display
+
+    from tkpk_lib.reporting.interactive_maps import pocket_map_interactive
+
+    for level in ("kecamatan", "desa"):
+        fig = pocket_map_interactive(cache, data_root, kab_code, level)
+        if fig is not None:
+            display(fig)
+
+
 def show_annex(tables: Mapping[str, pd.DataFrame], table_id: str, rows: int | None = None) -> None:
     """Display one annex table (its first ``rows`` rows) as the report shows it.
 
