@@ -256,3 +256,14 @@ def test_absent_annex_table_says_why(monkeypatch):
     assert len(html) == 2 and all("<th" not in h for h in html)
     assert "tidak memuat baris program untuk wilayah ini" in html[0]
     assert "tidak memuat pengaduan" in html[1]
+
+
+def test_html_only_section_is_marked_in_the_contents_and_the_next_section_is_not():
+    body = ('<html><head></head><body><div class="jp-Cell jp-MarkdownCell"><div class="jp-RenderedMarkdown '
+            'celltag_html-only"><h2 id="g">Grafik interaktif</h2></div></div>'
+            '<div class="jp-Cell jp-CodeCell celltag_html-only">peta</div>'
+            '<div class="jp-Cell jp-MarkdownCell"><div class="jp-RenderedMarkdown"><h2 id="8.-L">8. Lain</h2>'
+            '</div></div></body></html>')
+    page = finish_document(body, DocumentInfo("Kota Bengkulu", 2024))
+    assert '<li class="tkpk-toc-l2 tkpk-html-only"><a href="#g">' in page  # hidden in print
+    assert '<li class="tkpk-toc-l2"><a href="#8.-L">' in page

@@ -196,6 +196,8 @@ def _split_scripts(text: str) -> list[tuple[str, bool]]:
         pos = end.end()
     parts.append((text[pos:], False))
     return parts
+
+
 _TOKEN = re.compile(
     r"(?P<h><h(?P<lvl>[23])\b(?P<hattr>[^>]*)>(?P<htext>.*?)</h[23]>)"
     r"|(?P<table><table\b[^>]*>(?:\s*<caption>(?P<cap>.*?)</caption>)?)"
@@ -226,11 +228,12 @@ class _Numbering:
     def heading(self, m: re.Match[str], before: str) -> str:
         text = _text(m.group("htext"))
         ident = re.search(r"\bid=\"([^\"]+)\"", m.group("hattr"))
-        html_only = f"celltag_{HTML_ONLY_TAG}" in before
+        cell = before.rfind('class="jp-Cell ')  # the tag of the heading's own cell, not of the cell before
+        html_only = f"celltag_{HTML_ONLY_TAG}" in before[max(cell, 0):]
         if m.group("lvl") == "2":
             sec = _SECTION_NO.match(text)
             self.section, self.sub, self.html_only = text, "", html_only
-            self.number = sec.group(1) or "" if sec else ""
+            self.number = (sec.group(1) or "") if sec else ""
             self.annex = bool(sec and sec.group(2))
             self.tables = self.figures = 0
         else:
