@@ -154,6 +154,9 @@ def test_empty_table_says_why_instead_of_printing_column_names():
     assert "realisation" not in html and "kab_code" not in html and "<th" not in html
     assert "Pagu dan realisasi menurut strategi" in html
     assert "tidak memuat baris program untuk wilayah ini" in html
+    # a section table without any column (Kaur's budget tables): the caption says which input
+    bare = styled(pd.DataFrame(), "Pagu dan realisasi menurut klaster")._repr_html_()
+    assert "Peta program tahun ini tidak memuat baris program" in bare
     own = styled(budget, "Pagu", empty="Kaur belum mengirim peta program.")._repr_html_()
     assert "Kaur belum mengirim peta program." in own
 

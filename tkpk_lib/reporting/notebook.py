@@ -225,12 +225,15 @@ def show_picker(cache: str | Path, kab_code: str, year: int, min_sample: int = 0
         display(picker)
 
 
-#: Why a table is empty, by a column it would have had (first match wins).
+#: Why a table is empty, by a word in the name of a column it would have had (first match wins;
+#: the report tables name columns in Indonesian, the prepared sections in English).
 EMPTY_REASONS: tuple[tuple[str, str], ...] = (
+    ("pengaduan", "Log pengaduan tidak memuat pengaduan untuk wilayah ini pada tahun laporan."),
+    ("complaint", "Log pengaduan tidak memuat pengaduan untuk wilayah ini pada tahun laporan."),
+    ("anggaran", "Peta program tahun ini tidak memuat baris program untuk wilayah ini, sehingga tabel ini kosong."),
+    ("pagu", "Peta program tahun ini tidak memuat baris program untuk wilayah ini, sehingga tabel ini kosong."),
     ("budget", "Peta program tahun ini tidak memuat baris program untuk wilayah ini, sehingga tabel ini kosong."),
     ("programme", "Peta program tahun ini tidak memuat baris program untuk wilayah ini, sehingga tabel ini kosong."),
-    ("complaints", "Log pengaduan tidak memuat pengaduan untuk wilayah ini pada tahun laporan."),
-    ("n_complaints", "Log pengaduan tidak memuat pengaduan untuk wilayah ini pada tahun laporan."),
     ("desa_code", "Tidak ada desa/kelurahan yang memenuhi kriteria tabel ini untuk wilayah ini."),
 )
 #: Said of an empty table when no column tells why.
@@ -262,23 +265,27 @@ class EmptyTable:
         return (f"**{self.caption}**\n\n" if self.caption else "") + self.reason
 
 
-def empty_reason(df: pd.DataFrame) -> str:
-    """The sentence that explains an empty table, from the columns it would have had.
+def empty_reason(df: pd.DataFrame, caption: str | None = None) -> str:
+    """The sentence that explains an empty table, from its columns or its caption.
 
     Examples
     --------
-    >>> empty_reason(pd.DataFrame(columns=["kab_code", "budget"]))[:40]
+    >>> empty_reason(pd.DataFrame(columns=["Strategi", "Pagu (Rp)"]))[:40]
     'Peta program tahun ini tidak memuat bari'
+    >>> empty_reason(pd.DataFrame(columns=["Program", "Jumlah pengaduan"]))[:30]
+    'Log pengaduan tidak memuat pen'
+    >>> empty_reason(pd.DataFrame(), "Pagu dan realisasi menurut strategi")[:12]
+    'Peta program'
     """
-    cols = {str(c) for c in df.columns}
-    return next((text for col, text in EMPTY_REASONS if col in cols), EMPTY_DEFAULT)
+    cols = [str(c).lower() for c in df.columns] + [(caption or "").lower()]
+    return next((text for word, text in EMPTY_REASONS if any(word in c for c in cols)), EMPTY_DEFAULT)
 
 
 def styled(df: pd.DataFrame, caption: str | None = None, empty: str | None = None) -> Any:
     """A pandas Styler without the index (for report tables); one sentence for an empty table.
 
     A table without rows is never shown as a row of column names: :class:`EmptyTable` shows
-    its caption and ``empty`` (default :func:`empty_reason`, from the table's columns).
+    its caption and ``empty`` (default :func:`empty_reason`, from the table's columns and caption).
 
     Parameters
     ----------
@@ -301,7 +308,7 @@ def styled(df: pd.DataFrame, caption: str | None = None, empty: str | None = Non
     'Peta program '
     """
     if df.empty:
-        return EmptyTable(caption, empty or empty_reason(df))
+        return EmptyTable(caption, empty or empty_reason(df, caption))
     # a table id from the content instead of pandas' random one: the same inputs give the same
     # table HTML when a run is repeated (tests/test_pipeline.py::test_rerun_same_run_id_...)
     digest = hashlib.sha1(f"{caption}\x1f{df.to_csv()}".encode()).hexdigest()[:10]
