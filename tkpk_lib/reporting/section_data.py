@@ -249,3 +249,69 @@ def _complaints_annex(comp: pd.DataFrame) -> pd.DataFrame:
     g["selesai_pct"] = g["selesai"] / g["jumlah"]
     g["kab_code"] = g["kab_code"].astype(str)
     return g[["kab_code", "program", "kanal", "jumlah", "selesai", "selesai_pct", "hari_rata"]]
+
+
+def survey_registry_section(hh: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFrame:
+    """Survey estimate of recipient households against the registry's count, per programme and kabupaten.
+
+    The Susenas total of households receiving each programme (with its 95% CI,
+    :func:`tkpk_lib.analysis.coverage.programme_receipt`) next to the number of registry households
+    flagged as recipients (:func:`tkpk_lib.analysis.registry.registry_coverage`), compared by
+    :func:`tkpk_lib.analysis.registry.compare_survey_registry`; the province has kab_code "17".
+
+    Parameters
+    ----------
+    hh : pandas.DataFrame
+        Canonical ``households`` table (Susenas) of the year.
+    registry : pandas.DataFrame
+        Canonical registry without personal data (``row_no``, ``kab_code``, ``decile``, ``rcv_*``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``kab_code, programme, survey_estimate, se, ci_low, ci_high, registry, difference, z,
+        agreement, disagree, reliability, n``; programmes present in both sources.
+
+    Examples
+    --------
+    >>> hh = pd.DataFrame({"kab_code": "1701", "weight": [100.0, 100.0, 200.0], "stratum": 1,
+    ...     "psu": [1, 2, 3], "rcv_pkh": [1, 0, 1]})
+    >>> reg = pd.DataFrame({"row_no": [1, 2], "kab_code": "1701", "decile": [1, 5], "rcv_pkh": [1, 1]})
+    >>> survey_registry_section(hh, reg)[["kab_code", "survey_estimate", "registry"]].values.tolist()
+    [['17', 300.0, 2], ['1701', 300.0, 2]]
+    """
+    from tkpk_lib.analysis import coverage, registry_summary
+    from tkpk_lib.data.schemas import PROGRAMMES
+
+    progs = [p for p in PROGRAMMES if f"rcv_{p}" in hh.columns and f"rcv_{p}" in registry.columns]
+    sv = _both(coverage.programme_receipt, hh, _design(), programmes=progs)
+    rg = registry_summary.registry_coverage(registry, by="kab_code", programmes=progs)
+    rg_prov = registry_summary.registry_coverage(registry, by=None, programmes=progs)
+    rg_prov.insert(0, "kab_code", PROVINCE_CODE)
+    rg = pd.concat([rg.assign(kab_code=rg["kab_code"].astype(str)), rg_prov], ignore_index=True)
+    sv = sv.assign(kab_code=sv["kab_code"].astype(str))
+    return registry_summary.compare_survey_registry(sv, rg, by="kab_code", registry_value="recipients",
+                                                    indicator="number")
+
+
+def overlap_section(hh: pd.DataFrame) -> pd.DataFrame:
+    """Programme overlap matrix (Susenas, households) per kabupaten and for the province ("17").
+
+    :func:`tkpk_lib.analysis.coverage.overlap_matrix` over all households, rows of the indicator
+    ``share_b_given_a`` (the share of recipients of programme a who also receive b; diagonal 1).
+
+    Examples
+    --------
+    >>> hh = pd.DataFrame({"kab_code": "1701", "weight": 1.0, "stratum": 1, "psu": [1, 2, 3, 4],
+    ...     "rcv_pkh": [1, 1, 0, 0], "rcv_bpnt": [1, 0, 1, 0]})
+    >>> o = overlap_section(hh)
+    >>> o.query("kab_code == '1701' and programme_a == 'pkh' and programme_b == 'bpnt'")["estimate"].item()
+    0.5
+    """
+    from tkpk_lib.analysis import coverage
+    from tkpk_lib.data.schemas import PROGRAMMES
+
+    progs = [p for p in PROGRAMMES if f"rcv_{p}" in hh.columns]
+    out = _both(coverage.overlap_matrix, hh, _design(), programmes=progs)
+    out = out[out["indicator"] == "share_b_given_a"].reset_index(drop=True)
+    return out.assign(kab_code=out["kab_code"].astype(str))
