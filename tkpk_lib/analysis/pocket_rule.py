@@ -40,8 +40,8 @@ menurut tingkat kemiskinan atau menurut jumlah penduduk miskin (dibulatkan ke at
     return (f"Sebuah kecamatan atau desa disebut kantong kemiskinan bila termasuk {cut} di kabupaten/kotanya "
             "menurut tingkat kemiskinan atau menurut jumlah penduduk miskin"
             + (" (dibulatkan ke atas)" if share else "") + ". "
-            f"Karena P0 kecamatan adalah dugaan dengan galat baku, peringkat diulang pada {draws:,d}".replace(",", ".")
-            + " tarikan acak dari sebaran dugaan (normal dengan rata-rata P0 model dan galat bakunya): "
+            "Karena P0 kecamatan adalah dugaan dengan galat baku, peringkat diulang pada "
+            + f"{draws:,d}".replace(",", ".") + " tarikan acak dari sebaran dugaan (normal dengan rata-rata P0 model dan galat bakunya): "
             f"kecamatan yang masuk {cut} menurut tingkat pada sedikitnya {round(stable * 100):d}% tarikan "
             f"disebut kantong tetap, yang masuk pada paling banyak {round((1 - stable) * 100):d}% tarikan "
             "tetap di luar, dan di antaranya belum dapat disimpulkan.")
