@@ -257,3 +257,29 @@ def test_ci_text_never_below_zero_and_rank_is_province_wide():
     assert ci_text(0.001, -0.004, 0.006) == "0,1 (0,0\u20130,6)"
     assert province_rank(pd.Series([0.2, 0.5, 0.2])).tolist() == [2.0, 1.0, 2.0]
     assert np.isnan(province_rank(pd.Series([np.nan, 1.0]))[0])
+
+
+def test_annex_complaints_use_the_reports_median(run):
+    import openpyxl
+
+    from tkpk_lib.reporting.labels import PROGRAMME_LABELS
+
+    comp = _canon(run, f"complaints_{YEAR}")
+    comp = comp[comp["kab_code"].astype(str) == "1701"]
+    days = (pd.to_datetime(comp["date_resolved"]) - pd.to_datetime(comp["date_received"])).dt.days
+    days = days.where(comp["status"].astype(str) == "selesai")
+    wb = openpyxl.load_workbook(Path(run["folders"]["1701"]) / f"lampiran_lp2kd_1701_{YEAR}.xlsx", read_only=True)
+    rows = [list(r) for r in wb["Pengaduan"].iter_rows(values_only=True)]
+    head = next(i for i, r in enumerate(rows) if "Median waktu penyelesaian" in r)
+    h = rows[head]
+    code = {v: k for k, v in PROGRAMME_LABELS.items()}
+    checked = 0
+    for r in rows[head + 1:]:
+        prog, chan, med = r[h.index("Program")], r[h.index("Kanal pengaduan")], r[h.index("Median waktu penyelesaian")]
+        if prog in (None, "Jumlah") or chan is None:
+            continue
+        sel = (comp["programme"].astype(str) == code.get(prog, prog)) & (comp["channel"].astype(str) == chan)
+        want = days[sel].median()
+        assert (med is None and pd.isna(want)) or med == pytest.approx(want), (prog, chan)
+        checked += 1
+    assert checked > 3
