@@ -290,9 +290,11 @@ def survey_registry_section(hh: pd.DataFrame, registry: pd.DataFrame) -> pd.Data
     progs = [p for p in PROGRAMMES if f"rcv_{p}" in hh.columns and f"rcv_{p}" in registry.columns]
     sv = _both(coverage.programme_receipt, hh, _design(), programmes=progs)
     rg = registry_summary.registry_coverage(registry, by="kab_code", programmes=progs)
-    rg_prov = registry_summary.registry_coverage(registry, by=None, programmes=progs)
+    # one scan of the registry: the province's counts are the sums of the kabupaten's
+    rg_prov = rg.groupby("programme", as_index=False, sort=False)["recipients"].sum()
     rg_prov.insert(0, "kab_code", PROVINCE_CODE)
-    rg = pd.concat([rg.assign(kab_code=rg["kab_code"].astype(str)), rg_prov], ignore_index=True)
+    rg = pd.concat([rg[["kab_code", "programme", "recipients"]].assign(kab_code=rg["kab_code"].astype(str)),
+                    rg_prov], ignore_index=True)
     sv = sv.assign(kab_code=sv["kab_code"].astype(str))
     return registry_summary.compare_survey_registry(sv, rg, by="kab_code", registry_value="recipients",
                                                     indicator="number")
