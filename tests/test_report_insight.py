@@ -246,9 +246,24 @@ def test_province_annex_sheets_carry_the_area(run):
         col = rows[head].index("Kabupaten/kota")
         areas = {r[col] for r in rows[head + 1:] if r[col] and r[col] != "Jumlah"}
         assert len(areas) > 1 and areas <= {unit_name(c) for c in comp["kab_code"].astype(str).unique()}, sheet
+    # pocket desa: ranked over every desa of the province, beside the rank in their kabupaten/kota
+    from tkpk_lib.reporting.reading import load_section
+
+    desa = load_section(run["cache"], "pockets")
+    desa = desa[desa["level"] == "desa"]
+    rates = desa.set_index(desa["code"].astype(str))["rate"].astype(float)
+    rows = [list(r) for r in wb["Kantong kemiskinan"].iter_rows(values_only=True)]
+    head = next(i for i, r in enumerate(rows) if "Peringkat provinsi" in r)
+    h = rows[head]
+    body = [r for r in rows[head + 1:] if r[h.index("Kode desa")]]
+    assert len({r[h.index("Kabupaten/kota")] for r in body}) > 1
+    for r in body:
+        code = str(r[h.index("Kode desa")])
+        assert r[h.index("Peringkat provinsi")] == 1 + int((rates > rates[code]).sum()), code
     unit = openpyxl.load_workbook(Path(run["folders"]["1701"]) / f"lampiran_lp2kd_1701_{YEAR}.xlsx",
                                   read_only=True)
     assert not any("Kabupaten/kota" in r for r in unit["Program"].iter_rows(values_only=True))
+    assert not any("Peringkat provinsi" in r for r in unit["Kantong kemiskinan"].iter_rows(values_only=True))
 
 
 def test_ci_text_never_below_zero_and_rank_is_province_wide():

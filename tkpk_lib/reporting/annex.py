@@ -103,6 +103,15 @@ def annex_tables(cache: str | Path, kab_code: str, year: int, *, min_sample: int
         out["pengaduan"] = comp.drop(columns="kab_code").reset_index(drop=True) if code != PROVINCE_CODE else comp
     if code == PROVINCE_CODE:
         out = with_area_column(out)
+        if "kantong" in out:  # the rank of each pocket desa among all desa of the province
+            from tkpk_lib.reporting.insight_tables import province_rank
+
+            desa = pk[pk["level"] == "desa"]
+            rank = dict(zip(desa["code"].astype(str), province_rank(desa["rate"].astype(float)), strict=True))
+            k = out["kantong"].copy()
+            k.insert(k.columns.get_loc("peringkat") + 1, "peringkat_provinsi",
+                     [int(rank[c]) if pd.notna(rank.get(c)) else pd.NA for c in k["desa_code"]])
+            out["kantong"] = k
     return out
 
 
