@@ -403,10 +403,14 @@ def pocket_table_area(cache: str | Path, kab_code: str, level: str = "kecamatan"
     pk = load_section(cache, "pockets")
     pk = pk[pk["level"] == level]
     rank = dict(zip(pk["code"].astype(str), province_rank(pk["rate"].astype(float)), strict=True))
-    codes = out["Kode"].astype(str)
+    # the code and rank columns, whatever their headers (the unit table's labels may change)
+    code_col = next(c for c in out.columns if out[c].astype(str).isin(rank).all())
+    rank_col = next((c for c in out.columns if str(c).startswith("Peringkat")), None)
+    codes = out[code_col].astype(str)
     out = out.copy()
-    out["Peringkat"] = [fmt_int(rank.get(c, np.nan)) for c in codes]
-    out = out.rename(columns={"Peringkat": "Peringkat provinsi"})
+    if rank_col is not None:
+        out = out.drop(columns=rank_col)
+    out.insert(0, "Peringkat provinsi", [fmt_int(rank.get(c, np.nan)) for c in codes])
     kab = dict(zip(pk["code"].astype(str), pk["kab_code"].astype(str), strict=True))
     out.insert(1, AREA, [unit_name(kab.get(c, c[:4])) for c in codes])
     return out
