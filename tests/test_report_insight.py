@@ -167,11 +167,11 @@ def test_village_class_and_typology_in_words(run):
     own = scores[scores["kab_code"].astype(str) == "1701"]
     counts = own["status_idm_like"].value_counts()
     html = _html(run, "1701")
-    t = _table(html, "Desa menurut kelas desa (mirip IDM)").set_index("Kelas desa (mirip IDM)")
+    t = _table(html, "Desa/kelurahan menurut kelas desa (mirip IDM)").set_index("Kelas desa (mirip IDM)")
     assert {k: int(v) for k, v in t["Semua desa"].items()} == {k: int(v) for k, v in counts.items()}
     assert list(t.index) == [c for c in ("sangat tertinggal", "tertinggal", "berkembang", "maju", "mandiri")
                              if c in counts.index]
-    typ = _table(html, "Desa menurut tipologi")
+    typ = _table(html, "Desa/kelurahan menurut tipologi")
     assert typ["Semua desa"].astype(int).sum() == len(own)
     assert not any(s.isdigit() for s in typ["Tipologi desa"])  # words, not cluster numbers
 
@@ -187,7 +187,7 @@ def test_unreached_pocket_desa_listed(run):
     pk = load_section(run["cache"], "pockets", "1701")
     first = pk[(pk["level"] == "desa") & pk["code"].isin(set(d["desa_code"].astype(str)))].sort_values(
         ["rank_rate", "code"]).iloc[0]
-    t = _table(_html(run, "1701"), "Desa kantong kemiskinan tanpa program")
+    t = _table(_html(run, "1701"), "Desa/kelurahan kantong kemiskinan tanpa program")
     assert t.iloc[0]["Desa/kelurahan"] == first["name"]
     assert t.iloc[0]["Peringkat"] == fmt_int(first["rank_rate"])
 

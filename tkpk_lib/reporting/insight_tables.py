@@ -64,8 +64,8 @@ HOW_TO_READ: dict[str, str] = {
     "class": "Cara membaca: jumlah desa/kelurahan menurut kelas desa mirip IDM (dari skor deprivasi Podes, bukan "
              "status IDM resmi Kemendesa) dan tipologi desa (kelompok desa dengan masalah layanan yang mirip), "
              "seluruh desa dibanding desa kantong kemiskinan.",
-    "unreached": "Cara membaca: desa kantong kemiskinan yang tidak menjadi lokus satu pun program dalam peta "
-                 "program tahun ini; desa ini perlu diusulkan sebagai lokus.",
+    "unreached": "Cara membaca: desa/kelurahan kantong kemiskinan yang tidak menjadi lokus satu pun program dalam "
+                 "peta program tahun ini; desa/kelurahan ini perlu diusulkan sebagai lokus.",
     "coverage_area": "Cara membaca: cakupan setiap program pada kelompok sasaran di setiap kabupaten/kota "
                      "(persen, Susenas), untuk membandingkan antarwilayah.",
     "targets_area": "Cara membaca: capaian indikator setiap kabupaten/kota terhadap targetnya.",
