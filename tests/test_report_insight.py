@@ -95,6 +95,14 @@ def test_overlap_matrix_equals_weighted_shares(run):
         share = float((w * hh[f"rcv_{a}"] * hh[f"rcv_{b}"]).sum() / (w * hh[f"rcv_{a}"]).sum())
         assert m.loc[la, f"juga {lb}"].rstrip("*") == fmt_percent(share, 1), (a, b)
     assert m.loc["PKH", "juga PKH"] == "\u2013"
+    # a programme nobody in the kota's sample receives (BLT Dana Desa: the kota has no desa) is no gap there
+    from tkpk_lib.reporting.labels import PROGRAMME_LABELS
+
+    none = {PROGRAMME_LABELS[p] for p in PROGRAMME_LABELS if f"rcv_{p}" in hh and hh[f"rcv_{p}"].sum() == 0}
+    some = {PROGRAMME_LABELS[p] for p in PROGRAMME_LABELS if f"rcv_{p}" in hh and hh[f"rcv_{p}"].sum() > 0}
+    assert none and PROGRAMME_LABELS["blt_dd"] in none
+    cov = _table(html, "Cakupan program menurut kuintil")
+    assert set(m.index) == some and set(cov["Program"]) == some
 
 
 def test_survey_against_registry_per_programme_and_kabupaten(run):

@@ -44,7 +44,8 @@ AREA = "Kabupaten/kota"
 HOW_TO_READ: dict[str, str] = {
     "coverage": "Cara membaca: persentase rumah tangga di setiap kuintil pengeluaran yang menerima program "
                 "(kuintil 1 = 20% rumah tangga dengan pengeluaran per kapita terendah); program yang tepat "
-                "sasaran cakupannya tinggi di kuintil 1 dan turun ke kuintil 5.",
+                "sasaran cakupannya tinggi di kuintil 1 dan turun ke kuintil 5. Program tanpa penerima dalam "
+                "sampel wilayah ini tidak ditampilkan.",
     "incidence": "Cara membaca: dari seluruh rumah tangga penerima program, berapa persen berada di setiap "
                  "kuintil (baris berjumlah 100%); makin besar porsi kuintil 1-2, makin tepat sasaran manfaatnya.",
     "survey_registry": "Cara membaca: jumlah rumah tangga penerima menurut Susenas (dugaan dengan SK 95%) dibanding "
@@ -67,7 +68,8 @@ HOW_TO_READ: dict[str, str] = {
     "unreached": "Cara membaca: desa/kelurahan kantong kemiskinan yang tidak menjadi lokus satu pun program dalam "
                  "peta program tahun ini; desa/kelurahan ini perlu diusulkan sebagai lokus.",
     "coverage_area": "Cara membaca: cakupan setiap program pada kelompok sasaran di setiap kabupaten/kota "
-                     "(persen, Susenas), untuk membandingkan antarwilayah.",
+                     "(persen, Susenas), untuk membandingkan antarwilayah; \u2013 = tidak ada rumah tangga "
+                     "penerima dalam sampel wilayah itu (program tidak berjalan di sana) atau sampel terlalu kecil.",
     "targets_area": "Cara membaca: capaian indikator setiap kabupaten/kota terhadap targetnya.",
     "budget_area": "Cara membaca: pagu dan realisasi program penanggulangan kemiskinan setiap kabupaten/kota, "
                    "dan porsi pagu yang sampai ke desa kantong kemiskinan menurut strategi.",
@@ -116,6 +118,19 @@ def _is_province(kab_code: str) -> bool:
     return str(kab_code) == PROVINCE_CODE
 
 
+def _recipients(cache: str | Path) -> pd.Series:
+    """Sample households receiving each programme, by (kab_code, programme) (Susenas, ``coverage`` section).
+
+    A programme without a single recipient in a unit's sample (BLT Dana Desa in a kota without
+    desa) is not shown for that unit: a coverage of 0 there is not a gap.
+    """
+    c = load_section(cache, "coverage")
+    if c.empty:
+        return pd.Series(dtype=float)
+    inc = c[c["indicator"] == "beneficiary_incidence"]
+    return inc.groupby([inc["kab_code"].astype(str), inc["programme"].astype(str)])["n"].sum()
+
+
 def _kab_codes(cache: str | Path) -> list[str]:
     """Every kabupaten/kota of the run (those with Susenas indicators), in code order."""
     ind = load_section(cache, "indicators")
@@ -154,9 +169,12 @@ def incidence_table(cache: str | Path, kab_code: str, indicator: str = "coverage
     c = load_section(cache, "coverage")
     if c.empty:
         return c
+    rec = _recipients(cache)
     c = c[(c["kab_code"].astype(str) == str(kab_code)) & (c["indicator"] == indicator)]
     rows = []
     for prog, g in c.groupby("programme", sort=False):
+        if not rec.get((str(kab_code), str(prog)), 0):
+            continue
         row = {"Program": _prog(prog)}
         for r in g.itertuples():
             small = min_sample and r.n < min_sample
@@ -187,7 +205,10 @@ def survey_registry_table(cache: str | Path, kab_code: str) -> pd.DataFrame:
     s = s.assign(kab_code=s["kab_code"].astype(str))
     if not _is_province(kab_code):
         s = s[s["kab_code"] == str(kab_code)]
-    s = s.assign(_p=s["kab_code"] == PROVINCE_CODE).sort_values(["_p", "kab_code"], kind="stable")
+    s = s[(s["survey_estimate"].fillna(0) > 0) | (s["registry"].fillna(0) > 0)]  # nothing on either side
+    order = {p: i for i, p in enumerate(PROGRAMME_LABELS)}
+    s = s.assign(_p=s["kab_code"] == PROVINCE_CODE, _o=s["programme"].map(order))
+    s = s.sort_values(["_p", "kab_code", "_o"], kind="stable")
     out = pd.DataFrame({
         "Program": [_prog(p) for p in s["programme"]],
         "Susenas: dugaan rumah tangga penerima": [fmt_int(v) for v in s["survey_estimate"]],
@@ -214,7 +235,8 @@ def overlap_table(cache: str | Path, kab_code: str, *, min_sample: int = 0) -> p
     if o.empty:
         return o
     o = o[(o["kab_code"].astype(str) == str(kab_code)) & (o["indicator"] == "share_b_given_a")]
-    order = list(dict.fromkeys(o["programme_a"]))
+    diag = o[o["programme_a"] == o["programme_b"]].set_index("programme_a")["n"]
+    order = [p for p in dict.fromkeys(o["programme_a"]) if diag.get(p, 0) > 0]
     out = pd.DataFrame({"Penerima program": [_prog(p) for p in order]})
     cell = {(r.programme_a, r.programme_b): (DASH if (min_sample and r.n < min_sample) or pd.isna(r.estimate)
                                              else fmt_percent(r.estimate, 1) + rse_mark(r.rse))
@@ -431,10 +453,13 @@ def coverage_by_area(cache: str | Path, kab_code: str, *, min_sample: int = 0) -
     t = t[t["indicator"] == "coverage"].assign(kab_code=lambda f: f["kab_code"].astype(str))
     codes = [*sorted(c for c in set(t["kab_code"]) if c != PROVINCE_CODE), PROVINCE_CODE]
     out = pd.DataFrame({AREA: [unit_name(c) for c in codes]})
+    rec = _recipients(cache)
     for prog, g in t.groupby("programme", sort=False):
         g = g.set_index("kab_code").reindex(codes)
-        out[_prog(prog)] = [DASH if pd.isna(e) or (min_sample and n < min_sample) else fmt_percent(e, 1) + rse_mark(r)
-                            for e, n, r in zip(g["estimate"], g["n"], g["rse"], strict=True)]
+        none = [not rec.get((c, str(prog)), 0) for c in codes]
+        out[_prog(prog)] = [DASH if pd.isna(e) or (min_sample and n < min_sample) or z
+                            else fmt_percent(e, 1) + rse_mark(r)
+                            for e, n, r, z in zip(g["estimate"], g["n"], g["rse"], none, strict=True)]
     return out
 
 
