@@ -121,14 +121,15 @@ def test_survey_against_registry_per_programme_and_kabupaten(run):
     assert one.loc["PKH", "Data terpadu: rumah tangga penerima"] == fmt_int(n_reg["1701"])
     assert one.loc["PKH", "SK 95%"] == (f"{fmt_int(max(est.loc['1701', 'ci_low'], 0))}\u2013"
                                         f"{fmt_int(est.loc['1701', 'ci_high'])}")
-    # the province: one row group per kabupaten/kota with its name
-    prov = _table(_html(run, PROVINCE_CODE), "Rumah tangga penerima program")
-    assert "Kabupaten/kota" in prov.columns
-    pkh = prov[prov["Program"] == "PKH"].set_index("Kabupaten/kota")
-    assert len(pkh) == len(n_reg) + 1
-    for code in n_reg.index:
-        assert pkh.loc[unit_name(code), "Data terpadu: rumah tangga penerima"] == fmt_int(n_reg[code])
-    assert pkh.loc[unit_name(PROVINCE_CODE), "Data terpadu: rumah tangga penerima"] == fmt_int(n_reg.sum())
+    # the province: one row per kabupaten/kota, the registry as % of the survey, marked against the CI
+    prov_est = programme_receipt(hh, SurveyDesign("weight", "stratum", "psu", single_psu="center"), ["pkh"])
+    prov_est = prov_est[prov_est["indicator"] == "number"].iloc[0]
+    prov = _table(_html(run, PROVINCE_CODE), "Rumah tangga penerima program").set_index("Kabupaten/kota")
+    assert list(prov.index) == [unit_name(c) for c in sorted(n_reg.index)] + [unit_name(PROVINCE_CODE)]
+    for code, e in [*((c, est.loc[c]) for c in n_reg.index), (PROVINCE_CODE, prov_est)]:
+        r = n_reg.sum() if code == PROVINCE_CODE else n_reg[code]
+        mark = " (+)" if r > e["ci_high"] else " (\u2212)" if r < e["ci_low"] else ""
+        assert prov.loc[unit_name(code), "PKH"] == fmt_int(100 * r / e["estimate"]) + mark, code
 
 
 def test_direct_and_model_kecamatan_p0_side_by_side(run):

@@ -52,6 +52,10 @@ HOW_TO_READ: dict[str, str] = {
                        "jumlah penerima yang tercatat di data terpadu; angka data terpadu di luar SK berarti "
                        "perbedaan yang tidak dapat dijelaskan oleh galat sampel (periksa cakupan pendataan, "
                        "pemadanan atau jawaban survei).",
+    "survey_registry_area": "Cara membaca: jumlah rumah tangga penerima yang tercatat di data terpadu sebagai persen "
+                            "dari dugaan Susenas (100 = sama); (+) = data terpadu di atas SK 95% Susenas, (\u2212) = "
+                            "di bawah, tanpa tanda = dalam SK; \u2013 = tidak ada penerima menurut Susenas. Angka "
+                            "lengkap dengan SK ada di laporan setiap kabupaten/kota.",
     "overlap": "Cara membaca: baris = program A, kolom = program B; sel = persentase rumah tangga penerima "
                "program A yang juga menerima program B (Susenas). Nilai tinggi berarti program saling "
                "melengkapi pada rumah tangga yang sama.",
@@ -192,8 +196,9 @@ _AGREEMENT = {"within_ci": "dalam SK Susenas", "registry_below": "di bawah SK Su
 def survey_registry_table(cache: str | Path, kab_code: str) -> pd.DataFrame:
     """Susenas estimate of recipient households (95% CI) against the registry count, per programme.
 
-    For the province: one row group per kabupaten/kota, then the province, with a
-    ``Kabupaten/kota`` column.
+    For the province (:func:`registry_ratio_cell`): one row per kabupaten/kota and the province,
+    one column per programme, the registry count as a percentage of the Susenas estimate marked
+    "(+)" above the survey's 95% CI and "(\u2212)" below it.
 
     Examples
     --------
@@ -209,6 +214,13 @@ def survey_registry_table(cache: str | Path, kab_code: str) -> pd.DataFrame:
     order = {p: i for i, p in enumerate(PROGRAMME_LABELS)}
     s = s.assign(_p=s["kab_code"] == PROVINCE_CODE, _o=s["programme"].map(order))
     s = s.sort_values(["_p", "kab_code", "_o"], kind="stable")
+    if _is_province(kab_code):
+        wide = pd.DataFrame({AREA: [unit_name(c) for c in dict.fromkeys(s["kab_code"])]})
+        for prog, g in s.groupby("programme", sort=False):
+            g = g.set_index("kab_code")
+            wide[_prog(prog)] = [registry_ratio_cell(*g.loc[c, ["registry", "survey_estimate", "agreement"]])
+                                 if c in g.index else DASH for c in dict.fromkeys(s["kab_code"])]
+        return wide
     out = pd.DataFrame({
         "Program": [_prog(p) for p in s["programme"]],
         "Susenas: dugaan rumah tangga penerima": [fmt_int(v) for v in s["survey_estimate"]],
@@ -217,9 +229,23 @@ def survey_registry_table(cache: str | Path, kab_code: str) -> pd.DataFrame:
         "Data terpadu: rumah tangga penerima": [fmt_int(v) for v in s["registry"]],
         "Data terpadu terhadap Susenas": [_AGREEMENT.get(str(a), str(a)) for a in s["agreement"]],
     })
-    if _is_province(kab_code):
-        _area_col(out, s["kab_code"])
     return out.reset_index(drop=True)
+
+
+def registry_ratio_cell(registry: float, survey: float, agreement: str) -> str:
+    """The registry count as a percentage of the Susenas estimate, marked by where it lies against the CI.
+
+    Examples
+    --------
+    >>> registry_ratio_cell(1340, 1000, "registry_above"), registry_ratio_cell(980, 1000, "within_ci")
+    ('134 (+)', '98')
+    >>> registry_ratio_cell(50, 0, "registry_above")
+    '\u2013 (+)'
+    """
+    mark = {"registry_above": " (+)", "registry_below": " (\u2212)"}.get(str(agreement), "")
+    if pd.isna(survey) or survey <= 0 or pd.isna(registry):
+        return DASH + mark
+    return fmt_int(100 * registry / survey) + mark
 
 
 def overlap_table(cache: str | Path, kab_code: str, *, min_sample: int = 0) -> pd.DataFrame:
@@ -296,7 +322,8 @@ def stable_pocket_table(cache: str | Path, kab_code: str) -> pd.DataFrame:
     """Kecamatan pockets (and near-pockets) with the share of draws in the top and their stability class.
 
     Rows: every kecamatan that is a pocket or enters the top by rate in at least 20% of draws;
-    for the province with the ``Kabupaten/kota`` column and the province-wide rank by P0 model.
+    for the province the pockets only, with the ``Kabupaten/kota`` column and the province-wide
+    rank by P0 model.
 
     Examples
     --------
@@ -309,7 +336,9 @@ def stable_pocket_table(cache: str | Path, kab_code: str) -> pd.DataFrame:
         return pk
     k = pk[pk["level"] == "kecamatan"].copy()
     k["_prov_rank"] = province_rank(k["rate"].astype(float))
-    k = k[k["is_pocket"].astype(bool) | (k["p_top_rate"] >= 1 - STABLE_SHARE)]
+    # a kabupaten/kota also sees its near-pockets; the province its pockets only
+    near = (k["p_top_rate"] >= 1 - STABLE_SHARE) & (not _is_province(kab_code))
+    k = k[k["is_pocket"].astype(bool) | near]
     k = k.sort_values(["_prov_rank" if _is_province(kab_code) else "rank_rate", "code"], kind="stable")
     out = pd.DataFrame({
         "Peringkat" + (" provinsi" if _is_province(kab_code) else ""):
@@ -580,3 +609,14 @@ def pocket_rule_markdown() -> str:
     from tkpk_lib.analysis.pocket_rule import pocket_rule
 
     return "**Aturan kantong kemiskinan.** " + pocket_rule()
+
+
+def survey_registry_how(kab_code: str) -> str:
+    """Key of the how-to-read sentence of :func:`survey_registry_table` for this unit.
+
+    Examples
+    --------
+    >>> survey_registry_how("17"), survey_registry_how("1701")
+    ('survey_registry_area', 'survey_registry')
+    """
+    return "survey_registry_area" if _is_province(kab_code) else "survey_registry"
