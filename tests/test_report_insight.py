@@ -165,7 +165,8 @@ def test_stable_pockets_with_the_rule_stated(run):
         assert row["Peluang masuk 20% teratas (%)"] == fmt_percent(r.p_top_rate, 0)
         want = ("kantong tetap" if r.p_top_rate >= 0.8 else "tetap di luar" if r.p_top_rate <= 0.2
                 else "belum dapat disimpulkan")
-        assert row["Kesimpulan"] == want
+        want += " (kantong menurut jumlah)" if r.pocket_type == "jumlah besar" else ""
+        assert row["Kesimpulan (menurut tingkat)"] == want
 
 
 def test_village_class_and_typology_in_words(run):
@@ -218,6 +219,14 @@ def test_province_pocket_tables_have_areas_and_province_ranks(run):
         assert t["Kabupaten/kota"].nunique() > 1  # one province-wide list, not one kabupaten's
     stab = _table(html, "Kecamatan kantong kemiskinan dan kestabilannya")
     assert "Kabupaten/kota" in stab.columns and "Peringkat provinsi" in stab.columns
+    kec = pk[(pk["level"] == "kecamatan") & pk["is_pocket"].astype(bool)]
+    assert sorted(stab["Kecamatan"]) == sorted(kec.loc[kec["p_top_rate"] >= 0.8, "name"])
+    summ = _table(html, "Kecamatan kantong menurut kesimpulan kestabilan").set_index("Kabupaten/kota")
+    for code, g in kec.groupby(kec["kab_code"].astype(str)):
+        row = summ.loc[unit_name(code)]
+        assert int(row["Kecamatan kantong"]) == len(g)
+        assert int(row["Kantong tetap (tingkat)"]) == int((g["p_top_rate"] >= 0.8).sum())
+        assert int(row["Tetap di luar (tingkat)"]) == int((g["p_top_rate"] <= 0.2).sum())
 
 
 def test_province_budget_and_complaints_per_kabupaten(run):

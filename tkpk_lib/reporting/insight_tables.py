@@ -322,14 +322,16 @@ def stable_pocket_table(cache: str | Path, kab_code: str) -> pd.DataFrame:
     """Kecamatan pockets (and near-pockets) with the share of draws in the top and their stability class.
 
     Rows: every kecamatan that is a pocket or enters the top by rate in at least 20% of draws;
-    for the province the pockets only, with the ``Kabupaten/kota`` column and the province-wide
-    rank by P0 model.
+    for the province the pockets that stay pockets only (the others are counted per
+    kabupaten/kota by :func:`stable_pocket_summary`), with the ``Kabupaten/kota`` column and the
+    province-wide rank by P0 model.
 
     Examples
     --------
     >>> stable_pocket_table("derived/2024", "1701")  # doctest: +SKIP
     """
-    from tkpk_lib.analysis.pocket_rule import STABLE_SHARE, pocket_stability
+    from tkpk_lib.analysis.pocket_rule import POCKET_TOP, STABLE_SHARE, pocket_stability
+    from tkpk_lib.analysis.pockets import POCKET_TYPES
 
     pk = load_section(cache, "pockets", kab_code)
     if pk.empty:
@@ -339,6 +341,8 @@ def stable_pocket_table(cache: str | Path, kab_code: str) -> pd.DataFrame:
     # a kabupaten/kota also sees its near-pockets; the province its pockets only
     near = (k["p_top_rate"] >= 1 - STABLE_SHARE) & (not _is_province(kab_code))
     k = k[k["is_pocket"].astype(bool) | near]
+    if _is_province(kab_code):
+        k = k[k["p_top_rate"] >= STABLE_SHARE]
     k = k.sort_values(["_prov_rank" if _is_province(kab_code) else "rank_rate", "code"], kind="stable")
     out = pd.DataFrame({
         "Peringkat" + (" provinsi" if _is_province(kab_code) else ""):
@@ -346,14 +350,40 @@ def stable_pocket_table(cache: str | Path, kab_code: str) -> pd.DataFrame:
         "Kecamatan": k["name"].astype(str).to_numpy(),
         "P0 model (%)": [ci_text(v, v - 1.96 * s, v + 1.96 * s) for v, s in zip(k["rate"], k["se"], strict=True)],
         "Jenis kantong": k["pocket_type"].astype(str).to_numpy(),
-        "Peluang masuk 20% teratas (%)": [fmt_percent(v, 0) for v in k["p_top_rate"]],
-        "Kesimpulan": pocket_stability(k["p_top_rate"].to_numpy(float)),
+        f"Peluang masuk {round(POCKET_TOP * 100)}% teratas (%)": [fmt_percent(v, 0) for v in k["p_top_rate"]],
+        # the draws concern the ranking by rate: a pocket by number only says so
+        "Kesimpulan (menurut tingkat)": [
+            c + (" (kantong menurut jumlah)" if t == POCKET_TYPES[2] else "")
+            for c, t in zip(pocket_stability(k["p_top_rate"].to_numpy(float)), k["pocket_type"], strict=True)],
     })
     if "pocket_share" in k.columns:
         out["Klaster spasial pada peta plausibel (%)"] = [fmt_percent(v, 0) for v in k["pocket_share"]]
     if _is_province(kab_code):
         _area_col(out, k["kab_code"])
     return out.reset_index(drop=True)
+
+
+def stable_pocket_summary(cache: str | Path, kab_code: str) -> pd.DataFrame:
+    """Province only: pocket kecamatan of each kabupaten/kota by stability class (empty for a kabupaten/kota).
+
+    Examples
+    --------
+    >>> stable_pocket_summary("derived/2024", "17")  # doctest: +SKIP
+    """
+    from tkpk_lib.analysis.pocket_rule import pocket_stability
+
+    pk = load_section(cache, "pockets")
+    if pk.empty or not _is_province(kab_code):
+        return pd.DataFrame()
+    k = pk[(pk["level"] == "kecamatan") & pk["is_pocket"].astype(bool)]
+    cls = pd.Series(pocket_stability(k["p_top_rate"].to_numpy(float)), index=k.index)
+    rows = []
+    for code, g in k.groupby(k["kab_code"].astype(str), sort=True):
+        c = cls[g.index].value_counts()
+        rows.append({AREA: unit_name(code), "Kecamatan kantong": fmt_int(len(g)),
+                     **{f"{name.capitalize()} (tingkat)": fmt_int(c.get(name, 0))
+                        for name in ("kantong tetap", "belum dapat disimpulkan", "tetap di luar")}})
+    return pd.DataFrame(rows)
 
 
 def village_class_table(cache: str | Path, kab_code: str, by: str = "status_idm_like") -> pd.DataFrame:
