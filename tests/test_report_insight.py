@@ -68,7 +68,7 @@ def test_coverage_by_quintile_and_incidence_shown_with_hand_computed_values(run)
     hh = hh[hh["kab_code"].astype(str) == "1701"]
     w, pkh, q = hh["weight"], hh["rcv_pkh"].astype(float), hh["welfare_quintile"]
     html = _html(run, "1701")
-    assert "Cara membaca: persentase rumah tangga di setiap kuintil pengeluaran" in html
+    assert "Cara membaca: proporsi (%) rumah tangga di setiap kuintil pengeluaran" in html
     cov = _table(html, "Cakupan program menurut kuintil").set_index("Program")
     inc = _table(html, "Sebaran rumah tangga penerima menurut kuintil").set_index("Program")
     for k in (1, 2):
