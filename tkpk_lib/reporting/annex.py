@@ -115,6 +115,44 @@ def annex_tables(cache: str | Path, kab_code: str, year: int, *, min_sample: int
     if not comp.empty:
         comp = comp.assign(program=[PROGRAMME_LABELS.get(str(p), str(p)) for p in comp["program"]])
         out["pengaduan"] = comp.drop(columns="kab_code").reset_index(drop=True) if code != province_code() else comp
+    if code == province_code():
+        out = with_area_column(out)
+        if "kantong" in out:  # the rank of each pocket desa among all desa of the province
+            from tkpk_lib.reporting.insight_tables import province_rank
+
+            desa = pk[pk["level"] == "desa"]
+            rank = dict(zip(desa["code"].astype(str), province_rank(desa["rate"].astype(float)), strict=True))
+            k = out["kantong"].copy()
+            k.insert(k.columns.get_loc("peringkat") + 1, "peringkat_provinsi",
+                     [int(rank[c]) if pd.notna(rank.get(c)) else pd.NA for c in k["desa_code"]])
+            out["kantong"] = k
+    return out
+
+
+def with_area_column(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Province annex tables with the kabupaten/kota of every row (column ``wilayah``, first).
+
+    Applies to the tables with rows of several kabupaten/kota (``program``, ``target``,
+    ``kantong``, ``pengaduan``): the area comes from ``kab_code`` or the first four characters
+    of ``desa_code``; the other tables are returned as they are.
+
+    Examples
+    --------
+    >>> t = with_area_column({"pengaduan": pd.DataFrame({"kab_code": ["1771"], "jumlah": [3]})})
+    >>> t["pengaduan"].columns.tolist(), t["pengaduan"]["wilayah"].tolist()
+    (['wilayah', 'kab_code', 'jumlah'], ['Kota Bengkulu'])
+    """
+    out = dict(tables)
+    for tid in ("program", "target", "kantong", "pengaduan"):
+        t = out.get(tid)
+        if t is None or "wilayah" in t.columns:
+            continue
+        key = t["kab_code"] if "kab_code" in t.columns else (
+            t["desa_code"].astype(str).str[:4] if "desa_code" in t.columns else None)
+        if key is not None:
+            t = t.copy()
+            t.insert(0, "wilayah", [unit_name(str(c)) for c in key])
+            out[tid] = t
     return out
 
 

@@ -23,9 +23,11 @@ SECTIONS: dict[str, str] = {
     "combinations": "kombinasi program yang diterima rumah tangga sasaran",
     "targeting_own": "cakupan dan kesalahan inklusi/eksklusi tiap program terhadap kelompok sasarannya sendiri",
     "targeting_groups": "cakupan program menurut jenis kelamin kepala rumah tangga dan kelompok rentan",
+    "overlap": "tumpang tindih program (Susenas): penerima program A yang juga menerima program B",
     "registry_summary": "ringkasan data terpadu (eligible, tercakup, belum tercakup)",
     "registry_followup": "jumlah rumah tangga yang perlu ditindaklanjuti per desa (tanpa data pribadi)",
     "registry_desa": "cakupan program per desa menurut data terpadu (jumlah rumah tangga)",
+    "survey_registry": "jumlah rumah tangga penerima program: dugaan Susenas dibanding data terpadu",
     "pockets_kecamatan": "estimasi P0 kecamatan (Fay-Herriot)",
     "pockets_desa": "skor deprivasi desa dan tipologi",
     "pockets": "daftar kantong kemiskinan",
@@ -39,9 +41,10 @@ SECTIONS: dict[str, str] = {
 
 #: Library module behind each optional section (shown as "bagian ini menunggu modul X").
 SECTION_MODULES: dict[str, str] = {
-    "coverage": "coverage", "targeting": "coverage", "combinations": "coverage",
+    "coverage": "coverage", "targeting": "coverage", "combinations": "coverage", "overlap": "coverage",
     "targeting_own": "coverage", "targeting_groups": "coverage",
-    "registry_summary": "registry", "registry_followup": "registry", "registry_desa": "registry",
+    "survey_registry": "registry", "registry_summary": "registry", "registry_followup": "registry",
+    "registry_desa": "registry",
     "pockets_kecamatan": "pockets", "pockets_desa": "pockets", "pockets": "pockets",
     "budget": "programmes", "convergence": "programmes", "complaints": "programmes",
 }

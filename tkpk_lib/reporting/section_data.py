@@ -314,14 +314,86 @@ def _programme_annex(progs: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 
 def _complaints_annex(comp: pd.DataFrame) -> pd.DataFrame:
-    """Complaints per kabupaten x programme x channel: number, resolved, mean days to resolve."""
+    """Complaints per kabupaten x programme x channel: number, resolved, median days to resolve.
+
+    The median, as in the report's complaint tables (:func:`tkpk_lib.analysis.programmes.complaints_summary`):
+    days from receipt to resolution of the resolved complaints.
+    """
     c = comp.copy()
     c["selesai"] = (c["status"].astype(str) == "selesai").astype(int)
     days = (pd.to_datetime(c["date_resolved"]) - pd.to_datetime(c["date_received"])).dt.days
     c["hari"] = days.where(c["selesai"] == 1)
     g = c.groupby(["kab_code", "programme", "channel"], as_index=False, sort=True).agg(
-        jumlah=("complaint_id", "size"), selesai=("selesai", "sum"), hari_rata=("hari", "mean"))
+        jumlah=("complaint_id", "size"), selesai=("selesai", "sum"), hari_median=("hari", "median"))
     g = g.rename(columns={"programme": "program", "channel": "kanal"})
     g["selesai_pct"] = g["selesai"] / g["jumlah"]
     g["kab_code"] = g["kab_code"].astype(str)
-    return g[["kab_code", "program", "kanal", "jumlah", "selesai", "selesai_pct", "hari_rata"]]
+    return g[["kab_code", "program", "kanal", "jumlah", "selesai", "selesai_pct", "hari_median"]]
+
+
+def survey_registry_section(hh: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFrame:
+    """Survey estimate of recipient households against the registry's count, per programme and kabupaten.
+
+    The Susenas total of households receiving each programme (with its 95% CI,
+    :func:`tkpk_lib.analysis.coverage.programme_receipt`) next to the number of registry households
+    flagged as recipients (:func:`tkpk_lib.analysis.registry.registry_coverage`), compared by
+    :func:`tkpk_lib.analysis.registry.compare_survey_registry`; the province has kab_code "17".
+
+    Parameters
+    ----------
+    hh : pandas.DataFrame
+        Canonical ``households`` table (Susenas) of the year.
+    registry : pandas.DataFrame
+        Canonical registry without personal data (``row_no``, ``kab_code``, ``decile``, ``rcv_*``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``kab_code, programme, survey_estimate, se, ci_low, ci_high, registry, difference, z,
+        agreement, disagree, reliability, n``; programmes present in both sources.
+
+    Examples
+    --------
+    >>> hh = pd.DataFrame({"kab_code": "1701", "weight": [100.0, 100.0, 200.0], "stratum": 1,
+    ...     "psu": [1, 2, 3], "rcv_pkh": [1, 0, 1]})
+    >>> reg = pd.DataFrame({"row_no": [1, 2], "kab_code": "1701", "decile": [1, 5], "rcv_pkh": [1, 1]})
+    >>> survey_registry_section(hh, reg)[["kab_code", "survey_estimate", "registry"]].values.tolist()
+    [['17', 300.0, 2], ['1701', 300.0, 2]]
+    """
+    from tkpk_lib.analysis import coverage, registry_summary
+    from tkpk_lib.data.schemas import PROGRAMMES
+
+    progs = [p for p in PROGRAMMES if f"rcv_{p}" in hh.columns and f"rcv_{p}" in registry.columns]
+    sv = _both(coverage.programme_receipt, hh, _design(), programmes=progs)
+    rg = registry_summary.registry_coverage(registry, by="kab_code", programmes=progs)
+    # one scan of the registry: the province's counts are the sums of the kabupaten's
+    rg_prov = rg.groupby("programme", as_index=False, sort=False)["recipients"].sum()
+    rg_prov.insert(0, "kab_code", province_code())
+    rg = pd.concat([rg[["kab_code", "programme", "recipients"]].assign(kab_code=rg["kab_code"].astype(str)),
+                    rg_prov], ignore_index=True)
+    sv = sv.assign(kab_code=sv["kab_code"].astype(str))
+    return registry_summary.compare_survey_registry(sv, rg, by="kab_code", registry_value="recipients",
+                                                    indicator="number")
+
+
+def overlap_section(hh: pd.DataFrame) -> pd.DataFrame:
+    """Programme overlap matrix (Susenas, households) per kabupaten and for the province ("17").
+
+    :func:`tkpk_lib.analysis.coverage.overlap_matrix` over all households, rows of the indicator
+    ``share_b_given_a`` (the share of recipients of programme a who also receive b; diagonal 1).
+
+    Examples
+    --------
+    >>> hh = pd.DataFrame({"kab_code": "1701", "weight": 1.0, "stratum": 1, "psu": [1, 2, 3, 4],
+    ...     "rcv_pkh": [1, 1, 0, 0], "rcv_bpnt": [1, 0, 1, 0]})
+    >>> o = overlap_section(hh)
+    >>> o.query("kab_code == '1701' and programme_a == 'pkh' and programme_b == 'bpnt'")["estimate"].item()
+    0.5
+    """
+    from tkpk_lib.analysis import coverage
+    from tkpk_lib.data.schemas import PROGRAMMES
+
+    progs = [p for p in PROGRAMMES if f"rcv_{p}" in hh.columns]
+    out = _both(coverage.overlap_matrix, hh, _design(), programmes=progs)
+    out = out[out["indicator"] == "share_b_given_a"].reset_index(drop=True)
+    return out.assign(kab_code=out["kab_code"].astype(str))

@@ -41,6 +41,8 @@ from tkpk_lib.reporting.section_data import (
     _per_kab_by,
     _plain,
     _programme_annex,
+    overlap_section,
+    survey_registry_section,
     year_indicators,
 )
 
@@ -328,6 +330,7 @@ def prepare_tables(  # noqa: C901 - one guarded call per report section (see Not
     prepared: dict[str, Any] = {}
     for name in ("coverage", "targeting", "combinations", "targeting_own", "targeting_groups"):
         s.run([name], "analysis.coverage", lambda cov, name=name: _coverage_sections(cov, hh, target, (name,), prepared))
+    s.run(["overlap"], "analysis.coverage", lambda _: {"overlap": overlap_section(hh)})
 
     def _where(table: str) -> str:
         return (looked_for or {}).get(table) or LOOKED_FOR.get(table, table).replace("<tahun>", str(year))
@@ -356,6 +359,9 @@ def prepare_tables(  # noqa: C901 - one guarded call per report section (see Not
                 "registry_desa": desa}
 
     s.run(["registry_summary", "registry_followup", "registry_desa"], "analysis.registry", _registry)
+    s.run(["survey_registry"], "analysis.registry", lambda _: (
+        _absent(["survey_registry"], "registry") if registry is None
+        else {"survey_registry": survey_registry_section(hh, registry)}))
 
     # ---- pockets
     def _pockets(pk: Any) -> dict[str, pd.DataFrame]:
