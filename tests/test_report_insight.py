@@ -7,6 +7,7 @@ the canonical tables) or by the library on the same inputs.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +34,9 @@ def _tables(html: str) -> dict[str, pd.DataFrame]:
         if cap is None:
             continue
         rows = [[c.get_text(" ", strip=True) for c in tr.find_all(["th", "td"])] for tr in t.find_all("tr")]
-        out[cap.get_text(" ", strip=True)] = pd.DataFrame(rows[1:], columns=rows[0])
+        # the number the document adds ("Tabel 3.4 ") is not part of the caption the notebook gives
+        key = re.sub(r"^Tabel (?:L\.)?[0-9]+[.0-9a-z]*\s+", "", cap.get_text(" ", strip=True))
+        out[key] = pd.DataFrame(rows[1:], columns=rows[0])
     return out
 
 
