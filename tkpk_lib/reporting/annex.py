@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from tkpk_lib.reporting.completeness import completeness_note
+from tkpk_lib.reporting.excel_sheets import CONTEXT_COLUMNS, indicator_context, source_rows
 from tkpk_lib.reporting.formatting import _fmt_value, fmt_int, fmt_number, fmt_percent
 from tkpk_lib.reporting.labels import (
     PROGRAMME_LABELS,
@@ -63,10 +64,11 @@ def annex_tables(cache: str | Path, kab_code: str, year: int, *, min_sample: int
     cur = cur.sort_values(["_p", "kab_code", "_o"], kind="stable")
     cols = ["kab_code", "wilayah", "indikator", "satuan", "estimate", "se", "ci_low", "ci_high", "rse", "n",
             "reliability", "sumber"]
-    tab = cur[cols].reset_index(drop=True)
+    tab = indicator_context(cache, cur, min_sample=min_sample)[cols[:-1] + CONTEXT_COLUMNS + cols[-1:]]
+    tab = tab.reset_index(drop=True)
     if min_sample:
         tab = excel.suppress_small_cells(tab, "n", min_sample, value_cols=["estimate", "se", "ci_low", "ci_high",
-                                                                          "rse"]).drop(columns="suppressed")
+                                                                          "rse", "perubahan"]).drop(columns="suppressed")
     out["indikator"] = tab
     for name, tid in (("annex_program", "program"), ("annex_target", "target")):
         t = load_section(cache, name, None if code == PROVINCE_CODE else code)
@@ -136,7 +138,7 @@ def annex_notes(cache: str | Path, kab_code: str) -> pd.DataFrame:
 def write_annex_workbook(tables: Mapping[str, pd.DataFrame], output_dir: str | Path | None, kab_code: str,
                          year: int, *, run_id: str = "", min_sample: int = 0,
                          info: Mapping[str, Any] | None = None,
-                         cache: str | Path | None = None) -> Path | None:
+                         cache: str | Path | None = None, data_root: str | Path | None = None) -> Path | None:
     """Write the LP2KD annex workbook ``lampiran_lp2kd_<code>_<year>.xlsx`` into ``output_dir``.
 
     Returns None (nothing written) when ``output_dir`` is empty. With ``info``
@@ -145,6 +147,8 @@ def write_annex_workbook(tables: Mapping[str, pd.DataFrame], output_dir: str | P
     reference table).
     With ``cache``, the sheet also lists the annex tables that are absent or incomplete and why
     (:func:`annex_notes`), so the workbook of a partial report says so as its HTML does.
+    With ``data_root`` holding the synthetic demo (:func:`tkpk_lib.paths.is_demo_folder`) every
+    sheet and printed page says "DATA SINTETIS - BUKAN STATISTIK RESMI".
 
     Examples
     --------
@@ -167,8 +171,12 @@ def write_annex_workbook(tables: Mapping[str, pd.DataFrame], output_dir: str | P
                            else "tabel referensi tkpk_lib")
     meta["min_n"] = min_sample
     notes = annex_notes(cache, kab_code) if cache is not None else None
+    from tkpk_lib.paths import is_demo_folder
+
     return excel.write_annex(tables, out / f"lampiran_lp2kd_{kab_code}_{int(year)}.xlsx", meta=meta,
-                             notes=notes if notes is not None and len(notes) else None)
+                             notes=notes if notes is not None and len(notes) else None,
+                             synthetic=data_root is not None and is_demo_folder(data_root),
+                             data_sources=source_rows(info) if info is not None else ())
 
 
 def annex_display(df: pd.DataFrame, table_id: str) -> pd.DataFrame:
