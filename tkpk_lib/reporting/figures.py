@@ -220,10 +220,23 @@ def quadrant_figure(cache: str | Path, year: int, highlight: str | None = None,
     return fig
 
 
+def _name_places(fig: Any, numbered: Any, context: Any = None, unit: Any = None) -> Any:
+    """Number the units of ``numbered`` on the map with their key beside it, and the locator inset."""
+    from tkpk_lib.reporting import map_keys
+
+    if numbered is not None and len(numbered):
+        map_keys.add_key(fig, map_keys.number_units(fig.axes[0], numbered))
+    map_keys.add_locator(fig, context, unit)
+    return fig
+
+
 def pocket_maps(cache: str | Path, data_root: str | Path, kab_code: str) -> list[Any]:
     """Static maps of one unit: kecamatan P0 (SAE, RSE hatching), pocket desa, LISA clusters of desa.
 
-    For the province ("17") a map of the kabupaten/kota P0 comes first.
+    For the province ("17") a map of the kabupaten/kota P0 comes first. Every map names its
+    places: the kecamatan of a kabupaten map (the kabupaten/kota of a province map) carry a
+    number listed with its name beside the map, and a kabupaten map has a small locator of the
+    unit in the province. Maps are sized two to an A4 page (:data:`~tkpk_lib.reporting.map_style.MAP_FIGSIZE`).
 
     Returns an empty list when no boundary files are available.
 
@@ -232,7 +245,9 @@ def pocket_maps(cache: str | Path, data_root: str | Path, kab_code: str) -> list
     >>> pocket_maps("derived/2024", "data/demo/generated", "1701")  # doctest: +SKIP
     """
     from tkpk_lib.data import canonical
+    from tkpk_lib.reporting import map_keys
     from tkpk_lib.reporting import static_maps as maps
+    from tkpk_lib.reporting.map_style import MAP_FIGSIZE, SIDE_IN
 
     raw = canonical.raw_files(data_root, 0)
     if "boundaries/kecamatan" not in raw or "boundaries/desa" not in raw:
@@ -242,39 +257,49 @@ def pocket_maps(cache: str | Path, data_root: str | Path, kab_code: str) -> list
     # cached in the process: reports of several units in one kernel read them once
     kec = canonical.load_boundaries(data_root, "kecamatan")
     desa = canonical.load_boundaries(data_root, "desa")
+    kab = canonical.load_boundaries(data_root, "kabupaten") if "boundaries/kabupaten" in raw else None
     code = str(kab_code)
     if code != PROVINCE_CODE:
         kec = kec[kec["code"].astype(str).str[:4] == code]
         desa = desa[desa["code"].astype(str).str[:4] == code]
+    # names on the map: the kabupaten/kota of the province, the kecamatan of a kabupaten
+    numbered, outline = (kab, kab) if code == PROVINCE_CODE else (kec, None)
+    unit = kab[kab["code"].astype(str) == code] if kab is not None and code != PROVINCE_CODE else None
+    size = {"figsize": MAP_FIGSIZE, "side": SIDE_IN,
+            "below": map_keys.key_height(len(numbered) if numbered is not None else 0)}
     figs = []
     if code == PROVINCE_CODE:
-        kab = canonical.load_boundaries(data_root, "kabupaten") if "boundaries/kabupaten" in raw else None
         ind = load_section(cache, "indicators")
         cur = ind[(ind["year"] == int(_index(cache)["year"])) & (ind["indicator"] == "p0")]
         if kab is not None and len(kab) and not cur.empty:
             g = kab.merge(cur[["kab_code", "estimate", "reliability"]], left_on="code", right_on="kab_code",
                           how="left")
-            figs.append(maps.choropleth(g, "estimate", reliability="reliability", multiplier=100, k=4,
-                                        title="Persentase penduduk miskin (P0) kabupaten/kota",
-                                        legend_title="P0 (%)", note="Sumber: Susenas Maret (diolah)."))
+            figs.append(_name_places(maps.choropleth(
+                g, "estimate", reliability="reliability", multiplier=100, k=4, **size,
+                title="Persentase penduduk miskin (P0) kabupaten/kota", legend_title="P0 (%)",
+                note="Sumber: Susenas Maret (diolah)."), kab))
     est = load_section(cache, "pockets_kecamatan", kab_code)
     if not est.empty and len(kec):
         g = kec.merge(est[["kec_code", "estimate", "reliability"]], left_on="code", right_on="kec_code", how="left")
-        figs.append(maps.choropleth(g, "estimate", reliability="reliability", multiplier=100, fmt="{:,.1f}",
-                                    title=f"P0 kecamatan (SAE), {unit_name(code)}", legend_title="P0 (%)",
-                                    note="Sumber: Susenas, Podes (diolah); pendugaan area kecil Fay-Herriot."))
+        figs.append(_name_places(maps.choropleth(
+            g, "estimate", reliability="reliability", multiplier=100, fmt="{:,.1f}", outline=outline, **size,
+            title=f"P0 kecamatan (SAE), {unit_name(code)}", legend_title="P0 (%)",
+            note="Sumber: Susenas, Podes (diolah); pendugaan area kecil Fay-Herriot."), numbered, kab, unit))
     pk = load_section(cache, "pockets", kab_code)
     if not pk.empty and len(desa):
         d = desa.merge(pk.loc[pk["level"] == "desa", ["code", "pocket_type"]], on="code", how="left")
-        figs.append(maps.pocket_map(d.rename(columns={"code": "desa_code"}), kec_gdf=kec,
-                                    title=f"Kantong kemiskinan (desa), {unit_name(code)}"))
+        figs.append(_name_places(maps.pocket_map(
+            d.rename(columns={"code": "desa_code"}), kec_gdf=kab if code == PROVINCE_CODE else kec, **size,
+            title=f"Kantong kemiskinan (desa), {unit_name(code)}"), numbered, kab, unit))
         if "hotspot_cluster" in pk.columns:
             h = pk.loc[pk["level"] == "desa", ["code", "hotspot_cluster"]]
             if h["hotspot_cluster"].notna().any():
                 g = desa.merge(h, on="code", how="left")
-                figs.append(maps.cluster_map(
-                    g, "hotspot_cluster", outline=kec, title=f"Klaster spasial (LISA) desa, {unit_name(code)}",
-                    note="Tinggi-Tinggi: desa rawan dikelilingi desa rawan (kantong spasial); uji permutasi, FDR 5%."))
+                figs.append(_name_places(maps.cluster_map(
+                    g, "hotspot_cluster", outline=kab if code == PROVINCE_CODE else kec, **size,
+                    title=f"Klaster spasial (LISA) desa, {unit_name(code)}",
+                    note="Tinggi-Tinggi: desa rawan dikelilingi desa rawan (kantong spasial); uji permutasi, "
+                         "FDR 5%."), numbered, kab, unit))
     return figs
 
 
