@@ -137,8 +137,7 @@ def _fit_figure(fig: Any, ax: Any, figsize: tuple[float, float], title: str | No
     room for the title, below for the note. This replaces a constrained layout plus a
     ``bbox_inches="tight"`` crop at save time (two extra layout passes over all texts).
     With ``side`` > 0 the map is left-aligned and ``side`` inches right of it stay free for the
-    legend and a locator, and ``below`` inches under it for a numbered key
-    (:mod:`tkpk_lib.reporting.map_keys`).
+    legend and a locator, ``below`` inches under it for a numbered key (``map_keys``).
     """
     w, hmax = figsize
     x0, x1 = ax.get_xlim()
@@ -344,13 +343,9 @@ def choropleth(
         Draw into this axes instead of a new figure.
     figsize : (float, float)
         Size of a new figure in inches.
-    side : float
-        Inches kept free right of the map of a new figure; the legend goes there (beside the
-        map, covering nothing), with room below it for :func:`tkpk_lib.reporting.map_keys.add_key`
-        and :func:`tkpk_lib.reporting.map_keys.add_locator`.
-    below : float
-        Inches kept free under the map of a new figure (above the note), for the numbered key
-        of :func:`tkpk_lib.reporting.map_keys.add_key`.
+    side, below : float
+        Inches kept free right of (legend, then :func:`~tkpk_lib.reporting.map_keys.add_locator`)
+        and under (:func:`~tkpk_lib.reporting.map_keys.add_key`) the map of a new figure.
 
     Returns
     -------
