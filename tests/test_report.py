@@ -377,7 +377,8 @@ def test_figures_draw(full_cache):
         s = p0[p0["kab_code"] == code].sort_values("year")
         assert list(line.get_xdata()) == s["year"].tolist()
         np.testing.assert_allclose(line.get_ydata(), s["estimate"] * 100)
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == [R.unit_name("1701"), R.unit_name("17")]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [R.unit_name("1701"), R.unit_name("17"),
+                                                                   "Selang kepercayaan 95%"]
     # comparison: one bar per kabupaten/kota, sorted, the highlighted one red
     fig = R.comparison_figure(full_cache, 2024, "p0", "1701")
     ax = fig.axes[0]

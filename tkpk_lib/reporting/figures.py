@@ -13,6 +13,48 @@ from tkpk_lib.reporting.labels import PROVINCE_CODE, _catalogue, _unit_of, unit_
 from tkpk_lib.reporting.reading import _index, load_section
 from tkpk_lib.reporting.tables import combinations_for, quadrant_table
 
+#: Colours of the unit and of the province, the same in the static and the interactive charts.
+UNIT_COLOUR = "#c0392b"
+PROVINCE_COLOUR = "#2c3e50"
+OTHER_COLOUR = "#7f8c8d"
+POINT_COLOUR = "#34495e"
+#: Plotly ``separators``: decimal comma, thousands dot (Indonesian).
+PLOTLY_SEPARATORS = ",."
+
+
+def id_axes(ax: Any, *, x: bool = True, y: bool = True) -> None:
+    """Tick labels of a matplotlib axes with Indonesian separators (``12,5``; ``1.250``).
+
+    The axis keeps matplotlib's tick choice and decimals (a ``ScalarFormatter`` without offset
+    or scientific notation); the text is written by :func:`tkpk_lib.reporting.formatting.fmt_number`,
+    as the table cells are. Not for an axis of years (``2.024``).
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().add_subplot()
+    >>> _ = ax.plot([0, 1], [1250.0, 2500.5])
+    >>> id_axes(ax)
+    >>> ax.yaxis.get_major_formatter().format_ticks([1250.0, 1500.0, 1750.5])
+    ['1.250,0', '1.500,0', '1.750,5']
+    """
+    from matplotlib.ticker import ScalarFormatter
+
+    from tkpk_lib.reporting.formatting import fmt_number
+
+    class _IdFormatter(ScalarFormatter):
+        def __call__(self, value: float, pos: int | None = None) -> str:
+            text = super().__call__(value, pos)
+            decimals = len(text.rsplit(".", 1)[1]) if "." in text else 0
+            return fmt_number(value, decimals).replace("-", "\u2212") if text else text
+
+    for on, axis in ((x, ax.xaxis), (y, ax.yaxis)):
+        if on:
+            fmt = _IdFormatter(useOffset=False)
+            fmt.set_scientific(False)
+            axis.set_major_formatter(fmt)
+            axis.get_major_formatter().set_useLocale(False)
+
 
 def _subplots(figsize: tuple[float, float], ncols: int = 1, *,
               margins: tuple[float, float, float, float] = (0.7, 0.12, 0.5, 0.12),
@@ -81,15 +123,20 @@ def trend_figure(cache: str | Path, kab_code: str, indicator: str = "p0", *, min
     mult = 100 if _unit_of(indicator, _catalogue()) == "fraction" else 1
     fig, ax = _subplots((7, 3.4), margins=(0.75, 0.15, 0.4, 0.12))
     codes = [PROVINCE_CODE] if str(kab_code) == PROVINCE_CODE else [str(kab_code), PROVINCE_CODE]
-    for code, color in zip(codes, ("#c0392b", "#2c3e50"), strict=False):
+    colours = (PROVINCE_COLOUR,) if len(codes) == 1 else (UNIT_COLOUR, PROVINCE_COLOUR)
+    for code, color in zip(codes, colours, strict=True):
         s = ind[ind["kab_code"] == code].sort_values("year")
         ax.plot(s["year"], s["estimate"] * mult, marker="o", color=color, label=unit_name(code))
-        ax.fill_between(s["year"], s["ci_low"] * mult, s["ci_high"] * mult, color=color, alpha=0.15)
+        ax.fill_between(s["year"], s["ci_low"].clip(lower=0) * mult, s["ci_high"] * mult, color=color, alpha=0.15)
+    ax.fill_between([], [], [], color="#888888", alpha=0.3, label="Selang kepercayaan 95%")
     ax.set_xticks(sorted(ind["year"].unique()))
-    ax.set_ylabel(("%" if mult == 100 else "") + " " + str(_catalogue().loc[indicator, "name_id"])[:40])
+    ax.set_xlabel("Tahun")
+    ax.set_ylim(bottom=max(ax.get_ylim()[0], 0.0))  # rates, counts and indices are never below zero
+    id_axes(ax, x=False)
+    ax.set_ylabel(str(_catalogue().loc[indicator, "name_id"])[:40] + (" (%)" if mult == 100 else ""))
     ax.legend(frameon=False)
     ax.grid(alpha=0.3)
-    fig.subplots_adjust(left=_y_room(ax, 10, 10) / 7)
+    fig.subplots_adjust(left=_y_room(ax, 10, 10) / 7, bottom=0.6 / 3.4)
     return fig
 
 
@@ -107,14 +154,22 @@ def trend_plotly(cache: str | Path, kab_code: str, indicator: str = "p0", *, min
     mult = 100 if _unit_of(indicator, _catalogue()) == "fraction" else 1
     fig = go.Figure()
     codes = [PROVINCE_CODE] if str(kab_code) == PROVINCE_CODE else [str(kab_code), PROVINCE_CODE]
-    for code in codes:
+    colours = (PROVINCE_COLOUR,) if len(codes) == 1 else (UNIT_COLOUR, PROVINCE_COLOUR)
+    suffix = "%" if mult == 100 else ""
+    for code, colour in zip(codes, colours, strict=True):
         s = ind[ind["kab_code"] == code].sort_values("year")
+        lo = s["ci_low"].clip(lower=0)
         fig.add_trace(go.Scatter(
             x=s["year"], y=s["estimate"] * mult, name=unit_name(code), mode="lines+markers",
+            line={"color": colour}, marker={"color": colour},
+            customdata=np.c_[lo * mult, s["ci_high"] * mult],
+            hovertemplate=(f"{unit_name(code)}<br>Tahun %{{x}}: %{{y:.2f}}{suffix}<br>"
+                           f"SK 95%: %{{customdata[0]:.2f}} \u2013 %{{customdata[1]:.2f}}{suffix}<extra></extra>"),
             error_y={"type": "data", "symmetric": False, "array": (s["ci_high"] - s["estimate"]) * mult,
-                     "arrayminus": (s["estimate"] - s["ci_low"]) * mult}))
-    fig.update_layout(height=360, margin={"l": 40, "r": 10, "t": 30, "b": 30},
-                      yaxis_title=str(_catalogue().loc[indicator, "name_id"]), xaxis={"dtick": 1})
+                     "arrayminus": (s["estimate"] - lo) * mult, "color": colour}))
+    fig.update_layout(height=360, margin={"l": 40, "r": 10, "t": 30, "b": 30}, separators=PLOTLY_SEPARATORS,
+                      yaxis_title=str(_catalogue().loc[indicator, "name_id"]) + (" (%)" if mult == 100 else ""),
+                      yaxis={"rangemode": "tozero"}, xaxis={"dtick": 1, "title": "Tahun"})
     return fig
 
 
@@ -135,14 +190,17 @@ def comparison_figure(cache: str | Path, year: int, indicator: str = "p0", highl
     prov = cur[cur["kab_code"] == PROVINCE_CODE]
     names = [unit_name(c) for c in kabs["kab_code"]]
     fig, ax = _subplots((7, 3.8), margins=(_text_width(names, 10) + 0.2, 0.2, 0.55, 0.12))
-    colors = ["#c0392b" if c == str(highlight) else "#7f8c8d" for c in kabs["kab_code"]]
+    colors = [UNIT_COLOUR if c == str(highlight) else OTHER_COLOUR for c in kabs["kab_code"]]
     y = np.arange(len(kabs))
+    lo = kabs["ci_low"].clip(lower=0)  # a CI is never drawn below zero
     ax.barh(y, kabs["estimate"] * mult, color=colors,
-            xerr=[(kabs["estimate"] - kabs["ci_low"]) * mult, (kabs["ci_high"] - kabs["estimate"]) * mult],
+            xerr=[(kabs["estimate"] - lo) * mult, (kabs["ci_high"] - kabs["estimate"]) * mult],
             error_kw={"elinewidth": 1, "capsize": 2})
     ax.set_yticks(y, names)
+    ax.set_xlim(left=0)
+    id_axes(ax, y=False)
     if len(prov):
-        ax.axvline(float(prov["estimate"].iloc[0]) * mult, color="#2c3e50", ls="--", label="Provinsi")
+        ax.axvline(float(prov["estimate"].iloc[0]) * mult, color=PROVINCE_COLOUR, ls="--", label="Provinsi")
         ax.legend(frameon=False, loc="lower right")
     ax.set_xlabel(str(_catalogue().loc[indicator, "name_id"]) + (" (%)" if mult == 100 else ""))
     ax.grid(axis="x", alpha=0.3)
@@ -189,7 +247,7 @@ def quadrant_figure(cache: str | Path, year: int, highlight: str | None = None,
     fig, axes = _subplots((10, 3.6), ncols=len(pairs), margins=(0.5, 0.3, 0.42, 0.1), wspace=0.55)
     axes = np.atleast_1d(axes)
     names = kabs["name"].astype(str).str.replace("Kabupaten ", "", regex=False).to_numpy()
-    colour = np.where(kabs["kab_code"].astype(str).to_numpy() == str(highlight), "#c0392b", "#34495e")
+    colour = np.where(kabs["kab_code"].astype(str).to_numpy() == str(highlight), UNIT_COLOUR, POINT_COLOUR)
     for ax, (x, y) in zip(axes, pairs, strict=True):
         xv = pd.to_numeric(kabs[x], errors="coerce").to_numpy(dtype=float) * mult.get(x, 1)
         yv = pd.to_numeric(kabs[y], errors="coerce").to_numpy(dtype=float) * mult.get(y, 1)
@@ -212,6 +270,7 @@ def quadrant_figure(cache: str | Path, year: int, highlight: str | None = None,
                     transform=left if flip else right)
         ax.set_xlabel(labels.get(x, x), fontsize=8)
         ax.set_ylabel(labels.get(y, y), fontsize=8)
+        id_axes(ax)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.2)
     room = max(_y_room(ax, 7, 8) for ax in axes)  # each panel has its own y labels
