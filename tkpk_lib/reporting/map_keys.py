@@ -31,7 +31,7 @@ LOCATOR_TITLE = "Letak di provinsi"
 KEY_COLUMNS = 4
 _LOCATOR_IN = 1.3  # largest size of the locator inset (inches)
 _LOCATOR_MIN_IN = 0.7
-_LINE_IN = FONT_MIN * 1.4 / 72.0  # one line of the key (inches)
+_LINE_IN = FONT_MIN * 1.25 * 1.2 / 72.0  # one line of the key (inches): 8 pt, line spacing 1.25
 _PREFIXES = ("Kabupaten ", "Kecamatan ")
 
 
@@ -91,13 +91,13 @@ def key_height(n: int, ncol: int = KEY_COLUMNS) -> float:
     Examples
     --------
     >>> round(key_height(10), 2)
-    0.77
+    0.79
     >>> key_height(0)
     0.0
     """
     if n <= 0:
         return 0.0
-    return (math.ceil(n / ncol) + 1) * _LINE_IN + 0.15
+    return (math.ceil(n / ncol) + 1) * _LINE_IN + 0.12
 
 
 def _panel(fig: Any) -> tuple[float, float, float, float] | None:
@@ -121,35 +121,44 @@ def _bottom(fig: Any, leg: Any, default: float) -> float:
     return float(leg.get_window_extent(r).y0 / (h * fig.dpi))
 
 
-def add_key(fig: Any, entries: list[tuple[int, str]], *, title: str = KEY_TITLE, ncol: int = KEY_COLUMNS) -> Any:
-    """List the numbers of :func:`number_units` with their names under the map, in ``ncol`` columns.
+def add_key(fig: Any, entries: list[tuple[int, str]], *, title: str = KEY_TITLE, ncol: int = KEY_COLUMNS) -> list[Any]:
+    """List the numbers of :func:`number_units` with their names under the map, in up to ``ncol`` columns.
 
     The map must have been drawn with ``below`` = :func:`key_height` of the entries (the strip
-    between the map and the source note); without it the key sits at the figure's bottom left.
+    between the map and the source note). Columns run down (1, 2, 3 ... in the first), as a
+    reader scans a key; one text per column (a legend of many entries costs ten times more to
+    draw). Fewer columns when the names are too wide for the page.
 
     Returns
     -------
-    matplotlib.legend.Legend or None
-        The key (a figure legend), None when ``entries`` is empty.
+    list of matplotlib.text.Text
+        The title, then one text per column; empty when ``entries`` is empty.
 
     Examples
     --------
     >>> from matplotlib.figure import Figure
-    >>> add_key(Figure(), []) is None
-    True
+    >>> fig = Figure(figsize=(7, 4))
+    >>> _ = fig.add_axes((0.1, 0.3, 0.5, 0.6))
+    >>> [t.get_text() for t in add_key(fig, [(1, "Pino"), (2, "Manna")], ncol=4)]
+    ['Nomor pada peta', '1  Pino', '2  Manna']
     """
-    from matplotlib.lines import Line2D
-
     if not entries:
-        return None
-    handles = [Line2D([], [], linestyle="none") for _ in entries]
-    labels = [f"{i}  {name}" for i, name in entries]
+        return []
+    from tkpk_lib.reporting.figures import _text_width
+
+    lines = [f"{i}  {name}" for i, name in entries]
     w, h = fig.get_size_inches()
+    col_w = _text_width(lines, FONT_MIN) + 0.25
+    ncol = max(1, min(ncol, int((w - 0.2) // col_w), len(lines)))
+    rows = math.ceil(len(lines) / ncol)
     top = fig.axes[0].get_position().y0 - 0.06 / h if fig.axes else 0.3
-    # column-wise order (1, 2, 3 down the first column) as a reader scans a key
-    return fig.legend(handles, labels, title=title, loc="upper left", bbox_to_anchor=(0.1 / w, top), ncol=ncol,
-                      fontsize=FONT_MIN, title_fontsize=FONT_MIN, handlelength=0, handletextpad=0,
-                      columnspacing=1.2, labelspacing=0.2, frameon=False, alignment="left", borderaxespad=0)
+    kw = {"fontsize": FONT_MIN, "ha": "left", "va": "top", "linespacing": 1.25}
+    out = [fig.text(0.1 / w, top, title, fontweight="bold", **kw)]
+    for c in range(ncol):
+        chunk = lines[c * rows:(c + 1) * rows]
+        if chunk:
+            out.append(fig.text((0.1 + c * col_w) / w, top - _LINE_IN / h, "\n".join(chunk), **kw))
+    return out
 
 
 def add_locator(fig: Any, context: Any, unit: Any, *, title: str = LOCATOR_TITLE) -> Any:
