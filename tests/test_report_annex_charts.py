@@ -69,3 +69,18 @@ def test_quadrant_axes_use_decimal_commas(shared_run):
         assert not any(re.search(r"\d\.\d", t) for t in labels)
     gini = [t.get_text() for t in fig.axes[2].get_xticklabels() if t.get_text()]
     assert any("," in t for t in gini)
+
+
+def test_upset_names_programmes_and_counts_from_zero(shared_run):
+    from tkpk_lib.reporting.labels import PROGRAMME_LABELS, PROVINCE_CODE
+
+    fig = _ticks(figures.upset(shared_run["cache"], PROVINCE_CODE))
+    bars, matrix = fig.axes[0], fig.axes[-1]
+    names = [t.get_text() for t in matrix.get_yticklabels()]
+    assert names and set(names) <= set(PROGRAMME_LABELS.values())
+    assert bars.get_ylim()[0] == 0
+    counts = [t.get_text() for t in bars.get_yticklabels() if t.get_text()]
+    assert any("." in t for t in counts) and not any("," in t for t in counts)  # 1.500, not 1,500 / 1500
+    # every name lies inside the figure
+    r = fig.canvas.get_renderer()
+    assert min(t.get_window_extent(r).x0 for t in matrix.get_yticklabels()) >= 0

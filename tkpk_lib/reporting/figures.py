@@ -401,5 +401,28 @@ def upset(cache: str | Path, kab_code: str, max_combinations: int = 12, *, min_s
         return None
     from tkpk_lib.analysis.coverage import upset_figure
 
-    return upset_figure(combos, indicator="number", max_combinations=max_combinations,
-                        title=f"Kombinasi program pada rumah tangga sasaran, {unit_name(kab_code)}")
+    fig = upset_figure(combos, indicator="number", max_combinations=max_combinations,
+                       title=f"Kombinasi program pada rumah tangga sasaran, {unit_name(kab_code)}")
+    bars, matrix = fig.axes[0], fig.axes[-1]
+    bars.set_ylim(bottom=max(bars.get_ylim()[0], 0.0))  # a count axis
+    id_axes(bars, x=False)
+    _programme_names(matrix)
+    return fig
+
+
+def _programme_names(ax: Any) -> None:
+    """Programme names instead of codes on the y axis ("BLT Dana Desa", not "BLT_DD")."""
+    from tkpk_lib.reporting.labels import PROGRAMME_LABELS
+
+    ticks = ax.get_yticks()
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    names = [PROGRAMME_LABELS.get(t.lower(), t) for t in labels]
+    ax.set_yticks(ticks, names)
+    # names are longer than codes: move the left edge of every panel so they stay on the page
+    fig = ax.figure
+    size = ax.get_yticklabels()[0].get_fontsize() if labels else 10
+    need = (_text_width(names, size) + 0.2) / fig.get_size_inches()[0]
+    for a in fig.axes:
+        pos = a.get_position()
+        if pos.x0 < need:
+            a.set_position((need, pos.y0, pos.x1 - need, pos.height))
