@@ -79,8 +79,9 @@ MEASURES: tuple[tuple[str, str], ...] = (
      "(data terpadu / registri sosial)."),
     ("Kantong kemiskinan", "Desa dengan tingkat kemiskinan tinggi, jumlah penduduk miskin besar, atau keduanya "
      "(lihat kolom Jenis kantong)."),
-    ("Sel ditekan", f"Jumlah keluarga dari data terpadu kurang dari {MIN_REGISTRY_COUNT} tidak ditampilkan "
-     "(kerahasiaan); dugaan survei dengan sampel di bawah batas minimum tidak ditampilkan."),
+    ("Sel ditekan", f"Cakupan desa yang dihitung dari kurang dari {MIN_REGISTRY_COUNT} keluarga sasaran data "
+     "terpadu tidak ditampilkan (Tabel L.5; kerahasiaan dan angka yang tidak stabil); dugaan survei dengan sampel "
+     "di bawah batas minimum tidak ditampilkan (Tabel L.1)."),
 )
 
 
