@@ -31,6 +31,7 @@ import pytest
 from tkpk_lib.batch import pipeline, run
 from tkpk_lib.errors import ReportError
 from tkpk_lib.reporting import cache as C
+from tkpk_lib.reporting import programme_tables
 from tkpk_lib.reporting import report as R
 
 pytestmark = pytest.mark.slow
@@ -121,11 +122,11 @@ def test_target_reaches_the_targeting_table(root, plain, tmp_path):
     res = _run(root, tmp_path / "out", "b40", target="b40")
     assert res["notes"]["Kelompok sasaran cakupan"] == R.TARGET_LABELS["b40"]
     ref = R.prepare_year(root, 2024, target="b40", cache_dir=tmp_path / "ref")
-    exp = _styled_html(ref, R.targeting_table(ref, CODE, min_sample=10),
-                       f"Cakupan dan kesalahan penargetan (sasaran: {R.TARGET_LABELS['b40']})")
+    exp = _styled_html(ref, programme_tables.targeting_view_table(ref, CODE, "b40", min_sample=10),
+                       f"Semua program terhadap {R.TARGET_LABELS['b40']} (pembanding)")
     assert exp in res["html"]
     assert exp not in plain["html"]
-    assert not any("sasaran: penduduk miskin)" in h for h in res["html"])
+    assert not any("terhadap penduduk miskin (pembanding)" in h for h in res["html"])
 
 
 def test_comparison_year_reaches_the_change_column(root, plain, tmp_path):
@@ -468,6 +469,6 @@ def test_two_runs_side_by_side_with_different_targets(root, tmp_path):
         html = [o["data"]["text/html"] for c in nb.cells if c.cell_type == "code"
                 for o in c.get("outputs", []) if "text/html" in o.get("data", {})]
         ref = R.prepare_year(root, 2024, target=t, cache_dir=tmp_path / f"ref_{t}")
-        exp = _styled_html(ref, R.targeting_table(ref, CODE, min_sample=10),
-                           f"Cakupan dan kesalahan penargetan (sasaran: {R.TARGET_LABELS[t]})")
+        exp = _styled_html(ref, programme_tables.targeting_view_table(ref, CODE, t, min_sample=10),
+                           f"Semua program terhadap {R.TARGET_LABELS[t]} (pembanding)")
         assert exp in html, t

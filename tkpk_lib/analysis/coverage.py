@@ -77,6 +77,7 @@ __all__ = [
     "programme_combinations",
     "programme_receipt",
     "targeting",
+    "targeting_own",
     "upset_figure",
     "weighted_quantile_groups",
 ]
@@ -111,7 +112,7 @@ def targeting(
     df: pd.DataFrame,
     design: SurveyDesign | PreparedDesign,
     received: str | Sequence[str],
-    target: str,
+    target: str | dict[str, str],
     by: By = None,
     *,
     unit: Unit = "households",
@@ -130,8 +131,9 @@ def targeting(
     received : str, sequence of str or None
         Receipt flag(s): programme codes (``"pkh"``) or columns (``"rcv_pkh"``); ``None``
         for every ``rcv_<code>`` column present.
-    target : str
-        0/1 target-group column (``target_poor``, ``target_b40``, ``target_registry``...).
+    target : str or dict of str to str
+        0/1 target-group column (``target_poor``, ``target_b40``, ``target_registry``...), or
+        one column per programme (``{"pip": "target_own_pip", ...}``; all in one estimation).
     by : str or sequence of str, optional
         Domain columns (e.g. ``"kab_code"``).
     unit : {"households", "persons"}, default "households"
@@ -160,15 +162,18 @@ def targeting(
     """
     byl = _by_list(by)
     progs = _programme_columns(df, [received] if isinstance(received, str) else received)  # None: all
-    if target not in df.columns:
-        raise SchemaError([Problem("households", target, "target column not found (see add_targets)")])
+    tcols = {p: (target if isinstance(target, str) else target.get(p, "")) for p in progs}
+    for col in dict.fromkeys(tcols.values()):
+        if col not in df.columns:
+            raise SchemaError([Problem("households", col or "target", "target column not found (see add_targets)")])
     prep = _prep(df, design)
-    t = _flag(df, target)
+    flags = {c: _flag(df, c) for c in dict.fromkeys(tcols.values())}
     m = _multiplier(df, unit, size)
     work = _work_frame(df, byl)
     nums, dens, masks = [], [], []
     new: dict[str, np.ndarray] = {}
-    for i, col in enumerate(progs.values()):
+    for i, (p, col) in enumerate(progs.items()):
+        t = flags[tcols[p]]
         r = _flag(df, col)
         new[f"_c{i}"], new[f"_t{i}"] = r * t * m, t * m
         new[f"_i{i}"], new[f"_r{i}"] = r * (1 - t) * m, r * m
@@ -193,7 +198,7 @@ def targeting(
         ("inclusion_error", inc),
         ("target_share_of_recipients", _complement(inc)),
     ):
-        parts.append(frame.assign(programme=prog, target=target, unit=unit, indicator=name))
+        parts.append(frame.assign(programme=prog, target=[tcols[p] for p in prog], unit=unit, indicator=name))
     out = pd.concat(parts, ignore_index=True)
     out["_p"] = out["programme"].map({p: i for i, p in enumerate(progs)})
     out["_i"] = out["indicator"].map({p: i for i, p in enumerate(INDICATORS)})
@@ -201,6 +206,66 @@ def targeting(
         columns=["_p", "_i"]
     )
     return out[[*byl, "programme", "target", "unit", "indicator", *_STATS]]
+
+
+def targeting_own(
+    df: pd.DataFrame,
+    design: SurveyDesign | PreparedDesign,
+    by: By = None,
+    *,
+    catalogue: pd.DataFrame | None = None,
+    ci: Literal["normal", "logit"] = "normal",
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Coverage and targeting errors of each programme against its own target group (programme catalogue).
+
+    The target group of each programme comes from
+    :func:`~tkpk_lib.analysis.programme_catalogue.survey_targets` (decile range, required
+    members, the kind of area it applies to), not from one definition for all programmes:
+    LPG 3 kg or PBI-JKN are judged against the bottom 40%, PIP against families with
+    school-age children in it, BLT Dana Desa against those living in desa. Programmes whose
+    target cannot be observed in Susenas (``survey_target`` 0, KUR) are left out.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Households with ``welfare_decile`` (see :func:`add_targets`), ``rcv_<code>`` and the
+        columns the catalogue's target groups name; ``target_own_<code>`` columns already
+        present are used as they are.
+    design : SurveyDesign or PreparedDesign
+        Survey design of ``df``.
+    by : str or sequence of str, optional
+        Domain columns (e.g. ``["kab_code", "head_female"]``).
+    catalogue : DataFrame, optional
+        Programme catalogue; default the active one.
+    ci, level
+        As in :func:`targeting`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`targeting` (``target`` = ``target_own_<code>``, unit households)
+        plus ``target_group`` (the catalogue's words), programmes in catalogue order.
+
+    Examples
+    --------
+    >>> hh = pd.DataFrame({"w": 1.0, "welfare_decile": [1, 2, 3, 8, 9], "kec_code": "170101",
+    ...     "n_children_7_18": [1, 0, 1, 1, 0], "rcv_pip": [1, 0, 0, 1, 0]})
+    >>> t = targeting_own(hh, SurveyDesign("w")).set_index("indicator")
+    >>> t.loc[["coverage", "inclusion_error"], "estimate"].tolist()
+    [0.5, 0.5]
+    """
+    from tkpk_lib.analysis.programme_catalogue import load_catalogue, survey_targets
+
+    cat = load_catalogue() if catalogue is None else catalogue
+    data = df if any(c.startswith("target_own_") for c in df.columns) else survey_targets(df, cat)
+    words = dict(zip(cat["code"], cat["target_group"], strict=True))
+    codes = [c for c in cat["code"] if f"target_own_{c}" in data.columns and f"rcv_{c}" in data.columns]
+    if not codes:
+        raise SchemaError([Problem("households", "rcv_<code>", "no programme of the catalogue with a "
+                                   "receipt column and a survey target group")])
+    t = targeting(data, design, codes, {c: f"target_own_{c}" for c in codes}, by=by, ci=ci, level=level)
+    return t.assign(target_group=t["programme"].map(words))
 
 
 def coverage_by_group(

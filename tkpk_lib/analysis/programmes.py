@@ -33,6 +33,11 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from tkpk_lib.analysis.programme_catalogue import (
+    CLUSTER_LABELS,
+    FUND_SOURCE_LABELS,
+    guideline_clusters,
+)
 from tkpk_lib.data.schemas import FUND_SOURCES, STRATEGIES
 from tkpk_lib.errors import Problem, SchemaError, TkpkError
 
@@ -44,13 +49,8 @@ __all__ = [
     "repeated_amounts",
 ]
 
-CLUSTERS: dict[int, str] = {
-    1: "Bantuan sosial terpadu berbasis keluarga",
-    2: "Penanggulangan kemiskinan berbasis pemberdayaan masyarakat",
-    3: "Penanggulangan kemiskinan berbasis pemberdayaan usaha ekonomi mikro dan kecil",
-    4: "Program lainnya yang pro-miskin",
-}
-"""Programme clusters of the canonical ``programmes`` table (Indonesian labels)."""
+CLUSTERS: dict[int, str] = dict(CLUSTER_LABELS)
+"""The three clusters of guideline section 1.1 (Indonesian labels); a fourth cluster in a map is Klaster 2."""
 
 Amounts = Literal["locus", "programme"]
 _AMOUNTS = ("budget", "realisation", "target_count", "reached_count")
@@ -147,6 +147,26 @@ def _summarise(d: pd.DataFrame, keys: list[str], base: list[str]) -> pd.DataFram
     return out
 
 
+def _complete(t: pd.DataFrame, base: list[str], col: str, values: Sequence[object]) -> pd.DataFrame:
+    """Every category of ``values`` in every ``base`` group: absent ones as explicit zero rows.
+
+    A source or strategy without a programme is then a row with 0 (nil), distinct from a
+    table that is missing; categories outside ``values`` stay after them.
+    """
+    groups = t[base].drop_duplicates()
+    full = groups.merge(pd.DataFrame({col: list(values)}), how="cross")
+    extra = t.loc[~t[col].isin(list(values)), [*base, col]]
+    full = pd.concat([full, extra], ignore_index=True)
+    out = full.merge(t, on=[*base, col], how="left")
+    for c in ("n_programmes", "n_loci"):
+        out[c] = out[c].fillna(0).astype("int64")
+    for c in ("budget", "realisation", "budget_share"):
+        out[c] = out[c].fillna(0.0)
+    order = {v: i for i, v in enumerate(values)}
+    out["_o"] = out[col].map(order).fillna(len(order))
+    return out.sort_values([*base, "_o"], kind="stable", ignore_index=True).drop(columns="_o")
+
+
 def budget_tables(pm: pd.DataFrame, *, amounts: Amounts = "locus",
                   by: str | Sequence[str] | None = None) -> dict[str, pd.DataFrame]:
     """Budget, realisation and targets of the programme map, for the LP2KD annex.
@@ -173,7 +193,12 @@ def budget_tables(pm: pd.DataFrame, *, amounts: Amounts = "locus",
         ``by_opd``, ``by_kab``: ``year``, the group column(s) (with Indonesian
         ``*_label`` for strategy and cluster), ``n_programmes``, ``n_loci``, ``budget``,
         ``realisation``, ``realisation_rate`` (realisation / budget) and ``budget_share``
-        (of the year's total); each table adds up to ``total``.
+        (of the year's total); each table adds up to ``total``. ``by_strategy``,
+        ``by_cluster`` and ``by_fund_source`` have a row for each of the three strategies
+        (guideline 2.5), three clusters (1.1; a map's cluster 4 is read as 2, see
+        :func:`~tkpk_lib.analysis.programme_catalogue.guideline_clusters`) and five fund
+        sources (2.6, with ``fund_source_label``) in every group, with 0 programmes and
+        Rp 0 where none has a programme (nil, not missing).
         ``by_programme``: one row per programme with OPD, strategy, cluster, fund
         source(s), ``target_count``, ``reached_count``, ``reach_rate``, budget and
         realisation. ``targets``: planned vs reached by ``target_group`` x ``target_unit``
@@ -190,26 +215,26 @@ def budget_tables(pm: pd.DataFrame, *, amounts: Amounts = "locus",
     ...     "budget": [100.0, 200.0, 50.0], "realisation": [90.0, 150.0, 50.0]})
     >>> t = budget_tables(pm)
     >>> t["by_strategy"][["budget", "realisation_rate"]].values.tolist()
-    [[300.0, 0.8], [50.0, 1.0]]
+    [[300.0, 0.8], [50.0, 1.0], [0.0, nan]]
     """
     byl = _by_list(by)
     d = _per_locus(pm, amounts)
+    _check_columns(d, ["cluster"], "programmes")
+    d = guideline_clusters(d)
     _check_columns(d, ["strategy", "cluster", "fund_source", "opd", "kab_code", "programme",
                        "target_group", "target_unit", *byl], "programmes")
     base = [*byl, "year"]
     nb = len(base)
     tables: dict[str, pd.DataFrame] = {}
     tables["total"] = _summarise(d, base, base)
-    s = _summarise(d, [*base, "strategy"], base)
+    s = _complete(_summarise(d, [*base, "strategy"], base), base, "strategy", list(STRATEGIES))
     s.insert(nb + 1, "strategy_label", s["strategy"].map(STRATEGIES))
     tables["by_strategy"] = s
-    c = _summarise(d, [*base, "cluster"], base)
+    c = _complete(_summarise(d, [*base, "cluster"], base), base, "cluster", list(CLUSTERS))
     c.insert(nb + 1, "cluster_label", c["cluster"].map(CLUSTERS))
     tables["by_cluster"] = c
-    f = _summarise(d, [*base, "fund_source"], base)
-    order = {v: i for i, v in enumerate(FUND_SOURCES)}
-    f = f.assign(_o=f["fund_source"].map(order).fillna(len(order))).sort_values(
-        [*base, "_o"], kind="stable", ignore_index=True).drop(columns="_o")
+    f = _complete(_summarise(d, [*base, "fund_source"], base), base, "fund_source", list(FUND_SOURCES))
+    f.insert(nb + 1, "fund_source_label", f["fund_source"].map(FUND_SOURCE_LABELS).fillna(f["fund_source"]))
     tables["by_fund_source"] = f
     tables["by_opd"] = _summarise(d, [*base, "opd"], base)
     tables["by_kab"] = _summarise(d, [*base, "kab_code"], base)

@@ -142,7 +142,10 @@ def _active(rules: pd.DataFrame | str | Path | None, programmes: Sequence[str] |
         r = r[r["programme"].isin(list(programmes))]
     if r.empty:
         raise TkpkError("needs rules: no active rule to apply")
-    return r.reset_index(drop=True)
+    from tkpk_lib.analysis.programme_catalogue import load_catalogue
+
+    areas = dict(zip(*load_catalogue()[["code", "area_kind"]].T.to_numpy(), strict=True))
+    return r.assign(area_kind=r["programme"].map(areas).fillna("both")).reset_index(drop=True)
 
 
 def _q(name: str) -> str:
@@ -156,6 +159,11 @@ def _condition(rule: pd.Series) -> str:
     if rule["require_any"]:
         parts.append("(" + " OR ".join(f"{_q(c)} > 0" for c in rule["require_any"]) + ")")
     parts += [f"{_q(c)} > 0" for c in rule["require_all"]]
+    # a programme of desa (BLT Dana Desa) or kelurahan only: the 7th digit of the Kemendagri
+    # code is 2 for a desa and 1 for a kelurahan (programme catalogue, area_kind)
+    kind = str(rule.get("area_kind", "both"))
+    if kind in ("desa", "kelurahan"):
+        parts.append(f"substr(trim(CAST(\"desa_code\" AS VARCHAR)), 7, 1) = '{2 if kind == 'desa' else 1}'")
     return "(" + " AND ".join(parts) + ")"
 
 

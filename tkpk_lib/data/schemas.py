@@ -43,11 +43,11 @@ PROGRAMMES: dict[str, str] = {
 """Programme short codes used in column names (``rcv_<code>``) and their Indonesian names."""
 
 STRATEGIES: dict[int, str] = {
-    1: "Mengurangi beban pengeluaran",
-    2: "Meningkatkan pendapatan",
-    3: "Mengurangi kantong kemiskinan",
+    1: "Pengurangan beban pengeluaran masyarakat",
+    2: "Peningkatan pendapatan masyarakat",
+    3: "Penurunan jumlah kantong-kantong kemiskinan",
 }
-"""The three strategies of poverty reduction (Perpres 15/2010, Permendagri 53/2020)."""
+"""The three strategies of poverty reduction, as section 2.5 of the Bengkulu TKPK guideline names them."""
 
 FUND_SOURCES: tuple[str, ...] = (
     "APBN",
@@ -521,8 +521,9 @@ PROGRAMME_MAP = TableSchema(
         Column(
             "cluster",
             "int",
-            "Cluster 1 family-based social assistance, 2 community empowerment, "
-            "3 micro and small enterprise, 4 pro-poor (other)",
+            "Cluster of guideline section 1.1: 1 family-based social assistance (individuals/families), "
+            "2 community empowerment (communities), 3 micro and small enterprise; 4 (other, the older "
+            "four-cluster list) is read as 2",
             "KLASTER",
             allowed=(1, 2, 3, 4),
         ),
@@ -632,4 +633,8 @@ def data_dictionary_markdown() -> str:
                 f"| `{c.name}` | {c.dtype} | {req} | {'; '.join(checks)} | {c.description} | {c.source} |"
             )
         out.append("")
+    # the programme catalogue is reference data read by every programme figure: documented here too
+    from tkpk_lib.analysis.programme_catalogue import catalogue_markdown
+
+    out += [catalogue_markdown(), ""]
     return "\n".join(out)

@@ -18,7 +18,6 @@ from tkpk_lib.reporting.labels import (
     SECTIONS,
     TARGET_LABELS,
     _catalogue,
-    _region_names,
     _unit_of,
     unit_name,
 )
@@ -88,17 +87,10 @@ def annex_tables(cache: str | Path, kab_code: str, year: int, *, min_sample: int
             "lokus": d["pocket_type"].astype(str).to_numpy(),
         })
     rd = load_section(cache, "registry_desa", kab_code)
-    if not rd.empty:
-        rd = rd[rd["eligible"] > 0]
-        names = _region_names()
-        out["cakupan"] = pd.DataFrame({
-            "desa_code": rd["desa_code"].astype(str).to_numpy(),
-            "desa": [names.get(str(c), str(c)) for c in rd["desa_code"]],
-            "program": [PROGRAMME_LABELS.get(str(p), str(p)) for p in rd["programme"]],
-            "sasaran": rd["eligible"].astype(int).to_numpy(), "menerima": rd["covered"].astype(int).to_numpy(),
-            "cakupan_pct": (rd["covered"] / rd["eligible"]).to_numpy(),
-            "tindak_lanjut": rd["missing"].astype(int).to_numpy(),
-        })
+    if not rd.empty:  # L.5: counts below 5 households suppressed (exact only in the pseudonymised lists)
+        from tkpk_lib.reporting.programme_tables import registry_desa_annex
+
+        out["cakupan"] = registry_desa_annex(rd)
     comp = load_section(cache, "annex_complaints", None if code == PROVINCE_CODE else code)
     if not comp.empty:
         comp = comp.assign(program=[PROGRAMME_LABELS.get(str(p), str(p)) for p in comp["program"]])
@@ -201,10 +193,10 @@ def annex_display(df: pd.DataFrame, table_id: str) -> pd.DataFrame:
         unit_col = fmt.split(":", 1)[1] if fmt.startswith("by_unit:") else None
         if unit_col:
             text = [_fmt_value(v, u) for v, u in zip(vals, df[unit_col], strict=True)]
-        elif fmt.startswith("pct"):
-            text = [fmt_percent(v, int(fmt[3:])) for v in vals]
+        elif fmt.startswith("pct"):  # text cells ("<5", "x" of suppressed counts) stay as they are
+            text = [v if isinstance(v, str) else fmt_percent(v, int(fmt[3:])) for v in vals]
         elif fmt in ("int", "rupiah"):
-            text = [fmt_int(v) for v in vals]
+            text = [v if isinstance(v, str) else fmt_int(v) for v in vals]
         elif fmt.startswith("dec"):
             text = [fmt_number(v, int(fmt[3:])) for v in vals]
         else:

@@ -125,6 +125,12 @@ def _read_targets(targets: str | Path | pd.DataFrame | None) -> pd.DataFrame | N
     return t
 
 
+def _programme_catalogue() -> pd.DataFrame:
+    from tkpk_lib.analysis.programme_catalogue import load_catalogue
+
+    return load_catalogue()
+
+
 def _default_year_dir(root: str | Path, year: int) -> Path:
     """Folder holding the cache entries of one year (one sub-folder per key)."""
     return tkpk_paths.derived_dir(root, int(year))
@@ -164,6 +170,7 @@ class _Plan:
             "years": self.used,
             "poverty_lines": _table_digest(self.lines), "poverty_lines_source": source(poverty_lines, self.lines),
             "targets": _table_digest(self.targets), "targets_source": source(targets, self.targets),
+            "programme_catalogue": _table_digest(_programme_catalogue()),  # the user's own ($TKPK_PROGRAMME_CATALOGUE)
         }
         self.canon = {y: canonical.build_canonical(self.root, y) for y in self.used}  # reused when up to date
         files: dict[str, Path] = {}

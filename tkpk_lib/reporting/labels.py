@@ -22,6 +22,8 @@ SECTIONS: dict[str, str] = {
     "coverage": "cakupan dan ketepatan sasaran program (Susenas)",
     "targeting": "kesalahan penargetan (exclusion/inclusion error)",
     "combinations": "kombinasi program yang diterima rumah tangga sasaran",
+    "targeting_own": "cakupan dan kesalahan inklusi/eksklusi tiap program terhadap kelompok sasarannya sendiri",
+    "targeting_groups": "cakupan program menurut jenis kelamin kepala rumah tangga dan kelompok rentan",
     "registry_summary": "ringkasan data terpadu (eligible, tercakup, belum tercakup)",
     "registry_followup": "jumlah rumah tangga yang perlu ditindaklanjuti per desa (tanpa data pribadi)",
     "registry_desa": "cakupan program per desa menurut data terpadu (jumlah rumah tangga)",
@@ -39,6 +41,7 @@ SECTIONS: dict[str, str] = {
 #: Library module behind each optional section (shown as "bagian ini menunggu modul X").
 SECTION_MODULES: dict[str, str] = {
     "coverage": "coverage", "targeting": "coverage", "combinations": "coverage",
+    "targeting_own": "coverage", "targeting_groups": "coverage",
     "registry_summary": "registry", "registry_followup": "registry", "registry_desa": "registry",
     "pockets_kecamatan": "pockets", "pockets_desa": "pockets", "pockets": "pockets",
     "budget": "programmes", "convergence": "programmes", "complaints": "programmes",

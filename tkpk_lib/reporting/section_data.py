@@ -202,27 +202,79 @@ def _coverage_sections(cov: Any, hh: pd.DataFrame, target: str,
     if tcol not in data.columns:
         raise ReportError(f"target group {target!r} needs column {tcol} (registry_decile for 'registry')")
     make = {
-        "targeting": lambda: _both(cov.targeting, data, d, received=progs, target=tcol),
-        "coverage": lambda: _both(cov.coverage_by_group, data, d, programmes=progs, group="welfare_quintile"),
+        "targeting": lambda: _applicable(_both(cov.targeting, data, d, received=progs, target=tcol)),
+        "coverage": lambda: _applicable(_both(cov.coverage_by_group, data, d, programmes=progs,
+                                              group="welfare_quintile")),
         "combinations": lambda: _both(cov.programme_combinations, data, d, programmes=progs, among=tcol),
+        "targeting_own": lambda: _targeting_own(cov, data, d, memo),
+        "targeting_groups": lambda: _targeting_own(cov, data, d, memo, TARGETING_GROUPS),
     }
     return {n: make[n]() for n in names}
 
 
+#: Household groups of guideline 3.2.4.e (sex of the head, vulnerable groups) for targeting by group.
+TARGETING_GROUPS: tuple[str, ...] = ("head_female", "has_elderly", "has_disabled", "has_school_child")
+
+
+def _applicable(out: pd.DataFrame) -> pd.DataFrame:
+    """Rows of programmes that apply in their unit (no BLT Dana Desa rows for a kota without desa)."""
+    from tkpk_lib.analysis.programme_catalogue import applies_to_unit
+
+    out["kab_code"] = out["kab_code"].astype(str)
+    pairs = pd.MultiIndex.from_arrays([out["programme"].astype(str), out["kab_code"]])
+    ok = {pk: applies_to_unit(*pk) for pk in pairs.unique()}
+    return out[[ok[pk] for pk in pairs]].reset_index(drop=True)
+
+
+def _targeting_own(cov: Any, data: pd.DataFrame, d: Any, memo: dict[str, Any],
+                   groups: Sequence[str] = ()) -> pd.DataFrame:
+    """Targeting of each programme against its own catalogue target group, kabupaten rows and province.
+
+    With ``groups``: one block per household group column (``dimension``, ``group`` 0/1).
+    Rows of a programme that does not apply in a unit (BLT Dana Desa in a kota without desa)
+    are dropped: there it is not a gap.
+    """
+    from tkpk_lib.analysis.programme_catalogue import survey_targets
+
+    if "own" not in memo:
+        own = survey_targets(data)
+        if "n_children_7_18" in own.columns:
+            own["has_school_child"] = (pd.to_numeric(own["n_children_7_18"], errors="coerce") > 0).astype("int8")
+        memo["own"] = own
+    own = memo["own"]
+    if not groups:
+        out = _both(cov.targeting_own, own, d)
+    else:
+        parts = []
+        for g in (c for c in groups if c in own.columns):
+            frame = own.assign(group=pd.to_numeric(own[g], errors="coerce").astype("int64"))
+            by_kab = cov.targeting_own(frame, d, by=["kab_code", "group"])
+            prov = cov.targeting_own(frame, d, by="group")
+            prov.insert(0, "kab_code", PROVINCE_CODE)
+            parts.append(pd.concat([by_kab, prov], ignore_index=True).assign(dimension=g))
+        out = pd.concat(parts, ignore_index=True)
+    return _applicable(out)
+
+
 def _programme_annex(progs: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Programme-map aggregates in the LP2KD annex layout (plain sums of the map, per kabupaten)."""
-    from tkpk_lib.data.schemas import STRATEGIES
+    from tkpk_lib.analysis.programme_catalogue import (
+        CLUSTER_LABELS,
+        FUND_SOURCE_LABELS,
+        STRATEGY_LABELS,
+        guideline_clusters,
+    )
 
-    clusters = {1: "Bantuan sosial terpadu berbasis keluarga", 2: "Pemberdayaan masyarakat",
-                3: "Pemberdayaan usaha mikro dan kecil", 4: "Program pro-rakyat lainnya"}
+    progs = guideline_clusters(progs)  # three clusters of guideline 1.1 (a map's cluster 4 is Klaster 2)
     g = progs.groupby(["kab_code", "strategy", "cluster", "programme", "opd", "fund_source"], as_index=False,
                       sort=True)[["budget", "realisation"]].sum()
     prog = pd.DataFrame({
         "kab_code": g["kab_code"].astype(str),
-        "strategi": g["strategy"].map(STRATEGIES).astype(str),
-        "klaster": g["cluster"].map(clusters).astype(str),
+        "strategi": g["strategy"].map(STRATEGY_LABELS).astype(str),
+        "klaster": g["cluster"].map(CLUSTER_LABELS).astype(str),
         "program": g["programme"].astype(str), "opd": g["opd"].astype(str),
-        "sumber_dana": g["fund_source"].astype(str), "pagu": g["budget"].astype(float),
+        "sumber_dana": g["fund_source"].map(FUND_SOURCE_LABELS).fillna(g["fund_source"]).astype(str),
+        "pagu": g["budget"].astype(float),
         "realisasi": g["realisation"].astype(float),
     })
     prog["realisasi_pct"] = np.where(prog["pagu"] > 0, prog["realisasi"] / prog["pagu"].where(prog["pagu"] > 0), np.nan)

@@ -326,7 +326,7 @@ def prepare_tables(  # noqa: C901 - one guarded call per report section (see Not
     # ---- programme coverage (Susenas)
     # one call per section (the target columns are added once): a failure of one leaves the others
     prepared: dict[str, Any] = {}
-    for name in ("coverage", "targeting", "combinations"):
+    for name in ("coverage", "targeting", "combinations", "targeting_own", "targeting_groups"):
         s.run([name], "analysis.coverage", lambda cov, name=name: _coverage_sections(cov, hh, target, (name,), prepared))
 
     def _where(table: str) -> str:
