@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tkpk_lib.reporting.programme_tables import SUPPRESS_BELOW
+
 __all__ = [
     "AGGREGATE_PROGRAMMES",
     "CONTEXT_COLUMNS",
@@ -47,8 +49,9 @@ TABLE_NUMBERS: dict[str, str] = {
 }
 #: Mark on every sheet and printed page of a workbook made from the synthetic demo inputs.
 SYNTHETIC_MARK = "DATA SINTETIS - BUKAN STATISTIK RESMI"
-#: Registry counts (households) below this are not published: a cell resting on fewer is blank.
-MIN_REGISTRY_COUNT = 5
+#: Registry counts (households) below this are not published (the rule of annex L.5a,
+#: :data:`tkpk_lib.reporting.programme_tables.SUPPRESS_BELOW`): a matrix cell resting on fewer is blank.
+MIN_REGISTRY_COUNT = SUPPRESS_BELOW
 #: Registry rows that are no programme (``any``: eligible for at least one), left out of the matrix.
 AGGREGATE_PROGRAMMES = ("any",)
 #: Columns :func:`indicator_context` adds to the indicator table (in this order).
@@ -75,13 +78,13 @@ MEASURES: tuple[tuple[str, str], ...] = (
      "tidak sesuai jalur bila seluruh selang kepercayaan di sisi yang salah, belum dapat disimpulkan bila selang "
      "memuat target. Sebelum tahun target: sesuai jalur bila perubahan tahunan terakhir setidaknya secepat yang "
      "masih diperlukan, selain itu tidak sesuai jalur. Target ilustratif bukan angka RPJMD."),
-    ("Cakupan program", "Keluarga sasaran yang tercatat menerima program dibagi keluarga sasaran program itu "
-     "(data terpadu / registri sosial)."),
+    ("Cakupan program", "Rumah tangga sasaran yang tercatat menerima program dibagi rumah tangga sasaran program "
+     "itu (data terpadu / registri sosial)."),
     ("Kantong kemiskinan", "Desa dengan tingkat kemiskinan tinggi, jumlah penduduk miskin besar, atau keduanya "
      "(lihat kolom Jenis kantong)."),
-    ("Sel ditekan", f"Cakupan desa yang dihitung dari kurang dari {MIN_REGISTRY_COUNT} keluarga sasaran data "
-     "terpadu tidak ditampilkan (Tabel L.5; kerahasiaan dan angka yang tidak stabil); dugaan survei dengan sampel "
-     "di bawah batas minimum tidak ditampilkan (Tabel L.1)."),
+    ("Sel ditekan", f"Jumlah rumah tangga data terpadu kurang dari {MIN_REGISTRY_COUNT} ditampilkan \"<5\" dan "
+     "jumlah pasangannya \"x\" (Tabel L.5a); cakupan desa yang bersandar pada jumlah yang ditekan dibiarkan "
+     "kosong (Tabel L.5); dugaan survei dengan sampel di bawah batas minimum tidak ditampilkan (Tabel L.1)."),
 )
 
 
@@ -165,15 +168,16 @@ def desa_programme_matrix(cakupan: pd.DataFrame, min_count: int = MIN_REGISTRY_C
 
     Each programme column holds the coverage (recipients among the programme's target
     households / target households, a fraction). A cell is blank when the desa has no target
-    household of that programme, or fewer than ``min_count`` (registry counts that small are
-    not published). The registry's ``any`` rows (:data:`AGGREGATE_PROGRAMMES`) are no programme
+    household of that programme, fewer than ``min_count``, or a count of the long list is
+    already suppressed (text such as ``"<5"`` or ``"x"``): nothing suppressed there can be
+    recovered here. The registry's ``any`` rows (:data:`AGGREGATE_PROGRAMMES`) are no programme
     and are left out.
 
     Parameters
     ----------
     cakupan : pandas.DataFrame
         The long list of annex table ``cakupan``: ``desa_code``, ``desa``, ``program`` (label),
-        ``sasaran`` and ``menerima`` (counts; NaN where already suppressed).
+        ``sasaran`` and ``menerima`` (counts; text or NaN where already suppressed).
     min_count : int
         Smallest published count of target households.
 
@@ -227,8 +231,9 @@ def matrix_layout(df: pd.DataFrame) -> pd.DataFrame:
                  definition="Nama desa/kelurahan")]
     for col in df.columns[2:]:
         rows.append(dict(base, column=str(col), header=str(col), unit="cakupan, %", format="pct1", width="12",
-                         definition=f"Keluarga sasaran {col} yang menerima {col} / keluarga sasaran {col}; kosong: "
-                                    f"tidak ada atau kurang dari {MIN_REGISTRY_COUNT} keluarga sasaran di desa"))
+                         definition=f"Rumah tangga sasaran {col} yang menerima {col} / rumah tangga sasaran {col}; kosong: "
+                                    f"tidak ada sasaran di desa, atau jumlah di bawah {MIN_REGISTRY_COUNT} rumah tangga "
+                                    "(ditekan, lihat Tabel L.5a)"))
     return pd.DataFrame(rows)
 
 
