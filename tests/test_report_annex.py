@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from tkpk_lib.reporting import excel_sheets
 from tkpk_lib.reporting.annex import annex_tables, write_annex_workbook
 from tkpk_lib.reporting.excel import write_annex
-from tkpk_lib.reporting.labels import PROVINCE_CODE, unit_name
+from tkpk_lib.reporting.labels import PROGRAMME_LABELS, PROVINCE_CODE, unit_name
 
 UNIT = "1701"
 
@@ -103,7 +103,7 @@ def test_desa_programme_matrix_round_trips_the_long_list(shared_run):
     assert sorted(wide["Kode desa"]) == sorted(long["Kode desa"].unique())
     progs = [p for p in long["Program"].unique() if p != "any"]
     assert list(wide.columns[2:]) == progs
-    assert "PKH" in progs and "pkh" not in progs  # names, not codes
+    assert "BLT Dana Desa" in progs and not set(progs) & set(PROGRAMME_LABELS)  # names, not codes
     checked = suppressed = 0
     for row in long.itertuples(index=False):
         if row[2] == "any":
