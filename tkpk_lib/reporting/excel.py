@@ -522,7 +522,9 @@ def write_annex(  # noqa: C901 - one branch per sheet layout (see Notes)
                 name = data_styles.get(fmt)
                 if name is None:
                     name = f"TKPK data {len(data_styles) + 1}"
-                    wb.add_named_style(NamedStyle(name=name, number_format=fmt, border=box))
+                    # text wraps inside its column (a long indicator name stays readable when printed)
+                    wb.add_named_style(NamedStyle(name=name, number_format=fmt, border=box,
+                                                  alignment=Alignment(wrap_text=fmt == "@", vertical="top")))
                     data_styles[fmt] = name
                 cell.style = name
         # total row
