@@ -156,3 +156,17 @@ def test_write_annex_without_cakupan_adds_no_matrix(tmp_path):
     assert wb.sheetnames == ["Pengaduan", "Catatan"]
     assert wb["Pengaduan"]["A1"].value == "Tabel L.6 Rekapitulasi pengaduan program"
     assert wb["Pengaduan"]["A3"].value is None
+
+
+def test_html_annex_uses_the_workbook_numbers_and_shows_the_desa_matrix(shared_run):
+    wb = _workbook(shared_run)
+    html = (shared_run["folders"][UNIT] / "lampiran_lp2kd.html").read_text(encoding="utf-8")
+    for ws in wb:
+        if ws.title != "Catatan":
+            number = ws["A1"].value.split(" ")[1]
+            assert f"Tabel {number} " in html, number
+    # the desa x programme table of the HTML has the workbook's programme columns, in order
+    part = html[html.index("Tabel L.5 "):html.index("Tabel L.5a")]
+    programmes = [c.value for c in wb["Cakupan desa x program"][4]][2:]
+    at = [part.find(p) for p in programmes]
+    assert all(i > 0 for i in at) and at == sorted(at)

@@ -9,7 +9,13 @@ from typing import Any
 import pandas as pd
 
 from tkpk_lib.reporting.completeness import completeness_note
-from tkpk_lib.reporting.excel_sheets import CONTEXT_COLUMNS, indicator_context, source_rows
+from tkpk_lib.reporting.excel_sheets import (
+    CONTEXT_COLUMNS,
+    desa_programme_matrix,
+    indicator_context,
+    matrix_layout,
+    source_rows,
+)
 from tkpk_lib.reporting.formatting import _fmt_value, fmt_int, fmt_number, fmt_percent
 from tkpk_lib.reporting.labels import (
     PROGRAMME_LABELS,
@@ -90,7 +96,9 @@ def annex_tables(cache: str | Path, kab_code: str, year: int, *, min_sample: int
     if not rd.empty:  # L.5: counts below 5 households suppressed (exact only in the pseudonymised lists)
         from tkpk_lib.reporting.programme_tables import registry_desa_annex
 
-        out["cakupan"] = registry_desa_annex(rd)
+        long = registry_desa_annex(rd)
+        out["cakupan_desa"] = desa_programme_matrix(long)  # L.5: one row per desa, one column per programme
+        out["cakupan"] = long
     comp = load_section(cache, "annex_complaints", None if code == PROVINCE_CODE else code)
     if not comp.empty:
         comp = comp.assign(program=[PROGRAMME_LABELS.get(str(p), str(p)) for p in comp["program"]])
@@ -181,7 +189,7 @@ def annex_display(df: pd.DataFrame, table_id: str) -> pd.DataFrame:
     """
     from tkpk_lib.reporting.excel import load_annex_template
 
-    tpl = load_annex_template()
+    tpl = matrix_layout(df) if table_id == "cakupan_desa" else load_annex_template()
     tpl = tpl[tpl["table_id"] == table_id].set_index("column")
     out = pd.DataFrame(index=df.index)
     for col in df.columns:

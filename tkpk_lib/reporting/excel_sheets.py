@@ -219,7 +219,7 @@ def matrix_layout(df: pd.DataFrame) -> pd.DataFrame:
     --------
     >>> m = pd.DataFrame({"desa_code": ["01"], "desa": ["A"], "PKH": [0.75]})
     >>> matrix_layout(m)[["column", "header", "unit", "format"]].values.tolist()[-1]
-    ['PKH', 'PKH', 'cakupan, %', 'pct1']
+    ['PKH', 'PKH', '%', 'pct1']
     """
     base = {"table_id": "cakupan_desa", "sheet": "Cakupan desa x program",
             "title": "Cakupan program per desa (desa x program)",
@@ -230,7 +230,7 @@ def matrix_layout(df: pd.DataFrame) -> pd.DataFrame:
             dict(base, column="desa", header="Desa/kelurahan", unit="", format="text", width="24",
                  definition="Nama desa/kelurahan")]
     for col in df.columns[2:]:
-        rows.append(dict(base, column=str(col), header=str(col), unit="cakupan, %", format="pct1", width="12",
+        rows.append(dict(base, column=str(col), header=str(col), unit="%", format="pct1", width="12",
                          definition=f"Rumah tangga sasaran {col} yang menerima {col} / rumah tangga sasaran {col}; kosong: "
                                     f"tidak ada sasaran di desa, atau jumlah di bawah {MIN_REGISTRY_COUNT} rumah tangga "
                                     "(ditekan, lihat Tabel L.5a)"))
