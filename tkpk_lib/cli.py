@@ -8,10 +8,11 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from tkpk_lib.errors import TkpkError
 
-SOURCES = ("susenas", "sakernas", "podes", "registry", "programmes", "complaints", "boundaries")
+SOURCES = ("susenas", "sakernas", "podes", "registry", "programmes", "complaints", "boundaries", "targets")
 
 
 def _ensure_data(root: Path, *, small: bool = False, quiet: bool = False) -> None:
@@ -30,7 +31,7 @@ def _ensure_data(root: Path, *, small: bool = False, quiet: bool = False) -> Non
     from tkpk_lib.synthetic import generate_demo
 
     if not quiet:
-        print(f"Demo data not found: generating synthetic Bengkulu data in {root} ...", flush=True)
+        print(f"Demo data not found: generating synthetic demo data in {root} ...", flush=True)
     generate_demo(root, small=small)
 
 
@@ -44,6 +45,21 @@ def _add_cache_dir(s: argparse.ArgumentParser) -> None:
     )
 
 
+def _use_root(root: Path) -> None:
+    """Make the province of ``root`` the process's (printed when read from the files)."""
+    from tkpk_lib.data.region_root import use_root
+
+    use_root(root, announce=True)
+
+
+def _use_province(a: argparse.Namespace) -> None:
+    """``tkpk validate --province NN``: the files must belong to that province."""
+    if getattr(a, "province", None):
+        from tkpk_lib.data.region import use_region
+
+        use_region(a.province)
+
+
 def cmd_demo_data(a: argparse.Namespace) -> int:
     """Generate the synthetic demo data in the real BPS file formats (``tkpk demo-data``)."""
     from tkpk_lib.synthetic import generate_demo
@@ -55,6 +71,20 @@ def cmd_demo_data(a: argparse.Namespace) -> int:
         if k != "assumptions":
             print(f"  {k}: {v}")
     return 0
+
+
+def _read_table_source(a: argparse.Namespace, p: Path) -> tuple[Any, dict[str, int], str | None]:
+    """Programme map, complaints log or own targets for ``tkpk validate``: table, row counts, layout."""
+    from tkpk_lib.data import readers
+
+    if a.source == "targets":
+        from tkpk_lib.data.targets_input import read_targets
+
+        t = read_targets(p)
+    else:
+        fn = readers.read_programmes if a.source == "programmes" else readers.read_complaints
+        t = fn(p, year=a.year or readers.year_in_name(p))
+    return t, {a.source: len(t)}, t.attrs.get("layout")
 
 
 def cmd_validate(a: argparse.Namespace) -> int:
@@ -71,6 +101,7 @@ def cmd_validate(a: argparse.Namespace) -> int:
         from tkpk_lib.paths import require_writable
 
         require_writable(Path(a.repair).absolute().parent, "choose another file with --repair")
+    _use_province(a)
     bad, warned = 0, False
     for f in a.files:
         p = Path(f)
@@ -95,11 +126,8 @@ def cmd_validate(a: argparse.Namespace) -> int:
 
                 rows, layout = validate_registry(p)  # streamed: any size, as the build reads it
                 n = {"registry": rows}
-            elif a.source in ("programmes", "complaints"):
-                fn = readers.read_programmes if a.source == "programmes" else readers.read_complaints
-                t = fn(p, year=a.year or readers.year_in_name(p))
-                n = {a.source: len(t)}
-                layout = t.attrs.get("layout")
+            elif a.source in ("programmes", "complaints", "targets"):
+                t, n, layout = _read_table_source(a, p)
             else:
                 level = a.level or next(
                     (lv for lv in ("kabupaten", "kecamatan", "desa") if lv in p.name), "desa"
@@ -133,6 +161,7 @@ def cmd_build(a: argparse.Namespace) -> int:
 
     root = Path(a.root)
     _ensure_data(root)
+    _use_root(root)
     writable_cache_root(root, a.cache_dir)
     years = a.year or available_years(root)
     if not years:
@@ -154,6 +183,7 @@ def cmd_summary(a: argparse.Namespace) -> int:
 
     root = Path(a.root)
     _ensure_data(root)
+    _use_root(root)
     writable_cache_root(root, a.cache_dir)
     report_inputs(root, a.year)
     print(demo_summary(root, a.year, cache_dir=a.cache_dir))
@@ -172,6 +202,7 @@ def cmd_follow_up(a: argparse.Namespace) -> int:
     is_demo = is_demo_root(root)
     if is_demo:
         _ensure_data(root)
+    _use_root(root)
     # every folder written is checked before any work starts
     out = Path(a.out) if a.out else followup_dir(root, a.year, a.cache_dir)
     if a.out:
@@ -268,7 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     from tkpk_lib.paths import data_root
 
     p = argparse.ArgumentParser(
-        prog="tkpk", description="TKPK poverty analysis workbench (Bengkulu)."
+        prog="tkpk", description="TKPK poverty analysis workbench (the province of the data root)."
     )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -296,6 +327,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--repair",
         metavar="NEW_FILE",
         help="boundaries: write a repaired copy (valid polygons, lon/lat) to this new file",
+    )
+    s.add_argument(
+        "--province",
+        metavar="NN",
+        help="two-digit province code the files must belong to (default: the province of "
+        "$TKPK_DATA_ROOT, from its tkpk.toml or its files)",
     )
     s.add_argument(
         "files", nargs="+", help="files (for susenas: the folder or any file of the year)"
@@ -334,7 +371,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="extend",
         nargs="+",
         metavar="CODE",
-        help="kabupaten/kota codes 1701-1709, 1771, or 17 for the province (default: all ten + province)",
+        help="kabupaten/kota codes of the data root's province, or its two-digit code for the province "
+        "roll-up (default: every kabupaten/kota and the province)",
     )
     s.add_argument("--jobs", type=int, default=2)
     s.add_argument("--scheduler", default=None, help="address of a Dask distributed scheduler")

@@ -16,10 +16,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tkpk_lib.data.region import province_code
 from tkpk_lib.errors import ReportError
 from tkpk_lib.reporting.labels import (
     LINE,
-    PROVINCE_CODE,
     SIZE,
     WELFARE,
 )
@@ -49,7 +49,7 @@ def _both(func: Callable[..., pd.DataFrame], df: pd.DataFrame, design: Any, **kw
     """Estimate by kabupaten and for the province (kab_code "17") in one frame."""
     by_kab = func(df, design, by="kab_code", **kw)
     prov = func(df, design, **kw)
-    prov.insert(1 if "indicator" in prov.columns else 0, "kab_code", PROVINCE_CODE)
+    prov.insert(1 if "indicator" in prov.columns else 0, "kab_code", province_code())
     return pd.concat([by_kab, prov], ignore_index=True)
 
 
@@ -96,7 +96,26 @@ def year_indicators(tables: Mapping[str, pd.DataFrame], year: int) -> pd.DataFra
     out = pd.concat(parts, ignore_index=True)
     out.insert(0, "year", int(year))
     out["kab_code"] = out["kab_code"].astype(str)
-    return out
+    return _with_cases(out, hh, year)
+
+
+def _with_cases(out: pd.DataFrame, hh: pd.DataFrame, year: int, dims: Sequence[str] = ()) -> pd.DataFrame:
+    """Add ``n_cases`` (sample poor / extreme-poor households behind a poverty figure) if the estimators did not.
+
+    A proportion on fewer than MIN_CASES cases is "unreliable" whatever its RSE.
+    """
+    from tkpk_lib.analysis.disaggregation import sample_cases
+    from tkpk_lib.estimation.results import MIN_CASES
+
+    keys = ["kab_code", "indicator", *(["dimension", "group"] if dims else [])]
+    cases = sample_cases(hh, year, welfare=WELFARE, line=LINE, dims=dims)
+    merged = out.drop(columns=[c for c in ("n_cases",) if c in out.columns and out[c].isna().all()])
+    if "n_cases" not in merged.columns:
+        merged = merged.merge(cases, on=keys, how="left")
+    few = (merged["n_cases"] < MIN_CASES).to_numpy()
+    if "reliability" in merged.columns:
+        merged.loc[few, "reliability"] = "unreliable"
+    return merged
 
 
 def _disaggregation(hh: pd.DataFrame) -> pd.DataFrame:
@@ -104,13 +123,17 @@ def _disaggregation(hh: pd.DataFrame) -> pd.DataFrame:
 
     d = _design()
     dims = [c for c in ("urban", "head_female", "has_disabled", "has_elderly") if c in hh.columns]
-    dims.append("welfare_quintile")
+    # no welfare quintile: P0 is 0 in quintiles 2-5 by construction (the poor are the bottom of the same
+    # expenditure distribution), a tautology on the page
     kw = {"welfare": WELFARE, "line": LINE, "size": SIZE}
     by_kab = ind.disaggregate(ind.fgt, hh, d, dims=dims, by="kab_code", **kw)
     prov = ind.disaggregate(ind.fgt, hh, d, dims=dims, **kw)
-    prov["kab_code"] = PROVINCE_CODE
+    prov["kab_code"] = province_code()
     out = pd.concat([by_kab, prov], ignore_index=True)
-    return out[out["dimension"] != "total"].reset_index(drop=True)
+    out = out[out["dimension"] != "total"].reset_index(drop=True)
+    if "year" not in hh.columns or hh.empty:
+        return out
+    return _with_cases(out, hh, int(hh["year"].iloc[0]), dims=dims)
 
 
 def _apply_poverty_lines(hh: pd.DataFrame, lines: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -161,7 +184,7 @@ def _per_kab_by(frame: pd.DataFrame, fn: Callable[..., Mapping[str, pd.DataFrame
                 pos = where.map({c: i for i, c in enumerate(codes)}).to_numpy()
             else:
                 t = t.drop(columns=[c for c in ("kab_code",) if c in t.columns and name != "by_kab"])
-                where, pos = PROVINCE_CODE, np.full(len(t), len(codes))
+                where, pos = province_code(), np.full(len(t), len(codes))
             cols_of[(src, name)] = ["kab_code", "table", *t.columns]
             t.insert(0, "table", name)
             t.insert(0, "kab_code", where.to_numpy() if src == "kab" else where)
@@ -169,9 +192,9 @@ def _per_kab_by(frame: pd.DataFrame, fn: Callable[..., Mapping[str, pd.DataFrame
     if not pieces:
         return pd.DataFrame()
     order: dict[str, None] = {}  # column order: first appearance, kabupaten-major
-    for code in [*codes, PROVINCE_CODE]:
+    for code in [*codes, province_code()]:
         for name in keep:
-            src = "prov" if code == PROVINCE_CODE else "kab"
+            src = "prov" if code == province_code() else "kab"
             if (src, name) in cols_of and (src == "prov" or code in present.get(name, ())):
                 order.update(dict.fromkeys(cols_of[(src, name)]))
     out = pd.concat(pieces, ignore_index=True)
@@ -250,7 +273,7 @@ def _targeting_own(cov: Any, data: pd.DataFrame, d: Any, memo: dict[str, Any],
             frame = own.assign(group=pd.to_numeric(own[g], errors="coerce").astype("int64"))
             by_kab = cov.targeting_own(frame, d, by=["kab_code", "group"])
             prov = cov.targeting_own(frame, d, by="group")
-            prov.insert(0, "kab_code", PROVINCE_CODE)
+            prov.insert(0, "kab_code", province_code())
             parts.append(pd.concat([by_kab, prov], ignore_index=True).assign(dimension=g))
         out = pd.concat(parts, ignore_index=True)
     return _applicable(out)

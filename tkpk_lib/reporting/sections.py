@@ -23,12 +23,12 @@ from typing import Any
 import pandas as pd
 
 from tkpk_lib.batch.files import publish_mode
+from tkpk_lib.data.region import province_code
 from tkpk_lib.errors import ReportError
 from tkpk_lib.reporting.completeness import unit_completeness
 from tkpk_lib.reporting.failures import describe_failure
 from tkpk_lib.reporting.labels import (
     LOOKED_FOR,
-    PROVINCE_CODE,
     SECTIONS,
     TABLE_LABELS,
 )
@@ -350,7 +350,7 @@ def prepare_tables(  # noqa: C901 - one guarded call per report section (see Not
         desa = reg_mod.registry_summary(registry, by=("kab_code", "kec_code", "desa_code"))
         summ = reg_mod.rollup_summary(desa, by=("kab_code",))
         prov = reg_mod.rollup_summary(desa, by=None)
-        prov.insert(0, "kab_code", PROVINCE_CODE)
+        prov.insert(0, "kab_code", province_code())
         fu = reg_mod.follow_up_by_desa(registry, summary=desa)
         return {"registry_summary": pd.concat([summ, prov], ignore_index=True), "registry_followup": fu,
                 "registry_desa": desa}
