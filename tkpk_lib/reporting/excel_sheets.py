@@ -74,10 +74,11 @@ MEASURES: tuple[tuple[str, str], ...] = (
     ("Perubahan", "Nilai tahun laporan dikurangi nilai tahun pembanding; untuk indikator persen dalam poin "
      "persen. Diuji dengan uji z dua sisi (5%): \"naik nyata\"/\"turun nyata\" hanya bila selang "
      "kepercayaan perubahan tidak memuat nol, selain itu \"tidak berbeda nyata\"."),
-    ("Status target", "Tercapai: seluruh selang kepercayaan 95% di sisi target yang benar. Setelah tahun target: "
-     "tidak sesuai jalur bila seluruh selang kepercayaan di sisi yang salah, belum dapat disimpulkan bila selang "
-     "memuat target. Sebelum tahun target: sesuai jalur bila perubahan tahunan terakhir setidaknya secepat yang "
-     "masih diperlukan, selain itu tidak sesuai jalur. Target ilustratif bukan angka RPJMD."),
+    ("Status target", "Tercapai: seluruh SK 95% di sisi target. Pada tahun target: tidak tercapai (target akhir) "
+     "atau belum sesuai target (target antara) bila seluruh SK 95% di sisi yang salah. Sebelum tahun target: "
+     "sesuai jalur bila perubahan tahunan nyata dan cukup cepat, belum sesuai target bila batas SK 95% terbaiknya "
+     "pun lebih lambat dari yang diperlukan. Selain itu, dan untuk estimasi tidak andal: belum dapat "
+     "disimpulkan. Target ilustratif bukan angka RPJMD."),
     ("Cakupan program", "Rumah tangga sasaran yang tercatat menerima program dibagi rumah tangga sasaran program "
      "itu (data terpadu / registri sosial)."),
     ("Kantong kemiskinan", "Desa dengan tingkat kemiskinan tinggi, jumlah penduduk miskin besar, atau keduanya "
