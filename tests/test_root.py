@@ -44,7 +44,7 @@ def user_template(tmp_path_factory) -> Path:
     """A user's data root (real raw formats, no demo marker or README), ``raw/Susenas/2024/SSN2403_KOR_RT.DTA``..."""
     root = tmp_path_factory.mktemp("template") / "data_kantor"
     generate_demo(root, years=(2024,), seed=2024, small=True, registry_households=500)
-    for extra in ("README.md", "tkpk_demo.json", "truth"):
+    for extra in ("README.md", "tkpk_demo.json", "tkpk.toml", "truth"):
         p = root / extra
         if p.is_dir():
             shutil.rmtree(p)

@@ -65,8 +65,13 @@ def cmd_demo_data(a: argparse.Namespace) -> int:
     from tkpk_lib.synthetic import generate_demo
 
     root = Path(a.root)
-    info = generate_demo(root, seed=a.seed, small=a.small)
+    extra = {"province": a.province} if getattr(a, "province", None) else {}
+    info = generate_demo(root, seed=a.seed, small=a.small, **extra)
     print(f"Synthetic demo data written to {root}")
+    if info.get("assumed"):
+        from tkpk_lib.synthetic import demo_assumed_note
+
+        print(f"  {demo_assumed_note(root)}")
     for k, v in (info or {}).items():
         if k != "assumptions":
             print(f"  {k}: {v}")
@@ -310,6 +315,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=2024)
     s.add_argument(
         "--small", action="store_true", help="small registry (~6,000 households) for tests"
+    )
+    s.add_argument(
+        "--province",
+        default=None,
+        metavar="NN",
+        help="two-digit province code of the national region reference (default: the demo's "
+        "province, which has published figures; any other gets synthetic geometry and assumed "
+        "figures, marked as such)",
     )
     s.set_defaults(func=cmd_demo_data)
 

@@ -1,7 +1,10 @@
 """Change over time, year series and comparison with targets for TKPK indicators.
 
 * :func:`change`: difference between two years' estimates with its standard error and a 5%
-  significance flag, worded in Indonesian ("naik", "turun", "tidak berbeda nyata").
+  significance flag, worded in Indonesian ("naik", "turun", "tidak berbeda nyata"); never
+  between two territories under one code: the pemekaran crosswalk
+  (:mod:`tkpk_lib.analysis.region_changes`) maps recoded units to their old code and marks
+  split or merged ones "tidak dapat dibandingkan (pemekaran <tahun>)".
 * :func:`series`: stack yearly result frames into one tidy frame with CI-band columns.
 * :func:`target_table` / :func:`compare_targets`: targets (``reference/targets.csv``) and the
   status of the latest estimate against them (achieved / on track / off track), taking the
@@ -22,6 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from tkpk_lib.analysis.region_changes import _crosswalked, _not_comparable
 from tkpk_lib.errors import Problem, SchemaError, TkpkError
 
 CHANGE_WORDS_ID: dict[str, str] = {"up": "naik", "down": "turun", "none": "tidak berbeda nyata"}
@@ -93,6 +97,8 @@ def change(
     by: str | Sequence[str] | None = None,
     *,
     level: float = 0.95,
+    changes: pd.DataFrame | None = None,
+    years: tuple[int, int] | None = None,
 ) -> pd.DataFrame:
     """Difference ``b - a`` between two estimates (e.g. two years) with SE and significance.
 
@@ -113,6 +119,16 @@ def change(
         Key columns to match rows (e.g. ``"kab_code"``).
     level : float
         Confidence level of the interval and the test (0.95 = 5% significance).
+    changes : pandas.DataFrame, optional
+        Code crosswalk (default ``reference/region_changes.csv``, see
+        :func:`tkpk_lib.analysis.region_changes.comparability`). Used when ``by`` holds a
+        region code column (``kab_code``, ``kec_code``, ``desa_code``) and the two years are
+        known (``years``, or one ``year`` value in each frame): a unit recoded between the
+        years is matched with its old code; a unit split or merged between them gets no
+        change (``change`` = ``not_comparable``, ``change_id`` "tidak dapat dibandingkan
+        (pemekaran <tahun>)", values NaN) and a row even when only the later year has it.
+    years : (int, int), optional
+        The years of ``est_a`` and ``est_b`` when the frames have no ``year`` column.
 
     Returns
     -------
@@ -121,7 +137,8 @@ def change(
         ci_low, ci_high, z, p_value, significant`` (bool), ``change`` (``up``/``down``/
         ``none``), ``change_id`` (``naik``/``turun``/``tidak berbeda nyata``) and, when the
         indicator is in the catalogue, ``assessment`` (``improved``/``worsened``/``none``)
-        and ``assessment_id`` (``membaik``/``memburuk``/``tidak berbeda nyata``).
+        and ``assessment_id`` (``membaik``/``memburuk``/``tidak berbeda nyata``). With the
+        crosswalk applied, also ``comparable`` (bool).
 
     Examples
     --------
@@ -131,11 +148,18 @@ def change(
     >>> r = change(a, b)
     >>> round(float(r["se"].iloc[0]), 4), r["change_id"].iloc[0], r["assessment_id"].iloc[0]
     (0.005, 'turun', 'membaik')
+    >>> a = pd.DataFrame({"kab_code": ["1701", "1703"], "year": 2007, "estimate": [0.2, 0.2], "se": 0.01})
+    >>> b = pd.DataFrame({"kab_code": ["1701", "1703", "1709"], "year": 2010, "estimate": 0.1, "se": 0.01})
+    >>> change(a, b, by="kab_code")[["kab_code", "change_id"]].values.tolist()
+    [['1701', 'turun'], ['1703', 'tidak dapat dibandingkan (pemekaran 2008)'], ['1709', 'tidak dapat dibandingkan (pemekaran 2008)']]
     """
     keys = _as_list(by)
     if "indicator" in est_a.columns and "indicator" in est_b.columns and "indicator" not in keys:
         keys = ["indicator", *keys]
-    merged = _paired(est_a, est_b, keys)
+    est_a, broken = _crosswalked(est_a, est_b, keys, changes, years)
+    if broken is not None and len(broken) == len(est_b):
+        return _not_comparable(broken, keys, est_a, years)
+    merged = _paired(est_a, est_b if broken is None else est_b[~est_b.index.isin(broken.index)], keys)
     diff = merged["estimate_b"].to_numpy(float) - merged["estimate_a"].to_numpy(float)
     se = np.sqrt(merged["se_a"].to_numpy(float) ** 2 + merged["se_b"].to_numpy(float) ** 2)
     zc = float(special.ndtri(0.5 + level / 2))
@@ -167,6 +191,10 @@ def change(
         assess = _assessment(direction, out["indicator"])
         out["assessment"] = assess
         out["assessment_id"] = [ASSESSMENT_WORDS_ID.get(x) if x else None for x in assess]
+    if broken is not None:
+        out["comparable"] = True
+        if len(broken):
+            out = pd.concat([out, _not_comparable(broken, keys, est_a, years, like=out)], ignore_index=True)
     return out.reset_index(drop=True)
 
 

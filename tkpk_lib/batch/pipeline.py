@@ -320,7 +320,7 @@ def run_province(
     t: dict[str, float] = {}
     t0 = time.perf_counter()
     _ensure_data(cfg)
-    cfg = _with_region(cfg)
+    cfg = _with_root_lines(_with_region(cfg))
     missing_reference = _missing_reference(cfg)
     t["demo"] = time.perf_counter() - t0
     years = _check_years(cfg)
@@ -400,6 +400,28 @@ def run_province(
     t["notebooks"] = time.perf_counter() - s - t["prepare"]
     t["total"] = time.perf_counter() - t0
     return result, t
+
+
+ROOT_POVERTY_LINES = "reference/poverty_lines.csv"
+"""A data root's own poverty lines (kab_code, year, poverty_line), used when none are shipped."""
+
+
+def _with_root_lines(cfg: RunConfig) -> RunConfig:
+    """``cfg`` with the data root's own poverty lines when the package ships none for its province.
+
+    Without ``--poverty-lines``, a province without published lines takes
+    :data:`ROOT_POVERTY_LINES` from its data root (the demo of such a province writes one);
+    without either, the prepare step stops naming what is missing
+    (:func:`tkpk_lib.reporting.cache.require_poverty_lines`).
+    """
+    import dataclasses
+
+    from tkpk_lib.data.reference_data import has_official_indicators
+
+    own = Path(cfg.root) / ROOT_POVERTY_LINES
+    if cfg.poverty_lines is not None or cfg.region is None or has_official_indicators(cfg.region):
+        return cfg
+    return dataclasses.replace(cfg, poverty_lines=own) if own.is_file() else cfg
 
 
 def run_cli(args: argparse.Namespace) -> int:

@@ -100,7 +100,7 @@ def year_indicators(tables: Mapping[str, pd.DataFrame], year: int) -> pd.DataFra
 
 
 def _with_cases(out: pd.DataFrame, hh: pd.DataFrame, year: int, dims: Sequence[str] = ()) -> pd.DataFrame:
-    """Add ``n_cases`` (sample poor / extreme-poor households behind a poverty figure) if the estimators did not.
+    """Set ``n_cases`` to the sample poor / extreme-poor households behind a poverty figure.
 
     A proportion on fewer than MIN_CASES cases is "unreliable" whatever its RSE.
     """
@@ -109,9 +109,10 @@ def _with_cases(out: pd.DataFrame, hh: pd.DataFrame, year: int, dims: Sequence[s
 
     keys = ["kab_code", "indicator", *(["dimension", "group"] if dims else [])]
     cases = sample_cases(hh, year, welfare=WELFARE, line=LINE, dims=dims)
-    merged = out.drop(columns=[c for c in ("n_cases",) if c in out.columns and out[c].isna().all()])
-    if "n_cases" not in merged.columns:
-        merged = merged.merge(cases, on=keys, how="left")
+    # the sample poor households where they are counted here; the estimators' own count elsewhere
+    merged = out.merge(cases.rename(columns={"n_cases": "_cases"}), on=keys, how="left")
+    own = merged.pop("n_cases") if "n_cases" in merged.columns else pd.Series(float("nan"), index=merged.index)
+    merged["n_cases"] = merged.pop("_cases").fillna(own)
     few = (merged["n_cases"] < MIN_CASES).to_numpy()
     if "reliability" in merged.columns:
         merged.loc[few, "reliability"] = "unreliable"

@@ -20,6 +20,7 @@ apply there, and its first-ranked pockets by name.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -30,8 +31,6 @@ from tkpk_lib.reporting import tables
 from tkpk_lib.reporting.formatting import about, fmt_number
 from tkpk_lib.reporting.labels import (
     ILLUSTRATIVE_TARGET,
-    PROGRAMME_LABELS,
-    TARGET_LABELS,
     indicator_name,
     unit_name,
 )
@@ -58,7 +57,8 @@ def table_captions(kab_code: str, year: int, target: str = "poor") -> dict[str, 
     return {
         "indicator_sheet": f"Indikator utama, {unit_name(kab_code)} {int(year)}",
         "comparison_table": f"Persentase penduduk miskin (P0) menurut kabupaten/kota, {int(year)}",
-        "targeting_table": f"Cakupan dan kesalahan penargetan (sasaran: {TARGET_LABELS.get(target, target)})",
+        "targeting_table": ("Cakupan, kesalahan eksklusi dan kesalahan inklusi tiap program terhadap kelompok "
+                            f"sasarannya, {unit_name(kab_code)} {int(year)}"),
         "pocket_kecamatan": "Kecamatan prioritas (P0 model SAE)",
         "pocket_desa": "Desa prioritas",
     }
@@ -247,32 +247,35 @@ def _targets(cache: str | Path, kab_code: str, sheet: pd.DataFrame, cap: str, mi
     return out
 
 
+_SHARE_CI = re.compile(r"^([0-9.]+,[0-9]+)(\**) \(([0-9.]+,[0-9]+)\u2013([0-9.]+,[0-9]+)\)$")
+
+
 def _coverage(cache: str | Path, kab_code: str, target: str, cap: str, min_sample: int) -> list[tuple]:
-    """The applicable programme with the largest coverage gap, naming the programmes compared."""
-    t = tables.targeting_table(cache, kab_code, min_sample=min_sample)
-    if t.empty or "Cakupan" not in t.columns:
+    """The applicable programme with the lowest coverage of its own target group, naming those compared.
+
+    Read from the table section 3 displays (each programme against its catalogue target group);
+    programmes that do not apply in the unit are not in it. Unreliable cells (``**``) are left out.
+    """
+    from tkpk_lib.reporting.programme_tables import targeting_own_table
+
+    t = targeting_own_table(cache, kab_code, min_sample=min_sample)
+    col = "Cakupan, % (SK 95%)"
+    if t.empty or col not in t.columns:
         return []
-    progs = applicable_programmes(kab_code)
-    names = {PROGRAMME_LABELS.get(p, p): p for p in progs}
-    t = t[t["Program"].isin(list(names))]
-    t = t[t["Cakupan"].str.rstrip("*").str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-          .str.fullmatch(r"[0-9.]+")]
-    t = t[~t["Cakupan"].str.endswith("**")]
+    parsed = t[col].astype(str).str.extract(_SHARE_CI)
+    keep = parsed[0].notna() & (parsed[1] != "**")
+    t, parsed = t[keep], parsed[keep]
     if len(t) < 2:
         return []
-    values = t["Cakupan"].str.rstrip("*").str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-    low = t.iloc[int(values.astype(float).to_numpy().argmin())]
-    cov = round(float(str(low["Cakupan"]).rstrip("*").replace(".", "").replace(",", ".")), 1)
-    left_out = [p for p in SOCIAL_ASSISTANCE if p not in progs]
+    values = parsed[0].str.replace(".", "", regex=False).str.replace(",", ".", regex=False).astype(float)
+    i = int(values.to_numpy().argmin())
+    low, cov = t.iloc[i], float(values.iloc[i])
     scope = ", ".join(t["Program"].iloc[:-1]) + " dan " + t["Program"].iloc[-1]
-    text = (f"Di antara {scope}, kesenjangan cakupan terbesar ada pada {low['Program']}: cakupannya "
-            f"{fmt_number(cov, 1)} persen, jadi sekitar {fmt_number(100 - cov, 1)} persen rumah tangga "
-            f"{TARGET_LABELS.get(target, target)} belum menerimanya")
-    if left_out:
-        text += (f" ({', '.join(PROGRAMME_LABELS.get(p, p) for p in left_out)} tidak dibandingkan karena tidak "
-                 f"berlaku di {unit_name(kab_code)}: tidak ada desa)")
-    worst = max(t["Cakupan"].astype(str), key=lambda c: len(c) - len(c.rstrip("*")))  # the comparison rests on all
-    return [(text + _flag(worst) + "." + _cite(cap), cap, list(t["Program"]))]
+    text = (f"Di antara {scope}, kesenjangan cakupan terbesar terhadap kelompok sasarannya sendiri ada pada "
+            f"{low['Program']}: cakupannya {parsed[0].iloc[i]} persen (SK 95% {parsed[2].iloc[i]}-"
+            f"{parsed[3].iloc[i]}), jadi sekitar {fmt_number(100 - cov, 1)} persen {low['Kelompok sasaran']} "
+            "belum menerimanya")
+    return [(text + _flag(parsed[1].iloc[i]) + "." + _cite(cap), cap, list(t["Program"]))]
 
 
 def _pockets(cache: str | Path, kab_code: str, caps: dict[str, str], n: int = 3) -> list[tuple]:

@@ -74,9 +74,9 @@ def indicator_sheet(cache: str | Path, kab_code: str, year: int, *, min_sample: 
                 notes.append("")
                 continue
             r = ch.loc[code]
-            if pd.isna(r["difference"]):  # a year below the small-cell rule
+            if pd.isna(r["difference"]):  # a year below the small-cell rule, or pemekaran
                 diffs.append("\u2013")
-                notes.append("")
+                notes.append(str(r["change_id"]) if r.get("change") == "not_comparable" else "")
                 continue
             u = _unit_of(code, cat)
             diff = r["difference"] * (100 if u == "fraction" else 1)
@@ -185,7 +185,7 @@ def comparison_table(cache: str | Path, year: int, indicator: str = "p0", *, min
         out["Perubahan"] = [
             (("+" if ch.loc[c, "difference"] > 0 else "") + fmt_number(ch.loc[c, "difference"] * mult, dec))
             if c in ch.index and pd.notna(ch.loc[c, "difference"]) else "\u2013" for c in cur["kab_code"]]
-        out["Keterangan"] = [str(ch.loc[c, "change_id"]) if c in ch.index and pd.notna(ch.loc[c, "difference"])
+        out["Keterangan"] = [str(ch.loc[c, "change_id"]) if c in ch.index and (pd.notna(ch.loc[c, "difference"]) or ch.loc[c, "change"] == "not_comparable")
                              else "" for c in cur["kab_code"]]
     return out
 
