@@ -50,7 +50,7 @@ def test_choropleth_hatches_unreliable_units(tmp_path):
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
     assert texts[-1] == "RSE > 25% (hati-hati)"
     # quantile classes over 0.05..0.35 (x100): 4 classes, first starts at 5.0
-    assert len(texts) == 5 and texts[0].startswith("5.0 – ")
+    assert len(texts) == 5 and texts[0].startswith("5,0 – ")  # Indonesian decimal comma
     assert ax.get_legend().get_title().get_text() == "P0 (%)"
     assert min(_all_fonts(fig)) >= maps.FONT_MIN
     # fixed layout: full A4 width, height from the map's aspect (a square map here), at most 8 in
@@ -121,7 +121,7 @@ def test_choropleth_colours_follow_the_classes():
     assert len(ax.collections[0].get_paths()) == 15
     assert to_hex(ax.collections[1].get_facecolors()[0]) == maps.MISSING_COLOUR
     texts = [t.get_text() for t in legend.get_texts()]
-    assert texts[:4] == [f"{a * 100:,.1f} – {b * 100:,.1f}"
+    assert texts[:4] == [f"{a * 100:.1f} – {b * 100:.1f}".replace(".", ",")
                          for a, b in zip(np.r_[g["p0"].min(), cut[:-1]], cut, strict=True)]
 
 

@@ -340,7 +340,7 @@ def test_annex_tables_fit_the_template_and_add_up(full_cache, tables):
 
     tpl = load_annex_template()
     annex = R.annex_tables(full_cache, "1706", 2024, min_sample=10)
-    assert list(annex) == ["indikator", "program", "target", "kantong", "cakupan", "pengaduan"]
+    assert list(annex) == ["indikator", "program", "target", "kantong", "cakupan_desa", "cakupan", "pengaduan"]
     for tid, df in annex.items():
         required = tpl.loc[(tpl["table_id"] == tid) & (tpl["required"] == "1"), "column"]
         assert set(required) <= set(df.columns), (tid, set(required) - set(df.columns))
@@ -379,7 +379,8 @@ def test_figures_draw(full_cache):
         s = p0[p0["kab_code"] == code].sort_values("year")
         assert list(line.get_xdata()) == s["year"].tolist()
         np.testing.assert_allclose(line.get_ydata(), s["estimate"] * 100)
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == [R.unit_name("1701"), R.unit_name("17")]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [R.unit_name("1701"), R.unit_name("17"),
+                                                                   "Selang kepercayaan 95%"]
     # comparison: one bar per kabupaten/kota, sorted, the highlighted one red
     fig = R.comparison_figure(full_cache, 2024, "p0", "1701")
     ax = fig.axes[0]

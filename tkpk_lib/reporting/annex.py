@@ -10,6 +10,13 @@ import pandas as pd
 
 from tkpk_lib.data.region import province_code
 from tkpk_lib.reporting.completeness import completeness_note
+from tkpk_lib.reporting.excel_sheets import (
+    CONTEXT_COLUMNS,
+    desa_programme_matrix,
+    indicator_context,
+    matrix_layout,
+    source_rows,
+)
 from tkpk_lib.reporting.formatting import _fmt_value, fmt_int, fmt_number, fmt_percent
 from tkpk_lib.reporting.labels import (
     CLUSTER_LABELS_ID,
@@ -69,10 +76,12 @@ def annex_tables(cache: str | Path, kab_code: str, year: int, *, min_sample: int
     cur = cur.sort_values(["_p", "kab_code", "_o"], kind="stable")
     cols = ["kab_code", "wilayah", "indikator", "satuan", "estimate", "se", "ci_low", "ci_high", "rse", "n",
             "reliability", "sumber"]
-    tab = cur[cols].reset_index(drop=True)
-    # P1 and P2 are indices on BPS's 0-100 scale, not percentages
+    tab = indicator_context(cache, cur, min_sample=min_sample)[cols[:-1] + CONTEXT_COLUMNS + cols[-1:]]
+    tab = tab.reset_index(drop=True)
+    # P1 and P2 are indices on BPS's 0-100 scale, not percentages (their change and target too)
     idx = cur["indicator"].isin(INDEX_100).to_numpy()
-    tab.loc[idx, ["estimate", "se", "ci_low", "ci_high"]] = tab.loc[idx, ["estimate", "se", "ci_low", "ci_high"]] * 100
+    scaled = ["estimate", "se", "ci_low", "ci_high", "perubahan", "target"]
+    tab.loc[idx, scaled] = tab.loc[idx, scaled] * 100
     tab.loc[idx, "satuan"] = "index"
     # every indicator is a share, count or index: no interval below zero (nor a share above 100%)
     tab["ci_low"] = tab["ci_low"].clip(lower=0.0)
@@ -80,7 +89,7 @@ def annex_tables(cache: str | Path, kab_code: str, year: int, *, min_sample: int
     tab.loc[frac, "ci_high"] = tab.loc[frac, "ci_high"].clip(upper=1.0)
     if min_sample:
         tab = excel.suppress_small_cells(tab, "n", min_sample, value_cols=["estimate", "se", "ci_low", "ci_high",
-                                                                          "rse"]).drop(columns="suppressed")
+                                                                          "rse", "perubahan"]).drop(columns="suppressed")
     out["indikator"] = tab
     for name, tid in (("annex_program", "program"), ("annex_target", "target")):
         t = load_section(cache, name, None if code == province_code() else code)
@@ -110,7 +119,9 @@ def annex_tables(cache: str | Path, kab_code: str, year: int, *, min_sample: int
     if not rd.empty:  # L.5: counts below 5 households suppressed (exact only in the pseudonymised lists)
         from tkpk_lib.reporting.programme_tables import registry_desa_annex
 
-        out["cakupan"] = registry_desa_annex(rd)
+        long = registry_desa_annex(rd)
+        out["cakupan_desa"] = desa_programme_matrix(long)  # L.5: one row per desa, one column per programme
+        out["cakupan"] = long
     comp = load_section(cache, "annex_complaints", None if code == province_code() else code)
     if not comp.empty:
         comp = comp.assign(program=[PROGRAMME_LABELS.get(str(p), str(p)) for p in comp["program"]])
@@ -188,7 +199,7 @@ def annex_notes(cache: str | Path, kab_code: str) -> pd.DataFrame:
 def write_annex_workbook(tables: Mapping[str, pd.DataFrame], output_dir: str | Path | None, kab_code: str,
                          year: int, *, run_id: str = "", min_sample: int = 0,
                          info: Mapping[str, Any] | None = None,
-                         cache: str | Path | None = None) -> Path | None:
+                         cache: str | Path | None = None, data_root: str | Path | None = None) -> Path | None:
     """Write the LP2KD annex workbook ``lampiran_lp2kd_<code>_<year>.xlsx`` into ``output_dir``.
 
     Returns None (nothing written) when ``output_dir`` is empty. With ``info``
@@ -197,6 +208,8 @@ def write_annex_workbook(tables: Mapping[str, pd.DataFrame], output_dir: str | P
     reference table).
     With ``cache``, the sheet also lists the annex tables that are absent or incomplete and why
     (:func:`annex_notes`), so the workbook of a partial report says so as its HTML does.
+    With ``data_root`` holding the synthetic demo (:func:`tkpk_lib.paths.is_demo_folder`) every
+    sheet and printed page says "DATA SINTETIS - BUKAN STATISTIK RESMI".
 
     Examples
     --------
@@ -221,8 +234,12 @@ def write_annex_workbook(tables: Mapping[str, pd.DataFrame], output_dir: str | P
                                "Inpres 4/2022)" if key == "targets" else ""))
     meta["min_n"] = min_sample
     notes = annex_notes(cache, kab_code) if cache is not None else None
+    from tkpk_lib.paths import is_demo_folder
+
     return excel.write_annex(tables, out / f"lampiran_lp2kd_{kab_code}_{int(year)}.xlsx", meta=meta,
-                             notes=notes if notes is not None and len(notes) else None)
+                             notes=notes if notes is not None and len(notes) else None,
+                             synthetic=data_root is not None and is_demo_folder(data_root),
+                             data_sources=source_rows(info) if info is not None else ())
 
 
 def annex_display(df: pd.DataFrame, table_id: str) -> pd.DataFrame:
@@ -235,7 +252,7 @@ def annex_display(df: pd.DataFrame, table_id: str) -> pd.DataFrame:
     """
     from tkpk_lib.reporting.excel import load_annex_template
 
-    tpl = load_annex_template()
+    tpl = matrix_layout(df) if table_id == "cakupan_desa" else load_annex_template()
     tpl = tpl[tpl["table_id"] == table_id].set_index("column")
     out = pd.DataFrame(index=df.index)
     cat = _catalogue()

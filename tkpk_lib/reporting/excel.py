@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from tkpk_lib.errors import ReportError
+from tkpk_lib.reporting import excel_sheets as sheets
 
 __all__ = [
     "FORMATS",
@@ -249,6 +250,8 @@ def _number_format(fmt: str) -> str:
 
 def _layout(table_id: str, df: pd.DataFrame, tpl: pd.DataFrame) -> pd.DataFrame:
     rows = tpl[tpl["table_id"] == table_id]
+    if rows.empty and table_id == "cakupan_desa":  # programme columns depend on the data
+        return sheets.matrix_layout(df)
     if rows.empty:  # ad-hoc table: keys as headers, general formats
         return pd.DataFrame({
             "table_id": table_id, "sheet": table_id[:31], "title": table_id, "source": "",
@@ -265,15 +268,21 @@ def _layout(table_id: str, df: pd.DataFrame, tpl: pd.DataFrame) -> pd.DataFrame:
 
 
 def _notes_sheet(ws: Any, meta: Mapping[str, Any], shown: Sequence[tuple[str, str, str, str, str]],
-                 dropped: Sequence[str], notes: pd.DataFrame | None) -> None:
-    """Fill the ``Catatan`` sheet: run metadata, the definition of every column shown, notes."""
+                 dropped: Sequence[str], notes: pd.DataFrame | None, *, synthetic: bool = False,
+                 data_sources: Sequence[tuple[str, str, str]] = ()) -> int:
+    """Fill the ``Catatan`` sheet: run metadata, sources, measures, the definition of every column shown, notes.
+
+    Returns the last row written.
+    """
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
     bold = Font(bold=True)
     head_fill = PatternFill("solid", fgColor="DDEBF7")
     thin = Side(style="thin", color="999999")
     box = Border(top=thin, bottom=thin, left=thin, right=thin)
-    ws.cell(1, 1, "Catatan dan definisi").font = Font(bold=True, size=13)
+    ws.cell(1, 1, "Catatan, sumber data dan definisi").font = Font(bold=True, size=13)
+    if synthetic:
+        ws.cell(2, 1, sheets.SYNTHETIC_MARK).font = Font(bold=True, color="C00000")
     r = 3
     labels = {"wilayah": "Wilayah", "tahun": "Tahun", "run_id": "Run laporan", "data_vintage": "Data",
               "tkpk_lib": "Versi tkpk_lib", "min_n": "Batas minimum sampel"}
@@ -285,6 +294,13 @@ def _notes_sheet(ws: Any, meta: Mapping[str, Any], shown: Sequence[tuple[str, st
         ws.cell(r, 1, "Sel kosong").font = bold
         ws.cell(r, 2, f"Dugaan dengan sampel kurang dari {meta['min_n']} rumah tangga tidak ditampilkan (ditekan).")
         r += 1
+    r += 1
+    # long texts go to column D (the wide one)
+    r = _notes_block(ws, r, "Sumber data dan periode", ["Sumber", "Periode", None, "Berkas"],
+                     [(src, period, None, file) for src, period, file in data_sources])
+    r = _notes_block(ws, r, "Ukuran yang dipakai", ["Ukuran", None, None, "Definisi"],
+                     [(term, None, None, text) for term, text in sheets.MEASURES])
+    ws.cell(r, 1, "Definisi kolom").font = bold
     r += 1
     for j, h in enumerate(["Lembar", "Kolom", "Satuan", "Definisi"], start=1):
         c = ws.cell(r, j, h)
@@ -315,6 +331,39 @@ def _notes_sheet(ws: Any, meta: Mapping[str, Any], shown: Sequence[tuple[str, st
     for row in ws.iter_rows(min_row=1, max_row=r):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+    return r
+
+
+def _notes_block(ws: Any, r: int, heading: str, headers: Sequence[str | None],
+                 rows: Sequence[Sequence[str | None]]) -> int:
+    """A headed, boxed list on the notes sheet from row ``r``; returns the next free row."""
+    from openpyxl.styles import Border, Font, PatternFill, Side
+
+    if not rows:
+        return r
+    thin = Side(style="thin", color="999999")
+    box = Border(top=thin, bottom=thin, left=thin, right=thin)
+    ws.cell(r, 1, heading).font = Font(bold=True)
+    r += 1
+    for j, h in enumerate(headers, start=1):
+        c = ws.cell(r, j, h)
+        c.font, c.fill, c.border = Font(bold=True), PatternFill("solid", fgColor="DDEBF7"), box
+    for row in rows:
+        r += 1
+        for j, v in enumerate(row, start=1):
+            ws.cell(r, j, v).border = box
+    return r + 2
+
+
+def _with_matrix(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The tables with the desa x programme matrix (L.5) before the long coverage list (L.5a)."""
+    out: dict[str, pd.DataFrame] = {}
+    for tid, df in tables.items():
+        if tid == "cakupan" and "cakupan_desa" not in tables and {"desa_code", "desa", "program", "sasaran",
+                                                                   "menerima"} <= set(df.columns):
+            out["cakupan_desa"] = sheets.desa_programme_matrix(df)
+        out[tid] = df
+    return out
 
 
 def write_annex(  # noqa: C901 - one branch per sheet layout (see Notes)
@@ -324,15 +373,23 @@ def write_annex(  # noqa: C901 - one branch per sheet layout (see Notes)
     template: str | Path | pd.DataFrame | None = None,
     notes: pd.DataFrame | None = None,
     meta: Mapping[str, Any] | None = None,
+    synthetic: bool = False,
+    data_sources: Sequence[tuple[str, str, str]] = (),
 ) -> Path:
     """Write LP2KD annex tables to one formatted Excel workbook.
 
-    Each table gets its own sheet: a title row (with region and year from ``meta``), a source
-    row, Indonesian headers with units below them (both frozen), number formats
+    Each table gets its own sheet: a title row ("Tabel L.x" number, title, region and year from
+    ``meta``), a source row, Indonesian headers with units below them (both frozen, repeated on
+    every printed page, with an autofilter), number formats
     (thousands separators, one-decimal percentages, Rupiah), column widths and, when the
     template asks for it, a ``Jumlah`` total row computed here (values, not formulas, so
-    readers without recalculation see them). A last sheet ``Catatan`` lists the run's
-    metadata, the definition of every column shown, any columns not shown, and ``notes``.
+    readers without recalculation see them). Every sheet prints on A4 landscape, one page wide,
+    with the unit and year in the page header (:func:`tkpk_lib.reporting.excel_sheets.print_setup`).
+    A ``cakupan`` long list is preceded by its desa x programme matrix (Tabel L.5,
+    :func:`tkpk_lib.reporting.excel_sheets.desa_programme_matrix`). A last sheet ``Catatan``
+    lists the run's metadata, the data sources and periods, the measures used, the definition of
+    every column shown, any columns not shown, and ``notes``. With ``synthetic`` every sheet and
+    printed page carries "DATA SINTETIS - BUKAN STATISTIK RESMI".
 
     Parameters
     ----------
@@ -350,6 +407,10 @@ def write_annex(  # noqa: C901 - one branch per sheet layout (see Notes)
         Shown in titles and ``Catatan``: ``wilayah``, ``tahun``, ``run_id``, ``data_vintage``,
         ``tkpk_lib``, ``min_n`` and any other key; ``sources`` may map a table id to a source
         line that replaces the template's.
+    synthetic : bool
+        The inputs are the synthetic demo (mark every sheet and page header).
+    data_sources : sequence of (source, period, file)
+        Listed on ``Catatan`` (:func:`tkpk_lib.reporting.excel_sheets.source_rows`).
 
     Returns
     -------
@@ -386,6 +447,7 @@ def write_annex(  # noqa: C901 - one branch per sheet layout (see Notes)
     sources = dict(meta.pop("sources", {}) or {})
     if not tables:
         raise ReportError("write_annex: no tables given")
+    tables = _with_matrix(tables)
 
     bold = Font(bold=True)
     head_fill = PatternFill("solid", fgColor="DDEBF7")
@@ -414,11 +476,13 @@ def write_annex(  # noqa: C901 - one branch per sheet layout (see Notes)
         used_sheets.add(sheet)
         ws = wb.create_sheet(sheet)
         ncol = len(lay)
-        title = lay["title"].iloc[0] + (f" - {suffix}" if suffix else "")
+        title = sheets.table_title(table_id, lay["title"].iloc[0]) + (f" - {suffix}" if suffix else "")
         ws.cell(1, 1, title).font = Font(bold=True, size=13)
         source = sources.get(table_id, lay["source"].iloc[0])
         if source:
             ws.cell(2, 1, f"Sumber: {source}").font = Font(italic=True, size=9)
+        if synthetic:
+            ws.cell(3, 1, sheets.SYNTHETIC_MARK).font = Font(bold=True, color="C00000")
         has_units = bool((lay["unit"] != "").any())
         first_data = _HEADER_ROW + (2 if has_units else 1)
         for j, spec in enumerate(lay.itertuples(index=False), start=1):
@@ -458,7 +522,9 @@ def write_annex(  # noqa: C901 - one branch per sheet layout (see Notes)
                 name = data_styles.get(fmt)
                 if name is None:
                     name = f"TKPK data {len(data_styles) + 1}"
-                    wb.add_named_style(NamedStyle(name=name, number_format=fmt, border=box))
+                    # text wraps inside its column (a long indicator name stays readable when printed)
+                    wb.add_named_style(NamedStyle(name=name, number_format=fmt, border=box,
+                                                  alignment=Alignment(wrap_text=fmt == "@", vertical="top")))
                     data_styles[fmt] = name
                 cell.style = name
         # total row
@@ -481,8 +547,14 @@ def write_annex(  # noqa: C901 - one branch per sheet layout (see Notes)
                 cell.font, cell.fill, cell.border = bold, total_fill, box
         ws.freeze_panes = ws.cell(first_data, 1)
         ws.sheet_view.zoomScale = 90
+        total = bool((lay["total"] != "").any() and len(df))
+        sheets.print_setup(ws, header_rows=(_HEADER_ROW, first_data - 1), last_row=first_data + len(df) - 1 + total,
+                           ncol=ncol, header_text=suffix, synthetic=synthetic, filter_last=first_data + len(df) - 1)
 
-    _notes_sheet(wb.create_sheet("Catatan"), meta, shown, dropped, notes)
+    notes_ws = wb.create_sheet("Catatan")
+    last = _notes_sheet(notes_ws, meta, shown, dropped, notes, synthetic=synthetic, data_sources=data_sources)
+    sheets.print_setup(notes_ws, header_rows=(1, 1), last_row=last, ncol=4, header_text=suffix, synthetic=synthetic)
+    notes_ws.auto_filter.ref = None
 
     from tkpk_lib.batch.export import atomic_path
 

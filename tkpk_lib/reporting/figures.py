@@ -14,6 +14,48 @@ from tkpk_lib.reporting.labels import _catalogue, _unit_of, unit_name
 from tkpk_lib.reporting.reading import _index, load_section
 from tkpk_lib.reporting.tables import combinations_for, quadrant_table
 
+#: Colours of the unit and of the province, the same in the static and the interactive charts.
+UNIT_COLOUR = "#c0392b"
+PROVINCE_COLOUR = "#2c3e50"
+OTHER_COLOUR = "#7f8c8d"
+POINT_COLOUR = "#34495e"
+#: Plotly ``separators``: decimal comma, thousands dot (Indonesian).
+PLOTLY_SEPARATORS = ",."
+
+
+def id_axes(ax: Any, *, x: bool = True, y: bool = True) -> None:
+    """Tick labels of a matplotlib axes with Indonesian separators (``12,5``; ``1.250``).
+
+    The axis keeps matplotlib's tick choice and decimals (a ``ScalarFormatter`` without offset
+    or scientific notation); the text is written by :func:`tkpk_lib.reporting.formatting.fmt_number`,
+    as the table cells are. Not for an axis of years (``2.024``).
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().add_subplot()
+    >>> _ = ax.plot([0, 1], [1250.0, 2500.5])
+    >>> id_axes(ax)
+    >>> ax.yaxis.get_major_formatter().format_ticks([1250.0, 1500.0, 1750.5])
+    ['1.250,0', '1.500,0', '1.750,5']
+    """
+    from matplotlib.ticker import ScalarFormatter
+
+    from tkpk_lib.reporting.formatting import fmt_number
+
+    class _IdFormatter(ScalarFormatter):
+        def __call__(self, value: float, pos: int | None = None) -> str:
+            text = super().__call__(value, pos)
+            decimals = len(text.rsplit(".", 1)[1]) if "." in text else 0
+            return fmt_number(value, decimals).replace("-", "\u2212") if text else text
+
+    for on, axis in ((x, ax.xaxis), (y, ax.yaxis)):
+        if on:
+            fmt = _IdFormatter(useOffset=False)
+            fmt.set_scientific(False)
+            axis.set_major_formatter(fmt)
+            axis.get_major_formatter().set_useLocale(False)
+
 
 def _subplots(figsize: tuple[float, float], ncols: int = 1, *,
               margins: tuple[float, float, float, float] = (0.7, 0.12, 0.5, 0.12),
@@ -82,15 +124,20 @@ def trend_figure(cache: str | Path, kab_code: str, indicator: str = "p0", *, min
     mult = 100 if _unit_of(indicator, _catalogue()) == "fraction" else 1
     fig, ax = _subplots((7, 3.4), margins=(0.75, 0.15, 0.4, 0.12))
     codes = [province_code()] if str(kab_code) == province_code() else [str(kab_code), province_code()]
-    for code, color in zip(codes, ("#c0392b", "#2c3e50"), strict=False):
+    colours = (PROVINCE_COLOUR,) if len(codes) == 1 else (UNIT_COLOUR, PROVINCE_COLOUR)
+    for code, color in zip(codes, colours, strict=True):
         s = ind[ind["kab_code"] == code].sort_values("year")
         ax.plot(s["year"], s["estimate"] * mult, marker="o", color=color, label=unit_name(code))
-        ax.fill_between(s["year"], s["ci_low"] * mult, s["ci_high"] * mult, color=color, alpha=0.15)
+        ax.fill_between(s["year"], s["ci_low"].clip(lower=0) * mult, s["ci_high"] * mult, color=color, alpha=0.15)
+    ax.fill_between([], [], [], color="#888888", alpha=0.3, label="Selang kepercayaan 95%")
     ax.set_xticks(sorted(ind["year"].unique()))
-    ax.set_ylabel(("%" if mult == 100 else "") + " " + str(_catalogue().loc[indicator, "name_id"])[:40])
+    ax.set_xlabel("Tahun")
+    ax.set_ylim(bottom=max(ax.get_ylim()[0], 0.0))  # rates, counts and indices are never below zero
+    id_axes(ax, x=False)
+    ax.set_ylabel(str(_catalogue().loc[indicator, "name_id"])[:40] + (" (%)" if mult == 100 else ""))
     ax.legend(frameon=False)
     ax.grid(alpha=0.3)
-    fig.subplots_adjust(left=_y_room(ax, 10, 10) / 7)
+    fig.subplots_adjust(left=_y_room(ax, 10, 10) / 7, bottom=0.6 / 3.4)
     return fig
 
 
@@ -108,14 +155,22 @@ def trend_plotly(cache: str | Path, kab_code: str, indicator: str = "p0", *, min
     mult = 100 if _unit_of(indicator, _catalogue()) == "fraction" else 1
     fig = go.Figure()
     codes = [province_code()] if str(kab_code) == province_code() else [str(kab_code), province_code()]
-    for code in codes:
+    colours = (PROVINCE_COLOUR,) if len(codes) == 1 else (UNIT_COLOUR, PROVINCE_COLOUR)
+    suffix = "%" if mult == 100 else ""
+    for code, colour in zip(codes, colours, strict=True):
         s = ind[ind["kab_code"] == code].sort_values("year")
+        lo = s["ci_low"].clip(lower=0)
         fig.add_trace(go.Scatter(
             x=s["year"], y=s["estimate"] * mult, name=unit_name(code), mode="lines+markers",
+            line={"color": colour}, marker={"color": colour},
+            customdata=np.c_[lo * mult, s["ci_high"] * mult],
+            hovertemplate=(f"{unit_name(code)}<br>Tahun %{{x}}: %{{y:.2f}}{suffix}<br>"
+                           f"SK 95%: %{{customdata[0]:.2f}} \u2013 %{{customdata[1]:.2f}}{suffix}<extra></extra>"),
             error_y={"type": "data", "symmetric": False, "array": (s["ci_high"] - s["estimate"]) * mult,
-                     "arrayminus": (s["estimate"] - s["ci_low"]) * mult}))
-    fig.update_layout(height=360, margin={"l": 40, "r": 10, "t": 30, "b": 30},
-                      yaxis_title=str(_catalogue().loc[indicator, "name_id"]), xaxis={"dtick": 1})
+                     "arrayminus": (s["estimate"] - lo) * mult, "color": colour}))
+    fig.update_layout(height=360, margin={"l": 40, "r": 10, "t": 30, "b": 30}, separators=PLOTLY_SEPARATORS,
+                      yaxis_title=str(_catalogue().loc[indicator, "name_id"]) + (" (%)" if mult == 100 else ""),
+                      yaxis={"rangemode": "tozero"}, xaxis={"dtick": 1, "title": "Tahun"})
     return fig
 
 
@@ -136,14 +191,17 @@ def comparison_figure(cache: str | Path, year: int, indicator: str = "p0", highl
     prov = cur[cur["kab_code"] == province_code()]
     names = [unit_name(c) for c in kabs["kab_code"]]
     fig, ax = _subplots((7, 3.8), margins=(_text_width(names, 10) + 0.2, 0.2, 0.55, 0.12))
-    colors = ["#c0392b" if c == str(highlight) else "#7f8c8d" for c in kabs["kab_code"]]
+    colors = [UNIT_COLOUR if c == str(highlight) else OTHER_COLOUR for c in kabs["kab_code"]]
     y = np.arange(len(kabs))
+    lo = kabs["ci_low"].clip(lower=0)  # a CI is never drawn below zero
     ax.barh(y, kabs["estimate"] * mult, color=colors,
-            xerr=[(kabs["estimate"] - kabs["ci_low"]) * mult, (kabs["ci_high"] - kabs["estimate"]) * mult],
+            xerr=[(kabs["estimate"] - lo) * mult, (kabs["ci_high"] - kabs["estimate"]) * mult],
             error_kw={"elinewidth": 1, "capsize": 2})
     ax.set_yticks(y, names)
+    ax.set_xlim(left=0)
+    id_axes(ax, y=False)
     if len(prov):
-        ax.axvline(float(prov["estimate"].iloc[0]) * mult, color="#2c3e50", ls="--", label="Provinsi")
+        ax.axvline(float(prov["estimate"].iloc[0]) * mult, color=PROVINCE_COLOUR, ls="--", label="Provinsi")
         ax.legend(frameon=False, loc="lower right")
     ax.set_xlabel(str(_catalogue().loc[indicator, "name_id"]) + (" (%)" if mult == 100 else ""))
     ax.grid(axis="x", alpha=0.3)
@@ -190,7 +248,7 @@ def quadrant_figure(cache: str | Path, year: int, highlight: str | None = None,
     fig, axes = _subplots((10, 3.6), ncols=len(pairs), margins=(0.5, 0.3, 0.42, 0.1), wspace=0.55)
     axes = np.atleast_1d(axes)
     names = kabs["name"].astype(str).str.replace("Kabupaten ", "", regex=False).to_numpy()
-    colour = np.where(kabs["kab_code"].astype(str).to_numpy() == str(highlight), "#c0392b", "#34495e")
+    colour = np.where(kabs["kab_code"].astype(str).to_numpy() == str(highlight), UNIT_COLOUR, POINT_COLOUR)
     for ax, (x, y) in zip(axes, pairs, strict=True):
         xv = pd.to_numeric(kabs[x], errors="coerce").to_numpy(dtype=float) * mult.get(x, 1)
         yv = pd.to_numeric(kabs[y], errors="coerce").to_numpy(dtype=float) * mult.get(y, 1)
@@ -217,6 +275,7 @@ def quadrant_figure(cache: str | Path, year: int, highlight: str | None = None,
                     transform=left if flip else right)
         ax.set_xlabel(labels.get(x, x), fontsize=8)
         ax.set_ylabel(labels.get(y, y), fontsize=8)
+        id_axes(ax)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.2)
     room = max(_y_room(ax, 7, 8) for ax in axes)  # each panel has its own y labels
@@ -225,10 +284,23 @@ def quadrant_figure(cache: str | Path, year: int, highlight: str | None = None,
     return fig
 
 
+def _name_places(fig: Any, numbered: Any, context: Any = None, unit: Any = None) -> Any:
+    """Number the units of ``numbered`` on the map with their key beside it, and the locator inset."""
+    from tkpk_lib.reporting import map_keys
+
+    if numbered is not None and len(numbered):
+        map_keys.add_key(fig, map_keys.number_units(fig.axes[0], numbered))
+    map_keys.add_locator(fig, context, unit)
+    return fig
+
+
 def pocket_maps(cache: str | Path, data_root: str | Path, kab_code: str) -> list[Any]:
     """Static maps of one unit: kecamatan P0 (SAE, RSE hatching), pocket desa, LISA clusters of desa.
 
-    For the province ("17") a map of the kabupaten/kota P0 comes first.
+    For the province ("17") a map of the kabupaten/kota P0 comes first. Every map names its
+    places: the kecamatan of a kabupaten map (the kabupaten/kota of a province map) carry a
+    number listed with its name beside the map, and a kabupaten map has a small locator of the
+    unit in the province. Maps are sized two to an A4 page (:data:`~tkpk_lib.reporting.map_style.MAP_FIGSIZE`).
 
     Returns an empty list when no boundary files are available.
 
@@ -237,7 +309,9 @@ def pocket_maps(cache: str | Path, data_root: str | Path, kab_code: str) -> list
     >>> pocket_maps("derived/2024", "data/demo/generated", "1701")  # doctest: +SKIP
     """
     from tkpk_lib.data import canonical
+    from tkpk_lib.reporting import map_keys
     from tkpk_lib.reporting import static_maps as maps
+    from tkpk_lib.reporting.map_style import MAP_FIGSIZE, SIDE_IN
 
     raw = canonical.raw_files(data_root, 0)
     if "boundaries/kecamatan" not in raw or "boundaries/desa" not in raw:
@@ -247,39 +321,49 @@ def pocket_maps(cache: str | Path, data_root: str | Path, kab_code: str) -> list
     # cached in the process: reports of several units in one kernel read them once
     kec = canonical.load_boundaries(data_root, "kecamatan")
     desa = canonical.load_boundaries(data_root, "desa")
+    kab = canonical.load_boundaries(data_root, "kabupaten") if "boundaries/kabupaten" in raw else None
     code = str(kab_code)
     if code != province_code():
         kec = kec[kec["code"].astype(str).str[:4] == code]
         desa = desa[desa["code"].astype(str).str[:4] == code]
+    # names on the map: the kabupaten/kota of the province, the kecamatan of a kabupaten
+    numbered, outline = (kab, kab) if code == province_code() else (kec, None)
+    unit = kab[kab["code"].astype(str) == code] if kab is not None and code != province_code() else None
+    size = {"figsize": MAP_FIGSIZE, "side": SIDE_IN,
+            "below": map_keys.key_height(len(numbered) if numbered is not None else 0)}
     figs = []
     if code == province_code():
-        kab = canonical.load_boundaries(data_root, "kabupaten") if "boundaries/kabupaten" in raw else None
         ind = load_section(cache, "indicators")
         cur = ind[(ind["year"] == int(_index(cache)["year"])) & (ind["indicator"] == "p0")]
         if kab is not None and len(kab) and not cur.empty:
             g = kab.merge(cur[["kab_code", "estimate", "reliability"]], left_on="code", right_on="kab_code",
                           how="left")
-            figs.append(maps.choropleth(g, "estimate", reliability="reliability", multiplier=100, k=4,
-                                        title="Persentase penduduk miskin (P0) kabupaten/kota",
-                                        legend_title="P0 (%)", note="Sumber: Susenas Maret (diolah)."))
+            figs.append(_name_places(maps.choropleth(
+                g, "estimate", reliability="reliability", multiplier=100, k=4, **size,
+                title="Persentase penduduk miskin (P0) kabupaten/kota", legend_title="P0 (%)",
+                note="Sumber: Susenas Maret (diolah)."), kab))
     est = load_section(cache, "pockets_kecamatan", kab_code)
     if not est.empty and len(kec):
         g = kec.merge(est[["kec_code", "estimate", "reliability"]], left_on="code", right_on="kec_code", how="left")
-        figs.append(maps.choropleth(g, "estimate", reliability="reliability", multiplier=100, fmt="{:,.1f}",
-                                    title=f"P0 kecamatan (SAE), {unit_name(code)}", legend_title="P0 (%)",
-                                    note="Sumber: Susenas, Podes (diolah); pendugaan area kecil Fay-Herriot."))
+        figs.append(_name_places(maps.choropleth(
+            g, "estimate", reliability="reliability", multiplier=100, fmt="{:,.1f}", outline=outline, **size,
+            title=f"P0 kecamatan (SAE), {unit_name(code)}", legend_title="P0 (%)",
+            note="Sumber: Susenas, Podes (diolah); pendugaan area kecil Fay-Herriot."), numbered, kab, unit))
     pk = load_section(cache, "pockets", kab_code)
     if not pk.empty and len(desa):
         d = desa.merge(pk.loc[pk["level"] == "desa", ["code", "pocket_type"]], on="code", how="left")
-        figs.append(maps.pocket_map(d.rename(columns={"code": "desa_code"}), kec_gdf=kec,
-                                    title=f"Kantong kemiskinan (desa), {unit_name(code)}"))
+        figs.append(_name_places(maps.pocket_map(
+            d.rename(columns={"code": "desa_code"}), kec_gdf=kab if code == province_code() else kec, **size,
+            title=f"Kantong kemiskinan (desa), {unit_name(code)}"), numbered, kab, unit))
         if "hotspot_cluster" in pk.columns:
             h = pk.loc[pk["level"] == "desa", ["code", "hotspot_cluster"]]
             if h["hotspot_cluster"].notna().any():
                 g = desa.merge(h, on="code", how="left")
-                figs.append(maps.cluster_map(
-                    g, "hotspot_cluster", outline=kec, title=f"Klaster spasial (LISA) desa, {unit_name(code)}",
-                    note="Tinggi-Tinggi: desa rawan dikelilingi desa rawan (kantong spasial); p-value analitis, FDR 5%."))
+                figs.append(_name_places(maps.cluster_map(
+                    g, "hotspot_cluster", outline=kab if code == province_code() else kec, **size,
+                    title=f"Klaster spasial (LISA) desa, {unit_name(code)}",
+                    note="Tinggi-Tinggi: desa rawan dikelilingi desa rawan (kantong spasial); p-value analitis, "
+                         "FDR 5%."), numbered, kab, unit))
     return figs
 
 
@@ -322,5 +406,28 @@ def upset(cache: str | Path, kab_code: str, max_combinations: int = 12, *, min_s
         return None
     from tkpk_lib.analysis.coverage import upset_figure
 
-    return upset_figure(combos, indicator="number", max_combinations=max_combinations,
-                        title=f"Kombinasi program pada rumah tangga sasaran, {unit_name(kab_code)}")
+    fig = upset_figure(combos, indicator="number", max_combinations=max_combinations,
+                       title=f"Kombinasi program pada rumah tangga sasaran, {unit_name(kab_code)}")
+    bars, matrix = fig.axes[0], fig.axes[-1]
+    bars.set_ylim(bottom=max(bars.get_ylim()[0], 0.0))  # a count axis
+    id_axes(bars, x=False)
+    _programme_names(matrix)
+    return fig
+
+
+def _programme_names(ax: Any) -> None:
+    """Programme names instead of codes on the y axis ("BLT Dana Desa", not "BLT_DD")."""
+    from tkpk_lib.reporting.labels import PROGRAMME_LABELS
+
+    ticks = ax.get_yticks()
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    names = [PROGRAMME_LABELS.get(t.lower(), t) for t in labels]
+    ax.set_yticks(ticks, names)
+    # names are longer than codes: move the left edge of every panel so they stay on the page
+    fig = ax.figure
+    size = ax.get_yticklabels()[0].get_fontsize() if labels else 10
+    need = (_text_width(names, size) + 0.2) / fig.get_size_inches()[0]
+    for a in fig.axes:
+        pos = a.get_position()
+        if pos.x0 < need:
+            a.set_position((need, pos.y0, pos.x1 - need, pos.height))

@@ -18,6 +18,15 @@ from tkpk_lib.errors import Problem, SchemaError
 FIGSIZE: tuple[float, float] = (7.0, 8.0)
 """Default figure size in inches (fits an A4 page with margins)."""
 
+MAP_FIGSIZE: tuple[float, float] = (7.0, 4.9)
+"""Size of the report's maps: two per A4 page, legend, key and locator in a side panel."""
+
+SIDE_IN = 2.4
+"""Width (inches) of the side panel right of a report map (legend, numbered key, locator inset)."""
+
+SIDE_ATTR = "_tkpk_side_panel"
+"""Attribute holding (side panel width, key strip height) in inches on a map figure laid out with them."""
+
 FONT_MIN = 8.0
 """Smallest font size used on any map (points)."""
 
@@ -190,5 +199,17 @@ def classify(y: np.ndarray, scheme: str = "quantiles", k: int = 5) -> tuple[np.n
     return np.asarray(cls.bins, dtype=float), np.asarray(cls.yb, dtype=int)
 
 
+def id_number_text(text: str) -> str:
+    """Swap the separators of a number formatted the English way into the Indonesian way.
+
+    Examples
+    --------
+    >>> id_number_text("12,345.5")
+    '12.345,5'
+    """
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
 def _fmt_interval(lo: float, hi: float, fmt: str, multiplier: float) -> str:
-    return f"{fmt.format(lo * multiplier)} – {fmt.format(hi * multiplier)}"
+    """A legend class "lo – hi" with Indonesian decimal commas (``fmt`` is an English format)."""
+    return f"{id_number_text(fmt.format(lo * multiplier))} – {id_number_text(fmt.format(hi * multiplier))}"

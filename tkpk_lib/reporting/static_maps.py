@@ -30,6 +30,7 @@ from tkpk_lib.reporting.map_style import (
     MISSING_LABEL,
     POCKET_COLOURS,
     POCKET_LABELS,
+    SIDE_ATTR,
     _check_gdf,
     _fmt_interval,
     _reliability_mask,
@@ -128,13 +129,15 @@ def _note_text(note: str | None) -> str | None:
 
 
 def _fit_figure(fig: Any, ax: Any, figsize: tuple[float, float], title: str | None,
-                note: str | None) -> None:
+                note: str | None, side: float = 0.0, below: float = 0.0) -> None:
     """Size a new map figure to the map: full width, height as the map's aspect needs.
 
     The map axes keeps the width of ``figsize`` (minus small margins) and the height its
     aspect gives, capped at ``figsize``'s height (then it is narrower and centred); above it
     room for the title, below for the note. This replaces a constrained layout plus a
     ``bbox_inches="tight"`` crop at save time (two extra layout passes over all texts).
+    With ``side`` > 0 the map is left-aligned and ``side`` inches right of it stay free for the
+    legend and a locator, ``below`` inches under it for a numbered key (``map_keys``).
     """
     w, hmax = figsize
     x0, x1 = ax.get_xlim()
@@ -143,15 +146,18 @@ def _fit_figure(fig: Any, ax: Any, figsize: tuple[float, float], title: str | No
     aspect = 1.0 if aspect == "auto" else float(aspect)
     ratio = abs((y1 - y0) * aspect / (x1 - x0)) if x1 != x0 else 1.0
     top = _TITLE_IN if title else _EDGE_IN
-    bottom = _EDGE_IN + (_NOTE_LINE_IN * (note.count("\n") + 1) + 0.04 if note else 0.0)
-    ax_w = w - 2 * _EDGE_IN
+    bottom = _EDGE_IN + (_NOTE_LINE_IN * (note.count("\n") + 1) + 0.04 if note else 0.0) + below
+    ax_w = w - 2 * _EDGE_IN - side
     ax_h = ax_w * ratio
     room = max(hmax - top - bottom, 1.0)
     if ax_h > room:
         ax_h, ax_w = room, room / ratio
     h = ax_h + top + bottom
     fig.set_size_inches(w, h)
-    ax.set_position(((w - ax_w) / 2 / w, bottom / h, ax_w / w, ax_h / h))
+    x = _EDGE_IN + (w - 2 * _EDGE_IN - side - ax_w) / 2 if side else (w - ax_w) / 2
+    ax.set_position((x / w, bottom / h, ax_w / w, ax_h / h))
+    if side or below:
+        setattr(fig, SIDE_ATTR, (float(side), float(below)))
     ax.set_xlim(x0, x1)  # fixed: the scale bar drawn later must not rescale the map
     ax.set_ylim(y0, y1)
     setattr(fig, FIXED_LAYOUT, True)
@@ -247,9 +253,18 @@ def _legend(ax: Any, handles: list[Any], title: str | None, loc: Any) -> None:
     Bengkulu runs NW-SE, so the upper-right and lower-left corners are empty on province maps.
     """
     kw: dict[str, Any] = {"loc": loc}
-    if loc == "upper right":
+    side = getattr(ax.figure, SIDE_ATTR, (0.0, 0.0))[0]
+    size = 9
+    if side:  # in the side panel, beside the map: it covers nothing
+        w, _ = ax.figure.get_size_inches()
+        kw = {"loc": "upper left", "bbox_to_anchor": ((w - side + 0.05) / w, ax.get_position().y1),
+              "bbox_transform": ax.figure.transFigure, "borderaxespad": 0, "alignment": "left"}
+        size = FONT_MIN
+        for hd in handles:  # long class names wrap inside the panel
+            hd.set_label(textwrap.fill(hd.get_label(), int(side * 11.5)))
+    elif loc == "upper right":
         kw["bbox_to_anchor"] = (1.0, 0.84)
-    ax.legend(handles=handles, title=title, fontsize=9, title_fontsize=9, frameon=True,
+    ax.legend(handles=handles, title=title, fontsize=size, title_fontsize=size, frameon=True,
               framealpha=0.9, **kw)
 
 
@@ -290,6 +305,8 @@ def choropleth(
     scale_bar: bool = True,
     ax: Any = None,
     figsize: tuple[float, float] = FIGSIZE,
+    side: float = 0.0,
+    below: float = 0.0,
 ) -> Any:
     """Classed choropleth with hatching over units whose estimate is not reliable.
 
@@ -326,6 +343,9 @@ def choropleth(
         Draw into this axes instead of a new figure.
     figsize : (float, float)
         Size of a new figure in inches.
+    side, below : float
+        Inches kept free right of (legend, then :func:`~tkpk_lib.reporting.map_keys.add_locator`)
+        and under (:func:`~tkpk_lib.reporting.map_keys.add_key`) the map of a new figure.
 
     Returns
     -------
@@ -397,7 +417,7 @@ def choropleth(
         _draw_polygons(ax, outline.geometry, facecolor="none", edgecolor="#222222", linewidth=0.8)
     _set_map_aspect(ax, gdf)
     if own:
-        _fit_figure(fig, ax, figsize, title, note)
+        _fit_figure(fig, ax, figsize, title, note, side, below)
     _legend(ax, handles, legend_title, legend_loc)
     _finish(ax, gdf, title, north_arrow, scale_bar, note)
     return fig
@@ -416,6 +436,8 @@ def cluster_map(
     scale_bar: bool = True,
     ax: Any = None,
     figsize: tuple[float, float] = FIGSIZE,
+    side: float = 0.0,
+    below: float = 0.0,
 ) -> Any:
     """Map of local spatial clusters with fixed colours (LISA quadrants or Gi* hot/cold).
 
@@ -426,7 +448,7 @@ def cluster_map(
     cluster_col : str
         Column with "High-High", "Low-Low", "High-Low", "Low-High", "hot", "cold",
         "not significant", "no neighbours" (missing = not significant).
-    title, legend_title, legend_loc, outline, note, north_arrow, scale_bar, ax, figsize
+    title, legend_title, legend_loc, outline, note, north_arrow, scale_bar, ax, figsize, side, below
         As in :func:`choropleth`.
 
     Returns
@@ -467,7 +489,7 @@ def cluster_map(
         _draw_polygons(ax, outline.geometry, facecolor="none", edgecolor="#222222", linewidth=0.8)
     _set_map_aspect(ax, gdf)
     if own:
-        _fit_figure(fig, ax, figsize, title, note)
+        _fit_figure(fig, ax, figsize, title, note, side, below)
     present = [c for c in CLUSTER_COLOURS if c in set(labels)]
     handles = [
         Patch(facecolor=CLUSTER_COLOURS[c], edgecolor="#999999", label=CLUSTER_LABELS[c])
@@ -494,6 +516,8 @@ def pocket_map(
     scale_bar: bool = True,
     ax: Any = None,
     figsize: tuple[float, float] = FIGSIZE,
+    side: float = 0.0,
+    below: float = 0.0,
 ) -> Any:
     """Pocket desa highlighted (by pocket type) over kecamatan outlines.
 
@@ -513,7 +537,7 @@ def pocket_map(
     label_kecamatan : bool
         Write kecamatan names (``nama``/``name`` column of ``kec_gdf``) at their centres
         (8 pt).
-    title, legend_title, legend_loc, note, north_arrow, scale_bar, ax, figsize
+    title, legend_title, legend_loc, note, north_arrow, scale_bar, ax, figsize, side, below
         As in :func:`choropleth`.
 
     Returns
@@ -555,7 +579,7 @@ def pocket_map(
         _draw_polygons(ax, kec_gdf.geometry, facecolor="none", edgecolor="#252525", linewidth=0.7)
     _set_map_aspect(ax, layer)
     if own:
-        _fit_figure(fig, ax, figsize, title, note)
+        _fit_figure(fig, ax, figsize, title, note, side, below)
     if kec_gdf is not None and label_kecamatan:
         ncol = next((c for c in ("nama", "name", "kec_name") if c in kec_gdf.columns), None)
         if ncol is not None:
