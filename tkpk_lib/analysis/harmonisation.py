@@ -101,8 +101,8 @@ def unit_board(
     Returns
     -------
     pandas.DataFrame
-        One row per unit x indicator: ``kab_code, indicator, estimate, se, ci_low, ci_high,
-        province, diff_province, diff_se, vs_province`` (lebih buruk/lebih baik dari provinsi,
+        One row per unit x indicator: ``kab_code, indicator, estimate, se, ci_low, ci_high``
+        (``n`` and ``reliability`` when ``indicators`` has them), ``province, diff_province, diff_se, vs_province`` (lebih buruk/lebih baik dari provinsi,
         belum dapat disimpulkan, data tidak tersedia), ``change, change_id`` (membaik,
         memburuk, tidak berbeda nyata; "tidak ada tahun pembanding"), ``target_year, target,
         target_status`` ("tidak ada target" when the unit has none).
@@ -125,6 +125,7 @@ def unit_board(
     present = [c for c in indicator_codes if c in set(cur["indicator"])]
     grid = pd.MultiIndex.from_product([units, present], names=["kab_code", "indicator"]).to_frame(index=False)
     cols = ["kab_code", "indicator", "estimate", "se", "ci_low", "ci_high", "n_weighted"]
+    cols += [c for c in ("n", "reliability") if c in cur.columns]
     out = grid.merge(cur[cols], on=["kab_code", "indicator"], how="left")
     prov = cur[cur["kab_code"] == PROVINCE_CODE].set_index("indicator")
     out["province"] = out["indicator"].map(prov["estimate"]).astype(float)
@@ -494,3 +495,102 @@ def completeness_board(completeness: Mapping[str, Mapping[str, Any]], codes: Seq
         n_missing += flags
     out["n_missing"] = n_missing
     return out
+
+
+def board_tables(
+    frames: Mapping[str, pd.DataFrame],
+    year: int,
+    *,
+    targets: pd.DataFrame | None = None,
+    completeness: Mapping[str, Mapping[str, Any]] | None = None,
+    desa_boundaries: Any = None,
+    codes: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Every table of the board from the prepared sections, stacked with a ``table`` column.
+
+    Tables: ``matrix`` (:func:`unit_board`), ``plans`` and ``plans_summary``
+    (:func:`plan_consistency` of P0), ``money``, ``money_strategy``, ``money_fund_source``
+    (:func:`money_vs_need`), ``cross_border`` (:func:`cross_border_pockets` of the desa in a
+    LISA High-High / Gi* hot cluster) and ``completeness`` (:func:`completeness_board`, its
+    inputs as rows ``input``/``status`` per unit so that the stacked frame keeps few columns).
+    A table whose input section is absent is left out.
+
+    Parameters
+    ----------
+    frames : mapping of str -> DataFrame
+        Prepared sections (``indicators`` required; ``change``, ``targets``, ``budget``,
+        ``pockets`` optional).
+    year : int
+        Report year.
+    targets : pandas.DataFrame, optional
+        The target table in force (default ``reference/targets.csv``).
+    completeness : mapping, optional
+        ``sections.json["completeness"]``.
+    desa_boundaries : geopandas.GeoDataFrame, optional
+        Desa polygons (``code``) for the cross-border clusters.
+    codes : sequence of str, optional
+        Kabupaten/kota codes (default the region reference).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The stacked tables (``table`` first).
+
+    Examples
+    --------
+    >>> ind = pd.DataFrame({"year": 2024, "indicator": "p0", "kab_code": ["1701", "17"],
+    ...     "estimate": [0.20, 0.14], "se": [0.02, 0.01], "ci_low": 0.0, "ci_high": 1.0,
+    ...     "n_weighted": [250.0, 1000.0]})
+    >>> sorted(set(board_tables({"indicators": ind}, 2024, codes=["1701"])["table"]))
+    ['matrix', 'plans', 'plans_summary']
+    """
+    from tkpk_lib.analysis.trends import target_table
+
+    ind = frames["indicators"]
+    parts = {"matrix": unit_board(ind, year, change=frames.get("change"), targets=frames.get("targets"),
+                                  codes=codes)}
+    plans = plan_consistency(ind, target_table() if targets is None else targets, year, codes=codes)
+    parts["plans"], parts["plans_summary"] = plans["units"], plans["summary"]
+    budget, pockets = frames.get("budget"), frames.get("pockets")
+    if budget is not None and len(budget):
+        for name, by in (("money", None), ("money_strategy", "strategy"), ("money_fund_source", "fund_source")):
+            parts[name] = money_vs_need(budget, ind, year, pockets=pockets, by=by, codes=codes)
+    if pockets is not None and len(pockets) and desa_boundaries is not None and "hotspot_cluster" in pockets:
+        pk = pockets[pockets["level"] == "desa"]
+        g = desa_boundaries[["code", "geometry"]].merge(
+            pk[["code", "kab_code", "name", "hotspot_cluster"]], on="code", how="inner")
+        g["hot"] = g["hotspot_cluster"].isin(["High-High", "hot"])
+        parts["cross_border"] = cross_border_pockets(g)
+    if completeness:
+        wide = completeness_board(completeness, codes)
+        parts["completeness"] = wide.melt(id_vars=["kab_code", "n_missing"], var_name="input", value_name="status")
+    out = [p.assign(table=name) for name, p in parts.items() if len(p)]
+    stacked = pd.concat(out, ignore_index=True)
+    return stacked[["table", *[c for c in stacked.columns if c != "table"]]]
+
+
+def board_table(stacked: pd.DataFrame, name: str) -> pd.DataFrame:
+    """One table of :func:`board_tables` with only its own columns.
+
+    Parameters
+    ----------
+    stacked : pandas.DataFrame
+        The ``harmonisation`` section.
+    name : str
+        Table name (``matrix``, ``plans``, ``money``, ...).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows of that table, columns that are all empty there dropped; empty when absent.
+
+    Examples
+    --------
+    >>> st = pd.DataFrame({"table": ["a", "b"], "x": [1.0, None], "y": [None, 2.0]})
+    >>> board_table(st, "b").columns.tolist()
+    ['y']
+    """
+    if stacked.empty or "table" not in stacked.columns:
+        return pd.DataFrame()
+    part = stacked[stacked["table"] == name].drop(columns="table")
+    return part.dropna(axis=1, how="all").reset_index(drop=True)

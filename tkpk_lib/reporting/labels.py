@@ -36,6 +36,7 @@ SECTIONS: dict[str, str] = {
     "annex_program": "program dan anggaran menurut strategi, klaster, sumber dana dan OPD",
     "annex_target": "target dan capaian program",
     "annex_complaints": "pengaduan menurut program dan kanal",
+    "harmonisation": "papan harmonisasi provinsi: kabupaten/kota x indikator, konsistensi target, anggaran dan kebutuhan",
 }
 
 #: Library module behind each optional section (shown as "bagian ini menunggu modul X").

@@ -419,6 +419,8 @@ def prepare_tables(  # noqa: C901 - one guarded call per report section (see Not
 
     completeness = unit_completeness(tables_by_year, year, registry=registry, boundaries=boundaries,
                                      sources=s.sources)
+    s.run(["harmonisation"], "analysis.harmonisation", lambda hm: {"harmonisation": hm.board_tables(
+        s.frames, year, targets=targets, completeness=completeness, desa_boundaries=(boundaries or {}).get("desa"))})
     index = {
         "version": CACHE_VERSION, "year": int(year), "comparison_year": comparison_year,
         "years": years, "target": target, "key": key, "poverty_lines": str(poverty_lines or ""),
