@@ -174,3 +174,26 @@ def test_completeness_board_lists_every_unit_and_counts_missing_inputs():
     assert list(r.index) == CODES
     assert r.loc["1704", "peta program"] == "tidak ada"
     assert r["n_missing"].tolist() == [0, 1, 0, 2]
+
+
+def test_unit_board_does_not_test_non_means_nor_zero_cases():
+    ind = _indicators()
+    extra = pd.DataFrame([
+        {"year": 2024, "indicator": "gini", "kab_code": "1701", "estimate": 0.30, "se": 0.005, "ci_low": 0.29,
+         "ci_high": 0.31, "n_weighted": 100.0},
+        {"year": 2024, "indicator": "gini", "kab_code": "17", "estimate": 0.36, "se": 0.005, "ci_low": 0.35,
+         "ci_high": 0.37, "n_weighted": 1000.0},
+        # no sampled case: estimate 0, SE 0, exact interval up to 0.03 containing the province 0.02
+        {"year": 2024, "indicator": "p0_extreme", "kab_code": "1701", "estimate": 0.0, "se": 0.0, "ci_low": 0.0,
+         "ci_high": 0.03, "n_weighted": 100.0},
+        {"year": 2024, "indicator": "p0_extreme", "kab_code": "1702", "estimate": 0.0, "se": 0.0, "ci_low": 0.0,
+         "ci_high": 0.01, "n_weighted": 300.0},
+        {"year": 2024, "indicator": "p0_extreme", "kab_code": "17", "estimate": 0.02, "se": 0.004,
+         "ci_low": 0.012, "ci_high": 0.028, "n_weighted": 1000.0},
+    ])
+    b = h.unit_board(pd.concat([ind, extra]), 2024, indicator_codes=["gini", "p0_extreme"], codes=CODES,
+                     directions={"gini": "lower_better", "p0_extreme": "lower_better"})
+    b = b.set_index(["kab_code", "indicator"])
+    assert b.loc[("1701", "gini"), "vs_province"] == h.NOT_COMPARED
+    assert b.loc[("1701", "p0_extreme"), "vs_province"] == h.UNDECIDED
+    assert b.loc[("1702", "p0_extreme"), "vs_province"] == "lebih baik dari provinsi"  # interval below 0.02

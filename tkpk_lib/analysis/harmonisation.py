@@ -31,7 +31,11 @@ import pandas as pd
 from tkpk_lib.reporting.labels import PROVINCE_CODE
 
 #: Indicators shown on the board by default (those of the RPJMD poverty chapter).
-BOARD_INDICATORS: tuple[str, ...] = ("p0", "p1", "p2", "p0_extreme", "gini", "tpt")
+BOARD_INDICATORS: tuple[str, ...] = ("p0", "p1", "p2", "p0_extreme", "tpt", "sanitation_safe", "jkn_coverage")
+#: Indicators that are not population means: the province value is not a weighted mean of the
+#: units' (the province Gini includes inequality between units), so no test against it.
+NOT_MEANS: tuple[str, ...] = ("gini", "bottom40_share")
+NOT_COMPARED = "tidak dibandingkan (bukan rata-rata penduduk)"
 UNDECIDED = "belum dapat disimpulkan"
 Z95 = 1.959963984540054
 
@@ -51,8 +55,12 @@ def _unit_codes(codes: Sequence[str] | None) -> list[str]:
     return sorted(regions("kabupaten")["code"].astype(str))
 
 
-def _versus_province(diff: np.ndarray, se: np.ndarray, lower_better: np.ndarray) -> list[str]:
+def _versus_province(diff: np.ndarray, se: np.ndarray, lower_better: np.ndarray,
+                     no_case: np.ndarray | None = None) -> list[str]:
+    """Words of the test; ``no_case``: unit SE 0 and its CI contains the province (undecided)."""
     sig = np.abs(diff) > Z95 * se
+    if no_case is not None:
+        sig = sig & ~no_case
     out = []
     for d, s, lb in zip(diff, sig, lower_better, strict=True):
         if not np.isfinite(d) or not s:
@@ -78,7 +86,10 @@ def unit_board(
     The difference ``d = unit - province`` has ``var(d) = var_u + var_p - 2 w var_u`` where
     ``w`` is the unit's share of the province population (``n_weighted``): the province
     estimate is the population-weighted mean of independent unit samples, so its covariance
-    with a unit is ``w var_u``. It is significant at 5% when ``|d| > 1.96 se(d)``.
+    with a unit is ``w var_u``. It is significant at 5% when ``|d| > 1.96 se(d)``. A unit
+    whose SE is 0 (no sampled case) is undecided while its own interval contains the province
+    value. Indicators that are not population means (:data:`NOT_MEANS`, e.g. the Gini ratio)
+    are shown but not tested ("tidak dibandingkan").
 
     Parameters
     ----------
@@ -135,7 +146,14 @@ def unit_board(
     out["diff_province"] = out["estimate"].astype(float) - out["province"]
     out["diff_se"] = np.sqrt(np.clip(se_u**2 + se_p**2 - 2 * w * se_u**2, 0.0, None))
     lower = np.array([dirs.get(i, "lower_better") == "lower_better" for i in out["indicator"]], dtype=bool)
-    out["vs_province"] = _versus_province(out["diff_province"].to_numpy(float), out["diff_se"].to_numpy(), lower)
+    # a unit with SE 0 (no sampled case, e.g. extreme poverty 0%) has an exact interval (Korn-Graubard):
+    # the normal test would call any difference significant, so its interval decides instead
+    prov_est = out["province"].to_numpy(float)
+    no_case = (se_u == 0) & (out["ci_low"].to_numpy(float) <= prov_est) & (prov_est <= out["ci_high"].to_numpy(float))
+    out["vs_province"] = _versus_province(out["diff_province"].to_numpy(float), out["diff_se"].to_numpy(), lower,
+                                          no_case)
+    not_mean = out["indicator"].isin(NOT_MEANS) & out["estimate"].notna()
+    out.loc[not_mean, "vs_province"] = NOT_COMPARED
     if change is not None and len(change):
         ch = change[["indicator", "kab_code", "difference", "assessment_id"]].rename(
             columns={"difference": "change", "assessment_id": "change_id"})
