@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from tkpk_lib.reporting.board_tables import board_annex
 from tkpk_lib.reporting.completeness import completeness_note
 from tkpk_lib.reporting.formatting import _fmt_value, fmt_int, fmt_number, fmt_percent
 from tkpk_lib.reporting.labels import (
@@ -93,6 +94,7 @@ def annex_tables(cache: str | Path, kab_code: str, year: int, *, min_sample: int
     if not comp.empty:
         comp = comp.assign(program=[PROGRAMME_LABELS.get(str(p), str(p)) for p in comp["program"]])
         out["pengaduan"] = comp.drop(columns="kab_code").reset_index(drop=True) if code != PROVINCE_CODE else comp
+    out.update(board_annex(cache) if code == PROVINCE_CODE else {})  # sheet "Papan harmonisasi" (issue 13)
     return out
 
 

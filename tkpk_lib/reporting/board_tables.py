@@ -83,8 +83,9 @@ def board_legend() -> str:
     """
     return ("\u25b2 lebih buruk dari provinsi, \u25bc lebih baik dari provinsi (uji beda 5%, memperhitungkan "
             "bahwa kabupaten/kota adalah bagian dari provinsi); \u00b7 belum dapat disimpulkan (selang "
-            "kepercayaan 95% selisihnya memuat nol). Arah baik-buruk mengikuti indikator: untuk P0, Gini "
-            "dan TPT lebih tinggi berarti lebih buruk.")
+            "kepercayaan 95% selisihnya memuat nol). Arah baik-buruk mengikuti indikator: untuk P0, P1, "
+            "kemiskinan ekstrem dan TPT lebih tinggi berarti lebih buruk; untuk sanitasi layak dan JKN lebih "
+            "tinggi berarti lebih baik.")
 
 
 def board_detail(cache: str | Path, indicator: str = "p0") -> pd.DataFrame:
@@ -231,3 +232,78 @@ def completeness_table(cache: str | Path) -> pd.DataFrame:
     wide.insert(0, "Kabupaten/kota", [unit_name(k) for k in wide.index])
     wide["Input tidak ada"] = [int(n[k]) for k in wide.index]
     return wide.reset_index(drop=True).rename_axis(columns=None)
+
+
+def board_intro_markdown(year: int) -> str:
+    """Heading and reading guide of the board section of the province report.
+
+    Examples
+    --------
+    >>> board_intro_markdown(2024).splitlines()[0]
+    '## 8. Papan harmonisasi kabupaten/kota'
+    """
+    return (
+        "## 8. Papan harmonisasi kabupaten/kota\n\n"
+        f"Bahan rapat koordinasi TKPK provinsi (pedoman 2.1.1.g: harmonisasi rencana kabupaten/kota), tahun {year}: "
+        "posisi setiap kabupaten/kota terhadap provinsi dan terhadap targetnya sendiri, konsistensi target, "
+        "anggaran dibanding kebutuhan, kantong kemiskinan lintas batas dan kelengkapan data. Setiap perbandingan "
+        "memakai uji beda 5%; bila selang kepercayaan belum dapat memutuskan, papan menulis "
+        "\u201cbelum dapat disimpulkan\u201d."
+    )
+
+
+def money_footnote() -> str:
+    """How to read the money-against-need table (markdown).
+
+    Examples
+    --------
+    >>> "rentang" in money_footnote()
+    True
+    """
+    return ("Pagu dari peta program tahun berjalan (semua sumber dana); penduduk miskin = estimasi Susenas, "
+            "sehingga pagu per penduduk miskin diberi rentang dari selang kepercayaan 95% jumlah penduduk miskin. "
+            "Kebutuhan \u201ctinggi/rendah\u201d = P0 berbeda nyata dari provinsi; anggaran \u201crendah/tinggi\u201d = "
+            "seluruh rentang di bawah/di atas angka provinsi. Kabupaten/kota tanpa peta program ditulis "
+            "\u201cdata tidak tersedia\u201d, bukan nol. Desa kantong = desa dalam daftar kantong kemiskinan.")
+
+
+def cross_border_footnote() -> str:
+    """What a cross-border pocket is (markdown).
+
+    Examples
+    --------
+    >>> "LISA" in cross_border_footnote()
+    True
+    """
+    return ("Klaster = desa yang berbatasan (bersinggungan) dan masing-masing termasuk klaster panas "
+            "(LISA High-High atau Gi* panas) skor deprivasi desa se-provinsi, dengan anggota di dua kabupaten/kota "
+            "atau lebih: penanganannya perlu koordinasi provinsi karena tidak dapat diselesaikan satu kabupaten. "
+            "Tabel kosong berarti tidak ada klaster lintas batas (atau batas wilayah desa tidak tersedia).")
+
+
+def board_annex(cache: str | Path) -> dict[str, pd.DataFrame]:
+    """The annex sheet "Papan harmonisasi" (province workbook): every unit x board indicator.
+
+    Values stay numbers (fractions shown as percentages by the sheet's format); empty when the
+    section is missing.
+
+    Examples
+    --------
+    >>> board_annex("derived/2024")["harmonisasi"].columns[:3].tolist()  # doctest: +SKIP
+    ['kab_code', 'wilayah', 'indikator']
+    """
+    m = _table(cache, "matrix")
+    if m.empty:
+        return {}
+    cat = _catalogue()
+    return {"harmonisasi": pd.DataFrame({
+        "kab_code": m["kab_code"].astype(str),
+        "wilayah": [unit_name(k) for k in m["kab_code"]],
+        "indikator": [str(cat.loc[c, "name_id"]) if c in cat.index else c for c in m["indicator"]],
+        "satuan": [_unit_of(c, cat) for c in m["indicator"]],
+        "estimate": m["estimate"], "ci_low": m["ci_low"].clip(lower=0.0), "ci_high": m["ci_high"],
+        "provinsi": m["province"], "selisih": m["diff_province"], "selisih_se": m["diff_se"],
+        "dibanding_provinsi": m["vs_province"],
+        "perubahan": _col(m, "change"), "perubahan_uji": m["change_id"],
+        "target": _col(m, "target"), "status_target": m["target_status"],
+    })}
