@@ -8,10 +8,11 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from tkpk_lib.errors import TkpkError
 
-SOURCES = ("susenas", "sakernas", "podes", "registry", "programmes", "complaints", "boundaries")
+SOURCES = ("susenas", "sakernas", "podes", "registry", "programmes", "complaints", "kegiatan", "boundaries")
 
 
 def _ensure_data(root: Path, *, small: bool = False, quiet: bool = False) -> None:
@@ -57,6 +58,15 @@ def cmd_demo_data(a: argparse.Namespace) -> int:
     return 0
 
 
+def _office_reader(source: str) -> Any:
+    """Reader of an office table: programme map, complaints log or TKPK activity log (kegiatan)."""
+    from tkpk_lib.data import readers
+    from tkpk_lib.data.readers.activities import read_activities
+
+    return {"programmes": readers.read_programmes, "complaints": readers.read_complaints,
+            "kegiatan": read_activities}[source]
+
+
 def cmd_validate(a: argparse.Namespace) -> int:
     """Check the user's own raw files before any analysis (``tkpk validate``)."""
     from tkpk_lib.data import readers
@@ -95,8 +105,8 @@ def cmd_validate(a: argparse.Namespace) -> int:
 
                 rows, layout = validate_registry(p)  # streamed: any size, as the build reads it
                 n = {"registry": rows}
-            elif a.source in ("programmes", "complaints"):
-                fn = readers.read_programmes if a.source == "programmes" else readers.read_complaints
+            elif a.source in ("programmes", "complaints", "kegiatan"):
+                fn = _office_reader(a.source)
                 t = fn(p, year=a.year or readers.year_in_name(p))
                 n = {a.source: len(t)}
                 layout = t.attrs.get("layout")

@@ -129,3 +129,32 @@ def socialisation_reach(activities: pd.DataFrame, year: int, *, by: str = "audie
     keys = list(ACTIVITY_AUDIENCES) if by == "audience" else sorted(g.index)
     out = g.reindex(keys).fillna(0).astype(int).rename_axis(by).reset_index()
     return out
+
+
+def mechanism_tables(activities: pd.DataFrame, year: int, *, codes: Sequence[str] | None = None) -> dict[str, pd.DataFrame]:
+    """The ``mechanisms`` section: reporting, counts, reach by audience and by medium, stacked.
+
+    Returns
+    -------
+    dict
+        ``{"mechanisms": frame}`` with a ``table`` column (``reporting``, ``counts``, ``audience``,
+        ``medium``).
+
+    Examples
+    --------
+    >>> log = pd.DataFrame({"kind": ["laporan"], "unit_code": ["1701"], "report": ["LP2KD 2024"],
+    ...     "date": pd.to_datetime(["2025-01-20"]), "audience": [None], "medium": [None], "reached": [None]})
+    >>> sorted(set(mechanism_tables(log, 2024, codes=["1701"])["mechanisms"]["table"]))
+    ['audience', 'counts', 'reporting']
+    """
+    parts = {"reporting": reporting_status(activities, year, codes=codes),
+             "counts": activity_counts(activities, year, codes=codes)}
+    if "audience" in activities.columns:
+        parts["audience"] = socialisation_reach(activities, year, by="audience")
+    if "medium" in activities.columns:
+        parts["medium"] = socialisation_reach(activities, year, by="medium")
+    out = pd.concat([p.assign(table=k) for k, p in parts.items() if len(p)], ignore_index=True)
+    for c in ("due_date", "submitted_date"):
+        if c in out.columns:
+            out[c] = out[c].astype("string")
+    return {"mechanisms": out}

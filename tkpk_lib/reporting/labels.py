@@ -36,6 +36,7 @@ SECTIONS: dict[str, str] = {
     "annex_program": "program dan anggaran menurut strategi, klaster, sumber dana dan OPD",
     "annex_target": "target dan capaian program",
     "annex_complaints": "pengaduan menurut program dan kanal",
+    "mechanisms": "mekanisme pelaksanaan: pelaporan LP2KD, rapat koordinasi, pemantauan dan sosialisasi",
     "harmonisation": "papan harmonisasi provinsi: kabupaten/kota x indikator, konsistensi target, anggaran dan kebutuhan",
 }
 
@@ -102,13 +103,14 @@ LOOKED_FOR: dict[str, str] = {
     "registry": "raw/registry/ (.csv/.xlsx/.parquet)",
     "programmes": "raw/programmes/*<tahun>*.xlsx|.csv",
     "complaints": "raw/complaints/*<tahun>*.csv|.xlsx",
+    "activities": "raw/activities/*<tahun>*.csv|.xlsx",
     "boundaries": "raw/boundaries/{kecamatan,desa}.gpkg|.geojson|.shp",
 }
 #: Indonesian label of each input table (notes and summaries).
 TABLE_LABELS: dict[str, str] = {
     "households": "rumah tangga Susenas", "persons": "individu Susenas", "labour": "Sakernas",
     "villages": "desa Podes", "registry": "data terpadu", "programmes": "peta program",
-    "complaints": "log pengaduan", "boundaries": "batas wilayah",
+    "complaints": "log pengaduan", "boundaries": "batas wilayah", "activities": "log kegiatan TKPK",
 }
 
 

@@ -416,6 +416,8 @@ def prepare_tables(  # noqa: C901 - one guarded call per report section (see Not
         return _programme_annex(progs)
 
     s.run(["annex_program", "annex_target"], None, _annex_programmes)
+    s.run(["mechanisms"], "analysis.activities", lambda am: am.mechanism_tables(cur.get("activities"), year)
+          if cur.get("activities") is not None else _absent(["mechanisms"], "activities"))
 
     completeness = unit_completeness(tables_by_year, year, registry=registry, boundaries=boundaries,
                                      sources=s.sources)

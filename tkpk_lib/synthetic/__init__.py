@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..data.reference_data import KAB_CODES, region_names
 from ..paths import DEMO_MARKER, is_demo_folder
-from . import _admin, _surveys
+from . import _activities, _admin, _surveys
 from ._world import SEATS, World, build_world, true_p0
 
 __all__ = ["DEMO_MARKER", "generate_demo", "is_demo_folder", "PODES_YEARS", "REGISTRY_HOUSEHOLDS_SMALL"]
@@ -119,6 +119,7 @@ def generate_demo(
         if y in years:
             files.update(_admin.programme_map(world, root, y, p0_of(y)))
             files.update(_admin.complaints(world, root, y, p0_of(y)))
+            files.update(_activities.activity_log(root, y, seed))
     files.update(write_boundaries(world, root))
     for y in years:
         files.update(
