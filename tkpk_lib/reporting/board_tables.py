@@ -240,10 +240,10 @@ def board_intro_markdown(year: int) -> str:
     Examples
     --------
     >>> board_intro_markdown(2024).splitlines()[0]
-    '## 8. Papan harmonisasi kabupaten/kota'
+    '## 9. Papan harmonisasi kabupaten/kota'
     """
     return (
-        "## 8. Papan harmonisasi kabupaten/kota\n\n"
+        "## 9. Papan harmonisasi kabupaten/kota\n\n"
         f"Bahan rapat koordinasi TKPK provinsi (pedoman 2.1.1.g: harmonisasi rencana kabupaten/kota), tahun {year}: "
         "posisi setiap kabupaten/kota terhadap provinsi dan terhadap targetnya sendiri, konsistensi target, "
         "anggaran dibanding kebutuhan, kantong kemiskinan lintas batas dan kelengkapan data. Setiap perbandingan "
