@@ -67,7 +67,7 @@ def activity_log(root: Path, year: int, seed: int = 2024) -> dict[str, int]:
         rows.append(_row(len(rows) + 1, "laporan", u, sub, LAPORAN=f"LP2KD {year}",
                          TGL_JATUH_TEMPO=due.strftime("%Y-%m-%d")))
     cols = [c.source for c in ACTIVITIES.columns]
-    df = pd.DataFrame(rows).reindex(columns=cols).fillna("")
+    df = pd.DataFrame(rows).reindex(columns=cols).astype(object).fillna("")
     path = root / "raw" / "activities" / f"kegiatan_tkpk_{year}.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(path, sep=";", index=False)
