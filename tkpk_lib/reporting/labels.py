@@ -36,6 +36,7 @@ SECTIONS: dict[str, str] = {
     "annex_program": "program dan anggaran menurut strategi, klaster, sumber dana dan OPD",
     "annex_target": "target dan capaian program",
     "annex_complaints": "pengaduan menurut program dan kanal",
+    "synergy": "keterpaduan dan sinergi program: desa kantong menurut strategi, sumber dana ganda, antar-OPD",
     "mechanisms": "mekanisme pelaksanaan: pelaporan LP2KD, rapat koordinasi, pemantauan dan sosialisasi",
     "harmonisation": "papan harmonisasi provinsi: kabupaten/kota x indikator, konsistensi target, anggaran dan kebutuhan",
 }

@@ -41,6 +41,45 @@ def _sources_text(cache: str | Path) -> str:
     return "; ".join(parts)
 
 
+def _synergy_cells(cache: str | Path, code: str) -> tuple[str, str]:
+    """Value and note of mechanism 2 for one unit (``synergy`` section)."""
+    s = load_section(cache, "synergy")
+    if s.empty:
+        return "peta program tidak tersedia", "lihat bagian 5"
+    row = s[(s["table"] == "summary") & (s["kab_code"].astype(str) == code)]
+    if row.empty or "pocket_desa" not in row or pd.isna(row["pocket_desa"].iloc[0]):
+        return "\u2013", "lihat bagian 5"
+    r = row.iloc[0]
+    if r.get("pocket_unmapped", 0) and r["pocket_unmapped"] == r["pocket_desa"]:
+        return "peta program tidak tersedia", ""
+    return (f"{fmt_int(r['pocket_no_strategy3'])} dari {fmt_int(r['pocket_desa'])}",
+            f"tanpa program sama sekali: {fmt_int(r['pocket_no_programme'])}; hanya satu strategi: "
+            f"{fmt_int(r['pocket_one_strategy'])}; desa dengan satu klaster dari 2+ sumber dana: "
+            f"{fmt_int(r['multi_source_loci'])}; desa dengan program 2+ OPD: {fmt_int(r['multi_opd_desa'])}")
+
+
+def synergy_table(cache: str | Path) -> pd.DataFrame:
+    """Synergy counts per kabupaten/kota and the province (mechanism 2).
+
+    Examples
+    --------
+    >>> synergy_table("derived/2024")  # doctest: +SKIP
+    """
+    s = load_section(cache, "synergy")
+    if s.empty:
+        return pd.DataFrame()
+    t = s[s["table"] == "summary"]
+    cols = {"pocket_desa": "Desa kantong", "pocket_no_programme": "Tanpa program",
+            "pocket_one_strategy": "Hanya satu strategi", "pocket_no_strategy3": "Tanpa program strategi 3",
+            "pocket_unmapped": "Peta program tidak ada",
+            "multi_source_loci": "Desa: satu klaster, 2+ sumber dana", "multi_opd_desa": "Desa: program 2+ OPD"}
+    out = pd.DataFrame({"Wilayah": [unit_name(k) for k in t["kab_code"].astype(str)]})
+    for c, head in cols.items():
+        if c in t.columns:
+            out[head] = [fmt_int(x) for x in t[c]]
+    return out
+
+
 def mechanisms_table(cache: str | Path, kab_code: str, year: int) -> pd.DataFrame:
     """One row per mechanism of section 3.2 with its indicators for one unit (or the province).
 
@@ -65,7 +104,7 @@ def mechanisms_table(cache: str | Path, kab_code: str, year: int) -> pd.DataFram
     due = "" if r.empty else f"jatuh tempo {str(r.iloc[0]['due_date'])[:10]}"
     rows = [
         ("1. Penargetan", "Cakupan dan ketepatan sasaran tiap program; data terpadu", "lihat bagian 3 dan 7", ""),
-        ("2. Keterpaduan dan sinergi", "Anggaran per strategi, konvergensi di desa kantong", "lihat bagian 5", ""),
+        ("2. Keterpaduan dan sinergi", "Desa kantong tanpa program strategi 3", *_synergy_cells(cache, code)),
         ("3. Sosialisasi dan edukasi", f"Kegiatan sosialisasi {year}", events, f"orang terjangkau: {reached}"),
         ("4. Pemantauan dan evaluasi", f"Kunjungan pemantauan lapangan {year}", visits,
          "sumber data: " + _sources_text(cache)),

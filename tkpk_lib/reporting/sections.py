@@ -396,6 +396,8 @@ def prepare_tables(  # noqa: C901 - one guarded call per report section (see Not
         return _convergence_section(pm, progs, s, year)
 
     s.run(["convergence"], "analysis.programmes", _convergence)
+    s.run(["synergy"], "analysis.synergy", lambda sy: {"synergy": sy.synergy_summary(progs, s.frames.get("pockets"))}
+          if progs is not None and len(progs) else _absent(["synergy"], "programmes"))
 
     def _complaints(pm: Any) -> dict[str, pd.DataFrame]:
         if comp is None or not len(comp):
