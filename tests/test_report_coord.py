@@ -62,3 +62,15 @@ def test_province_workbook_has_the_board_sheet_with_every_unit(shared_run):
     assert "belum dapat disimpulkan" in values or "lebih buruk dari provinsi" in values
     unit_xlsx = sorted(shared_run["folders"]["1701"].glob("*.xlsx"))
     assert "Papan harmonisasi" not in openpyxl.load_workbook(unit_xlsx[0], read_only=True).sheetnames
+
+
+def test_draft_problem_table_names_the_late_report(shared_run):
+    from tkpk_lib.reporting.mechanism_tables import problems_table
+
+    t = problems_table(shared_run["cache"], PROVINCE_CODE)
+    late = t[t["Permasalahan (draf)"] == "LP2KD tidak tepat waktu"]
+    assert late["Wilayah"].tolist() == [unit_name("1702")]
+    assert late["Bukti"].iloc[0].startswith("terlambat 19 hari")
+    assert (t["Rekomendasi"] == "(diisi sekretariat)").all()
+    html = (shared_run["folders"][PROVINCE_CODE] / "evaluasi_tahunan.html").read_text(encoding="utf-8")
+    assert "DRAF permasalahan dan rencana tindak lanjut" in html

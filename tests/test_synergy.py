@@ -74,3 +74,32 @@ def test_reports_show_mechanism_2(shared_run):
     assert "Keterpaduan dan sinergi program per wilayah" in prov
     unit = (shared_run["folders"]["1701"] / "evaluasi_tahunan.html").read_text(encoding="utf-8")
     assert "Desa kantong tanpa program strategi 3" in unit
+
+
+def test_draft_problems_rest_on_the_evidence():
+    from tkpk_lib.analysis.problems import draft_problems
+
+    board = pd.DataFrame({
+        "table": ["matrix", "matrix", "money", "cross_border"],
+        "kab_code": ["1701", "1702", "1703", None],
+        "indicator": ["p0", "p0", None, None],
+        "estimate": [0.24, 0.11, None, None], "province": [0.117, 0.117, None, None],
+        "diff_province": [0.123, -0.007, None, None], "diff_se": [0.0189, 0.0087, None, None],
+        "vs_province": ["lebih buruk dari provinsi", "belum dapat disimpulkan", None, None],
+        "target_status": ["tidak ada target", "tidak sesuai jalur", None, None],
+        "target": [None, 0.09, None, None], "target_year": [None, 2026, None, None],
+        "need_vs_money": [None, None, "anggaran rendah; kebutuhan belum dapat disimpulkan", None],
+        "per_poor": [None, None, 22883.5, None], "per_poor_low": [None, None, 18473.3, None],
+        "per_poor_high": [None, None, 30059.8, None],
+        "cluster": [None, None, None, 1], "n_desa": [None, None, None, 26],
+        "desa_per_unit": [None, None, None, "1701 (18), 1705 (8)"],
+    })
+    syn = sy.synergy_summary(_map(), _pockets())
+    p = draft_problems({"harmonisation": board, "synergy": syn}, {"p0": "P0"})
+    got = p[["kab_code", "kind"]].values.tolist()
+    assert got == [["1701", "kesenjangan"], ["1702", "target"], ["1703", "anggaran"], ["17", "kantong lintas batas"],
+                   ["1701", "kantong tanpa program"], ["1702", "kantong tanpa program"]]
+    assert p["evidence"].iloc[0] == "24,00 vs provinsi 11,70 (selisih 12,30 poin, galat baku 1,89; uji beda 5%)"
+    assert p["evidence"].iloc[2] == "pagu per penduduk miskin Rp 22.884 (rentang Rp 18.473\u201330.060)"
+    assert p["evidence"].iloc[4] == "2 dari 4 desa kantong (1 tanpa program sama sekali)"
+    assert (p["recommendation"] == "").all()  # left for the secretariat

@@ -168,3 +168,45 @@ def mechanisms_intro_markdown() -> str:
     return ("Enam mekanisme pelaksanaan pedoman bagian 3.2. Pelaporan (3.2.6): LP2KD kabupaten/kota disampaikan "
             "paling lama 1 bulan dan LP2KD provinsi paling lama 2 bulan setelah tahun anggaran berakhir; rapat "
             f"koordinasi TKPK paling sedikit {MIN_MEETINGS} kali setahun. Sumber: log kegiatan TKPK.")
+
+
+def problems_table(cache: str | Path, kab_code: str) -> pd.DataFrame:
+    """DRAFT problems with their evidence; recommendation, OPD and deadline left for the secretariat.
+
+    The province sees every unit's rows; a kabupaten/kota its own.
+
+    Examples
+    --------
+    >>> problems_table("derived/2024", "17")  # doctest: +SKIP
+    """
+    t = load_section(cache, "problems")
+    if t.empty:
+        return pd.DataFrame()
+    if str(kab_code) != PROVINCE_CODE:
+        t = t[t["kab_code"].astype(str) == str(kab_code)]
+    fill = "(diisi sekretariat)"
+    return pd.DataFrame({
+        "No": range(1, len(t) + 1),
+        "Wilayah": [unit_name(k) for k in t["kab_code"].astype(str)],
+        "Permasalahan (draf)": t["problem"].tolist(),
+        "Bukti": t["evidence"].tolist(),
+        "Sumber": t["source"].tolist(),
+        "Rekomendasi": [fill] * len(t),
+        "OPD penanggung jawab": [fill] * len(t),
+        "Tenggat": [fill] * len(t),
+    })
+
+
+def problems_intro_markdown() -> str:
+    """Heading and warning of the draft table (markdown).
+
+    Examples
+    --------
+    >>> "DRAF" in problems_intro_markdown()
+    True
+    """
+    return ("### Draf permasalahan, rekomendasi dan rencana tindak lanjut\n\n"
+            "**DRAF** yang disusun otomatis dari bukti di laporan ini (kesenjangan yang berbeda nyata, target tidak "
+            "sesuai jalur, anggaran dibanding kebutuhan, desa kantong tanpa program strategi 3, pelaporan dan rapat "
+            "koordinasi). Rekomendasi, OPD penanggung jawab dan tenggat ditetapkan dalam rapat TKPK, bukan oleh "
+            "perangkat lunak.")

@@ -31,6 +31,7 @@ from tkpk_lib.reporting.labels import (
     PROVINCE_CODE,
     SECTIONS,
     TABLE_LABELS,
+    _catalogue,
 )
 from tkpk_lib.reporting.reading import CACHE_VERSION
 from tkpk_lib.reporting.section_data import (
@@ -425,6 +426,8 @@ def prepare_tables(  # noqa: C901 - one guarded call per report section (see Not
                                      sources=s.sources)
     s.run(["harmonisation"], "analysis.harmonisation", lambda hm: {"harmonisation": hm.board_tables(
         s.frames, year, targets=targets, completeness=completeness, desa_boundaries=(boundaries or {}).get("desa"))})
+    s.run(["problems"], "analysis.problems", lambda pr: {"problems": pr.draft_problems(
+        s.frames, {c: str(n) for c, n in _catalogue()["name_id"].items()})})
     index = {
         "version": CACHE_VERSION, "year": int(year), "comparison_year": comparison_year,
         "years": years, "target": target, "key": key, "poverty_lines": str(poverty_lines or ""),
