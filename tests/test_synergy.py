@@ -101,5 +101,6 @@ def test_draft_problems_rest_on_the_evidence():
                    ["1701", "kantong tanpa program"], ["1702", "kantong tanpa program"]]
     assert p["evidence"].iloc[0] == "24,00 vs provinsi 11,70 (selisih 12,30 poin, galat baku 1,89; uji beda 5%)"
     assert p["evidence"].iloc[2] == "pagu per penduduk miskin Rp 22.884 (rentang Rp 18.473\u201330.060)"
+    assert p["evidence"].iloc[3] == "26 desa: Kabupaten Bengkulu Selatan (18), Kabupaten Seluma (8)"
     assert p["evidence"].iloc[4] == "2 dari 4 desa kantong (1 tanpa program sama sekali)"
     assert (p["recommendation"] == "").all()  # left for the secretariat

@@ -28,6 +28,13 @@ def _pct(x: float) -> str:
     return f"{100 * float(x):.2f}".replace(".", ",")
 
 
+def _named(per_unit: str) -> str:
+    """``"1701 (18), 1705 (8)"`` with unit names instead of codes."""
+    from tkpk_lib.reporting.labels import unit_name
+
+    return ", ".join(f"{unit_name(p.split(' (')[0])} ({p.split(' (', 1)[1]}" for p in per_unit.split(", ") if " (" in p)
+
+
 def _rows_matrix(board: pd.DataFrame | None, names: Mapping[str, str]) -> list[dict[str, str]]:
     m = _part(board, "matrix")
     rows = []
@@ -58,7 +65,8 @@ def _rows_matrix(board: pd.DataFrame | None, names: Mapping[str, str]) -> list[d
     for r in cb.itertuples() if not cb.empty else []:
         rows.append({"kab_code": PROVINCE_CODE, "kind": "kantong lintas batas",
                      "problem": f"Kantong kemiskinan lintas batas (klaster {int(r.cluster)})",
-                     "evidence": f"{int(r.n_desa)} desa: {r.desa_per_unit}", "source": "analisis LISA desa"})
+                     "evidence": f"{int(r.n_desa)} desa: {_named(str(r.desa_per_unit))}",
+                     "source": "analisis LISA desa"})
     return rows
 
 
