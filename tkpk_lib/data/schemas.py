@@ -664,8 +664,8 @@ ACTIVITIES = TableSchema(
     columns=(
         Column("activity_id", "str", "Activity identifier", "ID"),
         Column("kind", "str", "Kind: " + ", ".join(ACTIVITY_KINDS), "JENIS", allowed=ACTIVITY_KINDS),
-        Column("unit_code", "str", "Unit holding the activity: 17 (province) or the kabupaten/kota code", "KODE_WILAYAH",
-               pattern=r"17(\d{2})?"),
+        Column("unit_code", "str", "Unit holding the activity: the province code or a kabupaten/kota code", "KODE_WILAYAH",
+               pattern=r"\d{2}(\d{2})?"),
         Column("date", "date", "Date of the activity (for a report: date it was submitted, or empty)", "TANGGAL",
                nullable=True),
         Column("organiser", "str", "Organiser (TKPK, OPD, partner)", "PENYELENGGARA", required=False, nullable=True),
