@@ -4,16 +4,19 @@ The population model of the demo (``generate_demo(seed=...)``) is kept fixed; on
 sample is redrawn (``draw_susenas(world, year, draw=r)``, r = 1..R: same design, independent
 sample seeds). Each draw goes through the product's own path: the raw files are written in
 their real formats, read by the reader into the canonical tables, then the indicator table
-(:func:`tkpk_lib.reporting.section_data.year_indicators`'s poverty part: P0/P1 with normal
-intervals, extreme poverty with its Korn-Graubard (ci='beta') interval, design from ``section_data._design``) and
-the small-area step (:func:`tkpk_lib.analysis.small_area_p0.kecamatan_p0`: direct and
-Fay-Herriot kecamatan P0). The estimates are compared with the model truth
+(:func:`tkpk_lib.reporting.section_data.year_indicators`'s poverty part: P0/P1 with their
+intervals (t with the kabupaten's design df since issue 15), extreme poverty with its
+Korn-Graubard (ci='beta') interval, design from ``section_data._design``) and the small-area
+step (:func:`tkpk_lib.analysis.small_area_p0.kecamatan_p0`: direct kecamatan P0 with its
+Korn-Graubard interval, Fay-Herriot with its arcsine-scale interval; ``estimate +- 1.96 se``
+for versions of ``kecamatan_p0`` without interval columns). The estimates are compared with the model truth
 (:func:`tkpk_lib.synthetic._world.true_fgt`; model values, not finite-population values).
 
 Printed per quantity: coverage of the 95% interval, mean reported SE / SD of the estimates
 over the draws (calibration), bias, the share of zero-width intervals and the share of
 estimates without a standard error (``no_se``: the SE cannot be estimated, e.g. a single PSU;
-left out of the coverage).
+left out of the coverage). A direct kecamatan estimate of 0 has no SE either but has a
+Korn-Graubard interval: it counts in the coverage.
 
 Run::
 
@@ -92,8 +95,11 @@ def one_draw(root: Path, world, draw: int, villages: pd.DataFrame, year: int = Y
     units = units[["kab_code", "indicator", "estimate", "se", "ci_low", "ci_high"]].copy()
     units["kab_code"] = units["kab_code"].astype(str)
     kec = kecamatan_p0(hh, d, villages)
-    kec = kec[["kec_code", "n_hh", "direct", "direct_se", "estimate", "se"]].copy()
-    return units, kec
+    cols = ["kec_code", "n_hh", "direct", "direct_se", "estimate", "se"]
+    # the product's own intervals (issue 15: Korn-Graubard direct, arcsine-scale model);
+    # estimate +- 1.96 se where a version of kecamatan_p0 has none
+    cols += [c for c in ("direct_ci_low", "direct_ci_high", "ci_low", "ci_high") if c in kec.columns]
+    return units, kec[cols].copy()
 
 
 def _summ(est, se, lo, hi, truth) -> dict:
@@ -133,12 +139,19 @@ def summarise(units: pd.DataFrame, kec: pd.DataFrame) -> pd.DataFrame:
             s["min_unit"] = str(cov_by.idxmin())
             rows.append({"quantity": indc, "level": level, **s})
     z = 1.959963984540054
-    for name, e, se in (("kec P0 direct", "direct", "direct_se"), ("kec P0 Fay-Herriot", "estimate", "se")):
+    for name, e, se, ci in (("kec P0 direct", "direct", "direct_se", "direct_ci_"),
+                            ("kec P0 Fay-Herriot", "estimate", "se", "ci_")):
         k = kec[kec[e].notna()]
+        if f"{ci}low" in k.columns:
+            lo_, hi_ = k[f"{ci}low"], k[f"{ci}high"]
+            # a zero estimate without an se still has an interval: count it as covered or not
+            k = k.assign(_lo=lo_, _hi=hi_, _se=k[se].fillna(0.0).where(lo_.notna()))
+        else:
+            k = k.assign(_lo=k[e] - z * k[se], _hi=k[e] + z * k[se], _se=k[se])
         groups = [("all", k), ("pocket", k[k["pocket"]])]
         groups += [(b, k[(k["truth"] >= lo) & (k["truth"] < hi)]) for b, (lo, hi) in BANDS.items()]
         for label, sub in groups:
-            s = _summ(sub[e], sub[se], sub[e] - z * sub[se], sub[e] + z * sub[se], sub["truth"])
+            s = _summ(sub[e], sub["_se"], sub["_lo"], sub["_hi"], sub["truth"])
             per = [u[se].mean() / u[e].std(ddof=1) for _, u in sub.groupby("kec_code")
                    if len(u) > 2 and u[e].std(ddof=1) > 0]
             s["se_over_sd"] = float(np.nanmedian(per)) if per else np.nan
@@ -149,7 +162,9 @@ def summarise(units: pd.DataFrame, kec: pd.DataFrame) -> pd.DataFrame:
 def run(
     draws: int, seed: int = SEED, year: int = YEAR, verbose: bool = False, checkpoint: Path | None = None
 ) -> tuple[pd.DataFrame, float]:
-    """Run ``draws`` redraws; return (summary table, seconds per draw).
+    """Run ``draws`` redraws; return (summary table, wall seconds per draw).
+
+    CPU seconds per draw are in ``table.attrs["cpu_per_draw"]``.
 
     ``checkpoint``: write the summary of the draws so far there every 50 draws.
     """
@@ -158,7 +173,7 @@ def run(
         world, unit_truth, kec_truth, villages = setup(Path(tmp) / "demo", seed, year)
         sample_root = Path(tmp) / "draws"
         us, ks = [], []
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for r in range(1, draws + 1):
             u, k = one_draw(sample_root, world, r, villages, year)
             u["draw"], k["draw"] = r, r
@@ -169,7 +184,10 @@ def run(
             if verbose and r % 25 == 0:
                 print(f"  {r} draws, {(time.perf_counter() - t0) / r:.2f} s/draw", flush=True)
         per = (time.perf_counter() - t0) / max(draws, 1)
-    return _merge_and_summarise(us, ks, unit_truth, kec_truth), per
+        cpu = (time.process_time() - c0) / max(draws, 1)
+    out = _merge_and_summarise(us, ks, unit_truth, kec_truth)
+    out.attrs["cpu_per_draw"] = cpu  # CPU seconds: stable on a shared machine, unlike wall time
+    return out, per
 
 
 def _merge_and_summarise(us, ks, unit_truth, kec_truth) -> pd.DataFrame:

@@ -101,7 +101,10 @@ def coverage():
         ("kec P0 Fay-Herriot", "all", 0.85, 1.0),
         # pockets: 79.5% before the arcsine Fay-Herriot of issue 15, 92.2% with it (500 draws)
         ("kec P0 Fay-Herriot", "pocket", 0.82, 1.0),
-        ("kec P0 direct", "all", 0.60, 1.0),
+        # direct kecamatan: Wald intervals covered 76% (zero-width where no poor household was
+        # sampled); Korn-Graubard with the kecamatan's design df 96.5% (300 draws, issue 15)
+        ("kec P0 direct", "all", 0.88, 1.0),
+        ("kec P0 direct", "<8%", 0.85, 1.0),
     ],
 )
 def test_coverage_of_the_95_percent_intervals_is_in_a_wide_band(coverage, quantity, level, lo, hi):
@@ -119,7 +122,8 @@ def test_standard_errors_are_calibrated_and_bias_is_small(coverage):
         assert r["zero_width"] == 0
     # bias of the kabupaten P0 (pooled): well under one point
     assert abs(table.loc[("p0", "kabupaten"), "bias"]) < 0.01
-    assert per_draw < 5.0
+    # CPU, not wall time: the machine is shared (about 1 CPU-s per draw; wall up to 10 s under load)
+    assert table.attrs["cpu_per_draw"] < 4.0, (table.attrs["cpu_per_draw"], per_draw)
 
 
 def _size_dispersion(world, rt: pd.DataFrame) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -429,3 +430,37 @@ def test_matches_svy_package_on_a_stratified_cluster_sample():
     np.testing.assert_allclose(q["ci_low"], [r.lci for r in rows], rtol=1e-12)
     np.testing.assert_allclose(q["ci_high"], [r.uci for r in rows], rtol=1e-12)
     np.testing.assert_allclose(q["se"], [r.se for r in rows], rtol=1e-9)
+
+
+@pytest.mark.parametrize("dname", sorted(R_DESIGNS))
+@pytest.mark.parametrize("ci", ["normal", "beta"])
+def test_fgt_block_is_survey_mean_of_the_fgt_values_to_the_last_bit(dname, ci):
+    """Issue 14 section 4: the one-pass FGT block gives survey_mean's numbers bit for bit.
+
+    On the R reference designs (fpc, two stages, strata), with a line column, person
+    weights (size), a domain with missing codes and a design prepared once and reused.
+    """
+    from tkpk_lib.estimation.fgt import fgt_block
+
+    fname, design = R_DESIGNS[dname]
+    df = api(fname).copy()
+    df["line"] = np.where(df["stype"] == "E", 700.0, 650.0)
+    df["size"] = 1 + np.arange(len(df)) % 4
+    df["dom"] = df["stype"].where(np.arange(len(df)) % 17 != 3)  # some rows in no domain
+    prep = prepare_design(df, design)
+    y, z = df["api00"].to_numpy(float), df["line"].to_numpy(float)
+    poor = y < z
+    work = df.assign(pw2=df["pw"] * df["size"], f0=poor.astype(float),
+                     f1=np.where(poor, ((z - y) / z) ** 1, 0.0), f2=np.where(poor, ((z - y) / z) ** 2, 0.0))
+    core = survey_mean(work, dataclasses.replace(design, weight="pw2"), ["f0", "f1", "f2"], by="dom",
+                       ci=ci, dof="design")
+    for d in (design, prep):  # declared or prepared once
+        got = fgt_block(df, d, "api00", "line", (0, 1, 2), by="dom", size="size", ci=ci)
+        assert got["variable"].tolist() == [f"fgt{a}" for a in (0, 1, 2)] * 3
+        cols = [c for c in core.columns if c != "variable"]
+        pd.testing.assert_frame_equal(got[cols], core[cols], check_exact=True)
+    assert core["estimate"].between(0, 1).all() and (core["se"] > 0).all()
+    # persons without size, scalar line, whole population
+    one = fgt_block(df, prep, "api00", 650.0, (1,))
+    ref = survey_mean(df.assign(g=np.where(y < 650, (650 - y) / 650, 0.0)), design, "g", dof="design")
+    pd.testing.assert_frame_equal(one.drop(columns="variable"), ref, check_exact=True)

@@ -226,3 +226,106 @@ def test_beta_rejects_totals_and_non_proportions():
         survey_total(df, design, "poor", ci="beta")
     with pytest.raises(DesignError, match="outside"):
         survey_mean(df, design, "y", ci="beta")
+
+
+def test_indicator_results_keep_the_number_of_cases_and_the_note():
+    """Issue 15: the tidy indicator frames kept only RESULT_COLUMNS and lost n_cases.
+
+    Extreme poverty of two kabupaten, persons counted with hh_size: kab A has 4 extremely poor
+    households (4 cases, flagged by cases whatever its RSE), kab B none.
+    """
+    from tkpk_lib.analysis import indicators as ind
+
+    rng = np.random.default_rng(3)
+    n = 400
+    kab = np.repeat(["A", "B"], n // 2)
+    exp_pc = rng.uniform(500_000, 900_000, n)
+    exp_pc[[0, 30, 60, 90]] = 300_000.0  # extremely poor (line 391,000 in 2024)
+    hh = pd.DataFrame({"kab_code": kab, "exp_pc": exp_pc, "hh_size": rng.integers(1, 6, n),
+                       "weight": 50.0, "stratum": np.repeat([1, 2], n // 2),
+                       "psu": np.repeat(np.arange(40), 10)})
+    design = SurveyDesign("weight", "stratum", "psu")
+    r = ind.extreme_poverty(hh, design, "exp_pc", year=2024, by="kab_code", size="hh_size",
+                            ci="beta").set_index("kab_code")
+    assert r["n_cases"].tolist() == [4, 0]
+    assert r["reliability_note"].tolist() == ["fewer than 20 sample cases",
+                                              "no sample case: interval from the domain sample size"]
+    assert r["reliability"].tolist() == ["unreliable", "unreliable"]
+    w = hh["hh_size"].to_numpy() * 50.0
+    a = hh["kab_code"].to_numpy() == "A"
+    assert r.loc["A", "estimate"] == pytest.approx(w[[0, 30, 60, 90]].sum() / w[a].sum(), rel=1e-12)
+    assert r.loc["B", "ci_high"] > 0
+    # the normal-interval frames keep their columns
+    p0 = ind.fgt(hh, design, "exp_pc", 391_000.0, by="kab_code", size="hh_size")
+    assert "n_cases" not in p0.columns
+
+
+def test_fgt_intervals_use_t_with_the_domain_design_df():
+    """Issue 15: kabupaten P1 covered 92.8% with the normal quantile; t with the design df."""
+    from scipy import stats
+
+    from tkpk_lib.analysis import indicators as ind
+
+    df = _clustered()
+    df = df.assign(exp_pc=np.where(df["p"] == 1, 80.0, 150.0) * (1 + 0.1 * (df.index % 3)),
+                   hh_size=1 + df.index % 4)
+    design = SurveyDesign("w", "stratum", "psu")
+    r = ind.poverty_indicators(df, design, "exp_pc", 100.0, by="dom", size="hh_size")
+    for code in ("p0", "p1", "p2"):
+        g = r[r["indicator"] == code].set_index("dom")
+        for dom, sub in df.groupby("dom"):
+            degf = sub["psu"].nunique() - sub["stratum"].nunique()
+            q = stats.t.ppf(0.975, degf)
+            row = g.loc[dom]
+            assert row["ci_high"] - row["estimate"] == pytest.approx(q * row["se"], rel=1e-10)
+            assert row["estimate"] - row["ci_low"] == pytest.approx(q * row["se"], rel=1e-10)
+    # the normal quantile on request (R's confint(svymean(...)))
+    n = ind.fgt(df, design, "exp_pc", 100.0, alpha=1, by="dom", size="hh_size", dof=None)
+    np.testing.assert_allclose(n["ci_high"] - n["estimate"], 1.959963984540054 * n["se"], rtol=1e-12)
+
+
+def test_domain_without_design_df_gets_no_t_interval_and_is_unreliable():
+    """A domain in 2 PSUs of 2 strata has a variance but df 0: t has no quantile there."""
+    from tkpk_lib.analysis import indicators as ind
+
+    rows = []
+    for stratum in (1, 2):
+        for psu in range(4):
+            for h in range(5):
+                small = psu == 0 and h < 2  # domain "B": two households in PSU 0 of each stratum
+                rows.append({"stratum": stratum, "psu": f"{stratum}-{psu}", "w": 10.0 + h,
+                             "dom": "B" if small else "A",
+                             "exp_pc": 50.0 + 30 * h + 7 * psu + 11 * stratum})
+    df = pd.DataFrame(rows)
+    design = SurveyDesign("w", "stratum", "psu")
+    r = ind.fgt(df, design, "exp_pc", 100.0, alpha=1, by="dom").set_index("dom")
+    assert np.isfinite(r.loc["B", "se"]) and r.loc["B", "se"] > 0
+    assert np.isnan(r.loc["B", "ci_low"]) and np.isnan(r.loc["B", "ci_high"])
+    assert r.loc["B", "reliability"] == "unreliable"
+    assert np.isfinite(r.loc["A", "ci_low"])  # df = 8 PSUs - 2 strata = 6
+    from scipy import stats
+
+    half = stats.t.ppf(0.975, 6) * r.loc["A", "se"]
+    assert r.loc["A", "ci_high"] - r.loc["A", "estimate"] == pytest.approx(half, rel=1e-10)
+    m = survey_mean(df.assign(g=np.where(df["exp_pc"] < 100, 1 - df["exp_pc"] / 100, 0.0)), design,
+                    "g", by="dom", dof="design").set_index("dom")
+    assert m.loc["B", "reliability"] == "unreliable" and np.isnan(m.loc["B", "ci_low"])
+
+
+def test_poverty_block_accepts_a_design_prepared_once():
+    """Issue 14 section 4: one PreparedDesign per data set serves every poverty index and domain."""
+    from tkpk_lib.analysis import indicators as ind
+    from tkpk_lib.estimation.design import prepare_design
+
+    df = _clustered()
+    df = df.assign(exp_pc=np.where(df["p"] == 1, 80.0, 150.0) * (1 + 0.1 * (df.index % 3)),
+                   hh_size=1 + df.index % 4, year=2024)
+    design = SurveyDesign("w", "stratum", "psu")
+    prep = prepare_design(df, design)
+    for by in (None, "dom"):
+        a = ind.poverty_indicators(df, design, "exp_pc", 100.0, by=by, size="hh_size")
+        b = ind.poverty_indicators(df, prep, "exp_pc", 100.0, by=by, size="hh_size")
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+        a = ind.extreme_poverty(df, design, "exp_pc", line=90.0, by=by, size="hh_size", ci="beta")
+        b = ind.extreme_poverty(df, prep, "exp_pc", line=90.0, by=by, size="hh_size", ci="beta")
+        pd.testing.assert_frame_equal(a, b, check_exact=True)

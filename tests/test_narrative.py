@@ -69,11 +69,11 @@ def test_compare_with_province_significant_and_not():
 def test_extreme_poverty_against_inpres_target():
     t = pd.DataFrame({"indicator": ["p0_extreme"], "kab_code": ["1704"], "year": [2024], "estimate": [0.0312],
                       "ci_low": [0.02], "ci_high": [0.042], "target": [0.0], "target_year": [2024],
-                      "status": ["off_track"], "status_id": ["tidak sesuai jalur"]})
+                      "status": ["not_achieved"], "status_id": ["tidak tercapai"]})
     assert N.extreme_poverty_sentence(t, "1704") == (
         "Persentase penduduk miskin ekstrem tahun 2024 sebesar 3,12 persen, sedangkan target Inpres 4/2022 "
         "adalah 0,00 persen pada tahun 2024: target tidak tercapai, seluruh selang kepercayaan 95% berada di "
-        "atas target (status: tidak sesuai jalur)."
+        "atas batas target (status: tidak tercapai)."
     )
     assert N.extreme_poverty_sentence(t, "1705") == ""
 

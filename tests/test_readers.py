@@ -102,7 +102,7 @@ def test_bad_susenas_lists_every_problem_with_rows(tmp_path):
     msg = str(ei.value)
     assert "ssn2403_kor_rt.dta, column 'FWT' (weight): must be greater than 0 [rows 2;" in msg
     assert "column 'FWT' (weight): missing values [rows 5;" in msg
-    assert "column 'R102' (kab_code): codes that are not a Bengkulu kabupaten/kota [rows 3;" in msg
+    assert "column 'R102' (kab_code): codes that are not a kabupaten/kota of Provinsi Bengkulu [rows 3;" in msg
     assert "ssn2403_kp_blok43.dta, column 'KAPITA' (exp_pc): negative expenditure [rows 6;" in msg
     assert "column 'year, URUT' (year, hh_id): duplicate keys [rows 1, 4;" in msg
 
@@ -170,7 +170,7 @@ def test_registry_bad_nik_cases(tmp_path):
     assert "dtks.csv, column 'NIK' (nik): numbers stored in scientific notation by Excel" in msg and "[rows 2;" in msg
     assert "column 'NIK' (nik): values not of the form '\\\\d{16}' [rows 2, 3;" in msg
     assert "column 'NIK' (nik): duplicate keys [rows 1, 4;" in msg
-    assert "column 'KODE_DESA' (desa_code): codes that are not in Bengkulu's region list [rows 5;" in msg
+    assert "column 'KODE_DESA' (desa_code): codes that are not in the region list of Provinsi Bengkulu [rows 5;" in msg
 
 
 def _podes_raw(year: int = 2024) -> pd.DataFrame:
@@ -197,7 +197,7 @@ def test_podes_round_trip_and_unknown_village(tmp_path):
     assert v.attrs["value_labels"]["R1005"][3] == "tidak ada"
     raw.loc[1, "KODE_DESA"] = "1701019999"
     pyreadstat.write_sav(raw, str(tmp_path / "bad.sav"))
-    with pytest.raises(SchemaError, match=r"bad.sav, column 'KODE_DESA' \(desa_code\): codes that are not in Bengkulu's region list \[rows 2;"):
+    with pytest.raises(SchemaError, match=r"bad.sav, column 'KODE_DESA' \(desa_code\): codes that are not in the region list of Provinsi Bengkulu \[rows 2;"):
         readers.read_podes(tmp_path / "bad.sav", 2024)
 
 

@@ -196,8 +196,9 @@ def test_utm_shapefile_without_prj_is_named_as_metres(tmp_path, capsys):
     assert ("the file seems to be in metres (a projected system such as UTM) and has no "
             "coordinate system (kecamatan_utm.prj is missing). Put the .prj file exported with "
             "the shapefile beside it, or name the system: tkpk validate --source boundaries "
-            "--crs EPSG:32748 --repair <new file> kecamatan_utm.shp (EPSG:32748 = UTM zone 48S, "
-            "usual for Bengkulu) writes a copy in longitude/latitude") in pr.message
+            "--crs EPSG:32748 --repair <new file> kecamatan_utm.shp (with the UTM zone of your "
+            "province: EPSG:327ZZ for zone ZZ south of the equator, EPSG:326ZZ north; EPSG:32748 = "
+            "zone 48S) writes a copy in longitude/latitude") in pr.message
     rc, out, err = _validate(capsys, str(p))
     assert rc == 1
     assert "seems to be in metres" in err

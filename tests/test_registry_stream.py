@@ -184,8 +184,8 @@ def test_messages_name_the_users_column_and_the_canonical_one(tmp_path):
     _same(a, b)
     msg = b[1]
     assert "dtks.csv, column 'Desil' (decile): values above the maximum 10 [rows 2;" in msg
-    assert "dtks.csv, column 'KODE_DESA' (desa_code): codes that are not in Bengkulu's region list [rows 4;" in msg
-    assert "dtks.csv, column 'KODE_DESA' (kec_code): codes that are not in Bengkulu's region list [rows 4;" in msg
+    assert "dtks.csv, column 'KODE_DESA' (desa_code): codes that are not in the region list of Provinsi Bengkulu [rows 4;" in msg
+    assert "dtks.csv, column 'KODE_DESA' (kec_code): codes that are not in the region list of Provinsi Bengkulu [rows 4;" in msg
     assert "dtks.csv, column 'JML_ART' (n_members): required column is missing" in msg
 
 

@@ -44,7 +44,7 @@ def user_template(tmp_path_factory) -> Path:
     """A user's data root (real raw formats, no demo marker or README), ``raw/Susenas/2024/SSN2403_KOR_RT.DTA``..."""
     root = tmp_path_factory.mktemp("template") / "data_kantor"
     generate_demo(root, years=(2024,), seed=2024, small=True, registry_households=500)
-    for extra in ("README.md", "tkpk_demo.json", "truth"):
+    for extra in ("README.md", "tkpk_demo.json", "tkpk.toml", "truth"):
         p = root / extra
         if p.is_dir():
             shutil.rmtree(p)
@@ -375,11 +375,13 @@ def test_input_status_and_console_name_missing_inputs(user_template, tmp_path, c
     assert cli.main(["build", "--root", str(root), "--cache-dir", str(cache)]) == 0
     out = capsys.readouterr().out.splitlines()
     podes = next((root / "raw" / "podes" / "2021").iterdir())
-    assert out[:4] == [
+    # no tkpk.toml: the province read from the files is confirmed first
+    assert out[:5] == [
+        "Provinsi dibaca dari berkas: 17 Bengkulu",
         f"Sakernas 2024 tidak ada: dicari di {root / 'raw' / 'sakernas' / '2024'} (folder tidak ada)",
         f"Podes 2021 dipakai untuk 2024 ({podes})",
         f"Log pengaduan 2024 tidak ada: dicari di {root / 'raw' / 'complaints'} (folder kosong)",
         f"Batas wilayah desa tidak ada: dicari di {root / 'raw' / 'boundaries'} "
         "(tidak ada file desa.gpkg/.geojson/.shp)",
     ]
-    assert out[4] == "2024: activities, households, persons, programmes, registry, villages"
+    assert out[5] == "2024: activities, households, persons, programmes, registry, villages"

@@ -21,6 +21,7 @@ from tkpk_lib.analysis.small_area_p0 import (
     kecamatan_p0,
 )
 from tkpk_lib.errors import SchemaError, TkpkError
+from tkpk_lib.estimation.design import SurveyDesign
 from tkpk_lib.estimation.sae import fay_herriot
 from tkpk_lib.estimation.sae_arcsin import arcsin_backtransform
 
@@ -177,3 +178,93 @@ def test_kecamatan_p0_se_includes_benchmarking() -> None:
         assert ((k["estimate"] - k["estimate_eblup"]).abs() > 1e-6).any()
     with pytest.raises(TkpkError, match="transformation"):
         kecamatan_p0(hh, design, villages, transformation="log")
+
+
+def test_arcsin_interval_by_hand_and_properties() -> None:
+    from tkpk_lib.estimation.sae_arcsin import arcsin_interval
+
+    z = stats.norm.ppf(0.975)
+    # p = 0.3, sd 0.05 on the arcsine scale: sin^2(0.579640 -+ 0.097998)
+    lo, hi = arcsin_interval(0.3, 0.05**2)
+    t = np.arcsin(np.sqrt(0.3))
+    assert t == pytest.approx(0.5796397, abs=1e-7)
+    assert (float(lo), float(hi)) == pytest.approx((np.sin(t - z * 0.05) ** 2, np.sin(t + z * 0.05) ** 2),
+                                                   rel=1e-14)
+    assert (float(lo), float(hi)) == pytest.approx((0.2145863, 0.3930721), abs=1e-7)
+    # skewed like the error of a rate below 0.5: longer above the estimate
+    assert hi - 0.3 > 0.3 - lo
+    # bounds stay in [0, 1]; a zero estimate gets a positive upper bound; 90% is narrower
+    lo, hi = arcsin_interval(np.array([0.0, 0.01, 0.99, np.nan]), np.array([0.01, 0.04, 0.04, 0.01]))
+    assert lo[0] == 0.0 and hi[0] == pytest.approx(np.sin(z * 0.1) ** 2, rel=1e-14)
+    assert lo[1] == 0.0 and hi[2] == 1.0 and np.isnan(lo[3]) and np.isnan(hi[3])
+    lo9, hi9 = arcsin_interval(0.3, 0.05**2, level=0.9)
+    assert lo9 > 0.2145863 and hi9 < 0.3930721
+
+
+def test_arcsin_bootstrap_mse_on_the_arcsine_scale_without_shrinkage() -> None:
+    # sigma2_u >> psi: the EBLUP on the arcsine scale is almost the direct asin(sqrt(y)),
+    # whose error is N(0, psi) with psi = 1 / (4 n): the bootstrap MSE there is psi
+    rng = np.random.default_rng(3)
+    m = 30
+    theta = np.arcsin(np.sqrt(np.linspace(0.08, 0.6, m)))
+    n = np.full(m, 400.0)
+    y = np.sin(theta + rng.normal(0, np.sqrt(1 / (4 * n)))) ** 2
+    d = pd.DataFrame({"a": range(m), "y": y, "v": y * (1 - y) / n, "n": n,
+                      "x": theta + rng.normal(0, 0.08, m)})
+    res = fay_herriot(d, "y", "v", ["x"], "a", transformation="arcsin", eff_n="n",
+                      mse_boot=400, seed=11)
+    psi = 1 / (4 * n)
+    assert 0.9 < res["mse_theta"].mean() / psi.mean() < 1.05
+    # the EBLUP on the arcsine scale back-transforms (naively) near the estimate
+    np.testing.assert_allclose(np.sin(res["theta"]) ** 2, res["estimate"], atol=1e-3)
+
+
+def test_kecamatan_p0_interval_is_built_on_the_arcsine_scale() -> None:
+    from tests.test_pockets import make_survey  # noqa: PLC0415
+
+    villages, hh, design = make_survey()
+    z = stats.norm.ppf(0.975)
+    k = kecamatan_p0(hh, design, villages, mse_boot=50)
+    e, lo, hi = k["estimate"], k["ci_low"], k["ci_high"]
+    assert ((lo < e) & (e < hi)).all() and (lo >= 0).all() and (hi <= 1).all()
+    # symmetric on the arcsine scale (no bound clipped here), with the benchmarked variance
+    t = np.arcsin(np.sqrt(e))
+    half_lo, half_hi = t - np.arcsin(np.sqrt(lo)), np.arcsin(np.sqrt(hi)) - t
+    np.testing.assert_allclose(half_lo, half_hi, rtol=1e-9)
+    c, p = k["benchmark_factor"], k["estimate_eblup"]
+    var = c * (1 - p) / (1 - e) * k["mse_arcsin"] + (t - np.arcsin(np.sqrt(p))) ** 2
+    np.testing.assert_allclose((half_hi / z) ** 2, var, rtol=1e-9)
+    # so not symmetric on the rate scale: longer above for rates below one half
+    assert ((hi - e) > (e - lo))[e < 0.5].all()
+    # the linear model keeps estimate +- z se within [0, 1]
+    k2 = kecamatan_p0(hh, design, villages, transformation="none")
+    np.testing.assert_allclose(k2["ci_high"], np.clip(k2["estimate"] + z * k2["se"], 0, 1), rtol=1e-12)
+    assert k2["mse_arcsin"].isna().all()
+
+
+def test_direct_kecamatan_estimates_have_no_zero_variance_and_kg_intervals() -> None:
+    from tests.test_pockets import make_survey  # noqa: PLC0415
+    from tkpk_lib.estimation.estimators import survey_mean
+
+    villages, hh, design = make_survey()
+    hh = hh.copy()
+    kec0 = "170101"
+    hh.loc[hh["kec_code"] == kec0, "exp_pc"] = 900_000.0  # no poor household sampled
+    k = kecamatan_p0(hh, design, villages, mse_boot=20).set_index("kec_code")
+    r = k.loc[kec0]
+    assert r["direct"] == 0.0 and np.isnan(r["direct_se"]) and r["direct_n_cases"] == 0
+    assert r["direct_ci_low"] == 0.0 and r["direct_ci_high"] > 0.05
+    assert r["direct_reliability"] == "unreliable" and r["direct_note"].startswith("no sample case")
+    sampled = k[k["n_hh"] > 0]
+    assert not (sampled["direct_se"] == 0).any()
+    assert (sampled["direct_ci_high"] > sampled["direct_ci_low"]).all()
+    # the intervals are Korn-Graubard with the kecamatan's design df, from the core
+    work = hh.assign(pw=hh["weight"] * hh["hh_size"],
+                     poor=(hh["exp_pc"] < hh["poverty_line"]).astype(float))
+    core = survey_mean(work, SurveyDesign("pw", "stratum", "psu"), "poor", by="kec_code",
+                       ci="beta").set_index("kec_code")
+    np.testing.assert_allclose(sampled["direct_ci_low"], core.loc[sampled.index, "ci_low"], rtol=1e-12)
+    np.testing.assert_allclose(sampled["direct_ci_high"], core.loc[sampled.index, "ci_high"], rtol=1e-12)
+    # 3 PSUs of 10 households per kecamatan: every direct estimate rests on < 20 poor households
+    assert (sampled["direct_n_cases"] < 20).all()
+    assert (sampled["direct_reliability"] == "unreliable").all()

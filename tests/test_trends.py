@@ -151,21 +151,46 @@ def test_compare_targets_statuses():
     )
     r = trends.compare_targets(est, tg).set_index("kab_code")
     assert r.loc["1701", "status"] == "achieved" and r.loc["1701", "status_id"] == "tercapai"
-    assert r.loc["1702", "status"] == "on_track"
+    assert r.loc["1702", "status"] == "on_track"  # -0.02/yr, z = 0.02 / 0.0072 = 2.8, need -0.01
     assert r.loc["1702", "annual_change_needed"] == pytest.approx(-0.01)
     assert r.loc["1702", "recent_annual_change"] == pytest.approx(-0.02)
     assert r.loc["1702", "gap"] == pytest.approx(0.02)
     assert r.loc["1702", "years_left"] == 2
-    assert (
-        r.loc["1703", "status"] == "off_track"
-        and r.loc["1703", "status_id"] == "tidak sesuai jalur"
-    )
-    assert r.loc["1704", "status"] == "off_track"
+    # -0.005/yr is not distinguishable from zero (z = 0.7) and its CI reaches the pace needed
+    assert r.loc["1703", "status"] == "inconclusive"
+    assert r.loc["1703", "status_id"] == "belum dapat disimpulkan"
+    assert r.loc["1704", "status"] == "not_achieved" and r.loc["1704", "status_id"] == "tidak tercapai"
     assert r.loc["1705", "status"] == "inconclusive"
-    assert r.loc["1706", "status"] == "on_track" and r.loc["1706", "target_year"] == 2026
+    # the interim target of the report year decides: CI [0.105, 0.125] contains 0.12
+    assert r.loc["1706", "status"] == "inconclusive" and r.loc["1706", "target_year"] == 2024
+    assert r.loc["1706", "target"] == pytest.approx(0.12) and r.loc["1706", "final_target_year"] == 2026
     assert r.loc["1707", "status"] == "insufficient_data"
     assert r.loc["1708", "status"] == "inconclusive"
     assert "1709" not in r.index
+
+
+def test_compare_targets_only_what_the_data_support():
+    tg = _targets([("p0", "1701", 2026, 0.10), ("p0", "1702", 2024, 0.13), ("p0", "1703", 2022, 0.16),
+                   ("p0", "1703", 2026, 0.12), ("p0", "1704", 2022, 0.16), ("p0", "1704", 2026, 0.12)])
+    tg["interpolate"] = ["", "", "ya", "ya", "", ""]
+    est = pd.DataFrame([
+        # significant but too slow: -0.005/yr (SE 0.0007), the favourable end -0.0064 < needed -0.015
+        _est("p0", "1701", 2023, 0.135, se=0.0005), _est("p0", "1701", 2024, 0.13, se=0.0005),
+        # CI [0.11, 0.13] below the 2024 target 0.13 but the estimate is unreliable
+        {**_est("p0", "1702", 2024, 0.12), "reliability": "unreliable"},
+        # interpolated target of 2024: 0.16 + (2/4) x (0.12 - 0.16) = 0.14; CI [0.12, 0.13] below it
+        _est("p0", "1703", 2024, 0.125, half=0.005),
+        # same without the interpolation flag: only the 2026 target, no earlier estimate
+        _est("p0", "1704", 2024, 0.125, half=0.005),
+    ])
+    r = trends.compare_targets(est, tg).set_index("kab_code")
+    assert r.loc["1701", "status"] == "off_track" and r.loc["1701", "status_id"] == "belum sesuai target"
+    assert bool(r.loc["1701", "change_significant"])
+    assert r.loc["1702", "status"] == "inconclusive" and "tidak andal" in r.loc["1702", "reason_id"]
+    assert r.loc["1703", "target"] == pytest.approx(0.14) and r.loc["1703", "target_basis"] == "interpolasi"
+    assert r.loc["1703", "status"] == "achieved"
+    assert r.loc["1704", "status"] == "insufficient_data" and r.loc["1704", "target_basis"] == "target akhir"
+    assert "tidak sesuai jalur" not in set(trends.STATUS_WORDS_ID.values())
 
 
 def test_compare_targets_higher_better_and_default_table():
@@ -182,7 +207,9 @@ def test_compare_targets_higher_better_and_default_table():
         ]
     )
     r = trends.compare_targets(est).set_index("kab_code")
-    assert r.loc["17", "status"] == "off_track" and r.loc["17", "target_status"] == "official"
-    assert r.loc["1771", "status"] == "inconclusive"
+    # 0% target: CI [0.8%, 1.6%] lies above the 0.5% tolerance; CI [-0.1%, 0.3%] lies within it
+    assert r.loc["17", "status"] == "not_achieved" and r.loc["17", "target_status"] == "official"
+    assert r.loc["1771", "status"] == "achieved" and trends.ZERO_TARGET_TOLERANCE == 0.005
+    assert "toleransi 0,5 poin persen untuk target 0%" in r.loc["17", "reason_id"]
     with pytest.raises(TkpkError, match="direction"):
         trends.compare_targets(est.assign(indicator="xyz"), _targets([("xyz", "17", 2026, 0.0)]))

@@ -12,7 +12,7 @@ from typing import Any
 
 from tkpk_lib.errors import TkpkError
 
-SOURCES = ("susenas", "sakernas", "podes", "registry", "programmes", "complaints", "kegiatan", "boundaries")
+SOURCES = ("susenas", "sakernas", "podes", "registry", "programmes", "complaints", "kegiatan", "boundaries", "targets")
 
 
 def _ensure_data(root: Path, *, small: bool = False, quiet: bool = False) -> None:
@@ -31,7 +31,7 @@ def _ensure_data(root: Path, *, small: bool = False, quiet: bool = False) -> Non
     from tkpk_lib.synthetic import generate_demo
 
     if not quiet:
-        print(f"Demo data not found: generating synthetic Bengkulu data in {root} ...", flush=True)
+        print(f"Demo data not found: generating synthetic demo data in {root} ...", flush=True)
     generate_demo(root, small=small)
 
 
@@ -45,26 +45,55 @@ def _add_cache_dir(s: argparse.ArgumentParser) -> None:
     )
 
 
+def _use_root(root: Path) -> None:
+    """Make the province of ``root`` the process's (printed when read from the files)."""
+    from tkpk_lib.data.region_root import use_root
+
+    use_root(root, announce=True)
+
+
+def _use_province(a: argparse.Namespace) -> None:
+    """``tkpk validate --province NN``: the files must belong to that province."""
+    if getattr(a, "province", None):
+        from tkpk_lib.data.region import use_region
+
+        use_region(a.province)
+
+
 def cmd_demo_data(a: argparse.Namespace) -> int:
     """Generate the synthetic demo data in the real BPS file formats (``tkpk demo-data``)."""
     from tkpk_lib.synthetic import generate_demo
 
     root = Path(a.root)
-    info = generate_demo(root, seed=a.seed, small=a.small)
+    extra = {"province": a.province} if getattr(a, "province", None) else {}
+    info = generate_demo(root, seed=a.seed, small=a.small, **extra)
     print(f"Synthetic demo data written to {root}")
+    if info.get("assumed"):
+        from tkpk_lib.synthetic import demo_assumed_note
+
+        print(f"  {demo_assumed_note(root)}")
     for k, v in (info or {}).items():
         if k != "assumptions":
             print(f"  {k}: {v}")
     return 0
 
 
-def _office_reader(source: str) -> Any:
-    """Reader of an office table: programme map, complaints log or TKPK activity log (kegiatan)."""
+def _read_table_source(a: argparse.Namespace, p: Path) -> tuple[Any, dict[str, int], str | None]:
+    """Programme map, complaints log, TKPK activity log or own targets for ``tkpk validate``: table, row counts, layout."""
     from tkpk_lib.data import readers
-    from tkpk_lib.data.readers.activities import read_activities
 
-    return {"programmes": readers.read_programmes, "complaints": readers.read_complaints,
-            "kegiatan": read_activities}[source]
+    if a.source == "targets":
+        from tkpk_lib.data.targets_input import read_targets
+
+        t = read_targets(p)
+    elif a.source == "kegiatan":  # TKPK activity log (issue 13)
+        from tkpk_lib.data.readers.activities import read_activities
+
+        t = read_activities(p, year=a.year or readers.year_in_name(p))
+    else:
+        fn = readers.read_programmes if a.source == "programmes" else readers.read_complaints
+        t = fn(p, year=a.year or readers.year_in_name(p))
+    return t, {a.source: len(t)}, t.attrs.get("layout")
 
 
 def cmd_validate(a: argparse.Namespace) -> int:
@@ -81,6 +110,7 @@ def cmd_validate(a: argparse.Namespace) -> int:
         from tkpk_lib.paths import require_writable
 
         require_writable(Path(a.repair).absolute().parent, "choose another file with --repair")
+    _use_province(a)
     bad, warned = 0, False
     for f in a.files:
         p = Path(f)
@@ -105,11 +135,8 @@ def cmd_validate(a: argparse.Namespace) -> int:
 
                 rows, layout = validate_registry(p)  # streamed: any size, as the build reads it
                 n = {"registry": rows}
-            elif a.source in ("programmes", "complaints", "kegiatan"):
-                fn = _office_reader(a.source)
-                t = fn(p, year=a.year or readers.year_in_name(p))
-                n = {a.source: len(t)}
-                layout = t.attrs.get("layout")
+            elif a.source in ("programmes", "complaints", "kegiatan", "targets"):
+                t, n, layout = _read_table_source(a, p)
             else:
                 level = a.level or next(
                     (lv for lv in ("kabupaten", "kecamatan", "desa") if lv in p.name), "desa"
@@ -143,6 +170,7 @@ def cmd_build(a: argparse.Namespace) -> int:
 
     root = Path(a.root)
     _ensure_data(root)
+    _use_root(root)
     writable_cache_root(root, a.cache_dir)
     years = a.year or available_years(root)
     if not years:
@@ -164,6 +192,7 @@ def cmd_summary(a: argparse.Namespace) -> int:
 
     root = Path(a.root)
     _ensure_data(root)
+    _use_root(root)
     writable_cache_root(root, a.cache_dir)
     report_inputs(root, a.year)
     print(demo_summary(root, a.year, cache_dir=a.cache_dir))
@@ -182,6 +211,7 @@ def cmd_follow_up(a: argparse.Namespace) -> int:
     is_demo = is_demo_root(root)
     if is_demo:
         _ensure_data(root)
+    _use_root(root)
     # every folder written is checked before any work starts
     out = Path(a.out) if a.out else followup_dir(root, a.year, a.cache_dir)
     if a.out:
@@ -278,7 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
     from tkpk_lib.paths import data_root
 
     p = argparse.ArgumentParser(
-        prog="tkpk", description="TKPK poverty analysis workbench (Bengkulu)."
+        prog="tkpk", description="TKPK poverty analysis workbench (the province of the data root)."
     )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -289,6 +319,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=2024)
     s.add_argument(
         "--small", action="store_true", help="small registry (~6,000 households) for tests"
+    )
+    s.add_argument(
+        "--province",
+        default=None,
+        metavar="NN",
+        help="two-digit province code of the national region reference (default: the demo's "
+        "province, which has published figures; any other gets synthetic geometry and assumed "
+        "figures, marked as such)",
     )
     s.set_defaults(func=cmd_demo_data)
 
@@ -306,6 +344,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--repair",
         metavar="NEW_FILE",
         help="boundaries: write a repaired copy (valid polygons, lon/lat) to this new file",
+    )
+    s.add_argument(
+        "--province",
+        metavar="NN",
+        help="two-digit province code the files must belong to (default: the province of "
+        "$TKPK_DATA_ROOT, from its tkpk.toml or its files)",
     )
     s.add_argument(
         "files", nargs="+", help="files (for susenas: the folder or any file of the year)"
@@ -344,7 +388,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="extend",
         nargs="+",
         metavar="CODE",
-        help="kabupaten/kota codes 1701-1709, 1771, or 17 for the province (default: all ten + province)",
+        help="kabupaten/kota codes of the data root's province, or its two-digit code for the province "
+        "roll-up (default: every kabupaten/kota and the province)",
     )
     s.add_argument("--jobs", type=int, default=2)
     s.add_argument("--scheduler", default=None, help="address of a Dask distributed scheduler")

@@ -183,3 +183,75 @@ def disaggregate(
         [_group_label(d, g) for d, g in zip(out["dimension"], out["group"], strict=True)],
     )
     return out
+
+
+def sample_cases(
+    hh: pd.DataFrame,
+    year: int,
+    *,
+    welfare: str = "exp_pc",
+    line: str = "poverty_line",
+    dims: Sequence[str] = (),
+    province: str = "17",
+) -> pd.DataFrame:
+    """Sample households behind each poverty figure: the poor (P0, P1, P2, number of poor) and the extreme poor.
+
+    A share estimated from 840 households may rest on four poor households: the publication
+    rule looks at these *cases*, not only at the unit's sample size. Counts are unweighted
+    sample households with ``welfare < line`` (``p0``, ``p1``, ``p2``, ``poor_count``) and with
+    ``welfare`` below the extreme-poverty line of ``year`` (``p0_extreme``), by kabupaten/kota,
+    for the province, and by each of ``dims`` when given.
+
+    Parameters
+    ----------
+    hh : pandas.DataFrame
+        Canonical households table (``kab_code``, ``welfare``, ``line`` and the ``dims`` columns).
+    year : int
+        Year of the extreme-poverty line (:func:`tkpk_lib.analysis.poverty.extreme_poverty_line`).
+    welfare, line : str
+        Per-capita expenditure and poverty-line columns.
+    dims : sequence of str
+        Disaggregation columns; with them the result has ``dimension`` and ``group`` (text) too.
+    province : str
+        Code of the province rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``kab_code, indicator, n_cases`` (and ``dimension, group`` with ``dims``).
+
+    Examples
+    --------
+    >>> hh = pd.DataFrame({"kab_code": ["1701", "1701", "1771"], "exp_pc": [100.0, 900.0, 50.0],
+    ...     "poverty_line": 500.0, "urban": [0, 1, 1]})
+    >>> c = sample_cases(hh, 2024)
+    >>> c[c["indicator"] == "p0"][["kab_code", "n_cases"]].values.tolist()
+    [['1701', 1], ['1771', 1], ['17', 2]]
+    >>> d = sample_cases(hh, 2024, dims=["urban"])
+    >>> d[(d["indicator"] == "p0") & (d["kab_code"] == "17")][["group", "n_cases"]].values.tolist()
+    [['0', 1], ['1', 1]]
+    """
+    from tkpk_lib.analysis.poverty import extreme_poverty_line
+
+    x = pd.to_numeric(hh[welfare], errors="coerce")
+    flags = {"poor": (x < pd.to_numeric(hh[line], errors="coerce")).astype(int),
+             "extreme": (x < extreme_poverty_line(int(year))).astype(int)}
+    work = hh.assign(kab_code=hh["kab_code"].astype(str), _poor=flags["poor"], _extreme=flags["extreme"])
+    blocks = []
+    for dim in (list(dims) or [None]):
+        keys = [dim] if dim else []
+        by_kab = work.groupby(["kab_code", *keys], sort=True)[["_poor", "_extreme"]].sum().reset_index()
+        prov = work.groupby(keys, sort=True)[["_poor", "_extreme"]].sum().reset_index() if keys else \
+            pd.DataFrame({"_poor": [work["_poor"].sum()], "_extreme": [work["_extreme"].sum()]})
+        prov.insert(0, "kab_code", province)
+        both = pd.concat([by_kab, prov], ignore_index=True)
+        if dim:
+            both.insert(1, "dimension", dim)
+            both.insert(2, "group", _as_text(both.pop(dim)).to_numpy())
+        blocks.append(both)
+    counts = pd.concat(blocks, ignore_index=True)
+    ids = [c for c in ("kab_code", "dimension", "group") if c in counts.columns]
+    rows = [counts[ids].assign(indicator=code, n_cases=counts[col].astype("int64").to_numpy())
+            for code, col in (("p0", "_poor"), ("p1", "_poor"), ("p2", "_poor"), ("poor_count", "_poor"),
+                              ("p0_extreme", "_extreme"))]
+    return pd.concat(rows, ignore_index=True)

@@ -29,6 +29,14 @@ RESULT_COLUMNS: tuple[str, ...] = tuple(_est.RESULT_COLUMNS)
 """Statistic columns of every result frame, after ``indicator`` and the ``by`` columns."""
 
 
+CASE_COLUMNS: tuple[str, ...] = ("n_cases", "reliability_note")
+
+
+"""Columns that proportions estimated with ``ci="beta"`` add after :data:`RESULT_COLUMNS`:
+the number of sample cases (rows with the characteristic) and the reason a figure is flagged
+(e.g. "fewer than 20 sample cases"); kept so that reports can flag by cases, not households."""
+
+
 _TMP = "_tkpk_"  # prefix of derived columns added to a private copy of the frame
 
 
@@ -107,8 +115,11 @@ def _person_view(
 
 
 def _tidy(res: pd.DataFrame, code: str, by: list[str]) -> pd.DataFrame:
-    """Put ``indicator`` first, then the by columns and the statistic columns (one constructor)."""
-    keep = [*by, *[c for c in RESULT_COLUMNS if c in res.columns]]
+    """Put ``indicator`` first, then the by columns and the statistic columns (one constructor).
+
+    :data:`CASE_COLUMNS` follow when the estimator gave them (``ci="beta"``).
+    """
+    keep = [*by, *[c for c in (*RESULT_COLUMNS, *CASE_COLUMNS) if c in res.columns]]
     out = pd.DataFrame({c: res[c].array for c in keep}, index=pd.RangeIndex(len(res)))
     out.insert(0, "indicator", code)
     return out

@@ -67,6 +67,13 @@ from tkpk_lib.analysis.deprivation import (
 from tkpk_lib.analysis.deprivation import (
     registry_counts as _registry_counts,
 )
+from tkpk_lib.analysis.pocket_rule import (
+    POCKET_DRAWS,
+    POCKET_TOP,
+    STABLE_SHARE,
+    pocket_rule,
+    pocket_stability,
+)
 from tkpk_lib.analysis.small_area_p0 import (  # noqa: F401 - re-exported (old layout)
     _default_covariates,
     _independent,
@@ -77,10 +84,15 @@ from tkpk_lib.analysis.small_area_p0 import (  # noqa: F401 - re-exported (old l
 from tkpk_lib.errors import Problem, SchemaError
 
 __all__ = [
+    "POCKET_DRAWS",
+    "POCKET_TOP",
     "POCKET_TYPES",
+    "STABLE_SHARE",
     "kecamatan_covariates",
     "kecamatan_p0",
     "pocket_list",
+    "pocket_rule",
+    "pocket_stability",
     "pocket_types",
     "province_pockets",
 ]
@@ -225,11 +237,11 @@ def pocket_list(
     gdf: Any = None,
     desa_gdf: Any = None,
     *,
-    top: float | int = 0.2,
+    top: float | int = POCKET_TOP,
     within: str | None = "kab_code",
     threshold: float = 0.25,
     max_drivers: int = 2,
-    draws: int = 1000,
+    draws: int = POCKET_DRAWS,
     seed: int = 0,
     hotspot_kw: Mapping[str, Any] | None = None,
     names: Mapping[str, str] | None = None,
@@ -506,7 +518,7 @@ def province_pockets(
     coverage: pd.DataFrame | Sequence[pd.DataFrame] | None = None,
     typology_k: int | None = 4,
     seed: int = 0,
-    top: float | int = 0.2,
+    top: float | int = POCKET_TOP,
     within: str | None = "kab_code",
     p0_kw: Mapping[str, Any] | None = None,
     pocket_kw: Mapping[str, Any] | None = None,

@@ -38,6 +38,7 @@ from tkpk_lib.analysis.programme_catalogue import (
     FUND_SOURCE_LABELS,
     guideline_clusters,
 )
+from tkpk_lib.data.region import current_region
 from tkpk_lib.data.schemas import FUND_SOURCES, STRATEGIES
 from tkpk_lib.errors import Problem, SchemaError, TkpkError
 
@@ -450,9 +451,10 @@ def _priority_codes(priority: pd.DataFrame) -> pd.Series:
     if "desa_code" not in priority.columns:
         raise SchemaError([Problem("priority desa", "desa_code", "required column missing")])
     codes = priority["desa_code"].astype(str).str.strip()
-    bad = ~codes.str.fullmatch(r"17\d{8}")
+    region = current_region()
+    bad = ~codes.str.fullmatch(region.desa_pattern)
     if bad.any():
-        raise SchemaError([Problem("priority desa", "desa_code", "not a 10-digit Bengkulu desa code",
+        raise SchemaError([Problem("priority desa", "desa_code", f"not a 10-digit desa code of {region.title}",
                                    (np.flatnonzero(bad.to_numpy()) + 1).tolist())])
     return codes
 

@@ -1,7 +1,10 @@
 """Change over time, year series and comparison with targets for TKPK indicators.
 
 * :func:`change`: difference between two years' estimates with its standard error and a 5%
-  significance flag, worded in Indonesian ("naik", "turun", "tidak berbeda nyata").
+  significance flag, worded in Indonesian ("naik", "turun", "tidak berbeda nyata"); never
+  between two territories under one code: the pemekaran crosswalk
+  (:mod:`tkpk_lib.analysis.region_changes`) maps recoded units to their old code and marks
+  split or merged ones "tidak dapat dibandingkan (pemekaran <tahun>)".
 * :func:`series`: stack yearly result frames into one tidy frame with CI-band columns.
 * :func:`target_table` / :func:`compare_targets`: targets (``reference/targets.csv``) and the
   status of the latest estimate against them (achieved / on track / off track), taking the
@@ -22,6 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from tkpk_lib.analysis.region_changes import _crosswalked, _not_comparable
 from tkpk_lib.errors import Problem, SchemaError, TkpkError
 
 CHANGE_WORDS_ID: dict[str, str] = {"up": "naik", "down": "turun", "none": "tidak berbeda nyata"}
@@ -36,14 +40,35 @@ ASSESSMENT_WORDS_ID: dict[str, str] = {
 
 STATUS_WORDS_ID: dict[str, str] = {
     "achieved": "tercapai",
+    "not_achieved": "tidak tercapai",
     "on_track": "sesuai jalur",
-    "off_track": "tidak sesuai jalur",
+    "off_track": "belum sesuai target",
     "inconclusive": "belum dapat disimpulkan",
     "insufficient_data": "data belum cukup",
 }
 """Indonesian labels of the target statuses of :func:`compare_targets`."""
 
-PROVINCE_CODE = "17"
+
+
+def __getattr__(name: str) -> str:
+    # PROVINCE_CODE was a constant; the province is a setting (tkpk_lib.data.region)
+    if name == "PROVINCE_CODE":
+        from tkpk_lib.data.region import province_code
+
+        return province_code()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+ZERO_TARGET_TOLERANCE = 0.005
+"""Tolerance of a target of 0 (extreme poverty, Inpres 4/2022): 0.5 percentage point.
+
+A survey share is never exactly zero with certainty, so a 0% target is judged against this
+tolerance: **tercapai** when the whole 95% confidence interval lies at or below 0.5% (the
+estimate is consistent with zero up to a share the survey cannot tell from zero in a
+kabupaten), **tidak tercapai** (or *belum sesuai target* before the deadline) when the lower
+bound is above it, otherwise *belum dapat disimpulkan*. Changed here and only here.
+"""
+
+Z95 = 1.959963984540054
 
 
 def _as_list(by: str | Sequence[str] | None) -> list[str]:
@@ -72,6 +97,8 @@ def change(
     by: str | Sequence[str] | None = None,
     *,
     level: float = 0.95,
+    changes: pd.DataFrame | None = None,
+    years: tuple[int, int] | None = None,
 ) -> pd.DataFrame:
     """Difference ``b - a`` between two estimates (e.g. two years) with SE and significance.
 
@@ -92,6 +119,16 @@ def change(
         Key columns to match rows (e.g. ``"kab_code"``).
     level : float
         Confidence level of the interval and the test (0.95 = 5% significance).
+    changes : pandas.DataFrame, optional
+        Code crosswalk (default ``reference/region_changes.csv``, see
+        :func:`tkpk_lib.analysis.region_changes.comparability`). Used when ``by`` holds a
+        region code column (``kab_code``, ``kec_code``, ``desa_code``) and the two years are
+        known (``years``, or one ``year`` value in each frame): a unit recoded between the
+        years is matched with its old code; a unit split or merged between them gets no
+        change (``change`` = ``not_comparable``, ``change_id`` "tidak dapat dibandingkan
+        (pemekaran <tahun>)", values NaN) and a row even when only the later year has it.
+    years : (int, int), optional
+        The years of ``est_a`` and ``est_b`` when the frames have no ``year`` column.
 
     Returns
     -------
@@ -100,7 +137,8 @@ def change(
         ci_low, ci_high, z, p_value, significant`` (bool), ``change`` (``up``/``down``/
         ``none``), ``change_id`` (``naik``/``turun``/``tidak berbeda nyata``) and, when the
         indicator is in the catalogue, ``assessment`` (``improved``/``worsened``/``none``)
-        and ``assessment_id`` (``membaik``/``memburuk``/``tidak berbeda nyata``).
+        and ``assessment_id`` (``membaik``/``memburuk``/``tidak berbeda nyata``). With the
+        crosswalk applied, also ``comparable`` (bool).
 
     Examples
     --------
@@ -110,11 +148,18 @@ def change(
     >>> r = change(a, b)
     >>> round(float(r["se"].iloc[0]), 4), r["change_id"].iloc[0], r["assessment_id"].iloc[0]
     (0.005, 'turun', 'membaik')
+    >>> a = pd.DataFrame({"kab_code": ["1701", "1703"], "year": 2007, "estimate": [0.2, 0.2], "se": 0.01})
+    >>> b = pd.DataFrame({"kab_code": ["1701", "1703", "1709"], "year": 2010, "estimate": 0.1, "se": 0.01})
+    >>> change(a, b, by="kab_code")[["kab_code", "change_id"]].values.tolist()
+    [['1701', 'turun'], ['1703', 'tidak dapat dibandingkan (pemekaran 2008)'], ['1709', 'tidak dapat dibandingkan (pemekaran 2008)']]
     """
     keys = _as_list(by)
     if "indicator" in est_a.columns and "indicator" in est_b.columns and "indicator" not in keys:
         keys = ["indicator", *keys]
-    merged = _paired(est_a, est_b, keys)
+    est_a, broken = _crosswalked(est_a, est_b, keys, changes, years)
+    if broken is not None and len(broken) == len(est_b):
+        return _not_comparable(broken, keys, est_a, years)
+    merged = _paired(est_a, est_b if broken is None else est_b[~est_b.index.isin(broken.index)], keys)
     diff = merged["estimate_b"].to_numpy(float) - merged["estimate_a"].to_numpy(float)
     se = np.sqrt(merged["se_a"].to_numpy(float) ** 2 + merged["se_b"].to_numpy(float) ** 2)
     zc = float(special.ndtri(0.5 + level / 2))
@@ -146,6 +191,10 @@ def change(
         assess = _assessment(direction, out["indicator"])
         out["assessment"] = assess
         out["assessment_id"] = [ASSESSMENT_WORDS_ID.get(x) if x else None for x in assess]
+    if broken is not None:
+        out["comparable"] = True
+        if len(broken):
+            out = pd.concat([out, _not_comparable(broken, keys, est_a, years, like=out)], ignore_index=True)
     return out.reset_index(drop=True)
 
 
@@ -315,14 +364,19 @@ def _targets() -> pd.DataFrame:
     return t
 
 
-def target_table() -> pd.DataFrame:
-    """Targets shipped in ``tkpk_lib/reference/targets.csv``.
+def target_table(province: str | None = None) -> pd.DataFrame:
+    """Targets shipped in ``tkpk_lib/reference/targets.csv``, all or of one province.
 
-    Columns: ``indicator`` (catalogue code), ``kab_code`` (``"17"`` = province), ``year``,
+    Columns: ``indicator`` (catalogue code), ``kab_code`` (the two-digit code = province), ``year``,
     ``target`` (same unit as the estimate: fractions for rates), ``status`` (``official`` or
     ``illustrative``), ``source`` and ``note``. The extreme-poverty target of 0% in 2024
     (Inpres 4/2022) is official; the P0 paths are **illustrative** placeholders to be
     replaced by the RPJMD target tables.
+
+    Parameters
+    ----------
+    province : str, optional
+        Keep the rows of this province and its kabupaten/kota (empty when none is shipped).
 
     Returns
     -------
@@ -331,11 +385,16 @@ def target_table() -> pd.DataFrame:
 
     Examples
     --------
-    >>> t = target_table()
+    >>> t = target_table("17")
     >>> float(t[(t.indicator == "p0_extreme") & (t.kab_code == "17")]["target"].iloc[0])
     0.0
+    >>> len(target_table("13"))
+    0
     """
-    return _targets().copy()
+    t = _targets()
+    if province is not None:
+        t = t[t["kab_code"].str[:2] == str(province)].reset_index(drop=True)
+    return t.copy()
 
 
 def compare_targets(
@@ -343,42 +402,43 @@ def compare_targets(
     targets: pd.DataFrame | None = None,
     *,
     area_col: str = "kab_code",
-    default_area: str = PROVINCE_CODE,
+    default_area: str | None = None,
     directions: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    """Status of the latest estimate of each indicator and area against its target.
+    """Status of the latest estimate of each indicator and area against its target, as the data allow.
 
-    Rule (per indicator x area; ``t`` = latest estimate year, ``T`` = final target year: the
-    last target year on or after ``t``, or the last one if all are past):
+    Rule (per indicator x area; ``t`` = latest estimate year):
 
-    1. **achieved** when the whole confidence interval lies on the right side of the final
-       target (``ci_high <= target`` for lower-is-better indicators, ``ci_low >= target``
-       otherwise); a point estimate past the target with the CI straddling it is *not* yet
-       achieved.
-    2. Deadline reached (``t >= T``) and not achieved: **off_track** if the whole CI is on
-       the wrong side, **inconclusive** if the CI contains the target.
-    3. Before the deadline: the annual change still needed is
-       ``(target - estimate) / (T - t)``; the recent trend is the annualised change between
-       the latest and the previous estimate year of the same area. **on_track** when the
-       trend moves in the good direction at least as fast as needed, **off_track** otherwise.
-       Without an earlier estimate the interim target of year ``t`` (if any) decides: on
-       track when the point estimate is on its right side; without one the status is
-       **insufficient_data**.
-
-    The trend uses point estimates (no test); read it with the ``change`` of
-    :func:`change` for significance.
+    1. **Unreliable estimate** (``reliability`` "unreliable" or "suppressed", or no estimate):
+       *belum dapat disimpulkan*, whatever the CI says.
+    2. **A target for year t** (a row of that year, an interim target included, or a linear
+       interpolation between the target years around ``t`` when a row of the pair says
+       ``interpolate`` = 1/ya/yes/true): **achieved** when the whole 95% CI lies on the good side
+       (``ci_high <= target`` for lower-is-better indicators), **not_achieved** (deadline: ``t`` is
+       the last target year) or **off_track** (*belum sesuai target*: an interim year) when the
+       whole CI lies on the wrong side, **inconclusive** when the CI contains the target.
+       A target of 0 uses :data:`ZERO_TARGET_TOLERANCE` as the line.
+    3. **Only a later target** (year ``T > t``): the annual change needed is
+       ``(target - estimate) / (T - t)``; the recent change is the annualised change since the
+       previous estimate year with SE ``sqrt(se_a^2 + se_b^2)`` (independent samples).
+       **on_track** (*sesuai jalur*) only when that change is distinguishable from zero (5%),
+       in the good direction and at least as fast as needed; **off_track** when even the
+       favourable end of its 95% CI is slower than needed; otherwise **inconclusive**. Without
+       an earlier estimate: **insufficient_data**.
 
     Parameters
     ----------
     estimates : pandas.DataFrame
         Tidy estimates with ``indicator``, ``year``, ``estimate``, ``ci_low``, ``ci_high`` and
-        optionally ``area_col`` (rows without it are the province, ``default_area``).
+        optionally ``se``, ``reliability`` and ``area_col`` (rows without it are the province,
+        ``default_area``).
     targets : pandas.DataFrame, optional
-        Same columns as :func:`target_table` (default: that table).
+        Same columns as :func:`target_table` (default: that table), optionally ``interpolate``.
     area_col : str
         Area column shared by estimates and targets.
-    default_area : str
-        Area code used when ``estimates`` has no ``area_col`` (province ``"17"``).
+    default_area : str, optional
+        Area code used when ``estimates`` has no ``area_col`` (default the province code,
+        :func:`tkpk_lib.data.region.province_code`).
     directions : mapping, optional
         ``indicator -> "lower_better" | "higher_better"``; default from the catalogue.
 
@@ -386,17 +446,21 @@ def compare_targets(
     -------
     pandas.DataFrame
         One row per indicator x area having a target: ``indicator, <area_col>, year,
-        estimate, ci_low, ci_high, target_year, target, gap`` (estimate - target),
-        ``years_left, annual_change_needed, recent_annual_change, status, status_id``
-        (Indonesian), ``target_status`` (official/illustrative) and ``target_source``.
+        estimate, ci_low, ci_high, target_year, target`` (the target the status compares with),
+        ``target_basis`` ("tahun laporan", "interpolasi", "target akhir"), ``final_target_year,
+        final_target, gap`` (estimate - target), ``years_left, annual_change_needed,
+        recent_annual_change, change_significant, status, status_id`` (Indonesian),
+        ``reason_id`` (why, in Indonesian), ``target_status`` (official/illustrative/own) and
+        ``target_source``.
 
     Examples
     --------
     >>> import pandas as pd
     >>> est = pd.DataFrame({"indicator": ["p0", "p0"], "year": [2023, 2024],
-    ...     "estimate": [0.145, 0.1356], "ci_low": [0.141, 0.132], "ci_high": [0.149, 0.139]})
+    ...     "estimate": [0.145, 0.1256], "se": [0.002, 0.002], "ci_low": [0.141, 0.1217],
+    ...     "ci_high": [0.149, 0.1295]})
     >>> tg = pd.DataFrame({"indicator": ["p0"], "kab_code": ["17"], "year": [2026],
-    ...     "target": [0.125], "status": ["illustrative"], "source": ["test"]})
+    ...     "target": [0.115], "status": ["illustrative"], "source": ["test"]})
     >>> r = compare_targets(est, tg)
     >>> r[["status", "status_id"]].values.tolist()
     [['on_track', 'sesuai jalur']]
@@ -408,6 +472,10 @@ def compare_targets(
     _need(tg, ["indicator", area_col, "year", "target"], "targets")
     est = estimates.copy()
     if area_col not in est.columns:
+        if default_area is None:
+            from tkpk_lib.data.region import province_code
+
+            default_area = province_code()
         est[area_col] = default_area
     est[area_col] = est[area_col].astype(str)
     tg[area_col] = tg[area_col].astype(str)
@@ -425,25 +493,29 @@ def compare_targets(
                 f"Indicator '{code}' has no direction (not in the catalogue); pass directions="
             )
         rows.append(_target_row(g, t_rows, dirs[code] == "lower_better", code, area, area_col))
-    cols = [
-        "indicator",
-        area_col,
-        "year",
-        "estimate",
-        "ci_low",
-        "ci_high",
-        "target_year",
-        "target",
-        "gap",
-        "years_left",
-        "annual_change_needed",
-        "recent_annual_change",
-        "status",
-        "status_id",
-        "target_status",
-        "target_source",
-    ]
+    cols = ["indicator", area_col, "year", "estimate", "ci_low", "ci_high", "target_year", "target",
+            "target_basis", "final_target_year", "final_target", "gap", "years_left",
+            "annual_change_needed", "recent_annual_change", "change_significant", "status", "status_id",
+            "reason_id", "target_status", "target_source"]
     return pd.DataFrame(rows, columns=cols)
+
+
+_YES = {"1", "1.0", "ya", "y", "yes", "true", "benar"}
+
+
+def _target_of_year(t_rows: pd.DataFrame, t: int) -> tuple[pd.Series | None, float, str]:
+    """The target row that applies to year ``t``, its value and basis (or None when only later ones)."""
+    t_rows = t_rows.sort_values("year")
+    same = t_rows[t_rows["year"] == t]
+    if not same.empty:
+        return same.iloc[0], float(same["target"].iloc[0]), "tahun laporan"
+    before, after = t_rows[t_rows["year"] < t], t_rows[t_rows["year"] > t]
+    if not before.empty and not after.empty and "interpolate" in t_rows.columns:
+        a, b = before.iloc[-1], after.iloc[0]
+        if {str(a["interpolate"]).strip().lower(), str(b["interpolate"]).strip().lower()} & _YES:
+            w = (t - int(a["year"])) / (int(b["year"]) - int(a["year"]))
+            return b, float(a["target"]) + w * (float(b["target"]) - float(a["target"])), "interpolasi"
+    return None, np.nan, ""
 
 
 def _target_row(
@@ -460,44 +532,57 @@ def _target_row(
     e, lo, hi = float(last["estimate"]), float(last["ci_low"]), float(last["ci_high"])
     future = t_rows[t_rows["year"] >= t]
     final = (future if not future.empty else t_rows).sort_values("year").iloc[-1]
-    big_t, target = int(final["year"]), float(final["target"])
+    big_t, final_target = int(final["year"]), float(final["target"])
+    row_t, target_t, basis = _target_of_year(t_rows, t)
     years_left = big_t - t
-    needed = (target - e) / years_left if years_left > 0 else np.nan
-    trend = np.nan
+    needed = (final_target - e) / years_left if years_left > 0 else np.nan
+    trend, trend_se = np.nan, np.nan
     if len(g) > 1:
         prev = g.iloc[-2]
-        trend = (e - float(prev["estimate"])) / (t - int(prev["year"]))
-    good_side = (hi <= target) if lower else (lo >= target)
-    wrong_side = (lo > target) if lower else (hi < target)
-    if good_side:
-        status = "achieved"
-    elif years_left <= 0:
-        status = "off_track" if wrong_side else "inconclusive"
-    elif np.isfinite(trend):
-        sign = -1.0 if lower else 1.0
-        status = "on_track" if sign * trend >= sign * needed else "off_track"
+        dt = t - int(prev["year"])
+        trend = (e - float(prev["estimate"])) / dt
+        if "se" in g.columns:
+            trend_se = float(np.hypot(float(last["se"]), float(prev["se"]))) / dt
+    sign = -1.0 if lower else 1.0
+    significant = bool(np.isfinite(trend_se) and trend_se > 0 and abs(trend / trend_se) > Z95)
+    unreliable = (not np.isfinite(e)) or str(last.get("reliability", "")) in ("unreliable", "suppressed")
+    if row_t is not None:
+        ref, compared, compared_year = row_t, target_t, t
     else:
-        interim = t_rows[t_rows["year"] == t]
-        if interim.empty:
-            status = "insufficient_data"
+        ref, compared, compared_year, basis = final, final_target, big_t, "target akhir"
+    line = ZERO_TARGET_TOLERANCE if compared == 0 and lower else compared
+    good_side = (hi <= line) if lower else (lo >= line)
+    wrong_side = (lo > line) if lower else (hi < line)
+    if unreliable:
+        status, why = "inconclusive", "estimasi tidak andal (RSE atau jumlah kasus sampel)"
+    elif row_t is not None or years_left <= 0:
+        if good_side:
+            status, why = "achieved", "seluruh SK 95% berada di sisi target"
+        elif wrong_side:
+            status = "not_achieved" if compared_year >= big_t else "off_track"
+            why = "seluruh SK 95% berada di luar target"
         else:
-            it = float(interim["target"].iloc[0])
-            status = "on_track" if ((e <= it) if lower else (e >= it)) else "off_track"
+            status, why = "inconclusive", "SK 95% memuat target"
+    elif sign * needed <= 0:
+        status, why = ("achieved", "seluruh SK 95% berada di sisi target akhir") if good_side else (
+            "inconclusive", "SK 95% memuat target akhir")
+    elif not np.isfinite(trend):
+        status, why = "insufficient_data", "belum ada estimasi tahun sebelumnya untuk menilai laju"
+    elif significant and sign * trend >= sign * needed:
+        status, why = "on_track", "perubahan tahunan nyata dan cukup cepat"
+    elif np.isfinite(trend_se) and sign * trend + Z95 * trend_se < sign * needed:
+        status, why = "off_track", "laju perubahan (batas SK 95% terbaik) lebih lambat dari yang diperlukan"
+    else:
+        status, why = "inconclusive", "perubahan tahunan belum dapat dibedakan dari nol atau dari laju yang diperlukan"
+    if compared == 0 and lower and status in ("achieved", "not_achieved", "off_track", "inconclusive") \
+            and not unreliable:
+        tol = f"{100 * ZERO_TARGET_TOLERANCE:.1f}".replace(".", ",")
+        why += f" (toleransi {tol} poin persen untuk target 0%)"
     return {
-        "indicator": code,
-        area_col: area,
-        "year": t,
-        "estimate": e,
-        "ci_low": lo,
-        "ci_high": hi,
-        "target_year": big_t,
-        "target": target,
-        "gap": e - target,
-        "years_left": years_left,
-        "annual_change_needed": needed,
-        "recent_annual_change": trend,
-        "status": status,
-        "status_id": STATUS_WORDS_ID[status],
-        "target_status": final.get("status", None),
-        "target_source": final.get("source", None),
+        "indicator": code, area_col: area, "year": t, "estimate": e, "ci_low": lo, "ci_high": hi,
+        "target_year": compared_year, "target": compared, "target_basis": basis,
+        "final_target_year": big_t, "final_target": final_target, "gap": e - compared,
+        "years_left": years_left, "annual_change_needed": needed, "recent_annual_change": trend,
+        "change_significant": significant, "status": status, "status_id": STATUS_WORDS_ID[status],
+        "reason_id": why, "target_status": ref.get("status", None), "target_source": ref.get("source", None),
     }

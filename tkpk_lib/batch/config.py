@@ -17,6 +17,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from tkpk_lib.data.region import Region
+
 __all__ = ["FORMATS", "RunConfig", "run_config_from_args"]
 
 #: Export formats of a run, in the order they are written.
@@ -43,7 +45,10 @@ class RunConfig:
     comparison_year : int, optional
         Year of comparison (default: the latest earlier year with data).
     units : sequence of str, optional
-        Kabupaten/kota codes and/or the province code; default every unit.
+        Kabupaten/kota codes and/or the province code; default every unit of ``region``.
+    region : Region or str, optional
+        The province of the data root (:func:`tkpk_lib.data.region_root.region_of_root`, filled in
+        by :func:`tkpk_lib.batch.pipeline.run_province` when not given).
     jobs : int
         Local worker processes.
     scheduler : str, optional
@@ -95,6 +100,7 @@ class RunConfig:
     year: int
     comparison_year: int | None = None
     units: tuple[str, ...] | None = None
+    region: Region | None = None
     jobs: int = 2
     scheduler: str | None = None
     out_root: Path | None = None
@@ -125,6 +131,8 @@ class RunConfig:
             put("comparison_year", int(self.comparison_year))
         if self.units is not None:
             put("units", tuple(str(u) for u in self.units))
+        if self.region is not None and not isinstance(self.region, Region):
+            put("region", Region.from_code(self.region))
         put("formats", tuple(self.formats))
         for name in ("out_root", "poverty_lines", "targets", "cache_dir"):
             put(name, _path(getattr(self, name)))

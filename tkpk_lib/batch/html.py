@@ -207,7 +207,9 @@ _FIT_MARK = "<!-- tkpk-fit-tables -->"
 #: Print copy only: lay the page out at the A4 content width (210 mm - 2 x 12 mm margins) on
 #: screen too, then shrink any table wider than its column (many programme columns, long
 #: codes) so that it fits the page instead of being cut at the right edge.
-FIT_TABLES = _FIT_MARK + """<style>html body { width: 186mm; min-width: 0; margin: 0; box-sizing: border-box; }</style>
+FIT_TABLES = _FIT_MARK + """<style>html body { width: 186mm; min-width: 0; margin: 0; box-sizing: border-box;
+  padding-left: 0 !important; }
+html body .tkpk-toc { position: static; width: auto; background: none; border: 0; padding: 0; }</style>
 <script>
 (function () {
   function fit() {
@@ -259,7 +261,47 @@ def printable_html(html_text: str, *, static_charts: bool = True) -> str:
     return html_text
 
 
+_PLOTLY_BANNER = re.compile(r"plotly\.js v\d")
+
+
+def with_plotly_js(html_text: str) -> str:
+    """Make sure an HTML page with plotly charts carries plotly.js exactly once.
+
+    Plotly's notebook renderer inlines plotly.js with the first chart a *kernel* shows; a
+    warm kernel that runs several reports gives it to the first report only, and the charts
+    of the others stay blank ("Plotly is not defined"). A page with charts and without the
+    library gets the installed plotly's copy in its head; a page that has it is unchanged.
+
+    Parameters
+    ----------
+    html_text : str
+        The HTML report.
+
+    Returns
+    -------
+    str
+        The HTML with plotly.js once when it has charts.
+
+    Examples
+    --------
+    >>> page = '<html><head></head><body><div class="plotly-graph-div"></div></body></html>'
+    >>> len(_PLOTLY_BANNER.findall(with_plotly_js(page)))
+    1
+    >>> with_plotly_js("<p>no chart</p>")
+    '<p>no chart</p>'
+    """
+    if 'class="plotly-graph-div"' not in html_text or _PLOTLY_BANNER.search(html_text):
+        return html_text
+    from plotly.offline import get_plotlyjs
+
+    lib = ("<script>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>"
+           f'<script type="text/javascript">{get_plotlyjs()}</script>')
+    return _inject_head(html_text, lib)
+
+
 _EXPORTERS = threading.local()
+#: Cell tag of notebook cells that are for the analyst only (removed from HTML and PDF).
+NOTEBOOK_ONLY_TAG = "notebook-only"
 
 
 def _exporter(hide_code: bool) -> Any:
@@ -272,8 +314,13 @@ def _exporter(hide_code: bool) -> Any:
         cache = _EXPORTERS.by_setting = {}
     if hide_code not in cache:
         from nbconvert import HTMLExporter
+        from nbconvert.preprocessors import TagRemovePreprocessor
 
         exporter = HTMLExporter(template_name="lab")
+        # notes for the analyst in the notebook ("Parameter di sel berikut ...") stay out of reports
+        exporter.register_preprocessor(
+            TagRemovePreprocessor(remove_cell_tags={NOTEBOOK_ONLY_TAG}, enabled=True), enabled=True
+        )
         exporter.exclude_input = hide_code
         exporter.exclude_input_prompt = True
         exporter.exclude_output_prompt = True
@@ -288,6 +335,7 @@ def notebook_to_html(
     hide_code: bool = True,
     footer: str = "",
     title: str | None = None,
+    document: bool = True,
 ) -> Path:
     """Convert an executed notebook to a self-contained, offline HTML report.
 
@@ -304,6 +352,11 @@ def notebook_to_html(
         HTML-escaped.
     title : str, optional
         ``<title>`` of the page; defaults to the notebook's stem.
+    document : bool, default True
+        For a report notebook run by papermill (parameters ``kab_code`` and ``year``): add
+        the cover, the contents, table and figure numbers, the running header and, for the
+        synthetic demo, the DATA SINTETIS mark (:func:`tkpk_lib.reporting.document.finish_document`).
+        Cells tagged ``notebook-only`` are always left out.
 
     Returns
     -------
@@ -333,7 +386,14 @@ def notebook_to_html(
     exporter = _exporter(hide_code)
     body, _resources = exporter.from_notebook_node(nb)
     body = _make_offline(body)
+    body = with_plotly_js(body)
     body = _inject_head(body, PRINT_CSS)
+    if document:
+        from tkpk_lib.reporting.document import document_info, finish_document
+
+        info = document_info(nb.metadata.get("papermill", {}).get("parameters", {}))
+        if info is not None:
+            body = finish_document(body, info)
     if footer:
         foot = f'<footer class="tkpk-footer">{_html.escape(footer)}</footer>'
         if re.search(r"</body>", body, re.IGNORECASE):

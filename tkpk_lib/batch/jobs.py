@@ -20,12 +20,18 @@ from typing import Any
 import pandas as pd
 
 from tkpk_lib.batch.summary import format_summary
-from tkpk_lib.data import reference_data as _ref
+from tkpk_lib.data.region import Region, current_region
 from tkpk_lib.errors import ReportError
 
-#: Units a run accepts: the ten kabupaten/kota and the province roll-up (tkpk_lib.data.reference_data).
-KAB_CODES: tuple[str, ...] = _ref.KAB_CODES
-PROVINCE_CODE = _ref.PROVINCE
+
+def __getattr__(name: str) -> object:
+    # units a run accepts: the kabupaten/kota and the roll-up of the process's province
+    if name == "KAB_CODES":
+        return current_region().kab_codes
+    if name == "PROVINCE_CODE":
+        return current_region().code
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: Parameters the runner fills in itself when a notebook declares them.
 BUILTIN_PARAMETERS = ("kab_code", "year", "run_id", "output_dir", "data_root")
@@ -106,13 +112,15 @@ def new_run_id(year: int, out_root: str | Path, *, now: _dt.datetime | None = No
     raise ReportError(f"{out_root}: no free run id for {stamp}")  # pragma: no cover
 
 
-def unit_slug(code: str) -> str:
+def unit_slug(code: str, region: Region | None = None) -> str:
     """Folder name of a unit: code plus the lower-case name.
 
     Parameters
     ----------
     code : str
-        Kabupaten/kota code or ``"17"``.
+        Kabupaten/kota code or the province code.
+    region : Region, optional
+        The province (default the process's, :func:`tkpk_lib.data.region.current_region`).
 
     Returns
     -------
@@ -121,14 +129,14 @@ def unit_slug(code: str) -> str:
 
     Examples
     --------
-    >>> unit_slug("1771")
+    >>> unit_slug("1771", Region.from_code("17"))
     '1771_kota_bengkulu'
     """
-    return f"{code}_{_ref.kab_slug(code)}"
+    return (region or current_region()).unit_slug(code)
 
 
 def _unit_name(code: str) -> str:
-    return "Provinsi Bengkulu" if code == PROVINCE_CODE else _ref.region_names().get(code, code)
+    return current_region().unit_name(code)
 
 
 @dataclass(frozen=True)
@@ -296,18 +304,19 @@ def _check_year(
     return year
 
 
-def _check_codes(kab_codes: Sequence[str]) -> list[str]:
+def _check_codes(kab_codes: Sequence[str], region: Region | None = None) -> list[str]:
     if isinstance(kab_codes, str):
         kab_codes = [kab_codes]
     codes = [str(c).strip() for c in kab_codes]
     if not codes:
         raise ReportError("no kabupaten/kota code given")
-    valid = (*KAB_CODES, PROVINCE_CODE)
+    region = region or current_region()
+    valid = region.unit_codes
     bad = [c for c in codes if c not in valid]
     if bad:
         raise ReportError(
-            f"unknown kabupaten/kota code(s) {bad}: valid codes are {', '.join(valid)} "
-            f'("{PROVINCE_CODE}" = province roll-up)'
+            f"unknown kabupaten/kota code(s) {bad}: valid codes of {region.title} are "
+            f'{", ".join(valid)} ("{region.code}" = province roll-up)'
         )
     seen: list[str] = []
     for c in codes:

@@ -198,23 +198,54 @@ def html_to_pdf(
         src = Path(tmpdir) / "page.html"
         src.write_text(text, encoding="utf-8")
         if printer is not None:
-            return printer.print_file(src, pdf, timeout=timeout, budget_ms=budget_ms, label=html)
-        out = Path(tmpdir) / "out.pdf"
-        profile = Path(tmpdir) / "profile"
-        args = _browser_args(browser, str(profile), out, src.as_uri(), budget_ms)
-        try:
-            proc = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
-        except subprocess.TimeoutExpired as exc:
-            raise ReportError(f"{html}: browser did not finish printing in {timeout} s") from exc
-        except OSError as exc:
-            raise ReportError(f"{html}: cannot start browser {browser!r} ({exc})") from exc
-        if not out.exists() or out.stat().st_size == 0:
-            tail = (proc.stderr or "").strip().splitlines()[-3:]
-            raise ReportError(
-                f"{html}: browser {browser} wrote no PDF (exit {proc.returncode}): {' | '.join(tail)}"
-            )
-        os.replace(out, pdf)
+            printer.print_file(src, pdf, timeout=timeout, budget_ms=budget_ms, label=html)
+            if _number_contents(src, pdf, text):
+                printer.print_file(src, pdf, timeout=timeout, budget_ms=budget_ms, label=html)
+            return pdf
+        _print_once(browser, tmpdir, src, pdf, html, timeout, budget_ms)
+        if _number_contents(src, pdf, text):
+            _print_once(browser, tmpdir, src, pdf, html, timeout, budget_ms)
     return pdf
+
+
+def _number_contents(src: Path, pdf: Path, text: str) -> bool:
+    """Write the page numbers of the first print into the contents of ``src``; True if any.
+
+    The contents (:mod:`tkpk_lib.reporting.document`) have one empty page slot per entry; the
+    entries are found in the text of the printed PDF (``pdftotext``) and the page is printed
+    again with the numbers (the slots keep their width, so no page moves). Without
+    ``pdftotext`` the contents keep their links and no numbers.
+    """
+    from tkpk_lib.reporting.document import fill_toc_pages, locate_pages, toc_targets
+
+    if 'class="tkpk-toc-page"' not in text or not shutil.which("pdftotext"):
+        return False
+    targets = toc_targets(text)
+    pages = locate_pages(pdf_text(pdf).split("\f"), targets)
+    if not pages:
+        return False
+    src.write_text(fill_toc_pages(text, pages), encoding="utf-8")
+    return True
+
+
+def _print_once(browser: str, tmpdir: str, src: Path, pdf: Path, html: Path, timeout: float,
+                budget_ms: int) -> None:
+    """Print ``src`` to ``pdf`` with a one-shot browser run (no DevTools pipe)."""
+    out = Path(tmpdir) / "out.pdf"
+    profile = Path(tmpdir) / "profile"
+    args = _browser_args(browser, str(profile), out, src.as_uri(), budget_ms)
+    try:
+        proc = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        raise ReportError(f"{html}: browser did not finish printing in {timeout} s") from exc
+    except OSError as exc:
+        raise ReportError(f"{html}: cannot start browser {browser!r} ({exc})") from exc
+    if not out.exists() or out.stat().st_size == 0:
+        tail = (proc.stderr or "").strip().splitlines()[-3:]
+        raise ReportError(
+            f"{html}: browser {browser} wrote no PDF (exit {proc.returncode}): {' | '.join(tail)}"
+        )
+    os.replace(out, pdf)
 
 
 def pdf_text(pdf: str | Path, *, layout: bool = False) -> str:

@@ -9,8 +9,10 @@ Steps, each timed:
 3. **prepare**: compute every report table once for the whole province
    (:func:`tkpk_lib.reporting.report.prepare_year`) in this process, before any notebook starts;
 4. **notebooks**: run the report notebooks (package data ``tkpk_lib/notebooks/reports/*.ipynb``,
-   :data:`NOTEBOOK_DIR`) for the ten
-   kabupaten/kota and the province with :func:`tkpk_lib.batch.run.run_reports` (processes or dask),
+   :data:`NOTEBOOK_DIR`) for the kabupaten/kota and the province (the
+   :class:`~tkpk_lib.data.region.Region` of the data root, read once and carried on the
+   :class:`~tkpk_lib.batch.config.RunConfig`) with :func:`tkpk_lib.batch.run.run_reports`
+   (processes or dask; kernels and workers get the province through ``$TKPK_PROVINCE``),
    exporting HTML and PDF; the annex notebook writes the Excel annex into each unit's folder.
 
 The registry's names are handed to the runner's privacy guard, so a report that would show a
@@ -29,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from tkpk_lib.batch.config import RunConfig, run_config_from_args
+from tkpk_lib.data.region import PROVINCE_ENV
 from tkpk_lib.errors import TkpkError
 from tkpk_lib.paths import NOTEBOOKS
 
@@ -36,7 +39,15 @@ __all__ = ["NOTEBOOK_DIR", "RunConfig", "registry_names", "run_cli", "run_provin
 
 NOTEBOOK_DIR = NOTEBOOKS / "reports"
 """The report notebooks, shipped as package data (also in an installed wheel)."""
-ALL_UNITS = ("1701", "1702", "1703", "1704", "1705", "1706", "1707", "1708", "1709", "1771", "17")
+
+
+def __getattr__(name: str) -> object:
+    # every unit of a run: the kabupaten/kota and the roll-up of the process's province
+    if name == "ALL_UNITS":
+        from tkpk_lib.data.region import current_region
+
+        return current_region().unit_codes
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def registry_names(
@@ -129,8 +140,36 @@ def _ensure_data(cfg: RunConfig) -> None:
         from tkpk_lib.synthetic import generate_demo
 
         if cfg.progress:
-            print(f"Data demo belum ada: membuat data sintetis Bengkulu di {root} ...", flush=True)
+            print(f"Data demo belum ada: membuat data sintetis di {root} ...", flush=True)
         generate_demo(root, small=cfg.small)
+
+
+def _with_region(cfg: RunConfig) -> RunConfig:
+    """``cfg`` with the data root's province (read once; announced when read from the files).
+
+    The province becomes the process's (:func:`tkpk_lib.data.region.use_region`); the kernels
+    and workers get it through ``$TKPK_PROVINCE``.
+    """
+    import dataclasses
+
+    from tkpk_lib.data.region import use_region
+    from tkpk_lib.data.region_root import region_of_root
+
+    region = cfg.region or region_of_root(cfg.root, announce=cfg.progress)
+    use_region(region)
+    return dataclasses.replace(cfg, region=region)
+
+
+def _missing_reference(cfg: RunConfig) -> list[str]:
+    """Reference tables not shipped for the run's province, printed as warnings with ``progress``."""
+    from tkpk_lib.data.reference_data import missing_reference_tables
+
+    lines = missing_reference_tables(cfg.region, own_poverty_lines=cfg.poverty_lines is not None,
+                                     own_targets=cfg.targets is not None)
+    if cfg.progress:
+        for line in lines:
+            print(f"Peringatan: {line}", file=sys.stderr, flush=True)
+    return lines
 
 
 def _check_years(cfg: RunConfig) -> list[int]:
@@ -187,7 +226,9 @@ def _input_files(cfg: RunConfig, years: Sequence[int], options: dict[str, Any]) 
             if y <= cfg.year or y == cfg.comparison_year
             for p in canonical.raw_files(cfg.root, y).values()
         }
-        | {Path(v) for v in options.values() if v}  # own poverty lines and targets
+        # own poverty lines and targets (a folder: raw/targets/ and its files)
+        | {f for v in options.values() if v
+           for f in (sorted(x for x in Path(v).iterdir() if x.is_file()) if Path(v).is_dir() else [Path(v)])}
     )
 
 
@@ -279,6 +320,8 @@ def run_province(
     t: dict[str, float] = {}
     t0 = time.perf_counter()
     _ensure_data(cfg)
+    cfg = _with_root_lines(_with_region(cfg))
+    missing_reference = _missing_reference(cfg)
     t["demo"] = time.perf_counter() - t0
     years = _check_years(cfg)
 
@@ -294,7 +337,8 @@ def run_province(
     # to the notebooks, which use exactly this entry and never prepare with other options
     options: dict[str, Any] = {
         "poverty_lines": str(cfg.poverty_lines.resolve()) if cfg.poverty_lines else None,
-        "targets": str(cfg.targets.resolve()) if cfg.targets else None,
+        # own targets: --targets, else the data root's raw/targets/ folder when it holds a file
+        "targets": str(cfg.targets.resolve()) if cfg.targets else _own_targets(root),
     }
     year_dir = paths.derived_dir(root, year, cache_dir)
     # the key reads the canonical tables of the same cache root the build wrote (the kernels
@@ -316,7 +360,8 @@ def run_province(
         notes.update(_prepared_notes(cache, progress))
 
     notes: dict[str, Any] = {"partial": cfg.partial, "sections_failed": {}, "incomplete_inputs": [],
-                             "input_notes": []}
+                             "input_notes": [], "province": cfg.region.code,
+                             "reference_missing": missing_reference}
 
     t["prepare"] = 0.0
     s = time.perf_counter()
@@ -326,10 +371,11 @@ def run_province(
     inputs = _input_files(cfg, years, options)
     run_params = _run_params(cfg, cache, options)
     # the kernels and workers started by the runner inherit the cache folder
-    with _env_var(paths.CACHE_ENV, str(cache_dir) if cache_dir else None):
+    with _env_var(paths.CACHE_ENV, str(cache_dir) if cache_dir else None), \
+            _env_var(PROVINCE_ENV, cfg.region.code):
         result = run.run_reports(
             nbs,
-            list(cfg.units or ALL_UNITS),
+            list(cfg.units or cfg.region.unit_codes),
             year,
             params=run_params,
             run_id=cfg.run_id,
@@ -354,6 +400,28 @@ def run_province(
     t["notebooks"] = time.perf_counter() - s - t["prepare"]
     t["total"] = time.perf_counter() - t0
     return result, t
+
+
+ROOT_POVERTY_LINES = "reference/poverty_lines.csv"
+"""A data root's own poverty lines (kab_code, year, poverty_line), used when none are shipped."""
+
+
+def _with_root_lines(cfg: RunConfig) -> RunConfig:
+    """``cfg`` with the data root's own poverty lines when the package ships none for its province.
+
+    Without ``--poverty-lines``, a province without published lines takes
+    :data:`ROOT_POVERTY_LINES` from its data root (the demo of such a province writes one);
+    without either, the prepare step stops naming what is missing
+    (:func:`tkpk_lib.reporting.cache.require_poverty_lines`).
+    """
+    import dataclasses
+
+    from tkpk_lib.data.reference_data import has_official_indicators
+
+    own = Path(cfg.root) / ROOT_POVERTY_LINES
+    if cfg.poverty_lines is not None or cfg.region is None or has_official_indicators(cfg.region):
+        return cfg
+    return dataclasses.replace(cfg, poverty_lines=own) if own.is_file() else cfg
 
 
 def run_cli(args: argparse.Namespace) -> int:
@@ -419,3 +487,11 @@ def _detail(row: Any) -> str:
     """Every line of a job's cause (``detail``), else its one-line error, indented for the console."""
     detail = str(row.get("detail", "") or "").strip()
     return detail.replace("\n", "\n    ") if detail else str(row["error"])
+
+
+def _own_targets(root: Path) -> str | None:
+    """The data root's ``raw/targets`` folder when it holds a target file (read by default), else None."""
+    from tkpk_lib.data.targets_input import find_targets
+
+    found = find_targets(root)
+    return str(found.resolve()) if found else None

@@ -1,11 +1,11 @@
 """Report runs: execute report notebooks per kabupaten/kota and export HTML and PDF (facade).
 
 :func:`run_reports` is the engine behind ``tkpk run``. For every unit (kabupaten/kota code
-or ``"17"`` for the province roll-up) and notebook it
+or the province code for the province roll-up) and notebook it
 
 1. checks all parameters against the notebook's declared ``parameters`` cell
    (:func:`papermill.inspect_notebook`) *before* anything runs: unknown names, wrong types,
-   region codes outside Bengkulu and years that have no data stop the run with a
+   region codes outside the run's province and years that have no data stop the run with a
    :class:`~tkpk_lib.errors.ReportError`;
 2. executes the notebook with papermill (kernel ``python3`` of the running environment, with
    ``PLOTLY_RENDERER=plotly_mimetype+notebook`` so plotly charts reach the HTML), in a
@@ -81,11 +81,9 @@ from tkpk_lib.batch.jobs import (  # noqa: F401
     BUILTIN_PARAMETERS,
     DONE_STATUSES,
     INCOMPLETE_MARKER,
-    KAB_CODES,
     KERNEL_ARGS,
     PARENT_POLL_S,
     PLOTLY_RENDERER,
-    PROVINCE_CODE,
     STAGING,
     STATUSES,
     WARM_UP_CODE,
@@ -127,8 +125,6 @@ from tkpk_lib.batch.worker import (  # noqa: F401
 )
 
 __all__ = [
-    "KAB_CODES",
-    "PROVINCE_CODE",
     "RunInterrupted",
     "RunResult",
     "format_summary",
@@ -140,3 +136,12 @@ __all__ = [
     "warm_up",
 ]
 
+
+
+def __getattr__(name: str) -> object:
+    # KAB_CODES and PROVINCE_CODE follow the process's province (tkpk_lib.data.region)
+    if name in ("KAB_CODES", "PROVINCE_CODE"):
+        from tkpk_lib.batch import jobs
+
+        return getattr(jobs, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

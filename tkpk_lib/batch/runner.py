@@ -31,7 +31,6 @@ from tkpk_lib.batch.jobs import (
     _RUN_ID,
     BUILTIN_PARAMETERS,
     INCOMPLETE_MARKER,
-    PROVINCE_CODE,
     STAGING,
     Job,
     RunResult,
@@ -45,6 +44,7 @@ from tkpk_lib.batch.jobs import (
 )
 from tkpk_lib.batch.summary import SUMMARY_COLUMNS, format_summary
 from tkpk_lib.batch.worker import _cancelled, _unlink
+from tkpk_lib.data.region import current_region
 from tkpk_lib.errors import ReportError
 
 
@@ -192,7 +192,7 @@ def run_reports(  # noqa: C901 - run state shared by executor callbacks and the 
         Report notebooks, each with a cell tagged ``parameters`` declaring at least
         ``kab_code`` and ``year``.
     kab_codes : sequence of str
-        Units: ``"1701"`` … ``"1709"``, ``"1771"``, or ``"17"`` for the province roll-up.
+        Units: kabupaten/kota codes of the province, or the province code for the roll-up.
     year : int
         Data year; checked against ``available_years``.
     params : mapping, optional
@@ -451,7 +451,7 @@ def run_reports(  # noqa: C901 - run state shared by executor callbacks and the 
             write_manifest(run_dir / "manifest.json", manifest_now("incomplete", None, "pending"))
 
     # the province roll-up is the longest job: start it first so no worker waits for it at the end
-    submit = sorted(job_list, key=lambda j: j["kab_code"] != PROVINCE_CODE)
+    submit = sorted(job_list, key=lambda j: j["kab_code"] != current_region().code)
     try:
         with terminate_as_interrupt():
             results = _execute(submit, jobs, scheduler, progress, before_run, on_result, begin)

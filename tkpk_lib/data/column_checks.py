@@ -14,17 +14,23 @@ import numpy as np
 import pandas as pd
 
 from tkpk_lib.data.reference_data import regions
+from tkpk_lib.data.region import province_code
 
 _LEVEL = {"kab": "kabupaten", "kec": "kecamatan", "desa": "desa"}
 
 
 def _known_codes(level: str) -> set[str]:
-    return set(regions(_LEVEL[level])["code"])
+    """Codes of ``level`` in the process's province (:func:`~tkpk_lib.data.region.current_region`)."""
+    return set(_known_code_list(level))
+
+
+def _known_code_list(level: str) -> tuple[str, ...]:
+    return _province_code_list(level, province_code())
 
 
 @cache
-def _known_code_list(level: str) -> tuple[str, ...]:
-    return tuple(sorted(_known_codes(level)))
+def _province_code_list(level: str, province: str) -> tuple[str, ...]:
+    return tuple(sorted(regions(_LEVEL[level], province)["code"]))
 
 
 def _isin_text(st: pd.Series, values: tuple[str, ...]) -> np.ndarray:

@@ -82,11 +82,13 @@ class Column:
     allowed : sequence, optional
         Allowed values.
     pattern : str, optional
-        Regular expression a string must match in full.
+        Regular expression a string must match in full; ``{province}`` stands for the code of
+        the process's province (:meth:`pattern_for`).
     unique : bool
         Whether values must be unique (or part of a unique key, see ``TableSchema.key``).
     region : str, optional
-        ``"kab"``, ``"kec"`` or ``"desa"``: value must be a known Bengkulu code of that level.
+        ``"kab"``, ``"kec"`` or ``"desa"``: value must be a known code of that level in the
+        process's province (:func:`tkpk_lib.data.region.current_region`).
     pii : bool
         Personal data that must never reach a report, a log or a committed file.
     """
@@ -104,6 +106,31 @@ class Column:
     region: str | None = None
     pii: bool = False
     positive: bool = False
+
+    def pattern_for(self, province: str | None = None) -> str | None:
+        r"""The pattern with ``{province}`` replaced by a province code.
+
+        Parameters
+        ----------
+        province : str, optional
+            Two-digit code; default the process's province.
+
+        Examples
+        --------
+        >>> Column("kab_code", "str", "", pattern=r"{province}\d{2}").pattern_for("13")
+        '13\\d{2}'
+        """
+        if self.pattern is None or PROVINCE_FIELD not in self.pattern:
+            return self.pattern
+        if province is None:
+            from tkpk_lib.data.region import province_code
+
+            province = province_code()
+        return self.pattern.replace(PROVINCE_FIELD, province)
+
+
+#: Stands for the province code in a column's pattern.
+PROVINCE_FIELD = "{province}"
 
 
 @dataclass(frozen=True)
@@ -149,7 +176,7 @@ _KAB = Column(
     "str",
     "Kabupaten/kota code (BPS = Kemendagri)",
     "R101+R102",
-    pattern=r"17\d{2}",
+    pattern=r"{province}\d{2}",
     region="kab",
 )
 _KEC = Column(
@@ -157,7 +184,7 @@ _KEC = Column(
     "str",
     "Kecamatan code, Kemendagri numbering",
     "R103 (via crosswalk)",
-    pattern=r"17\d{4}",
+    pattern=r"{province}\d{4}",
     region="kec",
 )
 _DESA = Column(
@@ -165,7 +192,7 @@ _DESA = Column(
     "str",
     "Desa/kelurahan code, Kemendagri numbering",
     "R104 (via crosswalk)",
-    pattern=r"17\d{8}",
+    pattern=r"{province}\d{8}",
     region="desa",
 )
 _URBAN = _flag("urban", "1 = urban (perkotaan), 0 = rural (perdesaan)", "R105 (1 urban, 2 rural)")
@@ -199,7 +226,7 @@ HOUSEHOLDS = TableSchema(
             "R104",
             required=False,
             nullable=True,
-            pattern=r"17\d{8}",
+            pattern=r"{province}\d{8}",
             region="desa",
         ),
         _URBAN,
@@ -212,8 +239,10 @@ HOUSEHOLDS = TableSchema(
         Column(
             "poverty_line",
             "float",
-            "Poverty line of the kabupaten x urban/rural x year (Rp/capita/month)",
+            "Poverty line of the kabupaten x urban/rural x year (Rp/capita/month); empty for a "
+            "province whose published lines are not shipped (the run's --poverty-lines fill it)",
             "reference: BPS garis kemiskinan",
+            nullable=True,
             positive=True,
         ),
         _flag("head_female", "Household head is a woman", "R405 of the head (1 male, 2 female)"),
@@ -436,22 +465,22 @@ VILLAGES = TableSchema(
         Column(
             "lat",
             "float",
-            "Latitude of the village office (WGS84)",
+            "Latitude of the village office (WGS84; within Indonesia)",
             "Podes koordinat",
             nullable=True,
             required=False,
-            min=-6,
-            max=-1,
+            min=-11.5,
+            max=6.5,
         ),
         Column(
             "lon",
             "float",
-            "Longitude of the village office (WGS84)",
+            "Longitude of the village office (WGS84; within Indonesia)",
             "Podes koordinat",
             nullable=True,
             required=False,
-            min=100,
-            max=105,
+            min=94.5,
+            max=141.5,
         ),
     ),
 )
@@ -545,7 +574,7 @@ PROGRAMME_MAP = TableSchema(
             "str",
             "Locus desa code (Kemendagri)",
             "LOKUS",
-            pattern=r"17\d{8}",
+            pattern=r"{province}\d{8}",
             region="desa",
         ),
         _KAB,
@@ -597,6 +626,8 @@ def data_dictionary_markdown() -> str:
         "# Data dictionary (generated from `tkpk_lib/schemas.py`; do not edit by hand)",
         "",
         "Flags are 0/1; region codes are Kemendagri codes without dots; money is Rupiah.",
+        "`{province}` in a pattern is the two-digit code of the data root's province "
+        "(`tkpk.toml` or the files; see `tkpk_lib.data.region`).",
         "Columns marked PII are personal data and never reach a report, a log or a committed file.",
         "",
     ]
@@ -637,6 +668,11 @@ def data_dictionary_markdown() -> str:
     from tkpk_lib.analysis.programme_catalogue import catalogue_markdown
 
     out += [catalogue_markdown(), ""]
+    from tkpk_lib.data.targets_input import (
+        dictionary_markdown,  # the user's own targets (not canonical)
+    )
+
+    out.append(dictionary_markdown())
     return "\n".join(out)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from tkpk_lib.data.canonical import load_tables
-from tkpk_lib.data.reference_data import calibration_grid, region_names
+from tkpk_lib.data.reference_data import calibration_grid, has_official_indicators, region_names
 
 
 def weighted_p0_by_kab(households: pd.DataFrame) -> pd.DataFrame:
@@ -73,8 +73,10 @@ def demo_summary(root: str | Path, year: int, *, cache_dir: str | Path | None = 
     for k, v in t.items():
         lines.append(f"  {k:<12} {len(v):>9,} rows x {v.shape[1]} columns")
     p0 = weighted_p0_by_kab(t["households"])
-    g = calibration_grid()
-    tgt = g[(g["indicator"] == "p0_persen") & (g["year"] == year)].set_index("kab_code")
+    # published figures are shipped for some provinces only: without them the column stays empty
+    g = calibration_grid() if has_official_indicators() else None
+    tgt = (g[(g["indicator"] == "p0_persen") & (g["year"] == year)].set_index("kab_code")
+           if g is not None else pd.DataFrame(columns=["value", "assumed"]))
     lines.append("")
     lines.append(
         f"Weighted P0 (persons) per kabupaten/kota, {year}, against the published (or assumed) figure:"
@@ -86,7 +88,7 @@ def demo_summary(root: str | Path, year: int, *, cache_dir: str | Path | None = 
         tv = tgt.loc[r.kab_code, "value"] if r.kab_code in tgt.index else float("nan")
         note = (
             "assumed" if r.kab_code in tgt.index and bool(tgt.loc[r.kab_code, "assumed"]) else "BPS"
-        )
+        ) if g is not None else "no published figure shipped for this province"
         lines.append(
             f"  {r.kab_code:<5} {names[r.kab_code]:<28} {100 * r.p0:8.2f} {100 * r.se:6.2f} {tv:7.2f}"
             f"  {note}"

@@ -12,8 +12,13 @@ results
     The result frame: BPS reliability classes, confidence intervals, design effects.
 estimators
     Survey totals, means, ratios and quantiles with design-based standard errors by domain.
+fgt
+    The FGT block (P0, P1, P2) with design-based SEs in one pass over the rows.
 sae
     Area-level small-area estimation (Fay-Herriot EBLUP, MSE, diagnostics).
+sae_arcsin
+    Fay-Herriot on the arcsine scale for proportions: back-transformation, bootstrap MSE,
+    intervals built on the arcsine scale.
 benchmark
     Ratio benchmarking of small-area estimates to a given level.
 """

@@ -97,6 +97,7 @@ from tkpk_lib.estimation.results import (  # noqa: F401
     MIN_CASES,
     MIN_PSU_FOR_VARIANCE,
     NOTE_FEW_PSU,
+    NOTE_NO_DF,
     NOTE_ZERO_VAR,
     RELIABILITY_LEVELS,
     RESULT_COLUMNS,
@@ -309,6 +310,8 @@ def _intervals(
         return _finish(levels, variables, est, se, lo, hi, deff, cnt, nw, n_cases=cases,
                        notes=notes)
     lo, hi = _wald(est, se, _crit(level, dfa), ci)
+    if isinstance(dfa, np.ndarray) and (no_df := (cnt > 0) & np.isfinite(se) & ~(dfa > 0)).any():
+        notes = np.where(no_df, NOTE_NO_DF, "" if notes is None else notes).astype(object)
     return _finish(levels, variables, est, se, lo, hi, deff, cnt, nw, notes=notes)
 
 

@@ -78,6 +78,7 @@ interval still has positive width."""
 
 NOTE_FEW_PSU = "variance not estimable: domain sampled in a single PSU"
 NOTE_ZERO_VAR = "variance not estimable: zero design variance although the values vary"
+NOTE_NO_DF = "no interval: no design degrees of freedom in the domain (as many PSUs as strata)"
 NOTE_FEW_CASES = f"fewer than {MIN_CASES} sample cases"
 NOTE_NO_CASES = "no sample case: interval from the domain sample size"
 

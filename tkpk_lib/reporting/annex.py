@@ -8,20 +8,27 @@ from typing import Any
 
 import pandas as pd
 
+from tkpk_lib.data.region import province_code
 from tkpk_lib.reporting.board_tables import board_annex
 from tkpk_lib.reporting.completeness import completeness_note
 from tkpk_lib.reporting.formatting import _fmt_value, fmt_int, fmt_number, fmt_percent
 from tkpk_lib.reporting.labels import (
+    CLUSTER_LABELS_ID,
+    ILLUSTRATIVE_TARGET,
+    INDEX_100,
     PROGRAMME_LABELS,
-    PROVINCE_CODE,
     RELIABILITY_ID,
     SECTIONS,
     TARGET_LABELS,
     _catalogue,
+    _decimals,
     _unit_of,
     unit_name,
 )
 from tkpk_lib.reporting.reading import _index, load_section, section_failures
+
+#: Registry counts below this (1-4 households) are not published in the annex tables.
+SMALL_COUNT = 5
 
 
 def annex_tables(cache: str | Path, kab_code: str, year: int, *, min_sample: int = 0) -> dict[str, pd.DataFrame]:
@@ -47,7 +54,7 @@ def annex_tables(cache: str | Path, kab_code: str, year: int, *, min_sample: int
     code = str(kab_code)
     out: dict[str, pd.DataFrame] = {}
     ind = load_section(cache, "indicators")
-    cur = ind[(ind["year"] == int(year)) & ((ind["kab_code"] == code) | (code == PROVINCE_CODE))].copy()
+    cur = ind[(ind["year"] == int(year)) & ((ind["kab_code"] == code) | (code == province_code()))].copy()
     cat = _catalogue()
     src = {"Susenas": "BPS, Susenas Maret", "Sakernas": "BPS, Sakernas Agustus"}
     cur = cur.assign(
@@ -59,19 +66,27 @@ def annex_tables(cache: str | Path, kab_code: str, year: int, *, min_sample: int
     )
     order = {c: i for i, c in enumerate(cat.index)}
     cur["_o"] = cur["indicator"].map(order).fillna(len(order))
-    cur["_p"] = cur["kab_code"] == PROVINCE_CODE
+    cur["_p"] = cur["kab_code"] == province_code()
     cur = cur.sort_values(["_p", "kab_code", "_o"], kind="stable")
     cols = ["kab_code", "wilayah", "indikator", "satuan", "estimate", "se", "ci_low", "ci_high", "rse", "n",
             "reliability", "sumber"]
     tab = cur[cols].reset_index(drop=True)
+    # P1 and P2 are indices on BPS's 0-100 scale, not percentages
+    idx = cur["indicator"].isin(INDEX_100).to_numpy()
+    tab.loc[idx, ["estimate", "se", "ci_low", "ci_high"]] = tab.loc[idx, ["estimate", "se", "ci_low", "ci_high"]] * 100
+    tab.loc[idx, "satuan"] = "index"
+    # every indicator is a share, count or index: no interval below zero (nor a share above 100%)
+    tab["ci_low"] = tab["ci_low"].clip(lower=0.0)
+    frac = tab["satuan"] == "fraction"
+    tab.loc[frac, "ci_high"] = tab.loc[frac, "ci_high"].clip(upper=1.0)
     if min_sample:
         tab = excel.suppress_small_cells(tab, "n", min_sample, value_cols=["estimate", "se", "ci_low", "ci_high",
                                                                           "rse"]).drop(columns="suppressed")
     out["indikator"] = tab
     for name, tid in (("annex_program", "program"), ("annex_target", "target")):
-        t = load_section(cache, name, None if code == PROVINCE_CODE else code)
+        t = load_section(cache, name, None if code == province_code() else code)
         if not t.empty:
-            out[tid] = t.drop(columns="kab_code").reset_index(drop=True) if code != PROVINCE_CODE else t
+            out[tid] = t.drop(columns="kab_code").reset_index(drop=True) if code != province_code() else t
     pk = load_section(cache, "pockets", kab_code)
     if not pk.empty:
         d = pk[(pk["level"] == "desa") & pk["is_pocket"].astype(bool)].sort_values(["kab_code", "rank_rate", "code"],
@@ -79,22 +94,67 @@ def annex_tables(cache: str | Path, kab_code: str, year: int, *, min_sample: int
         out["kantong"] = pd.DataFrame({
             "peringkat": d["rank_rate"].astype(int).to_numpy(), "kec_code": d["kec_code"].astype(str).to_numpy(),
             "desa_code": d["code"].astype(str).to_numpy(), "desa": d["name"].astype(str).to_numpy(),
-            "p0": d["rate"].to_numpy(), "skor_deprivasi": d["score"].to_numpy(),
-            **({"klaster_lisa": d["hotspot_cluster"].fillna("").astype(str).to_numpy()}
+            # the desa figure is the share of people in registry households of deciles 1-4 (not a poverty
+            # rate); without the registry the rate is the deprivation score, already in its own column
+            "persen_desil_1_4": d["rate"].where(d["rate_measure"].astype(str).str.contains("desil")).to_numpy()
+            if "rate_measure" in d.columns else d["rate"].to_numpy(),
+            "skor_deprivasi": d["score"].to_numpy(),
+            **({"klaster_lisa": d["hotspot_cluster"].map(
+                lambda v: CLUSTER_LABELS_ID.get(str(v), str(v)) if pd.notna(v) else "").to_numpy()}
                if "hotspot_cluster" in d.columns else {}),
-            "keluarga_desil_1_4": d["registry_hh"].fillna(0).astype(int).to_numpy(),
-            "lokus": d["pocket_type"].astype(str).to_numpy(),
+            # small registry counts are not published (fewer than SMALL_COUNT households, 0 is shown)
+            "rumah_tangga_desil_1_4": d["registry_hh"].fillna(0).astype(int).where(
+                ~d["registry_hh"].fillna(0).between(1, SMALL_COUNT - 1)).to_numpy(),
+            "jenis_kantong": d["pocket_type"].astype(str).to_numpy(),
         })
     rd = load_section(cache, "registry_desa", kab_code)
     if not rd.empty:  # L.5: counts below 5 households suppressed (exact only in the pseudonymised lists)
         from tkpk_lib.reporting.programme_tables import registry_desa_annex
 
         out["cakupan"] = registry_desa_annex(rd)
-    comp = load_section(cache, "annex_complaints", None if code == PROVINCE_CODE else code)
+    comp = load_section(cache, "annex_complaints", None if code == province_code() else code)
     if not comp.empty:
         comp = comp.assign(program=[PROGRAMME_LABELS.get(str(p), str(p)) for p in comp["program"]])
-        out["pengaduan"] = comp.drop(columns="kab_code").reset_index(drop=True) if code != PROVINCE_CODE else comp
-    out.update(board_annex(cache) if code == PROVINCE_CODE else {})  # sheet "Papan harmonisasi" (issue 13)
+        out["pengaduan"] = comp.drop(columns="kab_code").reset_index(drop=True) if code != province_code() else comp
+    if code == province_code():
+        out = with_area_column(out)
+        if "kantong" in out:  # the rank of each pocket desa among all desa of the province
+            from tkpk_lib.reporting.insight_tables import province_rank
+
+            desa = pk[pk["level"] == "desa"]
+            rank = dict(zip(desa["code"].astype(str), province_rank(desa["rate"].astype(float)), strict=True))
+            k = out["kantong"].copy()
+            k.insert(k.columns.get_loc("peringkat") + 1, "peringkat_provinsi",
+                     [int(rank[c]) if pd.notna(rank.get(c)) else pd.NA for c in k["desa_code"]])
+            out["kantong"] = k
+        out.update(board_annex(cache))  # sheet "Papan harmonisasi" (issue 13)
+    return out
+
+
+def with_area_column(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Province annex tables with the kabupaten/kota of every row (column ``wilayah``, first).
+
+    Applies to the tables with rows of several kabupaten/kota (``program``, ``target``,
+    ``kantong``, ``pengaduan``): the area comes from ``kab_code`` or the first four characters
+    of ``desa_code``; the other tables are returned as they are.
+
+    Examples
+    --------
+    >>> t = with_area_column({"pengaduan": pd.DataFrame({"kab_code": ["1771"], "jumlah": [3]})})
+    >>> t["pengaduan"].columns.tolist(), t["pengaduan"]["wilayah"].tolist()
+    (['wilayah', 'kab_code', 'jumlah'], ['Kota Bengkulu'])
+    """
+    out = dict(tables)
+    for tid in ("program", "target", "kantong", "pengaduan"):
+        t = out.get(tid)
+        if t is None or "wilayah" in t.columns:
+            continue
+        key = t["kab_code"] if "kab_code" in t.columns else (
+            t["desa_code"].astype(str).str[:4] if "desa_code" in t.columns else None)
+        if key is not None:
+            t = t.copy()
+            t.insert(0, "wilayah", [unit_name(str(c)) for c in key])
+            out[tid] = t
     return out
 
 
@@ -158,7 +218,9 @@ def write_annex_workbook(tables: Mapping[str, pd.DataFrame], output_dir: str | P
         meta["Kelompok sasaran cakupan"] = TARGET_LABELS.get(str(info.get("target")), info.get("target"))
         for key, label in (("poverty_lines", "Garis kemiskinan"), ("targets", "Target indikator")):
             meta[label] = (f"tabel sendiri: {Path(str(opts[key + '_source'])).name}" if opts.get(key)
-                           else "tabel referensi tkpk_lib")
+                           else "tabel referensi tkpk_lib" + (
+                               f" ({ILLUSTRATIVE_TARGET} untuk P0, bukan target RPJMD; target kemiskinan ekstrem "
+                               "Inpres 4/2022)" if key == "targets" else ""))
     meta["min_n"] = min_sample
     notes = annex_notes(cache, kab_code) if cache is not None else None
     return excel.write_annex(tables, out / f"lampiran_lp2kd_{kab_code}_{int(year)}.xlsx", meta=meta,
@@ -178,6 +240,10 @@ def annex_display(df: pd.DataFrame, table_id: str) -> pd.DataFrame:
     tpl = load_annex_template()
     tpl = tpl[tpl["table_id"] == table_id].set_index("column")
     out = pd.DataFrame(index=df.index)
+    cat = _catalogue()
+    by_name = {str(n): c for c, n in zip(cat.index, cat["name_id"], strict=True)}
+    codes = ([by_name.get(str(n), "") for n in df["indikator"]] if table_id == "indikator" and "indikator" in df
+             else None)
     for col in df.columns:
         if col not in tpl.index:
             continue
@@ -186,7 +252,9 @@ def annex_display(df: pd.DataFrame, table_id: str) -> pd.DataFrame:
         vals = df[col]
         unit_col = fmt.split(":", 1)[1] if fmt.startswith("by_unit:") else None
         if unit_col:
-            text = [_fmt_value(v, u) for v, u in zip(vals, df[unit_col], strict=True)]
+            # an index with its catalogue decimals (Gini 3), as the report's indicator sheet prints it
+            decs = ([_decimals(c, cat) for c in codes] if codes is not None else [2] * len(df))
+            text = [_fmt_value(v, u, d) for v, u, d in zip(vals, df[unit_col], decs, strict=True)]
         elif fmt.startswith("pct"):  # text cells ("<5", "x" of suppressed counts) stay as they are
             text = [v if isinstance(v, str) else fmt_percent(v, int(fmt[3:])) for v in vals]
         elif fmt in ("int", "rupiah"):

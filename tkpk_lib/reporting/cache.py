@@ -22,7 +22,9 @@ import numpy as np
 import pandas as pd
 
 from tkpk_lib import paths as tkpk_paths
-from tkpk_lib.errors import ReportError
+from tkpk_lib.data.region import PROVINCE_ENV, province_code, use_region
+from tkpk_lib.data.region_root import use_root
+from tkpk_lib.errors import ReportError, SchemaError
 from tkpk_lib.locks import locked
 from tkpk_lib.reporting.reading import CACHE_VERSION, COMPLETE_MARKER, cache_info
 from tkpk_lib.reporting.section_data import _apply_poverty_lines
@@ -101,11 +103,17 @@ def _read_targets(targets: str | Path | pd.DataFrame | None) -> pd.DataFrame | N
         t, name = targets.copy(), "target table"
     else:
         p = Path(targets)
-        if not p.is_file():
+        if not p.exists():
             raise ReportError(f"{p}: target table not found (columns indicator, kab_code, year, target)")
-        t = (pd.read_csv(p, dtype={"kab_code": str}, keep_default_na=False, na_values=[""])
-             if p.suffix.lower() == ".csv" else pd.read_excel(p, dtype={"kab_code": str}))
-        name = str(p)
+        # the checked reader of own targets (tkpk_lib.data.targets_input): a file or the raw/targets folder,
+        # with the official reference targets (Inpres 4/2022) for pairs the file does not give
+        from tkpk_lib.analysis.trends import target_table
+        from tkpk_lib.data.targets_input import merge_with_reference, read_targets
+
+        try:
+            return merge_with_reference(read_targets(p), target_table())
+        except SchemaError as e:  # a report option: the same error type as the other option tables
+            raise ReportError(str(e)) from e
     missing = [c for c in ("indicator", "kab_code", "year", "target") if c not in t.columns]
     if missing:
         raise ReportError(f"{name}: column(s) {missing} missing; the file has {list(t.columns)}")
@@ -171,6 +179,7 @@ class _Plan:
             "poverty_lines": _table_digest(self.lines), "poverty_lines_source": source(poverty_lines, self.lines),
             "targets": _table_digest(self.targets), "targets_source": source(targets, self.targets),
             "programme_catalogue": _table_digest(_programme_catalogue()),  # the user's own ($TKPK_PROGRAMME_CATALOGUE)
+            "province": province_code(),  # tables of one province (tkpk_lib.data.region)
         }
         self.canon = {y: canonical.build_canonical(self.root, y) for y in self.used}  # reused when up to date
         files: dict[str, Path] = {}
@@ -376,6 +385,7 @@ def prepare_year(
                     t["households"] = _apply_poverty_lines(t["households"], plan.lines, y)
                 except ReportError as exc:  # name the user's file
                     raise ReportError(f"{plan.options['poverty_lines_source']}: {exc}") from exc
+            require_poverty_lines(t["households"], y)
             tables[y] = t
             if y == plan.year and "registry" in paths:
                 registry = _read_registry(paths["registry"])
@@ -462,6 +472,27 @@ def input_sources(root: str | Path, year: int) -> dict[str, str]:
     return out
 
 
+def require_poverty_lines(households: pd.DataFrame, year: int) -> None:
+    """Stop when the households of ``year`` have no poverty line (none shipped, none given).
+
+    Raises
+    ------
+    ReportError
+        Naming the province, the reference table that lacks it and ``--poverty-lines``.
+
+    Examples
+    --------
+    >>> require_poverty_lines(pd.DataFrame({"poverty_line": [612345.0]}), 2024)
+    """
+    from tkpk_lib.data.reference_data import missing_reference_message
+    from tkpk_lib.data.region import current_region
+
+    if len(households) and households["poverty_line"].isna().all():
+        raise ReportError(f"{year}: " + missing_reference_message(
+            "published poverty lines", "official_indicators.csv", current_region(),
+            "give your own with --poverty-lines FILE (columns kab_code, year, poverty_line)"))
+
+
 def _option_mismatch(info: Mapping[str, Any], year: int, comparison_year: int | None, target: str,
                      poverty_lines: Any, targets: Any) -> list[str]:
     """The options of a notebook that differ from those a cache entry was prepared with."""
@@ -510,12 +541,20 @@ def ensure_prepared(
     cache = Path(cache_dir) if cache_dir else None
     if cache is not None and ((cache / COMPLETE_MARKER).exists() or (cache / "sections.json").exists()):
         if not _entry_problem(cache):
-            diff = _option_mismatch(cache_info(cache), year, comparison_year, target, poverty_lines, targets)
+            info = cache_info(cache)
+            diff = _option_mismatch(info, year, comparison_year, target, poverty_lines, targets)
             if diff:
                 raise ReportError(f"{cache}: the prepared tables do not match this notebook's options ("
                                   + "; ".join(diff) + "); run the notebook with the run's options or "
                                   "with an empty cache_dir")
+            province = os.environ.get(PROVINCE_ENV) or info["options"].get("province")
+            if province:  # the province the tables were prepared for
+                use_region(province)
             return cache
         cache = cache.parent  # unfinished or damaged: rebuilt below with these same options
+    from tkpk_lib.data.canonical import raw_dir
+
+    if raw_dir(data_root, "susenas").is_dir():  # else prepare_year names the missing folder
+        use_root(data_root)  # the province of the data root (or of the run, $TKPK_PROVINCE)
     return prepare_year(data_root, year, comparison_year or None, target, cache,
                         poverty_lines=poverty_lines or None, targets=targets or None)

@@ -8,8 +8,9 @@ from typing import Any
 
 import pandas as pd
 
+from tkpk_lib.data.region import province_code
 from tkpk_lib.reporting.failures import SectionError
-from tkpk_lib.reporting.labels import PROVINCE_CODE, TABLE_LABELS, unit_name
+from tkpk_lib.reporting.labels import TABLE_LABELS, unit_name
 from tkpk_lib.reporting.reading import PARTIAL_KEY, _index
 
 
@@ -119,10 +120,10 @@ def completeness_note(cache: str | Path, kab_code: str, inputs: Sequence[str] = 
         if base not in inputs or not info["missing"]:
             continue
         units = ", ".join(f"{c} {names.get(c, '')}".strip() for c in info["missing"])
-        if code != PROVINCE_CODE and code in info["missing"]:
+        if code != province_code() and code in info["missing"]:
             lines.append(f"> **Perhatian:** {info['label']} tidak berisi data untuk {unit_name(code)}.")
         # every report compares with the province's survey figures; the province's report shows all
-        if code == PROVINCE_CODE or base in ("households", "labour"):
+        if code == province_code() or base in ("households", "labour"):
             lines.append(f"> **Perhatian:** angka provinsi dari {info['label']} dihitung dari {info['present']} "
                          f"dari {info['expected']} kabupaten/kota (tidak ada data untuk {units}).")
     return "\n\n".join(lines)
@@ -149,7 +150,7 @@ def completeness_notice(cache: str | Path, kab_code: str, inputs: Sequence[str] 
 
     code = str(kab_code)
     hh = _index(cache).get("completeness", {}).get("households", {})
-    if "households" in inputs and code != PROVINCE_CODE and code in hh.get("missing", ()):
+    if "households" in inputs and code != province_code() and code in hh.get("missing", ()):
         where = f" ({hh['file']})" if hh.get("file") else ""
         cause = (f"{hh['label']}{where} tidak berisi rumah tangga {unit_name(code)}: indikator "
                  f"kabupaten/kota ini tidak dapat dihitung")

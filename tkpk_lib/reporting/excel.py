@@ -108,8 +108,8 @@ def load_annex_template(path: str | Path | None = None) -> pd.DataFrame:  # noqa
     Examples
     --------
     >>> t = load_annex_template()
-    >>> t.loc[t["table_id"] == "program", "header"].tolist()[:2]
-    ['Strategi', 'Klaster']
+    >>> t.loc[t["table_id"] == "program", "header"].tolist()[:3]
+    ['Kabupaten/kota', 'Strategi', 'Klaster']
     """
     if path is None:
         src = resources.files("tkpk_lib") / "reference" / "annex_template.csv"

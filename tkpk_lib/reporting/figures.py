@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tkpk_lib.reporting.labels import PROVINCE_CODE, _catalogue, _unit_of, unit_name
+from tkpk_lib.data.region import province_code
+from tkpk_lib.reporting.labels import _catalogue, _unit_of, unit_name
 from tkpk_lib.reporting.reading import _index, load_section
 from tkpk_lib.reporting.tables import combinations_for, quadrant_table
 
@@ -80,7 +81,7 @@ def trend_figure(cache: str | Path, kab_code: str, indicator: str = "p0", *, min
     ind = ind[ind["indicator"] == indicator]
     mult = 100 if _unit_of(indicator, _catalogue()) == "fraction" else 1
     fig, ax = _subplots((7, 3.4), margins=(0.75, 0.15, 0.4, 0.12))
-    codes = [PROVINCE_CODE] if str(kab_code) == PROVINCE_CODE else [str(kab_code), PROVINCE_CODE]
+    codes = [province_code()] if str(kab_code) == province_code() else [str(kab_code), province_code()]
     for code, color in zip(codes, ("#c0392b", "#2c3e50"), strict=False):
         s = ind[ind["kab_code"] == code].sort_values("year")
         ax.plot(s["year"], s["estimate"] * mult, marker="o", color=color, label=unit_name(code))
@@ -106,7 +107,7 @@ def trend_plotly(cache: str | Path, kab_code: str, indicator: str = "p0", *, min
     ind = ind[ind["indicator"] == indicator]
     mult = 100 if _unit_of(indicator, _catalogue()) == "fraction" else 1
     fig = go.Figure()
-    codes = [PROVINCE_CODE] if str(kab_code) == PROVINCE_CODE else [str(kab_code), PROVINCE_CODE]
+    codes = [province_code()] if str(kab_code) == province_code() else [str(kab_code), province_code()]
     for code in codes:
         s = ind[ind["kab_code"] == code].sort_values("year")
         fig.add_trace(go.Scatter(
@@ -131,8 +132,8 @@ def comparison_figure(cache: str | Path, year: int, indicator: str = "p0", highl
     ind = load_section(cache, "indicators", min_sample=min_sample)
     cur = ind[(ind["year"] == int(year)) & (ind["indicator"] == indicator)]
     mult = 100 if _unit_of(indicator, _catalogue()) == "fraction" else 1
-    kabs = cur[cur["kab_code"] != PROVINCE_CODE].sort_values("estimate", kind="stable")
-    prov = cur[cur["kab_code"] == PROVINCE_CODE]
+    kabs = cur[cur["kab_code"] != province_code()].sort_values("estimate", kind="stable")
+    prov = cur[cur["kab_code"] == province_code()]
     names = [unit_name(c) for c in kabs["kab_code"]]
     fig, ax = _subplots((7, 3.8), margins=(_text_width(names, 10) + 0.2, 0.2, 0.55, 0.12))
     colors = ["#c0392b" if c == str(highlight) else "#7f8c8d" for c in kabs["kab_code"]]
@@ -183,8 +184,8 @@ def quadrant_figure(cache: str | Path, year: int, highlight: str | None = None,
     qt = quadrant_table(cache, year, min_sample=min_sample)
     labels = {"p0": "P0 (%)", "p0_change": "Perubahan P0 (poin persen)", "tpt": "TPT (%)", "gini": "Rasio Gini"}
     mult = {"p0": 100, "p0_change": 100, "tpt": 100, "gini": 1}
-    kabs = qt[qt["kab_code"] != PROVINCE_CODE]
-    prov = qt[qt["kab_code"] == PROVINCE_CODE]
+    kabs = qt[qt["kab_code"] != province_code()]
+    prov = qt[qt["kab_code"] == province_code()]
     # left margin and gaps are set from the measured y tick labels at the end
     fig, axes = _subplots((10, 3.6), ncols=len(pairs), margins=(0.5, 0.3, 0.42, 0.1), wspace=0.55)
     axes = np.atleast_1d(axes)
@@ -195,6 +196,10 @@ def quadrant_figure(cache: str | Path, year: int, highlight: str | None = None,
         yv = pd.to_numeric(kabs[y], errors="coerce").to_numpy(dtype=float) * mult.get(y, 1)
         ok = np.isfinite(xv) & np.isfinite(yv)
         ax.scatter(xv[ok], yv[ok], c=list(colour[ok]), s=22)  # one collection, one point per unit
+        xe, ye = (pd.to_numeric(kabs[c + "_se"], errors="coerce").to_numpy(dtype=float) * mult.get(c, 1) * 1.96
+                  for c in (x, y))
+        ax.errorbar(xv[ok], yv[ok], xerr=np.nan_to_num(xe[ok]), yerr=np.nan_to_num(ye[ok]), fmt="none",
+                    ecolor="#bbbbbb", elinewidth=0.6, zorder=0)  # 95% intervals of both axes
         if x == "p0_change":
             ax.axvline(0, color="#999", ls=":", lw=0.8)
         elif len(prov) and pd.notna(prov[x].iloc[0]):
@@ -243,11 +248,11 @@ def pocket_maps(cache: str | Path, data_root: str | Path, kab_code: str) -> list
     kec = canonical.load_boundaries(data_root, "kecamatan")
     desa = canonical.load_boundaries(data_root, "desa")
     code = str(kab_code)
-    if code != PROVINCE_CODE:
+    if code != province_code():
         kec = kec[kec["code"].astype(str).str[:4] == code]
         desa = desa[desa["code"].astype(str).str[:4] == code]
     figs = []
-    if code == PROVINCE_CODE:
+    if code == province_code():
         kab = canonical.load_boundaries(data_root, "kabupaten") if "boundaries/kabupaten" in raw else None
         ind = load_section(cache, "indicators")
         cur = ind[(ind["year"] == int(_index(cache)["year"])) & (ind["indicator"] == "p0")]
@@ -274,7 +279,7 @@ def pocket_maps(cache: str | Path, data_root: str | Path, kab_code: str) -> list
                 g = desa.merge(h, on="code", how="left")
                 figs.append(maps.cluster_map(
                     g, "hotspot_cluster", outline=kec, title=f"Klaster spasial (LISA) desa, {unit_name(code)}",
-                    note="Tinggi-Tinggi: desa rawan dikelilingi desa rawan (kantong spasial); uji permutasi, FDR 5%."))
+                    note="Tinggi-Tinggi: desa rawan dikelilingi desa rawan (kantong spasial); p-value analitis, FDR 5%."))
     return figs
 
 

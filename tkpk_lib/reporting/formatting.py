@@ -16,9 +16,10 @@ import pandas as pd
 from tkpk_lib.reporting.labels import _catalogue, _decimals, _unit_of
 
 FOOTNOTE_RSE = (
-    "Catatan: * RSE 25-50%, estimasi perlu digunakan dengan hati-hati; ** RSE > 50%, estimasi "
-    "tidak reliabel. SK 95% = selang kepercayaan 95%. Sel dengan sampel kurang dari {n} rumah "
-    "tangga tidak ditampilkan (\u2013)."
+    "Catatan: * RSE 25-50%, estimasi perlu digunakan dengan hati-hati; ** RSE > 50% atau kurang dari 20 "
+    "kasus sampel (rumah tangga miskin dalam sampel untuk angka kemiskinan), estimasi tidak andal. SK 95% = "
+    "selang kepercayaan 95%, tidak pernah di bawah nol. Sel dengan sampel, atau kasus sampel, kurang dari {n} "
+    "rumah tangga tidak ditampilkan (\u2013)."
 )
 
 
@@ -87,6 +88,43 @@ def rse_mark(rse: Any) -> str:
     return "**" if r > 0.5 else "*" if r > 0.25 else ""
 
 
+#: Units whose values cannot be negative (shares, counts, indices): their CIs are cut at 0.
+NON_NEGATIVE = frozenset({"fraction", "persons", "households", "count", "index", "Rp"})
+
+
+def ci_bounds(low: Any, high: Any, unit: str = "fraction") -> tuple[float, float]:
+    """A confidence interval as printed: never below 0 for shares and counts, never above 100% for shares.
+
+    A normal-approximation interval of a small share or count can reach below zero; no share or
+    count is negative, so the printed interval stops at 0 (and a share's at 1).
+
+    Parameters
+    ----------
+    low, high : float
+        Interval bounds as estimated.
+    unit : str
+        Catalogue unit (``fraction``, ``persons``, ``index``...).
+
+    Returns
+    -------
+    tuple of float
+
+    Examples
+    --------
+    >>> ci_bounds(-0.004, 0.012)
+    (0.0, 0.012)
+    >>> ci_bounds(-120.0, 900.0, "persons")
+    (0.0, 900.0)
+    """
+    lo = float(low) if low is not None and not pd.isna(low) else float("nan")
+    hi = float(high) if high is not None and not pd.isna(high) else float("nan")
+    if unit in NON_NEGATIVE:
+        lo, hi = (max(lo, 0.0) if lo == lo else lo), (max(hi, 0.0) if hi == hi else hi)
+    if unit == "fraction":
+        lo, hi = (min(lo, 1.0) if lo == lo else lo), (min(hi, 1.0) if hi == hi else hi)
+    return lo, hi
+
+
 def _fmt_value(x: Any, unit: str, decimals: int = 2) -> str:
     if unit == "fraction":
         return fmt_percent(x, decimals)
@@ -144,7 +182,14 @@ def format_estimates(
         units = ["fraction"] * len(df)
         decs = [decimals] * len(df)
     est, se, lo, hi = [], [], [], []
-    small = (df["n"] < min_sample).to_numpy() if ("n" in df and min_sample) else np.zeros(len(df), bool)
+    thin = np.zeros(len(df), bool)
+    if "n_cases" in df:  # fewer sample cases than the estimation's publication rule: unreliable (**)
+        from tkpk_lib.estimation.results import MIN_CASES
+
+        thin = (pd.to_numeric(df["n_cases"], errors="coerce") < MIN_CASES).to_numpy()
+    size = np.fmin(pd.to_numeric(df["n"], errors="coerce"), pd.to_numeric(df["n_cases"], errors="coerce")
+                   .fillna(np.inf)) if ("n" in df and "n_cases" in df) else (df["n"] if "n" in df else None)
+    small = (np.asarray(size) < min_sample) if (size is not None and min_sample) else np.zeros(len(df), bool)
     for i, (_, r) in enumerate(df.iterrows()):
         u, decimals = units[i], decs[i]
         if small[i]:
@@ -152,9 +197,10 @@ def format_estimates(
             se.append("\u2013")
             lo.append("\u2013")
             continue
-        est.append(_fmt_value(r["estimate"], u, decimals) + rse_mark(r.get("rse")))
+        est.append(_fmt_value(r["estimate"], u, decimals) + ("**" if thin[i] else rse_mark(r.get("rse"))))
         se.append(_fmt_value(r.get("se"), u, decimals))
-        lo.append(f"{_fmt_value(r.get('ci_low'), u, decimals)} \u2013 {_fmt_value(r.get('ci_high'), u, decimals)}")
+        low, high = ci_bounds(r.get("ci_low"), r.get("ci_high"), u)
+        lo.append(f"{_fmt_value(low, u, decimals)} \u2013 {_fmt_value(high, u, decimals)}")
         hi.append("")
     out["Estimasi"] = est
     out["SE"] = se
@@ -162,3 +208,72 @@ def format_estimates(
     if "n" in df:
         out["n"] = [fmt_int(v) for v in df["n"]]
     return out.reset_index(drop=True)
+
+
+def se_step(se: Any, floor: float = 0.0) -> float:
+    """Rounding step a standard error supports: one tenth of its leading power of ten.
+
+    A figure is printed to the digit its SE still lets the reader trust: SE 4.591 jiwa ->
+    step 100 (``31.500``), SE 0,68 points -> step 0,01. ``floor`` is the finest step allowed.
+
+    Examples
+    --------
+    >>> se_step(4591.0), se_step(0.0068), se_step(float("nan"), 0.01)
+    (100.0, 0.0001, 0.01)
+    """
+    s = float(se) if se is not None and not pd.isna(se) else float("nan")
+    if not s > 0:
+        return floor if floor > 0 else 1.0
+    return max(10.0 ** (math.floor(math.log10(s)) - 1), floor)
+
+
+def about(x: Any, se: Any, unit: str = "fraction") -> tuple[str, float]:
+    """A figure rounded to the precision its SE supports, as the summary prints it, and the value shown.
+
+    Shares print in percent (at most 2 decimals, at least to 0,1 point when the SE allows only
+    that), counts of 10.000 and more in thousands ("ribu") with the decimals the SE allows.
+
+    Parameters
+    ----------
+    x : float
+        Estimate (a fraction for ``unit="fraction"``).
+    se : float
+        Its standard error, same unit.
+    unit : str
+        ``fraction``, ``persons`` (jiwa) or ``index``.
+
+    Returns
+    -------
+    tuple of (str, float)
+        The text ("18,1 persen", "31,5 ribu jiwa") and the number shown in the text's own unit
+        (18.1, 31.5).
+
+    Examples
+    --------
+    >>> about(0.180738, 0.026394)
+    ('18,1 persen', 18.1)
+    >>> about(31489.7, 4590.6, "persons")
+    ('31,5 ribu jiwa', 31.5)
+    >>> about(298912.3, 14462.6, "persons")
+    ('299 ribu jiwa', 299.0)
+    >>> about(812.0, 95.0, "persons")
+    ('812 jiwa', 812.0)
+    """
+    if unit == "fraction":
+        step = se_step(100.0 * float(se), 0.01) if not pd.isna(se) else 0.01
+        dec = max(0, min(2, -math.floor(math.log10(step))))
+        v = round(100.0 * float(x), dec)
+        return f"{fmt_number(v, dec)} persen", v
+    if unit in {"persons", "households", "count"}:
+        step = se_step(se, 1.0)
+        v = round(float(x) / step) * step
+        word = {"persons": "jiwa", "households": "rumah tangga"}.get(unit, "")
+        if v >= 10000:
+            dec = max(0, min(3, 3 - int(math.log10(step))))
+            shown = round(v / 1000.0, dec)
+            return f"{fmt_number(shown, dec)} ribu {word}".strip(), shown
+        return f"{fmt_int(v)} {word}".strip(), v
+    step = se_step(se, 0.001)
+    dec = max(0, min(3, -math.floor(math.log10(step))))
+    v = round(float(x), dec)
+    return fmt_number(v, dec), v

@@ -76,6 +76,7 @@ def interactive_map(
     reliability: str | None = None,
     hover_cols: Mapping[str, str] | None = None,
     simplify: float | None = None,
+    hover_text: list[str] | None = None,
 ) -> Any:
     """Offline-safe interactive choropleth (plotly scatter polygons on plain axes).
 
@@ -101,6 +102,9 @@ def interactive_map(
         Extra columns for the hover text, column -> label.
     simplify : float, optional
         Tolerance (map units) to simplify polygons and keep the HTML small.
+    hover_text : list of str, optional
+        Hover text of each unit, replacing the one built from ``name_col``, the value and
+        ``hover_cols``.
 
     Returns
     -------
@@ -179,7 +183,8 @@ def interactive_map(
             )
         )
     pts = gdf.geometry.representative_point()
-    text = _hover_texts(gdf, values, mask, f"{legend_title or column}: ", fmt, multiplier, name_col, hover_cols)
+    text = hover_text if hover_text is not None else _hover_texts(
+        gdf, values, mask, f"{legend_title or column}: ", fmt, multiplier, name_col, hover_cols)
     fig.add_trace(
         go.Scatter(
             x=pts.x,
@@ -206,4 +211,109 @@ def interactive_map(
         width=700,
         height=800,
     )
+    return fig
+
+
+def _pct(x: float) -> str:
+    """A share as an Indonesian percentage ("34,4")."""
+    from tkpk_lib.reporting.formatting import fmt_number
+
+    return fmt_number(100 * x, 1)
+
+
+def _kecamatan_hover(row: Any, unit: str) -> str:
+    """Hover text of one kecamatan: name, P0 with its 95% CI, reliability, pocket status."""
+    from tkpk_lib.reporting.labels import RELIABILITY_ID
+
+    parts = [f"<b>Kecamatan {row['name']}</b>", unit]
+    if np.isfinite(row["rate"]):
+        ci = ""
+        if np.isfinite(row["se"]):
+            lo, hi = max(row["rate"] - 1.96 * row["se"], 0.0), row["rate"] + 1.96 * row["se"]
+            ci = f" (SK 95%: {_pct(lo)}-{_pct(hi)})"
+        parts.append(f"P0 model: {_pct(row['rate'])} persen{ci}")
+        parts.append(f"Keandalan: {RELIABILITY_ID.get(str(row['reliability']), 'tidak diketahui')}")
+    else:
+        parts.append(f"P0 model: {MISSING_LABEL}")
+    status = row["pocket_type"] if isinstance(row["pocket_type"], str) else "tidak dinilai"
+    parts.append(f"Status kantong kemiskinan: {status}")
+    return "<br>".join(parts)
+
+
+def _desa_hover(row: Any, kec_names: Mapping[str, str], unit: str) -> str:
+    """Hover text of one desa: name, kecamatan, its measure (registry: no sampling error), pocket status."""
+    parts = [f"<b>{row['name']}</b>", f"Kecamatan {kec_names.get(str(row['code'])[:6], '-')}", unit]
+    if np.isfinite(row["rate"]):
+        parts.append(f"{row['rate_measure']}: {_pct(row['rate'])} persen (data registri, tanpa galat sampling)")
+    else:
+        parts.append(f"{row['rate_measure'] if isinstance(row['rate_measure'], str) else 'Nilai'}: {MISSING_LABEL}")
+    status = row["pocket_type"] if isinstance(row["pocket_type"], str) else "tidak dinilai"
+    parts.append(f"Status kantong kemiskinan: {status}")
+    return "<br>".join(parts)
+
+
+def pocket_map_interactive(cache: Any, data_root: Any, kab_code: str, level: str = "kecamatan") -> Any:
+    """Interactive map of the kecamatan (or desa) of a unit; kecamatan of the whole province for "17".
+
+    Kecamatan: coloured by P0 model (SAE); hover: kecamatan and kabupaten/kota name, P0 with
+    its 95% confidence interval and reliability (Indonesian number format), pocket status.
+    Desa (kabupaten/kota only; the province would carry 1,500 polygons): coloured by the desa
+    measure of the pockets (registry share, no sampling error); hover: desa and kecamatan
+    name, the measure, pocket status. Drawn offline (:func:`interactive_map`).
+
+    Parameters
+    ----------
+    cache : path
+        Prepared report tables.
+    data_root : path
+        Data root with the boundary files.
+    kab_code : str
+        Kabupaten/kota code, or the province code.
+    level : {"kecamatan", "desa"}, default "kecamatan"
+        Units of the map.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure or None
+        None without boundaries or pockets of that level (and for desa of the province).
+
+    Examples
+    --------
+    >>> pocket_map_interactive("derived/2024", "data/demo/generated", "1701")  # doctest: +SKIP
+    """
+    from tkpk_lib.data import canonical
+    from tkpk_lib.reporting.labels import PROVINCE_CODE, unit_name
+    from tkpk_lib.reporting.reading import load_section
+
+    code = str(kab_code)
+    if f"boundaries/{level}" not in canonical.raw_files(data_root, 0) or (level == "desa" and code == PROVINCE_CODE):
+        return None
+    pockets = load_section(cache, "pockets", kab_code)
+    pk = pockets[pockets["level"] == level] if "level" in pockets.columns else pockets.iloc[0:0]
+    shapes = canonical.load_boundaries(data_root, level)
+    if code != PROVINCE_CODE:
+        shapes = shapes[shapes["code"].astype(str).str[:4] == code]
+    if pk.empty or shapes.empty:
+        return None
+    cols = ["code", "name", "rate", "se", "reliability", "pocket_type", "rate_measure"]
+    g = shapes[["code", "geometry"]].merge(pk[[c for c in cols if c in pk.columns]], on="code", how="left")
+    for col in ("rate", "se"):
+        g[col] = pd.to_numeric(g[col], errors="coerce") if col in g.columns else np.nan
+    g["name"] = g["name"].fillna(g["code"].astype(str))
+    if level == "desa":
+        kec = pockets[pockets["level"] == "kecamatan"]
+        names = dict(zip(kec["code"].astype(str), kec["name"].astype(str), strict=True))
+        text = [_desa_hover(r, names, unit_name(code)) for _i, r in g.iterrows()]
+        title, legend, reliability = f"Kantong kemiskinan desa, {unit_name(code)}", "Desil 1-4 (%)", None
+    else:
+        text = [_kecamatan_hover(r, unit_name(str(r["code"])[:4])) for _i, r in g.iterrows()]
+        title, legend, reliability = f"P0 model kecamatan (SAE), {unit_name(code)}", "P0 (%)", "reliability"
+    span = float(max(g.total_bounds[2] - g.total_bounds[0], g.total_bounds[3] - g.total_bounds[1]))
+    fig = interactive_map(g, "rate", title=title, legend_title=legend, k=4, fmt="{:.1f}", multiplier=100,
+                          reliability=reliability, hover_text=text, simplify=span / 800)
+    for trace in fig.data:  # legend intervals with decimal commas
+        if trace.name:
+            trace.name = trace.name.replace(".", ",")
+    fig.update_layout(separators=",.", hoverlabel={"align": "left", "namelength": -1},
+                      width=None, height=640, autosize=True)
     return fig

@@ -6,11 +6,10 @@ indicator catalogue they read names, units and decimals from.
 
 from __future__ import annotations
 
-import functools
-
 import pandas as pd
 
-PROVINCE_CODE = "17"
+from tkpk_lib.data.region import current_region, province_code, unit_label
+
 WELFARE, LINE, SIZE = "exp_pc", "poverty_line", "hh_size"
 
 #: Sections written by :func:`prepare_tables` and what they hold (Indonesian, shown in notes).
@@ -24,9 +23,11 @@ SECTIONS: dict[str, str] = {
     "combinations": "kombinasi program yang diterima rumah tangga sasaran",
     "targeting_own": "cakupan dan kesalahan inklusi/eksklusi tiap program terhadap kelompok sasarannya sendiri",
     "targeting_groups": "cakupan program menurut jenis kelamin kepala rumah tangga dan kelompok rentan",
+    "overlap": "tumpang tindih program (Susenas): penerima program A yang juga menerima program B",
     "registry_summary": "ringkasan data terpadu (eligible, tercakup, belum tercakup)",
     "registry_followup": "jumlah rumah tangga yang perlu ditindaklanjuti per desa (tanpa data pribadi)",
     "registry_desa": "cakupan program per desa menurut data terpadu (jumlah rumah tangga)",
+    "survey_registry": "jumlah rumah tangga penerima program: dugaan Susenas dibanding data terpadu",
     "pockets_kecamatan": "estimasi P0 kecamatan (Fay-Herriot)",
     "pockets_desa": "skor deprivasi desa dan tipologi",
     "pockets": "daftar kantong kemiskinan",
@@ -44,9 +45,10 @@ SECTIONS: dict[str, str] = {
 
 #: Library module behind each optional section (shown as "bagian ini menunggu modul X").
 SECTION_MODULES: dict[str, str] = {
-    "coverage": "coverage", "targeting": "coverage", "combinations": "coverage",
+    "coverage": "coverage", "targeting": "coverage", "combinations": "coverage", "overlap": "coverage",
     "targeting_own": "coverage", "targeting_groups": "coverage",
-    "registry_summary": "registry", "registry_followup": "registry", "registry_desa": "registry",
+    "survey_registry": "registry", "registry_summary": "registry", "registry_followup": "registry",
+    "registry_desa": "registry",
     "pockets_kecamatan": "pockets", "pockets_desa": "pockets", "pockets": "pockets",
     "budget": "programmes", "convergence": "programmes", "complaints": "programmes",
 }
@@ -83,7 +85,7 @@ def _decimals(code: str, cat: pd.DataFrame, default: int = 2) -> int:
 
 
 def unit_name(code: str) -> str:
-    """Name of a kabupaten/kota or ``"Provinsi Bengkulu"`` for ``"17"``.
+    """Name of a kabupaten/kota, or ``"Provinsi <Nama>"`` for the province code.
 
     Examples
     --------
@@ -92,9 +94,9 @@ def unit_name(code: str) -> str:
     >>> unit_name("17")
     'Provinsi Bengkulu'
     """
-    if str(code) == PROVINCE_CODE:
-        return "Provinsi Bengkulu"
-    return _region_names().get(str(code), str(code))
+    if str(code) == province_code():
+        return current_region().title
+    return unit_label(str(code))
 
 
 #: Where each canonical table comes from, as a data root lays it out (named in notes of absent inputs).
@@ -116,19 +118,36 @@ TABLE_LABELS: dict[str, str] = {
 }
 
 
+#: Indices BPS publishes on a 0-100 scale without "persen" (poverty gap P1 and severity P2): estimated as
+#: fractions, shown x 100 as an index.
+INDEX_100 = ("p1", "p2")
+
+
 HEADLINE = ("p0", "poor_count", "p1", "p2", "p0_extreme", "gini", "bottom40_share", "tpt", "tpak",
             "informal_share", "water_safe", "sanitation_safe", "decent_housing", "aps_13_15",
             "aps_16_18", "jkn_coverage")
 
 
 PROGRAMME_LABELS = {"pkh": "PKH", "bpnt": "Sembako/BPNT", "pbi": "PBI-JKN", "pip": "PIP", "blt_dd": "BLT Dana Desa",
-                    "lpg": "Subsidi LPG 3 kg", "listrik": "Subsidi listrik", "kur": "KUR"}
+                    "lpg": "Subsidi LPG 3 kg", "listrik": "Subsidi listrik", "kur": "KUR",
+                    "any": "Salah satu program"}
 RELIABILITY_ID = {"reliable": "andal", "caution": "hati-hati", "unreliable": "tidak andal", "suppressed": "ditekan"}
+#: Indonesian names of the local spatial cluster labels of :mod:`tkpk_lib.analysis.hotspots` (LISA quadrants,
+#: Gi* hot/cold), for tables; the maps use the same words with their colours.
+CLUSTER_LABELS_ID = {"High-High": "Tinggi-Tinggi", "Low-Low": "Rendah-Rendah", "High-Low": "Tinggi-Rendah",
+                     "Low-High": "Rendah-Tinggi", "hot": "Titik panas", "cold": "Titik dingin",
+                     "not significant": "Tidak signifikan", "no neighbours": "Tanpa tetangga"}
+#: Label of the desa measure of the pocket tables when it comes from the welfare registry: the share of
+#: people in registry households of deciles 1-4, not a poverty rate.
+DESA_REGISTRY_RATE = "% penduduk di rumah tangga desil 1-4 DTKS"
+DESA_REGISTRY_COUNT = "Penduduk di rumah tangga desil 1-4 DTKS (jiwa)"
+#: Words of a target that comes from the package's placeholder table (reference/targets.csv, status
+#: ``illustrative``): printed beside it wherever it appears.
+ILLUSTRATIVE_TARGET = "target ilustratif"
 TARGET_LABELS = {"poor": "penduduk miskin", "b40": "40% penduduk terbawah",
                  "registry": "rumah tangga desil 1-4 data terpadu"}
 
 
-@functools.cache
 def _region_names() -> dict[str, str]:
     from tkpk_lib.data.reference_data import region_names
 
@@ -156,3 +175,10 @@ def title_markdown(kab_code: str, year: int, what: str = "Evaluasi Tahunan Penan
     '# Evaluasi Tahunan Penanggulangan Kemiskinan'
     """
     return f"# {what}\n\n## {unit_name(kab_code)}, tahun {int(year)}"
+
+
+def __getattr__(name: str) -> str:
+    # PROVINCE_CODE was a constant; the province is now a setting (tkpk_lib.data.region)
+    if name == "PROVINCE_CODE":
+        return province_code()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -19,10 +19,12 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from tkpk_lib.data.region import province_code
 from tkpk_lib.reporting.formatting import fmt_int, fmt_number, fmt_percent
-from tkpk_lib.reporting.labels import PROVINCE_CODE, unit_name
+from tkpk_lib.reporting.labels import unit_name
 
 __all__ = [
+    "report_summary",
     "compare_with_province",
     "coverage_sentences",
     "draft_narrative",
@@ -202,13 +204,13 @@ def compare_with_province(estimates: pd.DataFrame, kab_code: str, year: int, ind
     >>> compare_with_province(e, "1701", 2024)
     'Persentase penduduk miskin (P0) Kabupaten Bengkulu Selatan (21,26 persen) lebih tinggi daripada angka provinsi (11,72 persen) dan perbedaannya nyata secara statistik.'
     """
-    if str(kab_code) == PROVINCE_CODE:
+    if str(kab_code) == province_code():
         return ""
     e = estimates[(estimates["year"] == int(year)) & (estimates["indicator"] == indicator)]
     e = e.set_index(e["kab_code"].astype(str))
-    if str(kab_code) not in e.index or PROVINCE_CODE not in e.index:
+    if str(kab_code) not in e.index or province_code() not in e.index:
         return ""
-    a, b = e.loc[str(kab_code)], e.loc[PROVINCE_CODE]
+    a, b = e.loc[str(kab_code)], e.loc[province_code()]
     se = (float(a["se"]) ** 2 + float(b["se"]) ** 2) ** 0.5
     diff = float(a["estimate"]) - float(b["estimate"])
     sig = se > 0 and abs(diff / se) > Z95
@@ -236,7 +238,7 @@ def extreme_poverty_sentence(targets: pd.DataFrame, kab_code: str) -> str:
     ...     "estimate": 0.0246, "ci_low": 0.0, "ci_high": 0.06, "target": 0.0, "target_year": 2024,
     ...     "status": "inconclusive", "status_id": "belum dapat disimpulkan"}, index=[0])
     >>> extreme_poverty_sentence(t, "1701")
-    'Persentase penduduk miskin ekstrem tahun 2024 sebesar 2,46 persen, sedangkan target Inpres 4/2022 adalah 0,00 persen pada tahun 2024: belum dapat dipastikan tercapai karena selang kepercayaan 95% masih memuat target (status: belum dapat disimpulkan).'
+    'Persentase penduduk miskin ekstrem tahun 2024 sebesar 2,46 persen, sedangkan target Inpres 4/2022 adalah 0,00 persen pada tahun 2024: belum dapat dipastikan tercapai karena selang kepercayaan 95% masih memuat batas target (status: belum dapat disimpulkan).'
     """
     t = targets[(targets["indicator"] == "p0_extreme") & (targets["kab_code"].astype(str) == str(kab_code))]
     if t.empty:
@@ -245,10 +247,11 @@ def extreme_poverty_sentence(targets: pd.DataFrame, kab_code: str) -> str:
     status = str(r["status"])
     deadline = int(r["target_year"]) <= int(r["year"])
     verdict = {
-        "achieved": "target tercapai, seluruh selang kepercayaan 95% berada pada atau di bawah target",
-        "off_track": ("target tidak tercapai, seluruh selang kepercayaan 95% berada di atas target" if deadline
+        "achieved": "target tercapai, seluruh selang kepercayaan 95% berada pada atau di bawah batas target",
+        "not_achieved": "target tidak tercapai, seluruh selang kepercayaan 95% berada di atas batas target",
+        "off_track": ("target tidak tercapai, seluruh selang kepercayaan 95% berada di atas batas target" if deadline
                       else "laju penurunan belum cukup untuk mencapai target"),
-        "inconclusive": "belum dapat dipastikan tercapai karena selang kepercayaan 95% masih memuat target",
+        "inconclusive": "belum dapat dipastikan tercapai karena selang kepercayaan 95% masih memuat batas target",
         "on_track": "laju penurunan sesuai jalur menuju target",
     }.get(status, "status capaian belum dapat ditentukan")
     return (f"Persentase penduduk miskin ekstrem tahun {int(r['year'])} sebesar {fmt_percent(r['estimate'])} persen, "
@@ -319,7 +322,7 @@ def province_sentences(change: pd.DataFrame, indicator: str = "p0") -> list[str]
     Dibandingkan tahun 2023, persentase penduduk miskin (P0) turun secara nyata di 1 kabupaten/kota (Kabupaten Bengkulu Selatan) dan naik secara nyata di 1 kabupaten/kota (Kabupaten Rejang Lebong).
     Di 1 kabupaten/kota lainnya (Kota Bengkulu) perubahannya tidak berbeda nyata secara statistik.
     """
-    c = change[(change["indicator"] == indicator) & (change["kab_code"].astype(str) != PROVINCE_CODE)]
+    c = change[(change["indicator"] == indicator) & (change["kab_code"].astype(str) != province_code())]
     if c.empty:
         return []
     c = c.sort_values("kab_code", kind="stable")
@@ -399,13 +402,13 @@ def draft_narrative(
     if targets is not None and "estimate" in targets.columns:
         targets = targets[targets["estimate"].notna()]
     out = [s for s in [level_sentence(estimates, kab_code, year)] if s]
-    if str(kab_code) != PROVINCE_CODE:
+    if str(kab_code) != province_code():
         s = compare_with_province(estimates, kab_code, year)
         if s:
             out.append(s)
     if change is not None and not change.empty:
         out += change_sentences(change, kab_code, indicators)
-        if str(kab_code) == PROVINCE_CODE:
+        if str(kab_code) == province_code():
             out += province_sentences(change)
     if targets is not None and not targets.empty:
         s = extreme_poverty_sentence(targets, kab_code)
@@ -427,3 +430,15 @@ def narrative_markdown(sentences: Sequence[str], title: str = "Ringkasan otomati
     body = "\n".join(f"- {s}" for s in sentences) if sentences else "- (tidak ada data untuk ringkasan)"
     return (f"### {title}\n\n{body}\n\n*Draf otomatis dari tabel estimasi; periksa dan sunting sebelum "
             "digunakan. Uji beda pada taraf 5%.*")
+
+
+def report_summary(cache: str, kab_code: str, year: int, *, min_sample: int = 0, target: str = "poor") -> str:
+    """The report's automatic summary: every sentence from a displayed table row (:mod:`tkpk_lib.reporting.summary`).
+
+    Examples
+    --------
+    >>> report_summary("derived/2024", "1701", 2024)  # doctest: +SKIP
+    """
+    from tkpk_lib.reporting.summary import summary_markdown
+
+    return summary_markdown(cache, kab_code, year, min_sample=min_sample, target=target)

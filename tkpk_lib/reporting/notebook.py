@@ -45,6 +45,29 @@ def _png_opaque(fig: Any, dpi: float) -> bytes:
     return buf.getvalue()
 
 
+def figure_title(fig: Any) -> str:
+    """The title a matplotlib figure shows (its suptitle, else the first axes title), or "".
+
+    The HTML export uses it as the figure's caption after its number ("Gambar 4.1 ...").
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> fig = Figure()
+    >>> _ = fig.add_subplot().set_title("P0 kecamatan", loc="left")
+    >>> figure_title(fig)
+    'P0 kecamatan'
+    """
+    sup = getattr(fig, "_suptitle", None)
+    if sup is not None and sup.get_text().strip():
+        return sup.get_text().strip()
+    for ax in fig.axes:
+        for loc in ("center", "left", "right"):
+            if ax.get_title(loc=loc).strip():
+                return ax.get_title(loc=loc).strip()
+    return ""
+
+
 def show(fig: Any, dpi: int = 110) -> None:
     """Display a matplotlib figure once as a PNG (works for pyplot and object-API figures).
 
@@ -71,6 +94,13 @@ def show(fig: Any, dpi: int = 110) -> None:
         fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
         png = buf.getvalue()
     display(Image(png))
+    title = figure_title(fig)
+    if title:  # read by the HTML export for the caption (tkpk_lib.reporting.document); not shown
+        import html
+
+        from IPython.display import HTML
+
+        display(HTML(f'<p class="tkpk-figure-title" hidden>{html.escape(title)}</p>'))
     if getattr(fig.canvas, "manager", None) is not None:  # a pyplot figure: pyplot is imported
         try:
             import matplotlib.pyplot as plt
@@ -96,19 +126,52 @@ def show_maps(cache: str | Path, data_root: str | Path, kab_code: str, dpi: int 
         show(fig, dpi)
 
 
-def show_annex(tables: Mapping[str, pd.DataFrame], table_id: str, rows: int | None = None) -> None:
-    """Display one annex table (its first ``rows`` rows) as the report shows it; nothing if absent.
+_PROGRAMME_MAP_EMPTY = "Peta program tahun ini tidak memuat baris program untuk wilayah ini, sehingga tabel ini kosong."
+#: Why an annex table is absent or empty, by its id.
+ANNEX_EMPTY: dict[str, str] = {
+    "program": _PROGRAMME_MAP_EMPTY,
+    "target": _PROGRAMME_MAP_EMPTY,
+    "pengaduan": "Log pengaduan tidak memuat pengaduan untuk wilayah ini pada tahun laporan.",
+    "kantong": "Tidak ada data desa (Podes atau batas wilayah) untuk menentukan kantong kemiskinan wilayah ini.",
+    "cakupan": "Data terpadu tidak memuat rumah tangga untuk wilayah ini.",
+}
+
+
+def show_interactive_maps(cache: str | Path, data_root: str | Path, kab_code: str) -> None:
+    """Display the interactive kecamatan map and (kabupaten/kota) desa map of a unit (HTML report).
 
     Examples
     --------
-    >>> show_annex({}, "program")  # an annex without programmes shows nothing
+    >>> show_interactive_maps("derived/2024", "data/demo/generated", "1701")  # doctest: +SKIP
     """
-    if table_id not in tables:
-        return
     from IPython.display import display
 
+    from tkpk_lib.reporting.interactive_maps import pocket_map_interactive
+
+    for level in ("kecamatan", "desa"):
+        fig = pocket_map_interactive(cache, data_root, kab_code, level)
+        if fig is not None:
+            display(fig)
+
+
+def show_annex(tables: Mapping[str, pd.DataFrame], table_id: str, rows: int | None = None) -> None:
+    """Display one annex table (its first ``rows`` rows) as the report shows it.
+
+    An absent or empty table shows one sentence saying why (:data:`ANNEX_EMPTY`), never a
+    heading with nothing under it or a row of column names.
+
+    Examples
+    --------
+    >>> show_annex({}, "program")  # doctest: +SKIP
+    """
+    from IPython.display import display
+
+    reason = ANNEX_EMPTY.get(table_id)
+    if table_id not in tables:
+        display(EmptyTable(None, reason or EMPTY_DEFAULT))
+        return
     df = tables[table_id] if rows is None else tables[table_id].head(rows)
-    display(styled(annex_display(df, table_id)))
+    display(styled(annex_display(df, table_id), empty=reason))
 
 
 def explore_unit(out: Any, cache: str | Path, kab_code: str, year: int, min_sample: int = 0) -> None:
@@ -162,14 +225,90 @@ def show_picker(cache: str | Path, kab_code: str, year: int, min_sample: int = 0
         display(picker)
 
 
-def styled(df: pd.DataFrame, caption: str | None = None) -> Any:
-    """A pandas Styler without the index (for report tables).
+#: Why a table is empty, by a word in the name of a column it would have had (first match wins;
+#: the report tables name columns in Indonesian, the prepared sections in English).
+EMPTY_REASONS: tuple[tuple[str, str], ...] = (
+    ("pengaduan", "Log pengaduan tidak memuat pengaduan untuk wilayah ini pada tahun laporan."),
+    ("complaint", "Log pengaduan tidak memuat pengaduan untuk wilayah ini pada tahun laporan."),
+    ("anggaran", "Peta program tahun ini tidak memuat baris program untuk wilayah ini, sehingga tabel ini kosong."),
+    ("pagu", "Peta program tahun ini tidak memuat baris program untuk wilayah ini, sehingga tabel ini kosong."),
+    ("budget", "Peta program tahun ini tidak memuat baris program untuk wilayah ini, sehingga tabel ini kosong."),
+    ("programme", "Peta program tahun ini tidak memuat baris program untuk wilayah ini, sehingga tabel ini kosong."),
+    ("desa_code", "Tidak ada desa/kelurahan yang memenuhi kriteria tabel ini untuk wilayah ini."),
+)
+#: Said of an empty table when no column tells why.
+EMPTY_DEFAULT = "Data masukan tidak memuat baris untuk tabel ini pada wilayah dan tahun laporan."
+
+
+class EmptyTable:
+    """What a report shows for a table without rows: its title and one sentence why.
+
+    Attributes
+    ----------
+    caption : str or None
+        Title of the table that would have been shown.
+    reason : str
+        The sentence.
+    """
+
+    def __init__(self, caption: str | None, reason: str) -> None:
+        self.caption = caption
+        self.reason = reason
+
+    def _repr_html_(self) -> str:
+        import html
+
+        title = f'<p class="tkpk-empty-title"><strong>{html.escape(self.caption)}</strong></p>' if self.caption else ""
+        return f'<div class="tkpk-empty-table">{title}<p>{html.escape(self.reason)}</p></div>'
+
+    def _repr_markdown_(self) -> str:
+        return (f"**{self.caption}**\n\n" if self.caption else "") + self.reason
+
+
+def empty_reason(df: pd.DataFrame, caption: str | None = None) -> str:
+    """The sentence that explains an empty table, from its columns or its caption.
+
+    Examples
+    --------
+    >>> empty_reason(pd.DataFrame(columns=["Strategi", "Pagu (Rp)"]))[:40]
+    'Peta program tahun ini tidak memuat bari'
+    >>> empty_reason(pd.DataFrame(columns=["Program", "Jumlah pengaduan"]))[:30]
+    'Log pengaduan tidak memuat pen'
+    >>> empty_reason(pd.DataFrame(), "Pagu dan realisasi menurut strategi")[:12]
+    'Peta program'
+    """
+    cols = [str(c).lower() for c in df.columns] + [(caption or "").lower()]
+    return next((text for word, text in EMPTY_REASONS if any(word in c for c in cols)), EMPTY_DEFAULT)
+
+
+def styled(df: pd.DataFrame, caption: str | None = None, empty: str | None = None) -> Any:
+    """A pandas Styler without the index (for report tables); one sentence for an empty table.
+
+    A table without rows is never shown as a row of column names: :class:`EmptyTable` shows
+    its caption and ``empty`` (default :func:`empty_reason`, from the table's columns and caption).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table as shown.
+    caption : str, optional
+        Table title.
+    empty : str, optional
+        Why the table is empty (shown instead of the table when it has no rows).
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler or EmptyTable
 
     Examples
     --------
     >>> styled(pd.DataFrame({"a": [1]}), "Tabel").caption
     'Tabel'
+    >>> styled(pd.DataFrame(columns=["budget"]), "Pagu").reason[:13]
+    'Peta program '
     """
+    if df.empty:
+        return EmptyTable(caption, empty or empty_reason(df, caption))
     # a table id from the content instead of pandas' random one: the same inputs give the same
     # table HTML when a run is repeated (tests/test_pipeline.py::test_rerun_same_run_id_...)
     digest = hashlib.sha1(f"{caption}\x1f{df.to_csv()}".encode()).hexdigest()[:10]

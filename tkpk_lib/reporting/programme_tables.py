@@ -29,8 +29,9 @@ from tkpk_lib.analysis.programme_catalogue import (
     load_catalogue,
     programme_name,
 )
+from tkpk_lib.data.region import province_code
 from tkpk_lib.reporting.formatting import fmt_int, fmt_percent, rse_mark
-from tkpk_lib.reporting.labels import PROVINCE_CODE, TARGET_LABELS, _region_names
+from tkpk_lib.reporting.labels import TARGET_LABELS, _region_names
 from tkpk_lib.reporting.reading import load_section
 
 __all__ = [
@@ -404,8 +405,8 @@ def followup_table(cache: str | Path, kab_code: str, top: int = 15) -> pd.DataFr
     --------
     >>> followup_table("derived/2024", "1701")  # doctest: +SKIP
     """
-    fu = load_section(cache, "registry_followup", None if str(kab_code) == PROVINCE_CODE else kab_code)
-    rd = load_section(cache, "registry_desa", None if str(kab_code) == PROVINCE_CODE else kab_code)
+    fu = load_section(cache, "registry_followup", None if str(kab_code) == province_code() else kab_code)
+    rd = load_section(cache, "registry_desa", None if str(kab_code) == province_code() else kab_code)
     if fu.empty or rd.empty:
         return pd.DataFrame()
     tot = rd[rd["programme"].astype(str) == "any"].set_index("desa_code")["missing"]
@@ -419,7 +420,7 @@ def followup_table(cache: str | Path, kab_code: str, top: int = 15) -> pd.DataFr
     out = pd.DataFrame({"Kode desa": tot["desa_code"].astype(str).to_numpy(),
                         "Desa/kelurahan": [names.get(str(c), str(c)) for c in tot["desa_code"]],
                         "Kecamatan": [names.get(str(c)[:6], str(c)[:6]) for c in tot["desa_code"]]})
-    if str(kab_code) == PROVINCE_CODE:  # the province compares kabupaten/kota: say where each desa is
+    if str(kab_code) == province_code():  # the province compares kabupaten/kota: say where each desa is
         out.insert(3, "Kabupaten/kota", [names.get(str(c)[:4], str(c)[:4]) for c in tot["desa_code"]])
     for prog in order:
         out[programme_name(str(prog), short=True)] = [

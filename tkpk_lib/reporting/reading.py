@@ -14,12 +14,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tkpk_lib.data.region import province_code
 from tkpk_lib.errors import ReportError
 from tkpk_lib.reporting.failures import SectionError
-from tkpk_lib.reporting.labels import PROVINCE_CODE, SECTIONS, TARGET_LABELS
+from tkpk_lib.reporting.labels import SECTIONS, TARGET_LABELS
 
 CACHE_VERSION = 2
 _READ_CACHE: dict[tuple[str, str, int], pd.DataFrame] = {}
+_SUPPRESSED: dict[tuple[str, str, int, int], pd.DataFrame] = {}
 
 
 #: Written last into a cache entry: the entry's key and options, and the size and SHA-256 of
@@ -151,6 +153,18 @@ _CHANGE_VALUE_COLS = ("estimate_a", "se_a", "estimate_b", "se_b", "difference", 
                       "p_value")
 
 
+def _sample_size(df: pd.DataFrame) -> pd.DataFrame:
+    """``n`` for the small-cell rule: the sample units, or the sample *cases* behind a share when fewer.
+
+    A poverty share of 840 households that rests on four poor households is as thin as a
+    4-household cell: the rule takes ``min(n, n_cases)`` where ``n_cases`` is known.
+    """
+    if "n_cases" not in df.columns or df.empty:
+        return df
+    cases = pd.to_numeric(df["n_cases"], errors="coerce")
+    return df.assign(n=np.fmin(pd.to_numeric(df["n"], errors="coerce"), cases.where(cases.notna(), np.inf)))
+
+
 def _suppress_small(df: pd.DataFrame, name: str, cache: str | Path, min_sample: int) -> pd.DataFrame:
     """Blank the estimates of rows based on fewer than ``min_sample`` sample units.
 
@@ -162,7 +176,7 @@ def _suppress_small(df: pd.DataFrame, name: str, cache: str | Path, min_sample: 
         return df
     df = df.copy()
     if name == "targets":  # the estimate compared with the target, and what follows from it
-        n = load_section(cache, "indicators").set_index(["indicator", "kab_code", "year"])["n"]
+        n = _sample_size(load_section(cache, "indicators")).set_index(["indicator", "kab_code", "year"])["n"]
         idx = pd.MultiIndex.from_arrays([df["indicator"], df["kab_code"].astype(str), df["year"].astype(int)])
         small = n.reindex(idx).to_numpy(dtype=float) < min_sample
         cols = [c for c in ("estimate", "ci_low", "ci_high", "gap", "annual_change_needed", "recent_annual_change")
@@ -174,7 +188,7 @@ def _suppress_small(df: pd.DataFrame, name: str, cache: str | Path, min_sample: 
                 df.loc[small, c] = None
         return df
     if name == "change":
-        ind = load_section(cache, "indicators")
+        ind = _sample_size(load_section(cache, "indicators"))
         n = ind.set_index(["indicator", "kab_code", "year"])["n"]
         idx_a = pd.MultiIndex.from_arrays([df["indicator"], df["kab_code"].astype(str), df["year_a"].astype(int)])
         idx_b = pd.MultiIndex.from_arrays([df["indicator"], df["kab_code"].astype(str), df["year_b"].astype(int)])
@@ -190,7 +204,7 @@ def _suppress_small(df: pd.DataFrame, name: str, cache: str | Path, min_sample: 
         return df
     if "n" not in df.columns:
         return df
-    small = (df["n"] < min_sample).to_numpy()
+    small = (_sample_size(df)["n"] < min_sample).to_numpy()
     cols = [c for c in _VALUE_COLS if c in df.columns]
     df.loc[small, cols] = np.nan
     if "reliability" in df.columns:
@@ -247,8 +261,14 @@ def load_section(cache: str | Path, name: str, kab_code: str | None = None, *,
                           f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}); "
                           "run tkpk run again to rebuild the cache") from exc
     # a shallow copy is safe under copy-on-write: callers cannot change the cached frame
-    df = _suppress_small(_READ_CACHE[key].copy(deep=False), name, cache, min_sample)
-    if kab_code is None or str(kab_code) == PROVINCE_CODE:
+    # the small-cell rule once per table and limit (the summary and the tables read the same sections)
+    skey = (*key, int(min_sample or 0))
+    if skey not in _SUPPRESSED:
+        if len(_SUPPRESSED) > 64:
+            _SUPPRESSED.clear()
+        _SUPPRESSED[skey] = _suppress_small(_READ_CACHE[key].copy(deep=False), name, cache, min_sample)
+    df = _SUPPRESSED[skey].copy(deep=False)
+    if kab_code is None or str(kab_code) == province_code():
         return df
     code = str(kab_code)
     for col in ("kab_code", "kec_code", "desa_code", "locus_desa"):

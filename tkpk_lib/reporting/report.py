@@ -103,7 +103,6 @@ from tkpk_lib.reporting.labels import (  # noqa: F401
     LINE,
     LOOKED_FOR,
     PROGRAMME_LABELS,
-    PROVINCE_CODE,
     RELIABILITY_ID,
     SECTION_MODULES,
     SECTIONS,
@@ -188,7 +187,6 @@ from tkpk_lib.reporting.tables import (  # noqa: F401
 __all__ = [
     "COMPLETE_MARKER",
     "FOOTNOTE_RSE",
-    "PROVINCE_CODE",
     "SECTIONS",
     "SectionError",
     "annex_notes",
@@ -222,3 +220,12 @@ __all__ = [
     "unit_completeness",
     "unit_name",
 ]
+
+
+def __getattr__(name: str) -> str:
+    # PROVINCE_CODE follows the process's province (tkpk_lib.data.region), read when asked for
+    if name == "PROVINCE_CODE":
+        from tkpk_lib.data.region import province_code
+
+        return province_code()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,10 +16,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tkpk_lib.data.region import province_code
 from tkpk_lib.errors import ReportError
 from tkpk_lib.reporting.labels import (
     LINE,
-    PROVINCE_CODE,
     SIZE,
     WELFARE,
 )
@@ -49,7 +49,7 @@ def _both(func: Callable[..., pd.DataFrame], df: pd.DataFrame, design: Any, **kw
     """Estimate by kabupaten and for the province (kab_code "17") in one frame."""
     by_kab = func(df, design, by="kab_code", **kw)
     prov = func(df, design, **kw)
-    prov.insert(1 if "indicator" in prov.columns else 0, "kab_code", PROVINCE_CODE)
+    prov.insert(1 if "indicator" in prov.columns else 0, "kab_code", province_code())
     return pd.concat([by_kab, prov], ignore_index=True)
 
 
@@ -96,7 +96,27 @@ def year_indicators(tables: Mapping[str, pd.DataFrame], year: int) -> pd.DataFra
     out = pd.concat(parts, ignore_index=True)
     out.insert(0, "year", int(year))
     out["kab_code"] = out["kab_code"].astype(str)
-    return out
+    return _with_cases(out, hh, year)
+
+
+def _with_cases(out: pd.DataFrame, hh: pd.DataFrame, year: int, dims: Sequence[str] = ()) -> pd.DataFrame:
+    """Set ``n_cases`` to the sample poor / extreme-poor households behind a poverty figure.
+
+    A proportion on fewer than MIN_CASES cases is "unreliable" whatever its RSE.
+    """
+    from tkpk_lib.analysis.disaggregation import sample_cases
+    from tkpk_lib.estimation.results import MIN_CASES
+
+    keys = ["kab_code", "indicator", *(["dimension", "group"] if dims else [])]
+    cases = sample_cases(hh, year, welfare=WELFARE, line=LINE, dims=dims)
+    # the sample poor households where they are counted here; the estimators' own count elsewhere
+    merged = out.merge(cases.rename(columns={"n_cases": "_cases"}), on=keys, how="left")
+    own = merged.pop("n_cases") if "n_cases" in merged.columns else pd.Series(float("nan"), index=merged.index)
+    merged["n_cases"] = merged.pop("_cases").fillna(own)
+    few = (merged["n_cases"] < MIN_CASES).to_numpy()
+    if "reliability" in merged.columns:
+        merged.loc[few, "reliability"] = "unreliable"
+    return merged
 
 
 def _disaggregation(hh: pd.DataFrame) -> pd.DataFrame:
@@ -104,13 +124,17 @@ def _disaggregation(hh: pd.DataFrame) -> pd.DataFrame:
 
     d = _design()
     dims = [c for c in ("urban", "head_female", "has_disabled", "has_elderly") if c in hh.columns]
-    dims.append("welfare_quintile")
+    # no welfare quintile: P0 is 0 in quintiles 2-5 by construction (the poor are the bottom of the same
+    # expenditure distribution), a tautology on the page
     kw = {"welfare": WELFARE, "line": LINE, "size": SIZE}
     by_kab = ind.disaggregate(ind.fgt, hh, d, dims=dims, by="kab_code", **kw)
     prov = ind.disaggregate(ind.fgt, hh, d, dims=dims, **kw)
-    prov["kab_code"] = PROVINCE_CODE
+    prov["kab_code"] = province_code()
     out = pd.concat([by_kab, prov], ignore_index=True)
-    return out[out["dimension"] != "total"].reset_index(drop=True)
+    out = out[out["dimension"] != "total"].reset_index(drop=True)
+    if "year" not in hh.columns or hh.empty:
+        return out
+    return _with_cases(out, hh, int(hh["year"].iloc[0]), dims=dims)
 
 
 def _apply_poverty_lines(hh: pd.DataFrame, lines: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -161,7 +185,7 @@ def _per_kab_by(frame: pd.DataFrame, fn: Callable[..., Mapping[str, pd.DataFrame
                 pos = where.map({c: i for i, c in enumerate(codes)}).to_numpy()
             else:
                 t = t.drop(columns=[c for c in ("kab_code",) if c in t.columns and name != "by_kab"])
-                where, pos = PROVINCE_CODE, np.full(len(t), len(codes))
+                where, pos = province_code(), np.full(len(t), len(codes))
             cols_of[(src, name)] = ["kab_code", "table", *t.columns]
             t.insert(0, "table", name)
             t.insert(0, "kab_code", where.to_numpy() if src == "kab" else where)
@@ -169,9 +193,9 @@ def _per_kab_by(frame: pd.DataFrame, fn: Callable[..., Mapping[str, pd.DataFrame
     if not pieces:
         return pd.DataFrame()
     order: dict[str, None] = {}  # column order: first appearance, kabupaten-major
-    for code in [*codes, PROVINCE_CODE]:
+    for code in [*codes, province_code()]:
         for name in keep:
-            src = "prov" if code == PROVINCE_CODE else "kab"
+            src = "prov" if code == province_code() else "kab"
             if (src, name) in cols_of and (src == "prov" or code in present.get(name, ())):
                 order.update(dict.fromkeys(cols_of[(src, name)]))
     out = pd.concat(pieces, ignore_index=True)
@@ -250,7 +274,7 @@ def _targeting_own(cov: Any, data: pd.DataFrame, d: Any, memo: dict[str, Any],
             frame = own.assign(group=pd.to_numeric(own[g], errors="coerce").astype("int64"))
             by_kab = cov.targeting_own(frame, d, by=["kab_code", "group"])
             prov = cov.targeting_own(frame, d, by="group")
-            prov.insert(0, "kab_code", PROVINCE_CODE)
+            prov.insert(0, "kab_code", province_code())
             parts.append(pd.concat([by_kab, prov], ignore_index=True).assign(dimension=g))
         out = pd.concat(parts, ignore_index=True)
     return _applicable(out)
@@ -290,14 +314,86 @@ def _programme_annex(progs: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 
 def _complaints_annex(comp: pd.DataFrame) -> pd.DataFrame:
-    """Complaints per kabupaten x programme x channel: number, resolved, mean days to resolve."""
+    """Complaints per kabupaten x programme x channel: number, resolved, median days to resolve.
+
+    The median, as in the report's complaint tables (:func:`tkpk_lib.analysis.programmes.complaints_summary`):
+    days from receipt to resolution of the resolved complaints.
+    """
     c = comp.copy()
     c["selesai"] = (c["status"].astype(str) == "selesai").astype(int)
     days = (pd.to_datetime(c["date_resolved"]) - pd.to_datetime(c["date_received"])).dt.days
     c["hari"] = days.where(c["selesai"] == 1)
     g = c.groupby(["kab_code", "programme", "channel"], as_index=False, sort=True).agg(
-        jumlah=("complaint_id", "size"), selesai=("selesai", "sum"), hari_rata=("hari", "mean"))
+        jumlah=("complaint_id", "size"), selesai=("selesai", "sum"), hari_median=("hari", "median"))
     g = g.rename(columns={"programme": "program", "channel": "kanal"})
     g["selesai_pct"] = g["selesai"] / g["jumlah"]
     g["kab_code"] = g["kab_code"].astype(str)
-    return g[["kab_code", "program", "kanal", "jumlah", "selesai", "selesai_pct", "hari_rata"]]
+    return g[["kab_code", "program", "kanal", "jumlah", "selesai", "selesai_pct", "hari_median"]]
+
+
+def survey_registry_section(hh: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFrame:
+    """Survey estimate of recipient households against the registry's count, per programme and kabupaten.
+
+    The Susenas total of households receiving each programme (with its 95% CI,
+    :func:`tkpk_lib.analysis.coverage.programme_receipt`) next to the number of registry households
+    flagged as recipients (:func:`tkpk_lib.analysis.registry.registry_coverage`), compared by
+    :func:`tkpk_lib.analysis.registry.compare_survey_registry`; the province has kab_code "17".
+
+    Parameters
+    ----------
+    hh : pandas.DataFrame
+        Canonical ``households`` table (Susenas) of the year.
+    registry : pandas.DataFrame
+        Canonical registry without personal data (``row_no``, ``kab_code``, ``decile``, ``rcv_*``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``kab_code, programme, survey_estimate, se, ci_low, ci_high, registry, difference, z,
+        agreement, disagree, reliability, n``; programmes present in both sources.
+
+    Examples
+    --------
+    >>> hh = pd.DataFrame({"kab_code": "1701", "weight": [100.0, 100.0, 200.0], "stratum": 1,
+    ...     "psu": [1, 2, 3], "rcv_pkh": [1, 0, 1]})
+    >>> reg = pd.DataFrame({"row_no": [1, 2], "kab_code": "1701", "decile": [1, 5], "rcv_pkh": [1, 1]})
+    >>> survey_registry_section(hh, reg)[["kab_code", "survey_estimate", "registry"]].values.tolist()
+    [['17', 300.0, 2], ['1701', 300.0, 2]]
+    """
+    from tkpk_lib.analysis import coverage, registry_summary
+    from tkpk_lib.data.schemas import PROGRAMMES
+
+    progs = [p for p in PROGRAMMES if f"rcv_{p}" in hh.columns and f"rcv_{p}" in registry.columns]
+    sv = _both(coverage.programme_receipt, hh, _design(), programmes=progs)
+    rg = registry_summary.registry_coverage(registry, by="kab_code", programmes=progs)
+    # one scan of the registry: the province's counts are the sums of the kabupaten's
+    rg_prov = rg.groupby("programme", as_index=False, sort=False)["recipients"].sum()
+    rg_prov.insert(0, "kab_code", province_code())
+    rg = pd.concat([rg[["kab_code", "programme", "recipients"]].assign(kab_code=rg["kab_code"].astype(str)),
+                    rg_prov], ignore_index=True)
+    sv = sv.assign(kab_code=sv["kab_code"].astype(str))
+    return registry_summary.compare_survey_registry(sv, rg, by="kab_code", registry_value="recipients",
+                                                    indicator="number")
+
+
+def overlap_section(hh: pd.DataFrame) -> pd.DataFrame:
+    """Programme overlap matrix (Susenas, households) per kabupaten and for the province ("17").
+
+    :func:`tkpk_lib.analysis.coverage.overlap_matrix` over all households, rows of the indicator
+    ``share_b_given_a`` (the share of recipients of programme a who also receive b; diagonal 1).
+
+    Examples
+    --------
+    >>> hh = pd.DataFrame({"kab_code": "1701", "weight": 1.0, "stratum": 1, "psu": [1, 2, 3, 4],
+    ...     "rcv_pkh": [1, 1, 0, 0], "rcv_bpnt": [1, 0, 1, 0]})
+    >>> o = overlap_section(hh)
+    >>> o.query("kab_code == '1701' and programme_a == 'pkh' and programme_b == 'bpnt'")["estimate"].item()
+    0.5
+    """
+    from tkpk_lib.analysis import coverage
+    from tkpk_lib.data.schemas import PROGRAMMES
+
+    progs = [p for p in PROGRAMMES if f"rcv_{p}" in hh.columns]
+    out = _both(coverage.overlap_matrix, hh, _design(), programmes=progs)
+    out = out[out["indicator"] == "share_b_given_a"].reset_index(drop=True)
+    return out.assign(kab_code=out["kab_code"].astype(str))

@@ -23,12 +23,12 @@ from typing import Any
 import pandas as pd
 
 from tkpk_lib.batch.files import publish_mode
+from tkpk_lib.data.region import province_code
 from tkpk_lib.errors import ReportError
 from tkpk_lib.reporting.completeness import unit_completeness
 from tkpk_lib.reporting.failures import describe_failure
 from tkpk_lib.reporting.labels import (
     LOOKED_FOR,
-    PROVINCE_CODE,
     SECTIONS,
     TABLE_LABELS,
     _catalogue,
@@ -42,6 +42,8 @@ from tkpk_lib.reporting.section_data import (
     _per_kab_by,
     _plain,
     _programme_annex,
+    overlap_section,
+    survey_registry_section,
     year_indicators,
 )
 
@@ -329,6 +331,7 @@ def prepare_tables(  # noqa: C901 - one guarded call per report section (see Not
     prepared: dict[str, Any] = {}
     for name in ("coverage", "targeting", "combinations", "targeting_own", "targeting_groups"):
         s.run([name], "analysis.coverage", lambda cov, name=name: _coverage_sections(cov, hh, target, (name,), prepared))
+    s.run(["overlap"], "analysis.coverage", lambda _: {"overlap": overlap_section(hh)})
 
     def _where(table: str) -> str:
         return (looked_for or {}).get(table) or LOOKED_FOR.get(table, table).replace("<tahun>", str(year))
@@ -351,12 +354,15 @@ def prepare_tables(  # noqa: C901 - one guarded call per report section (see Not
         desa = reg_mod.registry_summary(registry, by=("kab_code", "kec_code", "desa_code"))
         summ = reg_mod.rollup_summary(desa, by=("kab_code",))
         prov = reg_mod.rollup_summary(desa, by=None)
-        prov.insert(0, "kab_code", PROVINCE_CODE)
+        prov.insert(0, "kab_code", province_code())
         fu = reg_mod.follow_up_by_desa(registry, summary=desa)
         return {"registry_summary": pd.concat([summ, prov], ignore_index=True), "registry_followup": fu,
                 "registry_desa": desa}
 
     s.run(["registry_summary", "registry_followup", "registry_desa"], "analysis.registry", _registry)
+    s.run(["survey_registry"], "analysis.registry", lambda _: (
+        _absent(["survey_registry"], "registry") if registry is None
+        else {"survey_registry": survey_registry_section(hh, registry)}))
 
     # ---- pockets
     def _pockets(pk: Any) -> dict[str, pd.DataFrame]:

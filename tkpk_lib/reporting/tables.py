@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tkpk_lib.data.region import province_code
 from tkpk_lib.reporting.formatting import (
     _fmt_value,
     fmt_int,
@@ -17,9 +18,12 @@ from tkpk_lib.reporting.formatting import (
     rse_mark,
 )
 from tkpk_lib.reporting.labels import (
+    CLUSTER_LABELS_ID,
+    DESA_REGISTRY_COUNT,
+    DESA_REGISTRY_RATE,
     HEADLINE,
+    ILLUSTRATIVE_TARGET,
     PROGRAMME_LABELS,
-    PROVINCE_CODE,
     _catalogue,
     _decimals,
     _region_names,
@@ -70,9 +74,9 @@ def indicator_sheet(cache: str | Path, kab_code: str, year: int, *, min_sample: 
                 notes.append("")
                 continue
             r = ch.loc[code]
-            if pd.isna(r["difference"]):  # a year below the small-cell rule
+            if pd.isna(r["difference"]):  # a year below the small-cell rule, or pemekaran
                 diffs.append("\u2013")
-                notes.append("")
+                notes.append(str(r["change_id"]) if r.get("change") == "not_comparable" else "")
                 continue
             u = _unit_of(code, cat)
             diff = r["difference"] * (100 if u == "fraction" else 1)
@@ -84,12 +88,78 @@ def indicator_sheet(cache: str | Path, kab_code: str, year: int, *, min_sample: 
     tg = load_section(cache, "targets", min_sample=min_sample)
     if not tg.empty:
         tg = tg[tg["kab_code"] == str(kab_code)].drop_duplicates("indicator").set_index("indicator")
-        out["Target"] = [
-            f"{_fmt_value(tg.loc[c, 'target'], _unit_of(c, cat))} ({int(tg.loc[c, 'target_year'])})"
-            if c in tg.index else "" for c in cur["indicator"]]
+        out["Target"] = [target_cell(tg.loc[c], _unit_of(c, cat)) if c in tg.index else ""
+                         for c in cur["indicator"]]
         out["Status"] = [("\u2013" if pd.isna(tg.loc[c, "status_id"]) else str(tg.loc[c, "status_id"]))
                          if c in tg.index else "" for c in cur["indicator"]]
     return out
+
+
+def target_cell(row: pd.Series, unit: str = "fraction") -> str:
+    """A target as the report prints it: value, year, how it was obtained and whether it is illustrative.
+
+    Parameters
+    ----------
+    row : pandas.Series
+        A row of the ``targets`` section (``target``, ``target_year`` and optionally
+        ``target_basis`` and ``target_status``).
+    unit : str
+        Catalogue unit of the indicator (``fraction`` prints percent).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> target_cell(pd.Series({"target": 0.129, "target_year": 2024, "target_status": "illustrative"}))
+    '12,90 (2024, target ilustratif)'
+    >>> target_cell(pd.Series({"target": 0.14, "target_year": 2024, "target_basis": "interpolasi",
+    ...     "target_status": "own"}))
+    '14,00 (2024, interpolasi)'
+    """
+    parts = [str(int(row["target_year"]))]
+    if str(row.get("target_basis", "")) == "interpolasi":
+        parts.append("interpolasi")
+    if str(row.get("target_status", "")) == "illustrative":
+        parts.append(ILLUSTRATIVE_TARGET)
+    return f"{_fmt_value(row['target'], unit)} ({', '.join(parts)})"
+
+
+def targets_note(cache: str | Path, kab_code: str) -> str:
+    """Which targets the report compared with and where each came from (Markdown, shown under the sheet).
+
+    Own targets (``raw/targets/`` or ``--targets``) are named by document and file; official
+    reference targets (Inpres 4/2022) by their regulation; the package's placeholder targets are
+    called "target ilustratif" with what to do about them.
+
+    Examples
+    --------
+    >>> targets_note("derived/2024", "1701")  # doctest: +SKIP
+    """
+    tg = load_section(cache, "targets")
+    if tg.empty:
+        return ("Target: tidak ada target untuk wilayah ini. Target sendiri (RPJMD/RPKD/RKPD) dapat diletakkan di "
+                "`raw/targets/` pada folder data.")
+    tg = tg[tg["kab_code"].astype(str) == str(kab_code)].drop_duplicates("indicator")
+    cat = _catalogue()
+    items = []
+    for _, r in tg.iterrows():
+        code = str(r["indicator"])
+        name = str(cat.loc[code, "name_id"]) if code in cat.index else code
+        status = str(r.get("target_status"))
+        where = (f"{ILLUSTRATIVE_TARGET}: angka contoh dari tabel bawaan tkpk_lib, bukan target RPJMD"
+                 if status == "illustrative" else
+                 ("tabel referensi: " if status == "official" else "target sendiri: ")
+                 + str(r.get("target_source") or "").split(" (berlaku")[0])
+        items.append(f"{name} {target_cell(r, _unit_of(code, cat))}, {where}")
+    if not items:
+        return "Target: tidak ada target untuk wilayah ini."
+    text = "Target yang dipakai: " + "; ".join(items) + "."
+    if any(str(v) == "illustrative" for v in tg["target_status"]):
+        text += (" Target ilustratif hanya contoh; letakkan target RPJMD/RPKD/RKPD sendiri di `raw/targets/` "
+                 "(lihat README) agar status capaian bermakna.")
+    return text
 
 
 def comparison_table(cache: str | Path, year: int, indicator: str = "p0", *, min_sample: int = 0) -> pd.DataFrame:
@@ -101,7 +171,7 @@ def comparison_table(cache: str | Path, year: int, indicator: str = "p0", *, min
     """
     ind = load_section(cache, "indicators")
     cur = ind[(ind["year"] == int(year)) & (ind["indicator"] == indicator)].copy()
-    cur["_prov"] = cur["kab_code"] == PROVINCE_CODE
+    cur["_prov"] = cur["kab_code"] == province_code()
     cur = cur.sort_values(["_prov", "estimate"], ascending=[True, False], kind="stable")
     out = format_estimates(cur, min_sample=min_sample, label_col="indicator")
     out.insert(0, "Wilayah", [unit_name(c) for c in cur["kab_code"]])
@@ -115,7 +185,7 @@ def comparison_table(cache: str | Path, year: int, indicator: str = "p0", *, min
         out["Perubahan"] = [
             (("+" if ch.loc[c, "difference"] > 0 else "") + fmt_number(ch.loc[c, "difference"] * mult, dec))
             if c in ch.index and pd.notna(ch.loc[c, "difference"]) else "\u2013" for c in cur["kab_code"]]
-        out["Keterangan"] = [str(ch.loc[c, "change_id"]) if c in ch.index and pd.notna(ch.loc[c, "difference"])
+        out["Keterangan"] = [str(ch.loc[c, "change_id"]) if c in ch.index and (pd.notna(ch.loc[c, "difference"]) or ch.loc[c, "change"] == "not_comparable")
                              else "" for c in cur["kab_code"]]
     return out
 
@@ -131,7 +201,7 @@ def overview_table(cache: str | Path, year: int, indicators: Sequence[str] = ("p
     ind = load_section(cache, "indicators")
     cur = ind[ind["year"] == int(year)]
     cat = _catalogue()
-    codes = [*sorted(c for c in set(cur["kab_code"]) if c != PROVINCE_CODE), PROVINCE_CODE]
+    codes = [*sorted(c for c in set(cur["kab_code"]) if c != province_code()), province_code()]
     out = pd.DataFrame({"Wilayah": [unit_name(c) for c in codes]})
     for code in indicators:
         sub = cur[cur["indicator"] == code].set_index("kab_code").reindex(codes)
@@ -143,17 +213,18 @@ def overview_table(cache: str | Path, year: int, indicators: Sequence[str] = ("p
 
 
 def disaggregation_table(cache: str | Path, kab_code: str, *, min_sample: int = 0) -> pd.DataFrame:
-    """P0 by urban/rural, sex of the head, disability, elderly and quintile, for one unit.
+    """P0 by urban/rural, sex of the head, disability and elderly members, for one unit.
 
     Examples
     --------
     >>> disaggregation_table("derived/2024", "1701")  # doctest: +SKIP
     """
     dis = load_section(cache, "disaggregation")
-    dis = dis[dis["kab_code"] == str(kab_code)].reset_index(drop=True)
+    # P0 by expenditure quintile is not shown: the poor are the bottom of the expenditure distribution, so
+    # quintiles 2-5 are 0 by construction (a tautology, not a finding)
+    dis = dis[(dis["kab_code"] == str(kab_code)) & (dis["dimension"] != "welfare_quintile")].reset_index(drop=True)
     dim_names = {"urban": "Perkotaan/perdesaan", "head_female": "Jenis kelamin kepala rumah tangga",
-                 "has_disabled": "Ada anggota penyandang disabilitas", "has_elderly": "Ada anggota lansia",
-                 "welfare_quintile": "Kuintil pengeluaran"}
+                 "has_disabled": "Ada anggota penyandang disabilitas", "has_elderly": "Ada anggota lansia"}
     out = format_estimates(dis, min_sample=min_sample, label_col=None)
     out.insert(0, "Kelompok", [str(g) for g in dis["group_label"]])
     out.insert(0, "Dimensi", [dim_names.get(d, d) for d in dis["dimension"]])
@@ -168,7 +239,8 @@ def quadrant_table(cache: str | Path, year: int, *, min_sample: int = 0) -> pd.D
     Returns
     -------
     pandas.DataFrame
-        kab_code, name, p0, p0_change, tpt, gini; the province row has kab_code "17".
+        kab_code, name, p0, p0_change, tpt, gini and their standard errors (``<column>_se``, for the
+        95% error bars); the province row has kab_code "17".
 
     Examples
     --------
@@ -177,15 +249,19 @@ def quadrant_table(cache: str | Path, year: int, *, min_sample: int = 0) -> pd.D
     ind = load_section(cache, "indicators", min_sample=min_sample)
     cur = ind[ind["year"] == int(year)].pivot_table(index="kab_code", columns="indicator", values="estimate",
                                                     dropna=False)
+    ses = ind[ind["year"] == int(year)].pivot_table(index="kab_code", columns="indicator", values="se", dropna=False)
     out = pd.DataFrame({"kab_code": cur.index.astype(str)})
     for c in ("p0", "tpt", "gini"):
         out[c] = cur[c].to_numpy() if c in cur.columns else np.nan
+        out[c + "_se"] = ses[c].reindex(cur.index).to_numpy() if c in ses.columns else np.nan
     ch = load_section(cache, "change", min_sample=min_sample)
     if not ch.empty:
-        d = ch[ch["indicator"] == "p0"].set_index("kab_code")["difference"]
-        out["p0_change"] = out["kab_code"].map(d)
+        d = ch[ch["indicator"] == "p0"].set_index("kab_code")
+        out["p0_change"] = out["kab_code"].map(d["difference"])
+        out["p0_change_se"] = out["kab_code"].map(d["se"])
     else:
         out["p0_change"] = np.nan
+        out["p0_change_se"] = np.nan
     out.insert(1, "name", [unit_name(c) for c in out["kab_code"]])
     return out.reset_index(drop=True)
 
@@ -196,7 +272,7 @@ def targeting_table(cache: str | Path, kab_code: str, *, min_sample: int = 0) ->
     Returns
     -------
     pandas.DataFrame
-        Program, Cakupan, "Exclusion error", "Inclusion error", "n sasaran" (percent
+        Program, Cakupan, "Kesalahan eksklusi", "Kesalahan inklusi", "n sasaran" (percent
         strings with RSE marks; small cells suppressed).
 
     Examples
@@ -211,8 +287,8 @@ def targeting_table(cache: str | Path, kab_code: str, *, min_sample: int = 0) ->
     for prog, g in t.groupby("programme", sort=False):
         g = g.set_index("indicator")
         row = {"Program": PROGRAMME_LABELS.get(str(prog), str(prog))}
-        for ind, lab in (("coverage", "Cakupan"), ("exclusion_error", "Exclusion error"),
-                         ("inclusion_error", "Inclusion error")):
+        for ind, lab in (("coverage", "Cakupan"), ("exclusion_error", "Kesalahan eksklusi"),
+                         ("inclusion_error", "Kesalahan inklusi")):
             if ind not in g.index:
                 row[lab] = "\u2013"
                 continue
@@ -253,20 +329,37 @@ def pocket_table(cache: str | Path, kab_code: str, level: str = "kecamatan", top
     if pk.empty:
         return pk
     pk = pk[pk["level"] == level]
-    if str(kab_code) == PROVINCE_CODE:
+    if str(kab_code) == province_code():
         pk = pk.sort_values(["rate", "code"], ascending=[False, True], kind="stable").head(top)
     else:
         pk = pk.sort_values(["rank_rate", "code"], kind="stable").head(top)
-    return pd.DataFrame({
+    rate_head, count_head = _pocket_heads(pk, level)
+    clusters = (pk["hotspot_cluster"].map(lambda v: CLUSTER_LABELS_ID.get(str(v), "") if pd.notna(v) else "")
+                if "hotspot_cluster" in pk.columns else None)
+    out = pd.DataFrame({
         "Peringkat": [fmt_int(v) for v in pk["rank_rate"]],
         "Kode": pk["code"].astype(str).to_numpy(),
         "Nama": pk["name"].astype(str).to_numpy(),
-        "Tingkat": [fmt_percent(v) + rse_mark(r) if pd.notna(v) else "\u2013"
-                    for v, r in zip(pk["rate"], pk["se"] / pk["rate"].where(pk["rate"] > 0), strict=True)],
-        "Jumlah": [fmt_int(v) for v in pk["count"]],
+        rate_head: [fmt_percent(v) + rse_mark(r) if pd.notna(v) else "\u2013"
+                    for v, r in zip(pk["rate"], pk["se"] / pk["rate"].where(pk["rate"] > 0), strict=True)]
+        if "%" in rate_head else [fmt_number(v, 1) for v in pk["rate"]],
+        count_head: [fmt_int(v) for v in pk["count"]],
         "Jenis kantong": pk["pocket_type"].astype(str).to_numpy(),
         "Penyebab utama": pk["drivers_id"].fillna("").astype(str).to_numpy(),
     })
+    if clusters is not None and clusters.str.len().gt(0).any():
+        out["Klaster spasial (LISA)"] = clusters.to_numpy()
+    return out
+
+
+def _pocket_heads(pk: pd.DataFrame, level: str) -> tuple[str, str]:
+    """Column heads of the pocket table naming what the rate and number are, with their units."""
+    measure = str(pk["rate_measure"].iloc[0]) if "rate_measure" in pk.columns and len(pk) else ""
+    if level == "kecamatan":
+        return "P0 model SAE (%)", "Jumlah penduduk miskin, model (jiwa)"
+    if "desil" in measure:
+        return DESA_REGISTRY_RATE, DESA_REGISTRY_COUNT
+    return "Skor deprivasi desa (0-100)", "Perkiraan penduduk miskin, alokasi P0 kecamatan (jiwa)"
 
 
 def _subset(frame: pd.DataFrame, kab_code: str) -> pd.DataFrame:
@@ -335,7 +428,8 @@ def complaints_table(cache: str | Path, kab_code: str, table: str = "by_programm
         "Jumlah pengaduan": [fmt_int(v) for v in c["n"]],
         "Selesai": [fmt_int(v) for v in c["n_resolved"]],
         "Selesai (%)": [fmt_percent(v, 1) for v in c["share_resolved"]],
-        "Median hari penyelesaian": [fmt_number(v, 1) for v in c["median_days"]],
+        # the mean, as the annex's "Rata-rata waktu penyelesaian": one statistic for the same figure
+        "Rata-rata hari penyelesaian": [fmt_number(v, 1) for v in c["mean_days"]],
     })
 
 

@@ -1,4 +1,4 @@
-"""Seeded synthetic demo data for Bengkulu province, written in the real raw formats.
+"""Seeded synthetic demo data for any province, written in the real raw formats.
 
 :func:`generate_demo` writes Susenas March (.dta/.sav), Sakernas August (.sav), Podes (.dta),
 a DTKS/P3KE-style registry (.csv), a programme map (.xlsx), a complaints log (.csv) and demo
@@ -6,7 +6,10 @@ boundaries (.gpkg) under one root, with the raw variable names of
 ``tkpk_lib/reference/crosswalk.csv`` for each year, plus the model's true poverty rates
 (``truth/``) and a README. Everything is drawn from one population model (see
 :mod:`tkpk_lib.synthetic._world`) calibrated to :func:`tkpk_lib.data.reference_data.calibration_grid`:
-the kabupaten P0, poverty line, population, Gini, TPT and TPAK of each year.
+the kabupaten P0, poverty line, population, Gini, TPT and TPAK of each year. The default
+province (Bengkulu, 17) has published figures and real seats; any other province of the
+national region reference gets its real kabupaten/kota, kecamatan and desa/kelurahan codes and
+names, synthetic geometry and assumed figures, marked as such (:mod:`tkpk_lib.synthetic._province`).
 
 The data are synthetic: no row describes a real person, household or programme. Names end
 with ``[SINTETIS]`` and addresses start with ``Jl. Sintetis``.
@@ -20,12 +23,27 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..data.reference_data import KAB_CODES, region_names
 from ..paths import DEMO_MARKER, is_demo_folder
 from . import _activities, _admin, _surveys
-from ._world import SEATS, World, build_world, true_p0
+from ._province import (
+    REFERENCE_PROVINCE,
+    SYNTHETIC_CENTRE,
+    DemoProvince,
+    demo_province,
+    write_province_config,
+)
+from ._world import World, build_world, true_p0
 
-__all__ = ["DEMO_MARKER", "generate_demo", "is_demo_folder", "PODES_YEARS", "REGISTRY_HOUSEHOLDS_SMALL"]
+__all__ = [
+    "DEMO_MARKER",
+    "generate_demo",
+    "is_demo_folder",
+    "PODES_YEARS",
+    "REGISTRY_HOUSEHOLDS_SMALL",
+    "assumed_note",
+    "demo_assumed_note",
+    "demo_province",
+]
 
 
 PODES_YEARS: tuple[int, ...] = (2018, 2021, 2024)
@@ -42,6 +60,7 @@ def generate_demo(
     seed: int = 2024,
     small: bool = False,
     registry_households: int | None = None,
+    province: str = REFERENCE_PROVINCE,
 ) -> dict:
     """Write the synthetic demo data set under ``root``.
 
@@ -63,13 +82,19 @@ def generate_demo(
         their real sample sizes (they are small anyway).
     registry_households : int, optional
         Override the number of registry households.
+    province : str
+        Two-digit province code of the national region reference. The default (17) uses the
+        shipped published figures and real seats; another province gets its real units with
+        synthetic geometry and assumed figures (listed in ``assumptions`` and the README).
+        The data root's province configuration ``tkpk_config.json`` is written either way.
 
     Returns
     -------
     dict
         ``root``, ``seed``, ``years``, ``files`` (relative path -> rows), ``seconds`` and
         ``assumptions`` (list of text, the calibration grid's filled cells and the demo's own
-        modelling choices).
+        modelling choices), ``province`` (code) and ``assumed`` (True when no published
+        figures were available and every calibration figure is assumed).
 
     Raises
     ------
@@ -88,8 +113,9 @@ def generate_demo(
     years = tuple(sorted(int(y) for y in years))
     if not years:
         raise ValueError("years must not be empty")
-    _claim(root, seed)
-    world = build_world(seed, years)
+    prov = demo_province(province, seed)
+    _claim(root, seed, prov)
+    world = build_world(seed, years, province=prov)
     files: dict[str, int] = {}
     truth: dict[int, pd.DataFrame] = {}
 
@@ -121,15 +147,20 @@ def generate_demo(
             files.update(_admin.complaints(world, root, y, p0_of(y)))
             files.update(_activities.activity_log(root, y, seed))
     files.update(write_boundaries(world, root))
+    files.update(write_province_config(root, prov))
+    if not prov.published:
+        files.update(_write_poverty_lines(world, root))
     for y in years:
         files.update(
             _write_truth(world, root, y, truth.get(y) if y in truth else true_p0(world, y))
         )
     assumptions = _assumptions(world)
-    _write_readme(root, seed, years, small, files, assumptions)
+    _write_readme(root, world, years, small, files, assumptions)
     files["README.md"] = 0
     return {
         "root": str(root),
+        "province": prov.code,
+        "assumed": not prov.published,
         "seed": seed,
         "years": list(years),
         "small": small,
@@ -139,7 +170,41 @@ def generate_demo(
     }
 
 
-def _claim(root: Path, seed: int) -> None:
+def assumed_note(province_name: str) -> str:
+    """The Indonesian note a report shows for a demo whose figures are assumed.
+
+    Examples
+    --------
+    >>> assumed_note("Sumatera Barat")[:48]
+    'Data demo sintetis Provinsi Sumatera Barat: angk'
+    """
+    return (
+        f"Data demo sintetis Provinsi {province_name}: angka kalibrasi (P0, garis kemiskinan, penduduk, "
+        "Gini, TPT, TPAK) adalah asumsi, bukan angka resmi BPS, dan batas wilayahnya sintetis."
+    )
+
+
+def demo_assumed_note(root: str | Path) -> str | None:
+    """The assumed-figures note of the demo in ``root``, or None (real data, or published figures).
+
+    Read from the demo marker (``tkpk_demo.json``) that :func:`generate_demo` writes.
+
+    Examples
+    --------
+    >>> demo_assumed_note("/nonexistent") is None
+    True
+    """
+    import json
+
+    path = Path(root) / DEMO_MARKER
+    try:
+        marker = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return marker.get("assumed_note") if marker.get("assumed") else None
+
+
+def _claim(root: Path, seed: int, prov: DemoProvince | None = None) -> None:
     """Refuse a folder that holds anything but a demo; then mark it as a demo folder."""
     import json
 
@@ -154,7 +219,14 @@ def _claim(root: Path, seed: int) -> None:
         )
     root.mkdir(parents=True, exist_ok=True)
     (root / DEMO_MARKER).write_text(
-        json.dumps({"synthetic": True, "generator": "tkpk_lib.synthetic.generate_demo", "seed": seed})
+        json.dumps(
+            {"synthetic": True, "generator": "tkpk_lib.synthetic.generate_demo", "seed": seed}
+            | (
+                {}
+                if prov is None or prov.published
+                else {"province": prov.code, "assumed": True, "assumed_note": assumed_note(prov.name)}
+            )
+        )
         + "\n",
         encoding="utf-8",
     )
@@ -171,7 +243,8 @@ def write_boundaries(world: World, root: Path) -> dict[str, int]:
 
     grid = 1e-7
     d = world.desa
-    names = region_names()
+    prov = world.province
+    names = prov.names()
     geoms = shapely.set_precision(
         np.array([world.polygons[c] for c in d["desa_code"]], dtype=object), grid
     )
@@ -201,14 +274,14 @@ def write_boundaries(world: World, root: Path) -> dict[str, int]:
         geometry="geometry",
         crs="EPSG:4326",
     )
-    for code in KAB_CODES:
+    for code in prov.kab_codes:
         sub = kec[kec["parent"] == code]
         kab_rows.append(
             (
                 code,
                 names[code],
-                "kota" if code == "1771" else "kabupaten",
-                "17",
+                "kota" if code in prov.kota_codes else "kabupaten",
+                prov.code,
                 _fill_slivers(shapely.union_all(sub.geometry.to_numpy(), grid_size=grid)),
             )
         )
@@ -227,6 +300,21 @@ def write_boundaries(world: World, root: Path) -> dict[str, int]:
         g.to_file(path, driver="GPKG", layer=name)
         out[f"raw/boundaries/{name}.gpkg"] = len(g)
     return out
+
+
+def _write_poverty_lines(world: World, root: Path) -> dict[str, int]:
+    """Write the demo's (assumed) poverty lines as a user-supplied table: ``reference/poverty_lines.csv``.
+
+    Columns kab_code, year, poverty_line (Rp/capita/month), the lines the demo's expenditure is
+    calibrated to; pass it with ``tkpk run --poverty-lines``. Written only for a province
+    without published lines.
+    """
+    g = world.grid["garis_kemiskinan"].rename("poverty_line").reset_index()
+    g["poverty_line"] = g["poverty_line"].round(0)
+    path = root / "reference" / "poverty_lines.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    g[["kab_code", "year", "poverty_line"]].to_csv(path, index=False)
+    return {"reference/poverty_lines.csv": len(g)}
 
 
 def _fill_slivers(geom: object, max_area: float = 1e-6) -> object:
@@ -250,7 +338,7 @@ def _write_truth(world: World, root: Path, year: int, t: pd.DataFrame) -> dict[s
     drawn household by household from the same model, so its design-unbiased estimates vary
     around these values.
     """
-    names = region_names()
+    names = world.province.names()
     pocket = dict(zip(world.kec["code"], world.kec["pocket"].astype(int), strict=True))
     pop = t["population"].to_numpy(dtype=float)
     poor = t["poor"].to_numpy(dtype=float)
@@ -289,7 +377,9 @@ def _assumptions(world: World) -> list[str]:
         "Spread of log expenditure from the lognormal Gini relation G = 2 Phi(sigma/sqrt 2) - 1 using the "
         "calibration Gini; kecamatan effects s.d. 0.15 and ~15% 'pocket' kecamatan 0.35 log points poorer.",
         "One poverty line per kabupaten for urban and rural areas (as calibration_grid gives it).",
-        "Urban = kelurahan, all of Kota Bengkulu and ~35% of desa in each kabupaten's seat kecamatan.",
+        "Urban = kelurahan, all of Kota Bengkulu and ~35% of desa in each kabupaten's seat kecamatan."
+        if world.province.published
+        else "Urban = kelurahan, every desa of a kota and ~35% of desa in each kabupaten's seat kecamatan.",
         "Desa populations: fixed lognormal shares of the kabupaten population (kelurahan 2.2x larger).",
         "Susenas: ~600 census blocks x 10 households a year; strata kabupaten x urban/rural; blocks selected "
         "with probability proportional to their household count (random-order systematic PPS), 10 households "
@@ -306,8 +396,23 @@ def _assumptions(world: World) -> list[str]:
         "Registry families (KK) have a mean size of 3.45; deciles rank a noisy welfare score (PMT error s.d. "
         "0.35 log points); programme flags follow desil rules with 30-40% exclusion and 8-15% inclusion errors.",
         "Boundaries are Voronoi polygons of seeded points around the real kabupaten seats, clipped to a rough "
-        "province outline: the shapes are not the real boundaries.",
+        "province outline: the shapes are not the real boundaries."
+        if world.province.published
+        else "Boundaries are synthetic: kabupaten/kota seats are seeded points in a synthetic outline placed at "
+        f"lon {SYNTHETIC_CENTRE[0]}, lat {SYNTHETIC_CENTRE[1]} (neither the real shape nor the real place); "
+        "desa/kecamatan/kabupaten are nested Voronoi polygons, a kota a disc of ~8 km around its seat.",
         "Podes 2018 uses the 2019 calibration (population / 1.012) and the 2019 variable names.",
+        *(
+            []
+            if world.province.published
+            else [
+                "ASSUMED FIGURES: no published BPS figures are shipped for this province; P0, poverty line, "
+                "population, Gini, TPT and TPAK are assumed defaults (see the calibration lines below), not "
+                "the province's statistics.",
+                "BPS kecamatan codes are synthetic (kabupaten code + Kemendagri kecamatan number x 10), "
+                "written as the user-supplied bridge bps_kecamatan.csv.",
+            ]
+        ),
         "JML_BALITA counts members aged 0-4 (balita), JML_ANAK_SEKOLAH members aged 7-18.",
     ]
     return own + [f"calibration_grid {a}" for a in world.assumptions]
@@ -315,15 +420,23 @@ def _assumptions(world: World) -> list[str]:
 
 def _write_readme(
     root: Path,
-    seed: int,
+    world: World,
     years: tuple[int, ...],
     small: bool,
     files: dict[str, int],
     assumptions: list[str],
 ) -> None:
-    seats = "; ".join(f"{k} {v[0]} ({v[1]:.3f}, {v[2]:.3f})" for k, v in SEATS.items())
+    prov, seed = world.province, world.seed
+    seats = "; ".join(f"{k} {v[0]} ({v[1]:.3f}, {v[2]:.3f})" for k, v in prov.seats.items())
+    calibration = (
+        "* Calibration: `tkpk_lib.data.reference_data.calibration_grid()` (published BPS figures; gaps filled "
+        "by documented rules, listed below)."
+        if prov.published
+        else f"* **{assumed_note(prov.name)}** Calibration: `tkpk_lib.synthetic._province.assumed_grid()` "
+        "(every figure assumed, rules listed below)."
+    )
     lines = [
-        "# Data demo SINTETIS - Provinsi Bengkulu",
+        f"# Data demo SINTETIS - Provinsi {prov.name}",
         "",
         "**Semua data di folder ini sintetis (buatan komputer), bukan data orang, rumah tangga, desa atau "
         "program yang nyata.** Nama berakhiran `[SINTETIS]`, alamat diawali `Jl. Sintetis`, NIK/No. KK acak.",
@@ -331,8 +444,7 @@ def _write_readme(
         "",
         f"* Generator: `tkpk_lib.synthetic.generate_demo`, seed **{seed}**, years {years[0]}-{years[-1]}, "
         f"small={small}.",
-        "* Calibration: `tkpk_lib.data.reference_data.calibration_grid()` (published BPS figures; gaps filled "
-        "by documented rules, listed below).",
+        calibration,
         "* `truth/susenas_truth_<year>.csv`: the model's true P0 per kecamatan and kabupaten "
         "(`pocket` = 1 for kecamatan built as poverty pockets). These are model values (the expected "
         "share of persons under the line in the population model), not finite-population values: the "

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..data.reference_data import KAB_CODES
+from ..data import reference_data
+from ..data.region import province_code
 from ..data.schemas import ACTIVITIES, ACTIVITY_AUDIENCES
-from ..reporting.labels import PROVINCE_CODE
 
 MEDIA = ("rapat", "tatap muka", "media cetak", "media elektronik", "media daring")
 LATE_UNIT, FEW_MEETINGS_UNIT = 1, 3  # positions in KAB_CODES
@@ -40,7 +40,8 @@ def activity_log(root: Path, year: int, seed: int = 2024) -> dict[str, int]:
     ['raw/activities/kegiatan_tkpk_2024.csv']
     """
     rng = np.random.default_rng(seed + year)
-    units = [PROVINCE_CODE, *sorted(str(c) for c in KAB_CODES)]
+    province = province_code()  # the process's province (a setting), read when the log is written
+    units = [province, *sorted(str(c) for c in reference_data.KAB_CODES)]
     rows: list[dict[str, object]] = []
     start = pd.Timestamp(year, 1, 1)
     for pos, u in enumerate(units):
@@ -49,8 +50,8 @@ def activity_log(root: Path, year: int, seed: int = 2024) -> dict[str, int]:
         for m in range(n_meet):
             day = start + pd.Timedelta(days=int(60 + m * 300 / max(n_meet, 1) + rng.integers(0, 20)))
             rows.append(_row(len(rows) + 1, "rapat_koordinasi", u, day,
-                             TINGKAT="provinsi" if u == PROVINCE_CODE else "kabupaten/kota",
-                             PIMPINAN="Wakil Gubernur" if u == PROVINCE_CODE else "Wakil Bupati/Wakil Wali Kota",
+                             TINGKAT="provinsi" if u == province else "kabupaten/kota",
+                             PIMPINAN="Wakil Gubernur" if u == province else "Wakil Bupati/Wakil Wali Kota",
                              KEPUTUSAN="tindak lanjut verifikasi data terpadu dan penajaman lokus"))
         for _ in range(int(rng.integers(1, 4))):
             day = start + pd.Timedelta(days=int(rng.integers(30, 330)))
@@ -61,7 +62,7 @@ def activity_log(root: Path, year: int, seed: int = 2024) -> dict[str, int]:
             rows.append(_row(len(rows) + 1, "sosialisasi", u, day, PENYELENGGARA="Bappeda",
                              SASARAN=aud, MEDIA=MEDIA[int(rng.integers(0, len(MEDIA)))],
                              JUMLAH_PESERTA=int(rng.integers(20, 400))))
-        due = (pd.Timestamp(year + 1, 3, 1) - pd.Timedelta(days=1)) if u == PROVINCE_CODE \
+        due = (pd.Timestamp(year + 1, 3, 1) - pd.Timedelta(days=1)) if u == province \
             else pd.Timestamp(year + 1, 1, 31)
         sub = due + pd.Timedelta(days=19) if kab_pos == LATE_UNIT else due - pd.Timedelta(days=int(rng.integers(1, 15)))
         rows.append(_row(len(rows) + 1, "laporan", u, sub, LAPORAN=f"LP2KD {year}",

@@ -150,7 +150,7 @@ def _targeted(
 
 
 def registry(world: World, root: Path, year: int, n_households: int) -> dict[str, int]:
-    """Write ``raw/registry/dtks_17_<year>.csv`` with ``n_households`` synthetic families."""
+    """Write ``raw/registry/dtks_<province>_<year>.csv`` with ``n_households`` synthetic families."""
     gen = _io.rng(world.seed, _io.REGISTRY, year)
     d = world.desa
     n = int(n_households)
@@ -192,7 +192,7 @@ def registry(world: World, root: Path, year: int, n_households: int) -> dict[str
         "BPNT": _targeted(gen, dec <= 3, 0.62, 0.10),
         "PBI": _targeted(gen, dec <= 4, 0.70, 0.12),
         "PIP": _targeted(gen, (dec <= 3) & (sch > 0), 0.60, 0.08),
-        "BLT_DD": _targeted(gen, (dec <= 3) & ~kel, 0.25, 0.15),
+        "BLT_DD": _targeted(gen, (dec <= 3) & ~kel, 0.25, 0.15) & ~kel,  # Dana Desa: no kelurahan
         "LPG": gen.random(n) < np.where(dec <= 6, 0.85, 0.55),
         "LISTRIK": gen.random(n) < np.where(dec <= 4, 0.60, 0.20),
         "KUR": gen.random(n) < np.where((dec >= 4) & (dec <= 8), 0.04, 0.015),
@@ -243,10 +243,10 @@ def registry(world: World, root: Path, year: int, n_households: int) -> dict[str
             **{f"FLAG_{k}": v.astype(np.int8) for k, v in flags.items()},
         }
     )[REGISTRY_COLUMNS]
-    path = root / "raw" / "registry" / f"dtks_17_{year}.csv"
+    path = root / "raw" / "registry" / f"dtks_{world.province.code}_{year}.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     _write_registry_csv(df, path)
-    return {f"raw/registry/dtks_17_{year}.csv": len(df)}
+    return {f"raw/registry/dtks_{world.province.code}_{year}.csv": len(df)}
 
 
 def _text(arr: object) -> pd.Series:
@@ -535,7 +535,7 @@ CATALOGUE: tuple[tuple[str, str, str, int, int, str, str, str, int, tuple[int, i
         "Perekaman KTP-el dan KK warga rentan",
         "Disdukcapil",
         1,
-        4,
+        1,
         "APBD Kabupaten/Kota",
         "penduduk tanpa dokumen",
         "jiwa",
@@ -787,7 +787,7 @@ CATALOGUE: tuple[tuple[str, str, str, int, int, str, str, str, int, tuple[int, i
         "Peningkatan jalan desa (rabat beton)",
         "Dinas PUPR",
         3,
-        4,
+        2,
         "APBD Kabupaten/Kota",
         "desa tertinggal",
         "km",
@@ -799,7 +799,7 @@ CATALOGUE: tuple[tuple[str, str, str, int, int, str, str, str, int, tuple[int, i
         "Pembangunan jalan produksi pertanian",
         "Dinas Pertanian",
         3,
-        4,
+        2,
         "APBN",
         "kelompok tani",
         "km",
@@ -811,7 +811,7 @@ CATALOGUE: tuple[tuple[str, str, str, int, int, str, str, str, int, tuple[int, i
         "Perluasan jaringan listrik desa",
         "Dinas ESDM",
         3,
-        4,
+        2,
         "APBD Provinsi",
         "dusun belum berlistrik",
         "KK",
@@ -823,7 +823,7 @@ CATALOGUE: tuple[tuple[str, str, str, int, int, str, str, str, int, tuple[int, i
         "Sarana air minum berbasis masyarakat",
         "Dinas PUPR",
         3,
-        4,
+        2,
         "APBN",
         "desa rawan air bersih",
         "unit",
@@ -835,7 +835,7 @@ CATALOGUE: tuple[tuple[str, str, str, int, int, str, str, str, int, tuple[int, i
         "SANIMAS IPAL komunal",
         "Dinas PUPR",
         3,
-        4,
+        2,
         "APBN",
         "desa sanitasi buruk",
         "unit",
@@ -847,7 +847,7 @@ CATALOGUE: tuple[tuple[str, str, str, int, int, str, str, str, int, tuple[int, i
         "Pembangunan jembatan gantung",
         "Dinas PUPR",
         3,
-        4,
+        2,
         "APBD Provinsi",
         "desa terisolir",
         "unit",
@@ -859,7 +859,7 @@ CATALOGUE: tuple[tuple[str, str, str, int, int, str, str, str, int, tuple[int, i
         "Rehab pustu di desa terpencil",
         "Dinas Kesehatan",
         3,
-        4,
+        2,
         "APBD Kabupaten/Kota",
         "desa jauh dari puskesmas",
         "unit",
@@ -871,7 +871,7 @@ CATALOGUE: tuple[tuple[str, str, str, int, int, str, str, str, int, tuple[int, i
         "Pembangunan ruang kelas SD/SMP",
         "Dinas Pendidikan",
         3,
-        4,
+        2,
         "APBN",
         "sekolah di desa tertinggal",
         "ruang",
@@ -883,7 +883,7 @@ CATALOGUE: tuple[tuple[str, str, str, int, int, str, str, str, int, tuple[int, i
         "Rembuk stunting dan kader pendamping keluarga",
         "Dinas Kesehatan",
         3,
-        4,
+        2,
         "APBD Kabupaten/Kota",
         "keluarga berisiko stunting",
         "KK",
@@ -907,7 +907,7 @@ CATALOGUE: tuple[tuple[str, str, str, int, int, str, str, str, int, tuple[int, i
         "Penguatan posyandu desa",
         "Dinas Kesehatan",
         3,
-        4,
+        2,
         "APBDes",
         "balita dan ibu hamil",
         "desa",
@@ -919,7 +919,7 @@ CATALOGUE: tuple[tuple[str, str, str, int, int, str, str, str, int, tuple[int, i
         "Akses internet untuk desa blank spot",
         "Dinas Kominfo",
         3,
-        4,
+        2,
         "APBD Provinsi",
         "desa blank spot",
         "unit",
@@ -931,7 +931,7 @@ CATALOGUE: tuple[tuple[str, str, str, int, int, str, str, str, int, tuple[int, i
         "Peningkatan kualitas permukiman kumuh",
         "Dinas Perkim",
         3,
-        4,
+        2,
         "APBN",
         "kawasan kumuh",
         "hektar",
@@ -943,7 +943,7 @@ CATALOGUE: tuple[tuple[str, str, str, int, int, str, str, str, int, tuple[int, i
         "Pembangunan embung pertanian",
         "Dinas Pertanian",
         3,
-        4,
+        2,
         "APBN",
         "kelompok tani",
         "unit",
@@ -955,7 +955,7 @@ CATALOGUE: tuple[tuple[str, str, str, int, int, str, str, str, int, tuple[int, i
         "Rehabilitasi jaringan irigasi tersier",
         "Dinas PUPR",
         3,
-        4,
+        2,
         "APBD Kabupaten/Kota",
         "petani",
         "unit",
@@ -965,9 +965,9 @@ CATALOGUE: tuple[tuple[str, str, str, int, int, str, str, str, int, tuple[int, i
     (
         "TJSL Air Bersih",
         "Sumur bor dan tandon air",
-        "CSR PT Bank Bengkulu",
+        "CSR PT Bank {provinsi}",
         3,
-        4,
+        2,
         "Non-pemerintah",
         "desa rawan air bersih",
         "unit",
@@ -979,7 +979,7 @@ CATALOGUE: tuple[tuple[str, str, str, int, int, str, str, str, int, tuple[int, i
         "Drainase dan jalan lingkungan",
         "DPMD",
         3,
-        4,
+        2,
         "APBDes",
         "desa",
         "km",
@@ -991,7 +991,7 @@ CATALOGUE: tuple[tuple[str, str, str, int, int, str, str, str, int, tuple[int, i
         "Sarana PAUD desa",
         "Dinas Pendidikan",
         3,
-        4,
+        2,
         "APBDes",
         "anak usia dini",
         "unit",
@@ -1033,7 +1033,7 @@ def programme_map(world: World, root: Path, year: int, p0_desa: np.ndarray) -> d
                     "KODE": code,
                     "PROGRAM": prog,
                     "KEGIATAN": keg,
-                    "OPD": opd,
+                    "OPD": opd.format(provinsi=world.province.name),
                     "STRATEGI": strat,
                     "KLASTER": klas,
                     "SUMBER_DANA": fund,
@@ -1091,16 +1091,16 @@ def complaints(world: World, root: Path, year: int, p0_desa: np.ndarray) -> dict
     status = np.where(u < 0.72, "selesai", np.where(u < 0.90, "proses", "belum"))
     status = np.where((status == "selesai") & (resolved > end), "proses", status)
     progs = list(PROGRAMME_P)
+    kanal = np.array(CHANNELS, dtype=object)[gen.choice(len(CHANNELS), size=n, p=CHANNEL_P)]
+    prog = np.array(progs, dtype=object)[gen.choice(len(progs), size=n, p=list(PROGRAMME_P.values()))]
+    # BLT Dana Desa exists only in desa: a complaint about it from a kelurahan is about Sembako instead
+    prog = np.where((prog == "blt_dd") & (d["kelurahan"].to_numpy()[didx] == 1), "bpnt", prog)
     df = (
         pd.DataFrame(
             {
                 "ID": [f"ADU-{year}-{i + 1:04d}" for i in range(n)],
-                "KANAL": np.array(CHANNELS, dtype=object)[
-                    gen.choice(len(CHANNELS), size=n, p=CHANNEL_P)
-                ],
-                "PROGRAM": np.array(progs, dtype=object)[
-                    gen.choice(len(progs), size=n, p=list(PROGRAMME_P.values()))
-                ],
+                "KANAL": kanal,
+                "PROGRAM": prog,
                 "KODE_DESA": d["desa_code"].to_numpy(dtype=object)[didx],
                 "KODE_KAB": d["kab_code"].to_numpy(dtype=object)[didx],
                 "TGL_MASUK": pd.to_datetime(received).strftime("%Y-%m-%d"),

@@ -9,7 +9,6 @@ import pandas as pd
 from scipy.optimize import brentq
 from scipy.special import expit, ndtr
 
-from ..data.reference_data import KAB_CODES
 from . import _io
 from ._world import (
     SIGMA_BLOCK,
@@ -52,11 +51,11 @@ def sample_blocks(world: World, gen: np.random.Generator, year: int, n_psu: int)
     b_desa = np.repeat(np.arange(len(d)), nb)
     b_size = (n_hh / nb)[b_desa]
     kab = d["kab_code"].to_numpy(dtype=object)
-    kab_pop = {k: pop[kab == k].sum() for k in KAB_CODES}
-    root = np.sqrt(np.array([kab_pop[k] for k in KAB_CODES]))
+    kab_pop = {k: pop[kab == k].sum() for k in world.kab_codes}
+    root = np.sqrt(np.array([kab_pop[k] for k in world.kab_codes]))
     n_kab = np.maximum(20, np.rint(n_psu * root / root.sum())).astype(int)
     rows = []
-    for k, nk in zip(KAB_CODES, n_kab, strict=True):
+    for k, nk in zip(world.kab_codes, n_kab, strict=True):
         in_k = kab[b_desa] == k
         hh_u = {u: b_size[in_k & (urban[b_desa] == u)].sum() for u in (1, 0)}
         n_u = (
@@ -213,7 +212,7 @@ def draw_susenas(
     hh["weight"] = _ratio_adjust(hh, _stratum_persons(world, year), "size")
     n = len(hh)
     urban = hh["urban"].to_numpy()
-    line = hh["kab_code"].map({k: world.line(k, year) for k in KAB_CODES}).to_numpy(dtype=float)
+    line = hh["kab_code"].map({k: world.line(k, year) for k in world.kab_codes}).to_numpy(dtype=float)
     q = np.log(hh["exp_pc"].to_numpy() / line)
     z = (q - q.mean()) / q.std()
     poor = q < 0
@@ -306,7 +305,7 @@ def draw_susenas(
     yn = lambda a: np.where(a, 1, 2).astype(np.int8)  # noqa: E731
     rt = pd.DataFrame(
         {
-            "prov": np.full(n, 17, np.int16),
+            "prov": np.full(n, int(world.province.code), np.int16),
             "kab": hh["kab_code"].str[2:].astype(int).to_numpy(dtype=np.int16),
             "kec_bps": kec_bps.astype(np.int16),
             "R104": np.array([int(c[6:]) for c in desa_code], dtype=np.int16),
@@ -374,7 +373,7 @@ def draw_susenas(
     pip = np.where(in_pip_age, np.where(rp[:, 3] < p_pip, 1, 2), np.nan)
     ind = pd.DataFrame(
         {
-            "R101": np.full(len(per), 17, np.int16),
+            "R101": np.full(len(per), int(world.province.code), np.int16),
             "R102": rt["kab"].to_numpy()[ph],
             "R105": rt["urban"].to_numpy()[ph],
             "PSU": rt["psu"].to_numpy()[ph],
@@ -540,7 +539,7 @@ def sakernas(world: World, root: Path, year: int, ref: dict[int, pd.DataFrame]) 
     female = per["sex"].to_numpy() == 2
     urban = hh["urban"].to_numpy()[ph]
     kab = hh["kab_code"].to_numpy()[ph]
-    params = {k: _labour_params(world, ref, k, year) for k in KAB_CODES}
+    params = {k: _labour_params(world, ref, k, year) for k in world.kab_codes}
     a = np.array([params[k][0] for k in kab])
     b = np.array([params[k][1] for k in kab])
     r = gen.random((n, 6))
@@ -572,7 +571,7 @@ def sakernas(world: World, root: Path, year: int, ref: dict[int, pd.DataFrame]) 
     nan = np.nan
     df = pd.DataFrame(
         {
-            "prov": np.full(n, 17, np.int16),
+            "prov": np.full(n, int(world.province.code), np.int16),
             "kab": np.array([int(k[2:]) for k in kab], dtype=np.int16),
             "urban": np.where(urban == 1, 1, 2).astype(np.int8),
             "psu": hh["psu"].to_numpy(dtype=np.int32)[ph],

@@ -32,8 +32,9 @@ import shapely
 from scipy.optimize import brentq
 from scipy.special import expit, ndtr, ndtri
 
-from ..data.reference_data import KAB_CODES, calibration_grid, regions
+from ..data.reference_data import calibration_grid
 from . import _io
+from ._province import REFERENCE_PROVINCE, DemoProvince, assumed_grid, demo_province
 
 # --- facts typed in: seat coordinates -----------------------------------------------------
 # Kabupaten/kota seats (lat, lon). Source: /work/shared/data/bengkulu_capitals.csv, which takes
@@ -98,7 +99,7 @@ ANCHORS: dict[str, tuple[tuple[float, float], ...]] = {
     "1701": ((103.05, -4.35),),
     "1704": ((103.55, -4.60), (103.75, -4.85)),
 }
-KOTA_RADIUS_DEG = 0.075  # Kota Bengkulu cut to ~8 km around its seat; the rest goes to 1709
+KOTA_RADIUS_DEG = 0.075  # a kota is cut to ~8 km around its seat; the rest goes to a kabupaten
 
 # --- household types ---------------------------------------------------------------------
 SIZE_P = {  # household size 1..10, rural (0) / urban (1)
@@ -160,11 +161,17 @@ class World:
     kec: pd.DataFrame  # one row per kecamatan: seat, effect, pocket flag
     grid: pd.DataFrame  # calibration_grid wide: (kab_code, year) -> indicators
     types: pd.DataFrame  # household types
+    province: DemoProvince  # the province: units, seats, outline
     mu: dict[tuple[str, int], float] = field(default_factory=dict)
     sigma_w: dict[tuple[str, int], float] = field(default_factory=dict)
     polygons: dict[str, object] = field(default_factory=dict)  # desa_code -> shapely geometry
     assumptions: list[str] = field(default_factory=list)
     _pop_cache: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+
+    @property
+    def kab_codes(self) -> tuple[str, ...]:
+        """Kabupaten/kota codes of the province, in code order."""
+        return self.province.kab_codes
 
     def line(self, kab: str, year: int) -> float:
         """Poverty line of kabupaten ``kab`` in ``year`` (Rp/capita/month)."""
@@ -173,7 +180,7 @@ class World:
     def desa_base(self, year: int) -> np.ndarray:
         """Expected log expenditure of each desa (before the household-type offset)."""
         d = self.desa
-        mu = d["kab_code"].map({k: self.mu[(k, year)] for k in KAB_CODES}).to_numpy(dtype=float)
+        mu = d["kab_code"].map({k: self.mu[(k, year)] for k in self.kab_codes}).to_numpy(dtype=float)
         drift = d[f"drift_{year}"].to_numpy() if f"drift_{year}" in d else 0.0
         return (
             mu
@@ -193,7 +200,7 @@ class World:
         d = self.desa
         pop_year = max(min(year, max(self.grid.index.get_level_values(1))), 2019)
         factor = 1.012 ** (year - pop_year)
-        pops = {k: float(self.grid.loc[(k, pop_year), "penduduk"]) for k in KAB_CODES}
+        pops = {k: float(self.grid.loc[(k, pop_year), "penduduk"]) for k in self.kab_codes}
         kpop = d["kab_code"].map(pops).to_numpy(dtype=float)
         return kpop * d["share"].to_numpy() * factor
 
@@ -252,29 +259,43 @@ def _voronoi_cells(points: np.ndarray, clip: object) -> list[object]:
     return list(shapely.intersection(cells[order], clip))
 
 
-def _build_geometry(
-    seed: int, desa: pd.DataFrame, kec: pd.DataFrame
-) -> tuple[dict[str, object], pd.DataFrame, pd.DataFrame]:
-    gen = _io.rng(seed, _io.GEO)
-    outline = shapely.Polygon(OUTLINE)
+def _kab_polygons(prov: DemoProvince) -> dict[str, object]:
+    """Kabupaten/kota polygons: Voronoi cells of seats and anchors; a kota cut to a disc."""
+    kab_codes, seats = prov.kab_codes, prov.seats
     gens, owner = [], []
-    for kab in KAB_CODES:
-        _, lat, lon = SEATS[kab]
+    for kab in kab_codes:
+        _, lat, lon = seats[kab]
         gens.append((lon, lat))
         owner.append(kab)
-        for a in ANCHORS[kab]:
+        for a in prov.anchors[kab]:
             gens.append(a)
             owner.append(kab)
+    outline = shapely.Polygon(prov.outline)
     cells = _voronoi_cells(np.asarray(gens), outline)
     kab_poly: dict[str, object] = {}
-    for kab in KAB_CODES:
+    for kab in kab_codes:
         kab_poly[kab] = shapely.union_all(
             [c for c, o in zip(cells, owner, strict=True) if o == kab]
         )
-    _, lat, lon = SEATS["1771"]
-    kota = shapely.intersection(kab_poly["1771"], shapely.Point(lon, lat).buffer(KOTA_RADIUS_DEG))
-    kab_poly["1709"] = shapely.union(kab_poly["1709"], shapely.difference(kab_poly["1771"], kota))
-    kab_poly["1771"] = kota
+    for kota_code in prov.kota_codes:
+        _, lat, lon = seats[kota_code]
+        rest = prov.kota_rest(kota_code)
+        kota = shapely.intersection(
+            kab_poly[kota_code], shapely.Point(lon, lat).buffer(KOTA_RADIUS_DEG)
+        )
+        kab_poly[rest] = shapely.union(
+            kab_poly[rest], shapely.difference(kab_poly[kota_code], kota)
+        )
+        kab_poly[kota_code] = kota
+    return kab_poly
+
+
+def _build_geometry(
+    seed: int, desa: pd.DataFrame, kec: pd.DataFrame, prov: DemoProvince
+) -> tuple[dict[str, object], pd.DataFrame, pd.DataFrame]:
+    gen = _io.rng(seed, _io.GEO)
+    kab_poly = _kab_polygons(prov)
+    kota_codes = set(prov.kota_codes)
 
     kec = kec.copy()
     desa = desa.copy()
@@ -282,12 +303,12 @@ def _build_geometry(
     kec_kab = kec["kab_code"].to_numpy(dtype=object)
     seat_xy = np.full((len(kec), 2), np.nan)
     kec_poly: list[object] = [None] * len(kec)
-    for kab in KAB_CODES:
+    for kab in prov.kab_codes:
         ii = np.where(kec_kab == kab)[0]
-        _, lat, lon = SEATS[kab]
+        _, lat, lon = prov.seats[kab]
         i_seat = int(np.where(kec["seat"].to_numpy()[ii] == 1)[0][0])
         pts = _spaced_points(
-            gen, kab_poly[kab], len(ii), near=(lon, lat) if kab == "1771" else None
+            gen, kab_poly[kab], len(ii), near=(lon, lat) if kab in kota_codes else None
         )
         # the kecamatan with the most kelurahan sits at the kabupaten seat
         j = int(np.argmin(np.hypot(pts[:, 0] - lon, pts[:, 1] - lat)))
@@ -321,23 +342,40 @@ def _build_geometry(
 
 
 # ------------------------------------------------------------------------- population model
-def _grid_wide(years: tuple[int, ...]) -> tuple[pd.DataFrame, list[str]]:
+def _grid_wide(
+    years: tuple[int, ...], prov: DemoProvince, seed: int
+) -> tuple[pd.DataFrame, list[str]]:
     all_years = tuple(sorted(set(years) | set(range(2019, 2025))))
-    g = calibration_grid(all_years)
+    g = (
+        calibration_grid(all_years, province=prov.code)
+        if prov.published
+        else assumed_grid(prov, all_years, seed)
+    )
     wide = g.pivot_table(index=["kab_code", "year"], columns="indicator", values="value")
     notes = sorted({f"{r.indicator}: {r.assumption}" for r in g.itertuples() if r.assumed})
     return wide, notes
 
 
-def build_world(seed: int, years: tuple[int, ...], *, geometry: bool = True) -> World:
-    """Build the demo world: regions, effects, desa shares, geometry and calibrated model."""
+def build_world(
+    seed: int,
+    years: tuple[int, ...],
+    *,
+    geometry: bool = True,
+    province: str | DemoProvince = REFERENCE_PROVINCE,
+) -> World:
+    """Build the demo world: regions, effects, desa shares, geometry and calibrated model.
+
+    ``province`` is a province code of the national reference (or a :class:`DemoProvince`);
+    the reference province uses its published figures, others assumed ones.
+    """
+    prov = province if isinstance(province, DemoProvince) else demo_province(province, seed)
     gen = _io.rng(seed, _io.MODEL)
     kec = (
-        regions("kecamatan")
+        prov.level_of("kecamatan")
         .rename(columns={"parent": "kab_code"})[["code", "name", "kab_code", "code_bps"]]
         .copy()
     )
-    desa = regions("desa").rename(
+    desa = prov.level_of("desa").rename(
         columns={"code": "desa_code", "name": "desa_name", "parent": "kec_code"}
     )
     desa = desa[["desa_code", "desa_name", "kec_code", "level"]].copy()
@@ -360,7 +398,7 @@ def build_world(seed: int, years: tuple[int, ...], *, geometry: bool = True) -> 
         kec[["code", "u_kec", "seat"]].rename(columns={"code": "kec_code"}), on="kec_code"
     )
     desa["v_desa"] = gen.normal(0, SIGMA_V, len(desa))
-    urban = (desa["kelurahan"] == 1) | (desa["kab_code"] == "1771")
+    urban = (desa["kelurahan"] == 1) | desa["kab_code"].isin(prov.kota_codes)
     urban |= (desa["seat"] == 1) & (gen.random(len(desa)) < 0.35)
     desa["urban"] = urban.astype(np.int8)
     w = gen.lognormal(0, 0.55, len(desa)) * np.where(desa["kelurahan"] == 1, 2.2, 1.0)
@@ -380,13 +418,19 @@ def build_world(seed: int, years: tuple[int, ...], *, geometry: bool = True) -> 
     desa["lat"] = np.nan
     kec["seat_lon"] = np.nan
     kec["seat_lat"] = np.nan
-    grid, notes = _grid_wide(tuple(all_years))
+    grid, notes = _grid_wide(tuple(all_years), prov, seed)
     world = World(
-        seed=seed, years=tuple(years), desa=desa, kec=kec, grid=grid, types=household_types()
+        seed=seed,
+        years=tuple(years),
+        desa=desa,
+        kec=kec,
+        grid=grid,
+        types=household_types(),
+        province=prov,
     )
     world.assumptions = notes
     if geometry:
-        world.polygons, world.desa, world.kec = _build_geometry(seed, desa, kec)
+        world.polygons, world.desa, world.kec = _build_geometry(seed, desa, kec, prov)
     for y in all_years:
         _calibrate_year(world, y)
     return world
@@ -422,7 +466,7 @@ def _cells(
 
 
 def _calibrate_year(world: World, year: int) -> None:
-    for kab in KAB_CODES:
+    for kab in world.kab_codes:
         g = world.grid.loc[(kab, year)]
         _, m, w = _cells(world, year, kab)
         w = w / w.sum()
@@ -447,9 +491,9 @@ def true_p0(world: World, year: int) -> pd.DataFrame:
     d = world.desa
     idx, m, w = _cells(world, year)
     kab = d["kab_code"]
-    mu = kab.map({k: world.mu[(k, year)] for k in KAB_CODES}).to_numpy(dtype=float)[idx]
-    sig = kab.map({k: world.sigma_w[(k, year)] for k in KAB_CODES}).to_numpy(dtype=float)[idx]
-    z = np.log(kab.map({k: world.line(k, year) for k in KAB_CODES}).to_numpy(dtype=float))[idx]
+    mu = kab.map({k: world.mu[(k, year)] for k in world.kab_codes}).to_numpy(dtype=float)[idx]
+    sig = kab.map({k: world.sigma_w[(k, year)] for k in world.kab_codes}).to_numpy(dtype=float)[idx]
+    z = np.log(kab.map({k: world.line(k, year) for k in world.kab_codes}).to_numpy(dtype=float))[idx]
     poor = w * ndtr((z - mu - m) / sig)
     pop = np.bincount(idx, weights=w, minlength=len(d))
     npoor = np.bincount(idx, weights=poor, minlength=len(d))
@@ -496,9 +540,9 @@ def true_fgt(world: World, year: int, extreme_line: float) -> pd.DataFrame:
     d = world.desa
     idx, m, w = _cells(world, year)
     kab = d["kab_code"]
-    mu = kab.map({k: world.mu[(k, year)] for k in KAB_CODES}).to_numpy(dtype=float)[idx]
-    sig = kab.map({k: world.sigma_w[(k, year)] for k in KAB_CODES}).to_numpy(dtype=float)[idx]
-    logz = np.log(kab.map({k: world.line(k, year) for k in KAB_CODES}).to_numpy(dtype=float))[idx]
+    mu = kab.map({k: world.mu[(k, year)] for k in world.kab_codes}).to_numpy(dtype=float)[idx]
+    sig = kab.map({k: world.sigma_w[(k, year)] for k in world.kab_codes}).to_numpy(dtype=float)[idx]
+    logz = np.log(kab.map({k: world.line(k, year) for k in world.kab_codes}).to_numpy(dtype=float))[idx]
     a = mu + m - logz
     c = TAIL_COMPRESSION
     p_poor = ndtr(-a / sig)
@@ -638,8 +682,9 @@ def household_expenditure(
     base = world.desa_base(year)[desa_idx]
     off = world.types["offset"].to_numpy()[type_idx]
     kab = d["kab_code"].to_numpy()[desa_idx]
-    sig = np.array([world.sigma_w[(k, year)] for k in KAB_CODES])
-    s = sig[np.searchsorted(np.array(KAB_CODES), kab)]
+    codes = np.array(world.kab_codes)
+    sig = np.array([world.sigma_w[(k, year)] for k in world.kab_codes])
+    s = sig[np.searchsorted(codes, kab)]
     if z is None:
         z = gen.normal(0, 1, len(desa_idx))
     if block_effect is None:
@@ -652,7 +697,7 @@ def household_expenditure(
     # tail (Bengkulu: P1/P0 ~ 0.17, extreme poverty ~ 1/10 of P0). A monotone power
     # compression x' = z (x / z)^c for x < z keeps every share under the line, so P0 stays
     # calibrated, and brings P1, P2 and extreme poverty to realistic levels.
-    line = np.array([world.line(k, year) for k in KAB_CODES])[np.searchsorted(np.array(KAB_CODES), kab)]
+    line = np.array([world.line(k, year) for k in world.kab_codes])[np.searchsorted(codes, kab)]
     below = x < line
     x[below] = line[below] * (x[below] / line[below]) ** TAIL_COMPRESSION
     return np.round(x, 2)

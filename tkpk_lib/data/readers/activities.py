@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from tkpk_lib.data import reference_data
 from tkpk_lib.data.readers.tabular import TABLE_SUFFIXES, read_raw, source_label
 from tkpk_lib.data.readers.values import _code_text
-from tkpk_lib.data.reference_data import KAB_CODES
+from tkpk_lib.data.region import province_code
 from tkpk_lib.data.schemas import ACTIVITIES
 from tkpk_lib.data.validate import validate_table
 from tkpk_lib.errors import Problem
-from tkpk_lib.reporting.labels import PROVINCE_CODE
 
 #: Headers of the activity log template and their canonical names.
 ACTIVITY_COLUMNS: dict[str, str] = {c.source: c.name for c in ACTIVITIES.columns}
@@ -100,7 +100,7 @@ def read_activities(path: str | Path, *, year: int | None = None, today: date | 
     src = source_label(p, {"layout": layout})
     extra = _kind_problems(df, names, src) if "kind" in df.columns else []
     if "unit_code" in df.columns:
-        known = {PROVINCE_CODE, *map(str, KAB_CODES)}
+        known = {province_code(), *map(str, reference_data.KAB_CODES)}
         bad = df["unit_code"].notna() & ~df["unit_code"].astype("string").isin(known)
         if bad.any():
             extra.append(Problem(src, names.get("unit_code", "unit_code"), "unknown unit code (17 or a kabupaten/kota "

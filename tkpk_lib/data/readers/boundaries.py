@@ -10,6 +10,7 @@ import pandas as pd
 
 from tkpk_lib.data.readers.boundary_crs import _to_lonlat
 from tkpk_lib.data.reference_data import regions
+from tkpk_lib.data.region import current_region
 from tkpk_lib.errors import Problem, SchemaError, TkpkError
 
 # --------------------------------------------------------------------------- boundaries
@@ -510,7 +511,7 @@ def check_boundaries(
     um = g.attrs["unmatched"]
     if len(um) and (um["side"] == "file").any():
         raise TkpkError(
-            f"{target.name}: codes not in Bengkulu's region list: "
+            f"{target.name}: codes not in the region list of {current_region().title}: "
             f"{', '.join(um.loc[um['side'] == 'file', 'code'].head(20))}"
         )
     absent = g.attrs["absent_kab"]

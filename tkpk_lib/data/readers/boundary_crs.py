@@ -8,7 +8,7 @@ import numpy as np
 
 from tkpk_lib.errors import Problem, SchemaError, TkpkError
 
-_USUAL_CRS = "EPSG:32748"  # WGS 84 / UTM zone 48S: the projected system that covers Bengkulu
+_USUAL_CRS = "EPSG:32748"  # WGS 84 / UTM zone 48S, an example (Indonesia spans zones 46-54, N and S)
 
 
 def _lonlat_bounds_ok(bounds: np.ndarray) -> bool:
@@ -81,7 +81,8 @@ def _metres_message(p: Path, bounds: np.ndarray, declared) -> str:  # noqa: ANN0
     )
     fix = (
         f"tkpk validate --source boundaries --crs {_USUAL_CRS} --repair <new file> {p.name} "
-        f"({_USUAL_CRS} = UTM zone 48S, usual for Bengkulu) writes a copy in longitude/latitude"
+        f"(with the UTM zone of your province: EPSG:327ZZ for zone ZZ south of the equator, "
+        f"EPSG:326ZZ north; {_USUAL_CRS} = zone 48S) writes a copy in longitude/latitude"
     )
     if declared is not None:
         return (

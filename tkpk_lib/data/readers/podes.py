@@ -19,7 +19,7 @@ from tkpk_lib.errors import Problem, SchemaError
 def read_podes(path: str | Path, year: int) -> pd.DataFrame:
     """Read a Podes village file into the canonical ``villages`` table.
 
-    Every village must be in Bengkulu's region list (a Podes village absent from it is
+    Every village must be in the region list of the data root's province (a Podes village absent from it is
     reported by row).
     """
     p = Path(path)

@@ -12,6 +12,7 @@ from tkpk_lib.data.readers.messages import missing_kabupaten
 from tkpk_lib.data.readers.recodes import flag
 from tkpk_lib.data.readers.tabular import _pop_attrs, read_raw, source_label
 from tkpk_lib.data.readers.values import _id_text, _kab_code, _num
+from tkpk_lib.data.region import current_region
 from tkpk_lib.data.validate import validate_table
 from tkpk_lib.errors import Problem, SchemaError
 
@@ -87,13 +88,14 @@ def read_sakernas(path: str | Path, year: int) -> pd.DataFrame:
             notices.append(
                 str(Problem(src, cw[name], message, list(t["_row"][m]), canonical=name))
             )
-    bad_prov = _num(t["prov"]).ne(17).to_numpy()
+    region = current_region()
+    bad_prov = _num(t["prov"]).ne(int(region.code)).to_numpy()
     if bad_prov.any():
         problems.append(
             Problem(
                 p.name,
                 crosswalk("sakernas", year)["prov"],
-                "province code is not 17 (Bengkulu)",
+                f"province code is not {region.code} ({region.name}), the province of the data root",
                 list(t["_row"][bad_prov]),
             )
         )

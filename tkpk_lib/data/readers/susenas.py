@@ -13,6 +13,8 @@ from tkpk_lib.data.readers.messages import missing_kabupaten
 from tkpk_lib.data.readers.recodes import flag, recode
 from tkpk_lib.data.readers.tabular import SURVEY_SUFFIXES, _pop_attrs, read_raw, source_label
 from tkpk_lib.data.readers.values import _bps_kec_map, _id_text, _kab_code, _num
+from tkpk_lib.data.region import current_region
+from tkpk_lib.data.region_root import BRIDGE_FILE
 from tkpk_lib.data.validate import _isin_text, validate_table
 from tkpk_lib.errors import Problem, SchemaError, TkpkError
 
@@ -39,15 +41,15 @@ def default_poverty_lines() -> pd.DataFrame:
     >>> float(pl.query("kab_code == '1771' and year == 2024")["poverty_line"].iloc[0])
     820354.0
     """
-    return _default_poverty_lines().copy()
+    return _default_poverty_lines(current_region().code).copy()
 
 
 @cache
-def _default_poverty_lines() -> pd.DataFrame:
+def _default_poverty_lines(province: str) -> pd.DataFrame:
     # calibration_grid() takes ~0.35 s; the shipped reference tables do not change in a process
     from tkpk_lib.data.reference_data import calibration_grid
 
-    g = calibration_grid()
+    g = calibration_grid(province=province)
     g = g[g["indicator"] == "garis_kemiskinan"]
     return g.rename(columns={"value": "poverty_line"})[
         ["kab_code", "year", "poverty_line", "assumed"]
@@ -153,13 +155,14 @@ def _household_frame(rt: pd.DataFrame, year: int, f_rt: Path, problems: list[Pro
     """Households of the KOR file: ids, region codes (checked), urban and the design columns."""
     hh = pd.DataFrame({"_row": rt["_row"], "year": year, "hh_id": rt["hh_id"]})
     prov = _num(rt["prov"])
-    bad_prov = prov.ne(17).to_numpy()
+    region = current_region()
+    bad_prov = prov.ne(int(region.code)).to_numpy()
     if bad_prov.any():
         problems.append(
             Problem(
                 f_rt.name,
                 crosswalk("susenas_rt", year)["prov"],
-                "province code is not 17 (Bengkulu)",
+                f"province code is not {region.code} ({region.name}), the province of the data root",
                 list(rt["_row"][bad_prov]),
             )
         )
@@ -172,7 +175,10 @@ def _household_frame(rt: pd.DataFrame, year: int, f_rt: Path, problems: list[Pro
             Problem(
                 f_rt.name,
                 crosswalk("susenas_rt", year)["kec_bps"],
-                "kecamatan code not in the BPS-Kemendagri bridging table",
+                "kecamatan code not in the BPS-Kemendagri bridging table"
+                + ("" if region.has_bps_bridge else f" (the bridge of {region.title} is not "
+                   "shipped in tkpk_lib/reference/regions.csv: put your own in "
+                   f"{BRIDGE_FILE} at the data root, columns kec_code, kec_bps)"),
                 list(rt["_row"][unk]),
             )
         )
@@ -236,6 +242,14 @@ def _add_expenditure(hh: pd.DataFrame, rt: pd.DataFrame, kp: pd.DataFrame, year:
 def _add_poverty_line(hh: pd.DataFrame, year: int, poverty_lines: pd.DataFrame | None,
                       problems: list[Problem]) -> None:
     """The poverty line of each household's kabupaten (and urban/rural, when the table has it)."""
+    from tkpk_lib.data import reference_data as ref
+
+    if poverty_lines is None and not ref.has_official_indicators():
+        # no published lines of this province are shipped: left empty here, the run's own lines
+        # (--poverty-lines) fill them when the report tables are prepared (never another
+        # province's lines)
+        hh["poverty_line"] = np.nan
+        return
     pl = default_poverty_lines() if poverty_lines is None else poverty_lines
     pl = pl[pl["year"] == year]
     if "urban" in pl.columns:

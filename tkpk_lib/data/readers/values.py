@@ -6,12 +6,10 @@ Pure conversions shared by every reader: :func:`_num` (numbers of a raw column),
 
 from __future__ import annotations
 
-from functools import cache
-
 import numpy as np
 import pandas as pd
 
-from tkpk_lib.data.reference_data import regions
+from tkpk_lib.data.region import kecamatan_bridge, province_code
 
 
 def _num(s: pd.Series) -> pd.Series:
@@ -56,10 +54,9 @@ def _digit_text_to_int(s: pd.Series) -> pd.Series | None:
     return pd.Series(v, index=s.index, name=s.name, dtype="int64")
 
 
-@cache
 def _bps_kec_map() -> dict[str, str]:
-    k = regions("kecamatan")
-    return dict(zip(k["code_bps"], k["code"], strict=True))
+    # every province whose BPS bridge is known: BPS codes start with the province code
+    return {bps: code for code, bps in kecamatan_bridge().items()}
 
 
 def _id_text(s: pd.Series) -> pd.Series:
@@ -105,7 +102,7 @@ def _whole_number_text(s: pd.Series) -> pd.Series | None:
 
 def _kab_code(kab_part: pd.Series) -> pd.Series:
     v = _num(kab_part)
-    return ("17" + v.astype("Int64").astype("string").str.zfill(2)).where(v.notna())
+    return (province_code() + v.astype("Int64").astype("string").str.zfill(2)).where(v.notna())
 
 
 def _code_text(s: pd.Series, width: int) -> pd.Series:
