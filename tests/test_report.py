@@ -186,11 +186,17 @@ def test_format_estimates_marks_and_suppresses():
 
 
 @pytest.fixture(scope="module")
-def tables():
+def tables(tmp_path_factory):
+    from tkpk_lib.data.readers.activities import read_activities
+    from tkpk_lib.synthetic._activities import activity_log
+
     t = {y: make_tables(y) for y in (2023, 2024)}
     pm, comp = make_programme_map(2024)
     t[2024]["programmes"] = pm
     t[2024]["complaints"] = comp
+    log = tmp_path_factory.mktemp("kegiatan")  # TKPK activity log (issue 13): every section computed
+    activity_log(log, 2024)
+    t[2024]["activities"] = read_activities(log / "raw" / "activities" / "kegiatan_tkpk_2024.csv")
     return t
 
 

@@ -140,7 +140,8 @@ def test_build_and_follow_up_on_capitalised_root_write_only_to_the_cache(capital
     before = tree(capitalised)
     cache = tmp_path / "cache"
     assert cli.main(["build", "--root", str(capitalised), "--cache-dir", str(cache)]) == 0
-    assert "2024: complaints, households, labour, persons, programmes, registry, villages" in capsys.readouterr().out
+    assert ("2024: activities, complaints, households, labour, persons, programmes, registry, villages"
+            in capsys.readouterr().out)
     assert cli.main(["follow-up", "--root", str(capitalised), "--cache-dir", str(cache), "--kab", "1701",
                      "--key", str(key_file)]) == 0
     assert tree(capitalised) == before
@@ -383,4 +384,4 @@ def test_input_status_and_console_name_missing_inputs(user_template, tmp_path, c
         f"Batas wilayah desa tidak ada: dicari di {root / 'raw' / 'boundaries'} "
         "(tidak ada file desa.gpkg/.geojson/.shp)",
     ]
-    assert out[5] == "2024: households, persons, programmes, registry, villages"
+    assert out[5] == "2024: activities, households, persons, programmes, registry, villages"

@@ -71,6 +71,8 @@ def test_files_exist_with_summary(demo):
         "raw/programmes/peta_program_2024.xlsx",
         "raw/complaints/pengaduan_2023.csv",
         "raw/complaints/pengaduan_2024.csv",
+        "raw/activities/kegiatan_tkpk_2023.csv",
+        "raw/activities/kegiatan_tkpk_2024.csv",
         "raw/boundaries/kabupaten.gpkg",
         "raw/boundaries/kecamatan.gpkg",
         "raw/boundaries/desa.gpkg",

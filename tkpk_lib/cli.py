@@ -12,7 +12,7 @@ from typing import Any
 
 from tkpk_lib.errors import TkpkError
 
-SOURCES = ("susenas", "sakernas", "podes", "registry", "programmes", "complaints", "boundaries", "targets")
+SOURCES = ("susenas", "sakernas", "podes", "registry", "programmes", "complaints", "kegiatan", "boundaries", "targets")
 
 
 def _ensure_data(root: Path, *, small: bool = False, quiet: bool = False) -> None:
@@ -79,13 +79,17 @@ def cmd_demo_data(a: argparse.Namespace) -> int:
 
 
 def _read_table_source(a: argparse.Namespace, p: Path) -> tuple[Any, dict[str, int], str | None]:
-    """Programme map, complaints log or own targets for ``tkpk validate``: table, row counts, layout."""
+    """Programme map, complaints log, TKPK activity log or own targets for ``tkpk validate``: table, row counts, layout."""
     from tkpk_lib.data import readers
 
     if a.source == "targets":
         from tkpk_lib.data.targets_input import read_targets
 
         t = read_targets(p)
+    elif a.source == "kegiatan":  # TKPK activity log (issue 13)
+        from tkpk_lib.data.readers.activities import read_activities
+
+        t = read_activities(p, year=a.year or readers.year_in_name(p))
     else:
         fn = readers.read_programmes if a.source == "programmes" else readers.read_complaints
         t = fn(p, year=a.year or readers.year_in_name(p))
@@ -131,7 +135,7 @@ def cmd_validate(a: argparse.Namespace) -> int:
 
                 rows, layout = validate_registry(p)  # streamed: any size, as the build reads it
                 n = {"registry": rows}
-            elif a.source in ("programmes", "complaints", "targets"):
+            elif a.source in ("programmes", "complaints", "kegiatan", "targets"):
                 t, n, layout = _read_table_source(a, p)
             else:
                 level = a.level or next(

@@ -8,6 +8,7 @@ Layout of a data root (the demo uses the same tree)::
     raw/registry/*.csv|*.xlsx|*.parquet             welfare registry (latest file)
     raw/programmes/*<year>*.xlsx|*.csv              programme map
     raw/complaints/*<year>*.csv|*.xlsx              complaints log
+    raw/activities/*<year>*.csv|*.xlsx              TKPK activity log (optional)
     raw/boundaries/{kabupaten,kecamatan,desa}.gpkg  boundaries
     canonical/<table>_<year>.parquet                written by :func:`build_canonical`
 
@@ -57,6 +58,7 @@ from tkpk_lib.data.inputs import (  # noqa: F401 - re-exported
     raw_files,
     report_inputs,
 )
+from tkpk_lib.data.readers.activities import read_activities
 from tkpk_lib.data.registry_stream import write_registry_parquet
 from tkpk_lib.errors import TkpkError
 
@@ -153,7 +155,7 @@ def _build_canonical(  # noqa: C901 - one reuse-or-build branch per canonical ta
 
     tables = ["households", "persons"] + [
         t for t, k in (("labour", "sakernas"), ("villages", "podes"), ("programmes", "programmes"),
-                       ("complaints", "complaints")) if k in files
+                       ("complaints", "complaints"), ("activities", "activities")) if k in files
     ]
     if poverty_lines is not None:
         force = True
@@ -192,6 +194,7 @@ def _build_canonical(  # noqa: C901 - one reuse-or-build branch per canonical ta
     for kind, fn in (
         ("programmes", readers.read_programmes),
         ("complaints", readers.read_complaints),
+        ("activities", read_activities),
     ):
         if kind in files:
             if force or not target(kind).exists():

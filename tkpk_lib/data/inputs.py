@@ -8,6 +8,7 @@ Layout of a data root (the demo uses the same tree)::
     raw/registry/*.csv|*.xlsx|*.parquet             welfare registry (latest file)
     raw/programmes/*<year>*.xlsx|*.csv              programme map
     raw/complaints/*<year>*.csv|*.xlsx              complaints log
+    raw/activities/*<year>*.csv|*.xlsx              TKPK activity log (optional)
     raw/boundaries/{kabupaten,kecamatan,desa}.gpkg  boundaries
 
 Folder names under the root are matched without regard to case (``RAW/Susenas`` is
@@ -161,7 +162,7 @@ def raw_files(root: str | Path, year: int) -> dict[str, Path]:
     reg = _one(raw_dir(root, "registry"), REGISTRY_PATTERNS)
     if reg:
         out["registry"] = reg
-    for kind in ("programmes", "complaints"):
+    for kind in ("programmes", "complaints", "activities"):
         f = _one(raw_dir(root, kind), TABLE_PATTERNS, year)
         if f:
             out[kind] = f

@@ -674,3 +674,49 @@ def data_dictionary_markdown() -> str:
 
     out.append(dictionary_markdown())
     return "\n".join(out)
+
+
+# --------------------------------------------------------------------------- TKPK activity log (issue 13)
+#: Kinds of activity in the TKPK activity log (guideline 3.2.3, 3.2.4, 3.2.6).
+ACTIVITY_KINDS: tuple[str, ...] = ("sosialisasi", "rapat_koordinasi", "monitoring", "laporan")
+#: Target audiences of socialisation and education (guideline 3.2.3.c).
+ACTIVITY_AUDIENCES: tuple[str, ...] = (
+    "pemerintah daerah", "lembaga penyalur", "pendamping", "penduduk miskin", "nonpemerintah", "masyarakat umum",
+)
+
+ACTIVITIES = TableSchema(
+    name="activities",
+    description=(
+        "TKPK activity log (kegiatan TKPK): socialisation and education events, coordination meetings, field "
+        "monitoring visits and report submissions, one row per activity, for the province (unit 17) and each "
+        "kabupaten/kota."
+    ),
+    key=("activity_id",),
+    notes=(
+        "Which columns a row needs depends on its kind: sosialisasi needs audience and reached; laporan needs "
+        "report and due_date (submitted_date empty = not yet submitted); rapat_koordinasi and monitoring need only "
+        "the date. Audiences are those of guideline section 3.2.3.c."
+    ),
+    columns=(
+        Column("activity_id", "str", "Activity identifier", "ID"),
+        Column("kind", "str", "Kind: " + ", ".join(ACTIVITY_KINDS), "JENIS", allowed=ACTIVITY_KINDS),
+        Column("unit_code", "str", "Unit holding the activity: the province code or a kabupaten/kota code", "KODE_WILAYAH",
+               pattern=r"\d{2}(\d{2})?"),
+        Column("date", "date", "Date of the activity (for a report: date it was submitted, or empty)", "TANGGAL",
+               nullable=True),
+        Column("organiser", "str", "Organiser (TKPK, OPD, partner)", "PENYELENGGARA", required=False, nullable=True),
+        Column("audience", "str", "Audience of a socialisation event (guideline 3.2.3.c): "
+               + ", ".join(ACTIVITY_AUDIENCES), "SASARAN", required=False, nullable=True, allowed=ACTIVITY_AUDIENCES),
+        Column("medium", "str", "Medium or channel (rapat, tatap muka, media cetak, elektronik, daring, ...)", "MEDIA",
+               required=False, nullable=True),
+        Column("reached", "int", "Number of people reached", "JUMLAH_PESERTA", required=False, nullable=True, min=0),
+        Column("level", "str", "Level of a meeting (provinsi, kabupaten/kota, kecamatan)", "TINGKAT", required=False,
+               nullable=True),
+        Column("chair", "str", "Who chaired the meeting (position, not a name)", "PIMPINAN", required=False,
+               nullable=True),
+        Column("decisions", "str", "Decisions or follow-up agreed", "KEPUTUSAN", required=False, nullable=True),
+        Column("report", "str", "Report submitted (e.g. LP2KD)", "LAPORAN", required=False, nullable=True),
+        Column("due_date", "date", "Due date of the report", "TGL_JATUH_TEMPO", required=False, nullable=True),
+    ),
+)
+SCHEMAS[ACTIVITIES.name] = ACTIVITIES

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from tkpk_lib.data.region import province_code
+from tkpk_lib.reporting.board_tables import board_annex
 from tkpk_lib.reporting.completeness import completeness_note
 from tkpk_lib.reporting.excel_sheets import (
     CONTEXT_COLUMNS,
@@ -137,6 +138,7 @@ def annex_tables(cache: str | Path, kab_code: str, year: int, *, min_sample: int
             k.insert(k.columns.get_loc("peringkat") + 1, "peringkat_provinsi",
                      [int(rank[c]) if pd.notna(rank.get(c)) else pd.NA for c in k["desa_code"]])
             out["kantong"] = k
+        out.update(board_annex(cache))  # sheet "Papan harmonisasi" (issue 13)
     return out
 
 

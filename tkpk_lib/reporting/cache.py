@@ -460,7 +460,7 @@ def input_sources(root: str | Path, year: int) -> dict[str, str]:
     if sus:
         out["households"] = out["persons"] = rel(sus[0])
     for table, kind in (("labour", "sakernas"), ("villages", "podes"), ("registry", "registry"),
-                        ("programmes", "programmes"), ("complaints", "complaints"),
+                        ("programmes", "programmes"), ("complaints", "complaints"), ("activities", "activities"),
                         ("boundaries/kecamatan", "boundaries/kecamatan"), ("boundaries/desa", "boundaries/desa")):
         if kind in raw:
             out[table] = rel(raw[kind])

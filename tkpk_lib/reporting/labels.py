@@ -37,6 +37,10 @@ SECTIONS: dict[str, str] = {
     "annex_program": "program dan anggaran menurut strategi, klaster, sumber dana dan OPD",
     "annex_target": "target dan capaian program",
     "annex_complaints": "pengaduan menurut program dan kanal",
+    "synergy": "keterpaduan dan sinergi program: desa kantong menurut strategi, sumber dana ganda, antar-OPD",
+    "mechanisms": "mekanisme pelaksanaan: pelaporan LP2KD, rapat koordinasi, pemantauan dan sosialisasi",
+    "problems": "draf permasalahan dan rekomendasi dari bukti (diisi sekretariat TKPK)",
+    "harmonisation": "papan harmonisasi provinsi: kabupaten/kota x indikator, konsistensi target, anggaran dan kebutuhan",
 }
 
 #: Library module behind each optional section (shown as "bagian ini menunggu modul X").
@@ -103,13 +107,14 @@ LOOKED_FOR: dict[str, str] = {
     "registry": "raw/registry/ (.csv/.xlsx/.parquet)",
     "programmes": "raw/programmes/*<tahun>*.xlsx|.csv",
     "complaints": "raw/complaints/*<tahun>*.csv|.xlsx",
+    "activities": "raw/activities/*<tahun>*.csv|.xlsx",
     "boundaries": "raw/boundaries/{kecamatan,desa}.gpkg|.geojson|.shp",
 }
 #: Indonesian label of each input table (notes and summaries).
 TABLE_LABELS: dict[str, str] = {
     "households": "rumah tangga Susenas", "persons": "individu Susenas", "labour": "Sakernas",
     "villages": "desa Podes", "registry": "data terpadu", "programmes": "peta program",
-    "complaints": "log pengaduan", "boundaries": "batas wilayah",
+    "complaints": "log pengaduan", "boundaries": "batas wilayah", "activities": "log kegiatan TKPK",
 }
 
 

@@ -31,6 +31,7 @@ from tkpk_lib.reporting.labels import (
     LOOKED_FOR,
     SECTIONS,
     TABLE_LABELS,
+    _catalogue,
 )
 from tkpk_lib.reporting.reading import CACHE_VERSION
 from tkpk_lib.reporting.section_data import (
@@ -402,6 +403,8 @@ def prepare_tables(  # noqa: C901 - one guarded call per report section (see Not
         return _convergence_section(pm, progs, s, year)
 
     s.run(["convergence"], "analysis.programmes", _convergence)
+    s.run(["synergy"], "analysis.synergy", lambda sy: {"synergy": sy.synergy_summary(progs, s.frames.get("pockets"))}
+          if progs is not None and len(progs) else _absent(["synergy"], "programmes"))
 
     def _complaints(pm: Any) -> dict[str, pd.DataFrame]:
         if comp is None or not len(comp):
@@ -422,9 +425,15 @@ def prepare_tables(  # noqa: C901 - one guarded call per report section (see Not
         return _programme_annex(progs)
 
     s.run(["annex_program", "annex_target"], None, _annex_programmes)
+    s.run(["mechanisms"], "analysis.activities", lambda am: am.mechanism_tables(cur.get("activities"), year)
+          if cur.get("activities") is not None else _absent(["mechanisms"], "activities"))
 
     completeness = unit_completeness(tables_by_year, year, registry=registry, boundaries=boundaries,
                                      sources=s.sources)
+    s.run(["harmonisation"], "analysis.harmonisation", lambda hm: {"harmonisation": hm.board_tables(
+        s.frames, year, targets=targets, completeness=completeness, desa_boundaries=(boundaries or {}).get("desa"))})
+    s.run(["problems"], "analysis.problems", lambda pr: {"problems": pr.draft_problems(
+        s.frames, {c: str(n) for c, n in _catalogue()["name_id"].items()})})
     index = {
         "version": CACHE_VERSION, "year": int(year), "comparison_year": comparison_year,
         "years": years, "target": target, "key": key, "poverty_lines": str(poverty_lines or ""),

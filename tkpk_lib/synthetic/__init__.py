@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..paths import DEMO_MARKER, is_demo_folder
-from . import _admin, _surveys
+from . import _activities, _admin, _surveys
 from ._province import (
     REFERENCE_PROVINCE,
     SYNTHETIC_CENTRE,
@@ -145,6 +145,7 @@ def generate_demo(
         if y in years:
             files.update(_admin.programme_map(world, root, y, p0_of(y)))
             files.update(_admin.complaints(world, root, y, p0_of(y)))
+            files.update(_activities.activity_log(root, y, seed))
     files.update(write_boundaries(world, root))
     files.update(write_province_config(root, prov))
     if not prov.published:
