@@ -17,8 +17,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from tkpk_lib.data.region import province_code
 from tkpk_lib.data.schemas import ACTIVITY_AUDIENCES
-from tkpk_lib.reporting.labels import PROVINCE_CODE
 
 MIN_MEETINGS = 3
 LP2KD = "LP2KD"
@@ -29,7 +29,7 @@ def _units(codes: Sequence[str] | None) -> list[str]:
         return [str(c) for c in codes]
     from tkpk_lib.data.reference_data import regions
 
-    return [PROVINCE_CODE, *sorted(regions("kabupaten")["code"].astype(str))]
+    return [province_code(), *sorted(regions("kabupaten")["code"].astype(str))]
 
 
 def lp2kd_due(unit_code: str, year: int) -> date:
@@ -40,7 +40,7 @@ def lp2kd_due(unit_code: str, year: int) -> date:
     >>> lp2kd_due("1701", 2024), lp2kd_due("17", 2024)
     (datetime.date(2025, 1, 31), datetime.date(2025, 2, 28))
     """
-    if str(unit_code) == PROVINCE_CODE:
+    if str(unit_code) == province_code():
         return (pd.Timestamp(year + 1, 3, 1) - pd.Timedelta(days=1)).date()
     return date(year + 1, 1, 31)
 

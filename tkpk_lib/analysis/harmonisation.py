@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tkpk_lib.reporting.labels import PROVINCE_CODE
+from tkpk_lib.data.region import province_code
 
 #: Indicators shown on the board by default (those of the RPJMD poverty chapter).
 BOARD_INDICATORS: tuple[str, ...] = ("p0", "p1", "p2", "p0_extreme", "tpt", "sanitation_safe", "jkn_coverage")
@@ -138,7 +138,7 @@ def unit_board(
     cols = ["kab_code", "indicator", "estimate", "se", "ci_low", "ci_high", "n_weighted"]
     cols += [c for c in ("n", "reliability") if c in cur.columns]
     out = grid.merge(cur[cols], on=["kab_code", "indicator"], how="left")
-    prov = cur[cur["kab_code"] == PROVINCE_CODE].set_index("indicator")
+    prov = cur[cur["kab_code"] == province_code()].set_index("indicator")
     out["province"] = out["indicator"].map(prov["estimate"]).astype(float)
     se_p = out["indicator"].map(prov["se"]).astype(float).to_numpy()
     w = (out["n_weighted"] / out["indicator"].map(prov["n_weighted"])).astype(float).to_numpy()
@@ -246,7 +246,7 @@ def plan_consistency(
     ind = indicators[indicators["indicator"] == indicator].assign(kab_code=lambda f: f["kab_code"].astype(str))
     tg = targets[targets["indicator"] == indicator].assign(kab_code=lambda f: f["kab_code"].astype(str))
     tg = tg.assign(year=tg["year"].astype(int))
-    prov_years = sorted(tg.loc[tg["kab_code"] == PROVINCE_CODE, "year"])
+    prov_years = sorted(tg.loc[tg["kab_code"] == province_code(), "year"])
     later = [y for y in prov_years if y >= int(year)]
     t_year = later[-1] if later else (prov_years[-1] if prov_years else None)
     cur = ind[ind["year"].astype(int) == int(year)].set_index("kab_code")
@@ -275,8 +275,8 @@ def plan_consistency(
                      "trend_pace": slope, "best_pace": best, "verdict": verdict})
     u = pd.DataFrame(rows)
     has = u["target"].notna()
-    prov_t = tg[(tg["kab_code"] == PROVINCE_CODE) & (tg["year"] == t_year)]["target"]
-    prov_pop = float(cur["n_weighted"].get(PROVINCE_CODE, np.nan))
+    prov_t = tg[(tg["kab_code"] == province_code()) & (tg["year"] == t_year)]["target"]
+    prov_pop = float(cur["n_weighted"].get(province_code(), np.nan))
     p_target = float(prov_t.iloc[0]) if len(prov_t) else np.nan
     pop_with = float(u.loc[has, "population"].sum())
     summary = pd.DataFrame([{
@@ -355,7 +355,7 @@ def money_vs_need(
     b = budget[budget["table"] == table].assign(kab_code=lambda f: f["kab_code"].astype(str))
     keys = ["kab_code"] if by is None else ["kab_code", by]
     b = b.groupby(keys, as_index=False, dropna=False)["budget"].sum()
-    base = pd.DataFrame({"kab_code": [*units, PROVINCE_CODE]})
+    base = pd.DataFrame({"kab_code": [*units, province_code()]})
     # a unit absent from the programme map has no budget figure (NaN), not a budget of zero
     out = base.merge(b, on="kab_code", how="left")
     cur = indicators[indicators["year"].astype(int) == int(year)].assign(kab_code=lambda f: f["kab_code"].astype(str))
@@ -370,7 +370,7 @@ def money_vs_need(
     if pockets is not None and len(pockets):
         pk = pockets[(pockets["level"] == "desa") & pockets["is_pocket"].astype(bool)]
         n = pk.groupby(pk["kab_code"].astype(str)).size()
-        n[PROVINCE_CODE] = int(n.sum())
+        n[province_code()] = int(n.sum())
         out["pocket_desa"] = out["kab_code"].map(n).fillna(0).astype(int)
         with np.errstate(divide="ignore", invalid="ignore"):
             out["per_pocket_desa"] = np.where(out["pocket_desa"] > 0, out["budget"] / out["pocket_desa"], np.nan)
@@ -382,17 +382,17 @@ def money_vs_need(
 def _need_verdict(out: pd.DataFrame, cur: pd.DataFrame) -> tuple[list[str], list[str], list[str]]:
     """Need (P0 against the province, tested as in :func:`unit_board`), money and the combination."""
     if not {"p0", "poor_count"} <= set(cur["indicator"]) or not {"se", "n_weighted"} <= set(cur.columns):
-        blank = ["" if k == PROVINCE_CODE else "data tidak tersedia" for k in out["kab_code"]]
+        blank = ["" if k == province_code() else "data tidak tersedia" for k in out["kab_code"]]
         return blank, blank, blank
     board = unit_board(cur, int(cur["year"].iloc[0]), indicator_codes=["p0"],
-                       codes=[k for k in out["kab_code"] if k != PROVINCE_CODE],
+                       codes=[k for k in out["kab_code"] if k != province_code()],
                        directions={"p0": "lower_better"}).set_index("kab_code")
-    prov = out[out["kab_code"] == PROVINCE_CODE].iloc[0]
+    prov = out[out["kab_code"] == province_code()].iloc[0]
     need_words = {"lebih buruk dari provinsi": "tinggi", "lebih baik dari provinsi": "rendah"}
     need, money, both = [], [], []
     for _, r in out.iterrows():
         k = r["kab_code"]
-        if k == PROVINCE_CODE:
+        if k == province_code():
             need.append(""), money.append(""), both.append("")
             continue
         n = need_words.get(board["vs_province"].get(k, ""), UNDECIDED) if k in board.index else "data tidak tersedia"

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from tkpk_lib.reporting.labels import PROVINCE_CODE
+from tkpk_lib.data.region import province_code
 
 COLUMNS = ["kab_code", "kind", "problem", "evidence", "source"]
 
@@ -63,7 +63,7 @@ def _rows_matrix(board: pd.DataFrame | None, names: Mapping[str, str]) -> list[d
                          "source": "peta program dan Susenas"})
     cb = _part(board, "cross_border")
     for r in cb.itertuples() if not cb.empty else []:
-        rows.append({"kab_code": PROVINCE_CODE, "kind": "kantong lintas batas",
+        rows.append({"kab_code": province_code(), "kind": "kantong lintas batas",
                      "problem": f"Kantong kemiskinan lintas batas (klaster {int(r.cluster)})",
                      "evidence": f"{int(r.n_desa)} desa: {_named(str(r.desa_per_unit))}",
                      "source": "analisis LISA desa"})
@@ -98,7 +98,7 @@ def draft_problems(frames: Mapping[str, pd.DataFrame], names: Mapping[str, str] 
     rows = _rows_matrix(frames.get("harmonisation"), names)
     syn = _part(frames.get("synergy"), "summary")
     if not syn.empty and "pocket_no_strategy3" in syn.columns:
-        for r in syn[(syn["kab_code"].astype(str) != PROVINCE_CODE) & (syn["pocket_no_strategy3"] > 0)].itertuples():
+        for r in syn[(syn["kab_code"].astype(str) != province_code()) & (syn["pocket_no_strategy3"] > 0)].itertuples():
             rows.append({"kab_code": str(r.kab_code), "kind": "kantong tanpa program",
                          "problem": "Desa kantong kemiskinan tanpa program strategi 3",
                          "evidence": f"{int(r.pocket_no_strategy3)} dari {int(r.pocket_desa)} desa kantong "

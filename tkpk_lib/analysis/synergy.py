@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tkpk_lib.reporting.labels import PROVINCE_CODE
+from tkpk_lib.data.region import province_code
 
 
 def pocket_strategy_reach(programmes: pd.DataFrame, pockets: pd.DataFrame) -> pd.DataFrame:
@@ -120,9 +120,9 @@ def synergy_summary(programmes: pd.DataFrame, pockets: pd.DataFrame | None = Non
     units = sorted(set(programmes["kab_code"].astype(str)) | (
         set(parts["pockets"]["kab_code"]) if "pockets" in parts else set()))
     rows = []
-    for u in [*units, PROVINCE_CODE]:
+    for u in [*units, province_code()]:
         def sel(t: pd.DataFrame, u: str = u) -> pd.DataFrame:
-            return t if u == PROVINCE_CODE else t[t["kab_code"] == u]
+            return t if u == province_code() else t[t["kab_code"] == u]
         row = {"kab_code": u, "multi_source_loci": len(sel(parts["multi_source"])),
                "multi_opd_desa": len(sel(parts["multi_opd"]))}
         if "pockets" in parts:

@@ -13,8 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tkpk_lib.data.region import province_code
 from tkpk_lib.reporting.formatting import _fmt_value, fmt_int, fmt_number, fmt_percent
-from tkpk_lib.reporting.labels import PROVINCE_CODE, _catalogue, _decimals, _unit_of, unit_name
+from tkpk_lib.reporting.labels import _catalogue, _decimals, _unit_of, unit_name
 from tkpk_lib.reporting.reading import load_section
 
 #: Marks of the compact matrix and what they mean (the legend uses the tests' words).
@@ -68,7 +69,7 @@ def board_matrix(cache: str | Path, indicators: tuple[str, ...] = BOARD_MATRIX_I
             "\u2013" if pd.isna(e) else f"{_value(code, e)} {MARKS.get(v, '')}".strip()
             for e, v in zip(sub["estimate"], sub["vs_province"], strict=True)]
     prov = m[m["kab_code"].isin(units)].drop_duplicates("indicator").set_index("indicator")["province"]
-    row = {"Kabupaten/kota": unit_name(PROVINCE_CODE)}
+    row = {"Kabupaten/kota": unit_name(province_code())}
     row.update({_head(c): _value(c, prov[c]) for c in indicators if c in prov.index and _head(c) in out})
     return pd.concat([out, pd.DataFrame([row])], ignore_index=True)
 

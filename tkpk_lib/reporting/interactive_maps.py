@@ -282,16 +282,17 @@ def pocket_map_interactive(cache: Any, data_root: Any, kab_code: str, level: str
     >>> pocket_map_interactive("derived/2024", "data/demo/generated", "1701")  # doctest: +SKIP
     """
     from tkpk_lib.data import canonical
-    from tkpk_lib.reporting.labels import PROVINCE_CODE, unit_name
+    from tkpk_lib.data.region import province_code
+    from tkpk_lib.reporting.labels import unit_name
     from tkpk_lib.reporting.reading import load_section
 
     code = str(kab_code)
-    if f"boundaries/{level}" not in canonical.raw_files(data_root, 0) or (level == "desa" and code == PROVINCE_CODE):
+    if f"boundaries/{level}" not in canonical.raw_files(data_root, 0) or (level == "desa" and code == province_code()):
         return None
     pockets = load_section(cache, "pockets", kab_code)
     pk = pockets[pockets["level"] == level] if "level" in pockets.columns else pockets.iloc[0:0]
     shapes = canonical.load_boundaries(data_root, level)
-    if code != PROVINCE_CODE:
+    if code != province_code():
         shapes = shapes[shapes["code"].astype(str).str[:4] == code]
     if pk.empty or shapes.empty:
         return None

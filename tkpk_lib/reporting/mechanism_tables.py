@@ -13,8 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 from tkpk_lib.analysis.activities import MIN_MEETINGS
+from tkpk_lib.data.region import province_code
 from tkpk_lib.reporting.formatting import fmt_int
-from tkpk_lib.reporting.labels import PROVINCE_CODE, unit_name
+from tkpk_lib.reporting.labels import unit_name
 from tkpk_lib.reporting.reading import _index, load_section
 
 NO_LOG = "log kegiatan TKPK tidak tersedia"
@@ -126,7 +127,7 @@ def reporting_table(cache: str | Path) -> pd.DataFrame:
     if rep.empty:
         return pd.DataFrame()
     t = rep.merge(counts, on="unit_code", how="left")
-    order = [PROVINCE_CODE, *sorted(u for u in t["unit_code"].astype(str) if u != PROVINCE_CODE)]
+    order = [province_code(), *sorted(u for u in t["unit_code"].astype(str) if u != province_code())]
     t = t.set_index(t["unit_code"].astype(str)).loc[order]
     return pd.DataFrame({
         "Wilayah": [unit_name(u) for u in t.index],
@@ -182,7 +183,7 @@ def problems_table(cache: str | Path, kab_code: str) -> pd.DataFrame:
     t = load_section(cache, "problems")
     if t.empty:
         return pd.DataFrame()
-    if str(kab_code) != PROVINCE_CODE:
+    if str(kab_code) != province_code():
         t = t[t["kab_code"].astype(str) == str(kab_code)]
     fill = "(diisi sekretariat)"
     return pd.DataFrame({
