@@ -400,7 +400,7 @@ def test_missing_package_fails_its_sections_naming_the_package(tables, registry,
         monkeypatch.delitem(sys.modules, name, raising=False)
     cache = R.prepare_tables(tables, 2024, tmp_path / "c", registry=registry)
     fails = R.section_failures(cache)
-    assert set(fails) == {"registry_summary", "registry_followup", "registry_desa"}
+    assert set(fails) == {"registry_summary", "registry_followup", "registry_desa", "survey_registry"}
     assert fails["registry_summary"][0].startswith(
         "paket Python 'duckdb' tidak terpasang atau tidak dapat dimuat di lingkungan ini (pasang dengan: "
         "pip install duckdb;")

@@ -62,7 +62,7 @@ def test_run_succeeds_and_writes_every_output(demo_run):
 def test_html_holds_the_report_tables(demo_run):
     html = (demo_run["run_dir"] / FOLDERS["1701"] / "evaluasi_tahunan.html").read_text(encoding="utf-8")
     for text in ("Persentase Penduduk Miskin", "Kabupaten Bengkulu Selatan", "Ringkasan otomatis",
-                 "Cakupan dan kesalahan penargetan", "Kantong kemiskinan", "tidak berbeda nyata"):
+                 "Cakupan, kesalahan eksklusi dan kesalahan inklusi", "Kantong kemiskinan", "tidak berbeda nyata"):
         assert text in html, text
     assert "bagian ini menunggu modul" not in html and "gagal dihitung" not in html
     assert "Traceback" not in html

@@ -192,7 +192,7 @@ def sample_cases(
     welfare: str = "exp_pc",
     line: str = "poverty_line",
     dims: Sequence[str] = (),
-    province: str = "17",
+    province: str | None = None,
 ) -> pd.DataFrame:
     """Sample households behind each poverty figure: the poor (P0, P1, P2, number of poor) and the extreme poor.
 
@@ -212,8 +212,8 @@ def sample_cases(
         Per-capita expenditure and poverty-line columns.
     dims : sequence of str
         Disaggregation columns; with them the result has ``dimension`` and ``group`` (text) too.
-    province : str
-        Code of the province rows.
+    province : str, optional
+        Code of the province rows (default: the current province, :func:`tkpk_lib.data.region.province_code`).
 
     Returns
     -------
@@ -243,7 +243,9 @@ def sample_cases(
         by_kab = work.groupby(["kab_code", *keys], sort=True)[["_poor", "_extreme"]].sum().reset_index()
         prov = work.groupby(keys, sort=True)[["_poor", "_extreme"]].sum().reset_index() if keys else \
             pd.DataFrame({"_poor": [work["_poor"].sum()], "_extreme": [work["_extreme"].sum()]})
-        prov.insert(0, "kab_code", province)
+        from tkpk_lib.data.region import province_code
+
+        prov.insert(0, "kab_code", province or province_code())
         both = pd.concat([by_kab, prov], ignore_index=True)
         if dim:
             both.insert(1, "dimension", dim)

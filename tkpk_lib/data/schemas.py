@@ -47,7 +47,7 @@ STRATEGIES: dict[int, str] = {
     2: "Peningkatan pendapatan masyarakat",
     3: "Penurunan jumlah kantong-kantong kemiskinan",
 }
-"""The three strategies of poverty reduction, as section 2.5 of the Bengkulu TKPK guideline names them."""
+"""The three strategies of poverty reduction, as section 2.5 of the TKPK guideline (Pedoman Koordinasi) names them."""
 
 FUND_SOURCES: tuple[str, ...] = (
     "APBN",
@@ -688,7 +688,7 @@ ACTIVITIES = TableSchema(
     name="activities",
     description=(
         "TKPK activity log (kegiatan TKPK): socialisation and education events, coordination meetings, field "
-        "monitoring visits and report submissions, one row per activity, for the province (unit 17) and each "
+        "monitoring visits and report submissions, one row per activity, for the province (its own code) and each "
         "kabupaten/kota."
     ),
     key=("activity_id",),

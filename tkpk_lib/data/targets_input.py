@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tkpk_lib.data.region import province_code
 from tkpk_lib.errors import Problem, SchemaError
 
 __all__ = ["DOCUMENTS", "TARGET_ALIASES", "dictionary_markdown", "find_targets", "merge_with_reference",
@@ -109,7 +110,7 @@ def _check(t: pd.DataFrame, p: Path, user: dict[str, str]) -> list[Problem]:
     ind = t["indicator"].astype(str).str.strip()
     bad("indicator", ~ind.isin(cat.index).to_numpy(), "not an indicator code of the catalogue (tkpk dictionary)")
     bad("kab_code", ~t["kab_code"].astype(str).str.strip().isin(units).to_numpy(),
-        "not a kabupaten/kota code of the region list, nor 17 (province)")
+        f"not a kabupaten/kota code of the region list, nor {province_code()} (province)")
     bad("year", ~(year.between(2000, 2100) & (year == year.round())).to_numpy(), "not a year")
     bad("target", value.isna().to_numpy(), "not a number")
     frac = ind.map(lambda c: str(cat.loc[c, "unit"]) == "fraction" if c in cat.index else False).to_numpy(bool)
@@ -222,7 +223,7 @@ def dictionary_markdown() -> str:
     """
     rows = [
         ("indicator", "str", "yes", "catalogue code", "Indicator code (p0, p0_extreme, tpt, ...)", "indikator"),
-        ("kab_code", "str", "yes", "known kab code or 17", "Kabupaten/kota code, 17 = province", "kode_wilayah"),
+        ("kab_code", "str", "yes", "known kab code or the province code", "Kabupaten/kota code, or the province code", "kode_wilayah"),
         ("year", "int", "yes", "2000-2100; one row per indicator, unit and year",
          "Target year (interim years are rows of their own)", "tahun"),
         ("target", "float", "yes", "shares 0-1", "Target in the indicator's unit (12,9% is 0.129)", "nilai"),

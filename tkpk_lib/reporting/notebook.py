@@ -68,12 +68,13 @@ def figure_title(fig: Any) -> str:
     return ""
 
 
-def show(fig: Any, dpi: int = 110) -> None:
+def show(fig: Any, dpi: int = 110, *, empty: str | None = None) -> None:
     """Display a matplotlib figure once as a PNG (works for pyplot and object-API figures).
 
     The figure is closed afterwards, so the inline backend does not show it a second time.
     ``None`` (a figure a section could not draw, e.g. :func:`~tkpk_lib.reporting.figures.upset`
-    without combinations) shows nothing.
+    without combinations) shows the sentence ``empty`` saying why, or nothing without one (a
+    heading is then never left standing alone when the caller gives the reason).
 
     Examples
     --------
@@ -86,6 +87,10 @@ def show(fig: Any, dpi: int = 110) -> None:
     from tkpk_lib.reporting.map_style import FIXED_LAYOUT
 
     if fig is None:
+        if empty:
+            from IPython.display import Markdown
+
+            display(Markdown(empty))
         return
     if getattr(fig, FIXED_LAYOUT, False) and fig.get_facecolor()[3] == 1:
         png = _png_opaque(fig, dpi)  # laid out in inches by this library: one draw, no crop

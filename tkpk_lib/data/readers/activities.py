@@ -103,8 +103,8 @@ def read_activities(path: str | Path, *, year: int | None = None, today: date | 
         known = {province_code(), *map(str, reference_data.KAB_CODES)}
         bad = df["unit_code"].notna() & ~df["unit_code"].astype("string").isin(known)
         if bad.any():
-            extra.append(Problem(src, names.get("unit_code", "unit_code"), "unknown unit code (17 or a kabupaten/kota "
-                                 "code of the province)", df.loc[bad.to_numpy(), "_row"].astype(int).tolist(),
+            extra.append(Problem(src, names.get("unit_code", "unit_code"), f"unknown unit code ({province_code()} or a "
+                                 "kabupaten/kota code of the province)", df.loc[bad.to_numpy(), "_row"].astype(int).tolist(),
                                  canonical="unit_code"))
     out = validate_table(df, ACTIVITIES, source=src, names=names, extra_problems=extra, year=year, today=today)
     if layout:
