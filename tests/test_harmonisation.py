@@ -71,13 +71,13 @@ def test_unit_board_takes_change_and_own_target_status():
     change = pd.DataFrame({"indicator": ["p0"], "kab_code": ["1701"], "difference": [-0.02],
                            "assessment_id": ["membaik"]})
     targets = pd.DataFrame({"indicator": ["p0"], "kab_code": ["1702"], "target_year": [2026], "target": [0.09],
-                            "status_id": ["tidak sesuai jalur"]})
+                            "status_id": ["belum sesuai target"]})
     b = h.unit_board(_indicators(), 2024, change=change, targets=targets, indicator_codes=["p0"],
                      codes=CODES, directions=DIRS).set_index("kab_code")
     assert b.loc["1701", "change"] == pytest.approx(-0.02)
     assert b.loc["1701", "change_id"] == "membaik"
     assert b.loc["1702", "change_id"] == "data tidak tersedia"
-    assert b.loc["1702", "target_status"] == "tidak sesuai jalur"
+    assert b.loc["1702", "target_status"] == "belum sesuai target"
     assert b.loc["1702", "target"] == pytest.approx(0.09)
     assert b.loc["1701", "target_status"] == "tidak ada target"
 

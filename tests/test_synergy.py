@@ -86,7 +86,7 @@ def test_draft_problems_rest_on_the_evidence():
         "estimate": [0.24, 0.11, None, None], "province": [0.117, 0.117, None, None],
         "diff_province": [0.123, -0.007, None, None], "diff_se": [0.0189, 0.0087, None, None],
         "vs_province": ["lebih buruk dari provinsi", "belum dapat disimpulkan", None, None],
-        "target_status": ["tidak ada target", "tidak sesuai jalur", None, None],
+        "target_status": ["tidak ada target", "belum sesuai target", None, None],
         "target": [None, 0.09, None, None], "target_year": [None, 2026, None, None],
         "need_vs_money": [None, None, "anggaran rendah; kebutuhan belum dapat disimpulkan", None],
         "per_poor": [None, None, 22883.5, None], "per_poor_low": [None, None, 18473.3, None],
@@ -103,4 +103,5 @@ def test_draft_problems_rest_on_the_evidence():
     assert p["evidence"].iloc[2] == "pagu per penduduk miskin Rp 22.884 (rentang Rp 18.473\u201330.060)"
     assert p["evidence"].iloc[3] == "26 desa: Kabupaten Bengkulu Selatan (18), Kabupaten Seluma (8)"
     assert p["evidence"].iloc[4] == "2 dari 4 desa kantong (1 tanpa program sama sekali)"
+    assert p["problem"].iloc[1] == "P0 belum sesuai target (target sendiri)"  # a status compare_targets gives
     assert (p["recommendation"] == "").all()  # left for the secretariat

@@ -48,9 +48,10 @@ def _rows_matrix(board: pd.DataFrame | None, names: Mapping[str, str]) -> list[d
                                  f"poin, galat baku {_pct(r.diff_se)}; uji beda 5%)",
                      "source": "papan harmonisasi"})
     if "target_status" in m.columns:
-        for r in m[m["target_status"] == "tidak sesuai jalur"].itertuples():
+        # the statuses of trends.compare_targets that say the target is missed (an undecided one is not a problem)
+        for r in m[m["target_status"].isin(["belum sesuai target", "tidak tercapai"])].itertuples():
             rows.append({"kab_code": r.kab_code, "kind": "target",
-                         "problem": f"{names.get(r.indicator, r.indicator)} tidak sesuai jalur target sendiri",
+                         "problem": f"{names.get(r.indicator, r.indicator)} {r.target_status} (target sendiri)",
                          "evidence": f"{_pct(r.estimate)} terhadap target {_pct(r.target)} ({int(r.target_year)})",
                          "source": "tabel target"})
     money = _part(board, "money")

@@ -277,7 +277,7 @@ def cross_border_footnote() -> str:
     True
     """
     return ("Klaster = desa yang berbatasan (bersinggungan) dan masing-masing termasuk klaster panas "
-            "(LISA High-High atau Gi* panas) skor deprivasi desa se-provinsi, dengan anggota di dua kabupaten/kota "
+            "(LISA Tinggi-Tinggi atau Gi* panas) skor deprivasi desa se-provinsi, dengan anggota di dua kabupaten/kota "
             "atau lebih: penanganannya perlu koordinasi provinsi karena tidak dapat diselesaikan satu kabupaten. "
             "Tabel kosong berarti tidak ada klaster lintas batas (atau batas wilayah desa tidak tersedia).")
 

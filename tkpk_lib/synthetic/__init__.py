@@ -145,7 +145,7 @@ def generate_demo(
         if y in years:
             files.update(_admin.programme_map(world, root, y, p0_of(y)))
             files.update(_admin.complaints(world, root, y, p0_of(y)))
-            files.update(_activities.activity_log(root, y, seed))
+            files.update(_activities.activity_log(root, y, seed, province=prov.code, kab_codes=world.kab_codes))
     files.update(write_boundaries(world, root))
     files.update(write_province_config(root, prov))
     if not prov.published:

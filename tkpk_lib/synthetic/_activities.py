@@ -7,6 +7,7 @@ province meet the guideline (LP2KD within one month, two for the province; three
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -25,8 +26,12 @@ def _row(i: int, kind: str, unit: str, day: pd.Timestamp | None, **kw: object) -
             "TANGGAL": "" if day is None else day.strftime("%Y-%m-%d"), **kw}
 
 
-def activity_log(root: Path, year: int, seed: int = 2024) -> dict[str, int]:
+def activity_log(root: Path, year: int, seed: int = 2024, *, province: str | None = None,
+                 kab_codes: Sequence[str] | None = None) -> dict[str, int]:
     """Write ``raw/activities/kegiatan_tkpk_<year>.csv`` (semicolon separated, ISO dates).
+
+    ``province`` and ``kab_codes`` are the demo's province and its kabupaten/kota (default: the
+    process's province, :func:`tkpk_lib.data.region.province_code`).
 
     Returns
     -------
@@ -40,8 +45,9 @@ def activity_log(root: Path, year: int, seed: int = 2024) -> dict[str, int]:
     ['raw/activities/kegiatan_tkpk_2024.csv']
     """
     rng = np.random.default_rng(seed + year)
-    province = province_code()  # the process's province (a setting), read when the log is written
-    units = [province, *sorted(str(c) for c in reference_data.KAB_CODES)]
+    province = province or province_code()  # the demo's province, else the process's (a setting)
+    kabs = kab_codes if kab_codes is not None else reference_data.KAB_CODES
+    units = [province, *sorted(str(c) for c in kabs)]
     rows: list[dict[str, object]] = []
     start = pd.Timestamp(year, 1, 1)
     for pos, u in enumerate(units):
