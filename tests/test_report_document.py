@@ -58,6 +58,8 @@ def test_pdf_contents_page_numbers_point_at_the_sections(shared_run):
         entry = next(k for k in listed if k.startswith(heading))
         page = listed[entry]
         assert page >= 3
+        if heading.startswith(("Tabel", "Gambar")):  # the number and its caption: the text cites numbers too
+            heading = " ".join(entry.split()[:3])
         body = _squash(pages[page - 1])
         assert heading in body, (heading, page)
         # and not already on an earlier page after the contents

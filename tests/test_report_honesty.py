@@ -116,11 +116,22 @@ def _numbers(text: str) -> list[tuple[float, float]]:
 
 
 def _summary_items(html_path: Path) -> list[str]:
+    """The summary's sentences as the page shows them, each "[Tabel N.k]" read back as its caption.
+
+    The document numbers the tables and turns the summary's "[Tabel: caption]" into the number;
+    every citation must resolve to a numbered table of the same page.
+    """
     t = html_path.read_text(encoding="utf-8")
-    block = t[t.index("Ringkasan otomatis"):]
+    numbers = {m.group(1): " ".join(html_lib.unescape(re.sub(r"<[^>]+>", "", m.group(2))).split())
+               for m in re.finditer(r'<span class="tkpk-num" id="[^"]*">(Tabel \d+\.\d+)</span>(.*?)</caption>', t,
+                                    flags=re.S)}
+    block = t[t.rindex("Ringkasan otomatis"):]
     block = block[:block.index("</ul>")]
-    return [" ".join(html_lib.unescape(re.sub(r"<[^>]+>", "", li)).split())
-            for li in re.findall(r"<li>(.*?)</li>", block, flags=re.S)]
+    items = [" ".join(html_lib.unescape(re.sub(r"<[^>]+>", "", li)).split())
+             for li in re.findall(r"<li>(.*?)</li>", block, flags=re.S)]
+    for item in items:
+        assert "[Tabel:" not in item and re.search(r"\[Tabel \d+\.\d+\]$", item), item
+    return [re.sub(r"\[(Tabel \d+\.\d+)\]", lambda m: f"[Tabel: {numbers[m.group(1)]}]", i) for i in items]
 
 
 def test_every_summary_sentence_is_backed_by_the_row_it_cites(shared_run):

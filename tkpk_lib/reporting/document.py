@@ -352,6 +352,37 @@ def number_tables_figures(body: str, synthetic: bool = False) -> tuple[str, _Num
     return "".join(out), state
 
 
+_CITE = re.compile(r"\[Tabel: ([^\]<]+)\]")
+
+
+def cite_numbers(body: str, state: _Numbering) -> str:
+    """Turn the text's "[Tabel: <caption>]" citations into the table's number, linked ("[Tabel 2.1]").
+
+    The automatic summary names the table each sentence comes from by its caption (the notebook
+    does not know the numbers); once the tables are numbered the citation uses the number, as
+    a document's cross-references do. A caption with no numbered table is left as written.
+
+    Examples
+    --------
+    >>> html, state = number_tables_figures(
+    ...     '<h2 id="1.-A">1. A</h2><p>P0 naik. [Tabel: Indikator utama]</p>'
+    ...     '<h2 id="2.-B">2. B</h2><table><caption>Indikator utama</caption></table>')
+    >>> cite_numbers(html, state).split("<p>")[1].split("</p>")[0]
+    'P0 naik. [<a href="#tkpk-tabel-2-1">Tabel 2.1</a>]'
+    """
+    numbers: dict[str, tuple[str, str]] = {}
+    for kind, ident, text, _html_only in state.captions:
+        parts = text.split(" ", 2)
+        if kind == "Tabel" and len(parts) == 3:
+            numbers.setdefault(parts[2], (f"{parts[0]} {parts[1]}", ident))
+
+    def cite(m: re.Match[str]) -> str:
+        hit = numbers.get(_html.unescape(m.group(1)).strip())
+        return f'[<a href="#{hit[1]}">{hit[0]}</a>]' if hit else m.group(0)
+
+    return "".join(part if is_script else _CITE.sub(cite, part) for part, is_script in _split_scripts(body))
+
+
 def _toc_html(state: _Numbering) -> str:
     """The contents: sections and sub-sections, then the lists of tables and figures."""
 
@@ -465,6 +496,7 @@ def finish_document(body: str, info: DocumentInfo) -> str:
             break
     rest = "".join(part for part, _s in parts)
     rest, state = number_tables_figures(rest, info.synthetic)
+    rest = cite_numbers(rest, state)
     front = cover_html(title, info) + _toc_html(state)
     if info.synthetic:
         front = f'<div class="tkpk-synthetic-bar" role="note">{SYNTHETIC_MARK}</div>' + front
@@ -484,7 +516,8 @@ def finish_document(body: str, info: DocumentInfo) -> str:
 def toc_targets(html_text: str) -> list[tuple[str, str]]:
     """The contents entries that need a page number: (target id, text to find on the page).
 
-    Headings are found by their text, tables and figures by their number ("Tabel 2.1").
+    Headings are found by their text, tables and figures by their number and the first word of
+    their caption ("Tabel 2.1 Indikator": the number alone is also in the text's citations).
 
     Examples
     --------
@@ -497,7 +530,7 @@ def toc_targets(html_text: str) -> list[tuple[str, str]]:
     out = []
     for text, ident in found:
         text = _html.unescape(text)
-        num = re.match(r"(?:Tabel|Gambar) \d+\.\d+", text)
+        num = re.match(r"(?:Tabel|Gambar) \d+\.\d+(?: \S+)?", text)
         out.append((_html.unescape(ident), num.group(0) if num else text))
     return out
 
