@@ -104,7 +104,9 @@ def poverty_profile(frames: Mapping[str, pd.DataFrame], unit: str, year: int,
     ind, change = frames["indicators"], frames.get("change")
     out = unit_board(ind, year, change=change, targets=frames.get("targets"), indicator_codes=indicators,
                      codes=[str(unit)])
-    out = out[out["estimate"].notna()].reset_index(drop=True)
+    # an estimate blanked by the small-cell rule keeps its row (and its sample size); an absent one has none
+    shown = out["estimate"].notna() | (out["n"].notna() if "n" in out.columns else False)
+    out = out[shown].reset_index(drop=True)
     out.loc[out["indicator"].isin(NOT_COMPARED_HERE), "vs_province"] = NOT_COMPARED
     if str(unit) == province_code():
         out["vs_province"] = "angka provinsi"

@@ -33,6 +33,7 @@ from tkpk_lib.reporting.labels import (
     unit_name,
 )
 from tkpk_lib.reporting.reading import _index, load_section, section_failures
+from tkpk_lib.reporting.rpkd_tables import rpkd_annex
 
 #: Registry counts below this (1-4 households) are not published in the annex tables.
 SMALL_COUNT = 5
@@ -139,6 +140,7 @@ def annex_tables(cache: str | Path, kab_code: str, year: int, *, min_sample: int
                      [int(rank[c]) if pd.notna(rank.get(c)) else pd.NA for c in k["desa_code"]])
             out["kantong"] = k
         out.update(board_annex(cache))  # sheet "Papan harmonisasi" (issue 13)
+    out.update(rpkd_annex(cache, code, year, min_sample=min_sample))  # sheet "Bahan RPKD" (issue 13, L.8)
     return out
 
 

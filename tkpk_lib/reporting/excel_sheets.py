@@ -46,6 +46,7 @@ __all__ = [
 TABLE_NUMBERS: dict[str, str] = {
     "indikator": "L.1", "program": "L.2", "target": "L.3", "kantong": "L.4",
     "cakupan_desa": "L.5", "cakupan": "L.5a", "pengaduan": "L.6", "harmonisasi": "L.7",
+    "rpkd": "L.8",
 }
 #: Mark on every sheet and printed page of a workbook made from the synthetic demo inputs.
 SYNTHETIC_MARK = "DATA SINTETIS - BUKAN STATISTIK RESMI"
