@@ -46,7 +46,8 @@ def indicators() -> pd.DataFrame:
 
 def test_template_has_lp2kd_tables():
     t = load_annex_template()
-    assert set(t["table_id"]) == {"indikator", "program", "target", "kantong", "cakupan", "pengaduan", "harmonisasi"}
+    assert set(t["table_id"]) == {"indikator", "program", "target", "kantong", "cakupan", "pengaduan", "harmonisasi",
+                                  "rpkd"}
     prog = t[t["table_id"] == "program"]
     assert prog["column"].tolist()[-3:] == ["pagu", "realisasi", "realisasi_pct"]
     assert prog.set_index("column").loc["pagu", "format"] == "rupiah"

@@ -36,8 +36,9 @@ def test_every_sheet_numbered_printable_and_filtered(shared_run, code):
     data = [ws for ws in wb if ws.title != "Catatan"]
     numbers = [ws["A1"].value.split(" ")[1] for ws in data]
     assert [ws["A1"].value.split(" ")[0] for ws in data] == ["Tabel"] * len(data)
-    # the province workbook adds the harmonisation board (issue 13) as L.7
-    assert numbers == ["L.1", "L.2", "L.3", "L.4", "L.5", "L.5a", "L.6", *(["L.7"] if code == PROVINCE_CODE else [])]
+    # the province workbook adds the harmonisation board (issue 13) as L.7; every workbook the RPKD material, L.8
+    assert numbers == ["L.1", "L.2", "L.3", "L.4", "L.5", "L.5a", "L.6", *(["L.7"] if code == PROVINCE_CODE else []),
+                       "L.8"]
     assert wb.sheetnames[-1] == "Catatan"
     for ws in wb:
         ps = ws.page_setup

@@ -40,6 +40,10 @@ EMPTY = {
     "kecamatan": "Estimasi P0 kecamatan (model Fay-Herriot) tidak tersedia.",
     "desa": "Tidak ada desa/kelurahan kantong kemiskinan dalam daftar kantong.",
 }
+#: Marks of the estimates that need care (as in the indicator sheet: * RSE 25-50%, ** not reliable).
+RELIABILITY_MARK = {"caution": "*", "unreliable": "**"}
+#: Shorter words of the profile table (the reading guidance says why).
+SHORT = {"tidak dibandingkan (bukan rata-rata penduduk)": "tidak dibandingkan"}
 _MEMO: dict[tuple[str, str, int, int], dict[str, pd.DataFrame]] = {}
 
 
@@ -132,18 +136,18 @@ def profile_table(cache: str | Path, kab_code: str, year: int, min_sample: int =
     out = pd.DataFrame({
         "Indikator": [indicator_name(c) for c in p["indicator"]],
         "Nilai": [_value(c, x) + ("%" if _unit_of(c, _catalogue()) == "fraction" and c not in INDEX_100
-                                  and pd.notna(x) else "")
-                  for c, x in zip(p["indicator"], p["estimate"], strict=True)],
+                                  and pd.notna(x) else "") + RELIABILITY_MARK.get(str(r), "")
+                  for c, x, r in zip(p["indicator"], p["estimate"], p["reliability"], strict=True)],
         "SK 95%": [_interval(c, lo, hi) for c, lo, hi in zip(p["indicator"], p["ci_low"], p["ci_high"], strict=True)],
-        "Keandalan": [RELIABILITY_ID.get(str(r), "\u2013") for r in p["reliability"]],
         since: [_change(c, d, lo, hi) for c, d, lo, hi in zip(p["indicator"], p["change"], p["change_ci_low"],
                                                                p["change_ci_high"], strict=True)],
         "Uji perubahan (5%)": p["change_id"].fillna("\u2013").tolist(),
-        "Dibanding provinsi (5%)": p["vs_province"].fillna("\u2013").tolist(),
-        "Target (tahun)": ["\u2013" if pd.isna(t) else f"{_value(c, t)} ({int(y)})"
-                           + (f", {ILLUSTRATIVE_TARGET}" if k == "illustrative" else "")
-                           for c, t, y, k in zip(p["indicator"], p["target"], p["target_year"], kind, strict=True)],
-        "Status target": p["target_status"].fillna("\u2013").tolist(),
+        "Dibanding provinsi (5%)": [SHORT.get(str(v), v) for v in p["vs_province"].fillna("\u2013")],
+        "Target (tahun): status": [
+            "\u2013" if pd.isna(t) else f"{_value(c, t)} ({int(y)}): {st}"
+            + (f" ({ILLUSTRATIVE_TARGET})" if k == "illustrative" else "")
+            for c, t, y, st, k in zip(p["indicator"], p["target"], p["target_year"], p["target_status"], kind,
+                                      strict=True)],
     })
     if str(kab_code) == province_code():
         out = out.drop(columns="Dibanding provinsi (5%)")
@@ -179,6 +183,11 @@ def profile_markdown(cache: str | Path, kab_code: str, year: int, min_sample: in
     if len(missed):
         lines.append(f"Target tidak tercapai atau belum sesuai target: {_names(missed)}.")
     lines.append("Indikator lain: perbedaan atau perubahannya belum dapat disimpulkan dari sampel Susenas/Sakernas.")
+    apart = p[p["vs_province"].map(lambda v: SHORT.get(str(v)) == "tidak dibandingkan")]["indicator"]
+    if str(kab_code) != province_code() and len(apart):
+        lines.append(f"Tidak dibandingkan dengan provinsi: {_names(apart)} (angka provinsinya bukan rata-rata "
+                     "penduduk kabupaten/kota).")
+    lines.append("Tanda * = estimasi perlu digunakan dengan hati-hati (RSE 25-50%); ** = tidak andal.")
     return head + " ".join(lines)
 
 
