@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from tkpk_lib.analysis import rpkd
-from tkpk_lib.reporting.labels import PROVINCE_CODE
+from tkpk_lib.reporting.labels import PROVINCE_CODE, unit_name
 
 P = PROVINCE_CODE
 
@@ -73,6 +73,10 @@ def test_problems_ranked_missed_targets_then_gaps_by_test_statistic():
     assert prov["z"].iloc[1:3].tolist() == pytest.approx([3.0, 2.5])
     unit = rpkd.rank_problems(pr, "1701", m, names)
     assert unit["kab_code"].unique().tolist() == ["1701"] and len(unit) == 3
+    # a cross-border pocket (a province row) is also material of the units it names
+    cb = pr.assign(evidence=["", "", "", "", "", f"26 desa: {unit_name('1701')} (18), {unit_name('1705')} (8)"])
+    assert rpkd.rank_problems(cb, "1701", m, names)["problem"].tolist()[-1] == "Lintas batas"
+    assert "Lintas batas" not in rpkd.rank_problems(cb, "1702", m, names)["problem"].tolist()
     assert rpkd.rank_problems(None, "1701").empty
 
 

@@ -37,6 +37,8 @@ UNDECIDED = "belum dapat disimpulkan"
 #: targets and significant gaps first, then pockets, money, reporting and coordination.
 PROBLEM_ORDER: tuple[str, ...] = ("target", "kesenjangan", "kantong tanpa program", "kantong lintas batas",
                                   "anggaran", "pelaporan", "koordinasi")
+#: Strategy (iii) of guideline 2.5, "penurunan jumlah kantong-kantong kemiskinan": the one pocket desa need.
+POCKET_STRATEGY = 3
 #: Indicators that are not population means (no test against the province).
 NOT_COMPARED_HERE: tuple[str, ...] = ("poor_count",)
 CHAPTERS: dict[str, str] = {
@@ -135,7 +137,7 @@ def rank_problems(problems: pd.DataFrame | None, unit: str, matrix: pd.DataFrame
     Order: kind (:data:`PROBLEM_ORDER`: missed own targets, then significant gaps with the
     province, ...), within the gaps the larger test statistic ``|difference| / SE`` first
     (from the board ``matrix``), then the unit code. The province sees every unit's problems,
-    a kabupaten/kota its own.
+    a kabupaten/kota its own and the cross-border pockets it shares with its neighbours.
 
     Parameters
     ----------
@@ -169,7 +171,12 @@ def rank_problems(problems: pd.DataFrame | None, unit: str, matrix: pd.DataFrame
     t = problems.copy()
     t["kab_code"] = t["kab_code"].astype(str)
     if str(unit) != province_code():
-        t = t[t["kab_code"] == str(unit)]
+        # its own rows, and the cross-border pockets it shares (named in the evidence by the unit's name)
+        from tkpk_lib.reporting.labels import unit_name
+
+        shared = (t["kind"] == "kantong lintas batas") & t["evidence"].astype(str).str.contains(
+            unit_name(str(unit)), regex=False)
+        t = t[(t["kab_code"] == str(unit)) | shared]
     t["z"] = np.nan
     if matrix is not None and len(matrix) and names:
         m = matrix.assign(kab_code=matrix["kab_code"].astype(str))
@@ -418,7 +425,7 @@ def _strategy_words(strategies: object, finding: object) -> str:
     if str(finding) == "peta program tidak tersedia":
         return "peta program tidak tersedia"
     present = {s.strip() for s in str(strategies if pd.notna(strategies) else "").split(",") if s.strip()}
-    return "ada" if "3" in present else "tidak ada"
+    return "ada" if str(POCKET_STRATEGY) in present else "tidak ada"
 
 
 def priority_desa(pockets: pd.DataFrame | None, synergy: pd.DataFrame | None, unit: str) -> pd.DataFrame:

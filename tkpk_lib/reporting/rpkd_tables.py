@@ -36,7 +36,7 @@ DESA_SHOWN = 20
 EMPTY = {
     "masalah": "Tidak ada draf permasalahan untuk wilayah ini dari bukti yang tersedia.",
     "strategi": "Peta program wilayah ini tidak tersedia: anggaran per strategi tidak dapat disusun.",
-    "program": "Cakupan program terhadap kelompok sasarannya tidak tersedia (Susenas tanpa variabel penerimaan).",
+    "program": "Cakupan program terhadap kelompok sasarannya tidak tersedia untuk wilayah ini (lihat bagian 3).",
     "kecamatan": "Estimasi P0 kecamatan (model Fay-Herriot) tidak tersedia.",
     "desa": "Tidak ada desa/kelurahan kantong kemiskinan dalam daftar kantong.",
 }
@@ -222,7 +222,7 @@ def priorities_markdown(cache: str | Path, kab_code: str, year: int, min_sample:
              "berbeda nyata (statistik uji terbesar lebih dulu), desa kantong tanpa program strategi 3, kantong "
              "lintas batas, anggaran, pelaporan dan koordinasi."]
     if len(t):
-        lines.append(f"Wilayah ini memiliki {len(t)} draf permasalahan.")
+        lines.append(f"Tabel prioritas masalah memuat {len(t)} draf permasalahan.")
     pr = m.get("program", pd.DataFrame())
     if len(pr):
         low = pr[pr["verdict"] == "rendah"]["programme"]
