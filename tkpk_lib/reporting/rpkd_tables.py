@@ -44,7 +44,7 @@ EMPTY = {
 RELIABILITY_MARK = {"caution": "*", "unreliable": "**"}
 #: Shorter words of the profile table (the reading guidance says why).
 SHORT = {"tidak dibandingkan (bukan rata-rata penduduk)": "tidak dibandingkan"}
-_MEMO: dict[tuple[str, str, int, int], dict[str, pd.DataFrame]] = {}
+_MEMO: dict[tuple[str, int, str, int, int], dict[str, pd.DataFrame]] = {}
 
 
 def material(cache: str | Path, kab_code: str, year: int, min_sample: int = 0) -> dict[str, pd.DataFrame]:
@@ -56,7 +56,9 @@ def material(cache: str | Path, kab_code: str, year: int, min_sample: int = 0) -
     """
     from tkpk_lib.analysis.rpkd import rpkd_material
 
-    key = (str(Path(cache).resolve()), str(kab_code), int(year), int(min_sample))
+    index = Path(cache) / "sections.json"  # a cache entry rebuilt in place (same folder) is read again
+    stamp = index.stat().st_mtime_ns if index.exists() else 0
+    key = (str(Path(cache).resolve()), stamp, str(kab_code), int(year), int(min_sample))
     if key not in _MEMO:
         frames = {n: load_section(cache, n, min_sample=min_sample) for n in SOURCES}
         frames = {n: f for n, f in frames.items() if not f.empty}
