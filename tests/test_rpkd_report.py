@@ -54,7 +54,7 @@ def test_reading_guidance_counts_are_those_of_the_sections(shared_run):
     pk = load_section(cache, "pockets")
     top = int(pk[(pk["level"] == "kecamatan") & (pk["kab_code"].astype(str) == UNIT)]["top_rate"].sum())
     sure = sum(len(k) - int((k["ci_high"] < r.ci_low).sum()) <= top for r in k.itertuples())
-    assert f"{sure} dari {len(k)} kecamatan dalam tabel pasti termasuk {top} tertinggi" in text
+    assert f"{sure} dari {len(k)} kecamatan pasti termasuk {top} tertinggi" in text
     # pocket desa of the unit reached by no strategy-3 programme, from the synergy section
     desa = pk[(pk["level"] == "desa") & pk["is_pocket"].astype(bool) & (pk["kab_code"].astype(str) == UNIT)]
     sy = load_section(cache, "synergy")
@@ -77,11 +77,12 @@ def test_province_material_lists_every_unit_problem_and_pocket_kecamatan(shared_
     assert kinds[: kinds.count("target")] == ["target"] * kinds.count("target")  # missed targets first
     pk = load_section(cache, "pockets")
     pockets = pk[(pk["level"] == "kecamatan") & pk["is_pocket"].astype(bool)]
-    kec = rpkd_tables.kecamatan_table(cache, PROVINCE_CODE, 2024)
+    kec = rpkd_tables.kecamatan_table(cache, PROVINCE_CODE, 2024, limit=None)
     assert len(pockets) > 0
     assert sorted(zip(kec["Kecamatan"], kec["Kabupaten/kota"], strict=True)) == sorted(
         zip(pockets["name"].astype(str), [unit_name(c) for c in pockets["kab_code"].astype(str)], strict=True))
     assert kec["Peringkat"].is_monotonic_increasing
+    assert len(rpkd_tables.kecamatan_table(cache, PROVINCE_CODE, 2024)) == min(len(kec), rpkd_tables.KECAMATAN_SHOWN)
 
 
 def _sheet(shared_run, code: str):

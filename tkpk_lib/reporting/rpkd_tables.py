@@ -32,6 +32,8 @@ SOURCES = ("indicators", "change", "targets", "problems", "harmonisation", "budg
            "pockets_kecamatan", "pockets", "synergy")
 #: Pocket desa shown in the report (the annex sheet L.8 lists them all).
 DESA_SHOWN = 20
+#: Kecamatan shown in the report (a kabupaten/kota has fewer; the province's pocket kecamatan may be more).
+KECAMATAN_SHOWN = 20
 #: Why a chapter's table is empty.
 EMPTY = {
     "masalah": "Tidak ada draf permasalahan untuk wilayah ini dari bukti yang tersedia.",
@@ -295,17 +297,19 @@ def locations_markdown(cache: str | Path, kab_code: str, year: int, min_sample: 
     if len(k):
         top = int(k["k"].iloc[0])
         sure = int((k["rank_worst"] <= top).sum())
-        scope = "kecamatan kantong se-provinsi, diperingkat di antara semua kecamatan provinsi" if prov else \
-            "semua kecamatan"
+        scope = ("Kecamatan kantong kemiskinan se-provinsi diperingkat di antara semua kecamatan provinsi" if prov
+                 else "Semua kecamatan diperingkat")
         lines.append(
-            f"Kecamatan ({scope}) diperingkat menurut P0 model (Fay-Herriot); peringkat hanya sebaik selang "
+            f"{scope} menurut P0 model (Fay-Herriot); peringkat hanya sebaik selang "
             "kepercayaannya: rentang peringkat memuat semua peringkat yang masih mungkin (kecamatan lain dihitung "
             "pasti di atas atau di bawah hanya bila SK 95%-nya tidak bersinggungan). "
             + (f"Aturan kantong memilih {top} kecamatan bertingkat tertinggi, masing-masing di kabupaten/kotanya; "
                f"kolom terakhir menilai peringkat se-provinsi terhadap {top} tertinggi: " if prov else
                f"Aturan kantong mengambil {top} kecamatan dengan tingkat tertinggi: ")
-            + f"{sure} dari {len(k)} kecamatan dalam tabel pasti termasuk {top} tertinggi, selebihnya belum dapat "
-            "disimpulkan atau di luarnya.")
+            + f"{sure} dari {len(k)} kecamatan pasti termasuk {top} tertinggi, selebihnya belum dapat "
+            "disimpulkan atau di luarnya."
+            + (f" Tabel memuat {KECAMATAN_SHOWN} kecamatan dengan peringkat teratas; daftar lengkap di Tabel L.8."
+               if len(k) > KECAMATAN_SHOWN else ""))
     if len(d):
         no3 = int((d["strategy3"] == "tidak ada").sum())
         unmapped = int((d["strategy3"] == "peta program tidak tersedia").sum())
@@ -322,7 +326,8 @@ def locations_markdown(cache: str | Path, kab_code: str, year: int, min_sample: 
     return "\n".join(lines[:1]) + "\n" + " ".join(lines[1:])
 
 
-def kecamatan_table(cache: str | Path, kab_code: str, year: int, min_sample: int = 0) -> pd.DataFrame:
+def kecamatan_table(cache: str | Path, kab_code: str, year: int, min_sample: int = 0,
+                    limit: int | None = KECAMATAN_SHOWN) -> pd.DataFrame:
     """Chapter 3a: kecamatan ranked by model P0, with the rank interval and the pocket verdict.
 
     Examples
@@ -332,6 +337,7 @@ def kecamatan_table(cache: str | Path, kab_code: str, year: int, min_sample: int
     k = material(cache, kab_code, year, min_sample).get("kecamatan", pd.DataFrame())
     if k.empty:
         return pd.DataFrame()
+    k = k.head(limit) if limit else k
     out = pd.DataFrame({
         "Peringkat": k["rank"].astype(int).tolist(),
         "Rentang peringkat": [f"{b}\u2013{w}" if b != w else str(b) for b, w in zip(k["rank_best"], k["rank_worst"],
@@ -428,6 +434,6 @@ def rpkd_annex(cache: str | Path, kab_code: str, year: int, *, min_sample: int =
     return {"rpkd": pd.DataFrame(rows)} if rows else {}
 
 
-__all__ = ["DESA_SHOWN", "EMPTY", "SOURCES", "desa_table", "kecamatan_table", "locations_markdown", "material",
+__all__ = ["DESA_SHOWN", "EMPTY", "KECAMATAN_SHOWN", "SOURCES", "desa_table", "kecamatan_table", "locations_markdown", "material",
            "priorities_markdown", "problems_table", "profile_markdown", "profile_table", "programme_table",
            "rpkd_annex", "section_heading", "strategy_table"]
