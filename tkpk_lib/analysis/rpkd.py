@@ -34,9 +34,11 @@ LOW_COVERAGE = 0.5
 #: Verdict when an interval does not decide (the guideline's reports' words).
 UNDECIDED = "belum dapat disimpulkan"
 #: Problem kinds of :func:`tkpk_lib.analysis.problems.draft_problems` in priority order: off-track own
-#: targets and significant gaps first, then pockets, money, reporting and coordination.
+#: targets and significant gaps first, then pockets, integration of programmes, money, follow-up,
+#: reporting and coordination (a kind not listed comes last).
 PROBLEM_ORDER: tuple[str, ...] = ("target", "kesenjangan", "kantong tanpa program", "kantong lintas batas",
-                                  "anggaran", "pelaporan", "koordinasi")
+                                  "keterpaduan program", "paket komplementer", "anggaran", "tindak lanjut",
+                                  "pelaporan", "koordinasi")
 #: Strategy (iii) of guideline 2.5, "penurunan jumlah kantong-kantong kemiskinan": the one pocket desa need.
 POCKET_STRATEGY = 3
 #: Indicators that are not population means (no test against the province).

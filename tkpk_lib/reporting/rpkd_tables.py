@@ -224,7 +224,8 @@ def priorities_markdown(cache: str | Path, kab_code: str, year: int, min_sample:
     lines = ["### Bab 2. Prioritas masalah dan program\n",
              "Urutan prioritas draf: target sendiri yang tidak tercapai, lalu kesenjangan dengan provinsi yang "
              "berbeda nyata (statistik uji terbesar lebih dulu), desa kantong tanpa program strategi 3, kantong "
-             "lintas batas, anggaran, pelaporan dan koordinasi."]
+             "lintas batas, keterpaduan program, paket komplementer, anggaran, tindak lanjut, pelaporan dan "
+             "koordinasi."]
     if len(t):
         lines.append(f"Tabel prioritas masalah memuat {len(t)} draf permasalahan.")
     pr = m.get("program", pd.DataFrame())
