@@ -7,6 +7,13 @@
   (APBN, APBD provinsi/kabupaten, APBDes, non-government): complement or duplicate, to be
   checked by the TKPK.
 * :func:`opd_interlinkage` - desa reached by programmes of two or more OPD (interlinkage).
+* :func:`duplicate_funding` - the same programme funded in the same desa from two or more
+  levels of government (by its name, or by the central programme two regional programmes
+  declare the same relationship to).
+* :func:`regional_vs_central` - regional programmes by their declared relationship to a central
+  programme (guideline 3.2.1.b.5: perluasan, pelengkap, mempertebal), and regional programmes
+  that share a locus desa and a target group with a central (APBN) programme without declaring
+  any: "perlu dicek: duplikasi atau pelengkap?" (the map cannot prove a duplication).
 * :func:`synergy_summary` - the counts per kabupaten/kota and the province.
 """
 
@@ -15,6 +22,19 @@ from __future__ import annotations
 import pandas as pd
 
 from tkpk_lib.data.region import province_code
+from tkpk_lib.data.schemas import (
+    CENTRAL_FUND_SOURCE,
+    FUND_SOURCES,
+    NON_GOVERNMENT_FUND_SOURCE,
+    RELATIONSHIPS,
+)
+
+#: Finding of a regional programme sharing desa and target group with a central one, undeclared.
+CHECK_FINDING = "perlu dicek: duplikasi atau pelengkap?"
+#: Relationship label of a regional programme that declares none.
+UNDECLARED = "tidak dinyatakan"
+#: Fund sources that are levels of government (APBN, APBD provinsi, APBD kabupaten/kota, APBDes).
+GOVERNMENT_LEVELS: tuple[str, ...] = tuple(f for f in FUND_SOURCES if f != NON_GOVERNMENT_FUND_SOURCE)
 
 
 def pocket_strategy_reach(programmes: pd.DataFrame, pockets: pd.DataFrame) -> pd.DataFrame:
@@ -96,6 +116,166 @@ def opd_interlinkage(programmes: pd.DataFrame) -> pd.DataFrame:
     return agg[agg["n_opd"] >= 2].reset_index(drop=True)[["kab_code", "desa_code", "n_opd", "opd"]]
 
 
+def _key(s: pd.Series) -> pd.Series:
+    """Text for matching: lower case, spaces collapsed, empty for missing."""
+    return s.astype("string").fillna("").str.lower().str.split().str.join(" ")
+
+
+def _text_or_empty(programmes: pd.DataFrame, column: str) -> pd.Series:
+    """A text column stripped (empty when the map lacks the column)."""
+    if column not in programmes.columns:
+        return pd.Series("", index=programmes.index, dtype="string")
+    return programmes[column].astype("string").fillna("").str.strip()
+
+
+def _complete(programmes: pd.DataFrame) -> pd.DataFrame:
+    """The map with the columns these checks read (a small frame may lack some): id = name, budget 0."""
+    pm = programmes
+    fill = {"programme_id": pm["programme"] if "programme" in pm.columns else "", "budget": 0.0,
+            "target_group": "", "opd": "", "programme": ""}
+    missing = {c: v for c, v in fill.items() if c not in pm.columns}
+    return pm.assign(**missing) if missing else pm
+
+
+def _joined(s: pd.Series) -> str:
+    return ", ".join(sorted({str(x) for x in s if str(x)}))
+
+
+def duplicate_funding(programmes: pd.DataFrame) -> pd.DataFrame:
+    """The same programme funded in the same desa from two or more levels of government.
+
+    Two bases: the same programme name (case and spacing ignored), and regional programmes
+    declaring the same relationship to the same central programme (two top-ups of PKH from the
+    province and the kabupaten in one desa). Non-government money is not a level of government.
+
+    Parameters
+    ----------
+    programmes : pandas.DataFrame
+        Canonical programme map (kab_code, locus_desa, programme, programme_id, fund_source,
+        budget; relationship and central_programme when the map has them).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per desa and programme: ``kab_code, desa_code, dup_programme, basis`` ("nama program
+        sama" or "program pusat sama: <relationship> <central>"), ``n_levels``, ``dup_fund_sources``,
+        ``dup_programme_ids`` and ``dup_budget`` (Rp, all levels).
+
+    Examples
+    --------
+    >>> pm = pd.DataFrame({"kab_code": "1701", "locus_desa": ["a", "a", "a", "b"],
+    ...     "programme": ["Bedah Rumah", "bedah  rumah", "Jalan Desa", "Bedah Rumah"],
+    ...     "programme_id": ["P1", "P2", "P3", "P1"],
+    ...     "fund_source": ["APBD Kabupaten/Kota", "APBD Provinsi", "APBDes", "APBD Kabupaten/Kota"],
+    ...     "budget": [100.0, 50.0, 10.0, 70.0]})
+    >>> duplicate_funding(pm)[["desa_code", "n_levels", "dup_fund_sources", "dup_budget"]].values.tolist()
+    [['a', 2, 'APBD Kabupaten/Kota, APBD Provinsi', 150.0]]
+    """
+    pm = _complete(programmes)
+    pm = pm[pm["fund_source"].astype("string").isin(GOVERNMENT_LEVELS).fillna(False)]
+    rel, central = _text_or_empty(pm, "relationship").str.lower(), _text_or_empty(pm, "central_programme")
+    by_name = pm.assign(_k=_key(pm["programme"]), basis="nama program sama")
+    declared = (rel != "") & (central != "")
+    by_central = pm[declared].assign(_k="pusat:" + rel[declared] + ":" + _key(central[declared]),
+                                     basis="program pusat sama: " + rel[declared] + " " + central[declared])
+    both = pd.concat([by_name, by_central], ignore_index=True)
+    both["desa_code"] = both["locus_desa"].astype(str)
+    if both.empty:
+        return pd.DataFrame(columns=["kab_code", "desa_code", "dup_programme", "basis", "n_levels",
+                                     "dup_fund_sources", "dup_programme_ids", "dup_budget"])
+    g = both.groupby(["desa_code", "_k"], sort=True)
+    agg = g.agg(kab_code=("kab_code", "first"), dup_programme=("programme", _joined), basis=("basis", "first"),
+                n_levels=("fund_source", "nunique"), dup_fund_sources=("fund_source", _joined),
+                dup_programme_ids=("programme_id", _joined), dup_budget=("budget", "sum")).reset_index()
+    out = agg[agg["n_levels"] >= 2].reset_index(drop=True)
+    out["kab_code"] = out["kab_code"].astype(str)
+    out["dup_budget"] = out["dup_budget"].astype(float)
+    return out[["kab_code", "desa_code", "dup_programme", "basis", "n_levels", "dup_fund_sources",
+                "dup_programme_ids", "dup_budget"]]
+
+
+def _by_relationship(regional: pd.DataFrame, rel: pd.Series) -> pd.DataFrame:
+    """Programme lines, desa and budget of the regional rows per unit x relationship, with the province."""
+    t = regional.assign(relationship=rel.where(rel != "", UNDECLARED).astype(str),
+                        kab_code=regional["kab_code"].astype(str), desa_code=regional["locus_desa"].astype(str))
+    parts = []
+    for by in (["kab_code", "relationship"], ["relationship"]):
+        g = t.groupby(by, sort=True).agg(rel_programmes=("programme_id", "nunique"),
+                                         rel_desa=("desa_code", "nunique"), rel_budget=("budget", "sum"))
+        g = g.reset_index()
+        if "kab_code" not in by:
+            g.insert(0, "kab_code", province_code())
+        parts.append(g)
+    out = pd.concat(parts, ignore_index=True)
+    order = {r: i for i, r in enumerate([*RELATIONSHIPS, UNDECLARED])}
+    out["_o"] = out["relationship"].map(order)
+    out["_p"] = out["kab_code"] == province_code()
+    out = out.sort_values(["_p", "kab_code", "_o"], kind="stable").drop(columns=["_o", "_p"])
+    return out.astype({"rel_programmes": "int64", "rel_desa": "int64", "rel_budget": "float64"}).reset_index(drop=True)
+
+
+def regional_vs_central(programmes: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Regional programmes against central ones: declared relationships and undeclared overlaps.
+
+    Regional means every fund source but APBN (APBD provinsi and kabupaten/kota, APBDes,
+    non-government). A regional row without a declared relationship that shares its locus desa
+    and its target group (as the map writes it, case and spacing ignored) with an APBN row is
+    flagged :data:`CHECK_FINDING`: the map cannot tell a duplication from a complement.
+
+    Parameters
+    ----------
+    programmes : pandas.DataFrame
+        Canonical programme map; ``relationship`` and ``central_programme`` are optional.
+
+    Returns
+    -------
+    dict of str -> pandas.DataFrame
+        ``by_relationship``: ``kab_code, relationship`` (perluasan, pelengkap, mempertebal,
+        :data:`UNDECLARED`), ``rel_programmes`` (programme lines), ``rel_desa`` and
+        ``rel_budget`` (Rp), per unit and for the province; ``check``: ``kab_code, desa_code,
+        target_group, regional_programme, regional_source, regional_opd, central_programmes,
+        finding``, one row per regional programme line and desa.
+
+    Examples
+    --------
+    >>> pm = pd.DataFrame({"kab_code": "1701", "locus_desa": ["a", "a", "a", "b"],
+    ...     "programme": ["BSPS", "Rumah Daerah", "PKH Plus", "Rumah Daerah"], "programme_id": ["C", "R", "T", "R"],
+    ...     "fund_source": ["APBN", "APBD Kabupaten/Kota", "APBD Provinsi", "APBD Kabupaten/Kota"],
+    ...     "target_group": ["KK MBR", "kk mbr", "lansia", "KK MBR"], "opd": "Dinas Perkim",
+    ...     "budget": [5.0, 3.0, 2.0, 1.0], "relationship": [None, None, "mempertebal", None],
+    ...     "central_programme": [None, None, "pkh", None]})
+    >>> r = regional_vs_central(pm)
+    >>> r["by_relationship"].query("kab_code == '1701'")[["relationship", "rel_programmes", "rel_budget"]].values.tolist()
+    [['mempertebal', 1, 2.0], ['tidak dinyatakan', 1, 4.0]]
+    >>> r["check"][["desa_code", "regional_programme", "central_programmes"]].values.tolist()
+    [['a', 'Rumah Daerah', 'BSPS']]
+    """
+    programmes = _complete(programmes)
+    src = programmes["fund_source"].astype("string").fillna("")
+    central = programmes[(src == CENTRAL_FUND_SOURCE).to_numpy()]
+    regional = programmes[(src != CENTRAL_FUND_SOURCE).to_numpy()]
+    rel = _text_or_empty(regional, "relationship").str.lower()
+    by_rel = _by_relationship(regional, rel)
+    undeclared = regional[(rel == "").to_numpy()]
+    cols = ["kab_code", "desa_code", "target_group", "regional_programme", "regional_source", "regional_opd",
+            "central_programmes", "finding"]
+    if central.empty or undeclared.empty:
+        return {"by_relationship": by_rel, "check": pd.DataFrame(columns=cols)}
+    c = pd.DataFrame({"desa_code": central["locus_desa"].astype(str), "_g": _key(central["target_group"]),
+                      "central": central["programme"].astype(str)})
+    c = c[c["_g"] != ""].groupby(["desa_code", "_g"], sort=True)["central"].agg(_joined).reset_index()
+    u = pd.DataFrame({"kab_code": undeclared["kab_code"].astype(str), "desa_code": undeclared["locus_desa"].astype(str),
+                      "_g": _key(undeclared["target_group"]), "target_group": undeclared["target_group"].astype(str),
+                      "_id": undeclared["programme_id"].astype(str),
+                      "regional_programme": undeclared["programme"].astype(str),
+                      "regional_source": undeclared["fund_source"].astype(str),
+                      "regional_opd": undeclared["opd"].astype(str)})
+    m = u.merge(c, on=["desa_code", "_g"], how="inner").drop_duplicates(["desa_code", "_id"])
+    m = m.rename(columns={"central": "central_programmes"}).assign(finding=CHECK_FINDING)
+    return {"by_relationship": by_rel,
+            "check": m.sort_values(["kab_code", "desa_code", "_id"], kind="stable")[cols].reset_index(drop=True)}
+
+
 def synergy_summary(programmes: pd.DataFrame, pockets: pd.DataFrame | None = None) -> pd.DataFrame:
     """Counts per kabupaten/kota and for the province (kab_code "17"), plus the detail tables, stacked.
 
@@ -103,8 +283,11 @@ def synergy_summary(programmes: pd.DataFrame, pockets: pd.DataFrame | None = Non
     -------
     pandas.DataFrame
         ``table`` = ``summary`` (kab_code, pocket_desa, pocket_no_programme, pocket_one_strategy,
-        pocket_no_strategy3, multi_source_loci, multi_opd_desa), ``pockets``, ``multi_source``,
-        ``multi_opd``.
+        pocket_no_strategy3, multi_source_loci, multi_opd_desa, duplicate_funding_desa,
+        regional_declared and regional_undeclared (regional programme lines with and without a
+        declared relationship), relationship_check_desa), ``pockets``, ``multi_source``,
+        ``multi_opd``, ``duplicate_funding`` (:func:`duplicate_funding`), ``relationships`` and
+        ``relationship_check`` (:func:`regional_vs_central`).
 
     Examples
     --------
@@ -114,7 +297,10 @@ def synergy_summary(programmes: pd.DataFrame, pockets: pd.DataFrame | None = Non
     >>> s[s["table"] == "summary"][["kab_code", "multi_source_loci", "multi_opd_desa"]].values.tolist()
     [['1701', 1.0, 1.0], ['17', 1.0, 1.0]]
     """
-    parts = {"multi_source": multi_source_loci(programmes), "multi_opd": opd_interlinkage(programmes)}
+    rvc = regional_vs_central(programmes)
+    parts = {"multi_source": multi_source_loci(programmes), "multi_opd": opd_interlinkage(programmes),
+             "duplicate_funding": duplicate_funding(programmes), "relationships": rvc["by_relationship"],
+             "relationship_check": rvc["check"]}
     if pockets is not None and len(pockets):
         parts["pockets"] = pocket_strategy_reach(programmes, pockets)
     units = sorted(set(programmes["kab_code"].astype(str)) | (
@@ -123,8 +309,15 @@ def synergy_summary(programmes: pd.DataFrame, pockets: pd.DataFrame | None = Non
     for u in [*units, province_code()]:
         def sel(t: pd.DataFrame, u: str = u) -> pd.DataFrame:
             return t if u == province_code() else t[t["kab_code"] == u]
+        rel = parts["relationships"]
+        rel = rel[rel["kab_code"] == u]
+        declared = rel[rel["relationship"] != UNDECLARED]
         row = {"kab_code": u, "multi_source_loci": len(sel(parts["multi_source"])),
-               "multi_opd_desa": len(sel(parts["multi_opd"]))}
+               "multi_opd_desa": len(sel(parts["multi_opd"])),
+               "duplicate_funding_desa": sel(parts["duplicate_funding"])["desa_code"].nunique(),
+               "regional_declared": int(declared["rel_programmes"].sum()),
+               "regional_undeclared": int(rel.loc[rel["relationship"] == UNDECLARED, "rel_programmes"].sum()),
+               "relationship_check_desa": sel(parts["relationship_check"])["desa_code"].nunique()}
         if "pockets" in parts:
             p = sel(parts["pockets"])
             row.update({"pocket_desa": len(p), "pocket_no_programme": int((p["finding"] == "tanpa program").sum()),

@@ -19,7 +19,7 @@ Conventions
 * 0/1 flags are ``int8`` (1 = yes). Missing is allowed only where ``nullable``.
 * Money is Rupiah; expenditure is per capita per month.
 
-Length: about 630 lines, above the ~600 of the layout, on purpose: nearly all of it is the
+Length: about 770 lines, above the ~600 of the layout, on purpose: nearly all of it is the
 declarative column specs of the seven tables (one ``Column`` per canonical column, with its
 meaning and raw source), which read best side by side and share the column helpers
 (``_YEAR``, ``_KAB``, ``_DESIGN``...); a module per table would scatter one data dictionary.
@@ -57,6 +57,17 @@ FUND_SOURCES: tuple[str, ...] = (
     "Non-pemerintah",
 )
 """Funding sources of the programme map (non-government covers CSR, ZIS and the like)."""
+
+CENTRAL_FUND_SOURCE: str = FUND_SOURCES[0]
+"""APBN: the fund source of central (national) programmes; the others are regional or non-government."""
+
+NON_GOVERNMENT_FUND_SOURCE: str = FUND_SOURCES[-1]
+"""Non-pemerintah: the fund source whose programmes name their partner institution."""
+
+RELATIONSHIPS: tuple[str, ...] = ("perluasan", "pelengkap", "mempertebal")
+"""How a regional programme relates to a central one (guideline 3.2.1.b.5.b): i) perluasan, an extension
+of the central programme to more beneficiaries or places; ii) pelengkap, a complement; iii) mempertebal, a
+top-up of the central programme's benefit."""
 
 
 @dataclass(frozen=True)
@@ -580,6 +591,37 @@ PROGRAMME_MAP = TableSchema(
         _KAB,
         Column("budget", "float", "Budget ceiling, pagu (Rp)", "PAGU", min=0),
         Column("realisation", "float", "Budget realisation (Rp)", "REALISASI", min=0),
+        Column(
+            "relationship",
+            "str",
+            "Optional. How a regional (non-APBN) programme relates to a central programme, guideline "
+            "3.2.1.b.5: perluasan (extension), pelengkap (complement) or mempertebal (top-up); needs "
+            "central_programme; empty on APBN rows (also read from SIFAT_PROGRAM, BENTUK_PROGRAM)",
+            "HUBUNGAN",
+            required=False,
+            nullable=True,
+            allowed=RELATIONSHIPS,
+        ),
+        Column(
+            "central_programme",
+            "str",
+            "Optional. The central (national) programme it extends, complements or tops up: a catalogue "
+            "code (pkh, bpnt, pbi, pip, ...; its name or short name is read as the code) or the name of an "
+            "APBN programme of the map; needs relationship (also read from PROGRAM_NASIONAL)",
+            "PROGRAM_PUSAT",
+            required=False,
+            nullable=True,
+        ),
+        Column(
+            "partner",
+            "str",
+            "Optional. Partner institution of a Non-pemerintah programme (company CSR, Baznas, "
+            "university, community); empty on a Non-pemerintah row is a warning (also read from "
+            "LEMBAGA_MITRA, MITRA_NONPEMERINTAH)",
+            "MITRA",
+            required=False,
+            nullable=True,
+        ),
     ),
 )
 
