@@ -145,8 +145,9 @@ def duplicate_funding(programmes: pd.DataFrame) -> pd.DataFrame:
     """The same programme funded in the same desa from two or more levels of government.
 
     Two bases: the same programme name (case and spacing ignored), and regional programmes
-    declaring the same relationship to the same central programme (two top-ups of PKH from the
-    province and the kabupaten in one desa). Non-government money is not a level of government.
+    that both top up (mempertebal) the same central programme (PKH topped up by the province
+    and by the kabupaten in one desa); a pair found on both bases is listed once, by name.
+    Non-government money is not a level of government.
 
     Parameters
     ----------
@@ -158,7 +159,7 @@ def duplicate_funding(programmes: pd.DataFrame) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per desa and programme: ``kab_code, desa_code, dup_programme, basis`` ("nama program
-        sama" or "program pusat sama: <relationship> <central>"), ``n_levels``, ``dup_fund_sources``,
+        sama" or "mempertebal program pusat yang sama: <central>"), ``n_levels``, ``dup_fund_sources``,
         ``dup_programme_ids`` and ``dup_budget`` (Rp, all levels).
 
     Examples
@@ -175,9 +176,9 @@ def duplicate_funding(programmes: pd.DataFrame) -> pd.DataFrame:
     pm = pm[pm["fund_source"].astype("string").isin(GOVERNMENT_LEVELS).fillna(False)]
     rel, central = _text_or_empty(pm, "relationship").str.lower(), _text_or_empty(pm, "central_programme")
     by_name = pm.assign(_k=_key(pm["programme"]), basis="nama program sama")
-    declared = (rel != "") & (central != "")
-    by_central = pm[declared].assign(_k="pusat:" + rel[declared] + ":" + _key(central[declared]),
-                                     basis="program pusat sama: " + rel[declared] + " " + central[declared])
+    top_up = ((rel == "mempertebal") & (central != "")).to_numpy()
+    by_central = pm[top_up].assign(_k="~pusat:" + _key(central[top_up]),  # "~" sorts after every name
+                                   basis="mempertebal program pusat yang sama: " + central[top_up])
     both = pd.concat([by_name, by_central], ignore_index=True)
     both["desa_code"] = both["locus_desa"].astype(str)
     if both.empty:
@@ -187,7 +188,7 @@ def duplicate_funding(programmes: pd.DataFrame) -> pd.DataFrame:
     agg = g.agg(kab_code=("kab_code", "first"), dup_programme=("programme", _joined), basis=("basis", "first"),
                 n_levels=("fund_source", "nunique"), dup_fund_sources=("fund_source", _joined),
                 dup_programme_ids=("programme_id", _joined), dup_budget=("budget", "sum")).reset_index()
-    out = agg[agg["n_levels"] >= 2].reset_index(drop=True)
+    out = agg[agg["n_levels"] >= 2].drop_duplicates(["desa_code", "dup_programme_ids"]).reset_index(drop=True)
     out["kab_code"] = out["kab_code"].astype(str)
     out["dup_budget"] = out["dup_budget"].astype(float)
     return out[["kab_code", "desa_code", "dup_programme", "basis", "n_levels", "dup_fund_sources",
