@@ -198,11 +198,13 @@ def duplicate_funding(programmes: pd.DataFrame) -> pd.DataFrame:
 def _by_relationship(regional: pd.DataFrame, rel: pd.Series) -> pd.DataFrame:
     """Programme lines, desa and budget of the regional rows per unit x relationship, with the province."""
     t = regional.assign(relationship=rel.where(rel != "", UNDECLARED).astype(str),
-                        kab_code=regional["kab_code"].astype(str), desa_code=regional["locus_desa"].astype(str))
+                        kab_code=regional["kab_code"].astype(str), desa_code=regional["locus_desa"].astype(str),
+                        central=_text_or_empty(regional, "central_programme"))
     parts = []
     for by in (["kab_code", "relationship"], ["relationship"]):
         g = t.groupby(by, sort=True).agg(rel_programmes=("programme_id", "nunique"),
-                                         rel_desa=("desa_code", "nunique"), rel_budget=("budget", "sum"))
+                                         rel_desa=("desa_code", "nunique"), rel_budget=("budget", "sum"),
+                                         rel_central=("central", _joined))
         g = g.reset_index()
         if "kab_code" not in by:
             g.insert(0, "kab_code", province_code())
@@ -232,8 +234,8 @@ def regional_vs_central(programmes: pd.DataFrame) -> dict[str, pd.DataFrame]:
     -------
     dict of str -> pandas.DataFrame
         ``by_relationship``: ``kab_code, relationship`` (perluasan, pelengkap, mempertebal,
-        :data:`UNDECLARED`), ``rel_programmes`` (programme lines), ``rel_desa`` and
-        ``rel_budget`` (Rp), per unit and for the province; ``check``: ``kab_code, desa_code,
+        :data:`UNDECLARED`), ``rel_programmes`` (programme lines), ``rel_desa``, ``rel_budget``
+        (Rp) and ``rel_central`` (the central programmes named), per unit and for the province; ``check``: ``kab_code, desa_code,
         target_group, regional_programme, regional_source, regional_opd, central_programmes,
         finding``, one row per regional programme line and desa.
 

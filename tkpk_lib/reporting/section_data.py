@@ -20,6 +20,7 @@ from tkpk_lib.data.region import province_code
 from tkpk_lib.errors import ReportError
 from tkpk_lib.reporting.labels import (
     LINE,
+    PROGRAMME_LABELS,
     SIZE,
     WELFARE,
 )
@@ -290,7 +291,11 @@ def _programme_annex(progs: pd.DataFrame) -> dict[str, pd.DataFrame]:
     )
 
     progs = guideline_clusters(progs)  # three clusters of guideline 1.1 (a map's cluster 4 is Klaster 2)
-    g = progs.groupby(["kab_code", "strategy", "cluster", "programme", "opd", "fund_source"], as_index=False,
+    # the optional relationship columns (guideline 3.2.1.b.5) when the map has them: empty = not declared
+    rel = {c: h for c, h in (("relationship", "hubungan"), ("central_programme", "program_pusat"),
+                             ("partner", "mitra")) if c in progs.columns}
+    progs = progs.assign(**{c: progs[c].astype("string").fillna("") for c in rel})
+    g = progs.groupby(["kab_code", "strategy", "cluster", "programme", "opd", "fund_source", *rel], as_index=False,
                       sort=True)[["budget", "realisation"]].sum()
     prog = pd.DataFrame({
         "kab_code": g["kab_code"].astype(str),
@@ -298,6 +303,8 @@ def _programme_annex(progs: pd.DataFrame) -> dict[str, pd.DataFrame]:
         "klaster": g["cluster"].map(CLUSTER_LABELS).astype(str),
         "program": g["programme"].astype(str), "opd": g["opd"].astype(str),
         "sumber_dana": g["fund_source"].map(FUND_SOURCE_LABELS).fillna(g["fund_source"]).astype(str),
+        **{h: g[c].astype(str).map(lambda v: PROGRAMME_LABELS.get(v, v)) if c == "central_programme"
+           else g[c].astype(str) for c, h in rel.items()},
         "pagu": g["budget"].astype(float),
         "realisasi": g["realisation"].astype(float),
     })
