@@ -183,10 +183,10 @@ def test_synergy_summary_adds_the_relationship_counts():
 
 
 # --------------------------------------------------------------------------- report tables
-def _cache(tmp_path: Path, programmes: pd.DataFrame) -> Path:
+def _cache(tmp_path: Path, programmes: pd.DataFrame, pockets: pd.DataFrame | None = None) -> Path:
     cache = tmp_path / "cache"
     cache.mkdir()
-    sy.synergy_summary(programmes).to_parquet(cache / "synergy.parquet", index=False)
+    sy.synergy_summary(programmes, pockets).to_parquet(cache / "synergy.parquet", index=False)
     (cache / "sections.json").write_text(json.dumps({"sections": {"synergy": {"status": "ok"}}}), encoding="utf-8")
     return cache
 
@@ -213,6 +213,17 @@ def test_a_map_without_relationship_columns_says_so_instead_of_zeros(tmp_path):
     t = mt.relationship_table(_cache(tmp_path, pm), "1701")
     assert t.iloc[:, 0].tolist() == [mt.NO_RELATIONSHIP]
     assert t.iloc[0, 1:].tolist() == ["\u2013"] * 4
+
+
+def test_mechanism_2_row_counts_the_desa_to_check(tmp_path):
+    pm = _map().assign(locus_desa=lambda t: t["locus_desa"].map(
+        {"a": "1701012001", "b": "1701012002", "c": "1702012001"}))
+    pockets = pd.DataFrame({"level": "desa", "code": ["1701012001", "1701012003"], "name": ["A", "C"],
+                            "kab_code": "1701", "is_pocket": True})
+    t = mt.mechanisms_table(_cache(tmp_path, pm, pockets), "1701", 2024).set_index("Indikator")
+    note = t.loc["Desa kantong tanpa program strategi 3", "Keterangan"]
+    assert note.endswith("desa perlu dicek (duplikasi atau pelengkap?): 1; desa dengan program sama dari 2+ "
+                         "tingkat pemerintahan: 1")
 
 
 # --------------------------------------------------------------------------- the demo (shared run)

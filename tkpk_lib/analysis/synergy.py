@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from tkpk_lib.data.region import province_code
@@ -325,8 +326,11 @@ def synergy_summary(programmes: pd.DataFrame, pockets: pd.DataFrame | None = Non
             p = sel(parts["pockets"])
             row.update({"pocket_desa": len(p), "pocket_no_programme": int((p["finding"] == "tanpa program").sum()),
                         "pocket_one_strategy": int((p["finding"] == "hanya satu strategi").sum()),
-                        "pocket_no_strategy3": int((p["strategies"].map(lambda s: "3" not in s.split(", "))
-                                                    & (p["finding"] != "peta program tidak tersedia")).sum()),
+                        # plain booleans: a unit without pocket desa gives an empty (string-typed) selection
+                        "pocket_no_strategy3": int((np.array(["3" not in str(x).split(", ") for x in p["strategies"]],
+                                                             dtype=bool)
+                                                    & (p["finding"] != "peta program tidak tersedia").to_numpy(
+                                                        dtype=bool)).sum()),
                         "pocket_unmapped": int((p["finding"] == "peta program tidak tersedia").sum())})
         rows.append(row)
     parts = {"summary": pd.DataFrame(rows), **parts}

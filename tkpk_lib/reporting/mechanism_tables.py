@@ -67,7 +67,10 @@ def _synergy_cells(cache: str | Path, code: str) -> tuple[str, str]:
     return (f"{fmt_int(r['pocket_no_strategy3'])} dari {fmt_int(r['pocket_desa'])}",
             f"tanpa program sama sekali: {fmt_int(r['pocket_no_programme'])}; hanya satu strategi: "
             f"{fmt_int(r['pocket_one_strategy'])}; desa dengan satu klaster dari 2+ sumber dana: "
-            f"{fmt_int(r['multi_source_loci'])}; desa dengan program 2+ OPD: {fmt_int(r['multi_opd_desa'])}")
+            f"{fmt_int(r['multi_source_loci'])}; desa dengan program 2+ OPD: {fmt_int(r['multi_opd_desa'])}"
+            + (f"; desa perlu dicek (duplikasi atau pelengkap?): {fmt_int(r['relationship_check_desa'])}; desa dengan "
+               f"program sama dari 2+ tingkat pemerintahan: {fmt_int(r['duplicate_funding_desa'])}"
+               if pd.notna(r.get("relationship_check_desa")) else ""))
 
 
 def synergy_table(cache: str | Path) -> pd.DataFrame:
