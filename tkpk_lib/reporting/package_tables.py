@@ -20,7 +20,11 @@ from tkpk_lib.data.region import province_code
 from tkpk_lib.data.schemas import COMPLEMENTARY_PACKAGE
 from tkpk_lib.reporting.formatting import fmt_percent
 from tkpk_lib.reporting.labels import _region_names, unit_name
-from tkpk_lib.reporting.programme_tables import SUPPRESS_BELOW, format_count, suppress_registry_counts
+from tkpk_lib.reporting.programme_tables import (
+    SUPPRESS_BELOW,
+    format_count,
+    suppress_registry_counts,
+)
 from tkpk_lib.reporting.reading import load_section
 
 #: The three parts of the households eligible for 2+ package programmes: column of the section, heading.
