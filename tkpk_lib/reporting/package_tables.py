@@ -226,3 +226,30 @@ def package_footnote(frame: pd.DataFrame | None = None) -> str:
             f"bukan estimasi survei, sehingga tidak memiliki galat sampling. Satuan {REGISTRY_UNIT}; jumlah "
             f"1-{SUPPRESS_BELOW - 1} ditampilkan \"<{SUPPRESS_BELOW}\" dan bagian lain barisnya \"x\" agar tidak "
             "dapat dihitung dari selisih.")
+
+
+#: Shown instead of an empty table (no registry, or no household eligible for two package programmes).
+EMPTY = (f"Data terpadu tidak tersedia atau tidak memuat {REGISTRY_UNIT} yang memenuhi kriteria {MIN_PROGRAMMES} "
+         "program paket atau lebih.")
+
+
+def package_intro_markdown(cache: str | Path, kab_code: str) -> str:
+    """Heading of the table and its one sentence of reading guidance (markdown).
+
+    Examples
+    --------
+    >>> package_intro_markdown("derived/2024", "1701")  # doctest: +SKIP
+    """
+    head = "### Paket program komplementer (keterpaduan dan sinergi, pedoman 3.2.1.a)"
+    text = package_reading(cache, kab_code)
+    return head + (f"\n\n{text}" if text else "")
+
+
+def package_note(cache: str | Path) -> str:
+    """:func:`package_footnote` naming the package programmes of the prepared section.
+
+    Examples
+    --------
+    >>> package_note("derived/2024")  # doctest: +SKIP
+    """
+    return package_footnote(load_section(cache, "registry_package"))
