@@ -35,7 +35,7 @@ def test_province_report_has_every_unit_and_the_total(shared_run):
     html = (shared_run["folders"][PROVINCE_CODE] / "evaluasi_tahunan.html").read_text(encoding="utf-8")
     assert re.search(r"Tabel 8\.\d+</span>\s*" + CAPTION, html), "numbered in section 8"
     # its source line names the registry, not the default of section 8 (Susenas and Sakernas)
-    table = html[html.index(CAPTION):]
+    table = html[html.rindex(CAPTION):]  # the table itself, after the list of tables
     source = re.search(r'<p class="tkpk-source">([^<]*)</p>', table).group(1)
     assert "data terpadu kesejahteraan sosial" in source and "Susenas" not in source
     assert "tanpa galat sampling" in html
