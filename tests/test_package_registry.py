@@ -190,6 +190,7 @@ def test_low_full_package_is_a_draft_problem_with_its_evidence():
     assert LOW_FULL_PACKAGE == 0.5
     p = draft_problems({"registry_package": f})
     assert p["kab_code"].tolist() == ["1701"] and p["kind"].tolist() == ["paket komplementer"]
+    assert p["problem"].iloc[0] == "Kurang dari 50% rumah tangga sasaran menerima paket program komplementer secara lengkap"
     assert p["evidence"].iloc[0] == ("20,00% paket lengkap (12 dari 60 rumah tangga yang memenuhi kriteria 2+ "
                                      "program paket, pedoman 3.2.1.a); paling sering belum diterima: Subsidi listrik "
                                      "(9 rumah tangga)")

@@ -94,7 +94,8 @@ def _rows_package(package: pd.DataFrame | None) -> list[dict[str, str]]:
         top = (f"; paling sering belum diterima: {programme_name(str(r.top_missing), short=True)} "
                f"({fmt_int(r.top_missing_n)} rumah tangga)") if isinstance(r.top_missing, str) else ""
         rows.append({"kab_code": str(r.kab_code), "kind": "paket komplementer",
-                     "problem": "Sedikit rumah tangga sasaran menerima paket program komplementer secara lengkap",
+                     "problem": f"Kurang dari {100 * LOW_FULL_PACKAGE:.0f}% rumah tangga sasaran menerima paket "
+                                "program komplementer secara lengkap",
                      "evidence": f"{_pct(r.full / r.eligible)}% paket lengkap ({fmt_int(r.full)} dari "
                                  f"{fmt_int(r.eligible)} rumah tangga yang memenuhi kriteria 2+ program paket, "
                                  f"pedoman 3.2.1.a){top}",
