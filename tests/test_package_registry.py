@@ -162,16 +162,25 @@ def _section(full: list[int], partial: list[int], none: list[int]) -> pd.DataFra
     return pd.concat([kab, prov], ignore_index=True)
 
 
-def test_table_suppresses_small_counts_in_the_row_and_the_total():
+def test_table_suppresses_small_counts_in_the_row_and_a_second_row():
     t = package_display(_section([12, 30], [40, 20], [3, 10]), province_code())
     assert t["Wilayah"].tolist() == [unit_name("1701"), unit_name("1771"), unit_name(province_code())]
     assert t.iloc[0, 1:5].tolist() == ["55", "x", "x", "<5"]
-    assert t.iloc[1, 1:5].tolist() == ["60", "30 (50,0%)", "20 (33,3%)", "10 (16,7%)"]
-    # the total minus 1771 would give 1701's hidden cells: the total's parts are hidden too
-    assert t.iloc[2, 1:5].tolist() == ["115", "x", "x", "x"]
+    # the total minus 1771 would give 1701's hidden cells: 1771 is hidden too, the total stays
+    assert t.iloc[1, 1:5].tolist() == ["60", "x", "x", "x"]
+    assert t.iloc[2, 1:5].tolist() == ["115", "42 (36,5%)", "60 (52,2%)", "13 (11,3%)"]
     s = package_sentence(_section([12, 30], [40, 20], [3, 10]), province_code())
-    assert "ditekan" in s and "terendah" not in s  # 1701 (21,8%) is lowest but hidden
+    assert "42 dari 115 rumah tangga" in s and "terendah" not in s  # 1701 (21,8%) is lowest but hidden
     assert s.endswith("Subsidi listrik (15 rumah tangga).")
+    # one unit only: its hidden row would be the total, so the total is hidden
+    one = _section([12, 30], [40, 20], [3, 10]).iloc[[0, 2]].assign(full=[12, 12], partial=[40, 40], none=[3, 3])
+    one["eligible"] = 55
+    t1 = package_display(one, province_code())
+    assert t1.iloc[1, 1:5].tolist() == ["55", "x", "x", "<5"]
+    assert "ditekan karena jumlah kecil" in package_sentence(one, province_code())
+    # two small parts in one row: the third is hidden, and 1771 with it
+    t2 = package_display(_section([2, 30], [40, 20], [3, 10]), province_code())
+    assert t2.iloc[0, 2:5].tolist() == ["<5", "x", "<5"] and t2.iloc[2, 2] == "32 (30,5%)"
 
 
 def test_sentence_is_true_of_the_table():

@@ -59,18 +59,22 @@ def _area(row: pd.Series, names: dict[str, str]) -> str:
 def _published(rows: pd.DataFrame) -> pd.DataFrame:
     """The three parts of each row as published text (``"<5"``, ``"x"`` or ``"1.234 (12,3%)"``).
 
-    Within a row a suppressed part hides the other two (they add up to the shown total). The
-    last row is the total of the others: when any other row has a hidden part, the total's
-    parts are ``"x"`` too, or the hidden cell could be found as the total minus the other rows.
+    Within a row a part of 1-4 households hides the other two (the three add up to the shown
+    total). The last row is the sum of the others, so a single hidden row could be found as the
+    total minus the shown rows: a second row is then hidden too (the smallest shown one), or the
+    total when there is no other row. With two or more hidden rows only their sum is known.
     """
     counts = pd.DataFrame({c: rows[c].astype("int64").to_numpy() for c in PARTS})
     shown = suppress_registry_counts(counts, list(PARTS), _PAIRS)
-    if len(rows) > 1 and shown["suppressed"].iloc[:-1].any():
-        last = len(rows) - 1
+    last = len(rows) - 1
+    if last > 0 and int(shown["suppressed"].iloc[:last].sum()) == 1:
+        eligible = rows["eligible"].astype("int64").to_numpy()
+        free = [i for i in range(last) if not shown.loc[i, "suppressed"] and eligible[i] > 0]
+        j = min(free, key=lambda i: (eligible[i], i)) if free else last
         for c in PARTS:
-            if shown.loc[last, c] != f"<{SUPPRESS_BELOW}":
-                shown.loc[last, c] = "x"
-        shown.loc[last, "suppressed"] = True
+            if shown.loc[j, c] != f"<{SUPPRESS_BELOW}":
+                shown.loc[j, c] = "x"
+        shown.loc[j, "suppressed"] = True
     eligible = rows["eligible"].astype("int64").to_numpy()
     for c in PARTS:
         shown[c] = [txt if txt in ("x", f"<{SUPPRESS_BELOW}") or e == 0 else f"{txt} ({fmt_percent(n / e, 1)}%)"
@@ -104,8 +108,10 @@ def package_display(frame: pd.DataFrame, kab_code: str) -> pd.DataFrame:
     >>> t = package_display(f, "17")
     >>> t.iloc[0].tolist()[1:]
     ['200', 'x', 'x', '<5', 'Subsidi listrik (90)']
-    >>> t.iloc[1, 2], t.iloc[2, 2]
-    ('40 (40,0%)', 'x')
+    >>> t.iloc[1, 2:5].tolist(), t.iloc[2, 2]
+    (['x', 'x', 'x'], '90 (30,0%)')
+
+    1771 is hidden too: the province minus 1771 would otherwise give 1701.
     """
     rows = _rows(frame, kab_code)
     if rows.empty:
