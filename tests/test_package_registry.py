@@ -162,25 +162,43 @@ def _section(full: list[int], partial: list[int], none: list[int]) -> pd.DataFra
     return pd.concat([kab, prov], ignore_index=True)
 
 
-def test_table_suppresses_small_counts_in_the_row_and_a_second_row():
+def test_province_table_suppresses_small_counts_in_the_row_and_the_total():
     t = package_display(_section([12, 30], [40, 20], [3, 10]), province_code())
     assert t["Wilayah"].tolist() == [unit_name("1701"), unit_name("1771"), unit_name(province_code())]
     assert t.iloc[0, 1:5].tolist() == ["55", "x", "x", "<5"]
-    # the total minus 1771 would give 1701's hidden cells: 1771 is hidden too, the total stays
-    assert t.iloc[1, 1:5].tolist() == ["60", "x", "x", "x"]
-    assert t.iloc[2, 1:5].tolist() == ["115", "42 (36,5%)", "60 (52,2%)", "13 (11,3%)"]
+    assert t.iloc[1, 1:5].tolist() == ["60", "30 (50,0%)", "20 (33,3%)", "10 (16,7%)"]
+    # the total minus 1771 would give 1701's hidden cells; the province total is shown nowhere else
+    assert t.iloc[2, 1:5].tolist() == ["115", "x", "x", "x"]
     s = package_sentence(_section([12, 30], [40, 20], [3, 10]), province_code())
-    assert "42 dari 115 rumah tangga" in s and "terendah" not in s  # 1701 (21,8%) is lowest but hidden
+    assert "ditekan" in s and "terendah" not in s  # 1701 (21,8%) is lowest but hidden
     assert s.endswith("Subsidi listrik (15 rumah tangga).")
-    # one unit only: its hidden row would be the total, so the total is hidden
-    one = _section([12, 30], [40, 20], [3, 10]).iloc[[0, 2]].assign(full=[12, 12], partial=[40, 40], none=[3, 3])
-    one["eligible"] = 55
-    t1 = package_display(one, province_code())
-    assert t1.iloc[1, 1:5].tolist() == ["55", "x", "x", "<5"]
-    assert "ditekan karena jumlah kecil" in package_sentence(one, province_code())
-    # two small parts in one row: the third is hidden, and 1771 with it
-    t2 = package_display(_section([2, 30], [40, 20], [3, 10]), province_code())
-    assert t2.iloc[0, 2:5].tolist() == ["<5", "x", "<5"] and t2.iloc[2, 2] == "32 (30,5%)"
+    # two hidden rows: only their sum is known, the total is shown
+    t2 = package_display(_section([2, 30], [40, 20], [3, 4]), province_code())
+    assert t2.iloc[0, 2:5].tolist() == ["<5", "x", "<5"] and t2.iloc[1, 2:5].tolist() == ["x", "x", "<5"]
+    assert t2.iloc[2, 2] == "32 (32,3%)"  # 32 of 45 + 54
+
+
+def _kecamatan(full: list[int], partial: list[int], none: list[int]) -> pd.DataFrame:
+    """Kecamatan rows of 1701 and their kabupaten total."""
+    kec = pd.DataFrame({"level": "kecamatan", "kab_code": "1701", "kec_code": [f"1701{i:02d}" for i in (1, 2, 3)],
+                        "full": full, "partial": partial, "none": none, "top_missing": "pip", "top_missing_n": 1})
+    tot = pd.DataFrame({"level": ["kabupaten"], "kab_code": ["1701"], "kec_code": [None], "full": [sum(full)],
+                        "partial": [sum(partial)], "none": [sum(none)], "top_missing": ["pip"], "top_missing_n": [3]})
+    out = pd.concat([kec, tot], ignore_index=True)
+    out["eligible"] = out["full"] + out["partial"] + out["none"]
+    return out
+
+
+def test_unit_table_hides_a_second_kecamatan_not_its_total():
+    # the kabupaten total is also a row of the province report: a second kecamatan is hidden instead
+    t = package_display(_kecamatan([20, 9, 30], [30, 10, 40], [2, 6, 8]), "1701")
+    assert t["Wilayah"].iloc[-1] == unit_name("1701") and t["Wilayah"].iloc[0].startswith("Kecamatan ")
+    assert t.iloc[0, 2:5].tolist() == ["x", "x", "<5"]
+    assert t.iloc[1, 2:5].tolist() == ["x", "x", "x"]  # 25 households, the smaller of the two shown
+    assert t.iloc[2, 2:5].tolist() == ["30 (38,5%)", "40 (51,3%)", "8 (10,3%)"]
+    assert t.iloc[3, 2] == "59 (38,1%)"  # 59 of 52 + 25 + 78 = 155
+    s = package_sentence(_kecamatan([20, 9, 30], [30, 10, 40], [2, 6, 8]), "1701")
+    assert s.startswith(f"Di {unit_name('1701')}, 59 dari 155 rumah tangga") and "terendah" not in s
 
 
 def test_sentence_is_true_of_the_table():

@@ -56,13 +56,15 @@ def _area(row: pd.Series, names: dict[str, str]) -> str:
     return unit_name(str(row["kab_code"]))
 
 
-def _published(rows: pd.DataFrame) -> pd.DataFrame:
+def _published(rows: pd.DataFrame, hide_total: bool = False) -> pd.DataFrame:
     """The three parts of each row as published text (``"<5"``, ``"x"`` or ``"1.234 (12,3%)"``).
 
     Within a row a part of 1-4 households hides the other two (the three add up to the shown
     total). The last row is the sum of the others, so a single hidden row could be found as the
-    total minus the shown rows: a second row is then hidden too (the smallest shown one), or the
-    total when there is no other row. With two or more hidden rows only their sum is known.
+    total minus the shown rows: then the total is hidden (``hide_total``, the province report:
+    the province total is shown nowhere else) or a second row, the smallest shown one (a
+    kabupaten/kota report: its total is also a row of the province report; the total only when
+    there is no other row). With two or more hidden rows only their sum is known.
     """
     counts = pd.DataFrame({c: rows[c].astype("int64").to_numpy() for c in PARTS})
     shown = suppress_registry_counts(counts, list(PARTS), _PAIRS)
@@ -70,7 +72,7 @@ def _published(rows: pd.DataFrame) -> pd.DataFrame:
     if last > 0 and int(shown["suppressed"].iloc[:last].sum()) == 1:
         eligible = rows["eligible"].astype("int64").to_numpy()
         free = [i for i in range(last) if not shown.loc[i, "suppressed"] and eligible[i] > 0]
-        j = min(free, key=lambda i: (eligible[i], i)) if free else last
+        j = min(free, key=lambda i: (eligible[i], i)) if free and not hide_total else last
         for c in PARTS:
             if shown.loc[j, c] != f"<{SUPPRESS_BELOW}":
                 shown.loc[j, c] = "x"
@@ -108,16 +110,16 @@ def package_display(frame: pd.DataFrame, kab_code: str) -> pd.DataFrame:
     >>> t = package_display(f, "17")
     >>> t.iloc[0].tolist()[1:]
     ['200', 'x', 'x', '<5', 'Subsidi listrik (90)']
-    >>> t.iloc[1, 2:5].tolist(), t.iloc[2, 2]
-    (['x', 'x', 'x'], '90 (30,0%)')
+    >>> t.iloc[1, 2], t.iloc[2, 2:5].tolist()
+    ('40 (40,0%)', ['x', 'x', 'x'])
 
-    1771 is hidden too: the province minus 1771 would otherwise give 1701.
+    The province total is hidden too: minus 1771 it would give 1701.
     """
     rows = _rows(frame, kab_code)
     if rows.empty:
         return pd.DataFrame()
     names = _region_names()
-    shown = _published(rows)
+    shown = _published(rows, hide_total=str(kab_code) == province_code())
     out = pd.DataFrame({"Wilayah": [_area(r, names) for _, r in rows.iterrows()],
                         f"Rumah tangga sasaran {MIN_PROGRAMMES}+ program paket": [
                             format_count(v) for v in rows["eligible"]]})
@@ -171,7 +173,7 @@ def package_sentence(frame: pd.DataFrame, kab_code: str) -> str:
     if rows.empty or int(rows["eligible"].iloc[-1]) == 0:
         return (f"Di {where} tidak ada {REGISTRY_UNIT} data terpadu yang memenuhi kriteria {MIN_PROGRAMMES} program "
                 "paket atau lebih.")
-    shown = _published(rows)
+    shown = _published(rows, hide_total=str(kab_code) == province_code())
     u = rows.iloc[-1]
     head = (f"Di {where}, {format_count(u['eligible'])} {REGISTRY_UNIT} data terpadu memenuhi kriteria "
             f"{MIN_PROGRAMMES} program paket atau lebih")
