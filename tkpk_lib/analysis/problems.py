@@ -3,7 +3,7 @@
 :func:`draft_problems` lists candidate problems per unit, each with the figure it rests on:
 indicators significantly worse than the province, targets off track, budget low against the
 need, pocket desa without a strategy-3 programme, cross-border pockets, a late or missing LP2KD,
-fewer than three coordination meetings. It is a DRAFT for the secretariat: the recommendation,
+fewer than three coordination meetings, few registry households with the full complementary package. It is a DRAFT for the secretariat: the recommendation,
 responsible OPD and deadline columns stay empty for the meeting to fill.
 """
 
@@ -16,6 +16,10 @@ import pandas as pd
 from tkpk_lib.data.region import province_code
 
 COLUMNS = ["kab_code", "kind", "problem", "evidence", "source"]
+
+#: A kabupaten/kota where fewer than this share of the registry households eligible for two or more
+#: programmes of the complementary package (guideline 3.2.1.a) receive all of them is a candidate problem.
+LOW_FULL_PACKAGE = 0.5
 
 
 def _part(stacked: pd.DataFrame | None, name: str) -> pd.DataFrame:
@@ -71,13 +75,43 @@ def _rows_matrix(board: pd.DataFrame | None, names: Mapping[str, str]) -> list[d
     return rows
 
 
+def _rows_package(package: pd.DataFrame | None) -> list[dict[str, str]]:
+    """Units where few registry households eligible for 2+ package programmes receive all of them.
+
+    Only rows whose counts are published (no part of 1-4 households, as in the report table).
+    """
+    if package is None or package.empty or "level" not in package.columns:
+        return []
+    from tkpk_lib.analysis.programme_catalogue import programme_name
+    from tkpk_lib.reporting.formatting import fmt_int
+    from tkpk_lib.reporting.programme_tables import SUPPRESS_BELOW
+
+    kab = package[(package["level"] == "kabupaten") & (package["eligible"] > 0)]
+    parts = kab[["full", "partial", "none"]]
+    kab = kab[(kab["full"] / kab["eligible"] < LOW_FULL_PACKAGE) & ~((parts > 0) & (parts < SUPPRESS_BELOW)).any(axis=1)]
+    rows = []
+    for r in kab.itertuples():
+        top = (f"; paling sering belum diterima: {programme_name(str(r.top_missing), short=True)} "
+               f"({fmt_int(r.top_missing_n)} rumah tangga)") if isinstance(r.top_missing, str) else ""
+        rows.append({"kab_code": str(r.kab_code), "kind": "paket komplementer",
+                     "problem": f"Kurang dari {100 * LOW_FULL_PACKAGE:.0f}% rumah tangga sasaran menerima paket "
+                                "program komplementer secara lengkap",
+                     "evidence": f"{_pct(r.full / r.eligible)}% paket lengkap ({fmt_int(r.full)} dari "
+                                 f"{fmt_int(r.eligible)} rumah tangga yang memenuhi kriteria 2+ program paket, "
+                                 f"pedoman 3.2.1.a){top}",
+                     "source": "data terpadu"})
+    return rows
+
+
 def draft_problems(frames: Mapping[str, pd.DataFrame], names: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Candidate problems with their evidence, from the prepared sections.
 
     Parameters
     ----------
     frames : mapping of str -> DataFrame
-        Sections ``harmonisation``, ``synergy`` and ``mechanisms`` (each optional).
+        Sections ``harmonisation``, ``synergy``, ``mechanisms`` and ``registry_package`` (each
+        optional; a kabupaten/kota with a share of full packages below :data:`LOW_FULL_PACKAGE`
+        is a problem).
     names : mapping, optional
         Indicator code -> Indonesian name.
 
@@ -115,6 +149,7 @@ def draft_problems(frames: Mapping[str, pd.DataFrame], names: Mapping[str, str] 
         rows.append({"kab_code": str(r.unit_code), "kind": "koordinasi",
                      "problem": "Rapat koordinasi TKPK kurang dari 3 kali setahun",
                      "evidence": f"{int(r.meetings)} rapat", "source": "log kegiatan TKPK"})
+    rows += _rows_package(frames.get("registry_package"))
     out = pd.DataFrame(rows, columns=COLUMNS)
     out["kab_code"] = out["kab_code"].astype(str)
     for c in ("recommendation", "opd", "deadline"):

@@ -42,6 +42,10 @@ PROGRAMMES: dict[str, str] = {
 }
 """Programme short codes used in column names (``rcv_<code>``) and their Indonesian names."""
 
+COMPLEMENTARY_PACKAGE: tuple[str, ...] = ("bpnt", "pkh", "pbi", "pip", "lpg", "listrik")
+"""The complementary package of guideline 3.2.1.a.1.a, in its order: "kombinasi Program Sembako, PKH,
+PBI-JKN Kesehatan, PIP, Subsidi LPG 3 Kg, dan Subsidi Listrik secara bersamaan" (codes of :data:`PROGRAMMES`)."""
+
 STRATEGIES: dict[int, str] = {
     1: "Pengurangan beban pengeluaran masyarakat",
     2: "Peningkatan pendapatan masyarakat",

@@ -28,6 +28,7 @@ SECTIONS: dict[str, str] = {
     "registry_followup": "jumlah rumah tangga yang perlu ditindaklanjuti per desa (tanpa data pribadi)",
     "registry_desa": "cakupan program per desa menurut data terpadu (jumlah rumah tangga)",
     "survey_registry": "jumlah rumah tangga penerima program: dugaan Susenas dibanding data terpadu",
+    "registry_package": "rumah tangga sasaran menerima paket program komplementer (data terpadu, pedoman 3.2.1.a)",
     "pockets_kecamatan": "estimasi P0 kecamatan (Fay-Herriot)",
     "pockets_desa": "skor deprivasi desa dan tipologi",
     "pockets": "daftar kantong kemiskinan",
@@ -48,7 +49,7 @@ SECTION_MODULES: dict[str, str] = {
     "coverage": "coverage", "targeting": "coverage", "combinations": "coverage", "overlap": "coverage",
     "targeting_own": "coverage", "targeting_groups": "coverage",
     "survey_registry": "registry", "registry_summary": "registry", "registry_followup": "registry",
-    "registry_desa": "registry",
+    "registry_desa": "registry", "registry_package": "registry_package",
     "pockets_kecamatan": "pockets", "pockets_desa": "pockets", "pockets": "pockets",
     "budget": "programmes", "convergence": "programmes", "complaints": "programmes",
 }

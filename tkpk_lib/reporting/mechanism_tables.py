@@ -315,6 +315,6 @@ def problems_intro_markdown() -> str:
     """
     return ("### Draf permasalahan, rekomendasi dan rencana tindak lanjut\n\n"
             "**DRAF** yang disusun otomatis dari bukti di laporan ini (kesenjangan yang berbeda nyata, target yang belum "
-            "sesuai atau tidak tercapai, anggaran dibanding kebutuhan, desa kantong tanpa program strategi 3, pelaporan dan rapat "
-            "koordinasi). Rekomendasi, OPD penanggung jawab dan tenggat ditetapkan dalam rapat TKPK, bukan oleh "
+            "sesuai atau tidak tercapai, anggaran dibanding kebutuhan, desa kantong tanpa program strategi 3, paket program "
+            "komplementer yang jarang diterima lengkap, pelaporan dan rapat koordinasi). Rekomendasi, OPD penanggung jawab dan tenggat ditetapkan dalam rapat TKPK, bukan oleh "
             "perangkat lunak.")

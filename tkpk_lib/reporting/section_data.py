@@ -404,3 +404,46 @@ def overlap_section(hh: pd.DataFrame) -> pd.DataFrame:
     out = _both(coverage.overlap_matrix, hh, _design(), programmes=progs)
     out = out[out["indicator"] == "share_b_given_a"].reset_index(drop=True)
     return out.assign(kab_code=out["kab_code"].astype(str))
+
+
+def package_section(registry: pd.DataFrame) -> pd.DataFrame:
+    """The complementary package (guideline 3.2.1.a.1.a) per kecamatan, kabupaten/kota and the province.
+
+    One scan of the registry by kecamatan (:func:`tkpk_lib.analysis.registry_package.complementary_package`);
+    the kabupaten/kota rows and the province row (``kab_code`` the province code) are sums of it
+    (:func:`~tkpk_lib.analysis.registry_package.rollup_package`). Package programmes without a
+    receipt column in the registry are left out of the package.
+
+    Parameters
+    ----------
+    registry : pandas.DataFrame
+        Canonical registry without personal data (``row_no``, region codes, ``decile``,
+        member counts, ``rcv_*``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``level`` ("kecamatan", "kabupaten", "provinsi"), ``kab_code``, ``kec_code`` (None above
+        the kecamatan) and the columns of ``complementary_package``.
+
+    Examples
+    --------
+    >>> reg = pd.DataFrame({"row_no": [1, 2], "kab_code": "1701", "kec_code": "170101",
+    ...     "desa_code": "1701012001", "decile": [1, 3], "n_children_7_18": 0,
+    ...     "rcv_pbi": [1, 1], "rcv_lpg": [1, 0]})
+    >>> p = package_section(reg)
+    >>> p[["level", "kab_code", "eligible", "full", "partial"]].values.tolist()
+    [['kecamatan', '1701', 2, 1, 1], ['kabupaten', '1701', 2, 1, 1], ['provinsi', '17', 2, 1, 1]]
+    """
+    from tkpk_lib.analysis import registry_package as rp
+    from tkpk_lib.data.schemas import COMPLEMENTARY_PACKAGE
+
+    package = [p for p in COMPLEMENTARY_PACKAGE if f"rcv_{p}" in registry.columns]
+    kec = rp.complementary_package(registry, by=("kab_code", "kec_code"), package=package)
+    kec[["kab_code", "kec_code"]] = kec[["kab_code", "kec_code"]].astype(str)
+    kab = rp.rollup_package(kec, by=("kab_code",))
+    prov = rp.rollup_package(kec, by=None)
+    prov.insert(0, "kab_code", province_code())
+    out = pd.concat([kec.assign(level="kecamatan"), kab.assign(level="kabupaten", kec_code=None),
+                     prov.assign(level="provinsi", kec_code=None)], ignore_index=True)
+    return out[["level", "kab_code", "kec_code", *(c for c in kec.columns if c not in ("kab_code", "kec_code"))]]

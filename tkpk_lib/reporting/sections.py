@@ -43,6 +43,7 @@ from tkpk_lib.reporting.section_data import (
     _plain,
     _programme_annex,
     overlap_section,
+    package_section,
     survey_registry_section,
     year_indicators,
 )
@@ -363,6 +364,9 @@ def prepare_tables(  # noqa: C901 - one guarded call per report section (see Not
     s.run(["survey_registry"], "analysis.registry", lambda _: (
         _absent(["survey_registry"], "registry") if registry is None
         else {"survey_registry": survey_registry_section(hh, registry)}))
+    s.run(["registry_package"], "analysis.registry_package", lambda _: (
+        _absent(["registry_package"], "registry") if registry is None
+        else {"registry_package": package_section(registry)}))
 
     # ---- pockets
     def _pockets(pk: Any) -> dict[str, pd.DataFrame]:
