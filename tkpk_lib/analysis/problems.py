@@ -3,7 +3,7 @@
 :func:`draft_problems` lists candidate problems per unit, each with the figure it rests on:
 indicators significantly worse than the province, targets off track, budget low against the
 need, pocket desa without a strategy-3 programme, cross-border pockets, a late or missing LP2KD,
-fewer than three coordination meetings. It is a DRAFT for the secretariat: the recommendation,
+fewer than three coordination meetings, last year's recommendations not done past their deadline. It is a DRAFT for the secretariat: the recommendation,
 responsible OPD and deadline columns stay empty for the meeting to fill.
 """
 
@@ -71,13 +71,26 @@ def _rows_matrix(board: pd.DataFrame | None, names: Mapping[str, str]) -> list[d
     return rows
 
 
+def _rows_action_plan(plan: pd.DataFrame | None) -> list[dict[str, str]]:
+    """Last year's recommendations not done by their deadline (:mod:`tkpk_lib.analysis.action_plan`)."""
+    items = _part(plan, "items")
+    if items.empty or "overdue" not in items.columns:
+        return []
+    return [{"kab_code": str(r.kab_code), "kind": "tindak lanjut",
+             "problem": f"Rekomendasi {int(r.plan_year)} belum selesai melewati tenggat",
+             "evidence": f"{r.recommendation} (OPD {r.opd}, tenggat {r.deadline}, status {r.status})",
+             "source": f"rencana tindak lanjut {int(r.plan_year)}"}
+            for r in items[items["overdue"].astype(bool)].itertuples()]
+
+
 def draft_problems(frames: Mapping[str, pd.DataFrame], names: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Candidate problems with their evidence, from the prepared sections.
 
     Parameters
     ----------
     frames : mapping of str -> DataFrame
-        Sections ``harmonisation``, ``synergy`` and ``mechanisms`` (each optional).
+        Sections ``harmonisation``, ``synergy``, ``mechanisms`` and ``action_plan`` (each optional;
+        a recommendation of last year's plan not done past its deadline is a problem again).
     names : mapping, optional
         Indicator code -> Indonesian name.
 
@@ -115,6 +128,7 @@ def draft_problems(frames: Mapping[str, pd.DataFrame], names: Mapping[str, str] 
         rows.append({"kab_code": str(r.unit_code), "kind": "koordinasi",
                      "problem": "Rapat koordinasi TKPK kurang dari 3 kali setahun",
                      "evidence": f"{int(r.meetings)} rapat", "source": "log kegiatan TKPK"})
+    rows += _rows_action_plan(frames.get("action_plan"))
     out = pd.DataFrame(rows, columns=COLUMNS)
     out["kab_code"] = out["kab_code"].astype(str)
     for c in ("recommendation", "opd", "deadline"):

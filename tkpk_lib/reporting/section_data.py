@@ -397,3 +397,30 @@ def overlap_section(hh: pd.DataFrame) -> pd.DataFrame:
     out = _both(coverage.overlap_matrix, hh, _design(), programmes=progs)
     out = out[out["indicator"] == "share_b_given_a"].reset_index(drop=True)
     return out.assign(kab_code=out["kab_code"].astype(str))
+
+
+def action_plan_section(ap: Any, plan: pd.DataFrame | None, year: int,
+                        error: BaseException | None = None) -> dict[str, pd.DataFrame]:
+    """The ``action_plan`` section: last year's plan (rencana tindak lanjut) followed up.
+
+    Parameters
+    ----------
+    ap : module
+        :mod:`tkpk_lib.analysis.action_plan`.
+    plan : DataFrame or None
+        Filled plans of ``year - 1`` (None: no unit sent one; every unit is then listed without).
+    year : int
+        Report year.
+    error : exception, optional
+        Why the plan files could not be read: the section fails with it, naming file, column, rows.
+
+    Examples
+    --------
+    >>> from tkpk_lib.analysis import action_plan
+    >>> t = action_plan_section(action_plan, None, 2024)["action_plan"]
+    >>> sorted(set(t["table"])), bool(t["has_plan"].any())
+    (['counts'], False)
+    """
+    if error is not None:
+        raise error
+    return {"action_plan": ap.follow_up(plan, year)}
