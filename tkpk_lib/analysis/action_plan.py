@@ -30,7 +30,7 @@ OVERDUE = "lewat tenggat"
 ITEM_COLUMNS = ["kab_code", "plan_year", "item", "kind", "problem", "recommendation", "opd", "deadline", "status",
                 "note", "overdue", "file"]
 COUNT_COLUMNS = ["kab_code", "has_plan", "files", "items", "selesai", "dalam_proses", "belum_dilaksanakan",
-                 "belum_diisi", "overdue"]
+                 "belum_diisi", "n_overdue"]
 
 
 def reference_date(year: int) -> date:
@@ -94,7 +94,7 @@ def follow_up(plan: pd.DataFrame | None, year: int, *, codes: Sequence[str] | No
         Stacked, column ``table``: ``items`` (one agreed recommendation per row: ``kab_code,
         plan_year, item, kind, problem, recommendation, opd, deadline, status, note, overdue,
         file``) and ``counts`` (per unit: ``has_plan``, ``files``, ``items`` and the number per
-        status, ``belum_diisi`` without status, ``overdue``).
+        status, ``belum_diisi`` without status, ``n_overdue`` past their deadline).
 
     Examples
     --------
@@ -107,7 +107,7 @@ def follow_up(plan: pd.DataFrame | None, year: int, *, codes: Sequence[str] | No
     >>> t[t["table"] == "items"].astype({"item": int, "overdue": bool})[["item", "status", "overdue"]].values.tolist()
     [[1, 'belum dilaksanakan', True], [2, 'dalam proses', False]]
     >>> c = t[t["table"] == "counts"].set_index("kab_code")
-    >>> [int(c.loc["1701", k]) for k in ("has_plan", "items", "belum_dilaksanakan", "overdue")]
+    >>> [int(c.loc["1701", k]) for k in ("has_plan", "items", "belum_dilaksanakan", "n_overdue")]
     [1, 2, 1, 1]
     >>> bool(c.loc["17", "has_plan"])
     False
@@ -127,7 +127,7 @@ def follow_up(plan: pd.DataFrame | None, year: int, *, codes: Sequence[str] | No
                      "items": len(it), "selesai": int((st == "selesai").sum()),
                      "dalam_proses": int((st == "dalam proses").sum()),
                      "belum_dilaksanakan": int((st == "belum dilaksanakan").sum()),
-                     "belum_diisi": int((st == NO_STATUS).sum()), "overdue": int(it["overdue"].astype(bool).sum())})
+                     "belum_diisi": int((st == NO_STATUS).sum()), "n_overdue": int(it["overdue"].astype(bool).sum())})
     counts = pd.DataFrame(rows, columns=COUNT_COLUMNS)
     parts = [f.assign(table=name) for name, f in (("items", items), ("counts", counts)) if len(f)]
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["table"])

@@ -77,8 +77,8 @@ def _rows_action_plan(plan: pd.DataFrame | None) -> list[dict[str, str]]:
     if items.empty or "overdue" not in items.columns:
         return []
     return [{"kab_code": str(r.kab_code), "kind": "tindak lanjut",
-             "problem": f"Rekomendasi {int(r.plan_year)} belum selesai melewati tenggat",
-             "evidence": f"{r.recommendation} (OPD {r.opd}, tenggat {r.deadline}, status {r.status})",
+             "problem": f"Tindak lanjut {int(r.plan_year)} lewat tenggat: {r.problem}",
+             "evidence": f"rekomendasi \"{r.recommendation}\" (OPD {r.opd}, tenggat {r.deadline}, status {r.status})",
              "source": f"rencana tindak lanjut {int(r.plan_year)}"}
             for r in items[items["overdue"].astype(bool)].itertuples()]
 
