@@ -151,3 +151,38 @@ def write_plan_template(cache: str | Path, output_dir: str | Path | None, kab_co
     path = out / template_name(kab_code, year)
     wb.save(path)
     return path
+
+
+def write_templates(root: str | Path, year: int, units: list[str] | None = None,
+                    out: str | Path = ".") -> list[Path]:
+    """``tkpk template tindak-lanjut``: the template of each unit, from the tables prepared for ``year``.
+
+    Parameters
+    ----------
+    root : path
+        Data root (its province's tables are prepared when they are not yet).
+    year : int
+        Report year.
+    units : list of str, optional
+        Unit codes (default the province and every kabupaten/kota).
+    out : path
+        Folder the workbooks are written to.
+
+    Returns
+    -------
+    list of pathlib.Path
+
+    Examples
+    --------
+    >>> write_templates("data/demo/generated", 2024, ["1701"], "/tmp/tl")  # doctest: +SKIP
+    [PosixPath('/tmp/tl/rencana_tindak_lanjut_1701_2024.xlsx')]
+    """
+    from tkpk_lib.data import reference_data
+    from tkpk_lib.data.region import province_code
+    from tkpk_lib.paths import require_writable
+    from tkpk_lib.reporting.cache import ensure_prepared
+
+    require_writable(Path(out).absolute(), "choose another folder with --out")
+    cache = ensure_prepared(root, int(year))
+    codes = units or [province_code(), *sorted(str(c) for c in reference_data.KAB_CODES)]
+    return [p for c in codes if (p := write_plan_template(cache, out, str(c), year, data_root=root)) is not None]

@@ -50,15 +50,10 @@ def plan_files(root: str | Path) -> list[Path]:
 
 
 def _dates(s: pd.Series) -> pd.Series:
-    """Deadlines as ISO text: ISO dates (also Excel's ``2024-06-30 00:00:00``) or ``30/06/2024``.
-
-    A value that is neither is kept as it is, so that the check names its row.
-    """
+    """Deadlines as dates: ISO dates (also Excel's ``2024-06-30 00:00:00``) or ``30/06/2024``; else NaT."""
     text = s.astype("string").str.strip()
     iso = pd.to_datetime(text.str.slice(0, 10), errors="coerce", format="%Y-%m-%d")
-    dmy = pd.to_datetime(text, errors="coerce", format="%d/%m/%Y")
-    d = iso.fillna(dmy)
-    return d.dt.strftime("%Y-%m-%d").astype("string").where(d.notna(), text)
+    return iso.fillna(pd.to_datetime(text, errors="coerce", format="%d/%m/%Y"))
 
 
 def _filled(df: pd.DataFrame, col: str) -> np.ndarray:
@@ -135,10 +130,16 @@ def read_action_plan(path: str | Path) -> pd.DataFrame:
     if "unit_code" in df.columns:
         code = df["unit_code"].astype("string").str.strip()
         df["unit_code"] = code.where(code.str.len() <= 2, _code_text(df["unit_code"], 4))
-    if "deadline" in df.columns:
-        df["deadline"] = _dates(df["deadline"])
     src = source_label(p, {"layout": layout})
-    out = validate_table(df, ACTION_PLAN, source=src, names=names, extra_problems=_row_problems(df, names, src))
+    extra = _row_problems(df, names, src)
+    if "deadline" in df.columns:
+        d = _dates(df["deadline"])
+        bad = _filled(df, "deadline") & d.isna().to_numpy(dtype=bool)
+        if bad.any():
+            extra.append(Problem(src, names.get("deadline", "deadline"), "not a date (use 30/06/2025 or 2025-06-30)",
+                                 df.loc[bad, "_row"].astype(int).tolist(), canonical="deadline"))
+        df["deadline"] = d
+    out = validate_table(df, ACTION_PLAN, source=src, names=names, extra_problems=extra)
     out["file"] = p.name
     return out.drop(columns="_row", errors="ignore")
 
