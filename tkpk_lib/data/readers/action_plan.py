@@ -30,6 +30,7 @@ PLAN_COLUMNS: dict[str, str] = {c.source: c.name for c in ACTION_PLAN.columns}
 #: Folder of the filled plans under the data root.
 PLAN_FOLDER = "raw/tindak_lanjut"
 _SUFFIXES = (".csv", ".xlsx")
+NO_ROWS = "the file has no data rows"
 
 
 def plan_files(root: str | Path) -> list[Path]:
@@ -117,7 +118,12 @@ def read_action_plan(path: str | Path) -> pd.DataFrame:
     [['1701', '1', '2024-06-30', 'dalam proses']]
     """
     p = Path(path)
-    raw = read_raw(p, allowed=_SUFFIXES, as_text=True, expected=[*PLAN_COLUMNS, *PLAN_COLUMNS.values()])
+    try:
+        raw = read_raw(p, allowed=_SUFFIXES, as_text=True, expected=[*PLAN_COLUMNS, *PLAN_COLUMNS.values()])
+    except SchemaError as e:  # a template without rows (a unit with no draft problem) is an empty plan
+        if [pr.message for pr in e.problems] != [NO_ROWS]:
+            raise
+        return pd.DataFrame(columns=[*(c.name for c in ACTION_PLAN.columns), "file"])
     layout = raw.attrs.pop("layout", None)
     up = {k.upper(): v for k, v in PLAN_COLUMNS.items()}
     up.update({v.upper(): v for v in PLAN_COLUMNS.values()})
