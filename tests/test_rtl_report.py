@@ -64,3 +64,21 @@ def test_province_counts_every_unit_and_names_the_one_without_plan(shared_run):
     html = (shared_run["folders"][province_code()] / "evaluasi_tahunan.html").read_text(encoding="utf-8")
     assert "Status tindak lanjut rekomendasi tahun 2023 per wilayah" in html
     assert "tidak ada berkas" in html
+
+
+def test_a_plan_file_added_or_removed_is_another_cache_entry(shared_run, tmp_path):
+    import shutil
+
+    from tkpk_lib.reporting import report as R
+
+    own = tmp_path / "root"
+    shutil.copytree(shared_run["root"] / "raw", own / "raw")
+    ydir = tmp_path / "y"
+    base = R.cache_entry(own, 2024, cache_dir=ydir)
+    plan = sorted((own / "raw" / "tindak_lanjut").iterdir())[0]
+    kept = plan.read_bytes()
+    plan.unlink()  # a file removed
+    assert R.cache_entry(own, 2024, cache_dir=ydir) != base  # the follow-up must be recomputed
+    without = R.cache_entry(own, 2024, cache_dir=ydir)
+    (plan.parent / "plan_baru.xlsx").write_bytes(kept)  # a file added: another entry again
+    assert R.cache_entry(own, 2024, cache_dir=ydir) not in (base, without)

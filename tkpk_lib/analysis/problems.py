@@ -3,7 +3,8 @@
 :func:`draft_problems` lists candidate problems per unit, each with the figure it rests on:
 indicators significantly worse than the province, targets off track, budget low against the
 need, pocket desa without a strategy-3 programme, cross-border pockets, a late or missing LP2KD,
-fewer than three coordination meetings, last year's recommendations not done past their deadline. It is a DRAFT for the secretariat: the recommendation,
+fewer than three coordination meetings, last year's recommendations not done past their deadline
+(:mod:`tkpk_lib.analysis.action_plan`). It is a DRAFT for the secretariat: the recommendation,
 responsible OPD and deadline columns stay empty for the meeting to fill.
 """
 

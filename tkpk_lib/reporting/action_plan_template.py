@@ -50,14 +50,14 @@ def template_frame(problems: pd.DataFrame, kab_code: str, year: int) -> pd.DataF
     cols = [c.source for c in ACTION_PLAN.columns]
     if problems.empty:
         return pd.DataFrame(columns=cols)
-    own = problems[problems["kab_code"].astype(str) == str(kab_code)].reset_index(drop=True)
-    out = pd.DataFrame({c: [""] * len(own) for c in cols})
-    out["kode_wilayah"] = str(kab_code)
-    out["tahun"] = int(year)
-    out["no"] = range(1, len(own) + 1)
+    own = problems[problems["kab_code"].astype(str) == str(kab_code)]
+    n = len(own)
+    data: dict[str, list[object]] = {c: [""] * n for c in cols}
+    data.update({"kode_wilayah": [str(kab_code)] * n, "tahun": [int(year)] * n, "no": list(range(1, n + 1))})
     for src, col in (("jenis", "kind"), ("permasalahan", "problem"), ("bukti", "evidence"), ("sumber", "source")):
-        out[src] = own[col].astype(str).tolist() if col in own.columns else ""
-    return out
+        if col in own.columns:
+            data[src] = own[col].astype(str).tolist()
+    return pd.DataFrame(data, columns=cols)
 
 
 def _notes(kab_code: str, year: int) -> list[str]:
