@@ -82,3 +82,16 @@ def test_a_plan_file_added_or_removed_is_another_cache_entry(shared_run, tmp_pat
     without = R.cache_entry(own, 2024, cache_dir=ydir)
     (plan.parent / "plan_baru.xlsx").write_bytes(kept)  # a file added: another entry again
     assert R.cache_entry(own, 2024, cache_dir=ydir) not in (base, without)
+
+
+def test_cli_template_writes_the_units_asked_for(shared_run, tmp_path, capsys):
+    from tkpk_lib import cli
+
+    code = _kab()
+    assert cli.main(["template", "tindak-lanjut", "--root", str(shared_run["root"]), "--year", "2024",
+                     "--kab", code, "--out", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"rencana_tindak_lanjut_{code}_2024.xlsx"]
+    assert f"rencana_tindak_lanjut_{code}_2024.xlsx" in capsys.readouterr().out
+    ran = shared_run["folders"][code] / f"rencana_tindak_lanjut_{code}_2024.xlsx"
+    cols = ["unit_code", "item", "problem", "evidence"]
+    assert read_action_plan(tmp_path / ran.name)[cols].equals(read_action_plan(ran)[cols])
