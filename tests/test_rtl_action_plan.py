@@ -130,6 +130,17 @@ def test_cli_validate_tindak_lanjut(tmp_path, capsys):
     assert "column 'status': values outside the allowed list" in err
 
 
+def test_other_columns_are_dropped_with_a_warning(tmp_path):
+    k1 = _kabs()[0]
+    p = tmp_path / "rtl.csv"
+    p.write_text(HEAD.rstrip("\n") + ";nama_pic\n" + f"{k1};2023;1;a;r1;Dinas Sosial;2024-06-30;selesai;;Siti\n",
+                 encoding="utf-8")
+    t = read_action_plan(p)
+    assert "nama_pic" not in t.columns and "Siti" not in t.astype(str).to_numpy().ravel().tolist()
+    assert t.attrs["warnings"] == ["rtl.csv: columns not read (not part of the plan; personal data such as names "
+                                   "is not kept): nama_pic"]
+
+
 def test_demo_plans_mix_statuses_and_leave_one_unit_out(tmp_path):
     from tkpk_lib.synthetic._action_plan import NO_PLAN_UNIT, action_plans
 

@@ -147,6 +147,10 @@ def read_action_plan(path: str | Path) -> pd.DataFrame:
         df["deadline"] = d
     out = validate_table(df, ACTION_PLAN, source=src, names=names, extra_problems=extra)
     out["file"] = p.name
+    other = [str(c) for c in raw.columns if c not in ren and c != "_row" and not str(c).startswith("Unnamed")]
+    if other:  # e.g. a contact person's name: never kept
+        out.attrs["warnings"] = [*out.attrs.get("warnings", []), f"{src}: columns not read (not part of the plan; "
+                                 f"personal data such as names is not kept): {', '.join(other)}"]
     return out.drop(columns="_row", errors="ignore")
 
 
