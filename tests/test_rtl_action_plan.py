@@ -157,3 +157,17 @@ def test_demo_plans_mix_statuses_and_leave_one_unit_out(tmp_path):
     assert set(late["status"]) == {"dalam proses", "belum dilaksanakan"}  # both kinds of not done past deadline
     assert (items.loc[items["status"] == "dalam proses", "overdue"].astype(bool) == False).any()  # noqa: E712
     assert len(plan) > len(items)  # a draft problem per unit that the meeting did not adopt
+
+
+def test_a_bad_plan_file_fails_only_its_section_naming_the_file():
+    from tkpk_lib.errors import Problem
+    from tkpk_lib.reporting.section_data import action_plan_section
+    from tkpk_lib.reporting.sections import _Sections
+
+    s = _Sections()
+    bad = SchemaError([Problem("rencana_tindak_lanjut_x_2023.xlsx", "status", "values outside the allowed list", [2])])
+    s.run(["action_plan"], "analysis.action_plan", lambda ap: action_plan_section(ap, None, 2024, bad))
+    assert s.status["action_plan"]["status"] == "error"
+    assert s.status["action_plan"]["note"].startswith("rencana_tindak_lanjut_x_2023.xlsx, kolom status")
+    s.run(["problems"], "analysis.problems", lambda pr: {"problems": pr.draft_problems(s.frames)})
+    assert s.status["problems"]["status"] == "ok"  # the draft is still made, without the follow-up rows
