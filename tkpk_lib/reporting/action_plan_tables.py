@@ -35,6 +35,30 @@ def template_name(kab_code: str, year: int) -> str:
     return f"rencana_tindak_lanjut_{kab_code}_{int(year)}.xlsx"
 
 
+def _example_cache(folder: str | Path) -> Path:
+    """A prepared cache holding only the ``action_plan`` section, for the examples below.
+
+    The plan of 2023 of the first kabupaten/kota: one recommendation done, one not done past its
+    deadline; no other unit sent a plan.
+    """
+    import json
+
+    from tkpk_lib.analysis.action_plan import follow_up
+    from tkpk_lib.data import reference_data
+
+    kab = sorted(str(c) for c in reference_data.KAB_CODES)[0]
+    plan = pd.DataFrame({"unit_code": [kab, kab], "plan_year": 2023, "item": [1, 2],
+                         "problem": ["P0 lebih buruk dari provinsi", "Rapat koordinasi kurang dari 3 kali"],
+                         "recommendation": ["Perluas PKH di desa kantong", "Rapat TKPK triwulanan"],
+                         "opd": ["Dinas Sosial", "Bappeda"], "deadline": pd.to_datetime(["2024-06-30", "2024-09-30"]),
+                         "status": ["selesai", "belum dilaksanakan"], "file": f"{template_name(kab, 2023)}"})
+    out = Path(folder)
+    follow_up(plan, 2024).to_parquet(out / "action_plan.parquet", index=False)
+    (out / "sections.json").write_text(json.dumps({"sections": {"action_plan": {"status": "ok", "note": ""}}}),
+                                       encoding="utf-8")
+    return out
+
+
 def _part(cache: str | Path, name: str) -> pd.DataFrame:
     t = load_section(cache, "action_plan")
     if t.empty or "table" not in t.columns:
@@ -62,7 +86,12 @@ def follow_up_intro_markdown(cache: str | Path, kab_code: str, year: int) -> str
 
     Examples
     --------
-    >>> follow_up_intro_markdown("derived/2024", "1701", 2024)  # doctest: +SKIP
+    >>> import tempfile
+    >>> from tkpk_lib.data.region import province_code
+    >>> cache = _example_cache(tempfile.mkdtemp())
+    >>> text = follow_up_intro_markdown(cache, province_code(), 2024)
+    >>> text.splitlines()[0], "tidak ditemukan" in text
+    ('### Tindak lanjut rekomendasi tahun 2023', True)
     """
     plan_year = int(year) - 1
     text = (f"### Tindak lanjut rekomendasi tahun {plan_year}\n\n"
@@ -83,7 +112,12 @@ def follow_up_table(cache: str | Path, kab_code: str) -> pd.DataFrame:
 
     Examples
     --------
-    >>> follow_up_table("derived/2024", "1701")  # doctest: +SKIP
+    >>> import tempfile
+    >>> from tkpk_lib.data import reference_data
+    >>> cache = _example_cache(tempfile.mkdtemp())
+    >>> t = follow_up_table(cache, sorted(reference_data.KAB_CODES)[0])
+    >>> t[["No", "Tenggat", "Status", "Lewat tenggat"]].values.tolist()
+    [[1, '2024-06-30', 'selesai', ''], [2, '2024-09-30', 'belum dilaksanakan', 'lewat tenggat']]
     """
     t = _part(cache, "items")
     if t.empty:
@@ -106,7 +140,10 @@ def status_counts_table(cache: str | Path) -> pd.DataFrame:
 
     Examples
     --------
-    >>> status_counts_table("derived/2024")  # doctest: +SKIP
+    >>> import tempfile
+    >>> t = status_counts_table(_example_cache(tempfile.mkdtemp()))
+    >>> t.iloc[:2, 1:].values.tolist()
+    [['tidak ada berkas', '\u2013', '\u2013', '\u2013', '\u2013', '\u2013', '\u2013'], ['ada', '2', '1', '0', '1', '0', '1']]
     """
     c = _part(cache, "counts")
     if c.empty:
