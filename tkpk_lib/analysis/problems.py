@@ -3,7 +3,9 @@
 :func:`draft_problems` lists candidate problems per unit, each with the figure it rests on:
 indicators significantly worse than the province, targets off track, budget low against the
 need, pocket desa without a strategy-3 programme, cross-border pockets, a late or missing LP2KD,
-fewer than three coordination meetings, few registry households with the full complementary package. It is a DRAFT for the secretariat: the recommendation,
+fewer than three coordination meetings, few registry households with the full complementary package,
+last year's recommendations not done past their deadline (:mod:`tkpk_lib.analysis.action_plan`).
+It is a DRAFT for the secretariat: the recommendation,
 responsible OPD and deadline columns stay empty for the meeting to fill.
 """
 
@@ -103,15 +105,28 @@ def _rows_package(package: pd.DataFrame | None) -> list[dict[str, str]]:
     return rows
 
 
+def _rows_action_plan(plan: pd.DataFrame | None) -> list[dict[str, str]]:
+    """Last year's recommendations not done by their deadline (:mod:`tkpk_lib.analysis.action_plan`)."""
+    items = _part(plan, "items")
+    if items.empty or "overdue" not in items.columns:
+        return []
+    return [{"kab_code": str(r.kab_code), "kind": "tindak lanjut",
+             "problem": f"Tindak lanjut {int(r.plan_year)} lewat tenggat: {r.problem}",
+             "evidence": f"rekomendasi \"{r.recommendation}\" (OPD {r.opd}, tenggat {r.deadline}, status {r.status})",
+             "source": f"rencana tindak lanjut {int(r.plan_year)}"}
+            for r in items[items["overdue"].astype(bool)].itertuples()]
+
+
 def draft_problems(frames: Mapping[str, pd.DataFrame], names: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Candidate problems with their evidence, from the prepared sections.
 
     Parameters
     ----------
     frames : mapping of str -> DataFrame
-        Sections ``harmonisation``, ``synergy``, ``mechanisms`` and ``registry_package`` (each
-        optional; a kabupaten/kota with a share of full packages below :data:`LOW_FULL_PACKAGE`
-        is a problem).
+        Sections ``harmonisation``, ``synergy``, ``mechanisms``, ``registry_package`` and
+        ``action_plan`` (each optional; a kabupaten/kota with a share of full packages below
+        :data:`LOW_FULL_PACKAGE` is a problem; so is a recommendation of last year's plan not
+        done past its deadline).
     names : mapping, optional
         Indicator code -> Indonesian name.
 
@@ -150,6 +165,7 @@ def draft_problems(frames: Mapping[str, pd.DataFrame], names: Mapping[str, str] 
                      "problem": "Rapat koordinasi TKPK kurang dari 3 kali setahun",
                      "evidence": f"{int(r.meetings)} rapat", "source": "log kegiatan TKPK"})
     rows += _rows_package(frames.get("registry_package"))
+    rows += _rows_action_plan(frames.get("action_plan"))
     out = pd.DataFrame(rows, columns=COLUMNS)
     out["kab_code"] = out["kab_code"].astype(str)
     for c in ("recommendation", "opd", "deadline"):

@@ -766,3 +766,41 @@ ACTIVITIES = TableSchema(
     ),
 )
 SCHEMAS[ACTIVITIES.name] = ACTIVITIES
+
+#: Statuses of a follow-up item of the rencana tindak lanjut (the secretariat fills them the next year).
+ACTION_STATUSES: tuple[str, ...] = ("selesai", "dalam proses", "belum dilaksanakan")
+
+ACTION_PLAN = TableSchema(
+    name="action_plan",
+    description=(
+        "Follow-up plan (rencana tindak lanjut) the TKPK secretariat fills from the draft problems of a yearly "
+        "report: the agreed recommendation, the responsible OPD, the deadline and, a year on, the status. One row "
+        "per problem; files under raw/tindak_lanjut/ (tkpk run writes the template rencana_tindak_lanjut_<code>_"
+        "<year>.xlsx in each unit's report folder)."
+    ),
+    key=("unit_code", "plan_year", "item"),
+    notes=(
+        "Rows without a recommendation are draft problems the meeting did not adopt: they are not followed up. A "
+        "recommendation needs its responsible OPD. The next year's report marks an item 'lewat tenggat' when its "
+        "deadline is before 31 December of the report year and its status is not selesai. No personal data: the "
+        "OPD is an office, not a person."
+    ),
+    columns=(
+        Column("unit_code", "str", "Unit whose plan it is: the province code or a kabupaten/kota code",
+               "kode_wilayah", pattern=r"\d{2}(\d{2})?"),
+        Column("plan_year", "int", "Year of the report the plan follows up", "tahun", min=2000, max=2100),
+        Column("item", "int", "Item number within the unit's plan", "no", min=1),
+        Column("kind", "str", "Kind of problem (kesenjangan, target, anggaran, pelaporan, ...)", "jenis",
+               required=False, nullable=True),
+        Column("problem", "str", "Problem (drafted from the evidence, agreed in the TKPK meeting)", "permasalahan"),
+        Column("evidence", "str", "Figure the problem rests on", "bukti", required=False, nullable=True),
+        Column("source", "str", "Data source of the evidence", "sumber", required=False, nullable=True),
+        Column("recommendation", "str", "Agreed recommendation (empty: not adopted)", "rekomendasi", nullable=True),
+        Column("opd", "str", "Responsible OPD (an office, not a person)", "opd_penanggung_jawab", nullable=True),
+        Column("deadline", "date", "Deadline (tenggat)", "tenggat", nullable=True),
+        Column("status", "str", "Status a year on: " + ", ".join(ACTION_STATUSES), "status", nullable=True,
+               allowed=ACTION_STATUSES),
+        Column("note", "str", "Remarks on the follow-up", "keterangan", required=False, nullable=True),
+    ),
+)
+SCHEMAS[ACTION_PLAN.name] = ACTION_PLAN

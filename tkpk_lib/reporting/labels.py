@@ -41,6 +41,7 @@ SECTIONS: dict[str, str] = {
     "synergy": "keterpaduan dan sinergi program: desa kantong menurut strategi, sumber dana ganda, antar-OPD",
     "mechanisms": "mekanisme pelaksanaan: pelaporan LP2KD, rapat koordinasi, pemantauan dan sosialisasi",
     "problems": "draf permasalahan dan rekomendasi dari bukti (diisi sekretariat TKPK)",
+    "action_plan": "tindak lanjut rekomendasi tahun sebelumnya (rencana tindak lanjut yang diisi sekretariat TKPK)",
     "harmonisation": "papan harmonisasi provinsi: kabupaten/kota x indikator, konsistensi target, anggaran dan kebutuhan",
 }
 

@@ -447,3 +447,30 @@ def package_section(registry: pd.DataFrame) -> pd.DataFrame:
     out = pd.concat([kec.assign(level="kecamatan"), kab.assign(level="kabupaten", kec_code=None),
                      prov.assign(level="provinsi", kec_code=None)], ignore_index=True)
     return out[["level", "kab_code", "kec_code", *(c for c in kec.columns if c not in ("kab_code", "kec_code"))]]
+
+
+def action_plan_section(ap: Any, plan: pd.DataFrame | None, year: int,
+                        error: BaseException | None = None) -> dict[str, pd.DataFrame]:
+    """The ``action_plan`` section: last year's plan (rencana tindak lanjut) followed up.
+
+    Parameters
+    ----------
+    ap : module
+        :mod:`tkpk_lib.analysis.action_plan`.
+    plan : DataFrame or None
+        Filled plans of ``year - 1`` (None: no unit sent one; every unit is then listed without).
+    year : int
+        Report year.
+    error : exception, optional
+        Why the plan files could not be read: the section fails with it, naming file, column, rows.
+
+    Examples
+    --------
+    >>> from tkpk_lib.analysis import action_plan
+    >>> t = action_plan_section(action_plan, None, 2024)["action_plan"]
+    >>> sorted(set(t["table"])), bool(t["has_plan"].any())
+    (['counts'], False)
+    """
+    if error is not None:
+        raise error
+    return {"action_plan": ap.follow_up(plan, year)}

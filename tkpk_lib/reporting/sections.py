@@ -42,6 +42,7 @@ from tkpk_lib.reporting.section_data import (
     _per_kab_by,
     _plain,
     _programme_annex,
+    action_plan_section,
     overlap_section,
     package_section,
     survey_registry_section,
@@ -436,6 +437,8 @@ def prepare_tables(  # noqa: C901 - one guarded call per report section (see Not
                                      sources=s.sources)
     s.run(["harmonisation"], "analysis.harmonisation", lambda hm: {"harmonisation": hm.board_tables(
         s.frames, year, targets=targets, completeness=completeness, desa_boundaries=(boundaries or {}).get("desa"))})
+    s.run(["action_plan"], "analysis.action_plan", lambda ap: action_plan_section(
+        ap, cur.get("action_plan"), year, (input_errors or {}).get("action_plan")))
     s.run(["problems"], "analysis.problems", lambda pr: {"problems": pr.draft_problems(
         s.frames, {c: str(n) for c, n in _catalogue()["name_id"].items()})})
     index = {
