@@ -202,7 +202,7 @@ def test_relationship_tables_from_the_cache(tmp_path):
     f = mt.relationship_findings_table(cache, "1701")
     assert "Wilayah" not in f.columns and len(f) == 3
     assert f["Temuan"].iloc[0] == "perlu dicek: duplikasi atau pelengkap? (sasaran sama: kk  mbr)"
-    assert f["Temuan"].iloc[1].startswith("program sama didanai 2 tingkat pemerintahan: perlu dicek pendanaan ganda")
+    assert f["Temuan"].iloc[1].startswith("perlu dicek: pendanaan ganda? didanai 2 tingkat pemerintahan di desa ini")
     assert mt.relationship_findings_table(cache, "1702").empty
     assert mt.relationship_findings_table(cache, "17")["Wilayah"].tolist() == ["Kabupaten Bengkulu Selatan"] * 3
 
