@@ -127,9 +127,13 @@ def test_mechanism_2_row_leaves_unmapped_pocket_desa_out_and_says_which_opd_coun
     assert "desa dengan satu klaster dari 2+ sumber dana: 4;" in prov["Keterangan"]
     unit = mt.mechanisms_table(cache, "1701", 2024).set_index("Indikator").loc["Desa kantong tanpa program strategi 3"]
     assert unit["Nilai"] == "2 dari 2" and not unit["Keterangan"].startswith("desa kantong di wilayah tanpa")
+    # desa b and c: Jalan Desa by name from two levels; a finding to check, not "the same programme" as a fact
+    assert unit["Keterangan"].endswith("desa perlu dicek (duplikasi atau pelengkap?): 2; desa perlu dicek (pendanaan "
+                                       "ganda dari 2+ tingkat pemerintahan?): 2")
     t = mt.synergy_table(cache).set_index("Wilayah")
     assert t.loc["Provinsi Bengkulu", ["Desa: program 2+ OPD (sasaran apa pun)",
                                        "Desa: program 2+ OPD untuk sasaran yang sama"]].tolist() == ["4", "3"]
+    assert t.loc["Kabupaten Bengkulu Selatan", "Desa: perlu dicek (pendanaan ganda dari 2+ tingkat pemerintahan?)"] == "2"
     f = mt.relationship_findings_table(cache, "1701")
     dup = f[f["Temuan"].str.contains("pendanaan ganda")]["Temuan"].tolist()
     assert dup == ["perlu dicek: pendanaan ganda? didanai 2 tingkat pemerintahan di desa ini (nama program sama; "

@@ -222,8 +222,8 @@ def test_mechanism_2_row_counts_the_desa_to_check(tmp_path):
                             "kab_code": "1701", "is_pocket": True})
     t = mt.mechanisms_table(_cache(tmp_path, pm, pockets), "1701", 2024).set_index("Indikator")
     note = t.loc["Desa kantong tanpa program strategi 3", "Keterangan"]
-    assert note.endswith("desa perlu dicek (duplikasi atau pelengkap?): 1; desa dengan program sama dari 2+ "
-                         "tingkat pemerintahan: 1")
+    assert note.endswith("desa perlu dicek (duplikasi atau pelengkap?): 1; desa perlu dicek (pendanaan ganda dari "
+                         "2+ tingkat pemerintahan?): 1")
 
 
 # --------------------------------------------------------------------------- the demo (shared run)

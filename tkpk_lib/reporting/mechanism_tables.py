@@ -24,8 +24,8 @@ NO_LOG = "log kegiatan TKPK tidak tersedia"
 NO_RELATIONSHIP = "kolom hubungan program belum diisi di peta program"
 #: Shown when no regional programme overlaps a central one undeclared and none is funded twice.
 NO_RELATIONSHIP_FINDING = ("Tidak ada program daerah yang bersasaran dan berlokus sama dengan program pusat tanpa "
-                           "hubungan yang dinyatakan, dan tidak ada program yang didanai dua tingkat pemerintahan di "
-                           "desa yang sama.")
+                           "hubungan yang dinyatakan, dan tidak ada program bernama sama (atau yang mempertebal program "
+                           "pusat yang sama) yang didanai dua tingkat pemerintahan di desa yang sama.")
 #: Words of the three relationships of guideline 3.2.1.b.5 (and of a regional programme declaring none).
 RELATIONSHIP_LABELS = {"perluasan": "perluasan program pusat", "pelengkap": "pelengkap program pusat",
                        "mempertebal": "mempertebal (menambah nilai bantuan) program pusat",
@@ -74,8 +74,8 @@ def _synergy_cells(cache: str | Path, code: str) -> tuple[str, str]:
             f"{fmt_int(r['pocket_one_strategy'])}; desa dengan satu klaster dari 2+ sumber dana: "
             f"{fmt_int(r['multi_source_loci'])}; desa dengan program 2+ OPD: {fmt_int(r['multi_opd_desa'])}"
             + (f" (untuk sasaran yang sama: {fmt_int(same)})" if pd.notna(same) else "")
-            + (f"; desa perlu dicek (duplikasi atau pelengkap?): {fmt_int(r['relationship_check_desa'])}; desa dengan "
-               f"program sama dari 2+ tingkat pemerintahan: {fmt_int(r['duplicate_funding_desa'])}"
+            + (f"; desa perlu dicek (duplikasi atau pelengkap?): {fmt_int(r['relationship_check_desa'])}; desa perlu "
+               f"dicek (pendanaan ganda dari 2+ tingkat pemerintahan?): {fmt_int(r['duplicate_funding_desa'])}"
                if pd.notna(r.get("relationship_check_desa")) else ""))
 
 
@@ -97,7 +97,7 @@ def synergy_table(cache: str | Path) -> pd.DataFrame:
             "multi_opd_desa": "Desa: program 2+ OPD (sasaran apa pun)",
             "multi_opd_group_desa": "Desa: program 2+ OPD untuk sasaran yang sama",
             "relationship_check_desa": "Desa: perlu dicek (duplikasi atau pelengkap?)",
-            "duplicate_funding_desa": "Desa: program sama dari 2+ tingkat pemerintahan"}
+            "duplicate_funding_desa": "Desa: perlu dicek (pendanaan ganda dari 2+ tingkat pemerintahan?)"}
     out = pd.DataFrame({"Wilayah": [unit_name(k) for k in t["kab_code"].astype(str)]})
     for c, head in cols.items():
         if c in t.columns:
@@ -192,7 +192,7 @@ def relationship_intro_markdown() -> str:
     return ("**Hubungan program daerah dengan program pusat** (pedoman 3.2.1.b.5): program daerah dapat menjadi "
             "perluasan, pelengkap, atau mempertebal (menambah besaran nilai bantuan) program pusat; kolom HUBUNGAN, "
             "PROGRAM_PUSAT dan MITRA peta program. Program daerah yang berlokus di desa yang sama dan bersasaran sama "
-            "dengan program APBN tanpa hubungan yang dinyatakan ditandai \u201cperlu dicek\u201d: peta program tidak "
+            "(kolom SASARAN ditulis sama) dengan program APBN tanpa hubungan yang dinyatakan ditandai \u201cperlu dicek\u201d: peta program tidak "
             "dapat membuktikan duplikasi, TKPK memeriksanya bersama OPD (pedoman 3.2.2: saling melengkapi). "
             "Program bernama sama, atau program daerah yang mempertebal program pusat yang sama, yang didanai dua "
             "tingkat pemerintahan atau lebih (APBN, APBD provinsi, APBD kabupaten/kota, APBDes) di desa yang sama "
