@@ -141,6 +141,9 @@ def test_mechanism_2_row_leaves_unmapped_pocket_desa_out_and_says_which_opd_coun
                    "perlu dicek: pendanaan ganda? didanai 2 tingkat pemerintahan di desa ini (nama program sama; "
                    "pagu gabungan 200 juta Rp)"]
     assert "pendanaan ganda?" in mt.relationship_intro_markdown()
+    chk = f[f["Temuan"].str.startswith(sy.CHECK_FINDING)]
+    assert chk["Program daerah/nonpemerintah"].tolist() == ["Rumah Layak (APBD Kabupaten/Kota; pagu 100 juta Rp)",
+                                                            "Rumah Layak (APBD Kabupaten/Kota; pagu 60 juta Rp)"]
 
 
 # --------------------------------------------------------------------------- the demo (shared run)

@@ -162,10 +162,14 @@ def relationship_findings_table(cache: str | Path, kab_code: str) -> pd.DataFram
     names = _region_names()
     chk = _synergy_part(cache, "relationship_check", kab_code)
     dup = _synergy_part(cache, "duplicate_funding", kab_code)
-    rows = [(k, d, f"{CHECK_FINDING} (sasaran sama: {g})", f"{p} ({src})", _central_label(c) + " (APBN)")
-            for k, d, g, p, src, c in zip(*(chk[c] if c in chk else [] for c in (
+    if not chk.empty and "regional_budget" not in chk:  # a cache written before the budget was kept
+        chk = chk.assign(regional_budget=float("nan"))
+    rows = [(k, d, f"{CHECK_FINDING} (sasaran sama: {g})",
+             f"{p} ({src}" + (f"; pagu {fmt_number(v / 1e6, 0)} juta Rp)" if pd.notna(v) else ")"),
+             _central_label(c) + " (APBN)")
+            for k, d, g, p, src, v, c in zip(*(chk[c] if c in chk else [] for c in (
                 "kab_code", "desa_code", "target_group", "regional_programme", "regional_source",
-                "central_programmes")), strict=True)]
+                "regional_budget", "central_programmes")), strict=True)]
     rows += [(k, d, f"perlu dicek: pendanaan ganda? didanai {fmt_int(n)} tingkat pemerintahan di desa ini "
               f"({b}; pagu gabungan {fmt_number(v / 1e6, 0)} juta Rp)", p, s)
              for k, d, p, b, n, s, v in zip(*(dup[c] if c in dup else [] for c in (
