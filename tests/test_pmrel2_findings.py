@@ -100,7 +100,7 @@ def test_draft_problems_list_the_desa_to_check_with_their_evidence():
     assert q[["kab_code", "problem", "evidence"]].values.tolist() == [
         ["1702", "Perlu dicek: pendanaan ganda? Bansos Lansia, PKH Plus Provinsi didanai APBD Kabupaten/Kota dan "
                  "APBD Provinsi di desa yang sama",
-         "1 desa; pagu gabungan Rp 100.000.000; dasar: mempertebal program pusat yang sama: pkh"]]
+         "1 desa; pagu gabungan Rp 100.000.000; dasar: mempertebal program pusat yang sama: PKH"]]
 
 
 # --------------------------------------------------------------------------- report cells on a tiny cache

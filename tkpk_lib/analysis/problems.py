@@ -96,7 +96,10 @@ def _rows_relationships(synergy: pd.DataFrame | None) -> list[dict[str, str]]:
     if not dup.empty:
         dup = dup.assign(kab_code=dup["kab_code"].astype(str))
         for (kab, _ids), g in dup.groupby(["kab_code", "dup_programme_ids"], sort=True):
-            basis = str(g["basis"].iloc[0])
+            from tkpk_lib.reporting.labels import PROGRAMME_LABELS
+
+            head, sep, central = str(g["basis"].iloc[0]).partition(": ")  # a catalogue code -> its short name
+            basis = head + sep + PROGRAMME_LABELS.get(central, central)
             rows.append({"kab_code": kab, "kind": "keterpaduan program",
                          "problem": f"Perlu dicek: pendanaan ganda? {_names_once(g['dup_programme'].iloc[0])} didanai "
                                     f"{' dan '.join(str(g['dup_fund_sources'].iloc[0]).split(', '))} di desa yang sama",
