@@ -202,7 +202,7 @@ def test_relationship_tables_from_the_cache(tmp_path):
     f = mt.relationship_findings_table(cache, "1701")
     assert "Wilayah" not in f.columns and len(f) == 3
     assert f["Temuan"].iloc[0] == "perlu dicek: duplikasi atau pelengkap? (sasaran sama: kk  mbr)"
-    assert f["Temuan"].iloc[1].startswith("program sama didanai 2 tingkat pemerintahan: perlu dicek pendanaan ganda")
+    assert f["Temuan"].iloc[1].startswith("perlu dicek: pendanaan ganda? didanai 2 tingkat pemerintahan di desa ini")
     assert mt.relationship_findings_table(cache, "1702").empty
     assert mt.relationship_findings_table(cache, "17")["Wilayah"].tolist() == ["Kabupaten Bengkulu Selatan"] * 3
 
@@ -222,8 +222,8 @@ def test_mechanism_2_row_counts_the_desa_to_check(tmp_path):
                             "kab_code": "1701", "is_pocket": True})
     t = mt.mechanisms_table(_cache(tmp_path, pm, pockets), "1701", 2024).set_index("Indikator")
     note = t.loc["Desa kantong tanpa program strategi 3", "Keterangan"]
-    assert note.endswith("desa perlu dicek (duplikasi atau pelengkap?): 1; desa dengan program sama dari 2+ "
-                         "tingkat pemerintahan: 1")
+    assert note.endswith("desa perlu dicek (duplikasi atau pelengkap?): 1; desa perlu dicek (pendanaan ganda dari "
+                         "2+ tingkat pemerintahan?): 1")
 
 
 # --------------------------------------------------------------------------- the demo (shared run)

@@ -2,9 +2,10 @@
 
 :func:`draft_problems` lists candidate problems per unit, each with the figure it rests on:
 indicators significantly worse than the province, targets off track, budget low against the
-need, pocket desa without a strategy-3 programme, cross-border pockets, a late or missing LP2KD,
-fewer than three coordination meetings, few registry households with the full complementary package,
-last year's recommendations not done past their deadline (:mod:`tkpk_lib.analysis.action_plan`).
+need, pocket desa without a strategy-3 programme, desa to check for double funding or a regional
+programme duplicating a central one, cross-border pockets, a late or missing LP2KD, fewer than
+three coordination meetings, few registry households with the full complementary package, last
+year's recommendations not done past their deadline (:mod:`tkpk_lib.analysis.action_plan`).
 It is a DRAFT for the secretariat: the recommendation,
 responsible OPD and deadline columns stay empty for the meeting to fill.
 """
@@ -117,6 +118,57 @@ def _rows_action_plan(plan: pd.DataFrame | None) -> list[dict[str, str]]:
             for r in items[items["overdue"].astype(bool)].itertuples()]
 
 
+def _names_once(text: object) -> str:
+    """``"Jalan Desa, jalan  desa"`` -> ``"Jalan Desa"``: names joined by ", " once each, case and spacing ignored."""
+    seen: dict[str, str] = {}
+    for n in str(text).split(", "):
+        seen.setdefault(" ".join(n.lower().split()), n)
+    return ", ".join(v for k, v in seen.items() if k and k != "nan")
+
+
+def _rupiah(x: float) -> str:
+    return f"Rp {float(x):,.0f}".replace(",", ".")
+
+
+def _rows_relationships(synergy: pd.DataFrame | None) -> list[dict[str, str]]:
+    """Desa to check from the programme map (:mod:`tkpk_lib.analysis.synergy`).
+
+    One programme from two levels of government in one desa, and regional programmes beside a
+    central one without a declared relationship; worded as something to check, since the map
+    cannot prove a duplication.
+    """
+    rows = []
+    dup = _part(synergy, "duplicate_funding")
+    if not dup.empty:
+        dup = dup.assign(kab_code=dup["kab_code"].astype(str))
+        for (kab, _ids), g in dup.groupby(["kab_code", "dup_programme_ids"], sort=True):
+            from tkpk_lib.reporting.labels import PROGRAMME_LABELS
+
+            head, sep, central = str(g["basis"].iloc[0]).partition(": ")  # a catalogue code -> its short name
+            basis = head + sep + PROGRAMME_LABELS.get(central, central)
+            rows.append({"kab_code": kab, "kind": "keterpaduan program",
+                         "problem": f"Perlu dicek: pendanaan ganda? {_names_once(g['dup_programme'].iloc[0])} didanai "
+                                    f"{' dan '.join(str(g['dup_fund_sources'].iloc[0]).split(', '))} di desa yang sama",
+                         "evidence": f"{g['desa_code'].nunique()} desa; pagu gabungan {_rupiah(g['dup_budget'].sum())}; "
+                                     f"dasar: {basis}",
+                         "source": "peta program"})
+    chk = _part(synergy, "relationship_check")
+    if not chk.empty:
+        chk = chk.assign(kab_code=chk["kab_code"].astype(str))
+        keys = ["kab_code", "regional_programme", "regional_source", "central_programmes"]
+        for (kab, prog, src, central), g in chk.groupby(keys, sort=True):
+            budget = (f"; pagu program daerah di desa itu {_rupiah(g['regional_budget'].sum())}"
+                      if "regional_budget" in g.columns else "")
+            groups = _names_once(", ".join(sorted(set(g["target_group"].astype(str)))))
+            rows.append({"kab_code": kab, "kind": "keterpaduan program",
+                         "problem": f"Perlu dicek: duplikasi atau pelengkap? {prog} ({src}) dan {central} (APBN), "
+                                    "hubungan tidak dinyatakan di peta program",
+                         "evidence": f"{g['desa_code'].nunique()} desa dengan lokus dan sasaran ({groups}) yang sama "
+                                     f"dengan program pusat{budget}",
+                         "source": "peta program"})
+    return rows
+
+
 def draft_problems(frames: Mapping[str, pd.DataFrame], names: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Candidate problems with their evidence, from the prepared sections.
 
@@ -154,6 +206,7 @@ def draft_problems(frames: Mapping[str, pd.DataFrame], names: Mapping[str, str] 
                          "evidence": f"{int(r.pocket_no_strategy3)} dari {int(r.pocket_desa)} desa kantong "
                                      f"({int(r.pocket_no_programme)} tanpa program sama sekali)",
                          "source": "peta program dan daftar kantong"})
+    rows += _rows_relationships(frames.get("synergy"))
     mech = frames.get("mechanisms")
     rep, counts = _part(mech, "reporting"), _part(mech, "counts")
     for r in rep[~rep["status"].isin(["tepat waktu", "belum jatuh tempo"])].itertuples() if not rep.empty else []:

@@ -6,7 +6,9 @@
 * :func:`multi_source_loci` - desa where one cluster is funded from two or more fund sources
   (APBN, APBD provinsi/kabupaten, APBDes, non-government): complement or duplicate, to be
   checked by the TKPK.
-* :func:`opd_interlinkage` - desa reached by programmes of two or more OPD (interlinkage).
+* :func:`opd_interlinkage` - desa reached by programmes of two or more OPD (interlinkage); with
+  ``same_target_group=True``, the desa and target group reached by two or more OPD (issue 13:
+  "programmes of different OPD reaching the same desa and target group").
 * :func:`duplicate_funding` - the same programme funded in the same desa from two or more
   levels of government (by its name, or by the central programme two regional programmes
   declare the same relationship to).
@@ -101,20 +103,50 @@ def multi_source_loci(programmes: pd.DataFrame) -> pd.DataFrame:
     return out[["kab_code", "desa_code", "cluster", "n_sources", "fund_sources", "programmes"]]
 
 
-def opd_interlinkage(programmes: pd.DataFrame) -> pd.DataFrame:
+def opd_interlinkage(programmes: pd.DataFrame, same_target_group: bool = False) -> pd.DataFrame:
     """Desa reached by programmes of two or more OPD, with the OPD named.
+
+    Parameters
+    ----------
+    programmes : pandas.DataFrame
+        Canonical programme map (kab_code, locus_desa, opd; target_group and programme for
+        ``same_target_group``).
+    same_target_group : bool, default False
+        False: one row per desa reached by 2+ OPD, whatever their target groups. True: one row
+        per desa and target group (as the map writes it, case and spacing ignored) reached by
+        2+ OPD; rows without a target group are left out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``kab_code, desa_code, n_opd, opd``; with ``same_target_group`` also ``target_group``
+        (as first written) and ``programmes``.
 
     Examples
     --------
-    >>> pm = pd.DataFrame({"kab_code": "1701", "locus_desa": ["a", "a", "b"],
-    ...     "opd": ["Dinas Sosial", "Dinas PUPR", "Dinas Sosial"]})
+    >>> pm = pd.DataFrame({"kab_code": "1701", "locus_desa": ["a", "a", "b", "b"],
+    ...     "opd": ["Dinas Sosial", "Dinas PUPR", "Dinas Sosial", "Dinas Kesehatan"],
+    ...     "target_group": ["lansia", "desa", "Ibu hamil", "ibu  hamil"], "programme": ["P", "Q", "R", "S"]})
     >>> opd_interlinkage(pm)[["desa_code", "n_opd"]].values.tolist()
-    [['a', 2]]
+    [['a', 2], ['b', 2]]
+    >>> opd_interlinkage(pm, same_target_group=True)[["desa_code", "target_group", "opd"]].values.tolist()
+    [['b', 'Ibu hamil', 'Dinas Kesehatan, Dinas Sosial']]
     """
-    g = programmes.groupby(programmes["locus_desa"].astype(str).rename("desa_code"))
-    agg = g.agg(kab_code=("kab_code", "first"), n_opd=("opd", "nunique"),
-                opd=("opd", lambda s: ", ".join(sorted(set(map(str, s)))))).reset_index()
-    return agg[agg["n_opd"] >= 2].reset_index(drop=True)[["kab_code", "desa_code", "n_opd", "opd"]]
+    desa = programmes["locus_desa"].astype(str).rename("desa_code")
+    if not same_target_group:
+        g = programmes.groupby(desa)
+        agg = g.agg(kab_code=("kab_code", "first"), n_opd=("opd", "nunique"),
+                    opd=("opd", lambda s: ", ".join(sorted(set(map(str, s)))))).reset_index()
+        return agg[agg["n_opd"] >= 2].reset_index(drop=True)[["kab_code", "desa_code", "n_opd", "opd"]]
+    pm = _complete(programmes)
+    group = _key(pm["target_group"]).rename("_g")
+    keep = (group != "").to_numpy()
+    g = pm[keep].groupby([desa[keep], group[keep]], sort=True)
+    agg = g.agg(kab_code=("kab_code", "first"), target_group=("target_group", "first"),
+                n_opd=("opd", "nunique"), opd=("opd", _joined), programmes=("programme", _joined)).reset_index()
+    cols = ["kab_code", "desa_code", "target_group", "n_opd", "opd", "programmes"]
+    out = agg[agg["n_opd"] >= 2].reset_index(drop=True)
+    return out.astype({"kab_code": str, "target_group": str})[cols]
 
 
 def _key(s: pd.Series) -> pd.Series:
@@ -237,8 +269,9 @@ def regional_vs_central(programmes: pd.DataFrame) -> dict[str, pd.DataFrame]:
         ``by_relationship``: ``kab_code, relationship`` (perluasan, pelengkap, mempertebal,
         :data:`UNDECLARED`), ``rel_programmes`` (programme lines), ``rel_desa``, ``rel_budget``
         (Rp) and ``rel_central`` (the central programmes named), per unit and for the province; ``check``: ``kab_code, desa_code,
-        target_group, regional_programme, regional_source, regional_opd, central_programmes,
-        finding``, one row per regional programme line and desa.
+        target_group, regional_programme, regional_source, regional_opd, regional_budget (Rp, the
+        regional line in that desa), central_programmes, finding``, one row per regional programme
+        line and desa.
 
     Examples
     --------
@@ -262,7 +295,7 @@ def regional_vs_central(programmes: pd.DataFrame) -> dict[str, pd.DataFrame]:
     by_rel = _by_relationship(regional, rel)
     undeclared = regional[(rel == "").to_numpy()]
     cols = ["kab_code", "desa_code", "target_group", "regional_programme", "regional_source", "regional_opd",
-            "central_programmes", "finding"]
+            "regional_budget", "central_programmes", "finding"]
     if central.empty or undeclared.empty:
         return {"by_relationship": by_rel, "check": pd.DataFrame(columns=cols)}
     c = pd.DataFrame({"desa_code": central["locus_desa"].astype(str), "_g": _key(central["target_group"]),
@@ -273,7 +306,12 @@ def regional_vs_central(programmes: pd.DataFrame) -> dict[str, pd.DataFrame]:
                       "_id": undeclared["programme_id"].astype(str),
                       "regional_programme": undeclared["programme"].astype(str),
                       "regional_source": undeclared["fund_source"].astype(str),
-                      "regional_opd": undeclared["opd"].astype(str)})
+                      "regional_opd": undeclared["opd"].astype(str),
+                      "regional_budget": pd.to_numeric(undeclared["budget"], errors="coerce").fillna(0.0)})
+    # a programme line with two rows in one desa and target group: one row, its budget summed
+    u = u.groupby(["kab_code", "desa_code", "_g", "_id"], sort=False, as_index=False).agg(
+        {**{c: "first" for c in u.columns if c not in ("kab_code", "desa_code", "_g", "_id", "regional_budget")},
+         "regional_budget": "sum"})
     m = u.merge(c, on=["desa_code", "_g"], how="inner").drop_duplicates(["desa_code", "_id"])
     m = m.rename(columns={"central": "central_programmes"}).assign(finding=CHECK_FINDING)
     return {"by_relationship": by_rel,
@@ -287,10 +325,12 @@ def synergy_summary(programmes: pd.DataFrame, pockets: pd.DataFrame | None = Non
     -------
     pandas.DataFrame
         ``table`` = ``summary`` (kab_code, pocket_desa, pocket_no_programme, pocket_one_strategy,
-        pocket_no_strategy3, multi_source_loci, multi_opd_desa, duplicate_funding_desa,
+        pocket_no_strategy3, multi_source_loci (desa with a cluster funded from 2+ sources),
+        multi_opd_desa (desa reached by 2+ OPD), multi_opd_group_desa (desa where one target group
+        is reached by 2+ OPD), duplicate_funding_desa,
         regional_declared and regional_undeclared (regional programme lines with and without a
         declared relationship), relationship_check_desa), ``pockets``, ``multi_source``,
-        ``multi_opd``, ``duplicate_funding`` (:func:`duplicate_funding`), ``relationships`` and
+        ``multi_opd``, ``multi_opd_group`` (:func:`opd_interlinkage` by target group), ``duplicate_funding`` (:func:`duplicate_funding`), ``relationships`` and
         ``relationship_check`` (:func:`regional_vs_central`).
 
     Examples
@@ -303,6 +343,7 @@ def synergy_summary(programmes: pd.DataFrame, pockets: pd.DataFrame | None = Non
     """
     rvc = regional_vs_central(programmes)
     parts = {"multi_source": multi_source_loci(programmes), "multi_opd": opd_interlinkage(programmes),
+             "multi_opd_group": opd_interlinkage(programmes, same_target_group=True),
              "duplicate_funding": duplicate_funding(programmes), "relationships": rvc["by_relationship"],
              "relationship_check": rvc["check"]}
     if pockets is not None and len(pockets):
@@ -316,8 +357,9 @@ def synergy_summary(programmes: pd.DataFrame, pockets: pd.DataFrame | None = Non
         rel = parts["relationships"]
         rel = rel[rel["kab_code"] == u]
         declared = rel[rel["relationship"] != UNDECLARED]
-        row = {"kab_code": u, "multi_source_loci": len(sel(parts["multi_source"])),
+        row = {"kab_code": u, "multi_source_loci": sel(parts["multi_source"])["desa_code"].nunique(),
                "multi_opd_desa": len(sel(parts["multi_opd"])),
+               "multi_opd_group_desa": sel(parts["multi_opd_group"])["desa_code"].nunique(),
                "duplicate_funding_desa": sel(parts["duplicate_funding"])["desa_code"].nunique(),
                "regional_declared": int(declared["rel_programmes"].sum()),
                "regional_undeclared": int(rel.loc[rel["relationship"] == UNDECLARED, "rel_programmes"].sum()),

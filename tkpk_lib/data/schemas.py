@@ -573,7 +573,8 @@ PROGRAMME_MAP = TableSchema(
         ),
         Column("fund_source", "str", "Funding source", "SUMBER_DANA", allowed=FUND_SOURCES),
         Column(
-            "target_group", "str", "Target group (e.g. keluarga miskin, lansia, UMKM)", "SASARAN"
+            "target_group", "str", "Target group (e.g. keluarga miskin, lansia, UMKM); write one group the same "
+            "way on every row: the synergy checks match it as written (case and spacing ignored)", "SASARAN"
         ),
         Column(
             "target_count",

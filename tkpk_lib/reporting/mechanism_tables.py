@@ -24,8 +24,8 @@ NO_LOG = "log kegiatan TKPK tidak tersedia"
 NO_RELATIONSHIP = "kolom hubungan program belum diisi di peta program"
 #: Shown when no regional programme overlaps a central one undeclared and none is funded twice.
 NO_RELATIONSHIP_FINDING = ("Tidak ada program daerah yang bersasaran dan berlokus sama dengan program pusat tanpa "
-                           "hubungan yang dinyatakan, dan tidak ada program yang didanai dua tingkat pemerintahan di "
-                           "desa yang sama.")
+                           "hubungan yang dinyatakan, dan tidak ada program bernama sama (atau yang mempertebal program "
+                           "pusat yang sama) yang didanai dua tingkat pemerintahan di desa yang sama.")
 #: Words of the three relationships of guideline 3.2.1.b.5 (and of a regional programme declaring none).
 RELATIONSHIP_LABELS = {"perluasan": "perluasan program pusat", "pelengkap": "pelengkap program pusat",
                        "mempertebal": "mempertebal (menambah nilai bantuan) program pusat",
@@ -62,14 +62,20 @@ def _synergy_cells(cache: str | Path, code: str) -> tuple[str, str]:
     if row.empty or "pocket_desa" not in row or pd.isna(row["pocket_desa"].iloc[0]):
         return "\u2013", "lihat bagian 5"
     r = row.iloc[0]
-    if r.get("pocket_unmapped", 0) and r["pocket_unmapped"] == r["pocket_desa"]:
+    unmapped = int(r.get("pocket_unmapped", 0) or 0)
+    if unmapped and unmapped == r["pocket_desa"]:
         return "peta program tidak tersedia", ""
-    return (f"{fmt_int(r['pocket_no_strategy3'])} dari {fmt_int(r['pocket_desa'])}",
-            f"tanpa program sama sekali: {fmt_int(r['pocket_no_programme'])}; hanya satu strategi: "
+    # the pocket desa of units without a programme map are unknown, not unreached: not in the denominator
+    mapped = (f"desa kantong di wilayah tanpa peta program (tidak dihitung): {fmt_int(unmapped)}; "
+              if unmapped else "")
+    same = r.get("multi_opd_group_desa")
+    return (f"{fmt_int(r['pocket_no_strategy3'])} dari {fmt_int(r['pocket_desa'] - unmapped)}",
+            f"{mapped}tanpa program sama sekali: {fmt_int(r['pocket_no_programme'])}; hanya satu strategi: "
             f"{fmt_int(r['pocket_one_strategy'])}; desa dengan satu klaster dari 2+ sumber dana: "
             f"{fmt_int(r['multi_source_loci'])}; desa dengan program 2+ OPD: {fmt_int(r['multi_opd_desa'])}"
-            + (f"; desa perlu dicek (duplikasi atau pelengkap?): {fmt_int(r['relationship_check_desa'])}; desa dengan "
-               f"program sama dari 2+ tingkat pemerintahan: {fmt_int(r['duplicate_funding_desa'])}"
+            + (f" (untuk sasaran yang sama: {fmt_int(same)})" if pd.notna(same) else "")
+            + (f"; desa perlu dicek (duplikasi atau pelengkap?): {fmt_int(r['relationship_check_desa'])}; desa perlu "
+               f"dicek (pendanaan ganda dari 2+ tingkat pemerintahan?): {fmt_int(r['duplicate_funding_desa'])}"
                if pd.notna(r.get("relationship_check_desa")) else ""))
 
 
@@ -87,9 +93,11 @@ def synergy_table(cache: str | Path) -> pd.DataFrame:
     cols = {"pocket_desa": "Desa kantong", "pocket_no_programme": "Tanpa program",
             "pocket_one_strategy": "Hanya satu strategi", "pocket_no_strategy3": "Tanpa program strategi 3",
             "pocket_unmapped": "Peta program tidak ada",
-            "multi_source_loci": "Desa: satu klaster, 2+ sumber dana", "multi_opd_desa": "Desa: program 2+ OPD",
+            "multi_source_loci": "Desa: satu klaster, 2+ sumber dana",
+            "multi_opd_desa": "Desa: program 2+ OPD (sasaran apa pun)",
+            "multi_opd_group_desa": "Desa: program 2+ OPD untuk sasaran yang sama",
             "relationship_check_desa": "Desa: perlu dicek (duplikasi atau pelengkap?)",
-            "duplicate_funding_desa": "Desa: program sama dari 2+ tingkat pemerintahan"}
+            "duplicate_funding_desa": "Desa: perlu dicek (pendanaan ganda dari 2+ tingkat pemerintahan?)"}
     out = pd.DataFrame({"Wilayah": [unit_name(k) for k in t["kab_code"].astype(str)]})
     for c, head in cols.items():
         if c in t.columns:
@@ -154,12 +162,16 @@ def relationship_findings_table(cache: str | Path, kab_code: str) -> pd.DataFram
     names = _region_names()
     chk = _synergy_part(cache, "relationship_check", kab_code)
     dup = _synergy_part(cache, "duplicate_funding", kab_code)
-    rows = [(k, d, f"{CHECK_FINDING} (sasaran sama: {g})", f"{p} ({src})", _central_label(c) + " (APBN)")
-            for k, d, g, p, src, c in zip(*(chk[c] if c in chk else [] for c in (
+    if not chk.empty and "regional_budget" not in chk:  # a cache written before the budget was kept
+        chk = chk.assign(regional_budget=float("nan"))
+    rows = [(k, d, f"{CHECK_FINDING} (sasaran sama: {g})",
+             f"{p} ({src}" + (f"; pagu {fmt_number(v / 1e6, 0)} juta Rp)" if pd.notna(v) else ")"),
+             _central_label(c) + " (APBN)")
+            for k, d, g, p, src, v, c in zip(*(chk[c] if c in chk else [] for c in (
                 "kab_code", "desa_code", "target_group", "regional_programme", "regional_source",
-                "central_programmes")), strict=True)]
-    rows += [(k, d, f"program sama didanai {fmt_int(n)} tingkat pemerintahan: perlu dicek pendanaan ganda "
-              f"({b}; pagu {fmt_number(v / 1e6, 0)} juta Rp)", p, s)
+                "regional_budget", "central_programmes")), strict=True)]
+    rows += [(k, d, f"perlu dicek: pendanaan ganda? didanai {fmt_int(n)} tingkat pemerintahan di desa ini "
+              f"({b}; pagu gabungan {fmt_number(v / 1e6, 0)} juta Rp)", p, s)
              for k, d, p, b, n, s, v in zip(*(dup[c] if c in dup else [] for c in (
                  "kab_code", "desa_code", "dup_programme", "basis", "n_levels", "dup_fund_sources", "dup_budget")),
                  strict=True)]
@@ -184,8 +196,11 @@ def relationship_intro_markdown() -> str:
     return ("**Hubungan program daerah dengan program pusat** (pedoman 3.2.1.b.5): program daerah dapat menjadi "
             "perluasan, pelengkap, atau mempertebal (menambah besaran nilai bantuan) program pusat; kolom HUBUNGAN, "
             "PROGRAM_PUSAT dan MITRA peta program. Program daerah yang berlokus di desa yang sama dan bersasaran sama "
-            "dengan program APBN tanpa hubungan yang dinyatakan ditandai \u201cperlu dicek\u201d: peta program tidak "
-            "dapat membuktikan duplikasi, TKPK memeriksanya bersama OPD (pedoman 3.2.2: saling melengkapi).")
+            "(kolom SASARAN ditulis sama) dengan program APBN tanpa hubungan yang dinyatakan ditandai \u201cperlu dicek\u201d: peta program tidak "
+            "dapat membuktikan duplikasi, TKPK memeriksanya bersama OPD (pedoman 3.2.2: saling melengkapi). "
+            "Program bernama sama, atau program daerah yang mempertebal program pusat yang sama, yang didanai dua "
+            "tingkat pemerintahan atau lebih (APBN, APBD provinsi, APBD kabupaten/kota, APBDes) di desa yang sama "
+            "ditandai \u201cperlu dicek: pendanaan ganda?\u201d; pagunya dijumlah dari semua tingkat.")
 
 
 def mechanisms_table(cache: str | Path, kab_code: str, year: int) -> pd.DataFrame:
@@ -315,6 +330,8 @@ def problems_intro_markdown() -> str:
     """
     return ("### Draf permasalahan, rekomendasi dan rencana tindak lanjut\n\n"
             "**DRAF** yang disusun otomatis dari bukti di laporan ini (kesenjangan yang berbeda nyata, target yang belum "
-            "sesuai atau tidak tercapai, anggaran dibanding kebutuhan, desa kantong tanpa program strategi 3, paket program "
-            "komplementer yang jarang diterima lengkap, pelaporan dan rapat koordinasi). Rekomendasi, OPD penanggung jawab dan tenggat ditetapkan dalam rapat TKPK, bukan oleh "
+            "sesuai atau tidak tercapai, anggaran dibanding kebutuhan, desa kantong tanpa program strategi 3, program "
+            "yang perlu dicek karena pendanaan ganda atau kemungkinan duplikasi program pusat, paket program "
+            "komplementer yang jarang diterima lengkap, pelaporan dan rapat koordinasi, rekomendasi tahun lalu yang "
+            "lewat tenggat). Rekomendasi, OPD penanggung jawab dan tenggat ditetapkan dalam rapat TKPK, bukan oleh "
             "perangkat lunak.")
