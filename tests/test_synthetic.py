@@ -330,6 +330,9 @@ def test_programme_map(demo):
             "PAGU",
             "REALISASI",
             "TAHUN",
+            "HUBUNGAN",
+            "PROGRAM_PUSAT",
+            "MITRA",
         ]
         assert 40 <= p["KODE"].nunique() <= 80
         assert (p.groupby("KODE")["LOKUS"].nunique() >= 2).sum() > 30

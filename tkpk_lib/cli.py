@@ -12,7 +12,8 @@ from typing import Any
 
 from tkpk_lib.errors import TkpkError
 
-SOURCES = ("susenas", "sakernas", "podes", "registry", "programmes", "complaints", "kegiatan", "boundaries", "targets")
+SOURCES = ("susenas", "sakernas", "podes", "registry", "programmes", "complaints", "kegiatan", "boundaries", "targets",
+           "tindak-lanjut")
 
 
 def _ensure_data(root: Path, *, small: bool = False, quiet: bool = False) -> None:
@@ -90,6 +91,10 @@ def _read_table_source(a: argparse.Namespace, p: Path) -> tuple[Any, dict[str, i
         from tkpk_lib.data.readers.activities import read_activities
 
         t = read_activities(p, year=a.year or readers.year_in_name(p))
+    elif a.source == "tindak-lanjut":  # the filled follow-up plan (rencana tindak lanjut)
+        from tkpk_lib.data.readers.action_plan import read_action_plan
+
+        t = read_action_plan(p)
     else:
         fn = readers.read_programmes if a.source == "programmes" else readers.read_complaints
         t = fn(p, year=a.year or readers.year_in_name(p))
@@ -135,7 +140,7 @@ def cmd_validate(a: argparse.Namespace) -> int:
 
                 rows, layout = validate_registry(p)  # streamed: any size, as the build reads it
                 n = {"registry": rows}
-            elif a.source in ("programmes", "complaints", "kegiatan", "targets"):
+            elif a.source in ("programmes", "complaints", "kegiatan", "targets", "tindak-lanjut"):
                 t, n, layout = _read_table_source(a, p)
             else:
                 level = a.level or next(
@@ -245,6 +250,20 @@ def cmd_dictionary(a: argparse.Namespace) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(data_dictionary_markdown() + "\n", encoding="utf-8")
     print(f"Data dictionary written to {out}")
+    return 0
+
+
+def cmd_template(a: argparse.Namespace) -> int:
+    """Write the follow-up plan template of each unit (``tkpk template tindak-lanjut``)."""
+    from tkpk_lib.reporting.action_plan_template import write_templates
+
+    root = Path(a.root)
+    _ensure_data(root)
+    _use_root(root)
+    files = write_templates(root, a.year, a.kab, a.out)
+    print(f"Templat rencana tindak lanjut {a.year} ({len(files)} berkas; isi, lalu simpan di raw/tindak_lanjut/):")
+    for f in files:
+        print(f"  {f}")
     return 0
 
 
@@ -464,6 +483,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_cache_dir(s)
     s.set_defaults(func=cmd_follow_up)
+
+    s = sub.add_parser("template", help="write an input template (tindak-lanjut: the follow-up plan per unit)")
+    s.add_argument("kind", choices=("tindak-lanjut",))
+    s.add_argument("--year", type=int, default=2024, help="report year whose draft problems prefill it")
+    s.add_argument("--root", default=str(data_root()))
+    s.add_argument("--kab", action="extend", nargs="+", metavar="CODE", help="unit codes (default all)")
+    s.add_argument("--out", default=".", help="output folder (default: %(default)s)")
+    s.set_defaults(func=cmd_template)
 
     s = sub.add_parser("dictionary", help="write the data dictionary generated from the schemas")
     s.add_argument("--output", default="references/data_dictionary.md")

@@ -14,8 +14,9 @@ trends
 coverage, targets, programme_overlap, coverage_figures, coverage_base
     Programme coverage and targeting errors from the survey; target groups; combinations and
     overlaps; the UpSet figure; shared helpers.
-registry, registry_rules, registry_source, registry_summary
-    The welfare registry: eligibility and follow-up lists; needs rules; DuckDB access; counts.
+registry, registry_rules, registry_source, registry_summary, registry_package
+    The welfare registry: eligibility and follow-up lists; needs rules; DuckDB access; counts;
+    households receiving the complementary package together (guideline 3.2.1.a).
 programmes
     The programme map: budget tables, convergence, complaints.
 small_area_p0, pockets

@@ -2,8 +2,11 @@
 
 :func:`draft_problems` lists candidate problems per unit, each with the figure it rests on:
 indicators significantly worse than the province, targets off track, budget low against the
-need, pocket desa without a strategy-3 programme, cross-border pockets, a late or missing LP2KD,
-fewer than three coordination meetings. It is a DRAFT for the secretariat: the recommendation,
+need, pocket desa without a strategy-3 programme, desa to check for double funding or a regional
+programme duplicating a central one, cross-border pockets, a late or missing LP2KD, fewer than
+three coordination meetings, few registry households with the full complementary package, last
+year's recommendations not done past their deadline (:mod:`tkpk_lib.analysis.action_plan`).
+It is a DRAFT for the secretariat: the recommendation,
 responsible OPD and deadline columns stay empty for the meeting to fill.
 """
 
@@ -16,6 +19,10 @@ import pandas as pd
 from tkpk_lib.data.region import province_code
 
 COLUMNS = ["kab_code", "kind", "problem", "evidence", "source"]
+
+#: A kabupaten/kota where fewer than this share of the registry households eligible for two or more
+#: programmes of the complementary package (guideline 3.2.1.a) receive all of them is a candidate problem.
+LOW_FULL_PACKAGE = 0.5
 
 
 def _part(stacked: pd.DataFrame | None, name: str) -> pd.DataFrame:
@@ -71,13 +78,107 @@ def _rows_matrix(board: pd.DataFrame | None, names: Mapping[str, str]) -> list[d
     return rows
 
 
+def _rows_package(package: pd.DataFrame | None) -> list[dict[str, str]]:
+    """Units where few registry households eligible for 2+ package programmes receive all of them.
+
+    Only rows whose counts are published (no part of 1-4 households, as in the report table).
+    """
+    if package is None or package.empty or "level" not in package.columns:
+        return []
+    from tkpk_lib.analysis.programme_catalogue import programme_name
+    from tkpk_lib.reporting.formatting import fmt_int
+    from tkpk_lib.reporting.programme_tables import SUPPRESS_BELOW
+
+    kab = package[(package["level"] == "kabupaten") & (package["eligible"] > 0)]
+    parts = kab[["full", "partial", "none"]]
+    kab = kab[(kab["full"] / kab["eligible"] < LOW_FULL_PACKAGE) & ~((parts > 0) & (parts < SUPPRESS_BELOW)).any(axis=1)]
+    rows = []
+    for r in kab.itertuples():
+        top = (f"; paling sering belum diterima: {programme_name(str(r.top_missing), short=True)} "
+               f"({fmt_int(r.top_missing_n)} rumah tangga)") if isinstance(r.top_missing, str) else ""
+        rows.append({"kab_code": str(r.kab_code), "kind": "paket komplementer",
+                     "problem": f"Kurang dari {100 * LOW_FULL_PACKAGE:.0f}% rumah tangga sasaran menerima paket "
+                                "program komplementer secara lengkap",
+                     "evidence": f"{_pct(r.full / r.eligible)}% paket lengkap ({fmt_int(r.full)} dari "
+                                 f"{fmt_int(r.eligible)} rumah tangga yang memenuhi kriteria 2+ program paket, "
+                                 f"pedoman 3.2.1.a){top}",
+                     "source": "data terpadu"})
+    return rows
+
+
+def _rows_action_plan(plan: pd.DataFrame | None) -> list[dict[str, str]]:
+    """Last year's recommendations not done by their deadline (:mod:`tkpk_lib.analysis.action_plan`)."""
+    items = _part(plan, "items")
+    if items.empty or "overdue" not in items.columns:
+        return []
+    return [{"kab_code": str(r.kab_code), "kind": "tindak lanjut",
+             "problem": f"Tindak lanjut {int(r.plan_year)} lewat tenggat: {r.problem}",
+             "evidence": f"rekomendasi \"{r.recommendation}\" (OPD {r.opd}, tenggat {r.deadline}, status {r.status})",
+             "source": f"rencana tindak lanjut {int(r.plan_year)}"}
+            for r in items[items["overdue"].astype(bool)].itertuples()]
+
+
+def _names_once(text: object) -> str:
+    """``"Jalan Desa, jalan  desa"`` -> ``"Jalan Desa"``: names joined by ", " once each, case and spacing ignored."""
+    seen: dict[str, str] = {}
+    for n in str(text).split(", "):
+        seen.setdefault(" ".join(n.lower().split()), n)
+    return ", ".join(v for k, v in seen.items() if k and k != "nan")
+
+
+def _rupiah(x: float) -> str:
+    return f"Rp {float(x):,.0f}".replace(",", ".")
+
+
+def _rows_relationships(synergy: pd.DataFrame | None) -> list[dict[str, str]]:
+    """Desa to check from the programme map (:mod:`tkpk_lib.analysis.synergy`).
+
+    One programme from two levels of government in one desa, and regional programmes beside a
+    central one without a declared relationship; worded as something to check, since the map
+    cannot prove a duplication.
+    """
+    rows = []
+    dup = _part(synergy, "duplicate_funding")
+    if not dup.empty:
+        dup = dup.assign(kab_code=dup["kab_code"].astype(str))
+        for (kab, _ids), g in dup.groupby(["kab_code", "dup_programme_ids"], sort=True):
+            from tkpk_lib.reporting.labels import PROGRAMME_LABELS
+
+            head, sep, central = str(g["basis"].iloc[0]).partition(": ")  # a catalogue code -> its short name
+            basis = head + sep + PROGRAMME_LABELS.get(central, central)
+            rows.append({"kab_code": kab, "kind": "keterpaduan program",
+                         "problem": f"Perlu dicek: pendanaan ganda? {_names_once(g['dup_programme'].iloc[0])} didanai "
+                                    f"{' dan '.join(str(g['dup_fund_sources'].iloc[0]).split(', '))} di desa yang sama",
+                         "evidence": f"{g['desa_code'].nunique()} desa; pagu gabungan {_rupiah(g['dup_budget'].sum())}; "
+                                     f"dasar: {basis}",
+                         "source": "peta program"})
+    chk = _part(synergy, "relationship_check")
+    if not chk.empty:
+        chk = chk.assign(kab_code=chk["kab_code"].astype(str))
+        keys = ["kab_code", "regional_programme", "regional_source", "central_programmes"]
+        for (kab, prog, src, central), g in chk.groupby(keys, sort=True):
+            budget = (f"; pagu program daerah di desa itu {_rupiah(g['regional_budget'].sum())}"
+                      if "regional_budget" in g.columns else "")
+            groups = _names_once(", ".join(sorted(set(g["target_group"].astype(str)))))
+            rows.append({"kab_code": kab, "kind": "keterpaduan program",
+                         "problem": f"Perlu dicek: duplikasi atau pelengkap? {prog} ({src}) dan {central} (APBN), "
+                                    "hubungan tidak dinyatakan di peta program",
+                         "evidence": f"{g['desa_code'].nunique()} desa dengan lokus dan sasaran ({groups}) yang sama "
+                                     f"dengan program pusat{budget}",
+                         "source": "peta program"})
+    return rows
+
+
 def draft_problems(frames: Mapping[str, pd.DataFrame], names: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Candidate problems with their evidence, from the prepared sections.
 
     Parameters
     ----------
     frames : mapping of str -> DataFrame
-        Sections ``harmonisation``, ``synergy`` and ``mechanisms`` (each optional).
+        Sections ``harmonisation``, ``synergy``, ``mechanisms``, ``registry_package`` and
+        ``action_plan`` (each optional; a kabupaten/kota with a share of full packages below
+        :data:`LOW_FULL_PACKAGE` is a problem; so is a recommendation of last year's plan not
+        done past its deadline).
     names : mapping, optional
         Indicator code -> Indonesian name.
 
@@ -105,6 +206,7 @@ def draft_problems(frames: Mapping[str, pd.DataFrame], names: Mapping[str, str] 
                          "evidence": f"{int(r.pocket_no_strategy3)} dari {int(r.pocket_desa)} desa kantong "
                                      f"({int(r.pocket_no_programme)} tanpa program sama sekali)",
                          "source": "peta program dan daftar kantong"})
+    rows += _rows_relationships(frames.get("synergy"))
     mech = frames.get("mechanisms")
     rep, counts = _part(mech, "reporting"), _part(mech, "counts")
     for r in rep[~rep["status"].isin(["tepat waktu", "belum jatuh tempo"])].itertuples() if not rep.empty else []:
@@ -115,6 +217,8 @@ def draft_problems(frames: Mapping[str, pd.DataFrame], names: Mapping[str, str] 
         rows.append({"kab_code": str(r.unit_code), "kind": "koordinasi",
                      "problem": "Rapat koordinasi TKPK kurang dari 3 kali setahun",
                      "evidence": f"{int(r.meetings)} rapat", "source": "log kegiatan TKPK"})
+    rows += _rows_package(frames.get("registry_package"))
+    rows += _rows_action_plan(frames.get("action_plan"))
     out = pd.DataFrame(rows, columns=COLUMNS)
     out["kab_code"] = out["kab_code"].astype(str)
     for c in ("recommendation", "opd", "deadline"):

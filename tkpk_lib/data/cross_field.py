@@ -45,7 +45,10 @@ def cross_field_rules(
       the budget and reach far above the target (warnings, see
       :data:`REALISATION_FAR_ABOVE`, :data:`REACH_FAR_ABOVE`); rows of another year than
       ``year``; programme name, OPD, strategy, cluster or fund source differing between the
-      rows of one programme line (warnings).
+      rows of one programme line (warnings); the optional relationship columns (guideline
+      3.2.1.b.5): a relationship without its central programme or the reverse, and a
+      relationship on an APBN row (errors), a Non-pemerintah row without its partner
+      institution (warning) - see :func:`_relationship_rules`.
     * ``complaints``: the kabupaten code must be the first four digits of the desa (error);
       resolved before received, dated after ``today`` or received after the end of the report
       ``year`` (errors); status "selesai" without a resolution date (error); a resolution
@@ -84,6 +87,7 @@ def cross_field_rules(
         _desa_kab_rule(r, desa_col)
     if table == "programmes":
         _programme_rules(r, year)
+        _relationship_rules(r)
     if table == "complaints" and r.has("date_received"):
         _complaint_rules(r, year, today)
     return r.errors, r.warnings
@@ -176,6 +180,43 @@ def _programme_rules(rules: _Rules, year: int | None) -> None:
                 f"its amounts are split between the values",
                 n.to_numpy() > 1,
             )
+
+
+def _relationship_rules(rules: _Rules) -> None:
+    """The optional relationship columns of the programme map (guideline 3.2.1.b.5).
+
+    Errors: a relationship without its central programme, a central programme without its
+    relationship, a relationship on an APBN row (a central programme cannot extend, complement
+    or top up itself). Warning: a Non-pemerintah row without its partner institution, when the
+    file has adopted the columns (any of the three present); a file without them is not warned.
+    """
+    from tkpk_lib.data.schemas import CENTRAL_FUND_SOURCE, NON_GOVERNMENT_FUND_SOURCE
+
+    df, col, add = rules.df, rules.col, rules.add
+    present = [c for c in ("relationship", "central_programme", "partner") if c in df.columns]
+    if not present:
+        return
+
+    def filled(c: str) -> np.ndarray:
+        if c not in df.columns:
+            return np.zeros(len(df), dtype=bool)
+        v = df[c].astype("string").str.strip()
+        return (v.notna() & v.ne("")).fillna(False).to_numpy(dtype=bool)
+
+    rel, central = filled("relationship"), filled("central_programme")
+    add(rules.errors, "relationship", f"relationship given without the central programme it relates to "
+        f"('{col('central_programme')}')", rel & ~central)
+    add(rules.errors, "central_programme", f"central programme given without the relationship "
+        f"('{col('relationship')}': perluasan, pelengkap or mempertebal)", central & ~rel)
+    if "fund_source" in df.columns:
+        src = df["fund_source"].astype("string")
+        apbn = src.eq(CENTRAL_FUND_SOURCE).fillna(False).to_numpy(dtype=bool)
+        add(rules.errors, "relationship", f"relationship on a central programme ('{col('fund_source')}' "
+            f"{CENTRAL_FUND_SOURCE}): only a regional programme extends, complements or tops up a central one",
+            rel & apbn)
+        ngo = src.eq(NON_GOVERNMENT_FUND_SOURCE).fillna(False).to_numpy(dtype=bool)
+        add(rules.warnings, "partner", f"{NON_GOVERNMENT_FUND_SOURCE} rows ('{col('fund_source')}') without their "
+            "partner institution", ngo & ~filled("partner"))
 
 
 def _complaint_rules(rules: _Rules, year: int | None, today: date | None) -> None:

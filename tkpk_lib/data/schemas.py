@@ -19,7 +19,7 @@ Conventions
 * 0/1 flags are ``int8`` (1 = yes). Missing is allowed only where ``nullable``.
 * Money is Rupiah; expenditure is per capita per month.
 
-Length: about 630 lines, above the ~600 of the layout, on purpose: nearly all of it is the
+Length: about 770 lines, above the ~600 of the layout, on purpose: nearly all of it is the
 declarative column specs of the seven tables (one ``Column`` per canonical column, with its
 meaning and raw source), which read best side by side and share the column helpers
 (``_YEAR``, ``_KAB``, ``_DESIGN``...); a module per table would scatter one data dictionary.
@@ -42,6 +42,10 @@ PROGRAMMES: dict[str, str] = {
 }
 """Programme short codes used in column names (``rcv_<code>``) and their Indonesian names."""
 
+COMPLEMENTARY_PACKAGE: tuple[str, ...] = ("bpnt", "pkh", "pbi", "pip", "lpg", "listrik")
+"""The complementary package of guideline 3.2.1.a.1.a, in its order: "kombinasi Program Sembako, PKH,
+PBI-JKN Kesehatan, PIP, Subsidi LPG 3 Kg, dan Subsidi Listrik secara bersamaan" (codes of :data:`PROGRAMMES`)."""
+
 STRATEGIES: dict[int, str] = {
     1: "Pengurangan beban pengeluaran masyarakat",
     2: "Peningkatan pendapatan masyarakat",
@@ -57,6 +61,17 @@ FUND_SOURCES: tuple[str, ...] = (
     "Non-pemerintah",
 )
 """Funding sources of the programme map (non-government covers CSR, ZIS and the like)."""
+
+CENTRAL_FUND_SOURCE: str = FUND_SOURCES[0]
+"""APBN: the fund source of central (national) programmes; the others are regional or non-government."""
+
+NON_GOVERNMENT_FUND_SOURCE: str = FUND_SOURCES[-1]
+"""Non-pemerintah: the fund source whose programmes name their partner institution."""
+
+RELATIONSHIPS: tuple[str, ...] = ("perluasan", "pelengkap", "mempertebal")
+"""How a regional programme relates to a central one (guideline 3.2.1.b.5.b): i) perluasan, an extension
+of the central programme to more beneficiaries or places; ii) pelengkap, a complement; iii) mempertebal, a
+top-up of the central programme's benefit."""
 
 
 @dataclass(frozen=True)
@@ -558,7 +573,8 @@ PROGRAMME_MAP = TableSchema(
         ),
         Column("fund_source", "str", "Funding source", "SUMBER_DANA", allowed=FUND_SOURCES),
         Column(
-            "target_group", "str", "Target group (e.g. keluarga miskin, lansia, UMKM)", "SASARAN"
+            "target_group", "str", "Target group (e.g. keluarga miskin, lansia, UMKM); write one group the same "
+            "way on every row: the synergy checks match it as written (case and spacing ignored)", "SASARAN"
         ),
         Column(
             "target_count",
@@ -580,6 +596,37 @@ PROGRAMME_MAP = TableSchema(
         _KAB,
         Column("budget", "float", "Budget ceiling, pagu (Rp)", "PAGU", min=0),
         Column("realisation", "float", "Budget realisation (Rp)", "REALISASI", min=0),
+        Column(
+            "relationship",
+            "str",
+            "Optional. How a regional (non-APBN) programme relates to a central programme, guideline "
+            "3.2.1.b.5: perluasan (extension), pelengkap (complement) or mempertebal (top-up); needs "
+            "central_programme; empty on APBN rows (also read from SIFAT_PROGRAM, BENTUK_PROGRAM)",
+            "HUBUNGAN",
+            required=False,
+            nullable=True,
+            allowed=RELATIONSHIPS,
+        ),
+        Column(
+            "central_programme",
+            "str",
+            "Optional. The central (national) programme it extends, complements or tops up: a catalogue "
+            "code (pkh, bpnt, pbi, pip, ...; its name or short name is read as the code) or the name of an "
+            "APBN programme of the map; needs relationship (also read from PROGRAM_NASIONAL)",
+            "PROGRAM_PUSAT",
+            required=False,
+            nullable=True,
+        ),
+        Column(
+            "partner",
+            "str",
+            "Optional. Partner institution of a Non-pemerintah programme (company CSR, Baznas, "
+            "university, community); empty on a Non-pemerintah row is a warning (also read from "
+            "LEMBAGA_MITRA, MITRA_NONPEMERINTAH)",
+            "MITRA",
+            required=False,
+            nullable=True,
+        ),
     ),
 )
 
@@ -720,3 +767,41 @@ ACTIVITIES = TableSchema(
     ),
 )
 SCHEMAS[ACTIVITIES.name] = ACTIVITIES
+
+#: Statuses of a follow-up item of the rencana tindak lanjut (the secretariat fills them the next year).
+ACTION_STATUSES: tuple[str, ...] = ("selesai", "dalam proses", "belum dilaksanakan")
+
+ACTION_PLAN = TableSchema(
+    name="action_plan",
+    description=(
+        "Follow-up plan (rencana tindak lanjut) the TKPK secretariat fills from the draft problems of a yearly "
+        "report: the agreed recommendation, the responsible OPD, the deadline and, a year on, the status. One row "
+        "per problem; files under raw/tindak_lanjut/ (tkpk run writes the template rencana_tindak_lanjut_<code>_"
+        "<year>.xlsx in each unit's report folder)."
+    ),
+    key=("unit_code", "plan_year", "item"),
+    notes=(
+        "Rows without a recommendation are draft problems the meeting did not adopt: they are not followed up. A "
+        "recommendation needs its responsible OPD. The next year's report marks an item 'lewat tenggat' when its "
+        "deadline is before 31 December of the report year and its status is not selesai. No personal data: the "
+        "OPD is an office, not a person."
+    ),
+    columns=(
+        Column("unit_code", "str", "Unit whose plan it is: the province code or a kabupaten/kota code",
+               "kode_wilayah", pattern=r"\d{2}(\d{2})?"),
+        Column("plan_year", "int", "Year of the report the plan follows up", "tahun", min=2000, max=2100),
+        Column("item", "int", "Item number within the unit's plan", "no", min=1),
+        Column("kind", "str", "Kind of problem (kesenjangan, target, anggaran, pelaporan, ...)", "jenis",
+               required=False, nullable=True),
+        Column("problem", "str", "Problem (drafted from the evidence, agreed in the TKPK meeting)", "permasalahan"),
+        Column("evidence", "str", "Figure the problem rests on", "bukti", required=False, nullable=True),
+        Column("source", "str", "Data source of the evidence", "sumber", required=False, nullable=True),
+        Column("recommendation", "str", "Agreed recommendation (empty: not adopted)", "rekomendasi", nullable=True),
+        Column("opd", "str", "Responsible OPD (an office, not a person)", "opd_penanggung_jawab", nullable=True),
+        Column("deadline", "date", "Deadline (tenggat)", "tenggat", nullable=True),
+        Column("status", "str", "Status a year on: " + ", ".join(ACTION_STATUSES), "status", nullable=True,
+               allowed=ACTION_STATUSES),
+        Column("note", "str", "Remarks on the follow-up", "keterangan", required=False, nullable=True),
+    ),
+)
+SCHEMAS[ACTION_PLAN.name] = ACTION_PLAN

@@ -24,7 +24,7 @@ import pandas as pd
 from tkpk_lib import paths as tkpk_paths
 from tkpk_lib.data.region import PROVINCE_ENV, province_code, use_region
 from tkpk_lib.data.region_root import use_root
-from tkpk_lib.errors import ReportError, SchemaError
+from tkpk_lib.errors import ReportError, SchemaError, TkpkError
 from tkpk_lib.locks import locked
 from tkpk_lib.reporting.reading import CACHE_VERSION, COMPLETE_MARKER, cache_info
 from tkpk_lib.reporting.section_data import _apply_poverty_lines
@@ -187,6 +187,9 @@ class _Plan:
             files.update({f"raw/{y}/{k}": v for k, v in canonical.raw_files(self.root, y).items()})
         for y, paths in self.canon.items():
             files.update({f"canonical/{y}/{k}": v for k, v in paths.items()})
+        from tkpk_lib.data.readers.action_plan import plan_files
+
+        files.update({f"tindak_lanjut/{p.name}": p for p in plan_files(self.root)})  # last year's plans
         # the library itself: a changed estimator or reference table must not reuse old numbers
         # every module of the package, subpackages included, and the reference tables
         lib = Path(__file__).resolve().parents[1]
@@ -399,6 +402,12 @@ def prepare_year(
                 bnd[level] = canonical.load_boundaries(plan.root, level)
             except Exception as exc:  # noqa: BLE001 - a file that is there but fails fails the pockets
                 bnd_errors[f"boundaries/{level}"] = exc
+        from tkpk_lib.data.readers.action_plan import load_action_plans
+
+        try:  # last year's filled plan (rencana tindak lanjut): optional; a bad file fails its section only
+            tables[plan.year]["action_plan"] = load_action_plans(plan.root, plan.year - 1)
+        except TkpkError as exc:
+            bnd_errors["action_plan"] = exc
         staging = plan.year_dir / f".{plan.key}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         try:
             prepare_tables(tables, plan.year, staging, comparison_year=plan.comparison_year, target=target,

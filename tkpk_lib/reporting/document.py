@@ -48,6 +48,11 @@ SECTION_SOURCES: tuple[tuple[str, str], ...] = (
     (r"cakupan", "Susenas Maret (BPS) dan peta program; diolah TKPK"),
     (r"", "Susenas Maret dan Sakernas Agustus (BPS); diolah TKPK"),
 )
+#: Source line of the tables under a subsection heading that names its own source (first match; before
+#: :data:`SECTION_SOURCES`): a section such as "8. Mekanisme pelaksanaan" draws on several inputs.
+SUBSECTION_SOURCES: tuple[tuple[str, str], ...] = (
+    (r"paket program komplementer", "data terpadu kesejahteraan sosial (DTKS/P3KE); diolah TKPK"),
+)
 
 
 @dataclass(frozen=True)
@@ -127,8 +132,8 @@ def _text(fragment: str) -> str:
     return _html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip()
 
 
-def source_line(section: str, synthetic: bool) -> str:
-    """The source line under a table or figure of a section.
+def source_line(section: str, synthetic: bool, sub: str = "") -> str:
+    """The source line under a table or figure of a section (or of a subsection naming its own source).
 
     Examples
     --------
@@ -136,8 +141,11 @@ def source_line(section: str, synthetic: bool) -> str:
     'Sumber: log pengaduan daerah; diolah TKPK.'
     >>> source_line("6. Pengaduan", True).startswith("Sumber: data sintetis")
     True
+    >>> source_line("8. Mekanisme pelaksanaan", False, "Paket program komplementer")[:26]
+    'Sumber: data terpadu kesej'
     """
-    text = next(src for pat, src in SECTION_SOURCES if re.search(pat, section, re.IGNORECASE))
+    text = next((src for pat, src in SUBSECTION_SOURCES if sub and re.search(pat, sub, re.IGNORECASE)), None) \
+        or next(src for pat, src in SECTION_SOURCES if re.search(pat, section, re.IGNORECASE))
     if synthetic:
         return f"Sumber: data sintetis (demo, bukan statistik resmi) dalam format {text.split(';')[0]}."
     return f"Sumber: {text}."
@@ -264,7 +272,7 @@ class _Numbering:
         if not self.open_table:
             return "</table>"
         self.open_table = False
-        return f'</table><p class="tkpk-source">{_html.escape(source_line(self.section, self.synthetic))}</p>'
+        return f'</table><p class="tkpk-source">{_html.escape(source_line(self.section, self.synthetic, self.sub))}</p>'
 
     def figure(self, tag: str) -> str:
         if not self.number or self.annex:

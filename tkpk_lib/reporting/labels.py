@@ -28,6 +28,7 @@ SECTIONS: dict[str, str] = {
     "registry_followup": "jumlah rumah tangga yang perlu ditindaklanjuti per desa (tanpa data pribadi)",
     "registry_desa": "cakupan program per desa menurut data terpadu (jumlah rumah tangga)",
     "survey_registry": "jumlah rumah tangga penerima program: dugaan Susenas dibanding data terpadu",
+    "registry_package": "rumah tangga sasaran menerima paket program komplementer (data terpadu, pedoman 3.2.1.a)",
     "pockets_kecamatan": "estimasi P0 kecamatan (Fay-Herriot)",
     "pockets_desa": "skor deprivasi desa dan tipologi",
     "pockets": "daftar kantong kemiskinan",
@@ -40,6 +41,7 @@ SECTIONS: dict[str, str] = {
     "synergy": "keterpaduan dan sinergi program: desa kantong menurut strategi, sumber dana ganda, antar-OPD",
     "mechanisms": "mekanisme pelaksanaan: pelaporan LP2KD, rapat koordinasi, pemantauan dan sosialisasi",
     "problems": "draf permasalahan dan rekomendasi dari bukti (diisi sekretariat TKPK)",
+    "action_plan": "tindak lanjut rekomendasi tahun sebelumnya (rencana tindak lanjut yang diisi sekretariat TKPK)",
     "harmonisation": "papan harmonisasi provinsi: kabupaten/kota x indikator, konsistensi target, anggaran dan kebutuhan",
 }
 
@@ -48,7 +50,7 @@ SECTION_MODULES: dict[str, str] = {
     "coverage": "coverage", "targeting": "coverage", "combinations": "coverage", "overlap": "coverage",
     "targeting_own": "coverage", "targeting_groups": "coverage",
     "survey_registry": "registry", "registry_summary": "registry", "registry_followup": "registry",
-    "registry_desa": "registry",
+    "registry_desa": "registry", "registry_package": "registry_package",
     "pockets_kecamatan": "pockets", "pockets_desa": "pockets", "pockets": "pockets",
     "budget": "programmes", "convergence": "programmes", "complaints": "programmes",
 }

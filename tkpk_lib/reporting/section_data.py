@@ -20,6 +20,7 @@ from tkpk_lib.data.region import province_code
 from tkpk_lib.errors import ReportError
 from tkpk_lib.reporting.labels import (
     LINE,
+    PROGRAMME_LABELS,
     SIZE,
     WELFARE,
 )
@@ -290,7 +291,11 @@ def _programme_annex(progs: pd.DataFrame) -> dict[str, pd.DataFrame]:
     )
 
     progs = guideline_clusters(progs)  # three clusters of guideline 1.1 (a map's cluster 4 is Klaster 2)
-    g = progs.groupby(["kab_code", "strategy", "cluster", "programme", "opd", "fund_source"], as_index=False,
+    # the optional relationship columns (guideline 3.2.1.b.5) when the map has them: empty = not declared
+    rel = {c: h for c, h in (("relationship", "hubungan"), ("central_programme", "program_pusat"),
+                             ("partner", "mitra")) if c in progs.columns}
+    progs = progs.assign(**{c: progs[c].astype("string").fillna("") for c in rel})
+    g = progs.groupby(["kab_code", "strategy", "cluster", "programme", "opd", "fund_source", *rel], as_index=False,
                       sort=True)[["budget", "realisation"]].sum()
     prog = pd.DataFrame({
         "kab_code": g["kab_code"].astype(str),
@@ -298,6 +303,8 @@ def _programme_annex(progs: pd.DataFrame) -> dict[str, pd.DataFrame]:
         "klaster": g["cluster"].map(CLUSTER_LABELS).astype(str),
         "program": g["programme"].astype(str), "opd": g["opd"].astype(str),
         "sumber_dana": g["fund_source"].map(FUND_SOURCE_LABELS).fillna(g["fund_source"]).astype(str),
+        **{h: g[c].astype(str).map(lambda v: PROGRAMME_LABELS.get(v, v)) if c == "central_programme"
+           else g[c].astype(str) for c, h in rel.items()},
         "pagu": g["budget"].astype(float),
         "realisasi": g["realisation"].astype(float),
     })
@@ -397,3 +404,73 @@ def overlap_section(hh: pd.DataFrame) -> pd.DataFrame:
     out = _both(coverage.overlap_matrix, hh, _design(), programmes=progs)
     out = out[out["indicator"] == "share_b_given_a"].reset_index(drop=True)
     return out.assign(kab_code=out["kab_code"].astype(str))
+
+
+def package_section(registry: pd.DataFrame) -> pd.DataFrame:
+    """The complementary package (guideline 3.2.1.a.1.a) per kecamatan, kabupaten/kota and the province.
+
+    One scan of the registry by kecamatan (:func:`tkpk_lib.analysis.registry_package.complementary_package`);
+    the kabupaten/kota rows and the province row (``kab_code`` the province code) are sums of it
+    (:func:`~tkpk_lib.analysis.registry_package.rollup_package`). Package programmes without a
+    receipt column in the registry are left out of the package.
+
+    Parameters
+    ----------
+    registry : pandas.DataFrame
+        Canonical registry without personal data (``row_no``, region codes, ``decile``,
+        member counts, ``rcv_*``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``level`` ("kecamatan", "kabupaten", "provinsi"), ``kab_code``, ``kec_code`` (None above
+        the kecamatan) and the columns of ``complementary_package``.
+
+    Examples
+    --------
+    >>> reg = pd.DataFrame({"row_no": [1, 2], "kab_code": "1701", "kec_code": "170101",
+    ...     "desa_code": "1701012001", "decile": [1, 3], "n_children_7_18": 0,
+    ...     "rcv_pbi": [1, 1], "rcv_lpg": [1, 0]})
+    >>> p = package_section(reg)
+    >>> p[["level", "kab_code", "eligible", "full", "partial"]].values.tolist()
+    [['kecamatan', '1701', 2, 1, 1], ['kabupaten', '1701', 2, 1, 1], ['provinsi', '17', 2, 1, 1]]
+    """
+    from tkpk_lib.analysis import registry_package as rp
+    from tkpk_lib.data.schemas import COMPLEMENTARY_PACKAGE
+
+    package = [p for p in COMPLEMENTARY_PACKAGE if f"rcv_{p}" in registry.columns]
+    kec = rp.complementary_package(registry, by=("kab_code", "kec_code"), package=package)
+    kec[["kab_code", "kec_code"]] = kec[["kab_code", "kec_code"]].astype(str)
+    kab = rp.rollup_package(kec, by=("kab_code",))
+    prov = rp.rollup_package(kec, by=None)
+    prov.insert(0, "kab_code", province_code())
+    out = pd.concat([kec.assign(level="kecamatan"), kab.assign(level="kabupaten", kec_code=None),
+                     prov.assign(level="provinsi", kec_code=None)], ignore_index=True)
+    return out[["level", "kab_code", "kec_code", *(c for c in kec.columns if c not in ("kab_code", "kec_code"))]]
+
+
+def action_plan_section(ap: Any, plan: pd.DataFrame | None, year: int,
+                        error: BaseException | None = None) -> dict[str, pd.DataFrame]:
+    """The ``action_plan`` section: last year's plan (rencana tindak lanjut) followed up.
+
+    Parameters
+    ----------
+    ap : module
+        :mod:`tkpk_lib.analysis.action_plan`.
+    plan : DataFrame or None
+        Filled plans of ``year - 1`` (None: no unit sent one; every unit is then listed without).
+    year : int
+        Report year.
+    error : exception, optional
+        Why the plan files could not be read: the section fails with it, naming file, column, rows.
+
+    Examples
+    --------
+    >>> from tkpk_lib.analysis import action_plan
+    >>> t = action_plan_section(action_plan, None, 2024)["action_plan"]
+    >>> sorted(set(t["table"])), bool(t["has_plan"].any())
+    (['counts'], False)
+    """
+    if error is not None:
+        raise error
+    return {"action_plan": ap.follow_up(plan, year)}

@@ -42,7 +42,9 @@ from tkpk_lib.reporting.section_data import (
     _per_kab_by,
     _plain,
     _programme_annex,
+    action_plan_section,
     overlap_section,
+    package_section,
     survey_registry_section,
     year_indicators,
 )
@@ -363,6 +365,9 @@ def prepare_tables(  # noqa: C901 - one guarded call per report section (see Not
     s.run(["survey_registry"], "analysis.registry", lambda _: (
         _absent(["survey_registry"], "registry") if registry is None
         else {"survey_registry": survey_registry_section(hh, registry)}))
+    s.run(["registry_package"], "analysis.registry_package", lambda _: (
+        _absent(["registry_package"], "registry") if registry is None
+        else {"registry_package": package_section(registry)}))
 
     # ---- pockets
     def _pockets(pk: Any) -> dict[str, pd.DataFrame]:
@@ -432,6 +437,8 @@ def prepare_tables(  # noqa: C901 - one guarded call per report section (see Not
                                      sources=s.sources)
     s.run(["harmonisation"], "analysis.harmonisation", lambda hm: {"harmonisation": hm.board_tables(
         s.frames, year, targets=targets, completeness=completeness, desa_boundaries=(boundaries or {}).get("desa"))})
+    s.run(["action_plan"], "analysis.action_plan", lambda ap: action_plan_section(
+        ap, cur.get("action_plan"), year, (input_errors or {}).get("action_plan")))
     s.run(["problems"], "analysis.problems", lambda pr: {"problems": pr.draft_problems(
         s.frames, {c: str(n) for c, n in _catalogue()["name_id"].items()})})
     index = {

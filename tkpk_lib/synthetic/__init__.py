@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..paths import DEMO_MARKER, is_demo_folder
-from . import _activities, _admin, _surveys
+from . import _action_plan, _activities, _admin, _surveys
 from ._province import (
     REFERENCE_PROVINCE,
     SYNTHETIC_CENTRE,
@@ -146,6 +146,8 @@ def generate_demo(
             files.update(_admin.programme_map(world, root, y, p0_of(y)))
             files.update(_admin.complaints(world, root, y, p0_of(y)))
             files.update(_activities.activity_log(root, y, seed, province=prov.code, kab_codes=world.kab_codes))
+    if len(years) > 1:  # last year's filled follow-up plans, followed up by the report of the latest year
+        files.update(_action_plan.action_plans(root, years[-1] - 1, seed, province=prov.code, kab_codes=world.kab_codes))
     files.update(write_boundaries(world, root))
     files.update(write_province_config(root, prov))
     if not prov.published:

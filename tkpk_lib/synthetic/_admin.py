@@ -1001,8 +1001,78 @@ CATALOGUE: tuple[tuple[str, str, str, int, int, str, str, str, int, tuple[int, i
 )
 
 
+#: Relationship columns of the map (guideline 3.2.1.b.5) per programme of :data:`CATALOGUE`:
+#: (HUBUNGAN, PROGRAM_PUSAT, MITRA). Central programmes are written as an office would (PKH, Sembako,
+#: the name of an APBN programme of the map); the reader turns catalogue names into codes.
+RELATIONS: dict[str, tuple[str, str, str]] = {
+    "PKH Plus Daerah": ("mempertebal", "PKH", ""),
+    "Jaminan Kesehatan Daerah": ("perluasan", "PBI-JKN", ""),
+    "Beasiswa Siswa Miskin": ("pelengkap", "PIP", ""),
+    "Bantuan Sosial Pangan Daerah": ("mempertebal", "Sembako", ""),
+    "Bedah Rumah (RTLH)": ("perluasan", "Bantuan Stimulan Perumahan Swadaya", ""),
+    "Bedah Rumah Baznas": ("pelengkap", "Bantuan Stimulan Perumahan Swadaya", "Baznas Provinsi {provinsi}"),
+    "Sambungan Air Bersih MBR": ("pelengkap", "PAMSIMAS Air Bersih", ""),
+    "Jambanisasi": ("pelengkap", "Sanitasi Berbasis Masyarakat", ""),
+    "Listrik Gratis Keluarga Miskin": ("pelengkap", "Subsidi listrik", ""),
+    "Perlengkapan Sekolah Siswa Miskin": ("pelengkap", "PIP", ""),
+    "Orang Tua Asuh Anak Putus Sekolah": ("pelengkap", "PIP", "Baznas Provinsi {provinsi}"),
+    "Bantuan Bibit Tanaman Pangan": ("pelengkap", "Alat dan Mesin Pertanian", ""),
+    "Kredit Usaha Mikro Bunga Nol": ("pelengkap", "KUR", ""),
+    "Zakat Produktif": ("", "", "Baznas Provinsi {provinsi}"),
+    "Kemitraan Petani Sawit": ("", "", "PT perkebunan sawit mitra (CSR)"),
+    "TJSL Air Bersih": ("pelengkap", "PAMSIMAS Air Bersih", "PT Bank {provinsi} (TJSL)"),
+    "Pojok Baca dan PAUD Desa": ("pelengkap", "PIP", ""),
+}
+
+#: Rows planted in the first kabupaten/kota on purpose (issue 13 section 2): a kabupaten programme with the
+#: target group of a central one in the same desa and no declared relationship ("perlu dicek"), and one
+#: programme funded in one desa by the kabupaten and by the province (same name, two levels).
+#: (desa rank by P0 in the unit, CATALOGUE name to copy, new name or "", new fund source or "", new OPD or "",
+#: HUBUNGAN, PROGRAM_PUSAT)
+PLANTED: tuple[tuple[int, str, str, str, str, str, str], ...] = (
+    (0, "Bantuan Stimulan Perumahan Swadaya", "", "", "", "", ""),
+    (0, "Bantuan Stimulan Perumahan Swadaya", "Bantuan Perbaikan Rumah Warga Miskin", "APBD Kabupaten/Kota", "",
+     "", ""),
+    (1, "Bedah Rumah (RTLH)", "", "", "", "perluasan", "Bantuan Stimulan Perumahan Swadaya"),
+    (1, "Bedah Rumah (RTLH)", "", "APBD Provinsi", "Dinas Perkim Provinsi {provinsi}", "perluasan",
+     "Bantuan Stimulan Perumahan Swadaya"),
+)
+
+
+def _relation_cells(prog: str, province: str) -> dict[str, str]:
+    rel, central, partner = RELATIONS.get(prog, ("", "", ""))
+    return {"HUBUNGAN": rel, "PROGRAM_PUSAT": central, "MITRA": partner.format(provinsi=province)}
+
+
+def _planted_rows(world: World, year: int, p0_desa: np.ndarray, first_id: int) -> list[dict[str, object]]:
+    """The rows of :data:`PLANTED`, in the first unit's desa of highest P0 (no random draws: the rest stays)."""
+    d = world.desa
+    kab = world.kab_codes[0]
+    idx = np.where(d["kab_code"].to_numpy(dtype=object) == kab)[0]
+    ranked = idx[np.argsort(-p0_desa[idx], kind="stable")]
+    by_name = {c[0]: c for c in CATALOGUE}
+    rows: list[dict[str, object]] = []
+    for i, (rank, base, name, fund, opd, rel, central) in enumerate(PLANTED):
+        prog, keg, opd0, strat, klas, fund0, sas, unit, cost, (tlo, thi) = by_name[base]
+        target = (tlo + thi) // 2
+        pagu = float(target * cost)
+        rows.append({
+            "KODE": f"PRG{year}-{first_id + i:03d}", "PROGRAM": name or prog, "KEGIATAN": keg,
+            "OPD": (opd or opd0).format(provinsi=world.province.name), "STRATEGI": strat, "KLASTER": klas,
+            "SUMBER_DANA": fund or fund0, "SASARAN": sas, "TARGET": target, "CAPAIAN": int(round(target * 0.8)),
+            "SATUAN": unit, "LOKUS": d["desa_code"].iloc[ranked[rank]], "KODE_KAB": kab, "PAGU": pagu,
+            "REALISASI": round(pagu * 0.8, -3), "TAHUN": year, "HUBUNGAN": rel, "PROGRAM_PUSAT": central,
+            "MITRA": "",
+        })
+    return rows
+
+
 def programme_map(world: World, root: Path, year: int, p0_desa: np.ndarray) -> dict[str, int]:
-    """Write ``raw/programmes/peta_program_<year>.xlsx``: programme x locus desa rows."""
+    """Write ``raw/programmes/peta_program_<year>.xlsx``: programme x locus desa rows.
+
+    With the optional relationship columns (HUBUNGAN, PROGRAM_PUSAT, MITRA: :data:`RELATIONS`) and the
+    rows of :data:`PLANTED` at the end.
+    """
     gen = _io.rng(world.seed, _io.PROGRAMMES, year)
     d = world.desa
     assert {c[5] for c in CATALOGUE} <= set(FUND_SOURCES)
@@ -1048,8 +1118,10 @@ def programme_map(world: World, root: Path, year: int, p0_desa: np.ndarray) -> d
                     "PAGU": pagu,
                     "REALISASI": round(pagu * reach, -3),
                     "TAHUN": year,
+                    **_relation_cells(prog, world.province.name),
                 }
             )
+    rows += _planted_rows(world, year, p0_desa, n_prog + 1)
     df = pd.DataFrame(rows)
     path = root / "raw" / "programmes" / f"peta_program_{year}.xlsx"
     path.parent.mkdir(parents=True, exist_ok=True)

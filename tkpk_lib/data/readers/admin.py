@@ -22,6 +22,7 @@ from tkpk_lib.data.readers.tabular import (
 )
 from tkpk_lib.data.readers.values import _code_text, _num
 from tkpk_lib.data.validate import IdentifierCheck, validate_table
+from tkpk_lib.errors import Problem, SchemaError
 
 # --------------------------------------------------------------------------- registry
 REGISTRY_COLUMNS = {
@@ -244,7 +245,18 @@ PROGRAMME_COLUMNS = {
     "KODE_KAB": "kab_code",
     "PAGU": "budget",
     "REALISASI": "realisation",
+    # optional relationship columns (guideline 3.2.1.b.5); the first header of each is the template's
+    "HUBUNGAN": "relationship",
+    "SIFAT_PROGRAM": "relationship",
+    "BENTUK_PROGRAM": "relationship",
+    "PROGRAM_PUSAT": "central_programme",
+    "PROGRAM_NASIONAL": "central_programme",
+    "MITRA": "partner",
+    "LEMBAGA_MITRA": "partner",
+    "MITRA_NONPEMERINTAH": "partner",
 }
+"""Headers of a programme map and their canonical names; several headers may name one optional column."""
+
 COMPLAINT_COLUMNS = {
     "ID": "complaint_id",
     "KANAL": "channel",
@@ -275,8 +287,12 @@ def _read_office_table(
     layout = raw.attrs.pop("layout", None)
     up = {k.upper(): v for k, v in mapping.items()}
     ren = {c: up[str(c).strip().upper()] for c in raw.columns if str(c).strip().upper() in up}
+    src = source_label(p, {"layout": layout})
+    _one_column_each(ren, src)
     df = raw.rename(columns=ren)
-    names = {v: k for k, v in mapping.items()}  # expected header of an absent column
+    names: dict[str, str] = {}
+    for k, v in mapping.items():  # expected header of an absent column: the first one listed
+        names.setdefault(v, k)
     names.update({v: str(k) for k, v in ren.items()})
     for c in ("budget", "realisation", "target_count", "reached_count"):
         if c in df.columns:
@@ -289,7 +305,8 @@ def _read_office_table(
         df["kab_code"] = _code_text(df["kab_code"], 4)
     if "status" in df.columns:
         df["status"] = df["status"].astype("string").str.strip().str.lower()
-    src = source_label(p, {"layout": layout})
+    if schema == "programmes":
+        df = _relationship_text(df)
     out = validate_table(df, schema, source=src, names=names, year=year, today=today)
     if layout:
         out.attrs["layout"] = layout
@@ -298,15 +315,67 @@ def _read_office_table(
     return out
 
 
+def _one_column_each(ren: dict[object, str], source: str) -> None:
+    """Two headers of the file for one canonical column (``HUBUNGAN`` and ``SIFAT_PROGRAM``) is an error."""
+    seen: dict[str, list[str]] = {}
+    for user, canon in ren.items():
+        seen.setdefault(canon, []).append(str(user).strip())
+    twice = {c: u for c, u in seen.items() if len(u) > 1}
+    if twice:
+        raise SchemaError([
+            Problem(source, ", ".join(u), f"{len(u)} columns give '{c}': keep one of them", [], canonical=c)
+            for c, u in twice.items()
+        ])
+
+
+def _relationship_text(df: pd.DataFrame) -> pd.DataFrame:
+    """Relationship in lower case; a central programme named by its catalogue code, name or short name -> code.
+
+    Other text of ``central_programme`` (the name of an APBN programme of the map) is kept as written.
+    """
+    if "relationship" in df.columns:
+        df["relationship"] = df["relationship"].astype("string").str.strip().str.lower()
+    if "central_programme" in df.columns:
+        from tkpk_lib.analysis.programme_catalogue import load_catalogue
+
+        cat = load_catalogue()
+        known = {str(v).strip().lower(): str(code) for col in ("name", "short_name", "code")
+                 for code, v in zip(cat["code"], cat[col], strict=True)}
+        text = df["central_programme"].astype("string").str.strip()
+        df["central_programme"] = text.map(lambda v: known.get(str(v).lower(), v) if pd.notna(v) else v)
+    for c in ("central_programme", "partner"):
+        if c in df.columns:
+            df[c] = df[c].astype("string").str.strip()
+    return df
+
+
 def read_programmes(
     path: str | Path, *, year: int | None = None, today: date | None = None
 ) -> pd.DataFrame:
-    """Read a programme map (RAT/LP2KD style) from ``.xlsx`` or ``.csv``.
+    r"""Read a programme map (RAT/LP2KD style) from ``.xlsx`` or ``.csv``.
 
     Cross-field rules (:func:`tkpk_lib.data.validate.cross_field_rules`): a kabupaten code that
     differs from the locus desa is an error; realisation far above the budget, reach far above
     the target, rows of another year than ``year`` and kabupaten/kota without any row are
     warnings, listed in ``attrs["warnings"]``.
+
+    The optional relationship columns of guideline 3.2.1.b.5 (``HUBUNGAN``: perluasan,
+    pelengkap or mempertebal; ``PROGRAM_PUSAT``; ``MITRA``; other headers in
+    :data:`PROGRAMME_COLUMNS`) are read when present: a relationship without its central
+    programme (or the reverse) and a relationship on an APBN row are errors, a Non-pemerintah
+    row without its partner a warning. A file without them reads as before.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "peta_program_2024.csv")
+    >>> _ = open(p, "w").write(
+    ...     "TAHUN,KODE,PROGRAM,KEGIATAN,OPD,STRATEGI,KLASTER,SUMBER_DANA,SASARAN,TARGET,CAPAIAN,SATUAN,"
+    ...     "LOKUS,KODE_KAB,PAGU,REALISASI,HUBUNGAN,PROGRAM_PUSAT\n"
+    ...     "2024,P1,PKH Plus,Tunai lansia,Dinas Sosial,1,1,APBD Provinsi,lansia,10,9,jiwa,"
+    ...     "1701012001,1701,1000000,900000,Mempertebal,PKH\n")
+    >>> read_programmes(p)[["relationship", "central_programme"]].values.tolist()
+    [['mempertebal', 'pkh']]
     """
     return _read_office_table(path, PROGRAMME_COLUMNS, "programmes", year=year, today=today)
 
