@@ -22,7 +22,8 @@ baseline):
 
 TPT: one level for every kabupaten/kota (1.5 times the median model TPT of 2024, falling 0.1
 point a year): units with a high TPT (a kota) are off track, most others reach it; the province
-1.2 times its own. Extreme poverty keeps the official Inpres 4/2022 target (not in this file).
+1.2 times its own. No P0 target is below a quarter of the unit's model P0 of 2024 (a province with
+low rates would otherwise get negative ones). Extreme poverty keeps the official Inpres 4/2022 target (not in this file).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ PROVINCE_GAP = 0.018  # province P0 target of 2024 below its model P0 of 2024
 AMBITIOUS_GAP = 0.06  # the ambitious unit's P0 target of 2024 below its model P0 of 2024
 UNREACHABLE_STEP = -0.03  # unreachable unit: 3 points a year from its 2024 level
 EXTRA_STEP = -0.001  # other units: their model trend plus 0.1 point a year
+FLOOR = 0.25  # no P0 target below a quarter of the unit's model P0 of 2024
 HEADERS = ("indikator", "kode_wilayah", "nama_wilayah", "tahun", "nilai", "dokumen", "sumber", "interpolasi")
 
 
@@ -147,8 +149,9 @@ def target_rows(grid: pd.DataFrame, province: str, names: Mapping[str, str]) -> 
     rows = []
     for code, role, path in units:
         src = f"RPJMD {names[code]} 2021-2026 (sintetis)"
+        floor = FLOOR * float(path[2024])  # a low-P0 unit of another province: no target at or below 0
         for year, value, interp in _p0_path(role, path):
-            rows.append(("p0", code, names[code], year, round(value, 4), "RPJMD", src, interp))
+            rows.append(("p0", code, names[code], year, round(max(value, floor), 4), "RPJMD", src, interp))
     level = 1.5 * float(tpt[2024].median())
     for code in [province, *sorted(roles)]:
         start = 1.2 * float(prov_tpt[2024]) if code == province else level
