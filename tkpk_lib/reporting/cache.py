@@ -166,6 +166,11 @@ class _Plan:
         self.target = target
         self.used = [y for y in years if y <= self.year or y == self.comparison_year]
         self.lines = _read_poverty_lines(poverty_lines)
+        if targets is None:  # as `tkpk run`: the data root's raw/targets/ when it holds a file
+            from tkpk_lib.data.targets_input import find_targets
+
+            found = find_targets(self.root)
+            targets = str(found.resolve()) if found else None
         self.targets = _read_targets(targets)
 
         def source(x: Any, frame: pd.DataFrame | None) -> str:
@@ -343,7 +348,8 @@ def prepare_year(
         the canonical tables; ``None``/``""`` = the reference table used when building them.
     targets : path or DataFrame, optional
         Own target table (indicator, kab_code, year, target[, status, source, note]) replacing
-        ``tkpk_lib/reference/targets.csv``.
+        ``tkpk_lib/reference/targets.csv``; default, as ``tkpk run``, the files in the data root's
+        ``raw/targets/`` when there are any.
     force : bool
         Recompute even when the entry is complete.
 
