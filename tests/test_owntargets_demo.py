@@ -172,3 +172,24 @@ def test_shared_run_plans_table_and_its_sentence_agree(shared_run):
     gap = 100 * (weighted - 0.0955)
     assert f"{gap:.2f}".replace(".", ",") + " poin di atas target provinsi" in text
     assert np.isclose(weighted, 0.12465, atol=5e-4)  # 2024 survey population weights, near the model's
+
+
+def test_a_missed_target_is_named_by_where_it_came_from():
+    """The Inpres extreme-poverty target is official, not the unit's own: the draft problem says so."""
+    from tkpk_lib.analysis.harmonisation import unit_board
+    from tkpk_lib.analysis.problems import draft_problems
+
+    ind = pd.DataFrame({"year": 2024, "indicator": ["p0", "p0_extreme", "p0", "p0_extreme"],
+                        "kab_code": ["1701", "1701", "17", "17"], "estimate": [0.18, 0.042, 0.142, 0.019],
+                        "se": [0.026, 0.013, 0.007, 0.003], "ci_low": [0.128, 0.020, 0.129, 0.015],
+                        "ci_high": [0.234, 0.077, 0.155, 0.025], "n_weighted": [174.0, 174.0, 2104.0, 2104.0]})
+    targets = pd.DataFrame({"indicator": ["p0", "p0_extreme"], "kab_code": "1701", "target_year": 2024,
+                            "target": [0.11, 0.0], "status_id": ["belum sesuai target", "tidak tercapai"],
+                            "target_status": ["own", "official"]})
+    m = unit_board(ind, 2024, targets=targets, indicator_codes=["p0", "p0_extreme"], codes=["1701"],
+                   directions={"p0": "lower_better", "p0_extreme": "lower_better"})
+    assert m.set_index("indicator")["target_kind"].to_dict() == {"p0": "own", "p0_extreme": "official"}
+    p = draft_problems({"harmonisation": m.assign(table="matrix")}, {"p0": "P0", "p0_extreme": "P0 ekstrem"})
+    got = p[p["kind"] == "target"].set_index("problem")["evidence"].to_dict()
+    assert got == {"P0 belum sesuai target (target sendiri)": "18,00 terhadap target 11,00 (2024)",
+                   "P0 ekstrem tidak tercapai (target resmi)": "4,20 terhadap target 0,00 (2024)"}

@@ -122,7 +122,8 @@ def unit_board(
         (``n`` and ``reliability`` when ``indicators`` has them), ``province, diff_province, diff_se, vs_province`` (lebih buruk/lebih baik dari provinsi,
         belum dapat disimpulkan, data tidak tersedia), ``change, change_id`` (membaik,
         memburuk, tidak berbeda nyata; "tidak ada tahun pembanding"), ``target_year, target,
-        target_status`` ("tidak ada target" when the unit has none).
+        target_status`` ("tidak ada target" when the unit has none) and ``target_kind`` (own,
+        official or illustrative, when ``targets`` says).
 
     Examples
     --------
@@ -170,8 +171,9 @@ def unit_board(
         out["change"] = np.nan
         out["change_id"] = "tidak ada tahun pembanding"
     if targets is not None and len(targets):
-        tg = targets[["indicator", "kab_code", "target_year", "target", "status_id"]].rename(
-            columns={"status_id": "target_status"})
+        kind = ["target_status"] if "target_status" in targets.columns else []  # own / official / illustrative
+        tg = targets[["indicator", "kab_code", "target_year", "target", "status_id", *kind]].rename(
+            columns={"target_status": "target_kind", "status_id": "target_status"})
         out = out.merge(tg.assign(kab_code=tg["kab_code"].astype(str)), on=["kab_code", "indicator"], how="left")
     else:
         out["target_year"], out["target"], out["target_status"] = np.nan, np.nan, None
