@@ -86,7 +86,7 @@ _CAPTION_TABLE = {
     "Desa prioritas": ("pocket_desa", "Nama"),
 }
 _FIXED = ("SK 95%", "uji beda 5%", "taraf 5%", "desil 1-4", "Inpres 4/2022", "RSE 25-50%", "RSE di atas 50%",
-          "(0-100)", "toleransi 0,5")
+          "(0-100)", "toleransi 0,5", "2021-2026 (sintetis)")  # the last: the demo RPJMD period, a target's source
 _NUMBER = re.compile(r"(?<![\w/])(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d+))?( ribu)?")
 
 
