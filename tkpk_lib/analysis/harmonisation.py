@@ -19,7 +19,7 @@ board puts every unit of the region reference in one frame:
 Pure functions of the cached section frames (``indicators``, ``change``, ``targets``,
 ``budget``, ``pockets``) so that they run once in the prepared cache.
 
-Length: about 610 lines, a little over the ~600 guide, because the five parts of the board share
+Length: about 635 lines, a little over the ~600 guide, because the five parts of the board share
 the unit list, the significance rule and the assembling of one stacked section; splitting them
 would put the board's one rule (a verdict only where the interval decides) in two places.
 """
