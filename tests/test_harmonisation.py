@@ -84,37 +84,52 @@ def test_unit_board_takes_change_and_own_target_status():
 
 def test_plan_consistency_sums_targets_by_population_and_judges_the_pace():
     targets = pd.DataFrame({"indicator": "p0", "kab_code": ["17", "17", "1701", "1702", "1703"],
-                            "year": [2025, 2026, 2026, 2026, 2026], "target": [0.11, 0.10, 0.23, 0.05, 0.099]})
+                            "year": [2025, 2026, 2026, 2026, 2026], "target": [0.11, 0.10, 0.27, 0.05, 0.099]})
     r = h.plan_consistency(_indicators(), targets, 2024, codes=CODES)
     s = r["summary"].iloc[0]
     assert s["target_year"] == 2026
     assert s["province_target"] == pytest.approx(0.10)
-    # implied poor: 100 * 0.23 + 300 * 0.05 + 600 * 0.099 = 23 + 15 + 59.4 = 97.4 over 1000 persons
-    assert s["units_implied_poor"] == pytest.approx(97.4)
-    assert s["weighted_unit_target"] == pytest.approx(0.0974)
+    # implied poor: 100 * 0.27 + 300 * 0.05 + 600 * 0.099 = 27 + 15 + 59.4 = 101.4 over 1000 persons
+    assert s["units_implied_poor"] == pytest.approx(101.4)
+    assert s["weighted_unit_target"] == pytest.approx(0.1014)
     assert s["province_implied_poor"] == pytest.approx(100.0)
     assert s["population_share_with_target"] == pytest.approx(1.0)
     assert s["n_units_with_target"] == 3
     u = r["units"].set_index("kab_code")
-    # 1701: needed (0.23 - 0.24) / 2 = -0.005; slope of 0.30, 0.26, 0.24 = -0.03 -> trend alone reaches it
-    assert u.loc["1701", "needed_pace"] == pytest.approx(-0.005)
+    assert list(u.index) == [*CODES, "17"]  # every unit, then the province
+    # trend line through 2022-2024 projected to 2026: weights 1/3 + c_i * 3 with c = (-1/2, 0, 1/2),
+    # i.e. (-7/6, 1/3, 11/6); sum of squares 29/6, so se = se_year * sqrt(29/6)
+    # 1701: -7/6 * 0.30 + 1/3 * 0.26 + 11/6 * 0.24 = 0.176667, se 0.02 * 2.19848 = 0.043970
+    assert u.loc["1701", "needed_pace"] == pytest.approx(0.015)
     assert u.loc["1701", "trend_pace"] == pytest.approx(-0.03)
+    assert u.loc["1701", "projection"] == pytest.approx(0.176667, abs=1e-6)
+    assert u.loc["1701", "projection_high"] == pytest.approx(0.176667 + 1.959964 * 0.043970, abs=1e-5)
+    # 0.27 lies above the whole interval (0.0905 .. 0.2628): the trend reaches it even at its slowest
     assert u.loc["1701", "verdict"] == "kurang ambisius dari tren"
-    # 1702: needed (0.05 - 0.11) / 2 = -0.03; best single year -0.01 -> unreachable at any recent pace
-    assert u.loc["1702", "needed_pace"] == pytest.approx(-0.03)
-    assert u.loc["1702", "best_pace"] == pytest.approx(-0.01)
+    # 1702: 0.101667 +- 1.96 * 0.021985 = 0.0586 .. 0.1448; 0.05 lies below it: unreachable at any recent pace
+    assert u.loc["1702", "projection_low"] == pytest.approx(0.101667 - 1.959964 * 0.021985, abs=1e-5)
     assert u.loc["1702", "verdict"] == "tidak terjangkau pada laju terbaik"
-    # 1703: needed -0.0005, flat trend 0, best year 0 -> unreachable too (no year ever fell)
-    assert u.loc["1703", "verdict"] == "tidak terjangkau pada laju terbaik"
+    # 1703: flat 0.10, interval 0.0569 .. 0.1431 holds 0.099: the data cannot tell
+    assert u.loc["1703", "verdict"] == h.UNDECIDED
     assert u.loc["1704", "verdict"] == "tidak ada target"
+    assert u.loc["17", "verdict"] == h.UNDECIDED  # one province estimate: no trend
 
 
-def test_plan_consistency_acceleration_needed():
+def test_plan_verdict_only_where_the_projection_interval_decides():
     ind = _indicators()
     targets = pd.DataFrame({"indicator": "p0", "kab_code": ["17", "1701"], "year": 2026, "target": [0.1, 0.17]})
     u = h.plan_consistency(ind, targets, 2024, codes=CODES)["units"].set_index("kab_code")
-    # needed (0.17 - 0.24) / 2 = -0.035: faster than the trend -0.03, slower than the best year -0.04
-    assert u.loc["1701", "verdict"] == "menuntut percepatan"
+    # needed (0.17 - 0.24) / 2 = -0.035 is faster than the point trend -0.03, but with se 0.02 a year the
+    # projection's interval 0.0905 .. 0.2628 holds 0.17: no verdict from point estimates
+    assert u.loc["1701", "needed_pace"] == pytest.approx(-0.035)
+    assert u.loc["1701", "verdict"] == h.UNDECIDED
+    # with se 0.002 the interval is 0.176667 +- 1.96 * 0.0043970 = 0.16805 .. 0.18528
+    precise = ind.assign(se=np.where(ind["kab_code"] == "1701", 0.002, ind["se"]))
+    for target, verdict in ((0.17, h.UNDECIDED), (0.19, "kurang ambisius dari tren"),
+                            (0.16, "tidak terjangkau pada laju terbaik")):
+        tg = targets.assign(target=[0.1, target])
+        u = h.plan_consistency(precise, tg, 2024, codes=CODES)["units"].set_index("kab_code")
+        assert u.loc["1701", "verdict"] == verdict, target
 
 
 def test_money_vs_need_budget_per_poor_person_and_per_pocket_desa():

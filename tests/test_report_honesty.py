@@ -86,7 +86,7 @@ _CAPTION_TABLE = {
     "Desa prioritas": ("pocket_desa", "Nama"),
 }
 _FIXED = ("SK 95%", "uji beda 5%", "taraf 5%", "desil 1-4", "Inpres 4/2022", "RSE 25-50%", "RSE di atas 50%",
-          "(0-100)", "toleransi 0,5")
+          "(0-100)", "toleransi 0,5", "2021-2026 (sintetis)")  # the last: the demo RPJMD period, a target's source
 _NUMBER = re.compile(r"(?<![\w/])(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d+))?( ribu)?")
 
 
@@ -213,20 +213,21 @@ def test_target_status_is_what_the_interval_supports(shared_run):
                                     "belum dapat disimpulkan", "data belum cukup"}
 
 
-def test_illustrative_targets_say_so_wherever_they_appear(shared_run):
+def test_own_targets_say_where_they_come_from_wherever_they_appear(shared_run):
+    # the demo ships raw/targets/target_rpjmd.xlsx (synthetic RPJMD); the placeholder path without it is
+    # tests/test_owntargets_demo.py::test_placeholder_targets_are_still_called_illustrative
     prov = shared_run["folders"]["17"]
     html = _html_text(prov / "evaluasi_tahunan.html")
     pdf = _pdf_text(prov / "evaluasi_tahunan.pdf")
     sheet = tables.indicator_sheet(shared_run["cache"], "17", YEAR, min_sample=MIN_SAMPLE).set_index("Indikator")
-    p0_target = sheet.loc["Persentase penduduk miskin (P0)", "Target"]
-    assert p0_target.endswith("target ilustratif)")  # the shipped P0 path is a placeholder
-    assert "target ilustratif" not in sheet.loc["Persentase penduduk miskin ekstrem", "Target"]  # Inpres: official
+    assert sheet.loc["Persentase penduduk miskin (P0)", "Target"] == "11,74 (2024)"  # own, not illustrative
+    assert sheet.loc["Persentase penduduk miskin ekstrem", "Target"] == "0,00 (2024)"  # Inpres: official
     for text in (html, " ".join(pdf.split())):
-        assert "Target yang dipakai:" in text and "bukan target RPJMD" in text
-        # the summary itself (the last "Ringkasan otomatis": the contents list the heading first)
-        assert "target ilustratif" in text.split("Ringkasan otomatis")[-1].split("Persentase Penduduk Miskin")[0]
+        assert "Target yang dipakai:" in text and "RPJMD Provinsi Bengkulu 2021-2026 (sintetis)" in text
+        assert "tabel referensi: Inpres 4/2022" in text
+        assert "target ilustratif" not in text
     notes = _xlsx_text(prov / f"lampiran_lp2kd_17_{YEAR}.xlsx")
-    assert "target ilustratif untuk P0" in notes
+    assert "tabel sendiri" in notes and "target ilustratif" not in notes
 
 
 # --------------------------------------------------------------------------- names, units, tautologies

@@ -192,10 +192,10 @@ def test_whole_province_run(run13, region):
         for name in ("evaluasi_tahunan.html", "lampiran_lp2kd.html", f"lampiran_lp2kd_{code}_2024.xlsx"):
             assert (unit / name).is_file(), (code, name)
         assert not list(unit.glob("*.pdf"))  # HTML only
-    # the demo's own poverty lines and bridge were taken from its data root: only targets are missing
+    # the demo's own poverty lines, bridge and targets (raw/targets/) were taken from its data root
     manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["province"] == PROVINCE
-    assert [line.split(" ")[0] for line in manifest["reference_missing"]] == ["Target"]
+    assert manifest["reference_missing"] == []
     html = (run_dir / "13_provinsi_sumatera_barat" / "evaluasi_tahunan.html").read_text(encoding="utf-8")
     assert "<title>evaluasi_tahunan - Provinsi Sumatera Barat 2024</title>" in html
     for unit in region.units:

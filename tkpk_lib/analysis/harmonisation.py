@@ -19,7 +19,7 @@ board puts every unit of the region reference in one frame:
 Pure functions of the cached section frames (``indicators``, ``change``, ``targets``,
 ``budget``, ``pockets``) so that they run once in the prepared cache.
 
-Length: about 610 lines, a little over the ~600 guide, because the five parts of the board share
+Length: about 635 lines, a little over the ~600 guide, because the five parts of the board share
 the unit list, the significance rule and the assembling of one stacked section; splitting them
 would put the board's one rule (a verdict only where the interval decides) in two places.
 """
@@ -41,6 +41,8 @@ BOARD_INDICATORS: tuple[str, ...] = ("p0", "p1", "p2", "p0_extreme", "tpt", "san
 NOT_MEANS: tuple[str, ...] = ("gini", "bottom40_share")
 NOT_COMPARED = "tidak dibandingkan (bukan rata-rata penduduk)"
 UNDECIDED = "belum dapat disimpulkan"
+LESS_AMBITIOUS = "kurang ambisius dari tren"
+UNREACHABLE = "tidak terjangkau pada laju terbaik"
 Z95 = 1.959963984540054
 
 
@@ -120,7 +122,8 @@ def unit_board(
         (``n`` and ``reliability`` when ``indicators`` has them), ``province, diff_province, diff_se, vs_province`` (lebih buruk/lebih baik dari provinsi,
         belum dapat disimpulkan, data tidak tersedia), ``change, change_id`` (membaik,
         memburuk, tidak berbeda nyata; "tidak ada tahun pembanding"), ``target_year, target,
-        target_status`` ("tidak ada target" when the unit has none).
+        target_status`` ("tidak ada target" when the unit has none) and ``target_kind`` (own,
+        official or illustrative, when ``targets`` says).
 
     Examples
     --------
@@ -168,8 +171,9 @@ def unit_board(
         out["change"] = np.nan
         out["change_id"] = "tidak ada tahun pembanding"
     if targets is not None and len(targets):
-        tg = targets[["indicator", "kab_code", "target_year", "target", "status_id"]].rename(
-            columns={"status_id": "target_status"})
+        kind = ["target_status"] if "target_status" in targets.columns else []  # own / official / illustrative
+        tg = targets[["indicator", "kab_code", "target_year", "target", "status_id", *kind]].rename(
+            columns={"target_status": "target_kind", "status_id": "target_status"})
         out = out.merge(tg.assign(kab_code=tg["kab_code"].astype(str)), on=["kab_code", "indicator"], how="left")
     else:
         out["target_year"], out["target"], out["target_status"] = np.nan, np.nan, None
@@ -177,15 +181,34 @@ def unit_board(
     return out.drop(columns=["n_weighted"])
 
 
-def _pace(series: pd.DataFrame) -> tuple[float, float]:
-    """OLS slope per year of the estimates and the best single-year change (lowest), lower-better sign."""
+def _trend(series: pd.DataFrame, t_year: int | None) -> tuple[float, float, float]:
+    """OLS slope per year of the estimates, and their trend line's value in ``t_year`` with its SE.
+
+    The line's value is ``sum(w_i e_i)`` with ``w_i = 1/n + c_i (t_year - mean year)`` and
+    ``c_i = (x_i - mean) / Sxx``; the estimates are independent samples, so its variance is
+    ``sum(w_i^2 se_i^2)`` (NaN without ``se``).
+    """
     s = series.sort_values("year")
-    y, v = s["year"].to_numpy(float), s["estimate"].to_numpy(float)
-    if len(s) < 2:
-        return np.nan, np.nan
-    slope = float(np.polyfit(y, v, 1)[0])
-    steps = np.diff(v) / np.diff(y)
-    return slope, float(np.min(steps))
+    if len(s) < 2 or t_year is None:
+        return np.nan, np.nan, np.nan
+    x, e = s["year"].to_numpy(float), s["estimate"].to_numpy(float)
+    se = s["se"].to_numpy(float) if "se" in s.columns else np.full(len(s), np.nan)
+    c = (x - x.mean()) / float(((x - x.mean()) ** 2).sum())
+    w = 1.0 / len(s) + c * (float(t_year) - x.mean())
+    return float(c @ e), float(w @ e), float(np.sqrt(np.sum(w**2 * se**2)))
+
+
+def _pace_verdict(target: float, projection: float, projection_se: float) -> str:
+    """Target against the 95% CI of the trend line's projection (lower-is-better rate)."""
+    if np.isnan(target):
+        return "tidak ada target"
+    if not (np.isfinite(projection) and np.isfinite(projection_se)):
+        return UNDECIDED
+    if target > projection + Z95 * projection_se:
+        return LESS_AMBITIOUS
+    if target < projection - Z95 * projection_se:
+        return UNREACHABLE
+    return UNDECIDED
 
 
 def plan_consistency(
@@ -203,17 +226,19 @@ def plan_consistency(
     the province at or after ``year``. Each unit with a target for ``T`` contributes its
     population (``n_weighted`` of ``year``) times its target: the implied number of poor; their
     sum over the population of those units is the population-weighted target of the
-    kabupaten/kota, set against the province target. Each unit's needed pace
-    ``(target - estimate) / (T - year)`` is compared with its recent pace over the last
-    ``window`` years (OLS slope of the point estimates) and the best single-year change of
-    that window: "kurang ambisius dari tren" when the trend alone reaches the target
-    (needed >= slope), "tidak terjangkau pada laju terbaik" when the needed pace is faster than
-    even the best year, otherwise "menuntut percepatan".
+    kabupaten/kota, set against the province target. Each unit's target (and the province's) is
+    set against the projection to ``T`` of its recent trend: the OLS line through the estimates
+    of the last ``window`` years, with the 95% CI that the estimates' sampling errors give it.
+    "kurang ambisius dari tren" when the target lies above the whole interval (even the
+    slowest pace the data allow reaches it), "tidak terjangkau pada laju terbaik" when it lies
+    below the whole interval (even the fastest pace the data allow misses it), otherwise
+    "belum dapat disimpulkan". The needed pace ``(target - estimate) / (T - year)`` is shown
+    beside the trend.
 
     Parameters
     ----------
     indicators : pandas.DataFrame
-        Section ``indicators`` (all years).
+        Section ``indicators`` (all years; ``se`` for the projection interval).
     targets : pandas.DataFrame
         Target table (indicator, kab_code, year, target).
     year : int
@@ -221,7 +246,7 @@ def plan_consistency(
     indicator : str, default "p0"
         A lower-is-better rate indicator.
     window : int, default 5
-        Years of the recent pace.
+        Years of the recent trend.
     codes : sequence of str, optional
         Kabupaten/kota codes (default the region reference).
 
@@ -229,15 +254,16 @@ def plan_consistency(
     -------
     dict of DataFrame
         ``units`` (kab_code, population, estimate, target_year, target, implied_poor,
-        needed_pace, trend_pace, best_pace, verdict) for every unit and ``summary`` (one row:
-        target_year, province_target, weighted_unit_target, province_implied_poor,
-        units_implied_poor, population_share_with_target, n_units_with_target).
+        needed_pace, trend_pace, projection, projection_low, projection_high, verdict) for
+        every unit, then the province, and ``summary`` (one row: target_year, province_target,
+        weighted_unit_target, province_implied_poor, units_implied_poor,
+        population_share_with_target, n_units_with_target).
 
     Examples
     --------
     >>> ind = pd.DataFrame({"year": [2023, 2024, 2024, 2024], "indicator": "p0",
     ...     "kab_code": ["1701", "1701", "1702", "17"], "estimate": [0.22, 0.20, 0.10, 0.14],
-    ...     "n_weighted": [100.0, 100.0, 300.0, 400.0]})
+    ...     "se": 0.002, "n_weighted": [100.0, 100.0, 300.0, 400.0]})
     >>> tg = pd.DataFrame({"indicator": "p0", "kab_code": ["17", "1701", "1702"],
     ...     "year": 2026, "target": [0.12, 0.19, 0.09]})
     >>> r = plan_consistency(ind, tg, 2024, codes=["1701", "1702"])
@@ -247,40 +273,33 @@ def plan_consistency(
     'kurang ambisius dari tren'
     """
     units = _unit_codes(codes)
+    prov = province_code()
     ind = indicators[indicators["indicator"] == indicator].assign(kab_code=lambda f: f["kab_code"].astype(str))
     tg = targets[targets["indicator"] == indicator].assign(kab_code=lambda f: f["kab_code"].astype(str))
     tg = tg.assign(year=tg["year"].astype(int))
-    prov_years = sorted(tg.loc[tg["kab_code"] == province_code(), "year"])
+    prov_years = sorted(tg.loc[tg["kab_code"] == prov, "year"])
     later = [y for y in prov_years if y >= int(year)]
     t_year = later[-1] if later else (prov_years[-1] if prov_years else None)
     cur = ind[ind["year"].astype(int) == int(year)].set_index("kab_code")
     rows = []
-    for k in units:
+    for k in [*units, prov]:
         t = tg[(tg["kab_code"] == k) & (tg["year"] == t_year)]
         pop = float(cur["n_weighted"].get(k, np.nan))
         est = float(cur["estimate"].get(k, np.nan))
         recent = ind[(ind["kab_code"] == k) & ind["year"].astype(int).between(int(year) - window + 1, int(year))]
-        slope, best = _pace(recent)
+        slope, proj, proj_se = _trend(recent, t_year)
         target = float(t["target"].iloc[0]) if len(t) else np.nan
         years_left = (t_year - int(year)) if t_year is not None else np.nan
         needed = (target - est) / years_left if years_left and years_left > 0 else np.nan
-        if np.isnan(target):
-            verdict = "tidak ada target"
-        elif np.isnan(needed) or np.isnan(slope):
-            verdict = UNDECIDED
-        elif needed >= slope:
-            verdict = "kurang ambisius dari tren"
-        elif needed < best:
-            verdict = "tidak terjangkau pada laju terbaik"
-        else:
-            verdict = "menuntut percepatan"
         rows.append({"kab_code": k, "population": pop, "estimate": est, "target_year": t_year,
                      "target": target, "implied_poor": pop * target, "needed_pace": needed,
-                     "trend_pace": slope, "best_pace": best, "verdict": verdict})
-    u = pd.DataFrame(rows)
+                     "trend_pace": slope, "projection": proj, "projection_low": proj - Z95 * proj_se,
+                     "projection_high": proj + Z95 * proj_se, "verdict": _pace_verdict(target, proj, proj_se)})
+    u_all = pd.DataFrame(rows)
+    u = u_all[u_all["kab_code"] != prov]
     has = u["target"].notna()
-    prov_t = tg[(tg["kab_code"] == province_code()) & (tg["year"] == t_year)]["target"]
-    prov_pop = float(cur["n_weighted"].get(province_code(), np.nan))
+    prov_t = tg[(tg["kab_code"] == prov) & (tg["year"] == t_year)]["target"]
+    prov_pop = float(cur["n_weighted"].get(prov, np.nan))
     p_target = float(prov_t.iloc[0]) if len(prov_t) else np.nan
     pop_with = float(u.loc[has, "population"].sum())
     summary = pd.DataFrame([{
@@ -291,7 +310,7 @@ def plan_consistency(
         "population_share_with_target": pop_with / float(u["population"].sum()),
         "n_units_with_target": int(has.sum()),
     }])
-    return {"units": u, "summary": summary}
+    return {"units": u_all, "summary": summary}
 
 
 def money_vs_need(

@@ -19,6 +19,9 @@ import pandas as pd
 from tkpk_lib.data.region import province_code
 
 COLUMNS = ["kab_code", "kind", "problem", "evidence", "source"]
+#: How a missed target is named by where it came from (the targets section's ``target_status``;
+#: illustrative ones as :data:`tkpk_lib.reporting.labels.ILLUSTRATIVE_TARGET`).
+TARGET_KINDS = {"own": "target sendiri", "official": "target resmi"}
 
 #: A kabupaten/kota where fewer than this share of the registry households eligible for two or more
 #: programmes of the complementary package (guideline 3.2.1.a) receive all of them is a candidate problem.
@@ -57,8 +60,12 @@ def _rows_matrix(board: pd.DataFrame | None, names: Mapping[str, str]) -> list[d
     if "target_status" in m.columns:
         # the statuses of trends.compare_targets that say the target is missed (an undecided one is not a problem)
         for r in m[m["target_status"].isin(["belum sesuai target", "tidak tercapai"])].itertuples():
+            from tkpk_lib.reporting.labels import ILLUSTRATIVE_TARGET
+
+            k = str(getattr(r, "target_kind", "own"))
+            kind = ILLUSTRATIVE_TARGET if k == "illustrative" else TARGET_KINDS.get(k, "target sendiri")
             rows.append({"kab_code": r.kab_code, "kind": "target",
-                         "problem": f"{names.get(r.indicator, r.indicator)} {r.target_status} (target sendiri)",
+                         "problem": f"{names.get(r.indicator, r.indicator)} {r.target_status} ({kind})",
                          "evidence": f"{_pct(r.estimate)} terhadap target {_pct(r.target)} ({int(r.target_year)})",
                          "source": "tabel target"})
     money = _part(board, "money")

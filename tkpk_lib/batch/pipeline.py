@@ -165,7 +165,7 @@ def _missing_reference(cfg: RunConfig) -> list[str]:
     from tkpk_lib.data.reference_data import missing_reference_tables
 
     lines = missing_reference_tables(cfg.region, own_poverty_lines=cfg.poverty_lines is not None,
-                                     own_targets=cfg.targets is not None)
+                                     own_targets=cfg.targets is not None or _own_targets(cfg.root) is not None)
     if cfg.progress:
         for line in lines:
             print(f"Peringatan: {line}", file=sys.stderr, flush=True)

@@ -177,8 +177,10 @@ def _tidy(t: pd.DataFrame, p: Path) -> pd.DataFrame:
     doc = (t["document"].astype(str).str.strip().str.upper() if "document" in t.columns
            else pd.Series("", index=t.index))
     src = t["source"].astype(str).str.strip() if "source" in t.columns else pd.Series("", index=t.index)
-    label = [(f"{d}: {s}" if d and s and s != "nan" else (d or s)) + f" ({p.name})" for d, s in zip(doc, src,
-                                                                                                    strict=True)]
+    src = src.where(src != "nan", "")
+    # "RPJMD: <source>", or the source alone when it already names its document ("RPJMD Kota X 2021-2026")
+    label = [(s if d and s.upper().startswith(d) else f"{d}: {s}" if d and s else (d or s)) + f" ({p.name})"
+             for d, s in zip(doc, src, strict=True)]
     return pd.DataFrame({
         "indicator": t["indicator"].astype(str).str.strip(),
         "kab_code": t["kab_code"].astype(str).str.strip(),

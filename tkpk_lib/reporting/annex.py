@@ -32,7 +32,7 @@ from tkpk_lib.reporting.labels import (
     _unit_of,
     unit_name,
 )
-from tkpk_lib.reporting.reading import _index, load_section, section_failures
+from tkpk_lib.reporting.reading import _index, load_section, own_table_name, section_failures
 from tkpk_lib.reporting.rpkd_tables import rpkd_annex
 
 #: Registry counts below this (1-4 households) are not published in the annex tables.
@@ -232,7 +232,7 @@ def write_annex_workbook(tables: Mapping[str, pd.DataFrame], output_dir: str | P
         meta["Tahun pembanding"] = info.get("comparison_year") or "\u2013"
         meta["Kelompok sasaran cakupan"] = TARGET_LABELS.get(str(info.get("target")), info.get("target"))
         for key, label in (("poverty_lines", "Garis kemiskinan"), ("targets", "Target indikator")):
-            meta[label] = (f"tabel sendiri: {Path(str(opts[key + '_source'])).name}" if opts.get(key)
+            meta[label] = (f"tabel sendiri: {own_table_name(opts[key + '_source'])}" if opts.get(key)
                            else "tabel referensi tkpk_lib" + (
                                f" ({ILLUSTRATIVE_TARGET} untuk P0, bukan target RPJMD; target kemiskinan ekstrem "
                                "Inpres 4/2022)" if key == "targets" else ""))

@@ -119,7 +119,7 @@ def board_detail(cache: str | Path, indicator: str = "p0") -> pd.DataFrame:
 
 
 def plans_table(cache: str | Path) -> pd.DataFrame:
-    """Each unit's P0 target against its recent pace (needed vs trend vs best year, points a year).
+    """Each unit's P0 target (and the province's) against the projection of its recent trend.
 
     Examples
     --------
@@ -131,15 +131,19 @@ def plans_table(cache: str | Path) -> pd.DataFrame:
     def col(c: str) -> pd.Series:
         return _col(u, c)
 
+    years = col("target_year").dropna()
+    t_year = f" {int(years.iloc[0])}" if len(years) else ""
     return pd.DataFrame({
-        "Kabupaten/kota": [unit_name(k) for k in u["kab_code"]],
+        "Wilayah": [unit_name(k) for k in u["kab_code"]],
         "Penduduk": [fmt_int(x) for x in u["population"]],
         "P0 (%)": [fmt_percent(x) for x in u["estimate"]],
-        "Target P0 (%)": [fmt_percent(x) for x in col("target")],
+        f"Target P0{t_year} (%)": [fmt_percent(x) for x in col("target")],
         "Penduduk miskin sesuai target": [fmt_int(x) for x in col("implied_poor")],
         "Laju diperlukan (poin/tahun)": [fmt_number(100 * x, 2) for x in col("needed_pace")],
-        "Tren 5 tahun (poin/tahun)": [fmt_number(100 * x, 2) for x in col("trend_pace")],
-        "Laju terbaik setahun (poin)": [fmt_number(100 * x, 2) for x in col("best_pace")],
+        "Tren terkini (poin/tahun)": [fmt_number(100 * x, 2) for x in col("trend_pace")],
+        f"Proyeksi tren{t_year} (%)": [fmt_percent(x) for x in col("projection")],
+        "SK 95% proyeksi": ["\u2013" if pd.isna(lo) else f"{fmt_percent(max(lo, 0.0))}\u2013{fmt_percent(hi)}"
+                            for lo, hi in zip(col("projection_low"), col("projection_high"), strict=True)],
         "Penilaian": u["verdict"].tolist(),
     })
 
@@ -155,17 +159,33 @@ def plans_summary_markdown(cache: str | Path) -> str:
     if s.empty or "target_year" not in s:
         return "Target P0 provinsi tidak tersedia: konsistensi target kabupaten/kota tidak dapat diperiksa."
     r = s.iloc[0]
-    n = int(r["n_units_with_target"])
+    n, t_year = int(r["n_units_with_target"]), int(r["target_year"])
     if n == 0:
-        return (f"Belum ada kabupaten/kota dengan target P0 tahun {int(r['target_year'])} dalam tabel target: "
+        return (f"Belum ada kabupaten/kota dengan target P0 tahun {t_year} dalam tabel target: "
                 "konsistensi dengan target provinsi tidak dapat diperiksa.")
-    return (f"Target P0 provinsi tahun {int(r['target_year'])}: {fmt_percent(r['province_target'])}% "
+    text = (f"Target P0 provinsi tahun {t_year}: {fmt_percent(r['province_target'])}% "
             f"(setara {fmt_int(r['province_implied_poor'])} penduduk miskin dengan penduduk tahun ini). "
             f"{n} kabupaten/kota yang mempunyai target untuk tahun itu mencakup "
             f"{fmt_percent(r['population_share_with_target'], 1)}% penduduk; rata-rata tertimbang penduduk "
             f"dari target mereka {fmt_percent(r['weighted_unit_target'])}% "
-            f"({fmt_int(r['units_implied_poor'])} penduduk miskin). Target dibaca sebagai angka titik; "
-            "penilaian laju memakai estimasi titik tahunan, sehingga hanya menjadi bahan diskusi.")
+            f"({fmt_int(r['units_implied_poor'])} penduduk miskin)")
+    gap = float(r["weighted_unit_target"]) - float(r["province_target"])
+    if np.isfinite(gap) and float(r["population_share_with_target"]) >= 0.9995:
+        if abs(gap) < 0.00005:
+            text += ", sama dengan target provinsi."
+        elif gap > 0:
+            text += (f", {fmt_number(100 * gap, 2)} poin di atas target provinsi: bila setiap kabupaten/kota "
+                     "mencapai targetnya, target provinsi belum tercapai (selisih "
+                     f"{fmt_int(float(r['units_implied_poor']) - float(r['province_implied_poor']))} penduduk miskin).")
+        else:
+            text += (f", {fmt_number(-100 * gap, 2)} poin di bawah target provinsi: target kabupaten/kota "
+                     "bersama-sama melampaui target provinsi.")
+    else:
+        text += "; target provinsi tidak dapat dibandingkan selama sebagian kabupaten/kota belum mempunyai target."
+    return text + (f" Setiap target dibandingkan dengan proyeksi ke tahun {t_year} dari tren estimasi "
+                   "tahunan (hingga lima tahun terakhir) beserta SK 95%-nya (dari galat sampling): \u201ckurang ambisius dari tren\u201d bila "
+                   "target di atas seluruh selang, \u201ctidak terjangkau pada laju terbaik\u201d bila di bawah "
+                   "seluruh selang, selain itu \u201cbelum dapat disimpulkan\u201d.")
 
 
 def money_table(cache: str | Path) -> pd.DataFrame:

@@ -144,6 +144,16 @@ def _default_year_dir(root: str | Path, year: int) -> Path:
     return tkpk_paths.derived_dir(root, int(year))
 
 
+def _default_targets(root: str | Path, targets: Any) -> Any:
+    """``targets``, or (none given) the data root's ``raw/targets/`` when it holds a file, as ``tkpk run``."""
+    if targets is not None and not (isinstance(targets, str) and not targets.strip()):
+        return targets
+    from tkpk_lib.data.targets_input import find_targets
+
+    found = find_targets(root)
+    return str(found.resolve()) if found else None
+
+
 class _Plan:
     """Everything that decides the content of a cache entry, and the entry's place."""
 
@@ -166,6 +176,7 @@ class _Plan:
         self.target = target
         self.used = [y for y in years if y <= self.year or y == self.comparison_year]
         self.lines = _read_poverty_lines(poverty_lines)
+        targets = _default_targets(self.root, targets)
         self.targets = _read_targets(targets)
 
         def source(x: Any, frame: pd.DataFrame | None) -> str:
@@ -346,7 +357,8 @@ def prepare_year(
         the canonical tables; ``None``/``""`` = the reference table used when building them.
     targets : path or DataFrame, optional
         Own target table (indicator, kab_code, year, target[, status, source, note]) replacing
-        ``tkpk_lib/reference/targets.csv``.
+        ``tkpk_lib/reference/targets.csv``; default, as ``tkpk run``, the files in the data root's
+        ``raw/targets/`` when there are any.
     force : bool
         Recompute even when the entry is complete.
 
@@ -551,7 +563,8 @@ def ensure_prepared(
     if cache is not None and ((cache / COMPLETE_MARKER).exists() or (cache / "sections.json").exists()):
         if not _entry_problem(cache):
             info = cache_info(cache)
-            diff = _option_mismatch(info, year, comparison_year, target, poverty_lines, targets)
+            diff = _option_mismatch(info, year, comparison_year, target, poverty_lines,
+                                    _default_targets(data_root, targets))
             if diff:
                 raise ReportError(f"{cache}: the prepared tables do not match this notebook's options ("
                                   + "; ".join(diff) + "); run the notebook with the run's options or "

@@ -301,13 +301,25 @@ def options_markdown(info: Mapping[str, Any], min_sample: int) -> str:
     text = (f"Tahun pembanding: {info.get('comparison_year')}; kelompok sasaran cakupan: "
             f"{TARGET_LABELS.get(str(info.get('target')), info.get('target'))}; batas sampel minimum: "
             f"{min_sample} rumah tangga.")
-    own = [f"{label} `{Path(str(opts[key + '_source'])).name}`"
+    own = [f"{label} `{own_table_name(opts[key + '_source'])}`"
            for key, label in (("poverty_lines", "garis kemiskinan dari tabel sendiri"),
                               ("targets", "target dari tabel sendiri"))
            if opts.get(key)]
     if own:
         text += " " + "; ".join(own).capitalize() + " (bukan tabel referensi)."
     return text
+
+
+def own_table_name(source: str | Path) -> str:
+    """How a report names a user's table: the file name, or ``raw/targets/`` for a folder of files.
+
+    Examples
+    --------
+    >>> own_table_name("/data/garis.csv"), own_table_name("/")
+    ('garis.csv', '/')
+    """
+    p = Path(str(source))
+    return f"{p.parent.name}/{p.name}/" if p.is_dir() and p.name else p.name or str(p)
 
 
 def cache_info(cache: str | Path) -> dict[str, Any]:

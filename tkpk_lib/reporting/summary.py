@@ -234,7 +234,8 @@ def _targets(cache: str | Path, kab_code: str, sheet: pd.DataFrame, cap: str, mi
         se = ind.loc[str(r["indicator"]), "se"]
         status = str(r["status_id"]) if pd.notna(r.get("status_id")) else "belum dapat disimpulkan"
         kind = (f"{ILLUSTRATIVE_TARGET}, bukan target RPJMD" if str(r.get("target_status")) == "illustrative"
-                else str(r.get("target_source") or "").split(":")[0].strip() or "target")
+                else re.sub(r" \([^()]*\.(?:csv|xlsx?)\)$", "", str(r.get("target_source") or "")).split(":")[0].strip()
+                or "target")  # the document (and title), without the file it was read from
         target = fmt_number(100 * float(r["target"]), 2)
         lo, hi = max(float(r["ci_low"]), 0.0), float(r["ci_high"])
         text = (f"{name} tahun {int(r['year'])} sekitar {about(r['estimate'], se)[0]} (SK 95%: "

@@ -1,8 +1,9 @@
 """Seeded synthetic demo data for any province, written in the real raw formats.
 
 :func:`generate_demo` writes Susenas March (.dta/.sav), Sakernas August (.sav), Podes (.dta),
-a DTKS/P3KE-style registry (.csv), a programme map (.xlsx), a complaints log (.csv) and demo
-boundaries (.gpkg) under one root, with the raw variable names of
+a DTKS/P3KE-style registry (.csv), a programme map (.xlsx), a complaints log (.csv), an
+activity log (.csv), own RPJMD targets (.xlsx, :mod:`._targets`) and demo boundaries (.gpkg)
+under one root, with the raw variable names of
 ``tkpk_lib/reference/crosswalk.csv`` for each year, plus the model's true poverty rates
 (``truth/``) and a README. Everything is drawn from one population model (see
 :mod:`tkpk_lib.synthetic._world`) calibrated to :func:`tkpk_lib.data.reference_data.calibration_grid`:
@@ -24,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..paths import DEMO_MARKER, is_demo_folder
-from . import _action_plan, _activities, _admin, _surveys
+from . import _action_plan, _activities, _admin, _surveys, _targets
 from ._province import (
     REFERENCE_PROVINCE,
     SYNTHETIC_CENTRE,
@@ -148,6 +149,7 @@ def generate_demo(
             files.update(_activities.activity_log(root, y, seed, province=prov.code, kab_codes=world.kab_codes))
     if len(years) > 1:  # last year's filled follow-up plans, followed up by the report of the latest year
         files.update(_action_plan.action_plans(root, years[-1] - 1, seed, province=prov.code, kab_codes=world.kab_codes))
+    files.update(_targets.write_targets(world.grid, root, prov.code, _unit_titles(prov), _unit_titles(prov)[prov.code]))
     files.update(write_boundaries(world, root))
     files.update(write_province_config(root, prov))
     if not prov.published:
@@ -170,6 +172,14 @@ def generate_demo(
         "seconds": round(time.perf_counter() - t0, 2),
         "assumptions": assumptions,
     }
+
+
+def _unit_titles(prov: DemoProvince) -> dict[str, str]:
+    """Code -> title of the province ("Provinsi <Nama>") and of each kabupaten/kota."""
+    from ..data.region import Region
+
+    names = prov.names()
+    return {prov.code: Region.from_code(prov.code).title, **{k: names[k] for k in prov.kab_codes}}
 
 
 def assumed_note(province_name: str) -> str:
