@@ -539,6 +539,18 @@ def _squash(text: str) -> str:
     return re.sub(r"[^0-9a-z]", "", text.lower())
 
 
+def contents_pages(pages: list[str]) -> list[int]:
+    r"""Pages (1-based) of the contents: those with "Daftar Isi", "Daftar Tabel" or "Daftar Gambar".
+
+    Examples
+    --------
+    >>> contents_pages(["Sampul", "Daftar Isi 1. A", "Daftar\nGambar", "1. A"])
+    [2, 3]
+    """
+    squashed = [_squash(p) for p in pages]
+    return [i + 1 for i, p in enumerate(squashed) if "daftarisi" in p or "daftartabel" in p or "daftargambar" in p]
+
+
 def locate_pages(pages: list[str], targets: list[tuple[str, str]]) -> dict[str, int]:
     """Page (1-based) of each contents entry in the text of a printed PDF.
 
@@ -552,8 +564,8 @@ def locate_pages(pages: list[str], targets: list[tuple[str, str]]) -> dict[str, 
     {'a': 3, 'b': 4}
     """
     squashed = [_squash(p) for p in pages]
-    toc = [i for i, p in enumerate(squashed) if "daftarisi" in p or "daftartabel" in p or "daftargambar" in p]
-    body = (max(toc) + 1) if toc else 0
+    toc = contents_pages(pages)
+    body = max(toc) if toc else 0
     found: dict[str, int] = {}
     start = {"heading": body, "tabel": body, "gambar": body}  # each kind is in page order
     for ident, text in targets:
