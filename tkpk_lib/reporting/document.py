@@ -5,7 +5,8 @@
 
 * a cover page (title, unit, year, "Tim Koordinasi Penanggulangan Kemiskinan <unit>", the
   data status, the date and the run id) and a table of contents with links; in the PDF the
-  contents get page numbers (:func:`fill_toc_pages`, filled after a first print);
+  contents get page numbers, found in the printed PDF (:func:`locate_pages`) and written into it
+  (:mod:`tkpk_lib.batch.pdftoc`; :func:`fill_toc_pages` for a second print where that fails);
 * tables and figures numbered per numbered section ("Tabel 2.1", "Gambar 4.2") with a
   caption and a source line under each; annex tables keep their "Tabel L.x";
 * a running header with the unit and the year on every printed page after the cover;
