@@ -123,7 +123,9 @@ def html_to_pdf(
     ``Halaman n dari m`` in the bottom margin box and cells not split; interactive plotly
     charts replaced by a note) is printed; Chromium's own header and footer are switched
     off. The PDF is written to a temporary name and moved into place; the HTML report is
-    not changed.
+    not changed. A report with contents is printed once: the page of each entry is found in
+    the printed text and written into the PDF (:mod:`tkpk_lib.batch.pdftoc`); only a PDF that
+    cannot be edited that way is printed a second time with the numbers.
 
     Parameters
     ----------
