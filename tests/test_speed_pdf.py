@@ -131,3 +131,29 @@ def test_demo_contents_numbers_in_every_report(shared_run):
             page = listed[entry]
             assert entry in _squash(pages[page - 1]), (unit, entry, page)
             assert all(entry not in _squash(p) for p in pages[max(toc) + 1:page - 1]), (unit, entry)
+
+
+@needs_browser
+def test_contents_over_several_pages_without_a_title_still_one_print(tmp_path, printer):
+    # 4 sections x 35 sub-sections: the contents take three pages, the last two without a title
+    body = ['<html><head></head><body><h1>Evaluasi</h1>']
+    for k in range(1, 5):
+        body.append(f'<h2 id="{k}.-Bagian">{k}. Bagian {k}</h2><p>Teks bagian {k}.</p>')
+        body += [f'<h3 id="s{k}-{j}">Uraian {k}.{j} tentang program</h3><p>{"Isi. " * 60}</p>'
+                 for j in range(1, 36)]
+    html = tmp_path / "long.html"
+    info = DocumentInfo("Kabupaten Kaur", 2024, "r1", "6 Desember 2026", synthetic=False)
+    html.write_text(finish_document("".join(body) + "</body></html>", info), encoding="utf-8")
+    before = printer.prints
+    pdf = html_to_pdf(html, tmp_path / "long.pdf", printer=printer)
+    assert printer.prints - before == 1  # was 2: the placeholders on the third page were not looked for
+    pages = [p for p in pdf_text(pdf, layout=True).split("\f") if p.strip()]
+    titled = [i for i, p in enumerate(pages) if "Daftar Isi" in p]
+    assert titled == [1] and all(re.search(r"Uraian \d\.\d+ tentang program\s+\d+\s*$", p, re.M) for p in pages[2:4])
+    listed = {}
+    for page in pages[1:4]:
+        listed.update(_toc_numbers(["", page]))
+    assert len(listed) == 4 * 36
+    for entry, page in listed.items():
+        assert entry in _squash(pages[page - 1]), (entry, page)
+        assert all(entry not in _squash(p) for p in pages[4:page - 1]), entry

@@ -239,11 +239,16 @@ def _number_contents(pdf: Path, text: str, slots: list[str]) -> str | None:
     if not slots:
         return None
     pages_text = pdf_text(pdf).split("\f")
-    pages = locate_pages(pages_text, toc_targets(text))
+    printed = len(pages_text) - (pages_text[-1:] == [""])  # pdftotext ends each page with \f
     toc = contents_pages(pages_text)
+    if toc:  # the contents run on over pages without a title: those still hold placeholders
+        last = max(toc)
+        while last < printed and PLACEHOLDER in pages_text[last].split():
+            last += 1
+        toc = list(range(min(toc), last + 1))
+    pages = locate_pages(pages_text, toc_targets(text), contents=toc)
     if toc:
-        printed = len(pages_text) - (pages_text[-1:] == [""])  # pdftotext ends each page with \f
-        scan = list(range(1, min(max(toc) + 1, printed) + 1))
+        scan = list(range(1, max(toc) + 1))
         numbers = [str(pages.get(ident, "")) for ident in slots]
         data = stamp_toc_numbers(pdf.read_bytes(), scan, numbers)
         if data is not None and _stamped_as_expected(data, pages_text[: len(scan)], numbers, pdf):
