@@ -43,7 +43,11 @@ def test_every_sheet_numbered_printable_and_filtered(shared_run, code):
     for ws in wb:
         ps = ws.page_setup
         assert (ps.orientation, int(ps.paperSize), int(ps.fitToWidth), int(ps.fitToHeight)) == ("landscape", 9, 1, 0)
-        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        if ws.col_breaks.brk:  # too wide for one page width: in parts, row labels repeated (test_speed_excel)
+            assert ps.scale >= 80 and ws.print_title_cols.startswith("$A:"), ws.title
+            assert ws.title in ("Indikator", "Program", "Papan harmonisasi"), ws.title
+        else:
+            assert ws.sheet_properties.pageSetUpPr.fitToPage
         assert ws.oddHeader.left.text == f"{unit_name(code)} 2024"
         assert "&P dari &N" in ws.oddFooter.right.text
         assert ws.page_margins.left == 0.5 and ws.page_margins.top == 0.8

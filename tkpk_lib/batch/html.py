@@ -43,6 +43,10 @@ PRINT_CSS = _PRINT_MARK + """<style>
   /* a heading or an introducing paragraph stays with the table or figure it introduces */
   .jp-MarkdownCell { break-after: avoid; break-inside: avoid; }
   .jp-OutputArea-child:has(.jp-RenderedMarkdown) { break-after: avoid; }
+  /* ... but the notes closing a table do not hold the next heading: with both breaks around
+     a heading "avoid", the browser left the heading alone at the foot of the page */
+  .jp-CodeCell:has(+ .jp-MarkdownCell :is(h2, h3, h4)),
+  .jp-CodeCell:has(+ .jp-MarkdownCell :is(h2, h3, h4)) .jp-OutputArea-child:last-child { break-after: auto !important; }
   caption { break-after: avoid; }
   tbody tr:first-child { break-before: avoid; }
   img, svg, .jp-RenderedImage, .plotly-graph-div { break-inside: avoid; }

@@ -13,11 +13,14 @@ import shutil
 import subprocess
 import tempfile
 import threading
+from collections import Counter
 from pathlib import Path
 
 from tkpk_lib.batch.browser import _browser_args, find_browser, pipe_supported
 from tkpk_lib.batch.chromium import ChromiumPrinter
+from tkpk_lib.batch.files import atomic_path
 from tkpk_lib.batch.html import printable_html
+from tkpk_lib.batch.pdftoc import PLACEHOLDER, stamp_toc_numbers, toc_placeholders
 from tkpk_lib.errors import ReportError
 
 _SHARED: dict[str, ChromiumPrinter] = {}
@@ -120,7 +123,9 @@ def html_to_pdf(
     ``Halaman n dari m`` in the bottom margin box and cells not split; interactive plotly
     charts replaced by a note) is printed; Chromium's own header and footer are switched
     off. The PDF is written to a temporary name and moved into place; the HTML report is
-    not changed.
+    not changed. A report with contents is printed once: the page of each entry is found in
+    the printed text and written into the PDF (:mod:`tkpk_lib.batch.pdftoc`); only a PDF that
+    cannot be edited that way is printed a second time with the numbers.
 
     Parameters
     ----------
@@ -193,39 +198,77 @@ def html_to_pdf(
     except OSError as exc:
         raise ReportError(f"{html}: cannot read the HTML report ({exc})") from exc
     text = printable_html(text, static_charts=static_charts)
+    numbered = 'class="tkpk-toc-page"' in text and shutil.which("pdftotext") is not None
+    first, slots = toc_placeholders(text) if numbered else (text, [])
     pdf.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="tkpk-print-", dir=pdf.parent) as tmpdir:
         src = Path(tmpdir) / "page.html"
-        src.write_text(text, encoding="utf-8")
-        if printer is not None:
-            printer.print_file(src, pdf, timeout=timeout, budget_ms=budget_ms, label=html)
-            if _number_contents(src, pdf, text):
+        src.write_text(first, encoding="utf-8")
+
+        def print_page() -> None:
+            if printer is not None:
                 printer.print_file(src, pdf, timeout=timeout, budget_ms=budget_ms, label=html)
-            return pdf
-        _print_once(browser, tmpdir, src, pdf, html, timeout, budget_ms)
-        if _number_contents(src, pdf, text):
-            _print_once(browser, tmpdir, src, pdf, html, timeout, budget_ms)
+            else:
+                _print_once(browser, tmpdir, src, pdf, html, timeout, budget_ms)
+
+        print_page()
+        again = _number_contents(pdf, text, slots) if numbered else None
+        if again is not None:
+            src.write_text(again, encoding="utf-8")
+            print_page()
     return pdf
 
 
-def _number_contents(src: Path, pdf: Path, text: str) -> bool:
-    """Write the page numbers of the first print into the contents of ``src``; True if any.
+def _number_contents(pdf: Path, text: str, slots: list[str]) -> str | None:
+    """Write the contents' page numbers into the printed ``pdf``; else the page to print again.
 
-    The contents (:mod:`tkpk_lib.reporting.document`) have one empty page slot per entry; the
-    entries are found in the text of the printed PDF (``pdftotext``) and the page is printed
-    again with the numbers (the slots keep their width, so no page moves). Without
-    ``pdftotext`` the contents keep their links and no numbers.
+    The contents (:mod:`tkpk_lib.reporting.document`) have one slot per entry, printed with a
+    placeholder (:func:`~tkpk_lib.batch.pdftoc.toc_placeholders`); the entries are found in the
+    text of the PDF (``pdftotext``) and the numbers replace the placeholders in the PDF
+    (:func:`~tkpk_lib.batch.pdftoc.stamp_toc_numbers`), checked by reading the contents pages
+    back. Where that is not possible, returns the print copy with the numbers in its slots (the
+    slots keep their width, so no page moves) for a second print.
     """
-    from tkpk_lib.reporting.document import fill_toc_pages, locate_pages, toc_targets
+    from tkpk_lib.reporting.document import (
+        contents_pages,
+        fill_toc_pages,
+        locate_pages,
+        toc_targets,
+    )
 
-    if 'class="tkpk-toc-page"' not in text or not shutil.which("pdftotext"):
-        return False
-    targets = toc_targets(text)
-    pages = locate_pages(pdf_text(pdf).split("\f"), targets)
-    if not pages:
-        return False
-    src.write_text(fill_toc_pages(text, pages), encoding="utf-8")
-    return True
+    if not slots:
+        return None
+    pages_text = pdf_text(pdf).split("\f")
+    printed = len(pages_text) - (pages_text[-1:] == [""])  # pdftotext ends each page with \f
+    toc = contents_pages(pages_text)
+    if toc:  # the contents run on over pages without a title: those still hold placeholders
+        last = max(toc)
+        while last < printed and PLACEHOLDER in pages_text[last].split():
+            last += 1
+        toc = list(range(min(toc), last + 1))
+    pages = locate_pages(pages_text, toc_targets(text), contents=toc)
+    if toc:
+        scan = list(range(1, max(toc) + 1))
+        numbers = [str(pages.get(ident, "")) for ident in slots]
+        data = stamp_toc_numbers(pdf.read_bytes(), scan, numbers)
+        if data is not None and _stamped_as_expected(data, pages_text[: len(scan)], numbers, pdf):
+            with atomic_path(pdf) as tmp:
+                tmp.write_bytes(data)
+            return None
+    return fill_toc_pages(text, pages)
+
+
+def _stamped_as_expected(data: bytes, before: list[str], numbers: list[str], pdf: Path) -> bool:
+    """The contents pages of ``data`` read (``pdftotext``) as before, numbers for placeholders."""
+    with tempfile.NamedTemporaryFile(suffix=".pdf", dir=pdf.parent) as tmp:
+        tmp.write(data)
+        tmp.flush()
+        after = pdf_text(tmp.name, last=len(before)).split("\f")[: len(before)]
+    words = Counter(w for page in before for w in page.split() if w.isdigit())
+    placeholders = words.pop(PLACEHOLDER, 0)
+    expected = words + Counter(n for n in numbers if n)
+    got = Counter(w for page in after for w in page.split() if w.isdigit())
+    return placeholders == len(numbers) and got == expected
 
 
 def _print_once(browser: str, tmpdir: str, src: Path, pdf: Path, html: Path, timeout: float,
@@ -248,7 +291,7 @@ def _print_once(browser: str, tmpdir: str, src: Path, pdf: Path, html: Path, tim
     os.replace(out, pdf)
 
 
-def pdf_text(pdf: str | Path, *, layout: bool = False) -> str:
+def pdf_text(pdf: str | Path, *, layout: bool = False, last: int | None = None) -> str:
     r"""Text of a PDF through poppler's ``pdftotext`` (for tests and checks).
 
     Parameters
@@ -257,6 +300,8 @@ def pdf_text(pdf: str | Path, *, layout: bool = False) -> str:
         PDF file.
     layout : bool, default False
         Keep the physical layout (``-layout``).
+    last : int, optional
+        Last page to read (``-l``); default all.
 
     Returns
     -------
@@ -276,7 +321,8 @@ def pdf_text(pdf: str | Path, *, layout: bool = False) -> str:
     exe = shutil.which("pdftotext")
     if not exe:
         raise ReportError("pdftotext not found: install poppler-utils (apt-get install poppler-utils)")
-    args = [exe, "-enc", "UTF-8"] + (["-layout"] if layout else []) + [str(pdf), "-"]
+    args = [exe, "-enc", "UTF-8"] + (["-layout"] if layout else []) + (["-l", str(last)] if last else [])
+    args += [str(pdf), "-"]
     proc = subprocess.run(args, capture_output=True)
     if proc.returncode != 0:
         raise ReportError(f"{pdf}: pdftotext failed: {proc.stderr.decode(errors='replace').strip()}")

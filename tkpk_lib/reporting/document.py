@@ -5,7 +5,8 @@
 
 * a cover page (title, unit, year, "Tim Koordinasi Penanggulangan Kemiskinan <unit>", the
   data status, the date and the run id) and a table of contents with links; in the PDF the
-  contents get page numbers (:func:`fill_toc_pages`, filled after a first print);
+  contents get page numbers, found in the printed PDF (:func:`locate_pages`) and written into it
+  (:mod:`tkpk_lib.batch.pdftoc`; :func:`fill_toc_pages` for a second print where that fails);
 * tables and figures numbered per numbered section ("Tabel 2.1", "Gambar 4.2") with a
   caption and a source line under each; annex tables keep their "Tabel L.x";
 * a running header with the unit and the year on every printed page after the cover;
@@ -23,7 +24,7 @@ from __future__ import annotations
 import datetime as _dt
 import html as _html
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -547,21 +548,39 @@ def _squash(text: str) -> str:
     return re.sub(r"[^0-9a-z]", "", text.lower())
 
 
-def locate_pages(pages: list[str], targets: list[tuple[str, str]]) -> dict[str, int]:
+def contents_pages(pages: list[str]) -> list[int]:
+    r"""Pages (1-based) of the contents: those with "Daftar Isi", "Daftar Tabel" or "Daftar Gambar".
+
+    Examples
+    --------
+    >>> contents_pages(["Sampul", "Daftar Isi 1. A", "Daftar\nGambar", "1. A"])
+    [2, 3]
+    """
+    squashed = [_squash(p) for p in pages]
+    return [i + 1 for i, p in enumerate(squashed) if "daftarisi" in p or "daftartabel" in p or "daftargambar" in p]
+
+
+def locate_pages(pages: list[str], targets: list[tuple[str, str]], *,
+                 contents: Sequence[int] | None = None) -> dict[str, int]:
     """Page (1-based) of each contents entry in the text of a printed PDF.
 
-    The contents pages (those with "Daftar Isi", "Daftar Tabel" or "Daftar Gambar") are
-    skipped; each entry is looked for from the page of the entry before it, comparing
-    letters and digits only (line breaks and hyphenation do not matter).
+    The contents pages (``contents``, default :func:`contents_pages`) are skipped: an entry
+    is looked for after them, from the page of the entry before it, comparing letters and
+    digits only (line breaks and hyphenation do not matter). Contents running on over a page
+    without a title must be passed in ``contents``, or their entries are found there.
 
     Examples
     --------
     >>> locate_pages(["Sampul", "Daftar Isi 1. A 2. B", "1. A", "x 2. B"], [("a", "1. A"), ("b", "2. B")])
     {'a': 3, 'b': 4}
+    >>> spill = ["Sampul", "Daftar Isi 1. A Daftar Gambar", "Gambar 1.1 X", "1. A", "Gambar 1.1 X"]
+    >>> targets = [("a", "1. A"), ("g", "Gambar 1.1 X")]
+    >>> locate_pages(spill, targets), locate_pages(spill, targets, contents=[2, 3])
+    ({'a': 4, 'g': 3}, {'a': 4, 'g': 5})
     """
     squashed = [_squash(p) for p in pages]
-    toc = [i for i, p in enumerate(squashed) if "daftarisi" in p or "daftartabel" in p or "daftargambar" in p]
-    body = (max(toc) + 1) if toc else 0
+    toc = list(contents) if contents is not None else contents_pages(pages)
+    body = max(toc) if toc else 0
     found: dict[str, int] = {}
     start = {"heading": body, "tabel": body, "gambar": body}  # each kind is in page order
     for ident, text in targets:

@@ -85,6 +85,18 @@ TEMPLATE_COLUMNS = [
 ]
 _BAD_SHEET_CHARS = set("[]:*?/\\")
 _HEADER_ROW = 4
+#: Font of every cell: named, since a font without a name prints in whatever the program defaults
+#: to (LibreOffice: a serif, wider than the widths assume).
+FONT_NAME, FONT_SIZE = "Calibri", 11
+
+
+def _font(**kw: Any) -> Any:
+    """An openpyxl ``Font`` in :data:`FONT_NAME` (size :data:`FONT_SIZE` unless given)."""
+    from openpyxl.styles import Font
+
+    return Font(name=FONT_NAME, **{"size": FONT_SIZE, **kw})
+#: Tables up to this many rows get row heights for their wrapped text (longer ones are lists to filter).
+_FIT_ROWS_UP_TO = 5000
 
 
 def load_annex_template(path: str | Path | None = None) -> pd.DataFrame:  # noqa: C901 - one check per column of a user's template, each with its own message
@@ -274,15 +286,15 @@ def _notes_sheet(ws: Any, meta: Mapping[str, Any], shown: Sequence[tuple[str, st
 
     Returns the last row written.
     """
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.styles import Alignment, Border, PatternFill, Side
 
-    bold = Font(bold=True)
+    bold = _font(bold=True)
     head_fill = PatternFill("solid", fgColor="DDEBF7")
     thin = Side(style="thin", color="999999")
     box = Border(top=thin, bottom=thin, left=thin, right=thin)
-    ws.cell(1, 1, "Catatan, sumber data dan definisi").font = Font(bold=True, size=13)
+    ws.cell(1, 1, "Catatan, sumber data dan definisi").font = _font(bold=True, size=13)
     if synthetic:
-        ws.cell(2, 1, sheets.SYNTHETIC_MARK).font = Font(bold=True, color="C00000")
+        ws.cell(2, 1, sheets.SYNTHETIC_MARK).font = _font(bold=True, color="C00000")
     r = 3
     labels = {"wilayah": "Wilayah", "tahun": "Tahun", "run_id": "Run laporan", "data_vintage": "Data",
               "tkpk_lib": "Versi tkpk_lib", "min_n": "Batas minimum sampel"}
@@ -337,17 +349,17 @@ def _notes_sheet(ws: Any, meta: Mapping[str, Any], shown: Sequence[tuple[str, st
 def _notes_block(ws: Any, r: int, heading: str, headers: Sequence[str | None],
                  rows: Sequence[Sequence[str | None]]) -> int:
     """A headed, boxed list on the notes sheet from row ``r``; returns the next free row."""
-    from openpyxl.styles import Border, Font, PatternFill, Side
+    from openpyxl.styles import Border, PatternFill, Side
 
     if not rows:
         return r
     thin = Side(style="thin", color="999999")
     box = Border(top=thin, bottom=thin, left=thin, right=thin)
-    ws.cell(r, 1, heading).font = Font(bold=True)
+    ws.cell(r, 1, heading).font = _font(bold=True)
     r += 1
     for j, h in enumerate(headers, start=1):
         c = ws.cell(r, j, h)
-        c.font, c.fill, c.border = Font(bold=True), PatternFill("solid", fgColor="DDEBF7"), box
+        c.font, c.fill, c.border = _font(bold=True), PatternFill("solid", fgColor="DDEBF7"), box
     for row in rows:
         r += 1
         for j, v in enumerate(row, start=1):
@@ -383,8 +395,9 @@ def write_annex(  # noqa: C901 - one branch per sheet layout (see Notes)
     every printed page, with an autofilter), number formats
     (thousands separators, one-decimal percentages, Rupiah), column widths and, when the
     template asks for it, a ``Jumlah`` total row computed here (values, not formulas, so
-    readers without recalculation see them). Every sheet prints on A4 landscape, one page wide,
-    with the unit and year in the page header (:func:`tkpk_lib.reporting.excel_sheets.print_setup`).
+    readers without recalculation see them). Every sheet prints on A4 landscape, one page wide (a
+    sheet too wide for that in parts side by side, its row labels repeated), with the unit and
+    year in the page header (:func:`tkpk_lib.reporting.excel_sheets.print_setup`).
     A ``cakupan`` long list is preceded by its desa x programme matrix (Tabel L.5,
     :func:`tkpk_lib.reporting.excel_sheets.desa_programme_matrix`). A last sheet ``Catatan``
     lists the run's metadata, the data sources and periods, the measures used, the definition of
@@ -436,7 +449,7 @@ def write_annex(  # noqa: C901 - one branch per sheet layout (see Notes)
     >>> write_annex({"program": prog}, "lampiran.xlsx", meta={"wilayah": "Kaur", "tahun": 2024})  # doctest: +SKIP
     """
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
+    from openpyxl.styles import Alignment, Border, NamedStyle, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
     if isinstance(template, pd.DataFrame):
@@ -449,7 +462,7 @@ def write_annex(  # noqa: C901 - one branch per sheet layout (see Notes)
         raise ReportError("write_annex: no tables given")
     tables = _with_matrix(tables)
 
-    bold = Font(bold=True)
+    bold = _font(bold=True)
     head_fill = PatternFill("solid", fgColor="DDEBF7")
     total_fill = PatternFill("solid", fgColor="F2F2F2")
     thin = Side(style="thin", color="999999")
@@ -477,12 +490,12 @@ def write_annex(  # noqa: C901 - one branch per sheet layout (see Notes)
         ws = wb.create_sheet(sheet)
         ncol = len(lay)
         title = sheets.table_title(table_id, lay["title"].iloc[0]) + (f" - {suffix}" if suffix else "")
-        ws.cell(1, 1, title).font = Font(bold=True, size=13)
+        ws.cell(1, 1, title).font = _font(bold=True, size=13)
         source = sources.get(table_id, lay["source"].iloc[0])
         if source:
-            ws.cell(2, 1, f"Sumber: {source}").font = Font(italic=True, size=9)
+            ws.cell(2, 1, f"Sumber: {source}").font = _font(italic=True, size=9)
         if synthetic:
-            ws.cell(3, 1, sheets.SYNTHETIC_MARK).font = Font(bold=True, color="C00000")
+            ws.cell(3, 1, sheets.SYNTHETIC_MARK).font = _font(bold=True, color="C00000")
         has_units = bool((lay["unit"] != "").any())
         first_data = _HEADER_ROW + (2 if has_units else 1)
         for j, spec in enumerate(lay.itertuples(index=False), start=1):
@@ -490,7 +503,7 @@ def write_annex(  # noqa: C901 - one branch per sheet layout (see Notes)
             c.font, c.fill, c.alignment, c.border = bold, head_fill, wrap, box
             if has_units:
                 u = ws.cell(_HEADER_ROW + 1, j, f"({spec.unit})" if spec.unit else None)
-                u.font, u.fill, u.alignment, u.border = Font(italic=True, size=9), head_fill, wrap, box
+                u.font, u.fill, u.alignment, u.border = _font(italic=True, size=9), head_fill, wrap, box
             width = float(spec.width) if spec.width else None
             if width is None:
                 longest = max([len(str(spec.header))] + [len(str(v)) for v in df[spec.column].head(200)])
@@ -499,6 +512,7 @@ def write_annex(  # noqa: C901 - one branch per sheet layout (see Notes)
             shown.append((sheet, spec.header, spec.unit, spec.definition, spec.column))
         # data
         unit_cols = {f.split(":", 1)[1] for f in lay["format"] if f.startswith("by_unit:")}
+        texts: list[tuple[list[object], float]] = []  # wrapped text columns, for the row heights
         for j, spec in enumerate(lay.itertuples(index=False), start=1):
             col = df[spec.column]
             is_text = spec.format == "text" or (
@@ -515,6 +529,8 @@ def write_annex(  # noqa: C901 - one branch per sheet layout (see Notes)
                 fmts = [UNIT_FORMATS.get(str(u).strip().lower(), "#,##0.00") for u in df[unit_col]]
             else:
                 fmts = [_number_format(spec.format)] * len(df)
+            if is_text and len(df) <= _FIT_ROWS_UP_TO:
+                texts.append((col.tolist(), ws.column_dimensions[get_column_letter(j)].width))
             for i, (v, fmt) in enumerate(zip(col.tolist(), fmts, strict=True)):
                 cell = ws.cell(first_data + i, j, _cell_value(v, is_text))
                 # one named style per number format: setting number_format and border on each
@@ -523,10 +539,13 @@ def write_annex(  # noqa: C901 - one branch per sheet layout (see Notes)
                 if name is None:
                     name = f"TKPK data {len(data_styles) + 1}"
                     # text wraps inside its column (a long indicator name stays readable when printed)
-                    wb.add_named_style(NamedStyle(name=name, number_format=fmt, border=box,
+                    wb.add_named_style(NamedStyle(name=name, number_format=fmt, border=box, font=_font(),
                                                   alignment=Alignment(wrap_text=fmt == "@", vertical="top")))
                     data_styles[fmt] = name
                 cell.style = name
+        for i, height in enumerate(sheets.row_heights(texts)):
+            if height > sheets.LINE_PT:
+                ws.row_dimensions[first_data + i].height = height
         # total row
         if (lay["total"] != "").any() and len(df):
             r = first_data + len(df)
@@ -548,8 +567,11 @@ def write_annex(  # noqa: C901 - one branch per sheet layout (see Notes)
         ws.freeze_panes = ws.cell(first_data, 1)
         ws.sheet_view.zoomScale = 90
         total = bool((lay["total"] != "").any() and len(df))
+        labels = sheets.label_columns(list(lay["format"]), [ws.column_dimensions[get_column_letter(j)].width
+                                                           for j in range(1, ncol + 1)])
         sheets.print_setup(ws, header_rows=(_HEADER_ROW, first_data - 1), last_row=first_data + len(df) - 1 + total,
-                           ncol=ncol, header_text=suffix, synthetic=synthetic, filter_last=first_data + len(df) - 1)
+                           ncol=ncol, header_text=suffix, synthetic=synthetic, filter_last=first_data + len(df) - 1,
+                           repeat_cols=labels)
 
     notes_ws = wb.create_sheet("Catatan")
     last = _notes_sheet(notes_ws, meta, shown, dropped, notes, synthetic=synthetic, data_sources=data_sources)

@@ -7,7 +7,9 @@ module adds what a secretariat needs to paste the workbook into its LP2KD and pr
   workbook, the HTML annex and the report);
 - print setup of every sheet (:func:`print_setup`): A4 landscape, fit to width, margins, the
   header rows repeated on every printed page, an autofilter on the header, the unit and year
-  in the page header, "DATA SINTETIS - BUKAN STATISTIK RESMI" on demo inputs;
+  in the page header, "DATA SINTETIS - BUKAN STATISTIK RESMI" on demo inputs; a sheet too wide
+  to print legibly on one page width is printed in parts side by side, its row labels repeated
+  (:func:`print_parts`);
 - the desa x programme coverage matrix an LP2KD uses (:func:`desa_programme_matrix`), one row
   per desa and one column per programme, with registry counts below :data:`MIN_REGISTRY_COUNT`
   suppressed;
@@ -37,6 +39,9 @@ __all__ = [
     "desa_programme_matrix",
     "indicator_context",
     "matrix_layout",
+    "label_columns",
+    "row_heights",
+    "print_parts",
     "print_setup",
     "source_rows",
     "table_title",
@@ -104,8 +109,162 @@ def table_title(table_id: str, title: str) -> str:
     return f"Tabel {num} {title}" if num else title
 
 
+#: Printable width of an A4 landscape page at the annex margins (0.5 in each side), in points.
+PRINT_WIDTH_PT = 841.89 - 2 * 0.5 * 72
+#: A sheet that would print smaller than this scale on one page width is printed in parts.
+SPLIT_BELOW_SCALE = 0.65
+#: Smallest scale the parts are aimed at (11 pt cells print at 8.8 pt or more).
+PART_SCALE = 0.8
+#: Share of the printable width a part is scaled to fill: spreadsheet programs measure a column
+#: a few per cent wider than Excel's 7 px a character (LibreOffice with Carlito: ~5%), and a part
+#: that overflows by one column prints that column alone on an extra page.
+PART_FILL = 0.92
+
+
+def column_points(width: float) -> float:
+    """Printed width in points (at 100%) of a column ``width`` characters wide (Calibri 11: 7 px a character + 5 px).
+
+    Examples
+    --------
+    >>> column_points(10)
+    56.25
+    """
+    return (width * 7 + 5) * 0.75
+
+
+def print_parts(widths: list[float], repeat: int) -> tuple[list[int], int | None]:
+    """Where to cut a wide sheet into page-wide parts, and the print scale.
+
+    A sheet whose columns would print below :data:`SPLIT_BELOW_SCALE` on one page width is
+    printed in the fewest parts side by side that each fit at :data:`PART_SCALE` or more, the
+    first ``repeat`` columns (the row labels) repeated on every part; the parts are balanced so
+    the widest is as narrow as possible, and the scale is what the widest needs (at most 100%).
+
+    Parameters
+    ----------
+    widths : list of float
+        Column widths in characters, in sheet order.
+    repeat : int
+        Number of leading columns that label a row (repeated on each part).
+
+    Returns
+    -------
+    tuple of (list of int, int or None)
+        The last column (1-based) of each part but the last, and the scale in percent; ``([], None)``
+        when the sheet prints on one page width (fit to width).
+
+    Examples
+    --------
+    >>> print_parts([9, 18, 34, 9, 12, 12, 12, 12, 9, 10, 12, 13, 14, 11, 8, 13, 12, 18], repeat=4)
+    ([11], 80)
+    >>> print_parts([20, 30, 40], repeat=1)
+    ([], None)
+    """
+    pts = [column_points(w) for w in widths]
+    key, rest = sum(pts[:repeat]), pts[repeat:]
+    fits = sum(pts) * SPLIT_BELOW_SCALE <= PRINT_WIDTH_PT
+    room = PART_FILL * PRINT_WIDTH_PT / PART_SCALE - key
+    if fits or not rest or repeat < 1 or max(rest) > room:
+        return [], None
+
+    def cuts(cap: float) -> list[int]:
+        out, run = [], 0.0
+        for i, w in enumerate(rest):
+            if run and run + w > cap:
+                out.append(repeat + i)
+                run = 0.0
+            run += w
+        return out
+
+    parts = len(cuts(room)) + 1
+    lo, hi = max(rest), room  # the narrowest widest part that still needs no more parts
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        lo, hi = (lo, mid) if len(cuts(mid)) + 1 <= parts else (mid, hi)
+    breaks = cuts(hi)
+    edges = [repeat, *breaks, len(pts)]
+    widest = max(sum(pts[a:b]) for a, b in zip(edges, edges[1:], strict=False))
+    return breaks, min(100, int(100 * PART_FILL * PRINT_WIDTH_PT / (key + widest)))
+
+
+#: Height of one line of 11 pt text in a row (points), and the characters of average text per
+#: character of column width (Calibri's letters are narrower than the digit a width counts).
+LINE_PT, CHARS_PER_WIDTH = 15.0, 1.2
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """Lines ``text`` takes wrapped at word boundaries in a column ``width`` characters wide (an estimate).
+
+    Examples
+    --------
+    >>> wrapped_lines("Kabupaten Bengkulu Selatan", 18), wrapped_lines("andal", 12), wrapped_lines("", 9)
+    (2, 1, 1)
+    """
+    cap = max(1.0, width * CHARS_PER_WIDTH - 1)
+    lines, run = 1, 0
+    for word in str(text).split():
+        if run and run + 1 + len(word) > cap:
+            lines, run = lines + 1, 0
+        run = (run + 1 if run else 0) + len(word)
+        while run > cap:  # a word longer than the column breaks inside it
+            lines, run = lines + 1, int(run - cap)
+    return lines
+
+
+def row_heights(columns: list[tuple[list[object], float]]) -> list[float]:
+    """Row heights (points) that show every wrapped text cell whole.
+
+    Spreadsheet programs do not all grow a row to its wrapped text when they open a file
+    (LibreOffice printed such rows overlapping).
+
+    Parameters
+    ----------
+    columns : list of (values, width)
+        The text columns of a table, each with its width in characters.
+
+    Returns
+    -------
+    list of float
+        One height per row: :data:`LINE_PT` times the most lines of any of its cells.
+
+    Examples
+    --------
+    >>> row_heights([(["Kabupaten Bengkulu Selatan", "Kota Bengkulu"], 18), (["andal", None], 12)])
+    [30.0, 15.0]
+    """
+    if not columns:
+        return []
+    n = len(columns[0][0])
+    most = [1] * n
+    for values, width in columns:
+        cap = width * CHARS_PER_WIDTH - 1
+        for i, v in enumerate(values):
+            if v is not None and len(str(v)) > cap:
+                most[i] = max(most[i], wrapped_lines(str(v), width))
+    return [LINE_PT * k for k in most]
+
+
+def label_columns(formats: list[str], widths: list[float]) -> int:
+    """How many leading columns label a row: the text columns before the first number, within half a page.
+
+    Examples
+    --------
+    >>> label_columns(["text", "text", "text", "text", "pct1"], [8, 18, 34, 9, 12])
+    4
+    >>> label_columns(["text", "text", "text", "rupiah"], [22, 28, 40, 18])
+    2
+    """
+    n, run = 0, 0.0
+    for fmt, width in zip(formats, widths, strict=True):
+        run += column_points(width)
+        if fmt != "text" or run > PRINT_WIDTH_PT / 2:
+            break
+        n += 1
+    return n
+
+
 def print_setup(ws: Any, *, header_rows: tuple[int, int], last_row: int, ncol: int, header_text: str,
-                synthetic: bool = False, filter_last: int | None = None) -> None:
+                synthetic: bool = False, filter_last: int | None = None, repeat_cols: int = 0) -> None:
     """Set an annex sheet up for printing and filtering.
 
     A4 landscape, one page wide (as many pages tall as needed), margins of 1.3 cm, the header
@@ -130,6 +289,10 @@ def print_setup(ws: Any, *, header_rows: tuple[int, int], last_row: int, ncol: i
         The inputs are the synthetic demo.
     filter_last : int, optional
         Last data row of the autofilter; default ``last_row``.
+    repeat_cols : int, default 0
+        Leading columns that label a row: when the sheet is too wide for one page width
+        (:func:`print_parts`), it is printed in parts side by side (each band of rows across,
+        then down) with these columns repeated on each part.
 
     Examples
     --------
@@ -141,6 +304,7 @@ def print_setup(ws: Any, *, header_rows: tuple[int, int], last_row: int, ncol: i
     """
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.page import PageMargins
+    from openpyxl.worksheet.pagebreak import Break
 
     first, last = header_rows
     ps = ws.page_setup
@@ -149,6 +313,15 @@ def print_setup(ws: Any, *, header_rows: tuple[int, int], last_row: int, ncol: i
     ps.fitToWidth = 1
     ps.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+    widths = [ws.column_dimensions[get_column_letter(j)].width or 8.43 for j in range(1, ncol + 1)]
+    breaks, scale = print_parts(widths, repeat_cols)
+    if scale is not None:  # fit-to-page ignores page breaks: a fixed scale instead
+        ws.sheet_properties.pageSetUpPr.fitToPage = False
+        ps.scale = scale
+        ps.pageOrder = "overThenDown"
+        ws.print_title_cols = f"A:{get_column_letter(repeat_cols)}"
+        for col in breaks:
+            ws.col_breaks.append(Break(id=col))
     ws.page_margins = PageMargins(left=0.5, right=0.5, top=0.8, bottom=0.6, header=0.3, footer=0.3)
     ws.print_options.horizontalCentered = True
     ws.print_title_rows = f"{first}:{last}"

@@ -381,10 +381,12 @@ def registry_desa_annex(rd: pd.DataFrame) -> pd.DataFrame:
     """
     rd = rd[(rd["eligible"] > 0) & (rd["programme"].astype(str) != "any")]
     names = _region_names()
+    programmes = rd["programme"].astype(str)
+    programme_names = {p: programme_name(p) for p in programmes.unique()}  # once per programme, not per row
     out = pd.DataFrame({
         "desa_code": rd["desa_code"].astype(str).to_numpy(),
         "desa": [names.get(str(c), str(c)) for c in rd["desa_code"]],
-        "program": [programme_name(str(p)) for p in rd["programme"]],
+        "program": [programme_names[p] for p in programmes],
         "sasaran": rd["eligible"].astype(int).to_numpy(), "menerima": rd["covered"].astype(int).to_numpy(),
         "tindak_lanjut": rd["missing"].astype(int).to_numpy(),
     })
