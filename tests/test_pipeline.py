@@ -136,7 +136,7 @@ def test_rerun_same_run_id_gives_same_tables(demo_run, tmp_path):
     assert pipeline.run_cli(_args(demo_run["root"], out, jobs=1)) == 0
     after = {u: _tables(demo_run["run_dir"] / FOLDERS[u]) for u in UNITS}
     for u in UNITS:
-        assert sorted(after[u]) == sorted(before[u]) and len(before[u]) == 3
+        assert sorted(after[u]) == sorted(before[u]) and len(before[u]) == 4  # notebooks, annex, follow-up template
         for name, text in before[u].items():
             assert len(text) > 1000, (u, name)
             assert after[u][name] == text, (u, name)

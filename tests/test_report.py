@@ -346,7 +346,7 @@ def test_annex_tables_fit_the_template_and_add_up(full_cache, tables):
 
     tpl = load_annex_template()
     annex = R.annex_tables(full_cache, "1706", 2024, min_sample=10)
-    assert list(annex) == ["indikator", "program", "target", "kantong", "cakupan_desa", "cakupan", "pengaduan"]
+    assert list(annex) == ["indikator", "program", "target", "kantong", "cakupan_desa", "cakupan", "pengaduan", "rpkd"]
     for tid, df in annex.items():
         required = tpl.loc[(tpl["table_id"] == tid) & (tpl["required"] == "1"), "column"]
         assert set(required) <= set(df.columns), (tid, set(required) - set(df.columns))

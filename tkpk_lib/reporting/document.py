@@ -29,9 +29,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from tkpk_lib.reporting.document_assets import DOCUMENT_CSS, DOCUMENT_JS
+from tkpk_lib.reporting.source_lines import (  # noqa: F401 - re-exported: notebooks and tests import them here
+    SECTION_SOURCES,
+    SOURCES_NOTE,
+    SUBSECTION_SOURCES,
+    SYNTHETIC_MARK,
+    source_line,
+    sources_markdown,
+)
 
-#: The mark every page of a report on synthetic inputs carries.
-SYNTHETIC_MARK = "DATA SINTETIS - BUKAN STATISTIK RESMI"
 #: Marker of a finished document (the post-processing runs once).
 _DOC_MARK = "<!-- tkpk-document -->"
 #: Cell tag of notebook cells shown only in the HTML (the interactive section).
@@ -39,22 +45,6 @@ HTML_ONLY_TAG = "html-only"
 
 _MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
            "Oktober", "November", "Desember")
-
-#: Source line of the tables and figures of a section, by a word of its heading.
-SECTION_SOURCES: tuple[tuple[str, str], ...] = (
-    (r"kantong|L\.4", "Susenas Maret dan Podes (BPS), pendugaan area kecil Fay-Herriot; diolah TKPK"),
-    (r"peta program|anggaran|L\.2|L\.3", "peta program perangkat daerah; diolah TKPK"),
-    (r"pengaduan|L\.6", "log pengaduan daerah; diolah TKPK"),
-    (r"tindak lanjut|data terpadu|L\.5", "data terpadu kesejahteraan sosial (DTKS/P3KE); diolah TKPK"),
-    (r"cakupan", "Susenas Maret (BPS) dan peta program; diolah TKPK"),
-    (r"", "Susenas Maret dan Sakernas Agustus (BPS); diolah TKPK"),
-)
-#: Source line of the tables under a subsection heading that names its own source (first match; before
-#: :data:`SECTION_SOURCES`): a section such as "8. Mekanisme pelaksanaan" draws on several inputs.
-SUBSECTION_SOURCES: tuple[tuple[str, str], ...] = (
-    (r"paket program komplementer", "data terpadu kesejahteraan sosial (DTKS/P3KE); diolah TKPK"),
-)
-
 
 @dataclass(frozen=True)
 class DocumentInfo:
@@ -131,58 +121,6 @@ def _text(fragment: str) -> str:
     """Plain text of an HTML fragment (tags and nbconvert's pilcrow anchors removed)."""
     fragment = re.sub(r"<a\b[^>]*class=\"anchor-link\"[^>]*>.*?</a>", "", fragment, flags=re.S)
     return _html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip()
-
-
-def source_line(section: str, synthetic: bool, sub: str = "") -> str:
-    """The source line under a table or figure of a section (or of a subsection naming its own source).
-
-    Examples
-    --------
-    >>> source_line("6. Pengaduan", False)
-    'Sumber: log pengaduan daerah; diolah TKPK.'
-    >>> source_line("6. Pengaduan", True).startswith("Sumber: data sintetis")
-    True
-    >>> source_line("8. Mekanisme pelaksanaan", False, "Paket program komplementer")[:26]
-    'Sumber: data terpadu kesej'
-    """
-    text = next((src for pat, src in SUBSECTION_SOURCES if sub and re.search(pat, sub, re.IGNORECASE)), None) \
-        or next(src for pat, src in SECTION_SOURCES if re.search(pat, section, re.IGNORECASE))
-    if synthetic:
-        return f"Sumber: data sintetis (demo, bukan statistik resmi) dalam format {text.split(';')[0]}."
-    return f"Sumber: {text}."
-
-
-#: The closing source note of a report on official inputs.
-SOURCES_NOTE = ("Sumber: BPS (Susenas Maret, Sakernas Agustus, Podes), data terpadu kesejahteraan sosial, "
-                "peta program dan log pengaduan daerah; diolah TKPK dengan `tkpk_lib`.")
-
-
-def sources_markdown(data_root: str | None = None) -> str:
-    """The closing source note of a report; for the synthetic demo it says the data are synthetic.
-
-    Parameters
-    ----------
-    data_root : str, optional
-        The data root of the report (default :func:`tkpk_lib.paths.data_root`).
-
-    Returns
-    -------
-    str
-        Markdown.
-
-    Examples
-    --------
-    >>> sources_markdown("/nonexistent").startswith("---")
-    True
-    """
-    from tkpk_lib import paths
-
-    root = data_root or str(paths.data_root())
-    if paths.is_demo_folder(root) or paths.is_demo_root(root):
-        return (f"---\n**{SYNTHETIC_MARK}.** Sumber: data sintetis yang dibangkitkan generator demo `tkpk_lib` "
-                "dalam format berkas BPS (Susenas, Sakernas, Podes), data terpadu, peta program dan log "
-                "pengaduan; angka dalam laporan ini bukan statistik resmi.")
-    return "---\n" + SOURCES_NOTE
 
 
 _SCRIPT_OPEN = re.compile(r"<script\b", re.IGNORECASE)
