@@ -138,6 +138,8 @@ def test_rerun_same_run_id_gives_same_tables(demo_run, tmp_path):
     for u in UNITS:
         assert sorted(after[u]) == sorted(before[u]) and len(before[u]) == 4  # notebooks, annex, follow-up template
         for name, text in before[u].items():
-            assert len(text) > 1000, (u, name)
+            # the follow-up template holds the unit's own draft problems: only its header when there are none
+            assert len(text) > 1000 or (name.startswith("rencana_tindak_lanjut_")
+                                        and "rekomendasi\topd_penanggung_jawab\ttenggat\tstatus" in text), (u, name)
             assert after[u][name] == text, (u, name)
     assert not list(demo_run["run_dir"].rglob(".*running*"))  # no temporary files left behind
