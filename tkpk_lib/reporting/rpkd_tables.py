@@ -222,8 +222,8 @@ def priorities_markdown(cache: str | Path, kab_code: str, year: int, min_sample:
     m = material(cache, kab_code, year, min_sample)
     t = m.get("masalah", pd.DataFrame())
     lines = ["### Bab 2. Prioritas masalah dan program\n",
-             "Urutan prioritas draf: target sendiri yang tidak tercapai, lalu kesenjangan dengan provinsi yang "
-             "berbeda nyata (statistik uji terbesar lebih dulu), desa kantong tanpa program strategi 3, kantong "
+             "Urutan prioritas draf: target (sendiri atau resmi) yang tidak tercapai atau belum sesuai, lalu "
+             "kesenjangan dengan provinsi yang berbeda nyata (statistik uji terbesar lebih dulu), desa kantong tanpa program strategi 3, kantong "
              "lintas batas, keterpaduan program, paket komplementer, anggaran, tindak lanjut, pelaporan dan "
              "koordinasi."]
     if len(t):
