@@ -193,3 +193,21 @@ def test_a_missed_target_is_named_by_where_it_came_from():
     got = p[p["kind"] == "target"].set_index("problem")["evidence"].to_dict()
     assert got == {"P0 belum sesuai target (target sendiri)": "18,00 terhadap target 11,00 (2024)",
                    "P0 ekstrem tidak tercapai (target resmi)": "4,20 terhadap target 0,00 (2024)"}
+
+
+def test_the_provinces_own_missed_target_is_a_draft_problem_of_the_province():
+    """The board matrix has kabupaten/kota rows only: the province's own target comes from the targets section."""
+    from tkpk_lib.analysis.problems import draft_problems
+    from tkpk_lib.data.region import province_code
+
+    prov = province_code()
+    targets = pd.DataFrame({"indicator": ["p0", "p0_extreme", "tpt", "p0"], "kab_code": [prov, prov, prov, "1701"],
+                            "year": 2024, "estimate": [0.142086, 0.019409, 0.031027, 0.2],
+                            "target_year": 2024, "target": [0.1174, 0.0, 0.0384, 0.1],
+                            "status_id": ["belum sesuai target", "tidak tercapai", "tercapai", "tidak tercapai"],
+                            "target_status": ["own", "official", "own", "own"]})
+    p = draft_problems({"targets": targets}, {"p0": "P0", "p0_extreme": "P0 ekstrem"})
+    assert p[["kab_code", "problem", "evidence"]].values.tolist() == [
+        [prov, "P0 belum sesuai target (target sendiri)", "14,21 terhadap target 11,74 (2024)"],
+        [prov, "P0 ekstrem tidak tercapai (target resmi)", "1,94 terhadap target 0,00 (2024)"],
+    ]  # the kabupaten row of the targets section is the board's to report, the achieved TPT is no problem

@@ -85,6 +85,34 @@ def _rows_matrix(board: pd.DataFrame | None, names: Mapping[str, str]) -> list[d
     return rows
 
 
+def _rows_province_targets(targets: pd.DataFrame | None, names: Mapping[str, str]) -> list[dict[str, str]]:
+    """The province's own missed targets (section ``targets``; the board matrix has kabupaten/kota rows only).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"kab_code": [province_code(), province_code(), "1701"], "indicator": ["p0", "tpt", "p0"],
+    ...     "estimate": [0.142, 0.031, 0.2], "target": [0.1174, 0.0384, 0.1], "target_year": 2024,
+    ...     "status_id": ["belum sesuai target", "tercapai", "tidak tercapai"], "target_status": "own"})
+    >>> [(r["kab_code"] == province_code(), r["problem"]) for r in _rows_province_targets(t, {"p0": "P0"})]
+    [(True, 'P0 belum sesuai target (target sendiri)')]
+    """
+    if targets is None or targets.empty or not {"status_id", "kab_code", "target"} <= set(targets.columns):
+        return []
+    from tkpk_lib.reporting.labels import ILLUSTRATIVE_TARGET
+
+    t = targets[(targets["kab_code"].astype(str) == province_code())
+                & targets["status_id"].isin(["belum sesuai target", "tidak tercapai"])]
+    rows = []
+    for r in t.itertuples():
+        k = str(getattr(r, "target_status", "own"))
+        kind = ILLUSTRATIVE_TARGET if k == "illustrative" else TARGET_KINDS.get(k, "target sendiri")
+        rows.append({"kab_code": province_code(), "kind": "target",
+                     "problem": f"{names.get(r.indicator, r.indicator)} {r.status_id} ({kind})",
+                     "evidence": f"{_pct(r.estimate)} terhadap target {_pct(r.target)} ({int(r.target_year)})",
+                     "source": "tabel target"})
+    return rows
+
+
 def _rows_package(package: pd.DataFrame | None) -> list[dict[str, str]]:
     """Units where few registry households eligible for 2+ package programmes receive all of them.
 
@@ -182,8 +210,8 @@ def draft_problems(frames: Mapping[str, pd.DataFrame], names: Mapping[str, str] 
     Parameters
     ----------
     frames : mapping of str -> DataFrame
-        Sections ``harmonisation``, ``synergy``, ``mechanisms``, ``registry_package`` and
-        ``action_plan`` (each optional; a kabupaten/kota with a share of full packages below
+        Sections ``targets`` (the province's own rows), ``harmonisation``, ``synergy``,
+        ``mechanisms``, ``registry_package`` and ``action_plan`` (each optional; a kabupaten/kota with a share of full packages below
         :data:`LOW_FULL_PACKAGE` is a problem; so is a recommendation of last year's plan not
         done past its deadline).
     names : mapping, optional
@@ -204,7 +232,7 @@ def draft_problems(frames: Mapping[str, pd.DataFrame], names: Mapping[str, str] 
     [['1702', 'pelaporan'], ['1704', 'koordinasi']]
     """
     names = dict(names or {})
-    rows = _rows_matrix(frames.get("harmonisation"), names)
+    rows = _rows_province_targets(frames.get("targets"), names) + _rows_matrix(frames.get("harmonisation"), names)
     syn = _part(frames.get("synergy"), "summary")
     if not syn.empty and "pocket_no_strategy3" in syn.columns:
         for r in syn[(syn["kab_code"].astype(str) != province_code()) & (syn["pocket_no_strategy3"] > 0)].itertuples():
