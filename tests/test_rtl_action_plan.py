@@ -59,7 +59,7 @@ def test_overdue_recommendations_become_draft_problems():
     pr = draft_problems({"action_plan": follow_up(plan, 2024, codes=[province_code(), k1])})
     assert pr[["kab_code", "kind", "problem"]].values.tolist() == [
         [k1, "tindak lanjut", "Tindak lanjut 2023 lewat tenggat: Rapat koordinasi kurang"]]
-    assert pr["evidence"].iloc[0] == ('rekomendasi "Rapat triwulanan" (OPD Bappeda, tenggat 2024-06-30, '
+    assert pr["evidence"].iloc[0] == ('rekomendasi "Rapat triwulanan" (OPD Bappeda, tenggat 30 Juni 2024, '
                                       "status dalam proses)")
     assert draft_problems({}).empty  # no plan: nothing added
 

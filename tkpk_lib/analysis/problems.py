@@ -146,9 +146,11 @@ def _rows_action_plan(plan: pd.DataFrame | None) -> list[dict[str, str]]:
     items = _part(plan, "items")
     if items.empty or "overdue" not in items.columns:
         return []
+    from tkpk_lib.reporting.formatting import fmt_date
+
     return [{"kab_code": str(r.kab_code), "kind": "tindak lanjut",
              "problem": f"Tindak lanjut {int(r.plan_year)} lewat tenggat: {r.problem}",
-             "evidence": f"rekomendasi \"{r.recommendation}\" (OPD {r.opd}, tenggat {r.deadline}, status {r.status})",
+             "evidence": f"rekomendasi \"{r.recommendation}\" (OPD {r.opd}, tenggat {fmt_date(r.deadline)}, status {r.status})",
              "source": f"rencana tindak lanjut {int(r.plan_year)}"}
             for r in items[items["overdue"].astype(bool)].itertuples()]
 
@@ -242,11 +244,13 @@ def draft_problems(frames: Mapping[str, pd.DataFrame], names: Mapping[str, str] 
                                      f"({int(r.pocket_no_programme)} tanpa program sama sekali)",
                          "source": "peta program dan daftar kantong"})
     rows += _rows_relationships(frames.get("synergy"))
+    from tkpk_lib.reporting.formatting import fmt_date
+
     mech = frames.get("mechanisms")
     rep, counts = _part(mech, "reporting"), _part(mech, "counts")
     for r in rep[~rep["status"].isin(["tepat waktu", "belum jatuh tempo"])].itertuples() if not rep.empty else []:
         rows.append({"kab_code": str(r.unit_code), "kind": "pelaporan", "problem": "LP2KD tidak tepat waktu",
-                     "evidence": f"{r.status} (jatuh tempo {str(r.due_date)[:10]}, pedoman 3.2.6)",
+                     "evidence": f"{r.status} (jatuh tempo {fmt_date(r.due_date)}, pedoman 3.2.6)",
                      "source": "log kegiatan TKPK"})
     for r in counts[counts["meetings_ok"] != "memenuhi"].itertuples() if not counts.empty else []:
         rows.append({"kab_code": str(r.unit_code), "kind": "koordinasi",

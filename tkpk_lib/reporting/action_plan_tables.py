@@ -16,7 +16,7 @@ import pandas as pd
 from tkpk_lib.analysis.action_plan import OVERDUE
 from tkpk_lib.data.readers.action_plan import PLAN_FOLDER
 from tkpk_lib.data.region import province_code
-from tkpk_lib.reporting.formatting import fmt_int
+from tkpk_lib.reporting.formatting import fmt_date, fmt_int
 from tkpk_lib.reporting.labels import unit_name
 from tkpk_lib.reporting.reading import load_section
 
@@ -117,7 +117,7 @@ def follow_up_table(cache: str | Path, kab_code: str) -> pd.DataFrame:
     >>> cache = _example_cache(tempfile.mkdtemp())
     >>> t = follow_up_table(cache, sorted(reference_data.KAB_CODES)[0])
     >>> t[["No", "Tenggat", "Status", "Lewat tenggat"]].values.tolist()
-    [[1, '2024-06-30', 'selesai', ''], [2, '2024-09-30', 'belum dilaksanakan', 'lewat tenggat']]
+    [[1, '30 Juni 2024', 'selesai', ''], [2, '30 September 2024', 'belum dilaksanakan', 'lewat tenggat']]
     """
     t = _part(cache, "items")
     if t.empty:
@@ -128,7 +128,7 @@ def follow_up_table(cache: str | Path, kab_code: str) -> pd.DataFrame:
         "Permasalahan": t["problem"].tolist(),
         "Rekomendasi": t["recommendation"].tolist(),
         "OPD penanggung jawab": t["opd"].tolist(),
-        "Tenggat": t["deadline"].fillna("\u2013").tolist(),
+        "Tenggat": [fmt_date(d) for d in t["deadline"]],
         "Status": t["status"].tolist(),
         "Lewat tenggat": [OVERDUE if bool(o) else "" for o in t["overdue"]],
         "Keterangan": t["note"].fillna("").tolist() if "note" in t.columns else "",

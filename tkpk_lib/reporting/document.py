@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tkpk_lib.reporting.document_assets import DOCUMENT_CSS, DOCUMENT_JS
+from tkpk_lib.reporting.formatting import fmt_date
 from tkpk_lib.reporting.source_lines import (  # noqa: F401 - re-exported: notebooks and tests import them here
     SECTION_SOURCES,
     SOURCES_NOTE,
@@ -43,8 +44,7 @@ _DOC_MARK = "<!-- tkpk-document -->"
 #: Cell tag of notebook cells shown only in the HTML (the interactive section).
 HTML_ONLY_TAG = "html-only"
 
-_MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
-           "Oktober", "November", "Desember")
+
 
 @dataclass(frozen=True)
 class DocumentInfo:
@@ -79,7 +79,7 @@ def indonesian_date(day: _dt.date) -> str:
     >>> indonesian_date(_dt.date(2026, 12, 6))
     '6 Desember 2026'
     """
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+    return fmt_date(day)
 
 
 def document_info(parameters: Mapping[str, Any], *, today: _dt.date | None = None) -> DocumentInfo | None:

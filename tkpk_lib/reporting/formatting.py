@@ -23,6 +23,25 @@ FOOTNOTE_RSE = (
 )
 
 
+#: Month names of an Indonesian date.
+MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+          "November", "Desember")
+
+
+def fmt_date(x: Any) -> str:
+    """A date the Indonesian way (``30 Juni 2024``); ``-`` (en dash) when missing.
+
+    Examples
+    --------
+    >>> fmt_date("2025-01-31"), fmt_date(pd.Timestamp("2024-06-30 00:00")), fmt_date(None)
+    ('31 Januari 2025', '30 Juni 2024', '\u2013')
+    """
+    if x is None or (not isinstance(x, str) and pd.isna(x)) or (isinstance(x, str) and not x.strip()):
+        return "\u2013"
+    day = pd.Timestamp(x)
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
 def fmt_number(x: Any, decimals: int = 2) -> str:
     """Format a number the Indonesian way: ``.`` for thousands, ``,`` for decimals.
 

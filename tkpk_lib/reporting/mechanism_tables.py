@@ -15,7 +15,7 @@ import pandas as pd
 from tkpk_lib.analysis.activities import MIN_MEETINGS
 from tkpk_lib.analysis.synergy import CHECK_FINDING
 from tkpk_lib.data.region import province_code
-from tkpk_lib.reporting.formatting import fmt_int, fmt_number
+from tkpk_lib.reporting.formatting import fmt_date, fmt_int, fmt_number
 from tkpk_lib.reporting.labels import PROGRAMME_LABELS, _region_names, unit_name
 from tkpk_lib.reporting.reading import _index, load_section
 
@@ -224,7 +224,7 @@ def mechanisms_table(cache: str | Path, kab_code: str, year: int) -> pd.DataFram
         visits, events, reached = fmt_int(row["monitoring_visits"]), fmt_int(row["socialisation_events"]), \
             fmt_int(row["people_reached"])
     lp2kd = NO_LOG if r.empty else str(r.iloc[0]["status"])
-    due = "" if r.empty else f"jatuh tempo {str(r.iloc[0]['due_date'])[:10]}"
+    due = "" if r.empty else f"jatuh tempo {fmt_date(r.iloc[0]['due_date'])}"
     rows = [
         ("1. Penargetan", "Cakupan dan ketepatan sasaran tiap program; data terpadu", "lihat bagian 3 dan 7", ""),
         ("2. Keterpaduan dan sinergi", "Desa kantong tanpa program strategi 3", *_synergy_cells(cache, code)),
@@ -253,8 +253,8 @@ def reporting_table(cache: str | Path) -> pd.DataFrame:
     t = t.set_index(t["unit_code"].astype(str)).loc[order]
     return pd.DataFrame({
         "Wilayah": [unit_name(u) for u in t.index],
-        "LP2KD jatuh tempo": [str(d)[:10] for d in t["due_date"]],
-        "LP2KD disampaikan": ["\u2013" if pd.isna(d) else str(d)[:10] for d in t["submitted_date"]],
+        "LP2KD jatuh tempo": [fmt_date(d) for d in t["due_date"]],
+        "LP2KD disampaikan": [fmt_date(d) for d in t["submitted_date"]],
         "Status LP2KD": t["status"].tolist(),
         "Rapat koordinasi": [fmt_int(x) for x in t["meetings"]],
         f"Minimal {MIN_MEETINGS} rapat": t["meetings_ok"].tolist(),
