@@ -22,6 +22,9 @@ COLUMNS = ["kab_code", "kind", "problem", "evidence", "source"]
 #: How a missed target is named by where it came from (the targets section's ``target_status``;
 #: illustrative ones as :data:`tkpk_lib.reporting.labels.ILLUSTRATIVE_TARGET`).
 TARGET_KINDS = {"own": "target sendiri", "official": "target resmi"}
+#: The statuses of :func:`tkpk_lib.analysis.trends.compare_targets` that say a target is missed (an
+#: undecided one is not a problem).
+MISSED = ("belum sesuai target", "tidak tercapai")
 
 #: A kabupaten/kota where fewer than this share of the registry households eligible for two or more
 #: programmes of the complementary package (guideline 3.2.1.a) receive all of them is a candidate problem.
@@ -45,6 +48,18 @@ def _named(per_unit: str) -> str:
     return ", ".join(f"{unit_name(p.split(' (')[0])} ({p.split(' (', 1)[1]}" for p in per_unit.split(", ") if " (" in p)
 
 
+def _target_row(kab_code: str, indicator: str, status: str, kind_code: object, estimate: float, target: float,
+                target_year: float, names: Mapping[str, str]) -> dict[str, str]:
+    """A missed target as a draft problem, the target named by where it came from."""
+    from tkpk_lib.reporting.labels import ILLUSTRATIVE_TARGET
+
+    k = str(kind_code)
+    kind = ILLUSTRATIVE_TARGET if k == "illustrative" else TARGET_KINDS.get(k, "target sendiri")
+    return {"kab_code": str(kab_code), "kind": "target", "problem": f"{names.get(indicator, indicator)} {status} ({kind})",
+            "evidence": f"{_pct(estimate)} terhadap target {_pct(target)} ({int(target_year)})",
+            "source": "tabel target"}
+
+
 def _rows_matrix(board: pd.DataFrame | None, names: Mapping[str, str]) -> list[dict[str, str]]:
     m = _part(board, "matrix")
     rows = []
@@ -58,16 +73,9 @@ def _rows_matrix(board: pd.DataFrame | None, names: Mapping[str, str]) -> list[d
                                  f"poin, galat baku {_pct(r.diff_se)}; uji beda 5%)",
                      "source": "papan harmonisasi"})
     if "target_status" in m.columns:
-        # the statuses of trends.compare_targets that say the target is missed (an undecided one is not a problem)
-        for r in m[m["target_status"].isin(["belum sesuai target", "tidak tercapai"])].itertuples():
-            from tkpk_lib.reporting.labels import ILLUSTRATIVE_TARGET
-
-            k = str(getattr(r, "target_kind", "own"))
-            kind = ILLUSTRATIVE_TARGET if k == "illustrative" else TARGET_KINDS.get(k, "target sendiri")
-            rows.append({"kab_code": r.kab_code, "kind": "target",
-                         "problem": f"{names.get(r.indicator, r.indicator)} {r.target_status} ({kind})",
-                         "evidence": f"{_pct(r.estimate)} terhadap target {_pct(r.target)} ({int(r.target_year)})",
-                         "source": "tabel target"})
+        for r in m[m["target_status"].isin(MISSED)].itertuples():
+            rows.append(_target_row(r.kab_code, r.indicator, r.target_status, getattr(r, "target_kind", "own"),
+                                    r.estimate, r.target, r.target_year, names))
     money = _part(board, "money")
     if not money.empty and "need_vs_money" in money.columns:
         for r in money[money["need_vs_money"].astype(str).str.startswith(("kebutuhan tinggi, anggaran rendah",
@@ -98,19 +106,10 @@ def _rows_province_targets(targets: pd.DataFrame | None, names: Mapping[str, str
     """
     if targets is None or targets.empty or not {"status_id", "kab_code", "target"} <= set(targets.columns):
         return []
-    from tkpk_lib.reporting.labels import ILLUSTRATIVE_TARGET
-
-    t = targets[(targets["kab_code"].astype(str) == province_code())
-                & targets["status_id"].isin(["belum sesuai target", "tidak tercapai"])]
-    rows = []
-    for r in t.itertuples():
-        k = str(getattr(r, "target_status", "own"))
-        kind = ILLUSTRATIVE_TARGET if k == "illustrative" else TARGET_KINDS.get(k, "target sendiri")
-        rows.append({"kab_code": province_code(), "kind": "target",
-                     "problem": f"{names.get(r.indicator, r.indicator)} {r.status_id} ({kind})",
-                     "evidence": f"{_pct(r.estimate)} terhadap target {_pct(r.target)} ({int(r.target_year)})",
-                     "source": "tabel target"})
-    return rows
+    t = targets[(targets["kab_code"].astype(str) == province_code()) & targets["status_id"].isin(MISSED)]
+    # in the targets section ``status_id`` is the status and ``target_status`` the kind of target
+    return [_target_row(province_code(), r.indicator, r.status_id, getattr(r, "target_status", "own"),
+                        r.estimate, r.target, r.target_year, names) for r in t.itertuples()]
 
 
 def _rows_package(package: pd.DataFrame | None) -> list[dict[str, str]]:
